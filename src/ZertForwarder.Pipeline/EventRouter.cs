@@ -1,0 +1,40 @@
+namespace ZertForwarder.Pipeline;
+
+/// <summary>
+/// Fans one event out to every sink runner. Each write is awaited in turn, so the slowest full buffer holds
+/// the source back (back-pressure) instead of letting any buffer grow or drop.
+/// </summary>
+public sealed class EventRouter
+{
+    private readonly SinkRunner[] _runners;
+
+    public EventRouter(IEnumerable<SinkRunner> runners)
+    {
+        ArgumentNullException.ThrowIfNull(runners);
+        _runners = [.. runners];
+        if (_runners.Length == 0)
+        {
+            throw new ArgumentException("At least one sink runner is needed.", nameof(runners));
+        }
+    }
+
+    /// <summary>How many completions each event's acknowledgement must expect (see <see cref="AckTracker.Track"/>).</summary>
+    public int SinkCount => _runners.Length;
+
+    public IReadOnlyList<SinkRunner> Runners => _runners;
+
+    public async ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
+    {
+        foreach (var runner in _runners)
+        {
+            await runner.WriteAsync(forwardedEvent, cancellationToken);
+        }
+    }
+
+    /// <summary>Completes every runner (drain, then flush). True when all finished before cancellation.</summary>
+    public async Task<bool> CompleteAsync(CancellationToken cancellationToken)
+    {
+        var results = await Task.WhenAll(_runners.Select(r => r.CompleteAsync(cancellationToken)));
+        return results.All(finished => finished);
+    }
+}

@@ -1,0 +1,256 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ZertForwarder.Pipeline;
+
+/// <summary>Where to resume an input file, as decided by <see cref="FileCheckpointStore.GetResumePoint"/>.</summary>
+/// <param name="Offset">Byte offset to start reading at (0 for a new or replaced file).</param>
+/// <param name="IsCompleted">The same file was already read to its end and every event acknowledged.</param>
+/// <param name="WasReplaced">A checkpoint existed for this path but the file there is a different one now.</param>
+public readonly record struct FileResumePoint(long Offset, bool IsCompleted, bool WasReplaced);
+
+/// <summary>
+/// Persists per-input-file committed byte offsets in <c>checkpoints.json</c> inside a checkpoint directory.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Each file is remembered with an identity: its full path, its size when first seen, and a SHA-256 of its first
+/// 64 bytes (fewer if the file was shorter). A file at the same path whose head differs, or that is now shorter
+/// than the committed offset, is a replaced file and starts at 0 instead of at a wrong offset.
+/// </para>
+/// <para>
+/// Writes go to a temporary file that is flushed to disk and then renamed over <c>checkpoints.json</c>, so a crash
+/// leaves either the old or the new checkpoint, never a torn one (Vector <c>checkpointer.rs</c>). Commits are
+/// written at most once per <c>minWriteInterval</c> (a timer writes the last one), and always on
+/// <see cref="Flush"/> / <see cref="Dispose"/> (shutdown).
+/// </para>
+/// </remarks>
+public sealed class FileCheckpointStore : IDisposable
+{
+    public const string FileName = "checkpoints.json";
+    private const int HeadBytes = 64;
+
+    private static readonly JsonSerializerOptions SerializerOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, FileCheckpoint> _files = new(StringComparer.Ordinal);
+    private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _minWriteInterval;
+    private readonly string _path;
+    private readonly string _tempPath;
+    private ITimer? _pendingWrite;
+    private long _lastWriteTimestamp;
+    private bool _everWritten;
+    private bool _dirty;
+    private bool _disposed;
+
+    public FileCheckpointStore(string directory, TimeSpan minWriteInterval, TimeProvider? timeProvider = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minWriteInterval, TimeSpan.Zero);
+        Directory.CreateDirectory(directory);
+        _path = Path.Combine(directory, FileName);
+        _tempPath = _path + ".tmp";
+        _minWriteInterval = minWriteInterval;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        Load();
+    }
+
+    /// <summary>The checkpoint file this store writes.</summary>
+    public string CheckpointPath => _path;
+
+    /// <summary>Decides where to start reading <paramref name="inputPath"/>, checking that it is still the same file.</summary>
+    public FileResumePoint GetResumePoint(string inputPath)
+    {
+        var key = Path.GetFullPath(inputPath);
+        var current = FileIdentity.Read(key);
+        lock (_gate)
+        {
+            if (!_files.TryGetValue(key, out var saved))
+            {
+                _files[key] = NewCheckpoint(current);
+                return new FileResumePoint(0, false, false);
+            }
+
+            if (IsSameFile(saved, current))
+            {
+                return new FileResumePoint(saved.Offset, saved.Completed, false);
+            }
+
+            _files[key] = NewCheckpoint(current);
+            _dirty = true;
+            return new FileResumePoint(0, false, true);
+        }
+    }
+
+    /// <summary>The resume offset alone (0 when the file is new or was replaced).</summary>
+    public long GetResumeOffset(string inputPath) => GetResumePoint(inputPath).Offset;
+
+    /// <summary>Records that everything before <paramref name="offset"/> is acknowledged by every sink.</summary>
+    public void Commit(string inputPath, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        Update(inputPath, checkpoint => checkpoint with { Offset = Math.Max(checkpoint.Offset, offset) });
+    }
+
+    /// <summary>Records that the file was read to its end and every event acknowledged; <paramref name="offset"/> is its length.</summary>
+    public void MarkCompleted(string inputPath, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        Update(inputPath, checkpoint => checkpoint with { Offset = Math.Max(checkpoint.Offset, offset), Completed = true });
+    }
+
+    /// <summary>Writes pending changes now (shutdown, end of a file).</summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            if (_dirty)
+            {
+                WriteLocked();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (_dirty)
+            {
+                WriteLocked();
+            }
+
+            _pendingWrite?.Dispose();
+            _pendingWrite = null;
+            _disposed = true;
+        }
+    }
+
+    private void Update(string inputPath, Func<FileCheckpoint, FileCheckpoint> change)
+    {
+        var key = Path.GetFullPath(inputPath);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_files.TryGetValue(key, out var checkpoint))
+            {
+                checkpoint = NewCheckpoint(FileIdentity.Read(key));
+            }
+
+            _files[key] = change(checkpoint);
+            _dirty = true;
+            var sinceLastWrite = _timeProvider.GetElapsedTime(_lastWriteTimestamp);
+            if (!_everWritten || sinceLastWrite >= _minWriteInterval)
+            {
+                WriteLocked();
+            }
+            else
+            {
+                _pendingWrite ??= _timeProvider.CreateTimer(_ => WriteFromTimer(), null, _minWriteInterval - sinceLastWrite, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void WriteFromTimer()
+    {
+        lock (_gate)
+        {
+            if (!_disposed && _dirty)
+            {
+                WriteLocked();
+            }
+        }
+    }
+
+    private void WriteLocked()
+    {
+        var document = new CheckpointDocument
+        {
+            Version = 1,
+            Files = [.. _files.Values.OrderBy(f => f.Path, StringComparer.Ordinal)],
+        };
+        using (var stream = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, document, SerializerOptions);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(_tempPath, _path, overwrite: true);
+        _dirty = false;
+        _everWritten = true;
+        _lastWriteTimestamp = _timeProvider.GetTimestamp();
+        _pendingWrite?.Dispose();
+        _pendingWrite = null;
+    }
+
+    private void Load()
+    {
+        // A leftover .tmp is a write that never reached its rename: the checkpoint file itself is the truth.
+        if (!File.Exists(_path))
+        {
+            return;
+        }
+
+        var document = JsonSerializer.Deserialize<CheckpointDocument>(File.ReadAllBytes(_path), SerializerOptions)
+            ?? throw new InvalidDataException($"Checkpoint file '{_path}' is empty.");
+        foreach (var file in document.Files)
+        {
+            _files[file.Path] = file;
+        }
+    }
+
+    private static FileCheckpoint NewCheckpoint(FileIdentity identity) =>
+        new(identity.Path, identity.Size, identity.HeadSha256, identity.HeadLength, 0, false);
+
+    private static bool IsSameFile(FileCheckpoint saved, FileIdentity current)
+    {
+        if (current.Size < saved.Offset || current.Size < saved.HeadLength)
+        {
+            return false; // shorter than what we already read: truncated or replaced
+        }
+
+        var head = current.HeadLength == saved.HeadLength ? current.HeadSha256 : FileIdentity.HashHead(current.Path, saved.HeadLength);
+        return string.Equals(head, saved.HeadSha256, StringComparison.Ordinal);
+    }
+
+    /// <summary>One file's entry in <c>checkpoints.json</c>.</summary>
+    public sealed record FileCheckpoint(
+        string Path, long SizeAtFirstSight, string HeadSha256, int HeadLength, long Offset, bool Completed);
+
+    private sealed class CheckpointDocument
+    {
+        public int Version { get; set; }
+
+        public List<FileCheckpoint> Files { get; set; } = [];
+    }
+
+    private readonly record struct FileIdentity(string Path, long Size, string HeadSha256, int HeadLength)
+    {
+        public static FileIdentity Read(string fullPath)
+        {
+            using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var head = new byte[HeadBytes];
+            var read = stream.ReadAtLeast(head, HeadBytes, throwOnEndOfStream: false);
+            return new FileIdentity(fullPath, stream.Length, Convert.ToHexStringLower(SHA256.HashData(head.AsSpan(0, read))), read);
+        }
+
+        public static string HashHead(string fullPath, int length)
+        {
+            using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var head = new byte[length];
+            var read = stream.ReadAtLeast(head, length, throwOnEndOfStream: false);
+            return Convert.ToHexStringLower(SHA256.HashData(head.AsSpan(0, read)));
+        }
+    }
+}

@@ -1,0 +1,39 @@
+namespace ZertForwarder.Pipeline;
+
+/// <summary>
+/// One normalized zERT record on its way to the sinks: already encoded, so sinks never see zERT types.
+/// </summary>
+/// <remarks>
+/// Each encoding is present only when some configured sink needs it (the host decides which to produce).
+/// <see cref="Position"/> tells the source which input position this event came from; the source may only
+/// checkpoint past it once every sink has delivered or dead-lettered the event (see <see cref="AckTracker"/>).
+/// </remarks>
+public sealed class ForwardedEvent
+{
+    /// <summary>Lower-case hex of the first 16 bytes of SHA-256 over the logical SMF record (output contract §1).</summary>
+    public required string EventId { get; init; }
+
+    /// <summary><c>zos.zert_connection</c> or <c>zos.zert_summary</c>.</summary>
+    public required string Dataset { get; init; }
+
+    /// <summary>Kafka message key: the server endpoint (or local endpoint when the role is unknown), output contract §6.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>SMF system id (SMF119SID), a Kafka header.</summary>
+    public string SmfSystemId { get; init; } = "";
+
+    /// <summary>ECS JSON document, UTF-8, no trailing newline.</summary>
+    public ReadOnlyMemory<byte> Ecs { get; init; }
+
+    /// <summary>LEEF 2.0 line, UTF-8, no trailing newline.</summary>
+    public ReadOnlyMemory<byte> Leef { get; init; }
+
+    /// <summary>Flat (zSecure-style) JSON object, UTF-8, no trailing newline.</summary>
+    public ReadOnlyMemory<byte> Flat { get; init; }
+
+    /// <summary>Where the event came from, for checkpointing after delivery. Null for sources that need no acknowledgement.</summary>
+    public IEventAcknowledgement? Position { get; init; }
+
+    /// <summary>Approximate in-memory size, used for the byte limits of batches and buffers.</summary>
+    public int SizeInBytes => Ecs.Length + Leef.Length + Flat.Length + EventId.Length + 64;
+}

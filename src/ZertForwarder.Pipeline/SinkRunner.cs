@@ -1,0 +1,423 @@
+using System.Threading.Channels;
+
+namespace ZertForwarder.Pipeline;
+
+/// <summary>
+/// Feeds one sink: a bounded buffer, one loop that forms batches (max items / max bytes / max age), sends them,
+/// and settles every item: delivered → acknowledged; rejected → dead-lettered, then acknowledged; retry →
+/// re-sent alone after capped exponential back-off with full jitter until the retry time limit, then
+/// dead-lettered with "retry limit exceeded: …" (guide §4.2, output contract §6).
+/// </summary>
+/// <remarks>
+/// <para>Each event's <see cref="ForwardedEvent.Position"/> is completed exactly once by this runner, when it is done with it.</para>
+/// <para>One batch is in flight at a time, so a sink sees events in input order apart from retried items.</para>
+/// <para>The runner owns the sink and disposes it.</para>
+/// </remarks>
+public sealed class SinkRunner : IAsyncDisposable
+{
+    private readonly ISink _sink;
+    private readonly SinkRunnerOptions _options;
+    private readonly IDeadLetterOutput? _deadLetters;
+    private readonly TimeProvider _time;
+    private readonly IPipelineLog _log;
+    private readonly ExponentialBackoff _backoff;
+    private readonly BufferBudget _budget;
+    private readonly Channel<ForwardedEvent> _queue = Channel.CreateUnbounded<ForwardedEvent>(
+        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+
+    private readonly CancellationTokenSource _abort = new();
+    private readonly RunnerMetrics _metrics;
+    private Task? _loop;
+    private int _disposed;
+
+    /// <param name="sink">The destination; owned (disposed) by the runner.</param>
+    /// <param name="options">Buffer, batch and retry settings.</param>
+    /// <param name="deadLetters">Where rejected and expired items go; when null they are logged, counted as dropped and acknowledged.</param>
+    /// <param name="metrics">Registry for the runner's metrics; a private one when null.</param>
+    /// <param name="timeProvider">Clock for batch age, back-off and retry limit.</param>
+    /// <param name="jitter">Source of back-off jitter (seeded in tests for determinism).</param>
+    /// <param name="log">Warnings about retries and dead letters; never contains payloads.</param>
+    public SinkRunner(
+        ISink sink,
+        SinkRunnerOptions options,
+        IDeadLetterOutput? deadLetters = null,
+        PipelineMetrics? metrics = null,
+        TimeProvider? timeProvider = null,
+        Random? jitter = null,
+        IPipelineLog? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException($"Invalid runner options for sink '{sink.Name}': {string.Join(" ", problems)}", nameof(options));
+        }
+
+        _sink = sink;
+        _options = options;
+        _deadLetters = deadLetters;
+        _time = timeProvider ?? TimeProvider.System;
+        _log = log ?? NullPipelineLog.Instance;
+        _backoff = new ExponentialBackoff(options.InitialBackoff, options.MaxBackoff, jitter ?? Random.Shared);
+        _budget = new BufferBudget(options.BufferCapacity, options.BufferBytes);
+        _metrics = new RunnerMetrics(metrics ?? new PipelineMetrics(), sink.Name);
+    }
+
+    public string SinkName => _sink.Name;
+
+    /// <summary>Events currently held: queued, in the batch being formed, or waiting for a retry.</summary>
+    public int BufferedItems => _budget.Items;
+
+    public long BufferedBytes => _budget.Bytes;
+
+    /// <summary>Completes when the loop ends; faults with <see cref="SinkFatalException"/> when the sink gave up.</summary>
+    public Task Completion => _loop ?? throw new InvalidOperationException("The runner was not started.");
+
+    /// <summary>Prepares the sink (<see cref="ISink.StartAsync"/>) and starts the loop. Throws when the sink cannot work.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_loop is not null)
+        {
+            throw new InvalidOperationException("The runner is already started.");
+        }
+
+        await _sink.StartAsync(cancellationToken);
+        _loop = Task.Run(() => RunAsync(_abort.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Hands one event to the runner. Waits while the buffer is full (back-pressure), never drops.
+    /// Throws <see cref="InvalidOperationException"/> after completion or when the runner stopped.
+    /// </summary>
+    public async ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(forwardedEvent);
+        var size = forwardedEvent.SizeInBytes;
+        await _budget.AcquireAsync(size, cancellationToken);
+        if (!_queue.Writer.TryWrite(forwardedEvent))
+        {
+            _budget.Release(size);
+            throw new InvalidOperationException($"Sink runner '{_sink.Name}' is completed and accepts no more events.");
+        }
+
+        UpdateBufferGauges();
+    }
+
+    /// <summary>
+    /// Stops accepting events, waits until every buffered event is delivered or dead-lettered and the sink (and
+    /// dead-letter output) flushed. Returns true when that finished; false when <paramref name="cancellationToken"/>
+    /// cut it short (SIGTERM grace period over): the loop is stopped promptly and unfinished events stay
+    /// unacknowledged, so the source checkpoint does not pass them and they are sent again on restart.
+    /// Rethrows the <see cref="SinkFatalException"/> if the sink gave up.
+    /// </summary>
+    public async Task<bool> CompleteAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        var loop = Completion;
+        try
+        {
+            await loop.WaitAsync(cancellationToken);
+            return !_abort.IsCancellationRequested;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await StopLoopAsync();
+            return false;
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stops the loop at once (if running) and disposes the sink.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _queue.Writer.TryComplete();
+        await StopLoopAsync();
+        await _sink.DisposeAsync();
+        _abort.Dispose();
+    }
+
+    private async Task StopLoopAsync()
+    {
+        await _abort.CancelAsync();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop;
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or SinkFatalException)
+            {
+                // Stopped on purpose, or already reported through Completion.
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<ForwardedEvent>(_options.MaxBatchItems);
+        try
+        {
+            while (await FillBatchAsync(batch, cancellationToken))
+            {
+                await DeliverAsync(batch, cancellationToken);
+                batch.Clear();
+            }
+
+            await _sink.FlushAsync(cancellationToken);
+            if (_deadLetters is not null)
+            {
+                await _deadLetters.FlushAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _budget.Close(new OperationCanceledException("The sink runner was stopped."));
+            throw;
+        }
+        catch (Exception exception)
+        {
+            _log.Log(PipelineLogLevel.Error, _sink.Name, $"Sink '{_sink.Name}' stopped: {exception.Message}", exception);
+            _budget.Close(exception);
+            _queue.Writer.TryComplete(exception);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for a first event, then keeps adding until the batch is full by count or bytes, its age limit passes,
+    /// or the input is completed. Returns false when the input is completed and empty.
+    /// </summary>
+    private async Task<bool> FillBatchAsync(List<ForwardedEvent> batch, CancellationToken cancellationToken)
+    {
+        var reader = _queue.Reader;
+        if (!await reader.WaitToReadAsync(cancellationToken))
+        {
+            return false;
+        }
+
+        var started = _time.GetTimestamp();
+        long bytes = 0;
+        using var ageTimer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task? ageElapsed = null;
+        try
+        {
+            while (true)
+            {
+                while (batch.Count < _options.MaxBatchItems && reader.TryPeek(out var next))
+                {
+                    if (batch.Count > 0 && bytes + next.SizeInBytes > _options.MaxBatchBytes)
+                    {
+                        return true;
+                    }
+
+                    reader.TryRead(out _);
+                    batch.Add(next);
+                    bytes += next.SizeInBytes;
+                }
+
+                if (batch.Count >= _options.MaxBatchItems)
+                {
+                    return true;
+                }
+
+                var remaining = _options.MaxBatchAge - _time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return true;
+                }
+
+                ageElapsed ??= Task.Delay(remaining, _time, ageTimer.Token);
+                var moreArrived = reader.WaitToReadAsync(ageTimer.Token).AsTask();
+                if (await Task.WhenAny(moreArrived, ageElapsed) == ageElapsed)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    return true;
+                }
+
+                if (!await moreArrived)
+                {
+                    return true; // input completed: send what we have
+                }
+            }
+        }
+        finally
+        {
+            await ageTimer.CancelAsync();
+        }
+    }
+
+    /// <summary>Sends the batch and settles every item, re-sending only the items that need a retry.</summary>
+    private async Task DeliverAsync(List<ForwardedEvent> batch, CancellationToken cancellationToken)
+    {
+        var pending = batch;
+        var firstAttempt = _time.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            var outcome = await SendOnceAsync(pending, cancellationToken);
+            List<ForwardedEvent>? retry = null;
+            List<string?>? retryReasons = null;
+            string? lastReason = null;
+            for (var i = 0; i < pending.Count; i++)
+            {
+                switch (outcome[i])
+                {
+                    case ItemOutcome.Delivered:
+                        _metrics.Published.Increment();
+                        Acknowledge(pending[i]);
+                        break;
+                    case ItemOutcome.Rejected:
+                        await DeadLetterAsync(pending[i], outcome.Reason(i) ?? "rejected", cancellationToken);
+                        break;
+                    default:
+                        (retry ??= []).Add(pending[i]);
+                        (retryReasons ??= []).Add(outcome.Reason(i));
+                        lastReason = outcome.Reason(i);
+                        break;
+                }
+            }
+
+            if (retry is null)
+            {
+                return;
+            }
+
+            var elapsed = _time.GetElapsedTime(firstAttempt);
+            if (elapsed >= _options.RetryTimeLimit)
+            {
+                _log.Log(PipelineLogLevel.Error, _sink.Name,
+                    $"Sink '{_sink.Name}': {retry.Count} event(s) still failing after {elapsed}; dead-lettering them. Last reason: {lastReason}");
+                for (var i = 0; i < retry.Count; i++)
+                {
+                    await DeadLetterAsync(retry[i], $"retry limit exceeded: {retryReasons![i]}", cancellationToken);
+                }
+
+                return;
+            }
+
+            _metrics.Retries.Increment(retry.Count);
+            var delay = _backoff.NextDelay(attempt);
+            var untilLimit = _options.RetryTimeLimit - elapsed;
+            if (delay > untilLimit)
+            {
+                delay = untilLimit; // one last attempt right at the limit
+            }
+
+            _log.Log(PipelineLogLevel.Warning, _sink.Name,
+                $"Sink '{_sink.Name}': retrying {retry.Count} of {pending.Count} event(s) in {delay.TotalMilliseconds:0} ms (attempt {attempt + 1}): {lastReason}");
+            await Task.Delay(delay, _time, cancellationToken);
+            pending = retry;
+        }
+    }
+
+    private async Task<BatchOutcome> SendOnceAsync(List<ForwardedEvent> items, CancellationToken cancellationToken)
+    {
+        var outcome = new BatchOutcome(items.Count);
+        var started = _time.GetTimestamp();
+        try
+        {
+            await _sink.SendAsync(items, outcome, cancellationToken);
+            outcome.SetPending(ItemOutcome.Retry, "the sink reported no outcome for this item");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (SinkFatalException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            // guide §4.2: a sink may throw when the whole batch failed; every undecided item is retried.
+            _metrics.SendErrors.Increment();
+            outcome.SetPending(ItemOutcome.Retry, $"send failed: {exception.GetType().Name}: {exception.Message}");
+        }
+
+        _metrics.BatchDuration.Observe(_time.GetElapsedTime(started).TotalSeconds);
+        return outcome;
+    }
+
+    private async Task DeadLetterAsync(ForwardedEvent forwardedEvent, string reason, CancellationToken cancellationToken)
+    {
+        if (_deadLetters is null)
+        {
+            _log.Log(PipelineLogLevel.Error, _sink.Name,
+                $"Sink '{_sink.Name}' dropped event {forwardedEvent.EventId} (no dead-letter output configured): {reason}");
+            _metrics.Dropped.Increment();
+            Acknowledge(forwardedEvent);
+            return;
+        }
+
+        // The event is acknowledged only once the dead-letter output has it, so keep trying: losing it is not an option.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await _deadLetters.WriteAsync(forwardedEvent, _sink.Name, reason, cancellationToken);
+                break;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                _log.Log(PipelineLogLevel.Error, _sink.Name, $"Dead-letter output failed for event {forwardedEvent.EventId}: {exception.Message}", exception);
+                await Task.Delay(_backoff.NextDelay(attempt), _time, cancellationToken);
+            }
+        }
+
+        _metrics.DeadLettered.Increment();
+        Acknowledge(forwardedEvent);
+    }
+
+    private void Acknowledge(ForwardedEvent forwardedEvent)
+    {
+        forwardedEvent.Position?.Complete();
+        _budget.Release(forwardedEvent.SizeInBytes);
+        UpdateBufferGauges();
+    }
+
+    private void UpdateBufferGauges()
+    {
+        _metrics.BufferItems.Set(_budget.Items);
+        _metrics.BufferBytes.Set(_budget.Bytes);
+    }
+
+    /// <summary>The runner's metric children, labelled with the sink name.</summary>
+    private sealed class RunnerMetrics
+    {
+        public RunnerMetrics(PipelineMetrics registry, string sink)
+        {
+            Published = registry.Counter(PipelineMetricNames.EventsPublished, "Events the destination confirmed.", "sink").WithLabels(sink);
+            DeadLettered = registry.Counter(PipelineMetricNames.EventsDeadLettered, "Events written to the dead-letter output.", "sink").WithLabels(sink);
+            Dropped = registry.Counter(PipelineMetricNames.EventsDropped, "Rejected events discarded because no dead-letter output is configured.", "sink").WithLabels(sink);
+            Retries = registry.Counter(PipelineMetricNames.SinkRetries, "Event sends scheduled again after a transient failure.", "sink").WithLabels(sink);
+            SendErrors = registry.Counter(PipelineMetricNames.SinkSendErrors, "Batch sends that failed as a whole (exception).", "sink").WithLabels(sink);
+            BatchDuration = registry.Histogram(PipelineMetricNames.BatchDuration, "Time one batch send took.", PipelineMetrics.DefaultDurationBuckets, "sink").WithLabels(sink);
+            BufferItems = registry.Gauge(PipelineMetricNames.BufferItems, "Events held by the sink runner.", "sink").WithLabels(sink);
+            BufferBytes = registry.Gauge(PipelineMetricNames.BufferBytes, "Bytes held by the sink runner.", "sink").WithLabels(sink);
+        }
+
+        public Counter Published { get; }
+
+        public Counter DeadLettered { get; }
+
+        public Counter Dropped { get; }
+
+        public Counter Retries { get; }
+
+        public Counter SendErrors { get; }
+
+        public Histogram BatchDuration { get; }
+
+        public Gauge BufferItems { get; }
+
+        public Gauge BufferBytes { get; }
+    }
+}

@@ -1,0 +1,313 @@
+using System.Runtime.CompilerServices;
+using Confluent.Kafka;
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Sinks.Kafka;
+
+/// <summary>Configuration of <see cref="KafkaRecordSource"/>, bound from <c>Inputs:Kafka</c>.</summary>
+public sealed class KafkaRecordSourceOptions : KafkaConnectionOptions
+{
+    /// <summary>Topic of raw SMF records: each message value is one logical SMF record including its RDW.</summary>
+    public string Topic { get; set; } = "smf-raw";
+
+    /// <summary>Consumer group; forwarders with the same group split the topic's partitions between them.</summary>
+    public string GroupId { get; set; } = "zertforwarder";
+
+    /// <summary>Where a group without a committed offset starts: <c>earliest</c> (default: nothing is skipped) or <c>latest</c>.</summary>
+    public string AutoOffsetReset { get; set; } = "earliest";
+
+    /// <summary>How often fully acknowledged offsets are committed (they are also committed on revocation and shutdown).</summary>
+    public int CommitIntervalMs { get; set; } = 5_000;
+}
+
+/// <summary>One raw SMF record read from Kafka, with the acknowledgement that lets its offset be committed.</summary>
+public sealed class KafkaSourceRecord
+{
+    private readonly int _expectedCompletions;
+
+    internal KafkaSourceRecord(ReadOnlyMemory<byte> value, string topic, int partition, long offset, IEventAcknowledgement acknowledgement, int expectedCompletions)
+    {
+        Value = value;
+        Topic = topic;
+        Partition = partition;
+        Offset = offset;
+        Acknowledgement = acknowledgement;
+        _expectedCompletions = expectedCompletions;
+    }
+
+    /// <summary>The logical SMF record, RDW included.</summary>
+    public ReadOnlyMemory<byte> Value { get; }
+
+    public string Topic { get; }
+
+    public int Partition { get; }
+
+    public long Offset { get; }
+
+    /// <summary>Where the record came from, for logs and dead letters: <c>topic[partition]@offset</c>.</summary>
+    public string Origin => $"{Topic}[{Partition}]@{Offset}";
+
+    /// <summary>
+    /// Put this on the record's <see cref="ForwardedEvent.Position"/>: each sink completes it once (delivered or
+    /// dead-lettered), and the offset becomes committable when all of them have.
+    /// </summary>
+    public IEventAcknowledgement Acknowledgement { get; }
+
+    /// <summary>For a record that yields no event (not zERT, or dead-lettered by the decoder): done for every sink.</summary>
+    public void CompleteWithoutEvents()
+    {
+        for (var i = 0; i < _expectedCompletions; i++)
+        {
+            Acknowledgement.Complete();
+        }
+    }
+}
+
+/// <summary>
+/// Reads raw SMF records from a Kafka topic (as an SMF-to-Kafka bridge publishes them) as a member of a
+/// consumer group, and commits an offset only once every sink is finished with that record and all before it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Auto-commit and auto offset store are off. Per partition an <see cref="AckTracker"/> follows the records in
+/// read order; the commit position is one past the highest record such that it and every earlier record of the
+/// partition are acknowledged by all sinks. It is committed every <see cref="KafkaRecordSourceOptions.CommitIntervalMs"/>,
+/// when a partition is revoked, and on <see cref="DisposeAsync"/>.
+/// </para>
+/// <para>
+/// On revocation the source commits what is done and forgets the rest: the partition's new owner reads the
+/// unacknowledged records again, so a rebalance can repeat records (at least once) but never skips one. Duplicates
+/// carry the same event id, which Elasticsearch absorbs (<c>create</c>, 409) and Kafka consumers can de-duplicate.
+/// </para>
+/// <para>
+/// The consumer is polled only while the caller iterates <see cref="ReadAsync"/>; a pipeline blocked for longer
+/// than <c>max.poll.interval.ms</c> (default 5 minutes) loses its partitions, which is again only a re-read.
+/// </para>
+/// </remarks>
+public sealed class KafkaRecordSource : IAsyncDisposable
+{
+    private const string Component = "kafka_source";
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+
+    private readonly KafkaRecordSourceOptions _options;
+    private readonly int _sinkCount;
+    private readonly IPipelineLog _log;
+    private readonly TimeProvider _time;
+    private readonly IConsumer<byte[]?, byte[]> _consumer;
+    // Consume, Commit and Close are serialized; the rebalance handlers run inside Consume on the same thread
+    // and re-enter this lock.
+    private readonly Lock _consumerLock = new();
+    private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+    private long _lastCommitTimestamp;
+    private bool _closed;
+
+    /// <param name="options">Cluster, topic and group.</param>
+    /// <param name="sinkCount">How many sinks must complete each record's acknowledgement.</param>
+    public KafkaRecordSource(KafkaRecordSourceOptions options, int sinkCount, IPipelineLog? log = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Topic);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.GroupId);
+        ArgumentOutOfRangeException.ThrowIfNegative(sinkCount);
+        _options = options;
+        _sinkCount = sinkCount;
+        _log = log ?? NullPipelineLog.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+
+        var config = new ConsumerConfig();
+        options.ApplyConnection(config);
+        config.GroupId = options.GroupId;
+        config.EnableAutoCommit = false;
+        config.EnableAutoOffsetStore = false;
+        config.EnablePartitionEof = false;
+        config.Set("auto.offset.reset", options.AutoOffsetReset);
+        options.ApplyProperties(config);
+
+        _consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
+            .SetLogHandler((_, message) => KafkaClientLog.Forward(_log, Component, message))
+            .SetErrorHandler((_, error) => KafkaClientLog.ForwardError(_log, Component, error))
+            .SetPartitionsAssignedHandler((_, assigned) =>
+                _log.Log(PipelineLogLevel.Information, Component, $"assigned {string.Join(", ", assigned)}"))
+            .SetPartitionsRevokedHandler((_, revoked) => OnRevoked(revoked.Select(p => p.TopicPartition), commit: true))
+            .SetPartitionsLostHandler((_, lost) => OnRevoked(lost.Select(p => p.TopicPartition), commit: false))
+            .Build();
+        _lastCommitTimestamp = _time.GetTimestamp();
+    }
+
+    /// <summary>The partitions this member currently owns.</summary>
+    public IReadOnlyList<TopicPartition> Assignment => _consumer.Assignment;
+
+    /// <summary>Subscribes and yields records in partition order until <paramref name="cancellationToken"/> fires.</summary>
+    public async IAsyncEnumerable<KafkaSourceRecord> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        lock (_consumerLock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            _consumer.Subscribe(_options.Topic);
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var result = ConsumeOnce(TimeSpan.Zero) ?? await Task.Run(() => ConsumeOnce(PollTimeout), CancellationToken.None);
+            if (_time.GetElapsedTime(_lastCommitTimestamp) >= TimeSpan.FromMilliseconds(_options.CommitIntervalMs))
+            {
+                Commit();
+            }
+
+            if (result is null || result.IsPartitionEOF || cancellationToken.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            yield return Track(result);
+        }
+    }
+
+    /// <summary>Commits, for every owned partition, the position after its fully acknowledged prefix.</summary>
+    public void Commit()
+    {
+        lock (_consumerLock)
+        {
+            _lastCommitTimestamp = _time.GetTimestamp();
+            if (!_closed)
+            {
+                CommitLocked(_partitions.Keys.ToList());
+            }
+        }
+    }
+
+    /// <summary>Commits what is done, leaves the group (so the partitions move at once) and closes the consumer.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Task.Run(() =>
+        {
+            lock (_consumerLock)
+            {
+                if (_closed)
+                {
+                    return;
+                }
+
+                CommitLocked(_partitions.Keys.ToList());
+                try
+                {
+                    // Close runs the revoked handler (a second, usually empty, commit) and leaves the group.
+                    _consumer.Close();
+                }
+                catch (KafkaException e)
+                {
+                    _log.Log(PipelineLogLevel.Warning, Component, $"closing the consumer failed: {e.Error.Reason}");
+                }
+
+                _closed = true;
+                _consumer.Dispose();
+            }
+        });
+    }
+
+    private ConsumeResult<byte[]?, byte[]>? ConsumeOnce(TimeSpan timeout)
+    {
+        lock (_consumerLock)
+        {
+            if (_closed)
+            {
+                return null;
+            }
+
+            try
+            {
+                return _consumer.Consume(timeout);
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                // E.g. the topic does not exist yet: keep polling, the group picks it up when it appears.
+                _log.Log(PipelineLogLevel.Warning, Component, $"consume failed: {e.Error.Code}: {e.Error.Reason}");
+                return null;
+            }
+        }
+    }
+
+    private KafkaSourceRecord Track(ConsumeResult<byte[]?, byte[]> result)
+    {
+        IEventAcknowledgement acknowledgement;
+        lock (_consumerLock)
+        {
+            var partition = result.TopicPartition;
+            if (!_partitions.TryGetValue(partition, out var state))
+            {
+                // The first record read is where this member resumed: nothing before it needs committing.
+                state = new PartitionState(new AckTracker(result.Offset.Value), result.Offset.Value);
+                _partitions.Add(partition, state);
+            }
+
+            // Position = the offset to resume from once this record is done (Kafka commits "next to read").
+            acknowledgement = state.Tracker.Track(result.Offset.Value + 1, _sinkCount);
+        }
+
+        return new KafkaSourceRecord(
+            result.Message.Value ?? [], result.Topic, result.Partition.Value, result.Offset.Value, acknowledgement, _sinkCount);
+    }
+
+    private void OnRevoked(IEnumerable<TopicPartition> partitions, bool commit)
+    {
+        lock (_consumerLock)
+        {
+            var list = partitions.ToList();
+            if (commit)
+            {
+                CommitLocked(list);
+            }
+
+            // Records of these partitions still in the pipeline complete on trackers nobody reads any more:
+            // the new owner re-reads them from the committed offset.
+            foreach (var partition in list)
+            {
+                _partitions.Remove(partition);
+            }
+
+            _log.Log(PipelineLogLevel.Information, Component, $"{(commit ? "revoked" : "lost")} {string.Join(", ", list)}");
+        }
+    }
+
+    private void CommitLocked(List<TopicPartition> partitions)
+    {
+        var offsets = new List<TopicPartitionOffset>();
+        foreach (var partition in partitions)
+        {
+            if (_partitions.TryGetValue(partition, out var state))
+            {
+                var position = state.Tracker.CommittedPosition;
+                if (position > state.LastCommitted)
+                {
+                    offsets.Add(new TopicPartitionOffset(partition, new Offset(position)));
+                }
+            }
+        }
+
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _consumer.Commit(offsets);
+            foreach (var offset in offsets)
+            {
+                _partitions[offset.TopicPartition].LastCommitted = offset.Offset.Value;
+            }
+        }
+        catch (KafkaException e)
+        {
+            // Not fatal: the next commit carries the same or a later position.
+            _log.Log(PipelineLogLevel.Warning, Component, $"offset commit failed: {e.Error.Code}: {e.Error.Reason}");
+        }
+    }
+
+    private sealed class PartitionState(AckTracker tracker, long lastCommitted)
+    {
+        public AckTracker Tracker { get; } = tracker;
+
+        public long LastCommitted { get; set; } = lastCommitted;
+    }
+}

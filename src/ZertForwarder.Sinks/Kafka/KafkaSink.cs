@@ -1,0 +1,332 @@
+using System.Runtime.InteropServices;
+using Confluent.Kafka;
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Sinks.Kafka;
+
+/// <summary>
+/// Publishes events to Kafka (output contract §6): key = <see cref="ForwardedEvent.Key"/>, value = ECS JSON or
+/// LEEF line, headers <c>event_id</c>, <c>event_dataset</c>, <c>smf_system_id</c>, <c>content_type</c>.
+/// </summary>
+/// <remarks>
+/// The producer is idempotent (<c>enable.idempotence=true</c>, <c>acks=all</c>, at most 5 requests in flight),
+/// and librdkafka's own retries stay on: they keep per-partition order and, on a real broker, never duplicate.
+/// A batch is produced in one go and the call waits for every delivery report; only what librdkafka gave up on
+/// (message timeout, fatal producer error) comes back as Retry for the runner, and what can never succeed
+/// (too large, invalid topic, not authorized) comes back as Rejected with librdkafka's reason.
+/// </remarks>
+public sealed class KafkaSink : ISink
+{
+    private const string Component = "kafka";
+    private const string JsonContentType = "application/json";
+    private const string LeefContentType = "text/plain; charset=utf-8";
+
+    /// <summary>How long to wait before producing again when librdkafka's local queue is full (back-pressure).</summary>
+    private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(50);
+
+    private static readonly byte[] JsonContentTypeBytes = "application/json"u8.ToArray();
+    private static readonly byte[] LeefContentTypeBytes = "text/plain; charset=utf-8"u8.ToArray();
+
+    private readonly KafkaSinkOptions _options;
+    private readonly IPipelineLog _log;
+    private readonly TimeProvider _time;
+    private readonly bool _valueIsLeef;
+    private readonly object _producerLock = new();
+    private IProducer<byte[]?, byte[]>? _producer;
+    private volatile bool _producerFailed;
+
+    public KafkaSink(KafkaSinkOptions options, IPipelineLog? log = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Topic))
+        {
+            throw new ArgumentException("Kafka Topic is required.", nameof(options));
+        }
+
+        _valueIsLeef = options.Format.ToLowerInvariant() switch
+        {
+            "ecs" => false,
+            "leef" => true,
+            _ => throw new ArgumentException($"Kafka Format must be 'ecs' or 'leef', not '{options.Format}'.", nameof(options)),
+        };
+        if (_valueIsLeef && !string.IsNullOrWhiteSpace(options.LeefTopic))
+        {
+            throw new ArgumentException("Kafka LeefTopic is the second (LEEF) topic next to an 'ecs' Topic; with Format 'leef' leave it empty.", nameof(options));
+        }
+
+        _options = options;
+        _log = log ?? NullPipelineLog.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    public string Name => "kafka";
+
+    /// <summary>The librdkafka configuration the sink uses (for diagnostics and tests; contains the SASL password if set).</summary>
+    internal ProducerConfig BuildConfig()
+    {
+        var config = new ProducerConfig();
+        _options.ApplyConnection(config);
+        config.EnableIdempotence = true;
+        config.Acks = Acks.All;
+        // The idempotent producer keeps order with up to 5 in-flight requests per connection.
+        config.MaxInFlight = 5;
+        config.Set("compression.type", _options.Compression);
+        config.LingerMs = _options.LingerMs;
+        config.BatchSize = _options.BatchSize;
+        config.MessageTimeoutMs = _options.MessageTimeoutMs;
+        _options.ApplyProperties(config);
+        return config;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Building validates the whole configuration (unknown property, bad value): a start-up failure, not a retry.
+        _ = Producer();
+        return Task.CompletedTask;
+    }
+
+    public async Task SendAsync(IReadOnlyList<ForwardedEvent> batch, BatchOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var producer = Producer();
+        var copiesPerItem = string.IsNullOrWhiteSpace(_options.LeefTopic) ? 1 : 2;
+        var results = new DeliveryResults(batch.Count, copiesPerItem * batch.Count);
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var item = batch[i];
+            if (_valueIsLeef)
+            {
+                await ProduceAsync(producer, _options.Topic, item, item.Leef, LeefContentTypeBytes, "LEEF", i, results, cancellationToken);
+            }
+            else
+            {
+                await ProduceAsync(producer, _options.Topic, item, item.Ecs, JsonContentTypeBytes, "ECS", i, results, cancellationToken);
+                if (copiesPerItem == 2)
+                {
+                    await ProduceAsync(producer, _options.LeefTopic!, item, item.Leef, LeefContentTypeBytes, "LEEF", i, results, cancellationToken);
+                }
+            }
+        }
+
+        await results.AllReported.WaitAsync(cancellationToken);
+        results.CopyTo(outcome);
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var producer = _producer;
+        if (producer is null)
+        {
+            return;
+        }
+
+        await Task.Run(() => producer.Flush(cancellationToken), cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        IProducer<byte[]?, byte[]>? producer;
+        lock (_producerLock)
+        {
+            producer = _producer;
+            _producer = null;
+        }
+
+        if (producer is not null)
+        {
+            // Every SendAsync already waited for its reports; this only bounds the shutdown if one was cancelled.
+            await Task.Run(() =>
+            {
+                producer.Flush(TimeSpan.FromSeconds(10));
+                producer.Dispose();
+            });
+        }
+    }
+
+    private async ValueTask ProduceAsync(
+        IProducer<byte[]?, byte[]> producer, string topic, ForwardedEvent item, ReadOnlyMemory<byte> value,
+        byte[] contentType, string formatName, int index, DeliveryResults results, CancellationToken cancellationToken)
+    {
+        if (value.IsEmpty)
+        {
+            // The host encodes only what configured sinks need; an event without this encoding is a wiring bug.
+            results.Report(index, ItemOutcome.Rejected, $"event has no {formatName} encoding for topic {topic}");
+            return;
+        }
+
+        var message = new Message<byte[]?, byte[]>
+        {
+            Key = item.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(item.Key),
+            Value = AsArray(value),
+            Headers = new Headers
+            {
+                { "event_id", System.Text.Encoding.UTF8.GetBytes(item.EventId) },
+                { "event_dataset", System.Text.Encoding.UTF8.GetBytes(item.Dataset) },
+                { "smf_system_id", System.Text.Encoding.UTF8.GetBytes(item.SmfSystemId) },
+                { "content_type", contentType },
+            },
+        };
+
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message, report => results.Report(index, Classify(report.Error, report.Status)));
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // librdkafka's buffer (queue.buffering.max.*) is full: the cluster is slower than we are. Wait for
+                // delivery reports to drain it instead of failing the item (back-pressure to the runner).
+                await Task.Delay(QueueFullWait, _time, cancellationToken);
+            }
+            catch (ProduceException<byte[]?, byte[]> e)
+            {
+                results.Report(index, Classify(e.Error, PersistenceStatus.NotPersisted));
+                return;
+            }
+            catch (KafkaException e)
+            {
+                results.Report(index, Classify(e.Error, PersistenceStatus.NotPersisted));
+                return;
+            }
+        }
+    }
+
+    private (ItemOutcome Outcome, string? Reason) Classify(Error error, PersistenceStatus status)
+    {
+        if (!error.IsError)
+        {
+            return status == PersistenceStatus.Persisted
+                ? (ItemOutcome.Delivered, null)
+                : (ItemOutcome.Retry, $"delivery status {status}");
+        }
+
+        if (error.IsFatal || error.Code == ErrorCode.Local_Fatal)
+        {
+            // A fatal idempotence error (e.g. out-of-order sequence) leaves the producer unusable: build a new one.
+            _producerFailed = true;
+            return (ItemOutcome.Retry, $"fatal producer error {error.Code}: {error.Reason}");
+        }
+
+        return IsPermanent(error.Code)
+            ? (ItemOutcome.Rejected, $"{error.Code}: {error.Reason}")
+            : (ItemOutcome.Retry, $"{error.Code}: {error.Reason}");
+    }
+
+    /// <summary>Errors where sending the same message again cannot succeed; everything else is retried.</summary>
+    private static bool IsPermanent(ErrorCode code) => code is
+        ErrorCode.MsgSizeTooLarge or
+        ErrorCode.InvalidMsgSize or
+        ErrorCode.RecordListTooLarge or
+        ErrorCode.TopicException or
+        ErrorCode.TopicAuthorizationFailed or
+        ErrorCode.ClusterAuthorizationFailed or
+        ErrorCode.InvalidRecord or
+        ErrorCode.InvalidTimestamp or
+        ErrorCode.InvalidRequiredAcks or
+        ErrorCode.UnsupportedForMessageFormat or
+        ErrorCode.UnsupportedCompressionType or
+        ErrorCode.PolicyViolation or
+        ErrorCode.Local_BadMsg or
+        ErrorCode.Local_InvalidArg or
+        ErrorCode.Local_KeySerialization or
+        ErrorCode.Local_ValueSerialization;
+
+    private IProducer<byte[]?, byte[]> Producer()
+    {
+        lock (_producerLock)
+        {
+            if (_producer is not null && _producerFailed)
+            {
+                _log.Log(PipelineLogLevel.Warning, Component, "recreating the Kafka producer after a fatal error");
+                _producer.Dispose();
+                _producer = null;
+            }
+
+            if (_producer is null)
+            {
+                _producerFailed = false;
+                _producer = new ProducerBuilder<byte[]?, byte[]>(BuildConfig())
+                    .SetLogHandler((_, message) => KafkaClientLog.Forward(_log, Component, message))
+                    .SetErrorHandler((_, error) =>
+                    {
+                        KafkaClientLog.ForwardError(_log, Component, error);
+                        if (error.IsFatal)
+                        {
+                            _producerFailed = true;
+                        }
+                    })
+                    .Build();
+            }
+
+            return _producer;
+        }
+    }
+
+    private static byte[] AsArray(ReadOnlyMemory<byte> value) =>
+        MemoryMarshal.TryGetArray(value, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : value.ToArray();
+
+    /// <summary>Collects delivery reports (which arrive on librdkafka's poll thread) per batch item.</summary>
+    private sealed class DeliveryResults
+    {
+        private readonly ItemOutcome[] _outcomes;
+        private readonly string?[] _reasons;
+        private readonly TaskCompletionSource _allReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _outstanding;
+
+        public DeliveryResults(int items, int messages)
+        {
+            _outcomes = new ItemOutcome[items];
+            _reasons = new string?[items];
+            _outstanding = messages;
+            if (messages == 0)
+            {
+                _allReported.SetResult();
+            }
+        }
+
+        public Task AllReported => _allReported.Task;
+
+        public void Report(int index, (ItemOutcome Outcome, string? Reason) result) => Report(index, result.Outcome, result.Reason);
+
+        public void Report(int index, ItemOutcome outcome, string? reason)
+        {
+            lock (_outcomes)
+            {
+                // An item with two copies (ECS + LEEF topic) takes the worse outcome: Rejected > Retry > Delivered.
+                if (outcome > _outcomes[index])
+                {
+                    _outcomes[index] = outcome;
+                    _reasons[index] = reason;
+                }
+            }
+
+            if (Interlocked.Decrement(ref _outstanding) == 0)
+            {
+                _allReported.TrySetResult();
+            }
+        }
+
+        public void CopyTo(BatchOutcome outcome)
+        {
+            lock (_outcomes)
+            {
+                for (var i = 0; i < _outcomes.Length; i++)
+                {
+                    switch (_outcomes[i])
+                    {
+                        case ItemOutcome.Delivered: outcome.Delivered(i); break;
+                        case ItemOutcome.Retry: outcome.Retry(i, _reasons[i] ?? "retry"); break;
+                        case ItemOutcome.Rejected: outcome.Reject(i, _reasons[i] ?? "rejected"); break;
+                        default: outcome.Retry(i, "no delivery report"); break;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,329 @@
+using System.Buffers;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Sinks.Syslog;
+
+/// <summary>
+/// Sends each event's LEEF line (output contract §4) as an RFC 5424 message over TCP or TLS to a syslog receiver
+/// (QRadar, rsyslog, syslog-ng). See <see cref="SyslogSinkOptions"/> for the delivery guarantee.
+/// </summary>
+/// <remarks>
+/// One connection is kept open. A batch is written in chunks and flushed; items written and flushed are Delivered,
+/// items not written when the connection fails are Retry. A connection the receiver closed is noticed by a
+/// background read (receivers never send data) and replaced before the next batch. Failed connection attempts
+/// back off exponentially up to <see cref="SyslogSinkOptions.ReconnectMaxDelay"/>; during the wait a batch is
+/// answered with Retry at once instead of blocking.
+/// </remarks>
+public sealed class SyslogSink : ISink
+{
+    private const string Component = "syslog";
+    private const int ChunkBytes = 64 * 1024;
+
+    private readonly SyslogSinkOptions _options;
+    private readonly IPipelineLog _log;
+    private readonly TimeProvider _time;
+    private readonly Rfc5424Formatter _formatter;
+    private readonly bool _useTls;
+    private readonly int _port;
+    private readonly X509Certificate2Collection _trustedRoots = [];
+    private readonly X509Certificate2? _clientCertificate;
+    private readonly ExponentialBackoff _backoff;
+    private Connection? _connection;
+    private int _failedConnects;
+    private long _nextConnectTimestamp;
+    private bool _waitingToReconnect;
+
+    public SyslogSink(SyslogSinkOptions options, IPipelineLog? log = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Host);
+        _useTls = options.Protocol.ToLowerInvariant() switch
+        {
+            "tls" => true,
+            "tcp" => false,
+            _ => throw new ArgumentException($"Syslog Protocol must be 'tls' or 'tcp', not '{options.Protocol}'.", nameof(options)),
+        };
+        var octetCounting = options.Framing.ToLowerInvariant() switch
+        {
+            "octet-counting" => true,
+            "lf" => false,
+            _ => throw new ArgumentException($"Syslog Framing must be 'octet-counting' or 'lf', not '{options.Framing}'.", nameof(options)),
+        };
+        _port = options.Port ?? (_useTls ? 6514 : 514);
+        _options = options;
+        _log = log ?? NullPipelineLog.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _formatter = new Rfc5424Formatter(options.Facility, options.AppName, options.Hostname, octetCounting);
+        _backoff = new ExponentialBackoff(options.ReconnectMinDelay, options.ReconnectMaxDelay, new Random());
+        if (_useTls)
+        {
+            if (!string.IsNullOrWhiteSpace(options.CaFile))
+            {
+                _trustedRoots.ImportFromPemFile(options.CaFile);
+            }
+
+            _clientCertificate = LoadClientCertificate(options);
+        }
+    }
+
+    public string Name => "syslog";
+
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        // Not connecting here: a receiver that is down at start-up is a transient condition, handled by retries.
+        Task.CompletedTask;
+
+    public async Task SendAsync(IReadOnlyList<ForwardedEvent> batch, BatchOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (_connection is { IsClosed: true })
+        {
+            _log.Log(PipelineLogLevel.Information, Component, "the syslog receiver closed the connection; reconnecting");
+            await DropConnectionAsync(backOff: false);
+        }
+
+        var connection = _connection ?? await TryConnectAsync(cancellationToken);
+        if (connection is null)
+        {
+            outcome.SetPending(ItemOutcome.Retry, $"syslog receiver {_options.Host}:{_port} is not reachable");
+            return;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(ChunkBytes + 4096);
+        var chunkStart = 0;
+        try
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (batch[i].Leef.IsEmpty)
+                {
+                    outcome.Reject(i, "event has no LEEF encoding");
+                }
+                else
+                {
+                    _formatter.AppendFrame(buffer, batch[i].Leef.Span);
+                }
+
+                if (buffer.WrittenCount >= ChunkBytes || i == batch.Count - 1)
+                {
+                    await connection.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken);
+                    buffer.ResetWrittenCount();
+                    await connection.Stream.FlushAsync(cancellationToken);
+                    MarkDelivered(outcome, chunkStart, i);
+                    chunkStart = i + 1;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // Items of the failed chunk may be partly on the wire: retrying them can repeat them (at least once).
+            _log.Log(PipelineLogLevel.Warning, Component, $"writing to {_options.Host}:{_port} failed: {e.Message}");
+            outcome.SetPending(ItemOutcome.Retry, $"connection to {_options.Host}:{_port} failed while writing: {e.Message}");
+            await DropConnectionAsync(backOff: false);
+        }
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { } connection)
+        {
+            await connection.Stream.FlushAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DropConnectionAsync(backOff: false);
+        _clientCertificate?.Dispose();
+        foreach (var root in _trustedRoots)
+        {
+            root.Dispose();
+        }
+    }
+
+    private static void MarkDelivered(BatchOutcome outcome, int from, int to)
+    {
+        for (var j = from; j <= to; j++)
+        {
+            if (outcome[j] == ItemOutcome.Pending)
+            {
+                outcome.Delivered(j);
+            }
+        }
+    }
+
+    private async Task<Connection?> TryConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_waitingToReconnect && _time.GetTimestamp() < _nextConnectTimestamp)
+        {
+            return null;
+        }
+
+        var client = new TcpClient { NoDelay = false };
+        try
+        {
+            using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+            await client.ConnectAsync(_options.Host, _port, linked.Token);
+            client.Client.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            Stream stream = client.GetStream();
+            if (_useTls)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = ssl;
+                await ssl.AuthenticateAsClientAsync(
+                    new SslClientAuthenticationOptions
+                    {
+                        TargetHost = string.IsNullOrWhiteSpace(_options.TlsServerName) ? _options.Host : _options.TlsServerName,
+                        ClientCertificates = _clientCertificate is null ? null : [_clientCertificate],
+                        RemoteCertificateValidationCallback = ValidateServerCertificate,
+                    },
+                    linked.Token);
+            }
+
+            _connection = new Connection(client, stream);
+            _failedConnects = 0;
+            _waitingToReconnect = false;
+            _log.Log(PipelineLogLevel.Information, Component, $"connected to {_options.Host}:{_port} ({(_useTls ? "tls" : "tcp")})");
+            return _connection;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested &&
+            e is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+        {
+            client.Dispose();
+            var delay = _backoff.Ceiling(_failedConnects++);
+            _nextConnectTimestamp = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+            _waitingToReconnect = true;
+            var reason = e is OperationCanceledException ? $"timed out after {_options.ConnectTimeout}" : e.Message;
+            _log.Log(PipelineLogLevel.Warning, Component, $"connecting to {_options.Host}:{_port} failed ({reason}); next attempt in {delay}");
+            return null;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// System trust first; with <see cref="SyslogSinkOptions.CaFile"/>, a chain that ends in one of those roots is
+    /// accepted too. A name mismatch is never accepted.
+    /// </summary>
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (certificate is null || _trustedRoots.Count == 0 || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            _log.Log(PipelineLogLevel.Error, Component, $"rejected the certificate of {_options.Host}:{_port}: {errors}");
+            return false;
+        }
+
+        using var customChain = new X509Chain();
+        customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        customChain.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots);
+        customChain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain is not null)
+        {
+            customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
+        }
+
+        using var serverCertificate = new X509Certificate2(certificate);
+        var trusted = customChain.Build(serverCertificate);
+        if (!trusted)
+        {
+            _log.Log(PipelineLogLevel.Error, Component, $"rejected the certificate of {_options.Host}:{_port}: not signed by a trusted CA");
+        }
+
+        return trusted;
+    }
+
+    private static X509Certificate2? LoadClientCertificate(SyslogSinkOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ClientCertificateFile))
+        {
+            return null;
+        }
+
+        var file = options.ClientCertificateFile;
+        if (file.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".p12", StringComparison.OrdinalIgnoreCase))
+        {
+            return X509CertificateLoader.LoadPkcs12FromFile(file, password: null);
+        }
+
+        using var pem = X509Certificate2.CreateFromPemFile(file, string.IsNullOrWhiteSpace(options.ClientKeyFile) ? null : options.ClientKeyFile);
+        // Round-trip through PKCS#12 so the private key is usable by the TLS stack on every platform.
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+    }
+
+    private async Task DropConnectionAsync(bool backOff)
+    {
+        var connection = _connection;
+        _connection = null;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+
+        _waitingToReconnect = backOff;
+    }
+
+    /// <summary>An open connection plus the background read that notices when the receiver closes it.</summary>
+    private sealed class Connection : IAsyncDisposable
+    {
+        private readonly TcpClient _client;
+        private readonly Task _closedWatcher;
+        private volatile bool _closed;
+
+        public Connection(TcpClient client, Stream stream)
+        {
+            _client = client;
+            Stream = stream;
+            _closedWatcher = WatchForCloseAsync();
+        }
+
+        public Stream Stream { get; }
+
+        public bool IsClosed => _closed;
+
+        public async ValueTask DisposeAsync()
+        {
+            _closed = true;
+            try
+            {
+                await Stream.DisposeAsync();
+            }
+            catch (IOException)
+            {
+                // Closing a broken TLS session can fail to send close_notify; the socket is closed regardless.
+            }
+
+            _client.Dispose();
+            await _closedWatcher;
+        }
+
+        private async Task WatchForCloseAsync()
+        {
+            // Syslog receivers never send application data; a read returns only at end of stream or on error.
+            var buffer = new byte[512];
+            try
+            {
+                while (await Stream.ReadAsync(buffer) > 0)
+                {
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The connection is gone either way.
+            }
+
+            _closed = true;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+namespace ZertForwarder.Sinks.Syslog;
+
+/// <summary>
+/// Configuration of <see cref="SyslogSink"/>, bound from <c>Outputs:Syslog</c>: LEEF lines (output contract §4) in
+/// RFC 5424 messages over TCP or TLS (RFC 5425), framed per RFC 6587.
+/// </summary>
+/// <remarks>
+/// Delivery guarantee: <b>at least once up to the receiver's socket, not end to end.</b> Syslog over TCP has no
+/// application-level acknowledgement, so an item counts as delivered once its bytes are written to the connection
+/// and flushed. If the connection breaks, everything not yet written is retried on a new connection, and the item
+/// being written at that moment may be repeated (or arrive truncated); items written just before the break, still
+/// in the kernel's buffers, can be lost without any error. Use the Kafka sink where loss is not acceptable.
+/// </remarks>
+public sealed class SyslogSinkOptions
+{
+    /// <summary>Receiver host name or address; also the TLS server name unless <see cref="TlsServerName"/> is set.</summary>
+    public string Host { get; set; } = "";
+
+    /// <summary>Receiver port; when not set, 6514 for <c>tls</c> (RFC 5425) and 514 for <c>tcp</c>.</summary>
+    public int? Port { get; set; }
+
+    /// <summary><c>tls</c> (default; the server certificate is verified) or <c>tcp</c> (plain text).</summary>
+    public string Protocol { get; set; } = "tls";
+
+    /// <summary><c>octet-counting</c> (RFC 6587 §3.4.1, default: safe for any content) or <c>lf</c> (non-transparent framing, one message per line).</summary>
+    public string Framing { get; set; } = "octet-counting";
+
+    /// <summary>PEM file with the CA certificate(s) that may sign the receiver's certificate, in addition to the system trust store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Client certificate for mutual TLS: a PEM certificate (with <see cref="ClientKeyFile"/>) or a PKCS#12 file (<c>.pfx</c>/<c>.p12</c>, no password).</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="ClientCertificateFile"/>; when empty the key is read from the certificate file.</summary>
+    public string? ClientKeyFile { get; set; }
+
+    /// <summary>Name expected in the receiver's certificate when it differs from <see cref="Host"/>.</summary>
+    public string? TlsServerName { get; set; }
+
+    /// <summary>Syslog facility name (<c>kern</c> … <c>local7</c>) or number 0-23; default <c>local4</c>.</summary>
+    public string Facility { get; set; } = "local4";
+
+    /// <summary>RFC 5424 APP-NAME.</summary>
+    public string AppName { get; set; } = "zertforwarder";
+
+    /// <summary>RFC 5424 HOSTNAME when the LEEF line has no <c>identHostName</c> (the z/OS system name); NILVALUE when empty.</summary>
+    public string? Hostname { get; set; }
+
+    /// <summary>Limit for the TCP connect plus the TLS handshake.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First wait before reconnecting after a failed connection attempt; doubles per failure up to <see cref="ReconnectMaxDelay"/>.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+}

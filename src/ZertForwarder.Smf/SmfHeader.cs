@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+
+namespace ZertForwarder.Smf;
+
+/// <summary>
+/// The standard SMF header with subtypes (layout spec §1.1): 24 bytes from the RDW on. Offsets are from byte 0
+/// of the record, i.e. the first byte of the RDW.
+/// </summary>
+public readonly struct SmfHeader
+{
+    /// <summary>Header length with the subtype field (SMF119STY ends at offset 24).</summary>
+    public const int Length = 24;
+
+    /// <summary>The shortest record that carries a record type (RDW + flag + type).</summary>
+    public const int MinimumLengthForType = 6;
+
+    private const int FlagOffset = 4;      // SMF119FLG
+    private const int TypeOffset = 5;      // SMF119RTY
+    private const int TimeOffset = 6;      // SMF119TME
+    private const int DateOffset = 10;     // SMF119DTE
+    private const int SystemIdOffset = 14; // SMF119SID
+    private const int SubsystemOffset = 18; // SMF119SSI
+    private const int SubtypeOffset = 22;  // SMF119STY
+
+    /// <summary>SMF119LEN: logical record length from the RDW.</summary>
+    public ushort RecordLength { get; }
+
+    /// <summary>SMF119SEG: segment descriptor (zero in a reassembled record).</summary>
+    public ushort SegmentDescriptor { get; }
+
+    /// <summary>SMF119FLG: system indicator bits (X'40' = subtypes used).</summary>
+    public byte Flags { get; }
+
+    /// <summary>SMF119RTY: the record type (119 for zERT).</summary>
+    public byte RecordType { get; }
+
+    /// <summary>SMF119TME raw: hundredths of a second since local midnight.</summary>
+    public uint TimeHundredths { get; }
+
+    /// <summary>SMF119DTE raw: packed 0cyydddF.</summary>
+    public uint PackedDate { get; }
+
+    /// <summary>SMF119SID: SMF system identifier, trimmed.</summary>
+    public string SystemId { get; }
+
+    /// <summary>SMF119SSI: subsystem identifier, trimmed.</summary>
+    public string SubsystemId { get; }
+
+    /// <summary>SMF119STY: record subtype, meaningful only when <see cref="HasSubtype"/>.</summary>
+    public ushort Subtype { get; }
+
+    /// <summary>Whether the record is long enough to carry the subtype and the X'40' flag says subtypes are used.</summary>
+    public bool HasSubtype { get; }
+
+    private SmfHeader(ReadOnlySpan<byte> record)
+    {
+        RecordLength = BinaryPrimitives.ReadUInt16BigEndian(record);
+        SegmentDescriptor = BinaryPrimitives.ReadUInt16BigEndian(record[2..]);
+        Flags = record[FlagOffset];
+        RecordType = record[TypeOffset];
+        TimeHundredths = record.Length >= 10 ? BinaryPrimitives.ReadUInt32BigEndian(record[TimeOffset..]) : 0;
+        PackedDate = record.Length >= 14 ? BinaryPrimitives.ReadUInt32BigEndian(record[DateOffset..]) : 0;
+        SystemId = record.Length >= 18 ? Ebcdic.Decode(record.Slice(SystemIdOffset, 4)) : string.Empty;
+        SubsystemId = record.Length >= 22 ? Ebcdic.Decode(record.Slice(SubsystemOffset, 4)) : string.Empty;
+        HasSubtype = record.Length >= Length;
+        Subtype = HasSubtype ? BinaryPrimitives.ReadUInt16BigEndian(record[SubtypeOffset..]) : (ushort)0;
+    }
+
+    /// <summary>Reads the header of a complete logical record (RDW first). False when it is too short to have a type.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> record, out SmfHeader header)
+    {
+        header = default;
+        if (record.Length < MinimumLengthForType) return false;
+        header = new SmfHeader(record);
+        return true;
+    }
+
+    /// <summary>The record date (local to the z/OS system), when the packed date is valid.</summary>
+    public bool TryGetDate(out DateOnly date)
+    {
+        Span<byte> raw = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(raw, PackedDate);
+        return SmfTime.TryDecodePackedDate(raw, out date);
+    }
+
+    /// <summary>
+    /// The record time as local date-time of the writing system (SMF119DTE + SMF119TME). False when either is invalid.
+    /// </summary>
+    public bool TryGetLocalTime(out DateTime localTime)
+    {
+        localTime = default;
+        if (!TryGetDate(out var date) || TimeHundredths >= SmfTime.HundredthsPerDay) return false;
+        localTime = date.ToDateTime(new TimeOnly(TimeHundredths * 100_000L), DateTimeKind.Unspecified);
+        return true;
+    }
+}

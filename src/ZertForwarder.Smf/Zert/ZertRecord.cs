@@ -1,0 +1,210 @@
+using System.Buffers.Binary;
+using System.Net;
+
+namespace ZertForwarder.Smf.Zert;
+
+/// <summary>One certificate distinguished-name entry (layout spec §2.7 / §3.5): type and where its text lies.</summary>
+public readonly record struct DnEntry(ushort Type, int TextOffset, int TextLength);
+
+/// <summary>Where a section lies in the record: offset from byte 0 of the RDW, and its triplet length.</summary>
+public readonly record struct SectionSlice(int Offset, int Length)
+{
+    public bool IsPresent => Length > 0;
+}
+
+/// <summary>
+/// A validated zERT record (SMF 119 subtype 11 or 12) as a view over its bytes: sections were located through the
+/// triplets and bounds-checked once by <see cref="ZertRecordParser"/>; fields are read on demand from the bytes.
+/// </summary>
+/// <remarks>
+/// A field is present only when its section is present and the section's triplet length covers the whole field
+/// (layout spec §0: "decode the fields that fit inside it"). Absent fields read as false / null, never as errors.
+/// </remarks>
+public sealed class ZertRecord
+{
+    private readonly SectionSlice[] _sections;
+
+    internal ZertRecord(ReadOnlyMemory<byte> bytes, SmfHeader header, int tripletCount, SectionSlice[] sections, DnEntry[] distinguishedNames)
+    {
+        Bytes = bytes;
+        Header = header;
+        TripletCount = tripletCount;
+        _sections = sections;
+        DistinguishedNames = distinguishedNames;
+        var flagsField = Subtype == 11 ? ZertFields.SC_SAFlags : ZertFields.SS_SAFlags;
+        IsIpv6 = TryGetUnsigned(flagsField, out var flags) && (flags & 0x80) != 0;
+    }
+
+    /// <summary>The complete logical record, RDW included.</summary>
+    public ReadOnlyMemory<byte> Bytes { get; }
+
+    public SmfHeader Header { get; }
+
+    /// <summary>11 (connection detail) or 12 (summary).</summary>
+    public int Subtype => Header.Subtype;
+
+    /// <summary>SMF119SD_TRN: the number of triplets in the self-defining section.</summary>
+    public int TripletCount { get; }
+
+    /// <summary>Addresses are IPv6: SMF119SC_SAFlags / SMF119SS_SAFlags X'80' (layout spec §6 step 4).</summary>
+    public bool IsIpv6 { get; }
+
+    /// <summary>Certificate DN entries in record order.</summary>
+    public IReadOnlyList<DnEntry> DistinguishedNames { get; }
+
+    public bool HasSection(ZertSection section) => _sections[(int)section].IsPresent;
+
+    public SectionSlice Section(ZertSection section) => _sections[(int)section];
+
+    /// <summary>The section's bytes as far as its triplet length goes (empty when absent).</summary>
+    public ReadOnlySpan<byte> SectionBytes(ZertSection section)
+    {
+        var s = _sections[(int)section];
+        return s.IsPresent ? Bytes.Span.Slice(s.Offset, s.Length) : default;
+    }
+
+    /// <summary>Bytes of a section beyond the layout this decoder knows (a newer release's additions), or empty.</summary>
+    public ReadOnlySpan<byte> UnknownTail(ZertSection section)
+    {
+        var known = ZertFieldCatalog.KnownLength(Subtype, section);
+        var bytes = SectionBytes(section);
+        return bytes.Length > known ? bytes[known..] : default;
+    }
+
+    /// <summary>The field's bytes when the section is present and long enough to hold the whole field.</summary>
+    public bool TryGetBytes(ZertField field, out ReadOnlySpan<byte> value)
+    {
+        var s = _sections[(int)field.Section];
+        if (field.Offset + field.Length > s.Length)
+        {
+            value = default;
+            return false;
+        }
+        value = Bytes.Span.Slice(s.Offset + field.Offset, field.Length);
+        return true;
+    }
+
+    /// <summary>Unsigned big-endian value of a 1/2/4/8-byte field (masked where the spec says so).</summary>
+    public bool TryGetUnsigned(ZertField field, out ulong value)
+    {
+        if (!TryGetBytes(field, out var bytes))
+        {
+            value = 0;
+            return false;
+        }
+        value = bytes.Length switch
+        {
+            1 => bytes[0],
+            2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
+            4 => BinaryPrimitives.ReadUInt32BigEndian(bytes),
+            8 => BinaryPrimitives.ReadUInt64BigEndian(bytes),
+            _ => ReadVariable(bytes),
+        };
+        if (field.Mask != 0) value &= field.Mask;
+        return true;
+    }
+
+    /// <summary>Trimmed EBCDIC text; null when absent or blank.</summary>
+    public string? GetText(ZertField field)
+    {
+        if (!TryGetBytes(field, out var bytes)) return null;
+        var text = Ebcdic.Decode(bytes);
+        return text.Length == 0 ? null : text;
+    }
+
+    /// <summary>Trimmed EBCDIC bytes of a text field (for writers that transcode without a string); empty when absent.</summary>
+    public ReadOnlySpan<byte> GetTextBytes(ZertField field) => TryGetBytes(field, out var bytes) ? Ebcdic.Trim(bytes) : default;
+
+    /// <summary>
+    /// The significant bytes of a binary field: as many as its *_Len field says (clamped to the field size, so a wrong
+    /// length never reads outside the field), or the whole field when it has no length field. Empty when absent or zero.
+    /// </summary>
+    public ReadOnlySpan<byte> GetSignificantBytes(ZertField field)
+    {
+        if (!TryGetBytes(field, out var bytes)) return default;
+        if (field.LengthFieldOffset < 0) return bytes;
+        var s = _sections[(int)field.Section];
+        if (field.LengthFieldOffset + field.LengthFieldSize > s.Length) return default;
+        var lengthBytes = Bytes.Span.Slice(s.Offset + field.LengthFieldOffset, field.LengthFieldSize);
+        var length = field.LengthFieldSize == 1 ? lengthBytes[0] : BinaryPrimitives.ReadUInt16BigEndian(lengthBytes);
+        return bytes[..Math.Min(length, bytes.Length)];
+    }
+
+    /// <summary>Upper-case hex of the significant bytes; null when there are none.</summary>
+    public string? GetHex(ZertField field)
+    {
+        var bytes = GetSignificantBytes(field);
+        return bytes.IsEmpty ? null : Convert.ToHexString(bytes);
+    }
+
+    /// <summary>
+    /// The address in a 16-byte field. IPv6 when the record's IPv6 flag is on; otherwise IPv4 from bytes 0-3 — unless
+    /// bytes 4-15 are not zero, which an IPv4 field cannot be, and then the 16 bytes are shown as IPv6 rather than
+    /// losing them (a cheap way for a real record to prove the flag rule wrong, spec §8).
+    /// </summary>
+    public bool TryGetAddress(ZertField field, out IPAddress address)
+    {
+        if (!TryGetBytes(field, out var bytes) || bytes.Length != 16)
+        {
+            address = IPAddress.None;
+            return false;
+        }
+        address = IsIpv6 || bytes[4..].ContainsAnyExcept((byte)0) ? new IPAddress(bytes) : new IPAddress(bytes[..4]);
+        return true;
+    }
+
+    /// <summary>True when the address field is present and not all zero.</summary>
+    public bool HasNonZeroAddress(ZertField field) => TryGetBytes(field, out var bytes) && bytes.ContainsAnyExcept((byte)0);
+
+    public bool TryGetDate(ZertField field, out DateOnly date)
+    {
+        date = default;
+        return TryGetBytes(field, out var bytes) && SmfTime.TryDecodePackedDate(bytes, out date);
+    }
+
+    public bool TryGetTimeOfDay(ZertField field, out TimeOnly time)
+    {
+        time = default;
+        return TryGetBytes(field, out var bytes) && SmfTime.TryDecodeHundredths(bytes, out time);
+    }
+
+    /// <summary>
+    /// A certificate notAfter: the characters chosen by the time-type byte (1: 13, 2: 15), parsed to UTC. When the
+    /// type is unknown or the text does not parse, <paramref name="rawText"/> still carries the trimmed characters.
+    /// </summary>
+    public bool TryGetCertificateTime(ZertField field, out DateTimeOffset notAfter, out string? rawText)
+    {
+        notAfter = default;
+        rawText = GetText(field);
+        if (rawText is null) return false;
+        var s = _sections[(int)field.Section];
+        if (field.TimeTypeOffset < 0 || field.TimeTypeOffset >= s.Length) return false;
+        var timeType = Bytes.Span[s.Offset + field.TimeTypeOffset];
+        return SmfTime.TryParseCertificateTime(timeType, rawText, out notAfter);
+    }
+
+    /// <summary>The DN text of an entry (EBCDIC, trimmed).</summary>
+    public string GetDnText(DnEntry entry) => Ebcdic.Decode(Bytes.Span.Slice(entry.TextOffset, entry.TextLength));
+
+    /// <summary>Trimmed EBCDIC bytes of a DN entry's text.</summary>
+    public ReadOnlySpan<byte> GetDnTextBytes(DnEntry entry) => Ebcdic.Trim(Bytes.Span.Slice(entry.TextOffset, entry.TextLength));
+
+    /// <summary>
+    /// Tentative zERT enforcement rule name: bytes 0-47 of the S7 section as EBCDIC (layout spec §2.6: the field table
+    /// is not available; a 48-byte rule name is the best hint). Null when there is no S7 section or it is blank.
+    /// </summary>
+    public string? GetTentativeEnforcementRuleName()
+    {
+        var bytes = SectionBytes(ZertSection.Enforcement);
+        if (bytes.IsEmpty) return null;
+        var text = Ebcdic.Decode(bytes[..Math.Min(48, bytes.Length)]);
+        return text.Length == 0 ? null : text;
+    }
+
+    private static ulong ReadVariable(ReadOnlySpan<byte> bytes)
+    {
+        ulong value = 0;
+        foreach (var b in bytes[..Math.Min(8, bytes.Length)]) value = (value << 8) | b;
+        return value;
+    }
+}

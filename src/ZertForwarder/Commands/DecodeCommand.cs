@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ZertForwarder.Smf.Framing;
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Commands;
+
+/// <summary>
+/// <c>decode FILE|- --format json|ecs|leef|flat</c>: one line per zERT record on stdout, in file order; each rejected
+/// record as one line on stderr (<c>file:offset: reason</c>); a count line on stderr at the end.
+/// Exit 0 when nothing was rejected, 1 otherwise.
+/// </summary>
+internal static class DecodeCommand
+{
+    private static readonly HashSet<string> ValueOptions = ["--format", "--container", "--mappings"];
+    private static readonly HashSet<string> Switches = ["--enforcement-rule-name"];
+
+    public static int Execute(IReadOnlyList<string> args)
+    {
+        var a = new Arguments(args, ValueOptions, Switches);
+        if (a.Positional.Count != 1) throw new UsageException("decode needs exactly one input: a file path or '-' for standard input");
+        var input = a.Positional[0];
+        var format = a.Value("--format") ?? "json";
+        var container = InputOptions.ParseContainer(a.Value("--container") ?? "auto");
+        var surfaceRuleName = a.Has("--enforcement-rule-name");
+
+        RecordFormatter formatter = format switch
+        {
+            "json" => new RawJsonFormatter(surfaceRuleName),
+            "ecs" or "leef" or "flat" => NormalizedFormatter.Create(format, a.Value("--mappings"), surfaceRuleName),
+            _ => throw new UsageException($"unknown format '{format}': use json, ecs, leef or flat"),
+        };
+
+        using var stream = input == "-" ? Console.OpenStandardInput() : OpenFile(input);
+        using var stdout = Console.OpenStandardOutput();
+        using var output = new BufferedStream(stdout, 1 << 16);
+        var counts = new RecordCounts();
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        var name = input == "-" ? "<stdin>" : input;
+        try
+        {
+            foreach (var item in SmfInput.Read(stream, container, name, counts))
+            {
+                buffer.ResetWrittenCount();
+                formatter.Write(item.Record, buffer);
+                buffer.Write("\n"u8);
+                output.Write(buffer.WrittenSpan);
+            }
+        }
+        catch (SmfFramingException e)
+        {
+            output.Flush();
+            Console.Error.WriteLine($"{name}:{e.Offset}: {e.Reason}; the rest of the input is not read");
+            counts.FramingErrors++;
+        }
+        catch (InvalidDataException e)
+        {
+            output.Flush();
+            Console.Error.WriteLine($"{name}: {e.Message}");
+            counts.FramingErrors++;
+        }
+        output.Flush();
+        Console.Error.WriteLine(counts.Describe());
+        return counts.Rejected + counts.FramingErrors > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
+    }
+
+    private static FileStream OpenFile(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>Writes one record in one output format (no trailing newline).</summary>
+    internal abstract class RecordFormatter
+    {
+        public abstract void Write(ZertRecord record, IBufferWriter<byte> output);
+    }
+
+    private sealed class RawJsonFormatter(bool surfaceRuleName) : RecordFormatter
+    {
+        private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        private readonly Utf8JsonWriter _writer = new(Stream.Null, Options);
+
+        public override void Write(ZertRecord record, IBufferWriter<byte> output)
+        {
+            _writer.Reset(output);
+            ZertRawJsonWriter.Write(_writer, record, surfaceRuleName);
+            _writer.Flush();
+        }
+    }
+}
