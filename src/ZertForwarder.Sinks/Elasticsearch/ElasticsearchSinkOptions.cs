@@ -85,9 +85,9 @@ public sealed class ElasticsearchSinkOptions
             problems.Add("Outputs:Elasticsearch:RequestTimeout must be positive.");
         }
 
-        if (MaxBulkBytes < 1024)
+        if (MaxBulkBytes < 1)
         {
-            problems.Add("Outputs:Elasticsearch:MaxBulkBytes must be at least 1024.");
+            problems.Add("Outputs:Elasticsearch:MaxBulkBytes must be positive.");
         }
 
         if (InstallTemplates && string.IsNullOrWhiteSpace(TemplatesDirectory))

@@ -194,8 +194,13 @@ public sealed class FileSink : ISink
             var highest = 0;
             foreach (var candidate in System.IO.Directory.EnumerateFiles(directory, prefix + "*"))
             {
-                var suffix = Path.GetFileName(candidate)[prefix.Length..];
-                if (int.TryParse(suffix, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > highest)
+                var name = Path.GetFileName(candidate);
+                if (name.Length <= prefix.Length || !name.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue; // the "name.*" pattern also matches the current file itself
+                }
+
+                if (int.TryParse(name.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > highest)
                 {
                     highest = number;
                 }

@@ -121,6 +121,9 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         config.EnableAutoOffsetStore = false;
         config.EnablePartitionEof = false;
         config.Set("auto.offset.reset", options.AutoOffsetReset);
+        // Incremental rebalancing: when a member joins or leaves, only the partitions that move are revoked, so the
+        // others keep flowing and nothing of them is re-read.
+        config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
         options.ApplyProperties(config);
 
         _consumer = new ConsumerBuilder<byte[]?, byte[]>(config)

@@ -1,0 +1,158 @@
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Mapping;
+
+/// <summary>
+/// How a rule turns its source into an output value. The set is fixed (mappings/README.md lists it); a mapping file
+/// that names any other converter is rejected at start-up.
+/// </summary>
+internal enum Converter : byte
+{
+    /// <summary>Unsigned integer; written whenever the field is present.</summary>
+    Number,
+    /// <summary>Unsigned integer; omitted when zero (output contract §2: a zero port or length is an absent fact).</summary>
+    NumberNonZero,
+    /// <summary>Code named through the field's IBM value table; unknown codes as unknown(0xNN) (contract §2.7).</summary>
+    Name,
+    /// <summary>As <see cref="Name"/>, but code 0 ("unknown / not supplied" in every IBM table) is omitted.</summary>
+    NameNonZero,
+    /// <summary>Flag byte as the list of its bit names (flat output: comma separated); omitted when no bit is set.</summary>
+    Flags,
+    /// <summary>One flag bit (<c>mask</c>) as a boolean; written whenever the field is present.</summary>
+    Bit,
+    /// <summary>Trimmed EBCDIC text; omitted when blank.</summary>
+    Text,
+    /// <summary>Significant bytes as upper-case hex; omitted when none.</summary>
+    Hex,
+    /// <summary>IP address text; omitted when all zero.</summary>
+    Ip,
+    /// <summary>Packed date 0cyydddF as yyyy-MM-dd; omitted when zero or invalid.</summary>
+    Date,
+    /// <summary>Hundredths since midnight as HH:mm:ss.ff; omitted when invalid.</summary>
+    TimeOfDay,
+    /// <summary>Certificate notAfter as ISO 8601 UTC; omitted when blank or unparsable.</summary>
+    CertTime,
+    /// <summary>TOD-clock duration as microseconds (value >> 12, layout §C.3).</summary>
+    TodMicros,
+    /// <summary>TLS version code as <c>ssl</c>/<c>tls</c> (contract §2.5); X'0000' and unknown codes omitted.</summary>
+    TlsProtocol,
+    /// <summary>TLS version code as <c>2.0</c>…<c>1.3</c> (contract §2.5); X'0000' and unknown codes omitted.</summary>
+    TlsVersion,
+    /// <summary>Neg_Cipher characters as the IANA / SSLv2 suite name, unknown codes as the hex string, FFFFFF omitted.</summary>
+    CipherName,
+    /// <summary>Source (interval end) minus <c>base</c> (interval start); omitted when either is absent.</summary>
+    Delta,
+    /// <summary>Text of the DN entry of type <c>dn_type</c> (layout §2.7, table V.9).</summary>
+    Dn,
+    /// <summary>A named value computed by the enrichment (<c>$...</c> sources).</summary>
+    Derived,
+    /// <summary>A fixed string (<c>value</c>).</summary>
+    Constant,
+}
+
+/// <summary>Named values computed once per record by <see cref="RecordFacts"/> (sources starting with <c>$</c>).</summary>
+internal enum Derived : byte
+{
+    RecordTime, EventId, EventCode, EventKind, EventAction, EventCategory, EventType, EventOutcome, EventStart, EventEnd,
+    EventDuration, RiskScore, Dataset, Namespace, SmfSystemId,
+    NetworkType, NetworkTransport, NetworkIanaNumber, NetworkDirection, NetworkBytes, NetworkPackets, CommunityId,
+    ClientIp, ClientPort, ClientBytes, ClientPackets, ServerIp, ServerPort, ServerBytes, ServerPackets,
+    RelatedIp, RelatedUser, RelatedHosts, Protection, AssessmentLevel, AssessmentReasons,
+    TlsEstablished, TlsResumed, TlsEncryption, TlsMac, TlsKeyExchange,
+    PortRangeStart, PortRangeEnd, EnforcementRuleName, EnforcementRaw,
+    RecordEpochMillis, LeefSource, LeefDestination, LeefSourcePort, LeefDestinationPort, LeefSourceBytes,
+    LeefDestinationBytes, LeefSourcePackets, LeefDestinationPackets, LeefCategory, LeefSeverity,
+}
+
+/// <summary>The value type of an output field, which is also its Elasticsearch field type.</summary>
+internal static class DerivedNames
+{
+    /// <summary>Source names of the derived values and the Elasticsearch type each produces.</summary>
+    public static readonly IReadOnlyDictionary<string, (Derived Value, string EsType)> All = new Dictionary<string, (Derived, string)>(StringComparer.Ordinal)
+    {
+        ["$record.time"] = (Derived.RecordTime, "date"),
+        ["$record.epoch_millis"] = (Derived.RecordEpochMillis, "long"),
+        ["$event.id"] = (Derived.EventId, "keyword"),
+        ["$event.code"] = (Derived.EventCode, "keyword"),
+        ["$event.kind"] = (Derived.EventKind, "keyword"),
+        ["$event.action"] = (Derived.EventAction, "keyword"),
+        ["$event.category"] = (Derived.EventCategory, "keyword"),
+        ["$event.type"] = (Derived.EventType, "keyword"),
+        ["$event.outcome"] = (Derived.EventOutcome, "keyword"),
+        ["$event.start"] = (Derived.EventStart, "date"),
+        ["$event.end"] = (Derived.EventEnd, "date"),
+        ["$event.duration"] = (Derived.EventDuration, "long"),
+        ["$event.risk_score"] = (Derived.RiskScore, "float"),
+        ["$event.dataset"] = (Derived.Dataset, "keyword"),
+        ["$data_stream.namespace"] = (Derived.Namespace, "keyword"),
+        ["$smf.system_id"] = (Derived.SmfSystemId, "keyword"),
+        ["$network.type"] = (Derived.NetworkType, "keyword"),
+        ["$network.transport"] = (Derived.NetworkTransport, "keyword"),
+        ["$network.iana_number"] = (Derived.NetworkIanaNumber, "keyword"),
+        ["$network.direction"] = (Derived.NetworkDirection, "keyword"),
+        ["$network.bytes"] = (Derived.NetworkBytes, "long"),
+        ["$network.packets"] = (Derived.NetworkPackets, "long"),
+        ["$network.community_id"] = (Derived.CommunityId, "keyword"),
+        ["$client.ip"] = (Derived.ClientIp, "ip"),
+        ["$client.port"] = (Derived.ClientPort, "long"),
+        ["$client.bytes"] = (Derived.ClientBytes, "long"),
+        ["$client.packets"] = (Derived.ClientPackets, "long"),
+        ["$server.ip"] = (Derived.ServerIp, "ip"),
+        ["$server.port"] = (Derived.ServerPort, "long"),
+        ["$server.bytes"] = (Derived.ServerBytes, "long"),
+        ["$server.packets"] = (Derived.ServerPackets, "long"),
+        ["$related.ip"] = (Derived.RelatedIp, "ip"),
+        ["$related.user"] = (Derived.RelatedUser, "keyword"),
+        ["$related.hosts"] = (Derived.RelatedHosts, "keyword"),
+        ["$protection"] = (Derived.Protection, "keyword"),
+        ["$assessment.level"] = (Derived.AssessmentLevel, "keyword"),
+        ["$assessment.reasons"] = (Derived.AssessmentReasons, "keyword"),
+        ["$tls.established"] = (Derived.TlsEstablished, "boolean"),
+        ["$tls.resumed"] = (Derived.TlsResumed, "boolean"),
+        ["$tls.encryption"] = (Derived.TlsEncryption, "keyword"),
+        ["$tls.mac"] = (Derived.TlsMac, "keyword"),
+        ["$tls.key_exchange"] = (Derived.TlsKeyExchange, "keyword"),
+        ["$server_port_range.start"] = (Derived.PortRangeStart, "long"),
+        ["$server_port_range.end"] = (Derived.PortRangeEnd, "long"),
+        ["$enforcement.rule_name"] = (Derived.EnforcementRuleName, "keyword"),
+        ["$enforcement.raw"] = (Derived.EnforcementRaw, "keyword"),
+        ["$leef.src"] = (Derived.LeefSource, "ip"),
+        ["$leef.dst"] = (Derived.LeefDestination, "ip"),
+        ["$leef.srcPort"] = (Derived.LeefSourcePort, "long"),
+        ["$leef.dstPort"] = (Derived.LeefDestinationPort, "long"),
+        ["$leef.srcBytes"] = (Derived.LeefSourceBytes, "long"),
+        ["$leef.dstBytes"] = (Derived.LeefDestinationBytes, "long"),
+        ["$leef.srcPackets"] = (Derived.LeefSourcePackets, "long"),
+        ["$leef.dstPackets"] = (Derived.LeefDestinationPackets, "long"),
+        ["$leef.cat"] = (Derived.LeefCategory, "keyword"),
+        ["$leef.sev"] = (Derived.LeefSeverity, "long"),
+    };
+}
+
+/// <summary>One compiled mapping rule: where the value goes, where it comes from, how it is converted.</summary>
+internal sealed class FieldRule
+{
+    /// <summary>Output name: dotted ECS path, flat name, or LEEF key.</summary>
+    public required string Target { get; init; }
+    public required Converter Convert { get; init; }
+    public ZertField? Field { get; init; }
+    public ZertField? BaseField { get; init; }
+    public ValueTable? Table { get; init; }
+    public byte Mask { get; init; }
+    public ushort DnType { get; init; }
+    public Derived Derived { get; init; }
+    public string? Constant { get; init; }
+
+    /// <summary>Elasticsearch type of the value (for the ECS contract test and the index template).</summary>
+    public required string EsType { get; init; }
+
+    /// <summary>Where the rule was written, for messages: file and JSON path.</summary>
+    public required string Origin { get; init; }
+
+    /// <summary>The IBM fields this rule reads (for the "every decoded field has a home" check).</summary>
+    public IEnumerable<ZertField> ReadFields()
+    {
+        if (Field is not null) yield return Field;
+        if (BaseField is not null) yield return BaseField;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using ZertForwarder.Configuration;
+using ZertForwarder.Mapping;
+using ZertForwarder.Pipeline;
+using ZertForwarder.Running;
+using ZertForwarder.Sinks.File;
+
+namespace ZertForwarder.Commands;
+
+/// <summary>
+/// <c>run [--config FILE] [--once] [Section:Key=value ...]</c>. With no configuration at all it runs the embedded
+/// default: the bundled sample SMF file to ECS, LEEF and flat files under <c>./out</c>, then a per-server summary.
+/// </summary>
+internal static class RunCommand
+{
+    /// <summary>The sample dump shipped with the program (written by <c>generate</c>, see README).</summary>
+    public static string SamplePath => Path.Combine(AppContext.BaseDirectory, "samples", "zert-sample.smf");
+
+    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args)
+    {
+        string? configFile = null;
+        var once = false;
+        var overrides = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--config":
+                    if (i + 1 >= args.Count) throw new UsageException("option '--config' needs a file");
+                    configFile = args[++i];
+                    break;
+                case "--once":
+                    once = true;
+                    break;
+                default:
+                    if (!args[i].Contains('=', StringComparison.Ordinal)) throw new UsageException($"unknown argument '{args[i]}' (settings are Section:Key=value)");
+                    overrides.Add(args[i]);
+                    break;
+            }
+        }
+
+        var loaded = ConfigurationLoader.Load(configFile, overrides);
+        if (loaded.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"zertforwarder: the configuration has {loaded.Errors.Count} problem(s):");
+            foreach (var error in loaded.Errors) Console.Error.WriteLine($"  - {error}");
+            return CommandLine.UsageError;
+        }
+        var options = loaded.Options;
+        if (loaded.IsEmbeddedDefault)
+        {
+            options.Input.Paths = [SamplePath];
+            options.Outputs.File = new FileSinkOptions { Directory = "out", Formats = ["ecs", "leef", "flat"] };
+            options.Checkpoint.Directory = Path.Combine("out", "state");
+            once = true;
+        }
+
+        using var loggers = CreateLoggers(options.Logging);
+        var logger = loggers.CreateLogger("zertforwarder");
+
+        ZertNormalizer normalizer;
+        try
+        {
+            normalizer = MappingLoading.CreateNormalizer(options);
+        }
+        catch (MappingException e)
+        {
+            Console.Error.WriteLine($"zertforwarder: the mapping files have {e.Problems.Count} problem(s):");
+            foreach (var problem in e.Problems) Console.Error.WriteLine($"  - {problem}");
+            return CommandLine.UsageError;
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
+
+        var metrics = new PipelineMetrics();
+        var time = TimeProvider.System;
+        await using var host = new ForwarderHost(options, normalizer, metrics, loggers, time);
+        await using var metricsServer = options.Metrics.Port > 0
+            ? await MetricsServer.StartAsync(options.Metrics.Address, options.Metrics.Port, metrics, () => host.IsReady, logger)
+            : null;
+        logger.LogInformation(LogEvents.RunStarting, "Starting: {Inputs} -> {Outputs}{Once}.", DescribeInputs(options), DescribeOutputs(options), once ? " (once)" : "");
+
+        var showProgress = options.Logging.Progress && !Console.IsErrorRedirected && options.Input.Paths.Length > 0;
+        bool drained;
+        {
+            await using var progress = showProgress ? new ProgressReporter(host.Progress, host.Statistics, time) : null;
+            try
+            {
+                drained = await host.RunAsync(once, stop.Token);
+            }
+            catch (SinkFatalException e)
+            {
+                logger.LogCritical(LogEvents.RunCompleted, "A sink cannot work: {Reason}", e.Message);
+                return CommandLine.UsageError;
+            }
+        }
+
+        var stats = host.Statistics;
+        logger.LogInformation(LogEvents.RunCompleted, "{Summary}; {DeadLetters} dead-lettered.", stats.Describe(), host.DeadLettered);
+        if (once || loaded.IsEmbeddedDefault)
+        {
+            Console.Out.WriteLine(stats.Describe() + $"; {host.DeadLettered} dead-lettered.");
+            if (stats.Summary.Count > 0) stats.Summary.WriteTo(Console.Out);
+            if (loaded.IsEmbeddedDefault)
+            {
+                Console.Out.WriteLine($"Output: {Path.GetFullPath("out")} (zert-ecs.ndjson, zert-leef.log, zert-flat.ndjson)");
+            }
+        }
+        return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
+    }
+
+    private static ILoggerFactory CreateLoggers(LoggingSettings settings)
+    {
+        var level = Enum.Parse<LogLevel>(settings.Level, ignoreCase: true);
+        var json = settings.Format == "json" || (settings.Format == "auto" && Console.IsErrorRedirected);
+        return LoggerFactory.Create(b =>
+        {
+            b.SetMinimumLevel(level);
+            // Logs go to stderr: stdout carries data (decode output, the stdout sink, the summary table).
+            if (json)
+            {
+                b.AddJsonConsole(o =>
+                {
+                    o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+                    o.UseUtcTimestamp = true;
+                    o.IncludeScopes = false;
+                });
+            }
+            else
+            {
+                b.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss ";
+                });
+            }
+            b.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+    }
+
+    private static string DescribeInputs(ForwarderOptions o)
+    {
+        var parts = new List<string>();
+        if (o.Input.Paths.Length > 0) parts.Add(string.Join(", ", o.Input.Paths));
+        if (o.Input.Watch is { } w) parts.Add($"watched directory {w.Directory}");
+        if (o.Input.Kafka is { } k) parts.Add($"Kafka topic {k.Topic}");
+        return string.Join(" + ", parts);
+    }
+
+    private static string DescribeOutputs(ForwarderOptions o)
+    {
+        var parts = new List<string>();
+        if (o.Outputs.Kafka is { } k) parts.Add($"Kafka {k.Topic} ({k.Format})");
+        if (o.Outputs.Elasticsearch is { } e) parts.Add($"Elasticsearch {e.Url}");
+        if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.Port} ({s.Protocol})");
+        if (o.Outputs.File is { } f) parts.Add(f.Stdout ? "stdout" : $"files in {f.Directory}");
+        return string.Join(", ", parts);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace ZertForwarder.Configuration;
+
+/// <summary>The configuration of one run, or every problem that keeps it from starting.</summary>
+public sealed record LoadedConfiguration(ForwarderOptions Options, bool IsEmbeddedDefault, IReadOnlyList<string> Errors);
+
+/// <summary>
+/// Builds <see cref="ForwarderOptions"/> from, in rising priority: the JSON file given with <c>--config</c>,
+/// environment variables prefixed <c>ZERTFORWARDER_</c> (<c>__</c> separates sections), and <c>Key=value</c>
+/// command-line arguments. Unknown keys are errors (a typo must not silently fall back to a default); every problem is
+/// collected so that one start-up lists them all.
+/// </summary>
+public static class ConfigurationLoader
+{
+    public const string EnvironmentPrefix = "ZERTFORWARDER_";
+
+    public static LoadedConfiguration Load(string? configFile, IReadOnlyList<string> overrides, IDictionary? environment = null)
+    {
+        var errors = new List<string>();
+        var builder = new ConfigurationBuilder();
+        if (configFile is not null)
+        {
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full)) errors.Add($"configuration file '{configFile}' does not exist");
+            else builder.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+        builder.AddInMemoryCollection(ReadEnvironment(environment ?? Environment.GetEnvironmentVariables()));
+        builder.AddInMemoryCollection(ReadOverrides(overrides, errors));
+
+        IConfigurationRoot root;
+        try
+        {
+            root = builder.Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
+        {
+            errors.Add($"configuration file '{configFile}' cannot be read: {e.Message}");
+            return new LoadedConfiguration(new ForwarderOptions(), false, errors);
+        }
+
+        foreach (var (key, value) in root.AsEnumerable())
+        {
+            if (value is null) continue;
+            var problem = CheckKey(typeof(ForwarderOptions), key.Split(':'));
+            if (problem is not null) errors.Add($"unknown configuration key '{key}'{problem}");
+        }
+
+        var options = new ForwarderOptions();
+        try
+        {
+            root.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            errors.Add($"configuration value cannot be used: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}");
+        }
+
+        var embedded = configFile is null && options.Input.Paths.Length == 0 && options.Input.Watch is null && options.Input.Kafka is null &&
+                       options.Outputs.Kafka is null && options.Outputs.Elasticsearch is null && options.Outputs.Syslog is null && options.Outputs.File is null;
+        errors.AddRange(OptionsValidator.Validate(options, embedded));
+        return new LoadedConfiguration(options, embedded, errors);
+    }
+
+    private static Dictionary<string, string?> ReadEnvironment(IDictionary environment)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry entry in environment)
+        {
+            if (entry.Key is not string name || !name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase)) continue;
+            values[name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = entry.Value as string;
+        }
+        return values;
+    }
+
+    private static Dictionary<string, string?> ReadOverrides(IReadOnlyList<string> overrides, List<string> errors)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var arg in overrides)
+        {
+            var text = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg;
+            var eq = text.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                errors.Add($"argument '{arg}' is not Section:Key=value");
+                continue;
+            }
+            values[text[..eq]] = text[(eq + 1)..];
+        }
+        return values;
+    }
+
+    /// <summary>Walks the options types along the key's sections; returns null when the key names a real setting.</summary>
+    private static string? CheckKey(Type type, string[] path)
+    {
+        var current = type;
+        for (var i = 0; i < path.Length; i++)
+        {
+            current = Nullable.GetUnderlyingType(current) ?? current;
+            if (IsLeaf(current)) return $": '{current.Name}' setting '{string.Join(':', path[..i])}' has no part '{path[i]}'";
+            var dictionary = current.GetInterfaces().Append(current)
+                .FirstOrDefault(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IDictionary<,>));
+            if (dictionary is not null)
+            {
+                current = dictionary.GetGenericArguments()[1];
+                continue;
+            }
+            if (current.IsArray)
+            {
+                if (!int.TryParse(path[i], NumberStyles.None, CultureInfo.InvariantCulture, out _)) return $": '{path[i]}' should be an array index";
+                current = current.GetElementType()!;
+                continue;
+            }
+            var property = current.GetProperty(path[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null)
+            {
+                var known = current.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name);
+                return $" (known keys under {(i == 0 ? "the root" : string.Join(':', path[..i]))}: {string.Join(", ", known)})";
+            }
+            current = property.PropertyType;
+        }
+        return null;
+    }
+
+    private static bool IsLeaf(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan) ||
+        type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(Uri);
+}

@@ -1,0 +1,126 @@
+using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Elasticsearch;
+using ZertForwarder.Sinks.File;
+using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.Sinks.Syslog;
+
+namespace ZertForwarder.Configuration;
+
+/// <summary>
+/// Every setting of <c>run</c>. Section and property names are the configuration keys (README "Configuration"):
+/// JSON <c>{"Outputs":{"Kafka":{"Topic":...}}}</c>, environment <c>ZERTFORWARDER_Outputs__Kafka__Topic</c>, command line
+/// <c>Outputs:Kafka:Topic=...</c>. An output or input is enabled by configuring its section.
+/// </summary>
+public sealed class ForwarderOptions
+{
+    public InputSettings Input { get; set; } = new();
+    public OutputSettings Outputs { get; set; } = new();
+    public DeadLetterSettings DeadLetter { get; set; } = new();
+    public CheckpointSettings Checkpoint { get; set; } = new();
+    public MappingSettings Mappings { get; set; } = new();
+    public ZosSettings Zos { get; set; } = new();
+    public MetricsSettings Metrics { get; set; } = new();
+    public LoggingSettings Logging { get; set; } = new();
+
+    /// <summary>Buffering, batching and retry of every sink runner.</summary>
+    public SinkRunnerOptions Pipeline { get; set; } = new();
+}
+
+public sealed class InputSettings
+{
+    /// <summary>SMF dump files or globs (<c>*</c>, <c>?</c> in the file name), read in order; <c>-</c> is standard input.</summary>
+    public string[] Paths { get; set; } = [];
+
+    /// <summary>auto | rdw | vbs (layout spec §C).</summary>
+    public string Container { get; set; } = "auto";
+
+    /// <summary>A directory watched for new dumps.</summary>
+    public WatchSettings? Watch { get; set; }
+
+    /// <summary>A Kafka topic of raw SMF records (one logical record with its RDW per message).</summary>
+    public KafkaRecordSourceOptions? Kafka { get; set; }
+}
+
+public sealed class WatchSettings
+{
+    public string Directory { get; set; } = "";
+
+    /// <summary>File-name pattern of dumps to pick up.</summary>
+    public string Pattern { get; set; } = "*";
+
+    /// <summary>What happens to a dump once every record is delivered: move (to CompletedDirectory), mark (a .done file beside it) or delete.</summary>
+    public string CompletedAction { get; set; } = "move";
+
+    public string? CompletedDirectory { get; set; }
+
+    /// <summary>How often the directory is scanned.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A file is read only once its size has not changed for this long (it may still be landing).</summary>
+    public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+public sealed class OutputSettings
+{
+    public KafkaSinkOptions? Kafka { get; set; }
+    public ElasticsearchSinkOptions? Elasticsearch { get; set; }
+    public SyslogSinkOptions? Syslog { get; set; }
+    public FileSinkOptions? File { get; set; }
+}
+
+public sealed class DeadLetterSettings
+{
+    /// <summary>Directory for dead-letter NDJSON files (default: under the checkpoint directory).</summary>
+    public string? Directory { get; set; }
+
+    /// <summary>Kafka topic for dead letters instead of files (uses the Outputs:Kafka connection).</summary>
+    public string? KafkaTopic { get; set; }
+
+    /// <summary>Also dead-letter malformed SMF records (raw bytes as hex with the reason).</summary>
+    public bool MalformedRecords { get; set; } = true;
+}
+
+public sealed class CheckpointSettings
+{
+    /// <summary>Where file-input checkpoints (byte offsets delivered) are kept.</summary>
+    public string Directory { get; set; } = "state";
+
+    /// <summary>Least time between two checkpoint writes.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+public sealed class MappingSettings
+{
+    /// <summary>Mapping files directory; default: the mappings shipped next to the program.</summary>
+    public string? Directory { get; set; }
+
+    /// <summary>Surface bytes 0-47 of the enforcement section as the rule name (layout spec §2.6, unconfirmed layout).</summary>
+    public bool EnforcementRuleName { get; set; }
+}
+
+public sealed class ZosSettings
+{
+    /// <summary>UTC offset of each SMF system id's local time, e.g. <c>"SYSA": "-05:00"</c> (output contract §1). Default +00:00.</summary>
+    public Dictionary<string, string> UtcOffsets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class MetricsSettings
+{
+    /// <summary>Port of /metrics, /healthz and /readyz; 0 (the default) serves nothing.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Address to listen on when Port is set.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+}
+
+public sealed class LoggingSettings
+{
+    /// <summary>Trace, Debug, Information, Warning, Error.</summary>
+    public string Level { get; set; } = "Information";
+
+    /// <summary>auto (text on a terminal, JSON otherwise), text or json.</summary>
+    public string Format { get; set; } = "auto";
+
+    /// <summary>Show a progress bar for file inputs when stderr is a terminal.</summary>
+    public bool Progress { get; set; } = true;
+}

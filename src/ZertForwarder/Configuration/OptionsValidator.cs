@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace ZertForwarder.Configuration;
+
+/// <summary>Checks a bound <see cref="ForwarderOptions"/> and lists every problem (fail fast at start-up, all at once).</summary>
+public static class OptionsValidator
+{
+    public static IReadOnlyList<string> Validate(ForwarderOptions o, bool embeddedDefault)
+    {
+        var errors = new List<string>();
+        var input = o.Input;
+        if (!embeddedDefault)
+        {
+            if (input.Paths.Length == 0 && input.Watch is null && input.Kafka is null)
+                errors.Add("no input: set Input:Paths, Input:Watch:Directory or Input:Kafka:BootstrapServers");
+            var outputs = o.Outputs;
+            if (outputs.Kafka is null && outputs.Elasticsearch is null && outputs.Syslog is null && outputs.File is null)
+                errors.Add("no output: configure at least one of Outputs:Kafka, Outputs:Elasticsearch, Outputs:Syslog, Outputs:File");
+        }
+        if (input.Container is not ("auto" or "rdw" or "vbs")) errors.Add($"Input:Container '{input.Container}' must be auto, rdw or vbs");
+        if (input.Watch is { } watch)
+        {
+            if (string.IsNullOrWhiteSpace(watch.Directory)) errors.Add("Input:Watch:Directory is required when Input:Watch is configured");
+            if (watch.CompletedAction is not ("move" or "mark" or "delete"))
+                errors.Add($"Input:Watch:CompletedAction '{watch.CompletedAction}' must be move, mark or delete");
+            if (watch.CompletedAction == "move" && string.IsNullOrWhiteSpace(watch.CompletedDirectory))
+                errors.Add("Input:Watch:CompletedDirectory is required when Input:Watch:CompletedAction is move");
+            if (watch.PollInterval <= TimeSpan.Zero) errors.Add("Input:Watch:PollInterval must be positive");
+        }
+        if (input.Kafka is { } source)
+        {
+            if (string.IsNullOrWhiteSpace(source.BootstrapServers)) errors.Add("Input:Kafka:BootstrapServers is required");
+            if (string.IsNullOrWhiteSpace(source.Topic)) errors.Add("Input:Kafka:Topic is required");
+            if (string.IsNullOrWhiteSpace(source.GroupId)) errors.Add("Input:Kafka:GroupId is required");
+        }
+
+        if (o.Outputs.Kafka is { } kafka)
+        {
+            if (string.IsNullOrWhiteSpace(kafka.BootstrapServers)) errors.Add("Outputs:Kafka:BootstrapServers is required");
+            if (string.IsNullOrWhiteSpace(kafka.Topic)) errors.Add("Outputs:Kafka:Topic is required");
+            if (kafka.Format is not ("ecs" or "leef")) errors.Add($"Outputs:Kafka:Format '{kafka.Format}' must be ecs or leef");
+        }
+        if (o.Outputs.Elasticsearch is { } es) errors.AddRange(es.Validate().Select(e => "Outputs:Elasticsearch: " + e));
+        if (o.Outputs.File is { } file) errors.AddRange(file.Validate().Select(e => "Outputs:File: " + e));
+        if (o.Outputs.Syslog is { } syslog)
+        {
+            if (string.IsNullOrWhiteSpace(syslog.Host)) errors.Add("Outputs:Syslog:Host is required");
+            if (syslog.Port is < 1 or > 65535) errors.Add("Outputs:Syslog:Port must be 1-65535");
+            if (syslog.Protocol is not ("tcp" or "tls")) errors.Add($"Outputs:Syslog:Protocol '{syslog.Protocol}' must be tcp or tls");
+            if (syslog.Framing is not ("octet-counting" or "lf")) errors.Add($"Outputs:Syslog:Framing '{syslog.Framing}' must be octet-counting or lf");
+        }
+        if (o.DeadLetter.KafkaTopic is not null && o.Outputs.Kafka is null)
+            errors.Add("DeadLetter:KafkaTopic needs Outputs:Kafka for the connection");
+        errors.AddRange(o.Pipeline.Validate().Select(e => "Pipeline: " + e));
+
+        foreach (var (sid, offset) in o.Zos.UtcOffsets)
+        {
+            if (!TryParseUtcOffset(offset, out _)) errors.Add($"Zos:UtcOffsets:{sid} '{offset}' is not an offset like -05:00 or +01:00");
+        }
+        if (o.Metrics.Port is < 0 or > 65535) errors.Add("Metrics:Port must be 0 (off) or 1-65535");
+        if (o.Logging.Format is not ("auto" or "text" or "json")) errors.Add($"Logging:Format '{o.Logging.Format}' must be auto, text or json");
+        if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(o.Logging.Level, ignoreCase: true, out _))
+            errors.Add($"Logging:Level '{o.Logging.Level}' must be Trace, Debug, Information, Warning or Error");
+        return errors;
+    }
+
+    /// <summary>Parses <c>+HH:MM</c> / <c>-HH:MM</c> (within ±14 hours).</summary>
+    public static bool TryParseUtcOffset(string text, out TimeSpan offset)
+    {
+        offset = default;
+        if (text.Length != 6 || text[0] is not ('+' or '-') || text[3] != ':') return false;
+        if (!int.TryParse(text.AsSpan(1, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var h) ||
+            !int.TryParse(text.AsSpan(4, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var m) || h > 14 || m > 59) return false;
+        offset = new TimeSpan(h, m, 0);
+        if (text[0] == '-') offset = -offset;
+        return true;
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Logging;
+using ZertForwarder.Configuration;
+
+namespace ZertForwarder.Running;
+
+/// <summary>
+/// Picks up SMF dumps as they land in a directory. A file is read once its size has been stable for the settle time
+/// (it may still be arriving by FTP); once every record of it is delivered it is moved, marked with a <c>.done</c>
+/// file beside it, or deleted. Files are taken in name order. Polling (not inotify) works the same on every volume
+/// type, including network file systems where change events are unreliable.
+/// </summary>
+internal sealed class DirectoryWatcher(WatchSettings settings, ForwarderHost host, ILogger logger, TimeProvider time)
+{
+    public const string DoneSuffix = ".done";
+
+    private readonly Dictionary<string, (long Size, DateTimeOffset Since)> _landing = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
+
+    /// <summary>Runs until <paramref name="stop"/>; with <paramref name="once"/>, until the files present are all processed.</summary>
+    public async Task RunAsync(bool once, CancellationToken stop)
+    {
+        Directory.CreateDirectory(settings.Directory);
+        while (!stop.IsCancellationRequested)
+        {
+            var waiting = false;
+            foreach (var file in Candidates())
+            {
+                stop.ThrowIfCancellationRequested();
+                var size = new FileInfo(file).Length;
+                var now = time.GetUtcNow();
+                if (!_landing.TryGetValue(file, out var seen) || seen.Size != size)
+                {
+                    _landing[file] = (size, now);
+                    waiting = true;
+                    continue;
+                }
+                if (now - seen.Since < settings.SettleTime)
+                {
+                    waiting = true;
+                    continue;
+                }
+                _landing.Remove(file);
+                host.Progress.AddTotal(size);
+                if (await host.ReadFileAsync(file, stop)) Complete(file);
+                else _failed.Add(file); // reported by the host; not retried in a loop
+            }
+            if (once && !waiting) return;
+            await Task.Delay(waiting ? TimeSpan.FromMilliseconds(Math.Min(settings.SettleTime.TotalMilliseconds, settings.PollInterval.TotalMilliseconds)) : settings.PollInterval, time, stop);
+        }
+    }
+
+    private IEnumerable<string> Candidates() =>
+        Directory.GetFiles(settings.Directory, settings.Pattern)
+            .Where(f => !f.EndsWith(DoneSuffix, StringComparison.Ordinal) && !File.Exists(f + DoneSuffix) && !_failed.Contains(f))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    private void Complete(string file)
+    {
+        switch (settings.CompletedAction)
+        {
+            case "delete":
+                File.Delete(file);
+                break;
+            case "mark":
+                File.WriteAllText(file + DoneSuffix, "");
+                break;
+            default:
+                Directory.CreateDirectory(settings.CompletedDirectory!);
+                File.Move(file, Path.Combine(settings.CompletedDirectory!, Path.GetFileName(file)), overwrite: true);
+                break;
+        }
+        logger.LogInformation(LogEvents.WatchedFileCompleted, "{Input} delivered; completed action: {Action}.", file, settings.CompletedAction);
+    }
+}

@@ -1,0 +1,260 @@
+using Microsoft.Extensions.Logging;
+using ZertForwarder.Configuration;
+using ZertForwarder.Mapping;
+using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Elasticsearch;
+using ZertForwarder.Sinks.File;
+using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.Sinks.Syslog;
+using ZertForwarder.Smf.Framing;
+
+namespace ZertForwarder.Running;
+
+/// <summary>
+/// One run of the forwarder: sinks and their runners, dead letters, checkpoints and sources, wired from
+/// <see cref="ForwarderOptions"/>. Sources feed the <see cref="RecordProcessor"/>; <see cref="EventRouter"/> fans out
+/// to one <see cref="SinkRunner"/> per sink; inputs checkpoint only what every sink delivered or dead-lettered.
+/// </summary>
+internal sealed class ForwarderHost : IAsyncDisposable
+{
+    private readonly ForwarderOptions _options;
+    private readonly ILogger _logger;
+    private readonly IPipelineLog _pipelineLog;
+    private readonly TimeProvider _time;
+    private readonly List<SinkRunner> _runners = [];
+    private readonly List<IAsyncDisposable> _ownedOutputs = [];
+    private readonly IDeadLetterOutput _deadLetters;
+    private readonly FileCheckpointStore _checkpoints;
+    private readonly EventRouter _router;
+    private readonly RecordProcessor _processor;
+    private readonly Counter _deadLetterCount;
+
+    public ForwarderHost(ForwarderOptions options, ZertNormalizer normalizer, PipelineMetrics metrics, ILoggerFactory loggers, TimeProvider time)
+    {
+        _options = options;
+        _logger = loggers.CreateLogger("zertforwarder");
+        _pipelineLog = new PipelineLogAdapter(loggers.CreateLogger("zertforwarder.pipeline"));
+        _time = time;
+        Statistics = new RunStatistics(metrics);
+        _deadLetterCount = metrics.Counter("zertforwarder_run_dead_letters_total", "Dead letters written in this run (sinks and malformed records).").WithLabels();
+
+        _checkpoints = new FileCheckpointStore(options.Checkpoint.Directory, options.Checkpoint.Interval, time);
+        _deadLetters = CreateDeadLetters();
+        foreach (var sink in CreateSinks())
+        {
+            _runners.Add(new SinkRunner(sink, options.Pipeline, _deadLetters, metrics, time, log: _pipelineLog));
+        }
+        _router = new EventRouter(_runners);
+        _processor = new RecordProcessor(normalizer, OutputFormats.For(options.Outputs), _router,
+            options.DeadLetter.MalformedRecords ? _deadLetters : null, Statistics, _logger);
+    }
+
+    public RunStatistics Statistics { get; }
+
+    /// <summary>Set once every sink has started (readiness).</summary>
+    public bool IsReady { get; private set; }
+
+    /// <summary>Inputs read so far and their total size, for the progress bar.</summary>
+    public InputProgress Progress { get; } = new();
+
+    /// <summary>Items dead-lettered by any sink (a non-zero exit for <c>--once</c>).</summary>
+    public long DeadLettered => _deadLetterCount.Value;
+
+    /// <summary>
+    /// Starts the sinks, runs every configured source, then drains: with <paramref name="once"/> the file inputs are
+    /// read to their end and the run finishes when everything is delivered or dead-lettered; otherwise it runs until
+    /// <paramref name="stop"/> fires. Returns false when draining timed out.
+    /// </summary>
+    public async Task<bool> RunAsync(bool once, CancellationToken stop)
+    {
+        foreach (var runner in _runners) await runner.StartAsync(stop);
+        IsReady = true;
+
+        var sources = new List<Task>();
+        var input = _options.Input;
+        if (input.Paths.Length > 0) sources.Add(Task.Run(() => ReadPathsAsync(input.Paths, stop), stop));
+        if (input.Watch is { } watch) sources.Add(Task.Run(() => new DirectoryWatcher(watch, this, _logger, _time).RunAsync(once, stop), stop));
+        if (input.Kafka is { } kafka) sources.Add(Task.Run(() => ReadKafkaAsync(kafka, stop), stop));
+        try
+        {
+            await Task.WhenAll(sources);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            _logger.LogInformation(LogEvents.ShutdownRequested, "Shutdown requested: draining in-flight batches.");
+        }
+
+        // Drain: every buffered event goes out (or to the dead letters) before checkpoints are final.
+        using var drainLimit = new CancellationTokenSource(TimeSpan.FromSeconds(once ? 3600 : 30));
+        var drained = await _router.CompleteAsync(drainLimit.Token);
+        if (!drained) _logger.LogError(LogEvents.DrainTimedOut, "Draining the sinks timed out; undelivered events will be read again on restart.");
+        await _deadLetters.FlushAsync(CancellationToken.None);
+        _checkpoints.Flush();
+        return drained;
+    }
+
+    private async Task ReadPathsAsync(string[] patterns, CancellationToken stop)
+    {
+        var files = InputPaths.Expand(patterns, out var missing);
+        foreach (var m in missing) _logger.LogError(LogEvents.InputFailed, "Input '{Input}' matches no file.", m);
+        Progress.AddTotal(files.Where(f => f != "-").Sum(f => new FileInfo(f).Length));
+        foreach (var file in files)
+        {
+            stop.ThrowIfCancellationRequested();
+            await ReadFileAsync(file, stop);
+        }
+    }
+
+    /// <summary>
+    /// Reads one file from its checkpoint on. Each record's end offset is tracked; once every sink is done with all
+    /// records up to an offset, that offset is the file's checkpoint. Returns when the whole file is delivered.
+    /// </summary>
+    public async Task<bool> ReadFileAsync(string path, CancellationToken stop)
+    {
+        var isStdin = path == "-";
+        var resume = isStdin ? default : _checkpoints.GetResumePoint(path);
+        if (resume.IsCompleted && !resume.WasReplaced)
+        {
+            _logger.LogInformation(LogEvents.InputSkipped, "Skipping {Input}: already delivered completely.", path);
+            Progress.AddDone(new FileInfo(path).Length);
+            return true;
+        }
+        var tracker = new AckTracker(resume.Offset);
+        if (!isStdin) tracker.Committed += offset => _checkpoints.Commit(path, offset);
+        var container = Commands.InputOptions.ParseContainer(_options.Input.Container);
+        long done = 0;
+        try
+        {
+            await using var stream = isStdin ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            using var reader = new SmfRecordReader(stream, container, leaveOpen: true);
+            if (resume.Offset > 0)
+            {
+                _logger.LogInformation(LogEvents.InputResumed, "Resuming {Input} after byte {Offset} (delivered before the last stop).", path, resume.Offset);
+            }
+            else
+            {
+                _logger.LogInformation(LogEvents.InputOpened, "Reading {Input}.", path);
+            }
+            var sinkCount = _router.SinkCount;
+            await _processor.ProcessAsync(reader, path,
+                (endOffset, expectsEvent) => tracker.Track(endOffset, expectsEvent ? sinkCount : 0),
+                position =>
+                {
+                    Progress.AddDone(position - done);
+                    Statistics.BytesRead.Increment(position - done);
+                    done = position;
+                },
+                stop,
+                skipBefore: resumeOffset);
+            var end = reader.Position;
+            await WaitForCommitAsync(tracker, end, stop);
+            if (!isStdin) _checkpoints.MarkCompleted(path, end);
+            Statistics.InputsCompleted.Increment();
+            _logger.LogInformation(LogEvents.InputCompleted, "Finished {Input}: every record delivered or dead-lettered.", path);
+            return true;
+        }
+        catch (SmfFramingException e)
+        {
+            Statistics.InputsBroken.Increment();
+            _logger.LogError(LogEvents.InputFramingBroken, "{Input}:{Offset}: {Reason}; the rest of this file is not read.", path, e.Offset, e.Reason);
+        }
+        catch (InvalidDataException e)
+        {
+            Statistics.InputsBroken.Increment();
+            _logger.LogError(LogEvents.InputFramingBroken, "{Input}: {Reason}", path, e.Message);
+        }
+        catch (IOException e)
+        {
+            _logger.LogError(LogEvents.InputFailed, e, "{Input} cannot be read.", path);
+        }
+        return false;
+    }
+
+    private static async Task WaitForCommitAsync(AckTracker tracker, long end, CancellationToken stop)
+    {
+        if (tracker.CommittedPosition >= end) return;
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnCommitted(long position)
+        {
+            if (position >= end) reached.TrySetResult();
+        }
+        tracker.Committed += OnCommitted;
+        try
+        {
+            if (tracker.CommittedPosition >= end) return;
+            await reached.Task.WaitAsync(stop);
+        }
+        finally
+        {
+            tracker.Committed -= OnCommitted;
+        }
+    }
+
+    private async Task ReadKafkaAsync(KafkaRecordSourceOptions options, CancellationToken stop)
+    {
+        await using var source = new KafkaRecordSource(options, _router.SinkCount, _pipelineLog, _time);
+        await foreach (var record in source.ReadAsync(stop))
+        {
+            await _processor.ProcessOneAsync(record.Value.ToArray(), record.Origin, record.Acknowledgement, record.CompleteWithoutEvents, stop);
+        }
+    }
+
+    private IDeadLetterOutput CreateDeadLetters()
+    {
+        var dl = _options.DeadLetter;
+        if (dl.KafkaTopic is { } topic && _options.Outputs.Kafka is { } kafka)
+        {
+            var output = new KafkaDeadLetterOutput(kafka, topic, _pipelineLog);
+            return Counted(output);
+        }
+        var directory = dl.Directory ?? Path.Combine(_options.Checkpoint.Directory, "dead-letters");
+        return Counted(new FileDeadLetterOutput(Path.Combine(directory, "dead-letters.ndjson"), _time));
+    }
+
+    private CountingDeadLetterOutput Counted(IDeadLetterOutput inner)
+    {
+        if (inner is IAsyncDisposable d) _ownedOutputs.Add(d);
+        return new CountingDeadLetterOutput(inner, () => _deadLetterCount.Increment());
+    }
+
+    private IEnumerable<ISink> CreateSinks()
+    {
+        var outputs = _options.Outputs;
+        if (outputs.Kafka is { } kafka) yield return new KafkaSink(kafka, _pipelineLog, _time);
+        if (outputs.Elasticsearch is { } es) yield return new ElasticsearchSink(es, _pipelineLog, _time);
+        if (outputs.Syslog is { } syslog) yield return new SyslogSink(syslog, _pipelineLog, _time);
+        if (outputs.File is { } file) yield return new FileSink(file);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var runner in _runners) await runner.DisposeAsync();
+        foreach (var output in _ownedOutputs) await output.DisposeAsync();
+        _checkpoints.Dispose();
+    }
+
+    /// <summary>Counts dead letters on the way through (for the exit code and the summary).</summary>
+    private sealed class CountingDeadLetterOutput(IDeadLetterOutput inner, Action counted) : IDeadLetterOutput
+    {
+        public async Task WriteAsync(ForwardedEvent forwardedEvent, string sinkName, string reason, CancellationToken cancellationToken)
+        {
+            await inner.WriteAsync(forwardedEvent, sinkName, reason, cancellationToken);
+            counted();
+        }
+
+        public Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    }
+}
+
+/// <summary>Bytes of file inputs done and in total.</summary>
+internal sealed class InputProgress
+{
+    private long _total;
+    private long _done;
+
+    public long Total => Interlocked.Read(ref _total);
+    public long Done => Interlocked.Read(ref _done);
+
+    public void AddTotal(long bytes) => Interlocked.Add(ref _total, bytes);
+    public void AddDone(long bytes) => Interlocked.Add(ref _done, bytes);
+}

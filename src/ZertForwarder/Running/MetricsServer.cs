@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Running;
+
+/// <summary>
+/// Serves <c>/metrics</c> (Prometheus text format), <c>/healthz</c> (the process is alive) and <c>/readyz</c> (sinks
+/// started, so the pod may receive traffic and be counted as up) on the configured address and port only.
+/// </summary>
+internal sealed class MetricsServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private MetricsServer(WebApplication app) => _app = app;
+
+    /// <summary>The port actually bound (useful when 0... is never passed here; kept for tests binding a chosen port).</summary>
+    public int Port { get; private set; }
+
+    public static async Task<MetricsServer> StartAsync(string address, int port, PipelineMetrics metrics, Func<bool> isReady, ILogger logger)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(IPAddress.Parse(address), port);
+        });
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        var app = builder.Build();
+        app.MapGet("/metrics", (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = PipelineMetrics.ContentType;
+            return ctx.Response.WriteAsync(metrics.Render());
+        });
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", () => isReady() ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: 503));
+        await app.StartAsync();
+        var server = new MetricsServer(app) { Port = port };
+        logger.LogInformation(LogEvents.MetricsListening, "Serving /metrics, /healthz and /readyz on {Address}:{Port}.", address, port);
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,32 @@
+using ZertForwarder.Configuration;
+
+namespace ZertForwarder.Running;
+
+/// <summary>Which encodings the configured sinks need, so that each record is only encoded into those.</summary>
+internal readonly record struct OutputFormats(bool Ecs, bool Leef, bool Flat)
+{
+    public static OutputFormats For(OutputSettings outputs)
+    {
+        bool ecs = false, leef = false, flat = false;
+        if (outputs.Kafka is { } kafka)
+        {
+            if (kafka.Format == "leef") leef = true; else ecs = true;
+            if (!string.IsNullOrEmpty(kafka.LeefTopic)) leef = true;
+        }
+        if (outputs.Elasticsearch is not null) ecs = true;
+        if (outputs.Syslog is not null) leef = true;
+        if (outputs.File is { } file)
+        {
+            foreach (var format in file.EffectiveFormats())
+            {
+                switch (format.ToString().ToLowerInvariant())
+                {
+                    case "ecs": ecs = true; break;
+                    case "leef": leef = true; break;
+                    default: flat = true; break;
+                }
+            }
+        }
+        return new OutputFormats(ecs, leef, flat);
+    }
+}

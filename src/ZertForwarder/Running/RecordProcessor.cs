@@ -1,0 +1,210 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using ZertForwarder.Mapping;
+using ZertForwarder.Pipeline;
+using ZertForwarder.Smf.Framing;
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Running;
+
+/// <summary>
+/// The decode and map stages between a source and the sinks: frames are decoded and normalized in parallel batches
+/// (one per core), then handed to the <see cref="EventRouter"/> in input order, so per-key order holds and a full sink
+/// buffer blocks the reader (back-pressure reaches the file or the Kafka consumer).
+/// </summary>
+internal sealed class RecordProcessor
+{
+    /// <summary>Records per parallel work item: big enough to amortize the hand-off, small enough to keep latency low.</summary>
+    public const int BatchSize = 256;
+
+    private readonly ZertNormalizer _normalizer;
+    private readonly OutputFormats _formats;
+    private readonly EventRouter _router;
+    private readonly IDeadLetterOutput? _malformedDeadLetters;
+    private readonly RunStatistics _stats;
+    private readonly ILogger _logger;
+    private readonly ThreadLocal<EventFactory> _factories;
+
+    public RecordProcessor(ZertNormalizer normalizer, OutputFormats formats, EventRouter router, IDeadLetterOutput? malformedDeadLetters,
+        RunStatistics stats, ILogger logger)
+    {
+        _normalizer = normalizer;
+        _formats = formats;
+        _router = router;
+        _malformedDeadLetters = malformedDeadLetters;
+        _stats = stats;
+        _logger = logger;
+        _factories = new ThreadLocal<EventFactory>(() => new EventFactory(_normalizer, _formats));
+    }
+
+    public int SinkCount => _router.SinkCount;
+
+    /// <summary>One frame taken from an input, with the acknowledgement that lets the input checkpoint past it.</summary>
+    public readonly record struct Frame(byte[]? Record, string Origin, long Offset, long EndOffset, string? FramingError, IEventAcknowledgement? Ack, bool AckExpectsEvent);
+
+    /// <summary>
+    /// Reads every frame of <paramref name="reader"/>: decode+map runs in parallel batches, routing in order.
+    /// <paramref name="track"/> is called in input order for each frame's end offset and returns the acknowledgement
+    /// (with the sink count for zERT records, zero for frames that produce no event).
+    /// </summary>
+    /// <param name="skipBefore">A checkpoint: records ending at or before it were delivered before the last stop and are skipped.</param>
+    public async Task ProcessAsync(SmfRecordReader reader, string name, Func<long, bool, IEventAcknowledgement?> track, Action<long>? progress,
+        CancellationToken cancellationToken, long skipBefore = 0)
+    {
+        var pending = Channel.CreateBounded<Task<Output[]>>(new BoundedChannelOptions(Environment.ProcessorCount * 2)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        var routing = RouteAsync(pending.Reader, cancellationToken);
+        try
+        {
+            var batch = new List<Frame>(BatchSize);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                // The reader is synchronous; a batch of frames is read, then mapped on the thread pool.
+                if (!reader.TryReadNext(out var frame)) break;
+                _stats.FramesRead.Increment();
+                progress?.Invoke(reader.Position);
+                if (frame.EndOffset <= skipBefore) continue;
+                var isError = frame.IsError;
+                batch.Add(new Frame(isError ? null : frame.Record.ToArray(), name, frame.Offset, frame.EndOffset, frame.Error, null, false));
+                if (batch.Count == BatchSize)
+                {
+                    await pending.Writer.WriteAsync(StartBatch(batch, track), cancellationToken);
+                    batch = new List<Frame>(BatchSize);
+                }
+            }
+            if (batch.Count > 0) await pending.Writer.WriteAsync(StartBatch(batch, track), cancellationToken);
+        }
+        finally
+        {
+            pending.Writer.TryComplete();
+            await routing;
+        }
+    }
+
+    /// <summary>Decodes and maps one record synchronously (stream sources such as Kafka).</summary>
+    public async Task ProcessOneAsync(byte[] record, string origin, IEventAcknowledgement ack, Action completeWithoutEvent, CancellationToken cancellationToken)
+    {
+        _stats.FramesRead.Increment();
+        var output = Map(new Frame(record, origin, 0, 0, null, ack, true));
+        if (output.Event is null)
+        {
+            if (output.Malformed is not null) await DeadLetterMalformedAsync(output, cancellationToken);
+            completeWithoutEvent();
+            return;
+        }
+        _stats.Summary.Add(output.Envelope);
+        await _router.WriteAsync(output.Event, cancellationToken);
+    }
+
+    private Task<Output[]> StartBatch(List<Frame> frames, Func<long, bool, IEventAcknowledgement?> track)
+    {
+        // Positions are registered here, in input order, before the parallel work starts.
+        var tracked = new Frame[frames.Count];
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var f = frames[i];
+            var status = f.Record is null ? ZertParseStatus.Malformed : Classify(f.Record);
+            var expectsEvent = status == ZertParseStatus.Decoded;
+            tracked[i] = f with { Ack = track(f.EndOffset, expectsEvent), AckExpectsEvent = expectsEvent };
+        }
+        return Task.Run(() =>
+        {
+            var outputs = new Output[tracked.Length];
+            for (var i = 0; i < tracked.Length; i++) outputs[i] = Map(tracked[i]);
+            return outputs;
+        });
+    }
+
+    /// <summary>Cheap pre-check of the type and subtype (the full parse runs in the parallel stage).</summary>
+    private static ZertParseStatus Classify(byte[] record)
+    {
+        if (record.Length < 6 || record[5] != ZertRecordParser.RecordType119) return ZertParseStatus.OtherRecordType;
+        if (record.Length < 24) return ZertParseStatus.Decoded; // too short: the parser will call it malformed
+        var subtype = (record[22] << 8) | record[23];
+        return subtype is 11 or 12 ? ZertParseStatus.Decoded : ZertParseStatus.OtherSubtype;
+    }
+
+    private Output Map(Frame frame)
+    {
+        if (frame.Record is null) return new Output(frame, null, default, frame.FramingError);
+        var result = ZertRecordParser.Parse(frame.Record);
+        switch (result.Status)
+        {
+            case ZertParseStatus.Decoded:
+                var forwarded = _factories.Value!.Create(result.Record!, frame.AckExpectsEvent ? frame.Ack : null, out var envelope);
+                return new Output(frame, forwarded, envelope, null);
+            case ZertParseStatus.OtherRecordType:
+                return new Output(frame, null, default, null, Skipped: true);
+            case ZertParseStatus.OtherSubtype:
+                return new Output(frame, null, default, null, Skipped: true, OtherSubtype: true);
+            default:
+                return new Output(frame, null, default, $"SMF 119 subtype {result.Subtype} record rejected: {result.Error}");
+        }
+    }
+
+    private async Task RouteAsync(ChannelReader<Task<Output[]>> pending, CancellationToken cancellationToken)
+    {
+        await foreach (var batchTask in pending.ReadAllAsync(CancellationToken.None))
+        {
+            var outputs = await batchTask;
+            foreach (var output in outputs)
+            {
+                if (output.Event is not null)
+                {
+                    _stats.Decoded.Increment();
+                    _stats.Summary.Add(output.Envelope);
+                    await _router.WriteAsync(output.Event, cancellationToken);
+                    continue;
+                }
+                if (output.Skipped)
+                {
+                    (output.OtherSubtype ? _stats.OtherSubtypes : _stats.OtherTypes).Increment();
+                }
+                else if (output.Malformed is not null)
+                {
+                    await DeadLetterMalformedAsync(output, cancellationToken);
+                }
+                // A frame that produces no event is done for every sink at once; a zERT frame whose record turned out
+                // malformed was tracked for K sinks, so complete it K times.
+                if (output.Frame.Ack is { } ack)
+                {
+                    var completions = output.Frame.AckExpectsEvent ? _router.SinkCount : 0;
+                    for (var i = 0; i < completions; i++) ack.Complete();
+                }
+            }
+        }
+    }
+
+    private async Task DeadLetterMalformedAsync(Output output, CancellationToken cancellationToken)
+    {
+        _stats.Rejected.Increment();
+        var frame = output.Frame;
+        _logger.LogWarning(LogEvents.RecordRejected, "{Origin}:{Offset}: {Reason}", frame.Origin, frame.Offset, output.Malformed);
+        if (_malformedDeadLetters is null) return;
+        var bytes = frame.Record ?? [];
+        var payload = JsonSerializer.SerializeToUtf8Bytes(new MalformedRecord(frame.Origin, frame.Offset, output.Malformed!, Convert.ToHexString(bytes)),
+            MalformedRecordContext.Default.MalformedRecord);
+        var dead = new ForwardedEvent
+        {
+            // Framing errors have no record bytes: the id then hashes where the frame was, still deterministic.
+            EventId = ZertEventId.Compute(bytes.Length > 0 ? bytes : Encoding.UTF8.GetBytes($"{frame.Origin}:{frame.Offset}")),
+            Dataset = "zos.zert_malformed",
+            Ecs = payload,
+        };
+        await _malformedDeadLetters.WriteAsync(dead, "decoder", output.Malformed!, cancellationToken);
+    }
+
+    private readonly record struct Output(Frame Frame, ForwardedEvent? Event, EventEnvelope Envelope, string? Malformed, bool Skipped = false, bool OtherSubtype = false);
+}
+
+/// <summary>How a malformed SMF record is kept in the dead-letter output.</summary>
+internal sealed record MalformedRecord(string Origin, long Offset, string Reason, string RecordHex);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(MalformedRecord))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class MalformedRecordContext : System.Text.Json.Serialization.JsonSerializerContext;

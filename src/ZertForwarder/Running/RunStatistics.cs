@@ -1,0 +1,41 @@
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Running;
+
+/// <summary>
+/// The host's own counters, registered in the shared metrics registry (README "Metrics"), plus the end-of-run table.
+/// </summary>
+internal sealed class RunStatistics
+{
+    public RunStatistics(PipelineMetrics metrics)
+    {
+        Metrics = metrics;
+        var records = metrics.Counter("zertforwarder_records_total", "SMF records read from inputs, by what became of them.", "outcome");
+        FramesRead = records.WithLabels("read");
+        Decoded = records.WithLabels("decoded");
+        Rejected = records.WithLabels("rejected");
+        OtherTypes = records.WithLabels("skipped_other_type");
+        OtherSubtypes = records.WithLabels("skipped_other_subtype");
+        var inputs = metrics.Counter("zertforwarder_inputs_total", "Inputs (files) by outcome.", "outcome");
+        InputsCompleted = inputs.WithLabels("completed");
+        InputsBroken = inputs.WithLabels("broken_frame_chain");
+        BytesRead = metrics.Counter("zertforwarder_input_bytes_total", "Bytes read from file inputs.").WithLabels();
+    }
+
+    public PipelineMetrics Metrics { get; }
+    public Counter FramesRead { get; }
+    public Counter Decoded { get; }
+    public Counter Rejected { get; }
+    public Counter OtherTypes { get; }
+    public Counter OtherSubtypes { get; }
+    public Counter InputsCompleted { get; }
+    public Counter InputsBroken { get; }
+    public Counter BytesRead { get; }
+
+    /// <summary>Filled by the routing loop only (single writer).</summary>
+    public ServerSummary Summary { get; } = new();
+
+    public string Describe() =>
+        $"{FramesRead.Value} SMF records read: {Decoded.Value} zERT records forwarded, {Rejected.Value} rejected, " +
+        $"{OtherTypes.Value} other SMF types and {OtherSubtypes.Value} other 119 subtypes skipped";
+}

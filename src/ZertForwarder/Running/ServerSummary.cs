@@ -1,0 +1,59 @@
+using System.Globalization;
+using ZertForwarder.Mapping;
+
+namespace ZertForwarder.Running;
+
+/// <summary>
+/// The end-of-run table of the embedded default and of <c>run --once</c>: per server endpoint and job, the connection
+/// detail records by protection and how many of them the assessment found weak (or cleartext).
+/// </summary>
+internal sealed class ServerSummary
+{
+    private readonly Dictionary<(string Server, int Port, string Job), Row> _rows = [];
+
+    public void Add(in EventEnvelope e)
+    {
+        if (!e.IsConnectionDetail) return;
+        var key = (e.ServerIp ?? "(role unknown)", e.ServerPort, e.JobName ?? "");
+        if (!_rows.TryGetValue(key, out var row)) _rows[key] = row = new Row();
+        row.Total++;
+        if (e.Protection.Count == 0 || (e.Protection.Count == 1 && e.Protection[0] == "none")) row.None++;
+        foreach (var p in e.Protection)
+        {
+            switch (p)
+            {
+                case "tls": row.Tls++; break;
+                case "ssh": row.Ssh++; break;
+                case "ipsec": row.Ipsec++; break;
+            }
+        }
+        if (e.Weak) row.Weak++;
+    }
+
+    public int Count => _rows.Count;
+
+    /// <summary>Writes the table, busiest servers first, at most <paramref name="maxRows"/> rows.</summary>
+    public void WriteTo(TextWriter output, int maxRows = 40)
+    {
+        var rows = _rows.OrderByDescending(r => r.Value.Total).ThenBy(r => r.Key.Server, StringComparer.Ordinal)
+            .ThenBy(r => r.Key.Port).Take(maxRows).ToList();
+        const string format = "{0,-40} {1,6} {2,-9} {3,7} {4,6} {5,6} {6,6} {7,6} {8,6}";
+        output.WriteLine(string.Format(CultureInfo.InvariantCulture, format, "server", "port", "job", "records", "tls", "ssh", "ipsec", "none", "weak"));
+        foreach (var (key, row) in rows)
+        {
+            output.WriteLine(string.Format(CultureInfo.InvariantCulture, format, key.Server, key.Port == 0 ? "-" : key.Port.ToString(CultureInfo.InvariantCulture),
+                key.Job, row.Total, row.Tls, row.Ssh, row.Ipsec, row.None, row.Weak));
+        }
+        if (_rows.Count > rows.Count) output.WriteLine($"... and {_rows.Count - rows.Count} more servers");
+    }
+
+    private sealed class Row
+    {
+        public long Total;
+        public long Tls;
+        public long Ssh;
+        public long Ipsec;
+        public long None;
+        public long Weak;
+    }
+}

@@ -1,0 +1,377 @@
+using System.Text;
+using System.Text.Json;
+using Xunit.Abstractions;
+using ZertForwarder.Pipeline.Tests.Support;
+using ZertForwarder.Sinks.Elasticsearch;
+
+namespace ZertForwarder.Pipeline.Tests.Elasticsearch;
+
+public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string ApiKey = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("zert-es-").FullName;
+    private FakeElasticsearch _elasticsearch = null!;
+
+    public async Task InitializeAsync() => _elasticsearch = await FakeElasticsearch.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _elasticsearch.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private ElasticsearchSinkOptions Options(Action<ElasticsearchSinkOptions>? change = null)
+    {
+        var options = new ElasticsearchSinkOptions
+        {
+            Url = _elasticsearch.Url.ToString(),
+            ApiKey = ApiKey,
+            InstallTemplates = false,
+            RequestTimeout = TimeSpan.FromSeconds(10),
+        };
+        change?.Invoke(options);
+        return options;
+    }
+
+    private static SinkRunnerOptions FastRetries => new()
+    {
+        BufferCapacity = 1000,
+        MaxBatchItems = 250,
+        MaxBatchAge = TimeSpan.FromMilliseconds(10),
+        InitialBackoff = TimeSpan.FromMilliseconds(10),
+        MaxBackoff = TimeSpan.FromMilliseconds(100),
+        RetryTimeLimit = TimeSpan.FromMinutes(2),
+    };
+
+    [Fact]
+    public async Task Five_thousand_events_are_stored_exactly_once_through_429s_503s_a_timeout_and_a_replay()
+    {
+        const int count = 5000;
+        var poisoned = TestEvents.Create(count); // the 5,001st event, which the cluster refuses to map
+        _elasticsearch.ItemFault = (id, attempt) =>
+            id == poisoned.EventId ? 400 :
+            attempt == 1 && id[0] is '0' or '7' ? 429 : // about one in eight items, on their first try
+            null;
+        _elasticsearch.RequestFault = request => request is 3 or 8 ? 503 : null;
+        _elasticsearch.RequestDelay = request => request == 5 ? TimeSpan.FromSeconds(2.5) : null; // past the 1 s timeout
+        var deadLetterPath = Path.Combine(_directory, "dead-letters.ndjson");
+        var tracker = new AckTracker();
+        var metrics = new PipelineMetrics();
+
+        await using (var deadLetters = new FileDeadLetterOutput(deadLetterPath))
+        {
+            var sink = new ElasticsearchSink(Options(o => o.RequestTimeout = TimeSpan.FromSeconds(1)));
+            await using var runner = new SinkRunner(sink, FastRetries, deadLetters, metrics, TimeProvider.System, new Random(5));
+            await runner.StartAsync(CancellationToken.None);
+            for (var n = 0; n <= count; n++)
+            {
+                var forwardedEvent = n < count ? TestEvents.Create(n, tracker.Track(n + 1, 1)) : Reposition(poisoned, tracker.Track(n + 1, 1));
+                await runner.WriteAsync(forwardedEvent, CancellationToken.None);
+            }
+
+            Assert.True(await runner.CompleteAsync(CancellationToken.None));
+        }
+
+        // The request that timed out on the client is still processed by the cluster afterwards; its creates
+        // then meet the documents the retry already stored and answer 409 (to nobody): still one copy each.
+        await Eventually.TrueAsync(() => _elasticsearch.DelayedRequestsProcessed == 1, "the timed-out request processed late");
+        output.WriteLine(
+            $"first run: {_elasticsearch.BulkRequests} bulk requests, {_elasticsearch.ItemFaults} item faults (429 + 400), " +
+            $"{_elasticsearch.RequestFaults} whole-request 503s, {_elasticsearch.DelayedRequests} timed-out request(s), " +
+            $"{_elasticsearch.Created} created, {_elasticsearch.Conflicts} conflicts (409), {_elasticsearch.Documents.Count} documents");
+        Assert.Equal(count, _elasticsearch.Created);
+        Assert.Equal(count, _elasticsearch.Documents.Count);
+        Assert.All(Enumerable.Range(0, count), n => Assert.Equal(1, _elasticsearch.DocumentsWithId(TestEvents.IdOf(n))));
+        Assert.Equal(2, _elasticsearch.RequestFaults);
+        Assert.Equal(1, _elasticsearch.DelayedRequests);
+        Assert.True(_elasticsearch.ItemFaults > count / 20, "the script produced item-level 429s");
+        Assert.Equal(count + 1, tracker.CommittedPosition);
+        var deadLetter = Assert.Single(File.ReadAllLines(deadLetterPath));
+        using (var record = JsonDocument.Parse(deadLetter))
+        {
+            Assert.Equal(poisoned.EventId, record.RootElement.GetProperty("event_id").GetString());
+            Assert.Equal("elasticsearch", record.RootElement.GetProperty("sink").GetString());
+            Assert.Equal(
+                "item status 400: mapper_parsing_exception: failed to parse field [source.port] of type [long]",
+                record.RootElement.GetProperty("reason").GetString());
+        }
+
+        // Replay the first 1,000 (e.g. a restart from an older checkpoint): every create is a 409, absorbed.
+        var conflictsBefore = _elasticsearch.Conflicts;
+        var replayTracker = new AckTracker();
+        await using (var replay = new SinkRunner(new ElasticsearchSink(Options()), FastRetries, new MemoryDeadLetters(), metrics, TimeProvider.System, new Random(6)))
+        {
+            await replay.StartAsync(CancellationToken.None);
+            for (var n = 0; n < 1000; n++)
+            {
+                await replay.WriteAsync(TestEvents.Create(n, replayTracker.Track(n + 1, 1)), CancellationToken.None);
+            }
+
+            Assert.True(await replay.CompleteAsync(CancellationToken.None));
+        }
+
+        output.WriteLine(
+            $"after replaying 1000: {_elasticsearch.Created} created, {_elasticsearch.Conflicts - conflictsBefore} new conflicts, {_elasticsearch.Documents.Count} documents");
+        Assert.Equal(1000, _elasticsearch.Conflicts - conflictsBefore);
+        Assert.Equal(count, _elasticsearch.Created);
+        Assert.Equal(count, _elasticsearch.Documents.Count);
+        Assert.Equal(1000, replayTracker.CommittedPosition);
+        Assert.Equal(count + 1000, metrics.Counter(PipelineMetricNames.EventsPublished, "", "sink").WithLabels("elasticsearch").Value);
+    }
+
+    [Fact]
+    public async Task Each_item_status_becomes_delivered_retry_or_rejected()
+    {
+        await using var sink = new ElasticsearchSink(Options());
+        var events = TestEvents.Many(5);
+        await SendAsync(sink, [events[0]]); // stored before, so creating it again answers 409
+        _elasticsearch.ItemFault = (id, _) =>
+            id == events[1].EventId ? 429 :
+            id == events[2].EventId ? 503 :
+            id == events[3].EventId ? 400 :
+            null;
+
+        var outcome = await SendAsync(sink, events);
+
+        Assert.Equal(
+            [ItemOutcome.Delivered, ItemOutcome.Retry, ItemOutcome.Retry, ItemOutcome.Rejected, ItemOutcome.Delivered],
+            Enumerable.Range(0, 5).Select(i => outcome[i]));
+        Assert.Equal("item status 429: es_rejected_execution_exception: rejected execution of coordinating operation", outcome.Reason(1));
+        Assert.Equal("item status 400: mapper_parsing_exception: failed to parse field [source.port] of type [long]", outcome.Reason(3));
+    }
+
+    [Fact]
+    public async Task A_whole_request_503_or_a_timeout_marks_every_item_for_retry()
+    {
+        _elasticsearch.RequestFault = request => request == 1 ? 503 : null;
+        _elasticsearch.RequestDelay = request => request == 2 ? TimeSpan.FromSeconds(2) : null;
+        BatchOutcome unavailable, timedOut;
+        await using (var patient = new ElasticsearchSink(Options()))
+        {
+            unavailable = await SendAsync(patient, TestEvents.Many(3));
+        }
+
+        await using (var impatient = new ElasticsearchSink(Options(o => o.RequestTimeout = TimeSpan.FromMilliseconds(300))))
+        {
+            timedOut = await SendAsync(impatient, TestEvents.Many(3));
+        }
+
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(ItemOutcome.Retry, unavailable[i]));
+        Assert.StartsWith("HTTP 503: unavailable_shards_exception", unavailable.Reason(0), StringComparison.Ordinal);
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(ItemOutcome.Retry, timedOut[i]));
+        Assert.Equal("bulk request timed out after 0.3 s", timedOut.Reason(0));
+    }
+
+    [Fact]
+    public async Task A_connection_error_marks_every_item_for_retry()
+    {
+        var url = _elasticsearch.Url.ToString();
+        await _elasticsearch.DisposeAsync();
+        await using var sink = new ElasticsearchSink(Options(o => o.Url = url));
+
+        var outcome = await SendAsync(sink, TestEvents.Many(2));
+
+        Assert.Equal(ItemOutcome.Retry, outcome[0]);
+        Assert.StartsWith("connection error:", outcome.Reason(1), StringComparison.Ordinal);
+        _elasticsearch = await FakeElasticsearch.StartAsync(); // for DisposeAsync
+    }
+
+    [Fact]
+    public async Task Documents_go_to_the_data_stream_of_their_dataset_and_namespace_with_the_event_id()
+    {
+        await using var sink = new ElasticsearchSink(Options(o => o.Namespace = "prod"));
+        var connection = TestEvents.Create(1);
+        var summary = TestEvents.Create(2, dataset: "zos.zert_summary");
+
+        await SendAsync(sink, [connection, summary]);
+
+        Assert.Equal(Encoding.UTF8.GetString(connection.Ecs.Span), _elasticsearch.Documents[("logs-zos.zert_connection-prod", connection.EventId)]);
+        Assert.Equal(Encoding.UTF8.GetString(summary.Ecs.Span), _elasticsearch.Documents[("logs-zos.zert_summary-prod", summary.EventId)]);
+    }
+
+    [Fact]
+    public async Task A_batch_larger_than_MaxBulkBytes_is_split_into_several_bulk_requests()
+    {
+        var eventBytes = TestEvents.Create(0).Ecs.Length + 100;
+        await using var sink = new ElasticsearchSink(Options(o => o.MaxBulkBytes = eventBytes * 4));
+
+        var outcome = await SendAsync(sink, TestEvents.Many(10));
+
+        Assert.Equal(3, _elasticsearch.BulkRequests); // 4 + 4 + 2
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+        Assert.Equal(10, _elasticsearch.Documents.Count);
+    }
+
+    [Fact]
+    public async Task Bulk_bodies_are_gzip_compressed_by_default_and_plain_when_disabled()
+    {
+        await using (var compressed = new ElasticsearchSink(Options()))
+        {
+            await SendAsync(compressed, TestEvents.Many(5));
+        }
+
+        Assert.Equal(1, _elasticsearch.GzipRequests);
+        await using (var plain = new ElasticsearchSink(Options(o => o.Gzip = false)))
+        {
+            await SendAsync(plain, [TestEvents.Create(9)]);
+        }
+
+        Assert.Equal(1, _elasticsearch.GzipRequests);
+        Assert.Equal(2, _elasticsearch.BulkRequests);
+        Assert.Equal(6, _elasticsearch.Documents.Count); // both bodies ended with the newline the bulk API requires
+    }
+
+    [Fact]
+    public async Task Templates_are_installed_on_start_component_templates_before_index_templates()
+    {
+        var templates = Path.Combine(_directory, "templates");
+        Directory.CreateDirectory(Path.Combine(templates, "component_template"));
+        Directory.CreateDirectory(Path.Combine(templates, "index_template"));
+        const string ecsMappings = """{"template":{"mappings":{"properties":{"source":{"properties":{"port":{"type":"long"}}}}}}}""";
+        const string zertSettings = """{"template":{"settings":{"index":{"codec":"best_compression"}}}}""";
+        const string indexTemplate = """{"index_patterns":["logs-zos.zert_*-*"],"data_stream":{},"composed_of":["zert-ecs-mappings","zert-settings"],"priority":200}""";
+        File.WriteAllText(Path.Combine(templates, "component_template", "zert-settings.json"), zertSettings);
+        File.WriteAllText(Path.Combine(templates, "component_template", "zert-ecs-mappings.json"), ecsMappings);
+        File.WriteAllText(Path.Combine(templates, "index_template", "logs-zos.zert.json"), indexTemplate);
+        await using var sink = new ElasticsearchSink(Options(o =>
+        {
+            o.InstallTemplates = true;
+            o.TemplatesDirectory = templates;
+        }));
+
+        await sink.StartAsync(CancellationToken.None);
+
+        Assert.Equal(
+            ["/_component_template/zert-ecs-mappings", "/_component_template/zert-settings", "/_index_template/logs-zos.zert"],
+            _elasticsearch.TemplatePuts);
+        Assert.Equal(ecsMappings, _elasticsearch.ComponentTemplates["zert-ecs-mappings"]);
+        Assert.Equal(indexTemplate, _elasticsearch.IndexTemplates["logs-zos.zert"]);
+    }
+
+    [Fact]
+    public async Task A_missing_templates_directory_fails_start_with_a_clear_message()
+    {
+        await using var sink = new ElasticsearchSink(Options(o =>
+        {
+            o.InstallTemplates = true;
+            o.TemplatesDirectory = Path.Combine(_directory, "nowhere");
+        }));
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => sink.StartAsync(CancellationToken.None));
+        Assert.Contains("component_template", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_API_key_read_from_a_file_is_sent_as_ApiKey_authorization()
+    {
+        var keyFile = Path.Combine(_directory, "api-key");
+        File.WriteAllText(keyFile, ApiKey + "\n");
+        _elasticsearch.RequiredAuthorization = "ApiKey " + ApiKey;
+        await using var sink = new ElasticsearchSink(Options(o =>
+        {
+            o.ApiKey = null;
+            o.ApiKeyFile = keyFile;
+        }));
+
+        await sink.StartAsync(CancellationToken.None);
+        var outcome = await SendAsync(sink, [TestEvents.Create(1)]);
+
+        Assert.Equal(ItemOutcome.Delivered, outcome[0]);
+        Assert.All(_elasticsearch.AuthorizationHeaders, header => Assert.Equal("ApiKey " + ApiKey, header));
+    }
+
+    [Fact]
+    public async Task Basic_authentication_uses_the_username_and_the_password_file()
+    {
+        var passwordFile = Path.Combine(_directory, "password");
+        File.WriteAllText(passwordFile, "s3cret:with:colons\n");
+        _elasticsearch.RequiredAuthorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("zert_writer:s3cret:with:colons"));
+        await using var sink = new ElasticsearchSink(Options(o =>
+        {
+            o.ApiKey = null;
+            o.Username = "zert_writer";
+            o.PasswordFile = passwordFile;
+        }));
+
+        await sink.StartAsync(CancellationToken.None);
+        var outcome = await SendAsync(sink, [TestEvents.Create(1)]);
+
+        Assert.Equal(ItemOutcome.Delivered, outcome[0]);
+        Assert.Single(_elasticsearch.Documents);
+    }
+
+    [Fact]
+    public async Task Wrong_credentials_fail_fast_at_start_and_on_bulk_instead_of_retrying()
+    {
+        _elasticsearch.RequiredAuthorization = "ApiKey the-right-one";
+        await using var sink = new ElasticsearchSink(Options(o => o.ApiKey = "the-wrong-one"));
+
+        var atStart = await Assert.ThrowsAsync<SinkFatalException>(() => sink.StartAsync(CancellationToken.None));
+        var onBulk = await Assert.ThrowsAsync<SinkFatalException>(() => SendAsync(sink, [TestEvents.Create(1)]));
+
+        Assert.Contains("HTTP 401", atStart.Message, StringComparison.Ordinal);
+        Assert.Contains("security_exception", onBulk.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("the-wrong-one", atStart.Message + onBulk.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tls_is_verified_by_default_and_a_CaFile_trusts_a_private_authority()
+    {
+        using var certificates = new TestCertificates();
+        await using var tlsElasticsearch = await FakeElasticsearch.StartAsync(certificates.Server);
+        var url = $"https://127.0.0.1:{tlsElasticsearch.Url.Port}";
+
+        await using (var untrusting = new ElasticsearchSink(Options(o => o.Url = url)))
+        {
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => untrusting.StartAsync(CancellationToken.None));
+            output.WriteLine($"without CaFile: {refused.Message}");
+        }
+
+        await using var trusting = new ElasticsearchSink(Options(o =>
+        {
+            o.Url = url;
+            o.CaFile = certificates.WriteAuthorityPem(_directory);
+        }));
+        await trusting.StartAsync(CancellationToken.None);
+        var outcome = await SendAsync(trusting, [TestEvents.Create(1)]);
+
+        Assert.Equal(ItemOutcome.Delivered, outcome[0]);
+        Assert.Single(tlsElasticsearch.Documents);
+    }
+
+    [Fact]
+    public void Options_validation_names_each_problem()
+    {
+        var problems = new ElasticsearchSinkOptions
+        {
+            Url = "es.example:9200",
+            Namespace = "Prod-1",
+            ApiKey = "k",
+            Username = "u",
+            RequestTimeout = TimeSpan.Zero,
+        }.Validate();
+
+        Assert.Contains(problems, p => p.Contains("Url", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("Namespace", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("not both", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("Password", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("RequestTimeout", StringComparison.Ordinal));
+        Assert.Empty(new ElasticsearchSinkOptions { Url = "https://es:9200" }.Validate());
+    }
+
+    private static async Task<BatchOutcome> SendAsync(ElasticsearchSink sink, IReadOnlyList<ForwardedEvent> events)
+    {
+        var outcome = new BatchOutcome(events.Count);
+        await sink.SendAsync(events, outcome, CancellationToken.None);
+        return outcome;
+    }
+
+    private static ForwardedEvent Reposition(ForwardedEvent forwardedEvent, IEventAcknowledgement position) => new()
+    {
+        EventId = forwardedEvent.EventId,
+        Dataset = forwardedEvent.Dataset,
+        Ecs = forwardedEvent.Ecs,
+        Position = position,
+    };
+}

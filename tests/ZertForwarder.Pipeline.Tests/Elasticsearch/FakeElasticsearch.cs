@@ -1,0 +1,241 @@
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ZertForwarder.Pipeline.Tests.Elasticsearch;
+
+/// <summary>
+/// A scripted stand-in for an Elasticsearch node on 127.0.0.1 (no real server can run here, test
+/// infrastructure §2). It behaves like the bulk API where the forwarder depends on it: documents are stored by
+/// <c>_index</c>/<c>_id</c>, <c>create</c> of an existing id answers 409, the body must end with a newline, gzip
+/// bodies are accepted; every response carries <c>X-Elastic-Product: Elasticsearch</c>. Faults are scripted per
+/// request number and per item.
+/// </summary>
+public sealed class FakeElasticsearch : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, int> _attemptsById = new(StringComparer.Ordinal);
+    private int _bulkRequests;
+    private int _created;
+    private int _conflicts;
+    private int _itemFaults;
+    private int _requestFaults;
+    private int _delayedRequests;
+    private int _delayedRequestsProcessed;
+    private int _gzipRequests;
+
+    private FakeElasticsearch(WebApplication app) => _app = app;
+
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>Stored documents: (index, id) → source JSON.</summary>
+    public ConcurrentDictionary<(string Index, string Id), string> Documents { get; } = new();
+
+    public ConcurrentDictionary<string, string> ComponentTemplates { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, string> IndexTemplates { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Template PUT paths in arrival order.</summary>
+    public ConcurrentQueue<string> TemplatePuts { get; } = new();
+
+    /// <summary>The <c>Authorization</c> header of every request (null when absent).</summary>
+    public ConcurrentQueue<string?> AuthorizationHeaders { get; } = new();
+
+    /// <summary>When set, any request with another <c>Authorization</c> header gets 401.</summary>
+    public string? RequiredAuthorization { get; set; }
+
+    /// <summary>Bulk request number (1-based) → HTTP status to answer for the whole request without processing it.</summary>
+    public Func<int, int?> RequestFault { get; set; } = _ => null;
+
+    /// <summary>Bulk request number → how long to wait before processing it (the request is still processed).</summary>
+    public Func<int, TimeSpan?> RequestDelay { get; set; } = _ => null;
+
+    /// <summary>(document id, attempt for that id starting at 1) → item status to answer instead of storing it.</summary>
+    public Func<string, int, int?> ItemFault { get; set; } = (_, _) => null;
+
+    public int BulkRequests => Volatile.Read(ref _bulkRequests);
+
+    /// <summary>Items answered 201 (stored for the first time).</summary>
+    public int Created => Volatile.Read(ref _created);
+
+    /// <summary>Items answered 409 (already there).</summary>
+    public int Conflicts => Volatile.Read(ref _conflicts);
+
+    public int ItemFaults => Volatile.Read(ref _itemFaults);
+
+    public int RequestFaults => Volatile.Read(ref _requestFaults);
+
+    public int DelayedRequests => Volatile.Read(ref _delayedRequests);
+
+    /// <summary>Delayed requests whose items were processed after the delay (the client may have given up long before).</summary>
+    public int DelayedRequestsProcessed => Volatile.Read(ref _delayedRequestsProcessed);
+
+    public int GzipRequests => Volatile.Read(ref _gzipRequests);
+
+    /// <param name="serverCertificate">Serve HTTPS with this certificate instead of plain HTTP.</param>
+    public static async Task<FakeElasticsearch> StartAsync(X509Certificate2? serverCertificate = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (serverCertificate is not null)
+            {
+                listen.UseHttps(serverCertificate);
+            }
+        }));
+        var app = builder.Build();
+        var fake = new FakeElasticsearch(app);
+
+        app.Use(async (context, next) =>
+        {
+            context.Response.Headers["X-Elastic-Product"] = "Elasticsearch";
+            var authorization = context.Request.Headers.Authorization.Count > 0 ? context.Request.Headers.Authorization.ToString() : null;
+            fake.AuthorizationHeaders.Enqueue(authorization);
+            if (fake.RequiredAuthorization is not null && authorization != fake.RequiredAuthorization)
+            {
+                await WriteJson(context, 401, """{"error":{"type":"security_exception","reason":"unable to authenticate user"},"status":401}""");
+                return;
+            }
+
+            await next(context);
+        });
+        app.MapGet("/", (RequestDelegate)(context => WriteJson(context, 200,
+            """{"name":"fake-node","cluster_name":"fake","version":{"number":"8.15.0","build_flavor":"default"},"tagline":"You Know, for Search"}""")));
+        app.MapPut("/_component_template/{name}", (RequestDelegate)(context => fake.PutTemplate(context, fake.ComponentTemplates)));
+        app.MapPut("/_index_template/{name}", (RequestDelegate)(context => fake.PutTemplate(context, fake.IndexTemplates)));
+        app.MapPost("/_bulk", (RequestDelegate)fake.Bulk);
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.Url = new Uri(address);
+        return fake;
+    }
+
+    /// <summary>Documents stored per id (any index): a replay must never make this larger than 1.</summary>
+    public int DocumentsWithId(string id) => Documents.Keys.Count(k => k.Id == id);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task PutTemplate(HttpContext context, ConcurrentDictionary<string, string> store)
+    {
+        var body = await ReadBody(context);
+        JsonNode.Parse(body); // a template that is not JSON would be a 400 from a real cluster
+        store[(string)context.Request.RouteValues["name"]!] = body;
+        TemplatePuts.Enqueue(context.Request.Path.Value!);
+        await WriteJson(context, 200, """{"acknowledged":true}""");
+    }
+
+    private async Task Bulk(HttpContext context)
+    {
+        var requestNumber = Interlocked.Increment(ref _bulkRequests);
+        var body = await ReadBody(context);
+        if (RequestFault(requestNumber) is { } status)
+        {
+            Interlocked.Increment(ref _requestFaults);
+            await WriteJson(context, status,
+                $$"""{"error":{"type":"unavailable_shards_exception","reason":"scripted fault for request {{requestNumber}}"},"status":{{status}}}""");
+            return;
+        }
+
+        if (RequestDelay(requestNumber) is { } delay)
+        {
+            // Like a slow cluster: the client may give up, but the work is still done afterwards.
+            Interlocked.Increment(ref _delayedRequests);
+            await Task.Delay(delay, CancellationToken.None);
+        }
+
+        if (body.Length == 0 || body[^1] != '\n')
+        {
+            await WriteJson(context, 400,
+                """{"error":{"type":"illegal_argument_exception","reason":"The bulk request must be terminated by a newline [\\n]"},"status":400}""");
+            return;
+        }
+
+        var lines = body.Split('\n');
+        var items = new JsonArray();
+        var errors = false;
+        for (var i = 0; i + 1 < lines.Length && lines[i].Length > 0; i += 2)
+        {
+            var action = JsonNode.Parse(lines[i])!["create"] ?? throw new InvalidOperationException("only create actions are expected");
+            var index = (string)action["_index"]!;
+            var id = (string)action["_id"]!;
+            var attempt = _attemptsById.AddOrUpdate(id, 1, (_, a) => a + 1);
+            var result = new JsonObject { ["_index"] = index, ["_id"] = id };
+            if (ItemFault(id, attempt) is { } itemStatus)
+            {
+                Interlocked.Increment(ref _itemFaults);
+                errors = true;
+                result["status"] = itemStatus;
+                result["error"] = itemStatus == 400
+                    ? new JsonObject { ["type"] = "mapper_parsing_exception", ["reason"] = "failed to parse field [source.port] of type [long]" }
+                    : new JsonObject { ["type"] = "es_rejected_execution_exception", ["reason"] = "rejected execution of coordinating operation" };
+            }
+            else if (!Documents.TryAdd((index, id), lines[i + 1]))
+            {
+                Interlocked.Increment(ref _conflicts);
+                errors = true;
+                result["status"] = 409;
+                result["error"] = new JsonObject
+                {
+                    ["type"] = "version_conflict_engine_exception",
+                    ["reason"] = $"[{id}]: version conflict, document already exists (current version [1])",
+                };
+            }
+            else
+            {
+                Interlocked.Increment(ref _created);
+                result["status"] = 201;
+                result["result"] = "created";
+                result["_version"] = 1;
+            }
+
+            items.Add(new JsonObject { ["create"] = result });
+        }
+
+        if (RequestDelay(requestNumber) is not null)
+        {
+            Interlocked.Increment(ref _delayedRequestsProcessed);
+        }
+
+        var response = new JsonObject { ["took"] = 1, ["errors"] = errors, ["items"] = items };
+        await WriteJson(context, 200, response.ToJsonString());
+    }
+
+    private async Task<string> ReadBody(HttpContext context)
+    {
+        Stream stream = context.Request.Body;
+        if (context.Request.Headers.ContentEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref _gzipRequests);
+            stream = new GZipStream(stream, CompressionMode.Decompress);
+        }
+
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync();
+    }
+
+    private static async Task WriteJson(HttpContext context, int status, string json)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(json);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Text;
+using System.Text.Json;
+using ZertForwarder.Pipeline.Tests.Support;
+
+namespace ZertForwarder.Pipeline.Tests;
+
+public sealed class FileCheckpointStoreTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("zert-checkpoints-").FullName;
+
+    private string CheckpointDirectory => Path.Combine(_root, "state");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string InputFile(string name, string content)
+    {
+        var path = Path.Combine(_root, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static string Records(int count, char fill = 'r') => new(fill, count * 100);
+
+    [Fact]
+    public void A_committed_offset_survives_a_restart()
+    {
+        var input = InputFile("smf.bin", Records(10));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero))
+        {
+            Assert.Equal(new FileResumePoint(0, false, false), store.GetResumePoint(input));
+            store.Commit(input, 300);
+        }
+
+        using var restarted = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        Assert.Equal(new FileResumePoint(300, false, false), restarted.GetResumePoint(input));
+    }
+
+    [Fact]
+    public void A_file_that_grew_is_resumed_and_a_completed_file_is_reported_completed()
+    {
+        var input = InputFile("smf.bin", Records(3));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero))
+        {
+            store.Commit(input, 300);
+        }
+
+        File.AppendAllText(input, Records(2));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero))
+        {
+            Assert.Equal(300, store.GetResumeOffset(input));
+            store.MarkCompleted(input, 500);
+        }
+
+        using var restarted = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        Assert.Equal(new FileResumePoint(500, true, false), restarted.GetResumePoint(input));
+    }
+
+    [Fact]
+    public void A_replaced_file_with_different_leading_bytes_starts_again_at_zero()
+    {
+        var input = InputFile("smf.bin", Records(10, 'a'));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero))
+        {
+            store.Commit(input, 700);
+        }
+
+        File.WriteAllText(input, Records(10, 'b')); // same path, same size, other content: a new dump
+        using var restarted = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+
+        Assert.Equal(new FileResumePoint(0, false, true), restarted.GetResumePoint(input));
+    }
+
+    [Fact]
+    public void A_file_now_shorter_than_the_committed_offset_starts_again_at_zero()
+    {
+        var input = InputFile("smf.bin", Records(10));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero))
+        {
+            store.Commit(input, 900);
+        }
+
+        File.WriteAllText(input, Records(5)); // same leading bytes, but truncated
+        using var restarted = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+
+        Assert.Equal(new FileResumePoint(0, false, true), restarted.GetResumePoint(input));
+    }
+
+    [Fact]
+    public void The_checkpoint_file_is_replaced_by_rename_so_a_reader_never_sees_a_torn_file()
+    {
+        var input = InputFile("smf.bin", Records(10));
+        using var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        store.Commit(input, 100);
+
+        // A handle on the current file keeps seeing the complete old version after the next write:
+        // the new content went to another file that was renamed over it, not written in place.
+        using var oldVersion = new FileStream(store.CheckpointPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        store.Commit(input, 200);
+
+        using var reader = new StreamReader(oldVersion, Encoding.UTF8);
+        Assert.Equal(100, OffsetIn(reader.ReadToEnd()));
+        Assert.Equal(200, OffsetIn(File.ReadAllText(store.CheckpointPath)));
+        Assert.False(File.Exists(store.CheckpointPath + ".tmp"));
+    }
+
+    [Fact]
+    public void A_leftover_temporary_file_from_a_crash_is_ignored()
+    {
+        var input = InputFile("smf.bin", Records(10));
+        string checkpointPath;
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero))
+        {
+            store.Commit(input, 400);
+            checkpointPath = store.CheckpointPath;
+        }
+
+        File.WriteAllText(checkpointPath + ".tmp", "{\"version\":1,\"files\":[{\"pa"); // a write cut short before its rename
+        using var restarted = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+
+        Assert.Equal(400, restarted.GetResumeOffset(input));
+    }
+
+    [Fact]
+    public void Commits_are_written_at_most_once_per_interval_and_the_last_one_is_not_lost()
+    {
+        var time = new ObservedTimeProvider();
+        var input = InputFile("smf.bin", Records(10));
+        var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.FromSeconds(5), time);
+        store.Commit(input, 100); // first commit is written at once
+        Assert.Equal(100, OffsetIn(File.ReadAllText(store.CheckpointPath)));
+
+        store.Commit(input, 200);
+        store.Commit(input, 300);
+        Assert.Equal(100, OffsetIn(File.ReadAllText(store.CheckpointPath)));
+
+        time.Advance(TimeSpan.FromSeconds(5)); // the pending write happens when the interval is over
+        Assert.Equal(300, OffsetIn(File.ReadAllText(store.CheckpointPath)));
+
+        store.Commit(input, 400);
+        store.Dispose(); // shutdown writes what is pending
+        Assert.Equal(400, OffsetIn(File.ReadAllText(store.CheckpointPath)));
+    }
+
+    [Fact]
+    public void An_offset_never_moves_backwards()
+    {
+        var input = InputFile("smf.bin", Records(10));
+        using var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        store.Commit(input, 500);
+        store.Commit(input, 200);
+
+        Assert.Equal(500, store.GetResumeOffset(input));
+    }
+
+    private static long OffsetIn(string checkpointJson)
+    {
+        using var document = JsonDocument.Parse(checkpointJson);
+        return document.RootElement.GetProperty("files")[0].GetProperty("offset").GetInt64();
+    }
+}

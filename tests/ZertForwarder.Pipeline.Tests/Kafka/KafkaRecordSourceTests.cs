@@ -1,0 +1,237 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Xunit.Abstractions;
+using ZertForwarder.Sinks.Kafka;
+
+namespace ZertForwarder.Pipeline.Tests.Kafka;
+
+/// <summary>The raw SMF Kafka source: group consumption, commit only after every sink acknowledged, rebalances.</summary>
+public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly MockKafkaCluster _cluster = new(3);
+
+    public void Dispose() => _cluster.Dispose();
+
+    /// <summary>A raw record as an SMF-to-Kafka bridge would publish it: RDW (length, 0, 0) then the record bytes.</summary>
+    private static byte[] RawRecord(int partition, int number)
+    {
+        var body = Encoding.ASCII.GetBytes($"smf119 p{partition} n{number}");
+        var length = body.Length + 4;
+        return [(byte)(length >> 8), (byte)length, 0, 0, .. body];
+    }
+
+    private void Publish(string topic, int partition, int from, int count)
+    {
+        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers })
+            .SetLogHandler((_, _) => { })
+            .Build();
+        for (var n = from; n < from + count; n++)
+        {
+            producer.Produce(new TopicPartition(topic, partition), new Message<Null, byte[]> { Value = RawRecord(partition, n) });
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(10));
+    }
+
+    /// <remarks>
+    /// The mock's group coordinator waits <c>session.timeout.ms</c> − 1 s after a member joins or leaves a group
+    /// that was up before it assigns again (a real broker stops waiting once every known member has rejoined),
+    /// so the tests use a 2 s session.
+    /// </remarks>
+    private KafkaRecordSourceOptions Options(string topic, string group, int commitIntervalMs) => new()
+    {
+        BootstrapServers = _cluster.BootstrapServers,
+        Topic = topic,
+        GroupId = group,
+        CommitIntervalMs = commitIntervalMs,
+        Properties = { ["session.timeout.ms"] = "2000", ["heartbeat.interval.ms"] = "200" },
+    };
+
+    private long[] CommittedOffsets(string topic, string group, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<Null, byte[]>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = group })
+            .SetLogHandler((_, _) => { })
+            .Build();
+        return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10))
+            .OrderBy(o => o.Partition.Value).Select(o => o.Offset.Value).ToArray();
+    }
+
+    [Fact]
+    public async Task Restart_in_the_same_group_resumes_after_the_contiguously_acknowledged_records()
+    {
+        _cluster.CreateTopic("smf-raw", 1);
+        Publish("smf-raw", 0, 0, 100);
+        var options = Options("smf-raw", "resume", commitIntervalMs: 50);
+
+        await using (var first = new KafkaRecordSource(options, sinkCount: 2, new TestOutputLog(output)))
+        {
+            await using var reader = new SourceReader(first);
+            var records = await reader.WaitForAsync(100);
+            Assert.Equal(Enumerable.Range(0, 100).Select(n => (long)n), records.Select(r => r.Offset));
+            Assert.Equal(RawRecord(0, 42), records[42].Value.ToArray());
+            Assert.Equal("smf-raw[0]@42", records[42].Origin);
+            foreach (var record in records)
+            {
+                // Both sinks finished 0..59 and 80..99; only one of the two finished 60..79.
+                record.Acknowledgement.Complete();
+                if (record.Offset is < 60 or >= 80)
+                {
+                    record.Acknowledgement.Complete();
+                }
+            }
+
+            await reader.StopAsync();
+        }
+
+        Assert.Equal([60], CommittedOffsets("smf-raw", "resume", 1));
+
+        await using var second = new KafkaRecordSource(options, sinkCount: 2, new TestOutputLog(output));
+        await using var secondReader = new SourceReader(second);
+        var reread = await secondReader.WaitForAsync(40, settle: TimeSpan.FromMilliseconds(500));
+        output.WriteLine($"second consumer read offsets {reread[0].Offset}..{reread[^1].Offset} ({reread.Count} records)");
+        Assert.Equal(Enumerable.Range(60, 40).Select(n => (long)n), reread.Select(r => r.Offset));
+        Assert.Equal(RawRecord(0, 60), reread[0].Value.ToArray());
+    }
+
+    [Fact]
+    public async Task Record_without_events_is_done_for_every_sink()
+    {
+        _cluster.CreateTopic("smf-skip", 1);
+        Publish("smf-skip", 0, 0, 3);
+        await using (var source = new KafkaRecordSource(Options("smf-skip", "skip", commitIntervalMs: 60_000), sinkCount: 3))
+        {
+            await using var reader = new SourceReader(source);
+            var records = await reader.WaitForAsync(3);
+            records[0].CompleteWithoutEvents();
+            records[1].CompleteWithoutEvents();
+            await reader.StopAsync();
+        }
+
+        Assert.Equal([2], CommittedOffsets("smf-skip", "skip", 1));
+    }
+
+    [Fact]
+    public async Task Two_members_of_a_group_split_four_partitions_and_revocation_commits_what_is_done()
+    {
+        const string topic = "smf-split";
+        _cluster.CreateTopic(topic, 4);
+        for (var p = 0; p < 4; p++)
+        {
+            Publish(topic, p, 0, 10);
+        }
+
+        // No periodic commits: whatever is committed below was committed by the revocation.
+        var options = Options(topic, "split", commitIntervalMs: 3_600_000);
+        await using var first = new KafkaRecordSource(options, sinkCount: 1, new TestOutputLog(output));
+        await using var firstReader = new SourceReader(first);
+        var initial = await firstReader.WaitForAsync(40);
+        Assert.Equal(4, first.Assignment.Count);
+        foreach (var record in initial.Where(r => r.Offset < 5))
+        {
+            record.Acknowledgement.Complete();
+        }
+
+        await using var second = new KafkaRecordSource(options, sinkCount: 1, new TestOutputLog(output));
+        await using var secondReader = new SourceReader(second);
+        var stopwatch = Stopwatch.StartNew();
+        while (!(first.Assignment.Count == 2 && second.Assignment.Count == 2) && stopwatch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50);
+        }
+
+        var firstPartitions = first.Assignment.Select(p => p.Partition.Value).Order().ToList();
+        var secondPartitions = second.Assignment.Select(p => p.Partition.Value).Order().ToList();
+        output.WriteLine($"after {stopwatch.ElapsedMilliseconds} ms: first owns [{string.Join(",", firstPartitions)}], second owns [{string.Join(",", secondPartitions)}]");
+        Assert.Equal(2, firstPartitions.Count);
+        Assert.Equal(2, secondPartitions.Count);
+        Assert.Empty(firstPartitions.Intersect(secondPartitions));
+
+        // The revocation committed offset 5 (records 0..4 done) on every partition, so the new owner re-reads 5..9.
+        var taken = await secondReader.WaitForAsync(10, settle: TimeSpan.FromMilliseconds(300));
+        Assert.Equal(
+            secondPartitions.SelectMany(p => Enumerable.Range(5, 5).Select(o => (p, (long)o))),
+            taken.Select(r => (r.Partition, r.Offset)).Order());
+
+        // Records still in the first member's pipeline complete after the revocation: for the partitions it kept
+        // (cooperative rebalancing) that commits 10; for the moved ones nothing is committed on their behalf.
+        foreach (var record in initial.Where(r => r.Offset >= 5))
+        {
+            record.Acknowledgement.Complete();
+        }
+
+        first.Commit();
+        var committed = CommittedOffsets(topic, "split", 4);
+        Assert.All(firstPartitions, p => Assert.Equal(10, committed[p]));
+        Assert.All(secondPartitions, p => Assert.Equal(5, committed[p]));
+
+        // New records go to whichever member owns their partition, each read exactly once.
+        for (var p = 0; p < 4; p++)
+        {
+            Publish(topic, p, 10, 5);
+        }
+
+        var secondNew = (await secondReader.WaitForAsync(20, settle: TimeSpan.FromMilliseconds(300))).Where(r => r.Offset >= 10).ToList();
+        var firstNew = (await firstReader.WaitForAsync(40 + 10)).Skip(40).ToList();
+        Assert.Equal(10, secondNew.Count);
+        Assert.Equal(10, firstNew.Count);
+        Assert.All(firstNew, r => Assert.True(r.Offset >= 10, $"the first member re-read {r.Origin} of a partition it kept"));
+        Assert.All(secondNew, r => Assert.Contains(r.Partition, secondPartitions));
+        Assert.All(firstNew, r => Assert.Contains(r.Partition, firstPartitions));
+    }
+
+    /// <summary>Iterates a source in the background, like the host's read loop.</summary>
+    private sealed class SourceReader : IAsyncDisposable
+    {
+        private readonly ConcurrentQueue<KafkaSourceRecord> _records = new();
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+
+        public SourceReader(KafkaRecordSource source)
+        {
+            _loop = Task.Run(async () =>
+            {
+                await foreach (var record in source.ReadAsync(_stop.Token))
+                {
+                    _records.Enqueue(record);
+                }
+            });
+        }
+
+        /// <summary>Waits for at least <paramref name="count"/> records, then <paramref name="settle"/> longer for extra ones.</summary>
+        public async Task<List<KafkaSourceRecord>> WaitForAsync(int count, TimeSpan? settle = null)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            while (_records.Count < count && stopwatch.Elapsed < TimeSpan.FromSeconds(30) && !_loop.IsCompleted)
+            {
+                await Task.Delay(20);
+            }
+
+            if (_loop.IsFaulted)
+            {
+                await _loop;
+            }
+
+            if (settle is { } wait)
+            {
+                await Task.Delay(wait);
+            }
+
+            Assert.True(_records.Count >= count, $"expected {count} records, got {_records.Count}");
+            return _records.ToList();
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            _stop.Dispose();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace ZertForwarder.Pipeline.Tests.Support;
+
+/// <summary>
+/// A <see cref="FakeTimeProvider"/> that also counts timers created, so a test can wait until the runner is
+/// parked on a timer (batch age or back-off) before moving the clock: no race between advancing and arming.
+/// </summary>
+internal sealed class ObservedTimeProvider : TimeProvider
+{
+    private int _timersCreated;
+
+    public FakeTimeProvider Fake { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public int TimersCreated => Volatile.Read(ref _timersCreated);
+
+    public override DateTimeOffset GetUtcNow() => Fake.GetUtcNow();
+
+    public override long GetTimestamp() => Fake.GetTimestamp();
+
+    public override long TimestampFrequency => Fake.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => Fake.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = Fake.CreateTimer(callback, state, dueTime, period);
+        Interlocked.Increment(ref _timersCreated);
+        return timer;
+    }
+
+    public void Advance(TimeSpan by) => Fake.Advance(by);
+
+    /// <summary>Waits until more than <paramref name="seen"/> timers exist, i.e. the runner armed its next wait.</summary>
+    public Task WaitForTimerAsync(int seen) => Eventually.TrueAsync(() => TimersCreated > seen, $"a timer after {seen}");
+
+    /// <summary>Moves the clock in steps, each after the runner armed a new timer, until <paramref name="done"/>.</summary>
+    public async Task AdvanceUntilAsync(Func<bool> done, TimeSpan step, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!done())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Gave up advancing the clock until: {what}");
+            }
+
+            Advance(step);
+            await Task.Delay(1);
+        }
+    }
+}
