@@ -47,7 +47,7 @@ internal sealed class MappingFileReader
     public void Problem(JToken? at, string message)
     {
         var path = at is null || string.IsNullOrEmpty(at.Path) ? "$" : "$." + at.Path;
-        var line = at is IJsonLineInfo { HasLineInfo: true } info ? $" (line {info.LineNumber})" : "";
+        var line = at is IJsonLineInfo info && info.HasLineInfo() ? $" (line {info.LineNumber})" : "";
         _problems.Add($"{File}: {path}{line}: {message}");
     }
 
@@ -56,7 +56,7 @@ internal sealed class MappingFileReader
     {
         foreach (var p in obj.Properties())
         {
-            if (Array.IndexOf(allowed, p.Name) < 0 && !p.Name.StartsWith('_'))
+            if (System.Array.IndexOf(allowed, p.Name) < 0 && !p.Name.StartsWith('_'))
                 Problem(p, $"unknown property '{p.Name}' (allowed: {string.Join(", ", allowed)}; names starting with '_' are comments)");
         }
     }

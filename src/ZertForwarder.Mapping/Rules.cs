@@ -149,6 +149,43 @@ internal sealed class FieldRule
     /// <summary>Where the rule was written, for messages: file and JSON path.</summary>
     public required string Origin { get; init; }
 
+    public byte[] ConstantUtf8 { get; private set; } = [];
+
+    /// <summary>Pre-encoded names of the table's codes, indexed by code (compiled once).</summary>
+    private byte[]?[] _names = [];
+
+    /// <summary>For flag bytes: the bit-name list of every byte value.</summary>
+    public string[][]? FlagLists { get; private set; }
+
+    /// <summary>Pre-encoded output name (flat name / LEEF key).</summary>
+    public System.Text.Json.JsonEncodedText EncodedTarget { get; private set; }
+
+    public byte[] TargetUtf8 { get; private set; } = [];
+
+    public void Compile()
+    {
+        if (Constant is not null) ConstantUtf8 = System.Text.Encoding.UTF8.GetBytes(Constant);
+        EncodedTarget = System.Text.Json.JsonEncodedText.Encode(Target, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        TargetUtf8 = System.Text.Encoding.UTF8.GetBytes(Target);
+        if (Table is null) return;
+        if (Table.IsFlags || Convert == Converter.Flags)
+        {
+            FlagLists = new string[256][];
+            for (var i = 0; i < 256; i++) FlagLists[i] = [.. Table.FlagNames((uint)i)];
+        }
+        var max = Table.Entries.Count == 0 ? 0 : (int)Table.Entries.Max(e => e.Key);
+        _names = new byte[]?[Math.Min(max, 0xFFFF) + 1];
+        foreach (var (code, name) in Table.Entries) if (code < _names.Length) _names[code] = System.Text.Encoding.UTF8.GetBytes(name);
+    }
+
+    /// <summary>The code's name, or its unknown(0xNNNN) label written into <paramref name="scratch"/> (contract §2.7).</summary>
+    public ReadOnlySpan<byte> NameOf(ulong code, Span<byte> scratch)
+    {
+        if (code < (ulong)_names.Length && _names[code] is { } known) return known;
+        var label = ValueTable.UnknownLabel((uint)code, Field!.Length);
+        return scratch[..System.Text.Encoding.UTF8.GetBytes(label, scratch)];
+    }
+
     /// <summary>The IBM fields this rule reads (for the "every decoded field has a home" check).</summary>
     public IEnumerable<ZertField> ReadFields()
     {

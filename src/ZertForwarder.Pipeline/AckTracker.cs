@@ -55,7 +55,10 @@ public sealed class AckTracker
         }
     }
 
-    /// <summary>Raised (outside the lock) whenever <see cref="CommittedPosition"/> moves forward.</summary>
+    /// <summary>
+    /// Raised (outside the lock, on the thread whose completion advanced it) whenever <see cref="CommittedPosition"/>
+    /// moves forward. Two threads may report in either order, so keep the maximum (as <see cref="FileCheckpointStore.Commit"/> does).
+    /// </summary>
     public event Action<long>? Committed;
 
     /// <summary>

@@ -40,6 +40,7 @@ public sealed class FileCheckpointStore : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FileCheckpoint> _files = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
+    private readonly IPipelineLog _log;
     private readonly TimeSpan _minWriteInterval;
     private readonly string _path;
     private readonly string _tempPath;
@@ -49,7 +50,11 @@ public sealed class FileCheckpointStore : IDisposable
     private bool _dirty;
     private bool _disposed;
 
-    public FileCheckpointStore(string directory, TimeSpan minWriteInterval, TimeProvider? timeProvider = null)
+    /// <param name="directory">Checkpoint directory (created when missing).</param>
+    /// <param name="minWriteInterval">Commits are written at most this often; 0 writes every commit.</param>
+    /// <param name="timeProvider">Clock for the write interval.</param>
+    /// <param name="log">Reports background write failures (the next commit or <see cref="Flush"/> tries again).</param>
+    public FileCheckpointStore(string directory, TimeSpan minWriteInterval, TimeProvider? timeProvider = null, IPipelineLog? log = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfLessThan(minWriteInterval, TimeSpan.Zero);
@@ -58,6 +63,7 @@ public sealed class FileCheckpointStore : IDisposable
         _tempPath = _path + ".tmp";
         _minWriteInterval = minWriteInterval;
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _log = log ?? NullPipelineLog.Instance;
         Load();
     }
 
@@ -166,9 +172,21 @@ public sealed class FileCheckpointStore : IDisposable
     {
         lock (_gate)
         {
-            if (!_disposed && _dirty)
+            if (_disposed || !_dirty)
+            {
+                return;
+            }
+
+            try
             {
                 WriteLocked();
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // A timer thread must not crash the process; the state stays dirty and the next commit or Flush retries.
+                _pendingWrite?.Dispose();
+                _pendingWrite = null;
+                _log.Log(PipelineLogLevel.Error, "checkpoint", $"Cannot write checkpoint file '{_path}': {exception.Message}", exception);
             }
         }
     }

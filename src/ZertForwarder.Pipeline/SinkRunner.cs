@@ -154,9 +154,9 @@ public sealed class SinkRunner : IAsyncDisposable
             {
                 await _loop;
             }
-            catch (Exception exception) when (exception is OperationCanceledException or SinkFatalException)
+            catch (Exception)
             {
-                // Stopped on purpose, or already reported through Completion.
+                // Stopped on purpose, or the failure was already reported through Completion / CompleteAsync.
             }
         }
     }

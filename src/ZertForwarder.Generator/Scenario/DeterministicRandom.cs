@@ -68,9 +68,6 @@ public sealed class DeterministicRandom
     /// <summary>Picks one element uniformly.</summary>
     public T Pick<T>(IReadOnlyList<T> items) => items[Next(items.Count)];
 
-    /// <summary>Exponentially distributed value with the given mean.</summary>
-    public double Exponential(double mean) => -mean * Math.Log(1.0 - NextDouble());
-
     /// <summary>Fills <paramref name="buffer"/> with random bytes.</summary>
     public void NextBytes(Span<byte> buffer)
     {

@@ -64,6 +64,9 @@ internal sealed class ScenarioEngine
     private static readonly string[] SshUsers = ["IBMUSER", "JSMITH", "OPSADM1", "SYSPROG1", "KWONG", "BATCHFT", "AGARCIA"];
 
     private readonly DeterministicRandom _rng;
+
+    // Separate stream for non-zERT records so the zERT records do not depend on whether foreign records are mixed in.
+    private readonly DeterministicRandom _foreignRng;
     private readonly TopologyBuilder _topology;
     private readonly Pki _pki;
     private readonly bool _includeForeign;
@@ -88,6 +91,7 @@ internal sealed class ScenarioEngine
     public ScenarioEngine(ulong seed, bool includeForeign)
     {
         _rng = new DeterministicRandom(seed);
+        _foreignRng = new DeterministicRandom(~seed);
         _includeForeign = includeForeign;
 
         // Simulated time starts somewhere in 2024-2026 at a random time of day (so long runs cross midnights).
@@ -192,7 +196,9 @@ internal sealed class ScenarioEngine
             _now = _nextArrival;
             var plan = _warmUp.Count > 0 ? _warmUp.Dequeue() : RandomPlan();
             Arrive(plan, _now);
-            _nextArrival = _now + Math.Max(Hundredth, (long)_rng.Exponential(1.2 * Second) / Hundredth * Hundredth);
+            // Bursty gaps with a 1.2 s mean, integer-only so every platform produces the same sequence.
+            var gap = _rng.Chance(0.7) ? _rng.Between(1, 120) : _rng.Between(120, 400);
+            _nextArrival = _now + (gap * Hundredth);
         }
     }
 
@@ -1161,7 +1167,7 @@ internal sealed class ScenarioEngine
             Protocol = protocol,
             Flags = (byte)((conn.Ipv6 ? 0x80 : 0) | (conn.IpProtocol == 6 ? (conn.LocalServer ? 0x40 : 0x20) : 0)),
             JobName = conn.JobName,
-            UserId = conn.App.Kind == AppKind.SshdServer ? conn.App.UserId : conn.UserId,
+            UserId = conn.UserId,
             IpProtocol = conn.IpProtocol,
             ServerIp = serverIp,
             ClientIp = clientIp,
@@ -1448,14 +1454,14 @@ internal sealed class ScenarioEngine
             return;
         }
 
-        var roll = _rng.NextDouble();
+        var roll = _foreignRng.NextDouble();
         if (roll < 0.01)
         {
-            _output.Add(Foreign(ForeignRecords.Type30(_rng, Local(system, _now), system.SmfId, "PAYB0042"), system, _now));
+            _output.Add(Foreign(ForeignRecords.Type30(_foreignRng, Local(system, _now), system.SmfId, "PAYB0042"), system, _now));
         }
         else if (roll < 0.022)
         {
-            _output.Add(Foreign(ForeignRecords.Type119Subtype2(_rng, Local(system, _now), system.SmfId, system.SystemName, stack.Name), system, _now));
+            _output.Add(Foreign(ForeignRecords.Type119Subtype2(_foreignRng, Local(system, _now), system.SmfId, system.SystemName, stack.Name), system, _now));
         }
     }
 

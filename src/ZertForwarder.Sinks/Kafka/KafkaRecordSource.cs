@@ -99,7 +99,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     private readonly Lock _consumerLock = new();
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private long _lastCommitTimestamp;
-    private bool _closed;
+    private volatile bool _closed;
 
     /// <param name="options">Cluster, topic and group.</param>
     /// <param name="sinkCount">How many sinks must complete each record's acknowledgement.</param>
@@ -149,7 +149,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             _consumer.Subscribe(_options.Topic);
         }
 
-        while (!cancellationToken.IsCancellationRequested)
+        while (!cancellationToken.IsCancellationRequested && !_closed)
         {
             var result = ConsumeOnce(TimeSpan.Zero) ?? await Task.Run(() => ConsumeOnce(PollTimeout), CancellationToken.None);
             if (_time.GetElapsedTime(_lastCommitTimestamp) >= TimeSpan.FromMilliseconds(_options.CommitIntervalMs))

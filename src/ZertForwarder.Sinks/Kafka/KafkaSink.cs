@@ -18,12 +18,11 @@ namespace ZertForwarder.Sinks.Kafka;
 public sealed class KafkaSink : ISink
 {
     private const string Component = "kafka";
-    private const string JsonContentType = "application/json";
-    private const string LeefContentType = "text/plain; charset=utf-8";
 
     /// <summary>How long to wait before producing again when librdkafka's local queue is full (back-pressure).</summary>
     private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(50);
 
+    // content_type header values (output contract §6).
     private static readonly byte[] JsonContentTypeBytes = "application/json"u8.ToArray();
     private static readonly byte[] LeefContentTypeBytes = "text/plain; charset=utf-8"u8.ToArray();
 

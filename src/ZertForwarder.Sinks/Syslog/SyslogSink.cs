@@ -290,7 +290,29 @@ public sealed class SyslogSink : ISink
 
         public Stream Stream { get; }
 
-        public bool IsClosed => _closed;
+        /// <summary>
+        /// True once the receiver closed the connection. The socket check covers the moment between the receiver's
+        /// FIN and the background read noticing it: readable with nothing to read means end of stream.
+        /// </summary>
+        public bool IsClosed
+        {
+            get
+            {
+                if (_closed)
+                {
+                    return true;
+                }
+
+                try
+                {
+                    return _client.Client.Poll(0, SelectMode.SelectRead) && _client.Client.Available == 0;
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return true;
+                }
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {

@@ -5,7 +5,7 @@ using ZertForwarder.Configuration;
 using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
 using ZertForwarder.Running;
-using ZertForwarder.Sinks.File;
+using ZertForwarder.Sinks.Files;
 
 namespace ZertForwarder.Commands;
 

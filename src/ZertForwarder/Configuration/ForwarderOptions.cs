@@ -1,6 +1,6 @@
 using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Elasticsearch;
-using ZertForwarder.Sinks.File;
+using ZertForwarder.Sinks.Files;
 using ZertForwarder.Sinks.Kafka;
 using ZertForwarder.Sinks.Syslog;
 

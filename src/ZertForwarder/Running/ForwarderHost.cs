@@ -3,7 +3,7 @@ using ZertForwarder.Configuration;
 using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Elasticsearch;
-using ZertForwarder.Sinks.File;
+using ZertForwarder.Sinks.Files;
 using ZertForwarder.Sinks.Kafka;
 using ZertForwarder.Sinks.Syslog;
 using ZertForwarder.Smf.Framing;

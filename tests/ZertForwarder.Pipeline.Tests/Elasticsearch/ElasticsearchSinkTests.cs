@@ -75,7 +75,7 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
 
         // The request that timed out on the client is still processed by the cluster afterwards; its creates
         // then meet the documents the retry already stored and answer 409 (to nobody): still one copy each.
-        await Eventually.TrueAsync(() => _elasticsearch.DelayedRequestsProcessed == 1, "the timed-out request processed late");
+        await Eventually.TrueAsync(() => _elasticsearch.DelayedRequestsProcessed == 1 && _elasticsearch.BulkInFlight == 0, "the timed-out request processed late");
         output.WriteLine(
             $"first run: {_elasticsearch.BulkRequests} bulk requests, {_elasticsearch.ItemFaults} item faults (429 + 400), " +
             $"{_elasticsearch.RequestFaults} whole-request 503s, {_elasticsearch.DelayedRequests} timed-out request(s), " +

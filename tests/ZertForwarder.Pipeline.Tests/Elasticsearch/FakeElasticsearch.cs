@@ -35,6 +35,7 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     private int _delayedRequests;
     private int _delayedRequestsProcessed;
     private int _gzipRequests;
+    private int _bulkInFlight;
 
     private FakeElasticsearch(WebApplication app) => _app = app;
 
@@ -81,6 +82,9 @@ public sealed class FakeElasticsearch : IAsyncDisposable
 
     /// <summary>Delayed requests whose items were processed after the delay (the client may have given up long before).</summary>
     public int DelayedRequestsProcessed => Volatile.Read(ref _delayedRequestsProcessed);
+
+    /// <summary>Bulk requests being processed now (including ones whose client already gave up).</summary>
+    public int BulkInFlight => Volatile.Read(ref _bulkInFlight);
 
     public int GzipRequests => Volatile.Read(ref _gzipRequests);
 
@@ -144,6 +148,19 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     }
 
     private async Task Bulk(HttpContext context)
+    {
+        Interlocked.Increment(ref _bulkInFlight);
+        try
+        {
+            await ProcessBulk(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _bulkInFlight);
+        }
+    }
+
+    private async Task ProcessBulk(HttpContext context)
     {
         var requestNumber = Interlocked.Increment(ref _bulkRequests);
         var body = await ReadBody(context);

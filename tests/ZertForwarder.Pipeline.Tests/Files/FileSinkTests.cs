@@ -127,6 +127,36 @@ public sealed class FileSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Through_a_runner_every_event_is_written_once_in_order_and_acknowledged()
+    {
+        var events = new List<ForwardedEvent>();
+        var tracker = new AckTracker();
+        var runner = new SinkRunner(
+            new FileSink(new FileSinkOptions { Directory = _directory, Formats = ["ecs", "leef"], RotateBytes = 64 * 1024 }),
+            new SinkRunnerOptions { BufferCapacity = 200, MaxBatchItems = 64, MaxBatchAge = TimeSpan.FromMilliseconds(5) });
+        await using (runner)
+        {
+            await runner.StartAsync(CancellationToken.None);
+            for (var n = 0; n < 2000; n++)
+            {
+                var forwardedEvent = TestEvents.Create(n, tracker.Track(n + 1, 1));
+                events.Add(forwardedEvent);
+                await runner.WriteAsync(forwardedEvent, CancellationToken.None);
+            }
+
+            Assert.True(await runner.CompleteAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(2000, tracker.CommittedPosition);
+        var ecsFiles = Directory.GetFiles(_directory, "zert-ecs.ndjson.*")
+            .Where(f => Path.GetFileName(f) != "zert-ecs.ndjson") // "name.*" also matches the name itself
+            .OrderBy(f => int.Parse(Path.GetExtension(f)[1..], System.Globalization.CultureInfo.InvariantCulture))
+            .Append(Path.Combine(_directory, "zert-ecs.ndjson"));
+        Assert.True(ecsFiles.Count() > 2, "the run was long enough to rotate");
+        Assert.Equal(events.Select(e => Text(e.Ecs)), ecsFiles.SelectMany(File.ReadAllLines));
+    }
+
+    [Fact]
     public void Unknown_formats_and_negative_rotation_are_configuration_errors()
     {
         var problems = new FileSinkOptions { Formats = ["ecs", "csv"], RotateBytes = -1 }.Validate();

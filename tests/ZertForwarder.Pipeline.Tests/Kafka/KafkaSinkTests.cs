@@ -135,6 +135,23 @@ public sealed class KafkaSinkTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Leef_format_writes_the_leef_line_as_value_and_rejects_events_without_it()
+    {
+        _cluster.CreateTopic("zert-leef", 1);
+        await using var sink = new KafkaSink(Options("zert-leef", o => o.Format = "leef"));
+        var withoutLeef = new ForwardedEvent { EventId = SampleEvents.EventIdOf(99), Dataset = "zos.zert_connection", Ecs = "{}"u8.ToArray() };
+        var batch = new List<ForwardedEvent> { SampleEvents.Create(0), withoutLeef, SampleEvents.Create(1) };
+
+        var outcome = await SendAsync(sink, batch);
+
+        Assert.Equal([ItemOutcome.Delivered, ItemOutcome.Rejected, ItemOutcome.Delivered], Enumerable.Range(0, 3).Select(i => outcome[i]));
+        Assert.Contains("no LEEF encoding", outcome.Reason(1), StringComparison.Ordinal);
+        var records = KafkaReadBack.ReadAll(_cluster.BootstrapServers, "zert-leef", 2).OrderBy(r => r.Offset).ToList();
+        Assert.Equal([Encoding.UTF8.GetString(batch[0].Leef.Span), Encoding.UTF8.GetString(batch[2].Leef.Span)], records.Select(r => r.Value));
+        Assert.All(records, r => Assert.Equal("text/plain; charset=utf-8", r.Headers["content_type"]));
+    }
+
+    [Fact]
     public async Task Message_too_large_is_rejected_with_the_reason_and_the_rest_delivered()
     {
         _cluster.CreateTopic("too-large", 1);

@@ -34,19 +34,24 @@ internal sealed class ObservedTimeProvider : TimeProvider
     /// <summary>Waits until more than <paramref name="seen"/> timers exist, i.e. the runner armed its next wait.</summary>
     public Task WaitForTimerAsync(int seen) => Eventually.TrueAsync(() => TimersCreated > seen, $"a timer after {seen}");
 
-    /// <summary>Moves the clock in steps, each after the runner armed a new timer, until <paramref name="done"/>.</summary>
+    /// <summary>
+    /// Moves the clock by <paramref name="step"/> each time the runner has armed a new timer, until
+    /// <paramref name="done"/>. <paramref name="step"/> must be at least the longest single wait (batch age or
+    /// back-off ceiling), so every armed timer fires on the next step and the clock never runs ahead of the runner.
+    /// </summary>
     public async Task AdvanceUntilAsync(Func<bool> done, TimeSpan step, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!done())
+        var seen = 0;
+        while (true)
         {
-            if (DateTime.UtcNow > deadline)
+            await Eventually.TrueAsync(() => done() || TimersCreated > seen, what);
+            if (done())
             {
-                throw new TimeoutException($"Gave up advancing the clock until: {what}");
+                return;
             }
 
+            seen = TimersCreated;
             Advance(step);
-            await Task.Delay(1);
         }
     }
 }

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using Newtonsoft.Json.Linq;
+
+namespace ZertForwarder.Mapping;
+
+/// <summary>Assessment levels, best first (output contract §3).</summary>
+internal enum AssessmentLevel : byte
+{
+    Strong,
+    Acceptable,
+    Weak,
+    Cleartext,
+}
+
+/// <summary>
+/// The crypto assessment policy from <c>mappings/assessment/policy.json</c> (output contract §3: what is weak, the
+/// thresholds and risk scores are a file the user edits, not code). Reasons are kept as a bit set in the order the
+/// policy declares them, so a document's reason list is stable.
+/// </summary>
+internal sealed class AssessmentPolicy
+{
+    public static readonly string[] LevelNames = ["strong", "acceptable", "weak", "cleartext"];
+
+    private readonly ConcurrentDictionary<ulong, string[]> _reasonLists = new();
+
+    public required string[] Reasons { get; init; }
+    public required AssessmentLevel[] ReasonLevels { get; init; }
+    public required int[] ReasonScores { get; init; }
+    public required int[] LevelScores { get; init; }
+    public required AssessmentLevel ConfigurationEventLevel { get; init; }
+    public required Dictionary<string, ulong> Protocols { get; init; }
+    public required (string Marker, ulong Reasons)[] SuiteMarkers { get; init; }
+    public required Dictionary<string, ulong> EncryptionAlgorithms { get; init; }
+    public required Dictionary<string, (int Bits, ulong Reason)> MinimumKeyBits { get; init; }
+    public required Dictionary<string, ulong> SignatureMethods { get; init; }
+    public required Dictionary<string, ulong> DigestAlgorithms { get; init; }
+    public required int ExpiryWarningDays { get; init; }
+    public required ulong ExpiringReason { get; init; }
+    public required ulong ExpiredReason { get; init; }
+    public required ulong FailedHandshakeReason { get; init; }
+    public required ulong CleartextReason { get; init; }
+
+    /// <summary>The reason codes of a bit set, in policy order; cached, since few combinations occur.</summary>
+    public string[] ReasonList(ulong bits) => bits == 0 ? [] : _reasonLists.GetOrAdd(bits, b =>
+    {
+        var list = new List<string>();
+        for (var i = 0; i < Reasons.Length; i++) if ((b & (1UL << i)) != 0) list.Add(Reasons[i]);
+        return [.. list];
+    });
+
+    public static AssessmentPolicy Load(JObject root, MappingFileReader file)
+    {
+        file.OnlyProperties(root, "version", "reasons", "level_scores", "configuration_event_level", "protocols", "cipher_suite_markers",
+            "encryption_algorithms", "minimum_key_bits", "signature_methods", "digest_algorithms", "certificate_expiry",
+            "failed_handshake_reason", "cleartext_reason");
+        var reasons = new List<string>();
+        var levels = new List<AssessmentLevel>();
+        var scores = new List<int>();
+        var reasonsObj = file.Object(root, "reasons", required: true);
+        foreach (var p in reasonsObj?.Properties() ?? [])
+        {
+            if (p.Name.StartsWith('_')) continue;
+            if (p.Value is not JObject r)
+            {
+                file.Problem(p.Value, "a reason must be an object with 'level' and 'score'");
+                continue;
+            }
+            file.OnlyProperties(r, "level", "score");
+            var level = Level(file, r, "level");
+            var score = file.Integer(r, "score", required: true, 0, 100) ?? 0;
+            reasons.Add(p.Name);
+            levels.Add(level ?? AssessmentLevel.Weak);
+            scores.Add(score);
+        }
+        if (reasons.Count > 64) file.Problem(reasonsObj, "at most 64 reasons can be declared");
+
+        ulong Bit(JToken? at, string reason)
+        {
+            var i = reasons.IndexOf(reason);
+            if (i < 0 || i >= 64)
+            {
+                file.Problem(at, $"reason '{reason}' is not declared under \"reasons\"");
+                return 0;
+            }
+            return 1UL << i;
+        }
+
+        ulong Bits(JToken value)
+        {
+            if (value.Type == JTokenType.String) return Bit(value, (string)value!);
+            if (value is JArray a && a.Count > 0 && a.All(x => x.Type == JTokenType.String)) return a.Aggregate(0UL, (acc, x) => acc | Bit(x, (string)x!));
+            file.Problem(value, "must be a reason code or an array of reason codes");
+            return 0;
+        }
+
+        Dictionary<string, ulong> ReasonMap(string name)
+        {
+            var map = new Dictionary<string, ulong>(StringComparer.Ordinal);
+            foreach (var p in file.Object(root, name, required: true)?.Properties() ?? [])
+                if (!p.Name.StartsWith('_')) map[p.Name] = Bits(p.Value);
+            return map;
+        }
+
+        var levelScores = new int[4];
+        var levelScoreObj = file.Object(root, "level_scores", required: true);
+        for (var i = 0; i < 4; i++)
+            levelScores[i] = levelScoreObj is null ? 0 : file.Integer(levelScoreObj, LevelNames[i], required: true, 0, 100) ?? 0;
+
+        var minimumKeyBits = new Dictionary<string, (int, ulong)>(StringComparer.Ordinal);
+        foreach (var p in file.Object(root, "minimum_key_bits", required: true)?.Properties() ?? [])
+        {
+            if (p.Name.StartsWith('_')) continue;
+            if (p.Value is not JObject k)
+            {
+                file.Problem(p.Value, "must be an object with 'bits' and 'reason'");
+                continue;
+            }
+            file.OnlyProperties(k, "bits", "reason");
+            var bits = file.Integer(k, "bits", required: true, 1, 65535) ?? 0;
+            var reason = file.String(k, "reason", required: true);
+            minimumKeyBits[p.Name] = (bits, reason is null ? 0 : Bit(k["reason"], reason));
+        }
+
+        var expiry = file.Object(root, "certificate_expiry", required: true) ?? new JObject();
+        file.OnlyProperties(expiry, "warning_days", "expiring_reason", "expired_reason");
+
+        ulong NamedReason(JObject obj, string name) => file.String(obj, name, required: true) is { } r ? Bit(obj[name], r) : 0;
+
+        var markers = ReasonMap("cipher_suite_markers");
+        return new AssessmentPolicy
+        {
+            Reasons = [.. reasons],
+            ReasonLevels = [.. levels],
+            ReasonScores = [.. scores],
+            LevelScores = levelScores,
+            ConfigurationEventLevel = Level(file, root, "configuration_event_level") ?? AssessmentLevel.Strong,
+            Protocols = ReasonMap("protocols"),
+            SuiteMarkers = [.. markers.Select(m => (m.Key, m.Value))],
+            EncryptionAlgorithms = ReasonMap("encryption_algorithms"),
+            MinimumKeyBits = minimumKeyBits,
+            SignatureMethods = ReasonMap("signature_methods"),
+            DigestAlgorithms = ReasonMap("digest_algorithms"),
+            ExpiryWarningDays = file.Integer(expiry, "warning_days", required: true, 0, 3650) ?? 30,
+            ExpiringReason = NamedReason(expiry, "expiring_reason"),
+            ExpiredReason = NamedReason(expiry, "expired_reason"),
+            FailedHandshakeReason = NamedReason(root, "failed_handshake_reason"),
+            CleartextReason = NamedReason(root, "cleartext_reason"),
+        };
+    }
+
+    private static AssessmentLevel? Level(MappingFileReader file, JObject obj, string name)
+    {
+        var text = file.String(obj, name, required: true);
+        if (text is null) return null;
+        var i = Array.IndexOf(LevelNames, text);
+        if (i >= 0) return (AssessmentLevel)i;
+        file.Problem(obj[name], $"level must be one of {string.Join(", ", LevelNames)}");
+        return null;
+    }
+}

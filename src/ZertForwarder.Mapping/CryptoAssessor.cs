@@ -1,0 +1,150 @@
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Mapping;
+
+/// <summary>
+/// The crypto assessment (output contract §3), compiled from the policy against the IBM value tables: every table
+/// lookup becomes an array indexed by code, so judging a record reads a handful of fields and arrays.
+/// </summary>
+internal sealed class CryptoAssessor
+{
+    private readonly AssessmentPolicy _policy;
+    private readonly ulong[] _tlsVersion;
+    private readonly ulong[] _sshVersion;
+    private readonly ulong[] _encryption;
+    private readonly ulong[] _signature;
+    private readonly ulong[] _digest;
+    private readonly (int Bits, ulong Reason)[] _certKeys;
+    private readonly (int Bits, ulong Reason)[] _sshKeys;
+    private readonly CertGroup[] _certs11;
+    private readonly CertGroup[] _certs12;
+
+    /// <summary>The fields of one certificate group (layout §2.3-2.5, §3.2-3.4); fields a subtype lacks are null.</summary>
+    private readonly record struct CertGroup(ZertField? Signature, ZertField? Digest, ZertField? KeyType, ZertField? KeyLength, ZertField? Time);
+
+    public CryptoAssessor(AssessmentPolicy policy, ValueTableSet tables, CipherSuiteTable suites)
+    {
+        _policy = policy;
+        _tlsVersion = ByCode(tables["tls_version"], policy.Protocols);
+        _sshVersion = ByCode(tables["ssh_version"], policy.Protocols);
+        _encryption = ByCode(tables["encryption_algorithm"], policy.EncryptionAlgorithms);
+        _signature = ByCode(tables["cert_signature_method"], policy.SignatureMethods);
+        _digest = ByCode(tables["cert_digest"], policy.DigestAlgorithms);
+        _certKeys = KeysByCode(tables["cert_key_type"], policy.MinimumKeyBits);
+        _sshKeys = KeysByCode(tables["ssh_key_type"], policy.MinimumKeyBits);
+        _certs11 = Groups("SMF119SC_", ["TLS_SCert", "TLS_CCert", "SSH_SCert", "SSH_CCert", "IPSec_LclCert", "IPSec_RmtCert"]);
+        _certs12 = Groups("SMF119SS_", ["TLS_SCert", "TLS_CCert", "SSH_SCert", "SSH_CCert", "IPSec_LclCert", "IPSec_RmtCert"]);
+        Suites = suites;
+    }
+
+    public CipherSuiteTable Suites { get; }
+
+    public AssessmentPolicy Policy => _policy;
+
+    /// <summary>Reasons a suite name earns by the policy's markers (e.g. <c>_RC4_</c>), computed once per suite.</summary>
+    public ulong SuiteReasons(CipherSuite suite) => suite.AssessmentReasons(_policy);
+
+    public void Assess(RecordFacts f)
+    {
+        if (!f.IsConnectionEvent)
+        {
+            Finish(f, 0, _policy.ConfigurationEventLevel);
+            return;
+        }
+        var r = f.Record;
+        if (f.Protection == 0)
+        {
+            Finish(f, _policy.CleartextReason, AssessmentLevel.Cleartext);
+            return;
+        }
+        ulong bits = 0;
+        var sub11 = f.Subtype == 11;
+        if (r.HasSection(ZertSection.Tls))
+        {
+            var version = sub11 ? ZertFields.SC_TLS_Prot_Ver : ZertFields.SS_TLS_Prot_Ver;
+            if (r.TryGetUnsigned(version, out var v)) bits |= At(_tlsVersion, v);
+            if (f.Suite is not null) bits |= SuiteReasons(f.Suite);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, out var enc)) bits |= At(_encryption, enc);
+            if (f.TlsFailed) bits |= _policy.FailedHandshakeReason;
+        }
+        if (r.HasSection(ZertSection.Ssh))
+        {
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_SSH_Prot_Ver : ZertFields.SS_SSH_Prot_Ver, out var v)) bits |= At(_sshVersion, v);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_SSH_In_Enc_Alg : ZertFields.SS_SSH_In_Enc_Alg, out var e1)) bits |= At(_encryption, e1);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_SSH_Out_Enc_Alg : ZertFields.SS_SSH_Out_Enc_Alg, out var e2)) bits |= At(_encryption, e2);
+            bits |= Key(r, _sshKeys, sub11 ? ZertFields.SC_SSH_SKey_Type : ZertFields.SS_SSH_SKey_Type, sub11 ? ZertFields.SC_SSH_SKey_Len : ZertFields.SS_SSH_SKey_Len);
+            bits |= Key(r, _sshKeys, sub11 ? ZertFields.SC_SSH_CKey_Type : ZertFields.SS_SSH_CKey_Type, sub11 ? ZertFields.SC_SSH_CKey_Len : ZertFields.SS_SSH_CKey_Len);
+            if (f.SshFailed) bits |= _policy.FailedHandshakeReason;
+        }
+        if (r.HasSection(ZertSection.Ipsec))
+        {
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_EncAlg : ZertFields.SS_IPSec_EncAlg, out var e1)) bits |= At(_encryption, e1);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_IKETunEncAlg : ZertFields.SS_IPSec_IKETunEncAlg, out var e2)) bits |= At(_encryption, e2);
+        }
+        foreach (var g in sub11 ? _certs11 : _certs12)
+        {
+            if (g.Signature is not null && r.TryGetUnsigned(g.Signature, out var sig)) bits |= At(_signature, sig);
+            if (g.Digest is not null && r.TryGetUnsigned(g.Digest, out var dig)) bits |= At(_digest, dig);
+            if (g.KeyType is not null && g.KeyLength is not null) bits |= Key(r, _certKeys, g.KeyType, g.KeyLength);
+            // Certificate expiry is judged against the record time, never the wall clock (contract §3).
+            if (g.Time is not null && f.RecordTime is { } now && r.TryGetCertificateTime(g.Time, out var notAfter, out _))
+            {
+                if (notAfter.UtcDateTime < now) bits |= _policy.ExpiredReason;
+                else if (notAfter.UtcDateTime < now.AddDays(_policy.ExpiryWarningDays)) bits |= _policy.ExpiringReason;
+            }
+        }
+        Finish(f, bits, AssessmentLevel.Strong);
+    }
+
+    private void Finish(RecordFacts f, ulong bits, AssessmentLevel floor)
+    {
+        var level = floor;
+        var score = 0;
+        for (var i = 0; i < _policy.Reasons.Length; i++)
+        {
+            if ((bits & (1UL << i)) == 0) continue;
+            if (_policy.ReasonLevels[i] > level) level = _policy.ReasonLevels[i];
+            score = Math.Max(score, _policy.ReasonScores[i]);
+        }
+        f.Level = level;
+        f.ReasonBits = bits;
+        f.RiskScore = Math.Max(score, _policy.LevelScores[(int)level]);
+    }
+
+    private ulong Key(ZertRecord r, (int Bits, ulong Reason)[] table, ZertField type, ZertField length)
+    {
+        if (!r.TryGetUnsigned(type, out var t) || t >= (ulong)table.Length || !r.TryGetUnsigned(length, out var bits) || bits == 0) return 0;
+        var (min, reason) = table[t];
+        return (int)bits < min ? reason : 0;
+    }
+
+    private static ulong At(ulong[] table, ulong code) => code < (ulong)table.Length ? table[code] : 0;
+
+    private static ulong[] ByCode(ValueTable table, Dictionary<string, ulong> byName)
+    {
+        var max = table.Entries.Count == 0 ? 0 : (int)table.Entries.Max(e => e.Key);
+        var result = new ulong[max + 1];
+        foreach (var (code, name) in table.Entries) if (byName.TryGetValue(name, out var bits)) result[code] = bits;
+        return result;
+    }
+
+    private static (int, ulong)[] KeysByCode(ValueTable table, Dictionary<string, (int Bits, ulong Reason)> byName)
+    {
+        var max = table.Entries.Count == 0 ? 0 : (int)table.Entries.Max(e => e.Key);
+        var result = new (int, ulong)[max + 1];
+        foreach (var (code, name) in table.Entries) if (byName.TryGetValue(name, out var k)) result[code] = k;
+        return result;
+    }
+
+    private static CertGroup[] Groups(string prefix, string[] groups) =>
+    [
+        .. groups.Select(g => new CertGroup(
+            Find(prefix + g + "_Signature_Method") ?? Find(prefix + g + "_Sign_Meth"),
+            Find(prefix + g + "_Digest_Alg"),
+            Find(prefix + g + "_Key_Type"),
+            Find(prefix + g + "_Key_Len"),
+            Find(prefix + g + "_Time"))),
+    ];
+
+    private static ZertField? Find(string name) => ZertFieldCatalog.TryFind(name, out var f) ? f : null;
+}

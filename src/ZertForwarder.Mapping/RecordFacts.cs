@@ -1,0 +1,210 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using ZertForwarder.Smf;
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Mapping;
+
+/// <summary>Which end of the connection the z/OS socket is (output contract §2.3).</summary>
+internal enum LocalRole : byte
+{
+    Unknown,
+    Server,
+    Client,
+}
+
+/// <summary>
+/// The enrichment of one record, computed once before any writer runs: times, roles, endpoints, the event
+/// classification and the crypto assessment (output contract §1-3). One instance per thread, reused record after
+/// record.
+/// </summary>
+internal sealed class RecordFacts
+{
+    private readonly byte[] _communityId = new byte[64];
+    private int _communityIdLength;
+    private string? _eventId;
+    private List<string>? _relatedIps;
+
+    public ZertRecord Record { get; private set; } = null!;
+    public int Subtype { get; private set; }
+    public int EventType { get; private set; }
+
+    /// <summary>119-11 events 1-4 and 7, 119-12 event 1: the record describes a connection or session.</summary>
+    public bool IsConnectionEvent { get; private set; }
+    public DateTime? RecordTime { get; private set; }
+    public DateTime? Start { get; private set; }
+    public DateTime? End { get; private set; }
+    public LocalRole Role { get; private set; }
+    public byte Protection { get; private set; }
+    public bool TlsFailed { get; private set; }
+    public bool SshFailed { get; private set; }
+    public bool EnforcementReset { get; private set; }
+    public CipherLookup Cipher { get; private set; }
+    public CipherSuite? Suite { get; private set; }
+    public AssessmentLevel Level { get; set; }
+    public ulong ReasonBits { get; set; }
+    public int RiskScore { get; set; }
+    public string SystemId { get; private set; } = "";
+
+    public string EventId => _eventId ??= ZertEventId.Compute(Record.Bytes.Span);
+
+    public void Compute(ZertRecord record, MappingSet mappings)
+    {
+        Record = record;
+        Subtype = record.Subtype;
+        _eventId = null;
+        _relatedIps = null;
+        _communityIdLength = -1;
+        SystemId = record.Header.SystemId;
+        var sub11 = Subtype == 11;
+        record.TryGetUnsigned(sub11 ? ZertFields.SC_SAEvent_Type : ZertFields.SS_SAEvent_Type, out var eventType);
+        EventType = (int)eventType;
+        IsConnectionEvent = sub11 ? EventType is 1 or 2 or 3 or 4 or 7 : EventType == 1;
+        record.TryGetUnsigned(sub11 ? ZertFields.SC_SASecProtos : ZertFields.SS_SASecProtos, out var protection);
+        Protection = (byte)(protection & 0xE0);
+
+        // Record time: SMF header local time, converted with the system's configured offset (contract §1).
+        RecordTime = null;
+        if (record.Header.TryGetLocalTime(out var local))
+        {
+            var offset = mappings.Options.UtcOffsets.TryGetValue(SystemId, out var o) ? o : TimeSpan.Zero;
+            RecordTime = DateTime.SpecifyKind(local - offset, DateTimeKind.Utc);
+        }
+
+        record.TryGetUnsigned(sub11 ? ZertFields.SC_SAFlags : ZertFields.SS_SAFlags, out var flags);
+        Start = End = null;
+        Role = LocalRole.Unknown;
+        if (sub11)
+        {
+            // 119-11 start/end are UTC already (layout §2.1); the end is absent when its date is zero.
+            if (record.TryGetDate(ZertFields.SC_SASDate, out var sd) && record.TryGetTimeOfDay(ZertFields.SC_SASTime, out var st))
+                Start = DateTime.SpecifyKind(sd.ToDateTime(st), DateTimeKind.Utc);
+            if (record.TryGetDate(ZertFields.SC_SAEDate, out var ed) && record.TryGetTimeOfDay(ZertFields.SC_SAETime, out var et))
+                End = DateTime.SpecifyKind(ed.ToDateTime(et), DateTimeKind.Utc);
+            // Role: SAFlags X'10' / X'08' first, then the TLS handshake role (contract §2.3).
+            if ((flags & 0x10) != 0) Role = LocalRole.Server;
+            else if ((flags & 0x08) != 0) Role = LocalRole.Client;
+            else if (record.TryGetUnsigned(ZertFields.SC_TLS_Handshake_Role, out var hr) && hr is 1 or 2 or 3)
+                Role = hr == 1 ? LocalRole.Client : LocalRole.Server;
+            EnforcementReset = (flags & 0x20) != 0;
+            TlsFailed = record.TryGetUnsigned(ZertFields.SC_TLS_Handshake_Type, out var ht) && ht == 3;
+            SshFailed = record.TryGetUnsigned(ZertFields.SC_SSH_Flags, out var sf) && (sf & 0x80) != 0;
+        }
+        else
+        {
+            // 119-12: end = record time, start = end - interval duration (TOD >> 12 = microseconds), contract §1.
+            End = RecordTime;
+            if (RecordTime is { } end && EventType == 1 && record.TryGetUnsigned(ZertFields.SS_SAIntervalDuration, out var tod))
+                Start = end.AddTicks(-(long)SmfTime.TodToMicroseconds(tod) * 10);
+            if ((flags & 0x40) != 0) Role = LocalRole.Server;
+            else if ((flags & 0x20) != 0) Role = LocalRole.Client;
+            EnforcementReset = false;
+            TlsFailed = false;
+            SshFailed = false;
+        }
+
+        CipherSuite? suite = null;
+        Cipher = record.HasSection(ZertSection.Tls)
+            ? mappings.Suites.Resolve(record.GetTextBytes(sub11 ? ZertFields.SC_TLS_Neg_Cipher : ZertFields.SS_TLS_Neg_Cipher), out suite)
+            : CipherLookup.Absent;
+        Suite = Cipher == CipherLookup.Known ? suite : null;
+        if (Cipher == CipherLookup.UnknownMarker) TlsFailed = true; // FFFFFF: failed handshake (layout §2.3, §3.1)
+
+        mappings.Assessor.Assess(this);
+    }
+
+    public bool IsFailure => TlsFailed || SshFailed || EnforcementReset;
+
+    /// <summary>Local address field (119-11) / server address (119-12), and the other end.</summary>
+    public ReadOnlySpan<byte> LocalIpBytes => Record.TryGetBytes(Subtype == 11 ? ZertFields.SC_SALIP : ZertFields.SS_SASrvIP, out var b) ? b : default;
+
+    public ReadOnlySpan<byte> RemoteIpBytes => Record.TryGetBytes(Subtype == 11 ? ZertFields.SC_SARIP : ZertFields.SS_SACltIP, out var b) ? b : default;
+
+    public ulong LocalPort => Record.TryGetUnsigned(ZertFields.SC_SALPort, out var p) ? p : 0;
+
+    public ulong RemotePort => Record.TryGetUnsigned(ZertFields.SC_SARPort, out var p) ? p : 0;
+
+    public ulong Counter(ZertField field) => Record.TryGetUnsigned(field, out var v) ? v : 0;
+
+    /// <summary>Client endpoint fields of a 119-11 record by the role; false when the role is unknown.</summary>
+    public bool ClientIsRemote => Role == LocalRole.Server;
+
+    /// <summary>
+    /// Community ID v1 (seed 0) over the local/remote addresses, ports and IP protocol (contract §2.3): SHA-1 over
+    /// seed, the ordered (lower endpoint first) addresses, protocol, a zero pad byte and the ports; base64 with "1:".
+    /// </summary>
+    public ReadOnlySpan<byte> CommunityId()
+    {
+        if (_communityIdLength >= 0) return _communityId.AsSpan(0, _communityIdLength);
+        _communityIdLength = 0;
+        if (Subtype != 11 || !Record.TryGetUnsigned(ZertFields.SC_SAIPProto, out var proto) || proto == 0) return default;
+        var localField = LocalIpBytes;
+        var remoteField = RemoteIpBytes;
+        if (localField.IsEmpty || remoteField.IsEmpty || Formatting.IsZero(localField) || Formatting.IsZero(remoteField)) return default;
+        var v6 = Record.IsIpv6 || localField[4..].ContainsAnyExcept((byte)0) || remoteField[4..].ContainsAnyExcept((byte)0);
+        var ipLength = v6 ? 16 : 4;
+        var a = localField[..ipLength];
+        var b = remoteField[..ipLength];
+        var pa = (ushort)LocalPort;
+        var pb = (ushort)RemotePort;
+        var order = a.SequenceCompareTo(b);
+        if (order > 0 || (order == 0 && pa > pb))
+        {
+            var t = a;
+            a = b;
+            b = t;
+            (pa, pb) = (pb, pa);
+        }
+        Span<byte> input = stackalloc byte[2 + 32 + 2 + 4];
+        var n = 0;
+        input[n++] = 0;
+        input[n++] = 0; // seed 0
+        a.CopyTo(input[n..]);
+        n += ipLength;
+        b.CopyTo(input[n..]);
+        n += ipLength;
+        input[n++] = (byte)proto;
+        input[n++] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(input[n..], pa);
+        n += 2;
+        BinaryPrimitives.WriteUInt16BigEndian(input[n..], pb);
+        n += 2;
+        Span<byte> hash = stackalloc byte[20];
+#pragma warning disable CA5350 // Community ID v1 is defined over SHA-1; it is an identifier, not a security control
+        SHA1.HashData(input[..n], hash);
+#pragma warning restore CA5350
+        "1:"u8.CopyTo(_communityId);
+        System.Buffers.Text.Base64.EncodeToUtf8(hash, _communityId.AsSpan(2), out _, out var written);
+        _communityIdLength = 2 + written;
+        return _communityId.AsSpan(0, _communityIdLength);
+    }
+
+    /// <summary>Every IP address the document carries, in document order, without repeats (contract §2.1).</summary>
+    public List<string> RelatedIps()
+    {
+        if (_relatedIps is not null) return _relatedIps;
+        var list = new List<string>(4);
+        var text = new byte[64];
+        void Add(ZertField field)
+        {
+            if (!Record.TryGetBytes(field, out var bytes) || Formatting.IsZero(bytes)) return;
+            var s = System.Text.Encoding.ASCII.GetString(text, 0, Formatting.Ip(bytes, Record.IsIpv6, text));
+            if (!list.Contains(s)) list.Add(s);
+        }
+        if (Subtype == 11)
+        {
+            Add(ZertFields.SC_SALIP);
+            Add(ZertFields.SC_SARIP);
+            Add(ZertFields.SC_IPSec_IKETunLclEndpt);
+            Add(ZertFields.SC_IPSec_IKETunRmtEndpt);
+        }
+        else
+        {
+            Add(ZertFields.SS_SASrvIP);
+            Add(ZertFields.SS_SACltIP);
+            Add(ZertFields.SS_IPSec_IKETunLclEndpt);
+            Add(ZertFields.SS_IPSec_IKETunRmtEndpt);
+        }
+        return _relatedIps = list;
+    }
+}

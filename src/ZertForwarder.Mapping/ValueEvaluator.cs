@@ -1,0 +1,386 @@
+using System.Globalization;
+using System.Text;
+using ZertForwarder.Smf;
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Mapping;
+
+internal enum ValueKind : byte
+{
+    None,
+    Number,
+    Float,
+    Bool,
+    Utf8,
+    List,
+}
+
+/// <summary>One evaluated value. <see cref="Utf8"/> points into the caller's scratch buffer or a cached name.</summary>
+internal ref struct FieldValue
+{
+    public ValueKind Kind;
+    public ulong Number;
+    public double Float;
+    public bool Bool;
+    public ReadOnlySpan<byte> Utf8;
+    public IReadOnlyList<string>? List;
+
+    public static FieldValue Num(ulong n) => new() { Kind = ValueKind.Number, Number = n };
+    public static FieldValue Text(ReadOnlySpan<byte> utf8) => new() { Kind = ValueKind.Utf8, Utf8 = utf8 };
+    public static FieldValue Items(IReadOnlyList<string> list) => list.Count == 0 ? default : new() { Kind = ValueKind.List, List = list };
+    public static FieldValue Flag(bool b) => new() { Kind = ValueKind.Bool, Bool = b };
+}
+
+/// <summary>
+/// Evaluates compiled rules against a record and its facts. One switch per rule, no reflection, no lookups by name:
+/// the compiled plan of <see cref="MappingSet"/> is an array of <see cref="FieldRule"/> walked in order.
+/// </summary>
+internal static class ValueEvaluator
+{
+    private static readonly string[] Network = ["network"];
+    private static readonly string[] Configuration = ["configuration"];
+    private static readonly string[] TypeStart = ["connection", "start"];
+    private static readonly string[] TypeProtocol = ["connection", "protocol"];
+    private static readonly string[] TypeEnd = ["connection", "end"];
+    private static readonly string[] TypeStartEnd = ["connection", "start", "end"];
+    private static readonly string[] TypeChange = ["change"];
+    private static readonly string[] TypeDenied = ["connection", "denied"];
+    private static readonly string[] TypeInfo = ["connection", "info"];
+    private static readonly string[][] ProtectionLists = BuildProtectionLists();
+
+    private static string[][] BuildProtectionLists()
+    {
+        var lists = new string[8][];
+        for (var i = 0; i < 8; i++)
+        {
+            var l = new List<string>();
+            if ((i & 4) != 0) l.Add("tls");
+            if ((i & 2) != 0) l.Add("ssh");
+            if ((i & 1) != 0) l.Add("ipsec");
+            lists[i] = l.Count == 0 ? ["none"] : [.. l];
+        }
+        return lists;
+    }
+
+    public static IReadOnlyList<string> ProtectionList(byte protection) => ProtectionLists[protection >> 5];
+
+    public static FieldValue Evaluate(FieldRule rule, RecordFacts f, MappingSet m, Span<byte> scratch)
+    {
+        var r = f.Record;
+        switch (rule.Convert)
+        {
+            case Converter.Constant:
+                return FieldValue.Text(rule.ConstantUtf8);
+            case Converter.Derived:
+                return Derive(rule.Derived, f, m, scratch);
+            case Converter.Dn:
+                foreach (var dn in r.DistinguishedNames)
+                {
+                    if (dn.Type != rule.DnType) continue;
+                    var text = r.GetDnTextBytes(dn);
+                    return text.IsEmpty ? default : FieldValue.Text(scratch[..Ebcdic.TranscodeToUtf8(text, scratch)]);
+                }
+                return default;
+        }
+        var field = rule.Field!;
+        switch (rule.Convert)
+        {
+            case Converter.Number:
+                return r.TryGetUnsigned(field, out var n) ? FieldValue.Num(n) : default;
+            case Converter.NumberNonZero:
+                return r.TryGetUnsigned(field, out var nz) && nz != 0 ? FieldValue.Num(nz) : default;
+            case Converter.Name:
+            case Converter.NameNonZero:
+                if (!r.TryGetUnsigned(field, out var code) || (code == 0 && rule.Convert == Converter.NameNonZero)) return default;
+                return FieldValue.Text(rule.NameOf(code, scratch));
+            case Converter.Flags:
+                if (!r.TryGetUnsigned(field, out var bits) || bits == 0) return default;
+                return FieldValue.Items(rule.FlagLists![bits & 0xFF]);
+            case Converter.Bit:
+                return r.TryGetUnsigned(field, out var b) ? FieldValue.Flag((b & rule.Mask) != 0) : default;
+            case Converter.Text:
+            {
+                var text = r.GetTextBytes(field);
+                return text.IsEmpty ? default : FieldValue.Text(scratch[..Ebcdic.TranscodeToUtf8(text, scratch)]);
+            }
+            case Converter.Hex:
+            {
+                var bytes = r.GetSignificantBytes(field);
+                return bytes.IsEmpty ? default : FieldValue.Text(scratch[..Formatting.Hex(bytes, scratch)]);
+            }
+            case Converter.Ip:
+                return r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.Text(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
+            case Converter.Date:
+            {
+                if (!r.TryGetDate(field, out var date)) return default;
+                date.TryFormat(scratch, out var w, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                return FieldValue.Text(scratch[..w]);
+            }
+            case Converter.TimeOfDay:
+            {
+                if (!r.TryGetTimeOfDay(field, out var time)) return default;
+                time.TryFormat(scratch, out var w, "HH:mm:ss.ff", CultureInfo.InvariantCulture);
+                return FieldValue.Text(scratch[..w]);
+            }
+            case Converter.CertTime:
+                return r.TryGetCertificateTime(field, out var notAfter, out _) ? FieldValue.Text(scratch[..Formatting.Timestamp(notAfter.UtcDateTime, scratch)]) : default;
+            case Converter.TodMicros:
+                return r.TryGetUnsigned(field, out var tod) ? FieldValue.Num(SmfTime.TodToMicroseconds(tod)) : default;
+            case Converter.TlsProtocol:
+            case Converter.TlsVersion:
+            {
+                if (!r.TryGetUnsigned(field, out var v)) return default;
+                if (v is not (0x0200 or 0x0300 or 0x0301 or 0x0302 or 0x0303 or 0x0304)) return default;
+                if (rule.Convert == Converter.TlsProtocol) return FieldValue.Text(v < 0x0301 ? "ssl"u8 : "tls"u8);
+                return FieldValue.Text(v switch
+                {
+                    0x0200 => "2.0"u8,
+                    0x0300 => "3.0"u8,
+                    0x0301 => "1.0"u8,
+                    0x0302 => "1.1"u8,
+                    0x0303 => "1.2"u8,
+                    _ => "1.3"u8,
+                });
+            }
+            case Converter.CipherName:
+            {
+                var text = r.GetTextBytes(field);
+                return f.Cipher switch
+                {
+                    CipherLookup.Known => FieldValue.Text(f.Suite!.NameUtf8),
+                    CipherLookup.UnknownCode => FieldValue.Text(scratch[..Ebcdic.TranscodeToUtf8(text, scratch)]),
+                    _ => default,
+                };
+            }
+            case Converter.Delta:
+                return r.TryGetUnsigned(field, out var end) && r.TryGetUnsigned(rule.BaseField!, out var start) ? FieldValue.Num(unchecked(end - start)) : default;
+        }
+        return default;
+    }
+
+    private static FieldValue Derive(Derived d, RecordFacts f, MappingSet m, Span<byte> scratch)
+    {
+        var r = f.Record;
+        var sub11 = f.Subtype == 11;
+        var known = f.Role != LocalRole.Unknown;
+        var localServer = f.Role == LocalRole.Server;
+        switch (d)
+        {
+            case Derived.RecordTime:
+                return f.RecordTime is { } rt ? FieldValue.Text(scratch[..Formatting.Timestamp(rt, scratch)]) : default;
+            case Derived.RecordEpochMillis:
+                return f.RecordTime is { } rt2 ? FieldValue.Num((ulong)((rt2.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond)) : default;
+            case Derived.EventId:
+                return FieldValue.Text(scratch[..Formatting.Ascii(f.EventId, scratch)]);
+            case Derived.EventCode:
+            {
+                var n = Formatting.Ascii("119-", scratch);
+                f.Subtype.TryFormat(scratch[n..], out var w1, default, CultureInfo.InvariantCulture);
+                n += w1;
+                scratch[n++] = (byte)'-';
+                f.EventType.TryFormat(scratch[n..], out var w2, default, CultureInfo.InvariantCulture);
+                return FieldValue.Text(scratch[..(n + w2)]);
+            }
+            case Derived.EventKind:
+                return FieldValue.Text(sub11 ? "event"u8 : "metric"u8);
+            case Derived.EventAction:
+                return FieldValue.Text((sub11, f.EventType) switch
+                {
+                    (true, 1) => "connection-initiated"u8,
+                    (true, 2) => "protection-changed"u8,
+                    (true, 3) => "connection-terminated"u8,
+                    (true, 4) => "short-connection-terminated"u8,
+                    (true, 5) => "zert-enabled"u8,
+                    (true, 6) => "zert-disabled"u8,
+                    (true, 7) => "enforcement-audit"u8,
+                    (false, 1) => "security-session-summary"u8,
+                    (false, 2) => "aggregation-enabled"u8,
+                    (false, 3) => "aggregation-disabled"u8,
+                    _ => default,
+                });
+            case Derived.EventCategory:
+                return IsConfiguration(f) ? FieldValue.Items(Configuration) : f.IsConnectionEvent ? FieldValue.Items(Network) : default;
+            case Derived.EventType:
+                return (sub11, f.EventType) switch
+                {
+                    (true, 1) => FieldValue.Items(TypeStart),
+                    (true, 2) => FieldValue.Items(TypeProtocol),
+                    (true, 3) => FieldValue.Items(TypeEnd),
+                    (true, 4) => FieldValue.Items(TypeStartEnd),
+                    (true, 5) or (true, 6) or (false, 2) or (false, 3) => FieldValue.Items(TypeChange),
+                    (true, 7) => FieldValue.Items(f.EnforcementReset ? TypeDenied : TypeInfo),
+                    (false, 1) => FieldValue.Items(TypeInfo),
+                    _ => default,
+                };
+            case Derived.EventOutcome:
+                return FieldValue.Text(f.IsFailure ? "failure"u8 : "success"u8);
+            case Derived.EventStart:
+                return f.Start is { } s ? FieldValue.Text(scratch[..Formatting.Timestamp(s, scratch)]) : default;
+            case Derived.EventEnd:
+                return f.End is { } e ? FieldValue.Text(scratch[..Formatting.Timestamp(e, scratch)]) : default;
+            case Derived.EventDuration:
+                return f.Start is { } s2 && f.End is { } e2 && e2 >= s2 ? FieldValue.Num((ulong)(e2 - s2).Ticks * 100) : default;
+            case Derived.RiskScore:
+                return new FieldValue { Kind = ValueKind.Float, Float = f.RiskScore };
+            case Derived.Dataset:
+                return FieldValue.Text(sub11 ? "zos.zert_connection"u8 : "zos.zert_summary"u8);
+            case Derived.Namespace:
+                return FieldValue.Text(m.NamespaceUtf8);
+            case Derived.SmfSystemId:
+                return f.SystemId.Length == 0 ? default : FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(f.SystemId, scratch)]);
+            case Derived.NetworkType:
+                return f.IsConnectionEvent ? FieldValue.Text(r.IsIpv6 ? "ipv6"u8 : "ipv4"u8) : default;
+            case Derived.NetworkTransport:
+                return Proto(f) switch { 6 => FieldValue.Text("tcp"u8), 17 => FieldValue.Text("udp"u8), _ => default };
+            case Derived.NetworkIanaNumber:
+            {
+                var p = Proto(f);
+                if (p == 0) return default;
+                p.TryFormat(scratch, out var w, default, CultureInfo.InvariantCulture);
+                return FieldValue.Text(scratch[..w]);
+            }
+            case Derived.NetworkDirection:
+                if (!f.IsConnectionEvent) return default;
+                return FieldValue.Text(f.Role switch { LocalRole.Server => "ingress"u8, LocalRole.Client => "egress"u8, _ => "unknown"u8 });
+            case Derived.NetworkBytes:
+                return sub11 && f.IsConnectionEvent ? FieldValue.Num(f.Counter(ZertFields.SC_SAInBytes) + f.Counter(ZertFields.SC_SAOutBytes)) : default;
+            case Derived.NetworkPackets:
+                return sub11 && f.IsConnectionEvent ? FieldValue.Num(f.Counter(ZertFields.SC_SAInSegDG) + f.Counter(ZertFields.SC_SAOutSegDG)) : default;
+            case Derived.CommunityId:
+            {
+                var id = f.CommunityId();
+                return id.IsEmpty ? default : FieldValue.Text(id);
+            }
+            case Derived.ClientIp:
+                if (!sub11) return Ip(r, ZertFields.SS_SACltIP, scratch);
+                return known ? Ip(r, localServer ? ZertFields.SC_SARIP : ZertFields.SC_SALIP, scratch) : default;
+            case Derived.ServerIp:
+                if (!sub11) return Ip(r, ZertFields.SS_SASrvIP, scratch);
+                return known ? Ip(r, localServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP, scratch) : default;
+            case Derived.ClientPort:
+                return sub11 && known ? NonZero(localServer ? f.RemotePort : f.LocalPort) : default;
+            case Derived.ServerPort:
+                if (!sub11) return NonZero(f.Counter(ZertFields.SS_SASrvPortStart));
+                return known ? NonZero(localServer ? f.LocalPort : f.RemotePort) : default;
+            case Derived.ClientBytes:
+                return sub11 && known && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAInBytes : ZertFields.SC_SAOutBytes)) : default;
+            case Derived.ServerBytes:
+                return sub11 && known && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAOutBytes : ZertFields.SC_SAInBytes)) : default;
+            case Derived.ClientPackets:
+                return sub11 && known && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAInSegDG : ZertFields.SC_SAOutSegDG)) : default;
+            case Derived.ServerPackets:
+                return sub11 && known && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAOutSegDG : ZertFields.SC_SAInSegDG)) : default;
+            case Derived.LeefSource:
+                if (!sub11) return Ip(r, ZertFields.SS_SACltIP, scratch);
+                return Ip(r, localServer ? ZertFields.SC_SARIP : ZertFields.SC_SALIP, scratch);
+            case Derived.LeefDestination:
+                if (!sub11) return Ip(r, ZertFields.SS_SASrvIP, scratch);
+                return Ip(r, localServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP, scratch);
+            case Derived.LeefSourcePort:
+                return sub11 ? NonZero(localServer ? f.RemotePort : f.LocalPort) : default;
+            case Derived.LeefDestinationPort:
+                if (!sub11) return NonZero(f.Counter(ZertFields.SS_SASrvPortStart));
+                return NonZero(localServer ? f.LocalPort : f.RemotePort);
+            case Derived.LeefSourceBytes:
+                return sub11 && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAInBytes : ZertFields.SC_SAOutBytes)) : default;
+            case Derived.LeefDestinationBytes:
+                return sub11 && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAOutBytes : ZertFields.SC_SAInBytes)) : default;
+            case Derived.LeefSourcePackets:
+                return sub11 && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAInSegDG : ZertFields.SC_SAOutSegDG)) : default;
+            case Derived.LeefDestinationPackets:
+                return sub11 && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAOutSegDG : ZertFields.SC_SAInSegDG)) : default;
+            case Derived.LeefCategory:
+                return FieldValue.Text((f.Protection >> 5) switch { 0 => "NONE"u8, 4 => "TLS"u8, 2 => "SSH"u8, 1 => "IPSEC"u8, _ => "MULTIPLE"u8 });
+            case Derived.LeefSeverity:
+                return FieldValue.Num((ulong)Math.Clamp((f.RiskScore + 9) / 10, 1, 10));
+            case Derived.RelatedIp:
+                return FieldValue.Items(f.RelatedIps());
+            case Derived.RelatedUser:
+            {
+                var user = r.GetTextBytes(sub11 ? ZertFields.SC_SAUserID : ZertFields.SS_SAUserID);
+                return user.IsEmpty ? default : FieldValue.Items(m.Strings.Get(user));
+            }
+            case Derived.RelatedHosts:
+            {
+                var host = r.GetTextBytes(ZertFields.TI_SYSName);
+                return host.IsEmpty ? default : FieldValue.Items(m.Strings.Get(host));
+            }
+            case Derived.Protection:
+                return FieldValue.Items(ProtectionLists[f.Protection >> 5]);
+            case Derived.AssessmentLevel:
+                return FieldValue.Text(m.LevelUtf8[(int)f.Level]);
+            case Derived.AssessmentReasons:
+                return FieldValue.Items(m.Policy.ReasonList(f.ReasonBits));
+            case Derived.TlsEstablished:
+                return r.HasSection(ZertSection.Tls) ? FieldValue.Flag(!f.TlsFailed) : default;
+            case Derived.TlsResumed:
+                return sub11 && r.TryGetUnsigned(ZertFields.SC_TLS_Handshake_Type, out var ht) ? FieldValue.Flag(ht == 2) : default;
+            case Derived.TlsEncryption:
+                return Algorithm(f, m, sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, f.Suite?.Encryption, scratch);
+            case Derived.TlsMac:
+                return Algorithm(f, m, sub11 ? ZertFields.SC_TLS_CS_Msg_Auth : ZertFields.SS_TLS_CS_Msg_Auth, f.Suite?.Mac, scratch);
+            case Derived.TlsKeyExchange:
+                return Algorithm(f, m, sub11 ? ZertFields.SC_TLS_CS_Kex_Alg : ZertFields.SS_TLS_CS_Kex_Alg, f.Suite?.KeyExchange, scratch);
+            case Derived.PortRangeStart:
+            case Derived.PortRangeEnd:
+            {
+                if (sub11 || !r.TryGetUnsigned(ZertFields.SS_SASrvPortStart, out var ps) || !r.TryGetUnsigned(ZertFields.SS_SASrvPortEnd, out var pe) || pe == ps || pe == 0) return default;
+                return FieldValue.Num(d == Derived.PortRangeStart ? ps : pe);
+            }
+            case Derived.EnforcementRuleName:
+            {
+                if (!m.Options.SurfaceEnforcementRuleName || r.GetTentativeEnforcementRuleName() is not { } name) return default;
+                return FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(name, scratch)]);
+            }
+            case Derived.EnforcementRaw:
+            {
+                var raw = r.SectionBytes(ZertSection.Enforcement);
+                return raw.IsEmpty ? default : FieldValue.Text(scratch[..Formatting.Hex(raw, scratch)]);
+            }
+        }
+        return default;
+    }
+
+    private static bool IsConfiguration(RecordFacts f) => f.Subtype == 11 ? f.EventType is 5 or 6 : f.EventType is 2 or 3;
+
+    private static ulong Proto(RecordFacts f) =>
+        f.Record.TryGetUnsigned(f.Subtype == 11 ? ZertFields.SC_SAIPProto : ZertFields.SS_SAIPProto, out var p) ? p : 0;
+
+    private static FieldValue NonZero(ulong v) => v == 0 ? default : FieldValue.Num(v);
+
+    private static FieldValue Ip(ZertRecord r, ZertField field, Span<byte> scratch) =>
+        r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.Text(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
+
+    /// <summary>
+    /// An IBM algorithm code by name; when IBM's code is 0 or not in the known table, the algorithm derived from the
+    /// negotiated suite (contract §2.5); failing both, the unknown(0xNNNN) label of a non-zero code.
+    /// </summary>
+    private static FieldValue Algorithm(RecordFacts f, MappingSet m, ZertField field, string? fromSuite, Span<byte> scratch)
+    {
+        if (!f.Record.TryGetUnsigned(field, out var code)) return default;
+        var table = m.Tables[field.Table!];
+        if (code != 0 && table.TryGetName((uint)code, out var name))
+            return FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(name, scratch)]);
+        if (fromSuite is not null) return FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(fromSuite, scratch)]);
+        return code == 0 ? default : FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(ValueTable.UnknownLabel((uint)code, field.Length), scratch)]);
+    }
+}
+
+/// <summary>
+/// Interned single-item lists of short EBCDIC strings (user ids, system names), so <c>related.user</c> does not
+/// allocate per record once a value has been seen.
+/// </summary>
+internal sealed class SingleStringCache
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> _lists = new(StringComparer.Ordinal);
+
+    public string[] Get(ReadOnlySpan<byte> ebcdic)
+    {
+        Span<char> chars = stackalloc char[ebcdic.Length];
+        for (var i = 0; i < ebcdic.Length; i++) chars[i] = Ebcdic.ToChar(ebcdic[i]);
+        var lookup = _lists.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(chars, out var list)) return list;
+        var s = new string(chars);
+        return _lists.GetOrAdd(s, [s]);
+    }
+}

@@ -1,0 +1,244 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Mapping;
+
+/// <summary>
+/// Turns decoded zERT records into ECS JSON, LEEF 2.0 lines and flat zSecure-style JSON (output contract §2-5), and
+/// describes them for routing. Thread-safe: per-thread scratch state is kept in thread-static fields, so one instance
+/// serves every worker.
+/// </summary>
+public sealed class ZertNormalizer
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    [ThreadStatic] private static Scratch? t_scratch;
+
+    private readonly MappingSet _set;
+
+    public ZertNormalizer(MappingSet mappings) => _set = mappings;
+
+    public MappingSet Mappings => _set;
+
+    private sealed class Scratch
+    {
+        public readonly RecordFacts Facts = new();
+        public readonly byte[] Buffer = new byte[16 * 1024];
+        public readonly EcsNode[] Pending = new EcsNode[16];
+        public Utf8JsonWriter? Writer;
+    }
+
+    private Scratch Prepare(ZertRecord record)
+    {
+        var s = t_scratch ??= new Scratch();
+        s.Facts.Compute(record, _set);
+        return s;
+    }
+
+    private static Utf8JsonWriter Writer(Scratch s, IBufferWriter<byte> output)
+    {
+        if (s.Writer is null) s.Writer = new Utf8JsonWriter(output, WriterOptions);
+        else s.Writer.Reset(output);
+        return s.Writer;
+    }
+
+    /// <summary>One ECS document (compact JSON, no trailing newline).</summary>
+    public void WriteEcs(ZertRecord record, IBufferWriter<byte> output)
+    {
+        var s = Prepare(record);
+        var w = Writer(s, output);
+        var plan = record.Subtype == 11 ? _set.Ecs11 : _set.Ecs12;
+        w.WriteStartObject();
+        var opened = 0;
+        WriteChildren(plan.Root, s, w, 0, ref opened);
+        w.WriteEndObject();
+        w.Flush();
+    }
+
+    /// <summary>
+    /// Writes the children of <paramref name="node"/>. An object is opened only when its first value is written, so
+    /// objects whose facts are all absent never appear (contract §2: absent facts are omitted).
+    /// </summary>
+    private void WriteChildren(EcsNode node, Scratch s, Utf8JsonWriter w, int depth, ref int opened)
+    {
+        foreach (var child in node.Items)
+        {
+            if (child.Rule is { } rule)
+            {
+                var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
+                if (v.Kind == ValueKind.None) continue;
+                for (; opened < depth; opened++) w.WriteStartObject(s.Pending[opened].EncodedName);
+                WriteJsonValue(w, child.EncodedName, v, joinLists: false, s);
+            }
+            else
+            {
+                s.Pending[depth] = child;
+                WriteChildren(child, s, w, depth + 1, ref opened);
+                if (opened > depth)
+                {
+                    w.WriteEndObject();
+                    opened = depth;
+                }
+            }
+        }
+    }
+
+    private static void WriteJsonValue(Utf8JsonWriter w, JsonEncodedText name, FieldValue v, bool joinLists, Scratch s)
+    {
+        switch (v.Kind)
+        {
+            case ValueKind.Number:
+                w.WriteNumber(name, v.Number);
+                break;
+            case ValueKind.Float:
+                w.WriteNumber(name, v.Float);
+                break;
+            case ValueKind.Bool:
+                w.WriteBoolean(name, v.Bool);
+                break;
+            case ValueKind.Utf8:
+                w.WriteString(name, v.Utf8);
+                break;
+            case ValueKind.List when joinLists:
+                w.WriteString(name, string.Join(',', v.List!));
+                break;
+            case ValueKind.List:
+                w.WriteStartArray(name);
+                foreach (var item in v.List!) w.WriteStringValue(item);
+                w.WriteEndArray();
+                break;
+        }
+    }
+
+    /// <summary>One flat zSecure-style JSON object (contract §5): one level, scalar values, lists comma separated.</summary>
+    public void WriteFlat(ZertRecord record, IBufferWriter<byte> output)
+    {
+        var s = Prepare(record);
+        var w = Writer(s, output);
+        w.WriteStartObject();
+        foreach (var rule in record.Subtype == 11 ? _set.Flat11 : _set.Flat12)
+        {
+            var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
+            if (v.Kind != ValueKind.None) WriteJsonValue(w, rule.EncodedTarget, v, joinLists: true, s);
+        }
+        w.WriteEndObject();
+        w.Flush();
+    }
+
+    /// <summary>
+    /// One LEEF 2.0 line without a line end (contract §4): header, the predefined keys, then every flat field as
+    /// NAME=value, TAB separated. TAB, CR and LF inside a value become a space.
+    /// </summary>
+    public void WriteLeef(ZertRecord record, IBufferWriter<byte> output)
+    {
+        var s = Prepare(record);
+        var leef = _set.Leef;
+        output.Write(leef.HeaderPrefix);
+        var ids = record.Subtype == 11 ? leef.EventIds11 : leef.EventIds12;
+        var eventType = s.Facts.EventType;
+        output.Write(eventType > 0 && eventType < ids.Length ? ids[eventType] : leef.UnknownEventId);
+        output.Write("|x09|"u8);
+        var first = true;
+        foreach (var rule in leef.Predefined) WriteLeefAttribute(output, rule, s, ref first);
+        foreach (var rule in record.Subtype == 11 ? _set.Flat11 : _set.Flat12) WriteLeefAttribute(output, rule, s, ref first);
+    }
+
+    private void WriteLeefAttribute(IBufferWriter<byte> output, FieldRule rule, Scratch s, ref bool first)
+    {
+        var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
+        if (v.Kind == ValueKind.None) return;
+        if (!first) output.Write("\t"u8);
+        first = false;
+        output.Write(rule.TargetUtf8);
+        output.Write("="u8);
+        switch (v.Kind)
+        {
+            case ValueKind.Number:
+            {
+                var span = output.GetSpan(20);
+                v.Number.TryFormat(span, out var n, default, CultureInfo.InvariantCulture);
+                output.Advance(n);
+                break;
+            }
+            case ValueKind.Float:
+            {
+                var span = output.GetSpan(32);
+                v.Float.TryFormat(span, out var n, "R", CultureInfo.InvariantCulture);
+                output.Advance(n);
+                break;
+            }
+            case ValueKind.Bool:
+                output.Write(v.Bool ? "true"u8 : "false"u8);
+                break;
+            case ValueKind.Utf8:
+                WriteLeefText(output, v.Utf8);
+                break;
+            case ValueKind.List:
+                for (var i = 0; i < v.List!.Count; i++)
+                {
+                    if (i > 0) output.Write(","u8);
+                    WriteLeefText(output, System.Text.Encoding.UTF8.GetBytes(v.List[i]));
+                }
+                break;
+        }
+    }
+
+    /// <summary>Copies a value, TAB / CR / LF replaced by a space so a value never breaks the line or the attribute list.</summary>
+    private static void WriteLeefText(IBufferWriter<byte> output, ReadOnlySpan<byte> text)
+    {
+        var span = output.GetSpan(text.Length);
+        text.CopyTo(span);
+        span = span[..text.Length];
+        span.Replace((byte)'\t', (byte)' ');
+        span.Replace((byte)'\r', (byte)' ');
+        span.Replace((byte)'\n', (byte)' ');
+        output.Advance(text.Length);
+    }
+
+    /// <summary>Routing facts of a record (contract §6) and the facts of the end-of-run table.</summary>
+    public EventEnvelope Describe(ZertRecord record)
+    {
+        var s = Prepare(record);
+        var f = s.Facts;
+        var sub11 = record.Subtype == 11;
+        string? serverIp = null;
+        var serverPort = 0;
+        string key;
+        var buffer = s.Buffer.AsSpan();
+        if (sub11)
+        {
+            var localIsServer = f.Role != LocalRole.Client; // unknown role: the local endpoint is the key (contract §6)
+            var field = f.Role == LocalRole.Unknown || localIsServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP;
+            var port = f.Role == LocalRole.Unknown || localIsServer ? f.LocalPort : f.RemotePort;
+            var ip = record.TryGetBytes(field, out var bytes) ? System.Text.Encoding.ASCII.GetString(buffer[..Formatting.Ip(bytes, record.IsIpv6, buffer)]) : "";
+            key = ip + ":" + port.ToString(CultureInfo.InvariantCulture);
+            if (f.Role != LocalRole.Unknown)
+            {
+                serverIp = ip;
+                serverPort = (int)port;
+            }
+        }
+        else
+        {
+            var ip = record.TryGetBytes(ZertFields.SS_SASrvIP, out var bytes) ? System.Text.Encoding.ASCII.GetString(buffer[..Formatting.Ip(bytes, record.IsIpv6, buffer)]) : "";
+            serverPort = (int)f.Counter(ZertFields.SS_SASrvPortStart);
+            serverIp = ip;
+            key = ip + ":" + serverPort.ToString(CultureInfo.InvariantCulture);
+        }
+        return new EventEnvelope(
+            f.EventId,
+            sub11 ? "zos.zert_connection" : "zos.zert_summary",
+            key,
+            f.SystemId,
+            sub11,
+            serverIp,
+            serverPort,
+            record.GetText(sub11 ? ZertFields.SC_SAJobname : ZertFields.SS_SAJobname),
+            ValueEvaluator.ProtectionList(f.Protection),
+            AssessmentPolicy.LevelNames[(int)f.Level],
+            f.Level is AssessmentLevel.Weak or AssessmentLevel.Cleartext);
+    }
+}
