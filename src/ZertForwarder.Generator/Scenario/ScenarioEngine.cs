@@ -245,7 +245,7 @@ internal sealed class ScenarioEngine
 
         Add(sysa, AppKind.CicsHttps, (s, a) => new ArrivalPlan { Stack = s, App = a, TlsVersion = 0x0304, AddressMode = 1, Short = false });
         Add(sysb, AppKind.CicsHttps, (s, a) => new ArrivalPlan { Stack = s, App = a, TlsVersion = 0x0303, AddressMode = 2, Short = false });
-        Add(sysa, AppKind.MqChannel, (s, a) => new ArrivalPlan { Stack = s, App = a, TlsVersion = 0x0303, Change = true, ClientAuth = true });
+        Add(sysa, AppKind.MqChannel, (s, a) => new ArrivalPlan { Stack = s, App = a, TlsVersion = 0x0303, Change = true, ClientAuth = true, Short = false });
         Add(sysb, AppKind.Tn3270Tls, (s, a) => new ArrivalPlan { Stack = s, App = a, TlsVersion = 0x0301, Enforce = true, Short = false });
         Add(sysa, AppKind.Tn3270Tls, (s, a) => new ArrivalPlan { Stack = s, App = a, TlsVersion = 0x0301, Enforce = true, Reset = true });
         Add(sysab, AppKind.LegacyWeb, (s, a) => new ArrivalPlan { Stack = s, App = a, TlsVersion = 0x0300 });
@@ -261,7 +261,7 @@ internal sealed class ScenarioEngine
         Add(sysa, AppKind.EnterpriseExtender, (s, a) => new ArrivalPlan { Stack = s, App = a, Ipsec = true });
         Add(prd1, AppKind.EnterpriseExtender, (s, a) => new ArrivalPlan { Stack = s, App = a, Ipsec = false });
         Add(sysa, AppKind.ManualTunnel, (s, a) => new ArrivalPlan { Stack = s, App = a });
-        Add(sysb, AppKind.FtpControl, (s, a) => new ArrivalPlan { Stack = s, App = a, Change = true });
+        Add(sysb, AppKind.FtpControl, (s, a) => new ArrivalPlan { Stack = s, App = a, Change = true, Short = false });
         Add(dev1, AppKind.Tn3270Clear, (s, a) => new ArrivalPlan { Stack = s, App = a, Short = false });
         Add(dev1, AppKind.Db2Clear, (s, a) => new ArrivalPlan { Stack = s, App = a, Short = true });
         Add(sysa, AppKind.MqOverIpsec, (s, a) => new ArrivalPlan { Stack = s, App = a, LargeNames = true, Short = false });
@@ -431,7 +431,7 @@ internal sealed class ScenarioEngine
             }
 
             var canChange = conn.EndTicks - start > 12 * Second && initAt >= _now;
-            if (canChange && (plan.Change || lateTls || (conn.Tls is { Source: 2 } && _rng.Chance(0.06))))
+            if (canChange && (plan.Change || lateTls || (conn.Tls is { Source: 2, ProtocolVersion: < 0x0304 } && _rng.Chance(0.06))))
             {
                 var latest = Math.Min(conn.EndTicks - Second, initAt + (50 * Second));
                 var changeAt = initAt + Hundredth + (_rng.Next((int)Math.Max(1, (latest - initAt) / Hundredth)) * Hundredth);
@@ -997,7 +997,7 @@ internal sealed class ScenarioEngine
                 CipherMessageAuthentication = suite.Mac,
                 CipherKeyExchange = suite.KeyExchange,
                 FipsMode = old.FipsMode,
-                CryptoFlags = old.CryptoFlags,
+                CryptoFlags = suite.Cbc ? old.CryptoFlags : (byte)0,
                 ServerCertificate = old.ServerCertificate,
                 ClientCertificate = old.ClientCertificate,
             };

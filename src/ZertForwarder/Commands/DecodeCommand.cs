@@ -25,7 +25,7 @@ internal static class DecodeCommand
         var container = InputOptions.ParseContainer(a.Value("--container") ?? "auto");
         var surfaceRuleName = a.Has("--enforcement-rule-name");
 
-        RecordFormatter formatter = format switch
+        using RecordFormatter formatter = format switch
         {
             "json" => new RawJsonFormatter(surfaceRuleName),
             "ecs" or "leef" or "flat" => NormalizedFormatter.Create(format, a.Value("--mappings"), surfaceRuleName),
@@ -78,9 +78,13 @@ internal static class DecodeCommand
     }
 
     /// <summary>Writes one record in one output format (no trailing newline).</summary>
-    internal abstract class RecordFormatter
+    internal abstract class RecordFormatter : IDisposable
     {
         public abstract void Write(ZertRecord record, IBufferWriter<byte> output);
+
+        public virtual void Dispose()
+        {
+        }
     }
 
     private sealed class RawJsonFormatter(bool surfaceRuleName) : RecordFormatter
@@ -93,6 +97,12 @@ internal static class DecodeCommand
             _writer.Reset(output);
             ZertRawJsonWriter.Write(_writer, record, surfaceRuleName);
             _writer.Flush();
+        }
+
+        public override void Dispose()
+        {
+            _writer.Dispose();
+            base.Dispose();
         }
     }
 }

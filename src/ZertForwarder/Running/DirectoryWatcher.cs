@@ -49,7 +49,7 @@ internal sealed class DirectoryWatcher(WatchSettings settings, ForwarderHost hos
         }
     }
 
-    private IEnumerable<string> Candidates() =>
+    private List<string> Candidates() =>
         Directory.GetFiles(settings.Directory, settings.Pattern)
             .Where(f => !f.EndsWith(DoneSuffix, StringComparison.Ordinal) && !File.Exists(f + DoneSuffix) && !_failed.Contains(f))
             .Order(StringComparer.Ordinal)

@@ -29,7 +29,10 @@ internal sealed class ForwarderHost : IAsyncDisposable
     private readonly RecordProcessor _processor;
     private readonly Counter _deadLetterCount;
 
-    public ForwarderHost(ForwarderOptions options, ZertNormalizer normalizer, PipelineMetrics metrics, ILoggerFactory loggers, TimeProvider time)
+    /// <param name="extraSinks">Sinks beyond the configured outputs (the memory benchmark's counting sink).</param>
+    /// <param name="formats">Encodings to produce; default: what the configured outputs need.</param>
+    public ForwarderHost(ForwarderOptions options, ZertNormalizer normalizer, PipelineMetrics metrics, ILoggerFactory loggers, TimeProvider time,
+        IEnumerable<ISink>? extraSinks = null, OutputFormats? formats = null)
     {
         _options = options;
         _logger = loggers.CreateLogger("zertforwarder");
@@ -40,12 +43,12 @@ internal sealed class ForwarderHost : IAsyncDisposable
 
         _checkpoints = new FileCheckpointStore(options.Checkpoint.Directory, options.Checkpoint.Interval, time);
         _deadLetters = CreateDeadLetters();
-        foreach (var sink in CreateSinks())
+        foreach (var sink in CreateSinks().Concat(extraSinks ?? []))
         {
             _runners.Add(new SinkRunner(sink, options.Pipeline, _deadLetters, metrics, time, log: _pipelineLog));
         }
         _router = new EventRouter(_runners);
-        _processor = new RecordProcessor(normalizer, OutputFormats.For(options.Outputs), _router,
+        _processor = new RecordProcessor(normalizer, formats ?? OutputFormats.For(options.Outputs), _router,
             options.DeadLetter.MalformedRecords ? _deadLetters : null, Statistics, _logger);
     }
 
@@ -145,7 +148,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
                     done = position;
                 },
                 stop,
-                skipBefore: resumeOffset);
+                skipBefore: resume.Offset);
             var end = reader.Position;
             await WaitForCommitAsync(tracker, end, stop);
             if (!isStdin) _checkpoints.MarkCompleted(path, end);
@@ -199,13 +202,12 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
     }
 
-    private IDeadLetterOutput CreateDeadLetters()
+    private CountingDeadLetterOutput CreateDeadLetters()
     {
         var dl = _options.DeadLetter;
         if (dl.KafkaTopic is { } topic && _options.Outputs.Kafka is { } kafka)
         {
-            var output = new KafkaDeadLetterOutput(kafka, topic, _pipelineLog);
-            return Counted(output);
+            return Counted(new KafkaDeadLetterOutput(kafka, topic, _pipelineLog));
         }
         var directory = dl.Directory ?? Path.Combine(_options.Checkpoint.Directory, "dead-letters");
         return Counted(new FileDeadLetterOutput(Path.Combine(directory, "dead-letters.ndjson"), _time));
@@ -231,6 +233,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         foreach (var runner in _runners) await runner.DisposeAsync();
         foreach (var output in _ownedOutputs) await output.DisposeAsync();
         _checkpoints.Dispose();
+        _processor.Dispose();
     }
 
     /// <summary>Counts dead letters on the way through (for the exit code and the summary).</summary>

@@ -14,7 +14,7 @@ namespace ZertForwarder.Running;
 /// (one per core), then handed to the <see cref="EventRouter"/> in input order, so per-key order holds and a full sink
 /// buffer blocks the reader (back-pressure reaches the file or the Kafka consumer).
 /// </summary>
-internal sealed class RecordProcessor
+internal sealed class RecordProcessor : IDisposable
 {
     /// <summary>Records per parallel work item: big enough to amortize the hand-off, small enough to keep latency low.</summary>
     public const int BatchSize = 256;
@@ -40,6 +40,8 @@ internal sealed class RecordProcessor
     }
 
     public int SinkCount => _router.SinkCount;
+
+    public void Dispose() => _factories.Dispose();
 
     /// <summary>One frame taken from an input, with the acknowledgement that lets the input checkpoint past it.</summary>
     public readonly record struct Frame(byte[]? Record, string Origin, long Offset, long EndOffset, string? FramingError, IEventAcknowledgement? Ack, bool AckExpectsEvent);

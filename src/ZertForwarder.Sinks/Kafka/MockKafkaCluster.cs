@@ -1,11 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace ZertForwarder.Pipeline.Tests.Kafka;
+namespace ZertForwarder.Sinks.Kafka;
 
 /// <summary>
 /// librdkafka's built-in mock cluster as a standalone set of brokers on 127.0.0.1 that any client reaches over TCP,
-/// with fault injection (guide test-infrastructure §1c). The mock API is experimental, so Confluent.Kafka and
-/// librdkafka.redist are pinned to exact versions.
+/// with fault injection. The forwarder's tests and its <c>bench --kafka</c> command use it, so neither needs a real
+/// broker. The mock API is experimental, so Confluent.Kafka and librdkafka.redist are pinned to exact versions.
 /// </summary>
 /// <remarks>
 /// The functions are bound with <see cref="NativeLibrary.GetExport"/> on the same file Confluent.Kafka loads
