@@ -1,0 +1,47 @@
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Mapping.Tests.Support;
+
+internal static class TestMappings
+{
+    /// <summary>The mappings/ folder copied next to the test assembly.</summary>
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "mappings");
+
+    public static readonly MappingOptions Options = new()
+    {
+        UtcOffsets = new Dictionary<string, TimeSpan>(StringComparer.Ordinal) { ["SYSB"] = TimeSpan.FromHours(-5) },
+        SurfaceEnforcementRuleName = true,
+    };
+
+    private static readonly Lazy<MappingSet> LazySet = new(() => MappingSet.Load(Directory, Options));
+
+    public static MappingSet Set => LazySet.Value;
+
+    public static ZertNormalizer Normalizer { get; } = new(Set);
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ZertForwarder.sln"))) dir = dir.Parent;
+            return dir?.FullName ?? throw new InvalidOperationException("ZertForwarder.sln not found above the test directory");
+        }
+    }
+
+    public static ZertRecord Parse(byte[] bytes)
+    {
+        var result = ZertRecordParser.Parse(bytes);
+        Assert.True(result.Status == ZertParseStatus.Decoded, $"record did not decode: {result.Status} {result.Error}");
+        return result.Record!;
+    }
+
+    public static string Render(Action<ZertRecord, System.Buffers.IBufferWriter<byte>> write, ZertRecord record)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        write(record, buffer);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static bool Updating => Environment.GetEnvironmentVariable("ZERT_UPDATE_GOLDEN") == "1";
+}
