@@ -143,7 +143,7 @@ public sealed class SmfRecordReader : IDisposable
             records++;
             position += length;
         }
-        return records > 0 && (!atEnd || position == data.Length);
+        return records > 0 && (!atEnd || position == data.Length || IsAllZero(data[position..])); // 1-3 trailing zero bytes are padding too
     }
 
     private bool TryReadRdw(out SmfFrame frame)

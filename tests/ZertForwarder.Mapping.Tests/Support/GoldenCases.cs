@@ -74,11 +74,11 @@ internal static class GoldenCases
         Text(c, 8, 8, "CICSPRD1");
         Text(c, 16, 8, "STC01234");
         Text(c, 24, 8, "CICSUSR");
-        U32(c, 32, (uint)new TimeSpan(0, 9, 4, 50, 250).Ticks / 100_000); // SASTime 09:04:50.25 UTC
+        U32(c, 32, (uint)(new TimeSpan(0, 9, 4, 50, 250).Ticks / 100_000)); // SASTime 09:04:50.25 UTC
         U32(c, 36, PackedDate(new DateOnly(2025, 10, 31)));
         if (end)
         {
-            U32(c, 40, (uint)new TimeSpan(0, 9, 5, 0, 0).Ticks / 100_000);
+            U32(c, 40, (uint)(new TimeSpan(0, 9, 5, 0, 0).Ticks / 100_000));
             U32(c, 44, PackedDate(new DateOnly(2025, 10, 31)));
         }
         Ip(c, 48, remote);

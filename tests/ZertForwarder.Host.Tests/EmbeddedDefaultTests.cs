@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+using ZertForwarder.Host.Tests.Support;
+
+namespace ZertForwarder.Host.Tests;
+
+/// <summary>
+/// "Operate": <c>zertforwarder run</c> with no configuration at all reads the bundled sample and writes the three
+/// files under ./out, prints the per-server summary and exits 0 (README "Quick start").
+/// </summary>
+public sealed class EmbeddedDefaultTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Run_without_configuration_writes_every_sample_record_in_three_formats_and_prints_the_summary()
+    {
+        using var work = new TempDirectory();
+        var expected = Dumps.ZertRecords(Dumps.BundledSample);
+
+        var result = await ForwarderProcess.RunAsync(work.Path, ["run"], TimeSpan.FromSeconds(30));
+
+        output.WriteLine($"sample: {expected.Count} zERT records (decoder); exit {result.ExitCode}");
+        output.WriteLine(result.Stdout);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(expected.Count > 0);
+
+        var ecs = File.ReadAllLines(work.Combine("out", "zert-ecs.ndjson"));
+        var leef = File.ReadAllLines(work.Combine("out", "zert-leef.log"));
+        var flat = File.ReadAllLines(work.Combine("out", "zert-flat.ndjson"));
+        output.WriteLine($"lines: ecs {ecs.Length}, leef {leef.Length}, flat {flat.Length}");
+        Assert.Equal(expected.Count, ecs.Length);
+        Assert.Equal(expected.Count, leef.Length);
+        Assert.Equal(expected.Count, flat.Length);
+
+        // Every ECS document carries its record's event id (output contract §6), once each, in input order.
+        var ecsIds = ecs.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("event").GetProperty("id").GetString()).ToList();
+        Assert.Equal(expected.Select(r => r.EventId), ecsIds);
+        Assert.All(leef, line => Assert.StartsWith("LEEF:2.0|", line, StringComparison.Ordinal));
+        Assert.All(flat, line => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(line).RootElement.ValueKind));
+
+        // The summary: the count line, then the per-server table with its header.
+        Assert.Contains($"{expected.Count} zERT records forwarded", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("0 dead-lettered", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^server\s+port\s+job\s+records\s+tls\s+ssh\s+ipsec\s+none\s+weak\s*$", RegexOptions.Multiline), result.Stdout);
+        var rows = result.Stdout.Split('\n').SkipWhile(l => !l.StartsWith("server", StringComparison.Ordinal)).Skip(1)
+            .TakeWhile(l => Regex.IsMatch(l, @"\s\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$")).ToList();
+        Assert.NotEmpty(rows);
+        Assert.Contains("zert-ecs.ndjson", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_arguments_at_all_is_the_same_embedded_default()
+    {
+        using var work = new TempDirectory();
+        var expected = Dumps.ZertRecords(Dumps.BundledSample);
+
+        var result = await ForwarderProcess.RunAsync(work.Path, [], TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(expected.Count, File.ReadAllLines(work.Combine("out", "zert-ecs.ndjson")).Length);
+    }
+}

@@ -1,0 +1,113 @@
+using ZertForwarder.Mapping.Tests.Support;
+
+namespace ZertForwarder.Mapping.Tests;
+
+public sealed class LeefAndValidationTests
+{
+    /// <summary>Splits a LEEF 2.0 line (contract §4) into its header fields and attributes.</summary>
+    private static (string[] Header, List<KeyValuePair<string, string>> Attributes) ParseLeef(string line)
+    {
+        var parts = line.Split('|', 7);
+        Assert.Equal(7, parts.Length);
+        var attributes = parts[6].Split('\t').Select(a =>
+        {
+            var eq = a.IndexOf('=', StringComparison.Ordinal);
+            Assert.True(eq > 0, $"attribute '{a}' has no key");
+            return new KeyValuePair<string, string>(a[..eq], a[(eq + 1)..]);
+        }).ToList();
+        return (parts[..6], attributes);
+    }
+
+    [Fact]
+    public void LEEF_values_never_carry_TAB_CR_or_LF_and_parse_back_to_the_flat_keys()
+    {
+        var random = new Random(119);
+        var n = TestMappings.Normalizer;
+        for (var i = 0; i < 200; i++)
+        {
+            // Text fields with EBCDIC TAB (X'05'), LF (X'15') and CR (X'0D') in random places.
+            var b = new SpecRecordBuilder(11);
+            b.Common[0] = 3;
+            b.Common[4] = 6;
+            var job = new string([.. Enumerable.Range(0, 8).Select(_ => "AB\t\n\r1"[random.Next(6)])]);
+            SpecRecordBuilder.Text(b.Common, 8, 8, job);
+            b.Dn(5, "CN=" + new string([.. Enumerable.Range(0, 20).Select(_ => "xy\t\n\r =,"[random.Next(8)])]));
+            b.Tls = new byte[168];
+            b.Tls[3] = 1;
+            var record = TestMappings.Parse(b.Build());
+            var line = TestMappings.Render(n.WriteLeef, record);
+            Assert.DoesNotContain('\n', line);
+            Assert.DoesNotContain('\r', line);
+            var (header, attributes) = ParseLeef(line);
+            Assert.Equal(["LEEF:2.0", "IBM", "zERT", "1.0", "ZERT_CONN_TERM", "x09"], header);
+            var flat = System.Text.Json.Nodes.JsonNode.Parse(TestMappings.Render(n.WriteFlat, record))!.AsObject();
+            var predefined = attributes.TakeWhile(a => !flat.ContainsKey(a.Key)).Select(a => a.Key).ToList();
+            Assert.Equal(flat.Select(p => p.Key), attributes.Skip(predefined.Count).Select(a => a.Key));
+            Assert.Equal(attributes.Count, attributes.Select(a => a.Key).Distinct().Count());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GoldenFileTests.Cases), MemberType = typeof(GoldenFileTests))]
+    public void Every_golden_LEEF_line_has_the_contract_header_and_one_key_per_flat_field(string name)
+    {
+        var record = TestMappings.Parse(GoldenCases.All[name]().Build());
+        var line = TestMappings.Render(TestMappings.Normalizer.WriteLeef, record);
+        var (header, attributes) = ParseLeef(line);
+        Assert.Equal("x09", header[5]);
+        Assert.Contains(attributes, a => a.Key == "externalId" && a.Value == TestMappings.Normalizer.Describe(record).EventId);
+        Assert.Contains(attributes, a => a.Key == "cat" && a.Value is "TLS" or "SSH" or "IPSEC" or "MULTIPLE" or "NONE");
+        Assert.Contains(attributes, a => a.Key == "sev" && int.Parse(a.Value, System.Globalization.CultureInfo.InvariantCulture) is >= 1 and <= 10);
+    }
+
+    [Fact]
+    public void Invalid_mapping_files_are_reported_all_at_once_with_file_and_JSON_path()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "zert-mappings-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(TestMappings.Directory, "*", SearchOption.AllDirectories))
+            {
+                var target = Path.Combine(dir, Path.GetRelativePath(TestMappings.Directory, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+            var ecs = Path.Combine(dir, "ecs", "connection.json");
+            File.WriteAllText(ecs, File.ReadAllText(ecs)
+                .Replace("\"source\": \"SMF119SC_SAJobID\"", "\"source\": \"SMF119SC_NoSuchField\"", StringComparison.Ordinal)
+                .Replace("\"convert\": \"tls_protocol\"", "\"convert\": \"no_such_converter\"", StringComparison.Ordinal));
+            var policy = Path.Combine(dir, "assessment", "policy.json");
+            File.WriteAllText(policy, File.ReadAllText(policy).Replace("\"cipher:rc4\", \"cipher:export\" ]", "\"cipher:undeclared\" ]", StringComparison.Ordinal));
+
+            var problems = MappingSet.Validate(dir);
+            Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown IBM field 'SMF119SC_NoSuchField'", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown converter 'no_such_converter'", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("assessment/policy.json: $.encryption_algorithms", StringComparison.Ordinal) && p.Contains("cipher:undeclared", StringComparison.Ordinal));
+            var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir, new MappingOptions()));
+            Assert.Equal(problems, e.Problems);
+            Assert.Empty(MappingSet.Validate(TestMappings.Directory));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Describe_keys_by_the_server_endpoint_or_the_local_endpoint_when_the_role_is_unknown()
+    {
+        var n = TestMappings.Normalizer;
+        var client = n.Describe(TestMappings.Parse(GoldenCases.All["c11-e3-tls13-client"]().Build()));
+        Assert.Equal("192.168.7.20:51234", client.Key); // local is client: the server is the remote end
+        Assert.Equal("192.168.7.20", client.ServerIp);
+        var unknown = n.Describe(TestMappings.Parse(GoldenCases.All["c11-e3-ssl3-3des-role-unknown"]().Build()));
+        Assert.Equal("10.1.1.1:443", unknown.Key);
+        Assert.Null(unknown.ServerIp);
+        Assert.True(unknown.Weak);
+        Assert.Equal("zos.zert_connection", unknown.Dataset);
+        var summary = n.Describe(TestMappings.Parse(GoldenCases.All["c12-e1-summary-cleartext-ee"]().Build()));
+        Assert.Equal("10.1.1.1:21", summary.Key);
+        Assert.Equal(["none"], summary.Protection);
+        Assert.Equal("cleartext", summary.AssessmentLevel);
+    }
+}
