@@ -87,7 +87,7 @@ internal sealed class CryptoAssessor
             if (g.Digest is not null && r.TryGetUnsigned(g.Digest, out var dig)) bits |= At(_digest, dig);
             if (g.KeyType is not null && g.KeyLength is not null) bits |= Key(r, _certKeys, g.KeyType, g.KeyLength);
             // Certificate expiry is judged against the record time, never the wall clock (contract §3).
-            if (g.Time is not null && f.RecordTime is { } now && r.TryGetCertificateTime(g.Time, out var notAfter, out _))
+            if (g.Time is not null && f.RecordTime is { } now && Formatting.TryGetCertificateTime(r, g.Time, out var notAfter))
             {
                 if (notAfter.UtcDateTime < now) bits |= _policy.ExpiredReason;
                 else if (notAfter.UtcDateTime < now.AddDays(_policy.ExpiryWarningDays)) bits |= _policy.ExpiringReason;

@@ -69,9 +69,23 @@ internal sealed class EcsNode(string? name)
     public List<EcsNode> Children { get; } = [];
     public EcsNode[] Items { get; private set; } = [];
 
+    /// <summary>
+    /// The optional section every value below this node comes from (TLS, SSH, IPsec, IP filter, enforcement), or null.
+    /// The writer skips the whole subtree when the record lacks that section, instead of trying each rule.
+    /// </summary>
+    public ZertForwarder.Smf.Zert.ZertSection? Section { get; private set; }
+
     public void Freeze()
     {
         Items = [.. Children];
         foreach (var c in Children) c.Freeze();
+        if (Rule is not null)
+        {
+            Section = Rule.OptionalSection;
+        }
+        else if (Children.Count > 0 && Children[0].Section is { } first && Children.All(c => c.Section == first))
+        {
+            Section = first;
+        }
     }
 }

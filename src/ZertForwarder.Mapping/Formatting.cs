@@ -54,4 +54,20 @@ internal static class Formatting
     public static bool IsZero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);
 
     public static ushort Port(ReadOnlySpan<byte> bytes) => BinaryPrimitives.ReadUInt16BigEndian(bytes);
+
+    /// <summary>
+    /// A certificate notAfter without allocating: the EBCDIC characters chosen by the field's time-type byte, parsed
+    /// by the decoder's rule (<see cref="ZertForwarder.Smf.SmfTime.TryParseCertificateTime"/>, layout §2.3).
+    /// </summary>
+    public static bool TryGetCertificateTime(ZertForwarder.Smf.Zert.ZertRecord record, ZertForwarder.Smf.Zert.ZertField field, out DateTimeOffset notAfter)
+    {
+        notAfter = default;
+        var text = record.GetTextBytes(field);
+        if (text.IsEmpty || text.Length > 32 || field.TimeTypeOffset < 0) return false;
+        var section = record.SectionBytes(field.Section);
+        if (field.TimeTypeOffset >= section.Length) return false;
+        Span<char> chars = stackalloc char[text.Length];
+        for (var i = 0; i < text.Length; i++) chars[i] = ZertForwarder.Smf.Ebcdic.ToChar(text[i]);
+        return ZertForwarder.Smf.SmfTime.TryParseCertificateTime(section[field.TimeTypeOffset], chars, out notAfter);
+    }
 }

@@ -137,7 +137,7 @@ internal sealed class MappingFileReader
     public static bool TryParseHex(string text, out uint value) =>
         uint.TryParse(text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text.AsSpan(2) : text.AsSpan(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
 
-    private static readonly string[] RuleProperties = ["target", "name", "key", "source", "convert", "value", "type", "mask", "base", "dn_type"];
+    private static readonly string[] RuleProperties = ["target", "name", "key", "source", "convert", "value", "type", "mask", "base", "dn_type", "only"];
 
     private static readonly Dictionary<string, Converter> Converters = new(StringComparer.Ordinal)
     {
@@ -170,7 +170,10 @@ internal sealed class MappingFileReader
             }
             OnlyProperties(r, RuleProperties);
             var rule = Rule(r, targetKey, subtype, tables);
-            if (rule is not null) rules.Add(rule);
+            if (rule is null) continue;
+            var only = String(r, "only", required: false);
+            if (only is not null && only != "connection_events") Problem(r["only"], "'only' can only be \"connection_events\"");
+            rules.Add(only is null ? rule : rule.WithConnectionEventsOnly());
         }
         return rules;
     }

@@ -26,6 +26,9 @@ internal sealed class RecordFacts
     private List<string>? _relatedIps;
 
     public ZertRecord Record { get; private set; } = null!;
+
+    /// <summary>The mapping set the facts were computed with.</summary>
+    public MappingSet? Mappings { get; private set; }
     public int Subtype { get; private set; }
     public int EventType { get; private set; }
 
@@ -51,6 +54,7 @@ internal sealed class RecordFacts
     public void Compute(ZertRecord record, MappingSet mappings)
     {
         Record = record;
+        Mappings = null; // set last, so a half-computed record is never taken as done
         Subtype = record.Subtype;
         _eventId = null;
         _relatedIps = null;
@@ -93,7 +97,8 @@ internal sealed class RecordFacts
         else
         {
             // 119-12: end = record time, start = end - interval duration (TOD >> 12 = microseconds), contract §1.
-            End = RecordTime;
+            // Only interval records have an interval; the enable/disable events carry just the record time.
+            End = EventType == 1 ? RecordTime : null;
             if (RecordTime is { } end && EventType == 1 && record.TryGetUnsigned(ZertFields.SS_SAIntervalDuration, out var tod))
                 Start = end.AddTicks(-(long)SmfTime.TodToMicroseconds(tod) * 10);
             if ((flags & 0x40) != 0) Role = LocalRole.Server;
@@ -111,6 +116,7 @@ internal sealed class RecordFacts
         if (Cipher == CipherLookup.UnknownMarker) TlsFailed = true; // FFFFFF: failed handshake (layout §2.3, §3.1)
 
         mappings.Assessor.Assess(this);
+        Mappings = mappings;
     }
 
     public bool IsFailure => TlsFailed || SshFailed || EnforcementReset;

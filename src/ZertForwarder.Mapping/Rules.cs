@@ -143,6 +143,9 @@ internal sealed class FieldRule
     public Derived Derived { get; init; }
     public string? Constant { get; init; }
 
+    /// <summary>Only written for connection events (119-11 events 1-4 and 7, 119-12 event 1): <c>"only": "connection_events"</c>.</summary>
+    public bool ConnectionEventsOnly { get; init; }
+
     /// <summary>Elasticsearch type of the value (for the ECS contract test and the index template).</summary>
     public required string EsType { get; init; }
 
@@ -161,6 +164,12 @@ internal sealed class FieldRule
     public System.Text.Json.JsonEncodedText EncodedTarget { get; private set; }
 
     public byte[] TargetUtf8 { get; private set; } = [];
+
+    public FieldRule WithConnectionEventsOnly() => new()
+    {
+        Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
+        Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin, ConnectionEventsOnly = true,
+    };
 
     public void Compile()
     {
@@ -185,6 +194,20 @@ internal sealed class FieldRule
         var label = ValueTable.UnknownLabel((uint)code, Field!.Length);
         return scratch[..System.Text.Encoding.UTF8.GetBytes(label, scratch)];
     }
+
+    /// <summary>
+    /// The optional section this rule's value depends on, when it can only have a value if that section is present:
+    /// fields of the IP filter / TLS / SSH / IPsec sections, the TLS-derived values, and certificate DNs (types 1-4
+    /// IPsec, 5-8 TLS, 9-12 SSH: a provider reports names only for the protocol it protects, layout §2.7).
+    /// </summary>
+    public ZertSection? OptionalSection => Convert switch
+    {
+        Converter.Dn => DnType switch { >= 1 and <= 4 => ZertSection.Ipsec, >= 5 and <= 8 => ZertSection.Tls, >= 9 and <= 12 => ZertSection.Ssh, _ => null },
+        Converter.Derived => Derived is Derived.TlsEstablished or Derived.TlsResumed or Derived.TlsEncryption or Derived.TlsMac or Derived.TlsKeyExchange
+            ? ZertSection.Tls : null,
+        Converter.Constant => null,
+        _ => Field!.Section is ZertSection.Identification or ZertSection.Common ? null : Field.Section,
+    };
 
     /// <summary>The IBM fields this rule reads (for the "every decoded field has a home" check).</summary>
     public IEnumerable<ZertField> ReadFields()

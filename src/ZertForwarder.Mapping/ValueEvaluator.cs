@@ -67,6 +67,7 @@ internal static class ValueEvaluator
     public static FieldValue Evaluate(FieldRule rule, RecordFacts f, MappingSet m, Span<byte> scratch)
     {
         var r = f.Record;
+        if (rule.ConnectionEventsOnly && !f.IsConnectionEvent) return default;
         switch (rule.Convert)
         {
             case Converter.Constant:
@@ -74,8 +75,10 @@ internal static class ValueEvaluator
             case Converter.Derived:
                 return Derive(rule.Derived, f, m, scratch);
             case Converter.Dn:
-                foreach (var dn in r.DistinguishedNames)
+                var dns = r.DistinguishedNames;
+                for (var i = 0; i < dns.Count; i++)
                 {
+                    var dn = dns[i];
                     if (dn.Type != rule.DnType) continue;
                     var text = r.GetDnTextBytes(dn);
                     return text.IsEmpty ? default : FieldValue.Text(scratch[..Ebcdic.TranscodeToUtf8(text, scratch)]);
@@ -106,7 +109,9 @@ internal static class ValueEvaluator
             case Converter.Hex:
             {
                 var bytes = r.GetSignificantBytes(field);
-                return bytes.IsEmpty ? default : FieldValue.Text(scratch[..Formatting.Hex(bytes, scratch)]);
+                // A field without a length byte (the unexplained 119-12 TLS bytes 36-41) says nothing when all zero.
+                if (bytes.IsEmpty || (field.LengthFieldOffset < 0 && Formatting.IsZero(bytes))) return default;
+                return FieldValue.Text(scratch[..Formatting.Hex(bytes, scratch)]);
             }
             case Converter.Ip:
                 return r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.Text(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
@@ -123,7 +128,7 @@ internal static class ValueEvaluator
                 return FieldValue.Text(scratch[..w]);
             }
             case Converter.CertTime:
-                return r.TryGetCertificateTime(field, out var notAfter, out _) ? FieldValue.Text(scratch[..Formatting.Timestamp(notAfter.UtcDateTime, scratch)]) : default;
+                return Formatting.TryGetCertificateTime(r, field, out var notAfter) ? FieldValue.Text(scratch[..Formatting.Timestamp(notAfter.UtcDateTime, scratch)]) : default;
             case Converter.TodMicros:
                 return r.TryGetUnsigned(field, out var tod) ? FieldValue.Num(SmfTime.TodToMicroseconds(tod)) : default;
             case Converter.TlsProtocol:

@@ -34,7 +34,9 @@ public sealed class ZertNormalizer
     private Scratch Prepare(ZertRecord record)
     {
         var s = t_scratch ??= new Scratch();
-        s.Facts.Compute(record, _set);
+        // The host asks for Describe, ECS, LEEF and flat of the same record in a row: compute its facts once. A record
+        // is an immutable view over its bytes, so the same instance with the same mapping set has the same facts.
+        if (!ReferenceEquals(s.Facts.Record, record) || !ReferenceEquals(s.Facts.Mappings, _set)) s.Facts.Compute(record, _set);
         return s;
     }
 
@@ -64,8 +66,10 @@ public sealed class ZertNormalizer
     /// </summary>
     private void WriteChildren(EcsNode node, Scratch s, Utf8JsonWriter w, int depth, ref int opened)
     {
+        var record = s.Facts.Record;
         foreach (var child in node.Items)
         {
+            if (child.Section is { } section && !record.HasSection(section)) continue;
             if (child.Rule is { } rule)
             {
                 var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);

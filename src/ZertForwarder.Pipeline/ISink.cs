@@ -75,6 +75,13 @@ public interface ISink : IAsyncDisposable
 
     /// <summary>Waits until everything handed to the destination is durable there (e.g. Kafka flush).</summary>
     Task FlushAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How many batches the runner may have in <see cref="SendAsync"/> at once. 1 (the default) keeps one send at a
+    /// time. A sink that allows more must be safe for concurrent calls and keep the order it promises: the runner
+    /// starts the sends in batch order. Pipelining matters where one send waits a round trip (Kafka acks).
+    /// </summary>
+    int MaxConcurrentBatches => 1;
 }
 
 /// <summary>

@@ -10,7 +10,7 @@ namespace ZertForwarder.Pipeline;
 /// </summary>
 /// <remarks>
 /// <para>Each event's <see cref="ForwardedEvent.Position"/> is completed exactly once by this runner, when it is done with it.</para>
-/// <para>One batch is in flight at a time, so a sink sees events in input order apart from retried items.</para>
+/// <para>Batches are sent in input order, one at a time unless the sink allows more (<see cref="ISink.MaxConcurrentBatches"/>); retried items are re-sent alone.</para>
 /// <para>The runner owns the sink and disposes it.</para>
 /// </remarks>
 public sealed class SinkRunner : IAsyncDisposable
@@ -163,13 +163,31 @@ public sealed class SinkRunner : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<ForwardedEvent>(_options.MaxBatchItems);
+        // Up to MaxConcurrentBatches sends run at once, started in batch order; the oldest is awaited first, so a
+        // failing sink still holds the loop (and through the bounded buffer, the source) instead of piling up work.
+        var limit = Math.Max(1, _sink.MaxConcurrentBatches);
+        var inFlight = new Queue<Task>(limit);
         try
         {
-            while (await FillBatchAsync(batch, cancellationToken))
+            while (true)
             {
-                await DeliverAsync(batch, cancellationToken);
-                batch.Clear();
+                var batch = new List<ForwardedEvent>(_options.MaxBatchItems);
+                if (!await FillBatchAsync(batch, cancellationToken))
+                {
+                    break;
+                }
+
+                if (inFlight.Count >= limit)
+                {
+                    await inFlight.Dequeue();
+                }
+
+                inFlight.Enqueue(DeliverAsync(batch, cancellationToken));
+            }
+
+            while (inFlight.Count > 0)
+            {
+                await inFlight.Dequeue();
             }
 
             await _sink.FlushAsync(cancellationToken);

@@ -92,7 +92,7 @@ public static class SmfTime
         if (!TryDigits(rest[..2], out var month) || !TryDigits(rest[2..4], out var day) ||
             !TryDigits(rest[4..6], out var hour) || !TryDigits(rest[6..8], out var minute) ||
             !TryDigits(rest[8..10], out var second)) return false;
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return false;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return false;
         value = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
         return true;
     }

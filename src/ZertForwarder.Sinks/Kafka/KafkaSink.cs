@@ -31,6 +31,10 @@ public sealed class KafkaSink : ISink
     private readonly TimeProvider _time;
     private readonly bool _valueIsLeef;
     private readonly object _producerLock = new();
+
+    // Batches may be sent concurrently (the next is produced while the previous waits for its acks), but their
+    // Produce calls must not interleave: librdkafka keeps per-partition order in the order Produce is called.
+    private readonly SemaphoreSlim _produceGate = new(1, 1);
     private IProducer<byte[]?, byte[]>? _producer;
     private volatile bool _producerFailed;
 
@@ -92,6 +96,26 @@ public sealed class KafkaSink : ISink
         var copiesPerItem = string.IsNullOrWhiteSpace(_options.LeefTopic) ? 1 : 2;
         var results = new DeliveryResults(batch.Count, copiesPerItem * batch.Count);
 
+        await _produceGate.WaitAsync(cancellationToken);
+        try
+        {
+            await ProduceBatchAsync(producer, batch, copiesPerItem, results, cancellationToken);
+        }
+        finally
+        {
+            _produceGate.Release();
+        }
+
+        await results.AllReported.WaitAsync(cancellationToken);
+        results.CopyTo(outcome);
+    }
+
+    /// <summary>Several batches in flight keep the brokers busy while earlier ones wait for their acknowledgements.</summary>
+    public int MaxConcurrentBatches => 4;
+
+    private async Task ProduceBatchAsync(IProducer<byte[]?, byte[]> producer, IReadOnlyList<ForwardedEvent> batch, int copiesPerItem,
+        DeliveryResults results, CancellationToken cancellationToken)
+    {
         for (var i = 0; i < batch.Count; i++)
         {
             var item = batch[i];
@@ -108,9 +132,6 @@ public sealed class KafkaSink : ISink
                 }
             }
         }
-
-        await results.AllReported.WaitAsync(cancellationToken);
-        results.CopyTo(outcome);
     }
 
     public async Task FlushAsync(CancellationToken cancellationToken)

@@ -21,6 +21,7 @@ public sealed class ForwarderOptions
     public ZosSettings Zos { get; set; } = new();
     public MetricsSettings Metrics { get; set; } = new();
     public LoggingSettings Logging { get; set; } = new();
+    public ShutdownSettings Shutdown { get; set; } = new();
 
     /// <summary>Buffering, batching and retry of every sink runner.</summary>
     public SinkRunnerOptions Pipeline { get; set; } = new();
@@ -111,6 +112,15 @@ public sealed class MetricsSettings
 
     /// <summary>Address to listen on when Port is set.</summary>
     public string Address { get; set; } = "127.0.0.1";
+}
+
+public sealed class ShutdownSettings
+{
+    /// <summary>
+    /// After SIGTERM/SIGINT, how long buffered events may take to be delivered before the run gives up on them (they
+    /// stay unacknowledged and are read again on restart). Keep it below the pod's terminationGracePeriodSeconds.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class LoggingSettings

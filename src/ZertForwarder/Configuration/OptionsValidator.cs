@@ -57,6 +57,7 @@ public static class OptionsValidator
         {
             if (!TryParseUtcOffset(offset, out _)) errors.Add($"Zos:UtcOffsets:{sid} '{offset}' is not an offset like -05:00 or +01:00");
         }
+        if (o.Shutdown.DrainTimeout <= TimeSpan.Zero) errors.Add("Shutdown:DrainTimeout must be positive");
         if (o.Metrics.Port is < 0 or > 65535) errors.Add("Metrics:Port must be 0 (off) or 1-65535");
         if (o.Logging.Format is not ("auto" or "text" or "json")) errors.Add($"Logging:Format '{o.Logging.Format}' must be auto, text or json");
         if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(o.Logging.Level, ignoreCase: true, out _))

@@ -52,6 +52,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
             options.DeadLetter.MalformedRecords ? _deadLetters : null, Statistics, _logger);
     }
 
+    /// <summary>Longest wait for delivery at the end of a <c>--once</c> run that no signal interrupted.</summary>
+    private static readonly TimeSpan OnceDrainLimit = TimeSpan.FromHours(1);
+
     public RunStatistics Statistics { get; }
 
     /// <summary>Set once every sink has started (readiness).</summary>
@@ -87,8 +90,12 @@ internal sealed class ForwarderHost : IAsyncDisposable
             _logger.LogInformation(LogEvents.ShutdownRequested, "Shutdown requested: draining in-flight batches.");
         }
 
-        // Drain: every buffered event goes out (or to the dead letters) before checkpoints are final.
-        using var drainLimit = new CancellationTokenSource(TimeSpan.FromSeconds(once ? 3600 : 30));
+        // Drain: every buffered event goes out (or to the dead letters) before checkpoints are final. A --once run that
+        // read its inputs to the end waits as long as delivery takes (an hour at most); a stop signal, before or during
+        // the drain, bounds it by Shutdown:DrainTimeout so that the process exits within the pod's grace period.
+        var drainTimeout = _options.Shutdown.DrainTimeout;
+        using var drainLimit = new CancellationTokenSource(once ? OnceDrainLimit : drainTimeout, _time);
+        using var stopBoundsDrain = stop.Register(() => drainLimit.CancelAfter(drainTimeout));
         var drained = await _router.CompleteAsync(drainLimit.Token);
         if (!drained) _logger.LogError(LogEvents.DrainTimedOut, "Draining the sinks timed out; undelivered events will be read again on restart.");
         await _deadLetters.FlushAsync(CancellationToken.None);

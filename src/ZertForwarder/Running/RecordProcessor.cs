@@ -55,7 +55,7 @@ internal sealed class RecordProcessor : IDisposable
     public async Task ProcessAsync(SmfRecordReader reader, string name, Func<long, bool, IEventAcknowledgement?> track, Action<long>? progress,
         CancellationToken cancellationToken, long skipBefore = 0)
     {
-        var pending = Channel.CreateBounded<Task<Output[]>>(new BoundedChannelOptions(Environment.ProcessorCount * 2)
+        var pending = Channel.CreateBounded<Task<Output[]>>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
         {
             SingleReader = true,
             SingleWriter = true,

@@ -250,6 +250,34 @@ public sealed class MalformedRecordTests
     }
 
     [Fact]
+    public void A_short_or_long_identification_section_decodes_as_far_as_it_goes()
+    {
+        var shortId = SpecRecordBuilder.ConnectionDetail();
+        shortId.SetText("SMF119TI_SYSName", "SYSA").SetText("SMF119TI_SysplexName", "PLEX1").SetText("SMF119TI_Stack", "TCPIP").Section("Identification", 20);
+        var json = DecodedAssert.RawJson(DecodedAssert.Decode(shortId.Build()));
+        Assert.Equal("SYSA", json.GetProperty("SMF119TI_SYSName").GetString());
+        Assert.Equal("PLEX1", json.GetProperty("SMF119TI_SysplexName").GetString());
+        Assert.False(json.TryGetProperty("SMF119TI_Stack", out _)); // 16-23 is cut at 20
+        Assert.False(json.TryGetProperty("SMF119TI_Reason", out _));
+
+        var longId = SpecRecordBuilder.ConnectionDetail();
+        longId.Set("SMF119TI_Reason", 0x08).Section("Identification", 68);
+        longId.SectionBytes("Identification").AsSpan(64).Fill(0x77);
+        json = DecodedAssert.RawJson(DecodedAssert.Decode(longId.Build()));
+        Assert.Equal(8, json.GetProperty("SMF119TI_Reason").GetInt32());
+        Assert.Equal("77777777", json.GetProperty("SMF119SC_Identification_UnknownTail").GetString());
+    }
+
+    [Fact]
+    public void A_header_time_past_the_end_of_the_day_is_written_as_its_number()
+    {
+        var builder = SpecRecordBuilder.ConnectionDetail();
+        builder.TimeHundredths = 9_000_000;
+        var json = DecodedAssert.RawJson(DecodedAssert.Decode(builder.Build()));
+        Assert.Equal(9_000_000, json.GetProperty("SMF119TME").GetInt32());
+    }
+
+    [Fact]
     public void A_longer_summary_common_section_keeps_its_tail()
     {
         var builder = SpecRecordBuilder.Summary();

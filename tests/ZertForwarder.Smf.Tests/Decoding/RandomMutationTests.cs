@@ -14,7 +14,8 @@ public sealed class RandomMutationTests
     private const int Seed = 119_1112;
     private const int Mutations = 20_000;
 
-    private sealed record Template(byte[] Bytes, int[] LengthFieldOffsets);
+    /// <param name="EncodedFields">Absolute offsets and kinds of certificate times and dates, for value-aware pokes.</param>
+    private sealed record Template(byte[] Bytes, int[] LengthFieldOffsets, (int Offset, SpecField Field, int Partner)[] EncodedFields);
 
     private static List<Template> Templates()
     {
@@ -36,7 +37,18 @@ public sealed class RandomMutationTests
             {
                 if (builder.Subtype == 11 && builder.Offsets.TryGetValue(name, out var at)) offsets.Add(at + hexLength - (hexLength is 7 or 79 ? 1 : 0));
             }
-            templates.Add(new Template(bytes, [.. offsets]));
+            var encoded = new List<(int, SpecField, int)>();
+            foreach (var section in SpecLayout.Sections(builder.Subtype))
+            {
+                if (!builder.Offsets.TryGetValue(section.Name, out var start)) continue;
+                var length = builder.SectionBytes(section.Name).Length;
+                foreach (var field in section.Fields.Where(f => f.Kind is SpecKind.CertTime or SpecKind.PackedDate or SpecKind.Hundredths && f.Offset + f.Length <= length))
+                {
+                    var partner = field.Partner is null ? -1 : start + SpecLayout.Find(builder.Subtype, field.Partner).Field.Offset;
+                    encoded.Add((start + field.Offset, field, partner));
+                }
+            }
+            templates.Add(new Template(bytes, [.. offsets], [.. encoded]));
         }
 
         var full11 = SpecRecordBuilder.ConnectionDetail();
@@ -92,8 +104,29 @@ public sealed class RandomMutationTests
         var steps = 1 + random.Next(3);
         for (var s = 0; s < steps; s++)
         {
-            switch (random.Next(5))
+            switch (random.Next(6))
             {
+                case 5 when template.EncodedFields.Length > 0: // a plausible-looking but odd certificate time / date / time
+                {
+                    var (at, field, partner) = template.EncodedFields[random.Next(template.EncodedFields.Length)];
+                    if (at + field.Length > bytes.Length) break;
+                    if (field.Kind == SpecKind.CertTime)
+                    {
+                        // Calendar edge values in the UTCTime / GeneralizedTime shapes (year 0000, month 13, 31 April...).
+                        var timeType = random.Next(5) switch { 0 => random.Next(4), 1 or 2 => 1, _ => 2 };
+                        string Pick(params string[] values) => values[random.Next(values.Length)];
+                        var year = timeType == 2 ? Pick("0000", "0001", "1950", "2049", "2100", "9999") : Pick("00", "49", "50", "99");
+                        var text = year + Pick("00", "01", "02", "04", "12", "13") + Pick("00", "01", "28", "29", "30", "31", "32")
+                            + Pick("00", "23", "24") + Pick("00", "59", "60") + Pick("00", "59", "61") + Pick("Z", "Z", "0", " ");
+                        for (var k = 0; k < field.Length; k++) bytes[at + k] = k < text.Length ? SpecEncoding.EbcdicOf(text[k]) : SpecEncoding.EbcdicBlank;
+                        if (partner >= 0 && partner < bytes.Length) bytes[partner] = (byte)timeType;
+                    }
+                    else
+                    {
+                        for (var k = 0; k < field.Length; k++) bytes[at + k] = (byte)(random.Next(16) << 4 | random.Next(16));
+                    }
+                    break;
+                }
                 case 0: // flip a few bytes anywhere
                     for (var k = random.Next(1, 4); k > 0 && bytes.Length > 0; k--) bytes[random.Next(bytes.Length)] ^= (byte)random.Next(1, 256);
                     break;

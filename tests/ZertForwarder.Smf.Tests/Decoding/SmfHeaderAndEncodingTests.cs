@@ -179,6 +179,22 @@ public sealed class SmfHeaderAndEncodingTests
     }
 
     [Fact]
+    public void A_generalized_time_of_year_0000_is_rejected_not_thrown()
+    {
+        // A provider that fills "not supplied" with EBCDIC zeros under time type 2 gives year 0000, which has no
+        // DateTime; it must be an unparsable time (written as its characters), not an exception.
+        Assert.False(SmfTime.TryParseCertificateTime(2, "00000000000000Z", out _));
+        Assert.False(SmfTime.TryParseCertificateTime(2, "00001231235959Z", out _));
+
+        var builder = SpecRecordBuilder.ConnectionDetail();
+        builder.SetCertTime("SMF119SC_TLS_SCert_Time", 2, "00000000000000Z");
+        var record = DecodedAssert.Decode(builder.Build());
+        Assert.False(record.TryGetCertificateTime(ZertFields.SC_TLS_SCert_Time, out _, out var raw));
+        Assert.Equal("00000000000000Z", raw);
+        Assert.Equal("00000000000000Z", DecodedAssert.RawJson(record).GetProperty("SMF119SC_TLS_SCert_Time").GetString());
+    }
+
+    [Fact]
     public void Unparsable_certificate_time_in_a_record_is_written_as_its_characters()
     {
         var builder = SpecRecordBuilder.ConnectionDetail();

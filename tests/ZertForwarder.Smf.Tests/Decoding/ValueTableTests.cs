@@ -135,6 +135,25 @@ public sealed class ValueTableTests
     }
 
     [Fact]
+    public void Decoded_codes_and_flags_are_named_through_their_field_tables()
+    {
+        var builder = SpecRecordBuilder.ConnectionDetail();
+        builder.Set("SMF119SC_SAFlags", 0x90).Set("SMF119SC_SASecProtos", 0xA0)
+            .Set("SMF119SC_TLS_Prot_Ver", 0x0303).Set("SMF119SC_TLS_CS_Enc_Alg", 0x0020)
+            .Set("SMF119SC_IPSec_AuthProto", 0x32).Set("SMF119SC_IPSec_TunFlags", 0x41);
+        var record = DecodedAssert.Decode(builder.Build());
+        string Name(ZertField f) => record.TryGetUnsigned(f, out var v) ? ValueTableSet.Default[f.Table!].NameOf((uint)v) : "absent";
+        IReadOnlyList<string> Flags(ZertField f) => record.TryGetUnsigned(f, out var v) ? ValueTableSet.Default[f.Table!].FlagNames((uint)v) : [];
+
+        Assert.Equal("TLSv1.2", Name(ZertFields.SC_TLS_Prot_Ver));
+        Assert.Equal("unknown(0x0020)", Name(ZertFields.SC_TLS_CS_Enc_Alg)); // AES codes are beyond the truncated V.5
+        Assert.Equal("ESP", Name(ZertFields.SC_IPSec_AuthProto));
+        Assert.Equal(["ipv6", "local-server"], Flags(ZertFields.SC_SAFlags));
+        Assert.Equal(["tls", "ipsec"], Flags(ZertFields.SC_SASecProtos));
+        Assert.Equal(["fips-140", "unknown(0x01)"], Flags(ZertFields.SC_IPSec_TunFlags));
+    }
+
+    [Fact]
     public void A_value_table_file_with_mistakes_reports_every_one()
     {
         const string json = """

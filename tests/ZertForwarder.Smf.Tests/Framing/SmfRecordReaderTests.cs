@@ -123,6 +123,29 @@ public sealed class SmfRecordReaderTests
         Assert.All(frames, f => Assert.Null(f.Error));
     }
 
+    [Theory]
+    [InlineData(SmfContainer.Rdw, false)]
+    [InlineData(SmfContainer.Vbs, true)]
+    [InlineData(SmfContainer.Auto, false)]
+    [InlineData(SmfContainer.Auto, true)]
+    public void Zero_padding_longer_than_the_detection_window_also_ends_the_file_cleanly(SmfContainer container, bool vbs)
+    {
+        // Padding of a copied data set can be longer than 64 KiB (e.g. to a 1 MiB allocation boundary).
+        byte[][] records = [Connection("A"), Summary("B")];
+        var body = vbs ? Concat(Block(Complete(records[0])), Block(Complete(records[1]))) : Concat(records);
+        var frames = ReadAll(Concat(body, new byte[1024 * 1024 - body.Length]), container);
+        Assert.Equal(records, frames.Select(f => f.Record));
+    }
+
+    [Fact]
+    public void A_zero_run_followed_by_data_is_not_padding()
+    {
+        var first = Connection("A");
+        using var reader = new SmfRecordReader(new MemoryStream(Concat(first, new byte[100], Summary("B"))), SmfContainer.Rdw);
+        Assert.True(reader.TryReadNext(out _));
+        Assert.Equal(first.Length, Assert.Throws<SmfFramingException>(() => reader.TryReadNext(out _)).Offset);
+    }
+
     [Fact]
     public void Bad_rdw_bytes_2_3_break_the_chain_at_that_record()
     {
@@ -335,6 +358,44 @@ public sealed class SmfRecordReaderTests
         var frames = ReadAll(Concat(Block(Complete(Summary("A"))), Block(Span(record, 3000)[0])));
         Assert.Equal(2, frames.Count);
         Assert.Contains("ends before the last segment", frames[1].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_complete_segment_too_short_for_a_record_type_is_an_error_frame_and_reading_continues()
+    {
+        var next = Summary("NEXT");
+        var frames = ReadAll(Concat(Block(Complete(Connection("A")), Segment(0, [0x5E])), Block(Complete(next))), SmfContainer.Vbs);
+
+        Assert.Equal(3, frames.Count);
+        Assert.Contains("too short", frames[1].Error, StringComparison.Ordinal);
+        Assert.Equal(next, frames[2].Record);
+    }
+
+    [Fact]
+    public void A_spanned_record_longer_than_an_rdw_can_say_is_an_error_frame_and_reading_continues()
+    {
+        var middle = Segment(3, new byte[30000]);
+        var next = Connection("NEXT");
+        var input = Concat(
+            Block(Segment(1, new byte[20000])), Block(middle), Block(Segment(2, new byte[20000])),
+            Block(Complete(next)));
+        var frames = ReadAll(input, SmfContainer.Vbs);
+
+        Assert.Equal(2, frames.Count);
+        Assert.Contains("longer than", frames[0].Error, StringComparison.Ordinal);
+        Assert.Equal(4, frames[0].Offset);
+        Assert.Equal(next, frames[1].Record);
+    }
+
+    [Fact]
+    public void A_reassembled_record_too_short_for_a_type_is_an_error_frame()
+    {
+        var next = Summary("NEXT");
+        var frames = ReadAll(Concat(Block(Segment(1, []), Segment(2, [0x5E])), Block(Complete(next))), SmfContainer.Vbs);
+
+        Assert.Equal(2, frames.Count);
+        Assert.Contains("too short", frames[0].Error, StringComparison.Ordinal);
+        Assert.Equal(next, frames[1].Record);
     }
 
     [Fact]

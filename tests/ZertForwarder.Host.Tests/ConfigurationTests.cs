@@ -1,0 +1,148 @@
+using System.Text;
+using Xunit.Abstractions;
+using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.Pipeline.Tests.Elasticsearch;
+
+namespace ZertForwarder.Host.Tests;
+
+/// <summary>
+/// "Operate: configuration": JSON file, <c>ZERTFORWARDER_</c> environment variables and <c>Section:Key=value</c>
+/// arguments; a typo is an error (never a silent default) and one start-up lists every problem, exit 2.
+/// </summary>
+public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [Fact]
+    public async Task Unknown_keys_in_the_configuration_file_are_all_named_in_one_start()
+    {
+        var config = _work.Combine("zertforwarder.json");
+        File.WriteAllText(config, """
+            {
+              "Input": { "Paths": [ "dump.smf" ] },
+              "Outputs": { "File": { "Directry": "out" } },
+              "Pipline": { "MaxBatchItems": 10 }
+            }
+            """);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["run", "--config", config], RunLimit);
+
+        output.WriteLine(result.Stderr);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("'Outputs:File:Directry'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'Pipline:MaxBatchItems'", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_work.Combine("out")), "nothing runs when the configuration is wrong");
+    }
+
+    [Fact]
+    public async Task Unknown_keys_in_environment_variables_are_all_named_in_one_start()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+        var environment = new Dictionary<string, string>
+        {
+            ["ZERTFORWARDER_Input__Paths__0"] = dump,
+            ["ZERTFORWARDER_Outputs__File__Directroy"] = _work.Combine("out"),
+            ["ZERTFORWARDER_Pipeline__MaxBatchItem"] = "5",
+        };
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once"], RunLimit, environment);
+
+        output.WriteLine(result.Stderr);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("'Outputs:File:Directroy'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'Pipeline:MaxBatchItem'", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_keys_in_arguments_are_all_named_in_one_start()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={dump}", "Outputs:File:Formatz:0=ecs", "Checkpoint:Dir=state2"], RunLimit);
+
+        output.WriteLine(result.Stderr);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("'Outputs:File:Formatz:0'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'Checkpoint:Dir'", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_values_are_all_listed_together()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", "Outputs:File:Directory=out",
+            "Input:Container=zip", "Pipeline:BufferCapacity=0", "Metrics:Port=70000", "Logging:Format=xml", "Outputs:File:Formats:0=csv",
+        ], RunLimit);
+
+        output.WriteLine(result.Stderr);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("the configuration has", result.Stderr, StringComparison.Ordinal);
+        foreach (var named in new[] { "Input:Container 'zip'", "BufferCapacity", "Metrics:Port", "Logging:Format 'xml'", "csv" })
+        {
+            Assert.Contains(named, result.Stderr, StringComparison.Ordinal);
+        }
+        Assert.False(Directory.Exists(_work.Combine("out")));
+    }
+
+    [Fact]
+    public async Task Environment_variables_configure_the_run()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 11, zertCount: 150);
+        var expected = Dumps.ZertRecords(dump);
+        var directory = _work.Combine("from-env");
+        var environment = new Dictionary<string, string>
+        {
+            ["ZERTFORWARDER_Input__Paths__0"] = dump,
+            ["ZERTFORWARDER_Outputs__File__Directory"] = directory,
+            ["ZERTFORWARDER_Outputs__File__Formats__0"] = "leef",
+            ["ZERTFORWARDER_Checkpoint__Directory"] = _work.Combine("state"),
+        };
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once"], RunLimit, environment);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = File.ReadAllLines(Path.Combine(directory, "zert-leef.log"));
+        output.WriteLine($"{lines.Length} LEEF lines for {expected.Count} zERT records");
+        Assert.Equal(expected.Count, lines.Length);
+        Assert.False(File.Exists(Path.Combine(directory, "zert-ecs.ndjson")), "Formats from the environment replace the default");
+    }
+
+    [Fact]
+    public async Task An_api_key_read_from_a_file_reaches_Elasticsearch_and_is_never_printed()
+    {
+        await using var elasticsearch = await FakeElasticsearch.StartAsync();
+        // A secret that cannot appear by accident: base64 of "id:key" as Elasticsearch hands it out.
+        var secret = Convert.ToBase64String(Encoding.UTF8.GetBytes("host-test-key-id:" + Guid.NewGuid().ToString("N")));
+        var keyFile = _work.Combine("es-api-key");
+        File.WriteAllText(keyFile, secret + "\n");
+        elasticsearch.RequiredAuthorization = "ApiKey " + secret;
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 5, zertCount: 120);
+        var expected = Dumps.ZertRecords(dump);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            $"Outputs:Elasticsearch:Url={elasticsearch.Url}", $"Outputs:Elasticsearch:ApiKeyFile={keyFile}",
+            "Logging:Level=Trace",
+        ], RunLimit);
+
+        output.WriteLine($"documents {elasticsearch.Documents.Count}, requests with a header {elasticsearch.AuthorizationHeaders.Count}");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(expected.Count, elasticsearch.Documents.Count);
+        Assert.NotEmpty(elasticsearch.AuthorizationHeaders);
+        Assert.All(elasticsearch.AuthorizationHeaders, header => Assert.Equal("ApiKey " + secret, header));
+        var keyPart = Encoding.UTF8.GetString(Convert.FromBase64String(secret)).Split(':')[1];
+        foreach (var text in new[] { result.Stdout, result.Stderr })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(keyPart, text, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json.Nodes;
+using ZertForwarder.Mapping.Tests.Support;
+using static ZertForwarder.Mapping.Tests.Support.SpecRecordBuilder;
+
+namespace ZertForwarder.Mapping.Tests;
+
+/// <summary>
+/// Records built from the layout spec map to exactly the values the output contract documents. Expected values are
+/// written here by hand from the contract (and, for Community ID, from the published reference vectors).
+/// </summary>
+public sealed class DocumentedValuesTests
+{
+    private static JsonObject Ecs(SpecRecordBuilder b) =>
+        JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteEcs, TestMappings.Parse(b.Build())))!.AsObject();
+
+    private static SpecRecordBuilder Connection(byte eventType, byte flags = 0x10, string local = "10.0.0.1", ushort localPort = 443,
+        string remote = "10.0.0.2", ushort remotePort = 50000, byte proto = 6)
+    {
+        var b = new SpecRecordBuilder(11);
+        b.Common[0] = eventType;
+        b.Common[2] = flags;
+        b.Common[4] = proto;
+        Ip(b.Common, 64, local);
+        Ip(b.Common, 48, remote);
+        U16(b.Common, 82, localPort);
+        U16(b.Common, 80, remotePort);
+        U64(b.Common, 88, 100); // in bytes
+        U64(b.Common, 96, 900); // out bytes
+        U64(b.Common, 104, 3);  // in segments
+        U64(b.Common, 112, 7);  // out segments
+        return b;
+    }
+
+    private static SpecRecordBuilder WithTls(SpecRecordBuilder b, ushort version, string cipher, ushort enc = 0)
+    {
+        b.Common[1] = 0x80;
+        var t = new byte[168];
+        U16(t, 0, version);
+        t[2] = 1;
+        t[3] = 1;
+        Text(t, 56, 6, cipher);
+        U16(t, 62, enc);
+        b.Tls = t;
+        return b;
+    }
+
+    [Theory]
+    // Reference vectors of the Community ID v1 spec (corelight/community-id-spec), seed 0, either direction.
+    [InlineData("128.232.110.120", 34855, "66.35.250.204", 80, 6, false, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=")]
+    [InlineData("66.35.250.204", 80, "128.232.110.120", 34855, 6, false, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=")]
+    [InlineData("192.168.1.52", 54585, "8.8.8.8", 53, 17, false, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=")]
+    [InlineData("2001:470:e5bf:dead:4957:2174:e82c:4887", 63943, "2607:f8b0:400c:c03::1a", 25, 6, true, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=")]
+    public void Community_id_matches_the_reference_vectors(string local, ushort localPort, string remote, ushort remotePort, byte proto, bool ipv6, string expected)
+    {
+        var ecs = Ecs(Connection(3, flags: (byte)(ipv6 ? 0x90 : 0x10), local, localPort, remote, remotePort, proto));
+        Assert.Equal(expected, (string?)ecs["network"]!["community_id"]);
+        Assert.Equal(proto == 6 ? "tcp" : "udp", (string?)ecs["network"]!["transport"]);
+        Assert.Equal(proto == 6 ? "6" : "17", (string?)ecs["network"]!["iana_number"]);
+        Assert.Equal(ipv6 ? "ipv6" : "ipv4", (string?)ecs["network"]!["type"]);
+    }
+
+    [Theory]
+    [InlineData(0x0200, "ssl", "2.0")]
+    [InlineData(0x0300, "ssl", "3.0")]
+    [InlineData(0x0301, "tls", "1.0")]
+    [InlineData(0x0302, "tls", "1.1")]
+    [InlineData(0x0303, "tls", "1.2")]
+    [InlineData(0x0304, "tls", "1.3")]
+    public void TLS_version_codes_map_to_the_contract_pair(ushort code, string protocol, string version)
+    {
+        var tls = Ecs(WithTls(Connection(3), code, "C02F"))["tls"]!;
+        Assert.Equal(protocol, (string?)tls["version_protocol"]);
+        Assert.Equal(version, (string?)tls["version"]);
+    }
+
+    [Fact]
+    public void TLS_version_0000_is_omitted()
+    {
+        var tls = Ecs(WithTls(Connection(3), 0, "C02F"))["tls"]!;
+        Assert.Null(tls["version"]);
+        Assert.Null(tls["version_protocol"]);
+    }
+
+    [Theory]
+    [InlineData("C02F", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")]
+    [InlineData("1301", "TLS_AES_128_GCM_SHA256")]
+    [InlineData("0005", "TLS_RSA_WITH_RC4_128_SHA")]
+    [InlineData("010080", "SSL_CK_RC4_128_WITH_MD5")]
+    [InlineData("0700C0", "SSL_CK_DES_192_EDE3_CBC_WITH_MD5")]
+    [InlineData("ABCD", "ABCD")]
+    public void Cipher_codes_map_to_IANA_or_SSLv2_names_and_unknown_codes_to_the_hex_string(string code, string name)
+    {
+        var ecs = Ecs(WithTls(Connection(3), 0x0303, code));
+        Assert.Equal(name, (string?)ecs["tls"]!["cipher"]);
+        Assert.Equal(code, (string?)ecs["zos"]!["zert"]!["tls"]!["cipher_code"]);
+    }
+
+    [Fact]
+    public void Algorithms_are_derived_from_the_suite_when_IBM_codes_are_unknown_and_unknown_codes_are_labelled()
+    {
+        var tls = Ecs(WithTls(Connection(3), 0x0303, "C030", enc: 0))["zos"]!["zert"]!["tls"]!;
+        Assert.Equal("AES_256_GCM", (string?)tls["encryption"]);
+        Assert.Equal("ECDHE_RSA", (string?)tls["key_exchange"]);
+        Assert.Equal("none", (string?)tls["mac"]); // AEAD: no separate MAC (V.6 X'0001')
+        var known = Ecs(WithTls(Connection(3), 0x0303, "C030", enc: 0x0009))["zos"]!["zert"]!["tls"]!;
+        Assert.Equal("RC4_128", (string?)known["encryption"]); // IBM's own code wins when it is known
+        var b = WithTls(Connection(3), 0x0303, "ABCD", enc: 0x0042);
+        b.Tls![64] = 0x00;
+        b.Tls![65] = 0x77;
+        var unknown = Ecs(b)["zos"]!["zert"]!["tls"]!;
+        Assert.Equal("unknown(0x0042)", (string?)unknown["encryption"]);
+        Assert.Equal("unknown(0x0077)", (string?)unknown["mac"]);
+    }
+
+    [Theory]
+    [InlineData(1, "connection-initiated", "network", "connection,start")]
+    [InlineData(2, "protection-changed", "network", "connection,protocol")]
+    [InlineData(3, "connection-terminated", "network", "connection,end")]
+    [InlineData(4, "short-connection-terminated", "network", "connection,start,end")]
+    [InlineData(5, "zert-enabled", "configuration", "change")]
+    [InlineData(6, "zert-disabled", "configuration", "change")]
+    [InlineData(7, "enforcement-audit", "network", "connection,info")]
+    public void Connection_event_types_are_classified_as_the_contract_table_says(byte eventType, string action, string category, string types)
+    {
+        var e = Ecs(Connection(eventType))["event"]!;
+        Assert.Equal(action, (string?)e["action"]);
+        Assert.Equal([category], e["category"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal(types.Split(','), e["type"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal($"119-11-{eventType}", (string?)e["code"]);
+        Assert.Equal("event", (string?)e["kind"]);
+        Assert.Equal("success", (string?)e["outcome"]);
+    }
+
+    [Fact]
+    public void Enforcement_reset_is_denied_and_a_failure()
+    {
+        var e = Ecs(Connection(7, flags: 0x30))["event"]!;
+        Assert.Equal(["connection", "denied"], e["type"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal("failure", (string?)e["outcome"]);
+    }
+
+    [Theory]
+    [InlineData(1, "security-session-summary", "network", "connection,info")]
+    [InlineData(2, "aggregation-enabled", "configuration", "change")]
+    [InlineData(3, "aggregation-disabled", "configuration", "change")]
+    public void Summary_event_types_are_classified_as_the_contract_table_says(byte eventType, string action, string category, string types)
+    {
+        var b = new SpecRecordBuilder(12);
+        b.Common[8] = eventType;
+        var e = Ecs(b)["event"]!;
+        Assert.Equal(action, (string?)e["action"]);
+        Assert.Equal([category], e["category"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal(types.Split(','), e["type"]!.AsArray().Select(x => (string)x!));
+        Assert.Equal("metric", (string?)e["kind"]);
+    }
+
+    [Fact]
+    public void Local_server_role_puts_the_remote_end_in_client_and_counts_bytes_from_the_server_side()
+    {
+        var ecs = Ecs(Connection(3, flags: 0x10));
+        Assert.Equal("ingress", (string?)ecs["network"]!["direction"]);
+        Assert.Equal("10.0.0.1", (string?)ecs["server"]!["ip"]);
+        Assert.Equal(443, (int)ecs["server"]!["port"]!);
+        Assert.Equal(900, (long)ecs["server"]!["bytes"]!);   // local out
+        Assert.Equal(100, (long)ecs["client"]!["bytes"]!);   // local in
+        Assert.Equal(7, (long)ecs["server"]!["packets"]!);
+        Assert.Equal(3, (long)ecs["client"]!["packets"]!);
+        Assert.Equal("10.0.0.2", (string?)ecs["source"]!["ip"]);
+        Assert.Equal("10.0.0.1", (string?)ecs["destination"]!["ip"]);
+        Assert.Equal(1000, (long)ecs["network"]!["bytes"]!);
+        Assert.Equal(10, (long)ecs["network"]!["packets"]!);
+    }
+
+    [Fact]
+    public void Local_client_role_puts_the_local_end_in_client()
+    {
+        var ecs = Ecs(Connection(3, flags: 0x08));
+        Assert.Equal("egress", (string?)ecs["network"]!["direction"]);
+        Assert.Equal("10.0.0.1", (string?)ecs["client"]!["ip"]);
+        Assert.Equal(900, (long)ecs["client"]!["bytes"]!);   // local out
+        Assert.Equal(100, (long)ecs["server"]!["bytes"]!);   // local in
+        Assert.Equal("10.0.0.2", (string?)ecs["destination"]!["ip"]);
+    }
+
+    [Fact]
+    public void Unknown_role_writes_no_client_server_source_or_destination()
+    {
+        var ecs = Ecs(Connection(3, flags: 0));
+        Assert.Equal("unknown", (string?)ecs["network"]!["direction"]);
+        foreach (var side in new[] { "client", "server", "source", "destination" }) Assert.Null(ecs[side]);
+        Assert.Equal("10.0.0.1", (string?)ecs["zos"]!["zert"]!["local"]!["ip"]);
+        Assert.Equal(50000, (int)ecs["zos"]!["zert"]!["remote"]!["port"]!);
+    }
+
+    [Fact]
+    public void Record_time_uses_the_configured_offset_and_summary_start_is_end_minus_the_interval()
+    {
+        var b = new SpecRecordBuilder(12) { SystemId = "SYSB", LocalTime = new DateTime(2024, 10, 31, 9, 5, 0, 500) };
+        b.Common[8] = 1;
+        U64(b.Common, 0, 1_500_000UL << 12); // 1.5 s in TOD units
+        var ecs = Ecs(b);
+        Assert.Equal("2024-10-31T14:05:00.500Z", (string?)ecs["@timestamp"]); // local 09:05:00.50 at -05:00
+        Assert.Equal("2024-10-31T14:05:00.500Z", (string?)ecs["event"]!["end"]);
+        Assert.Equal("2024-10-31T14:04:59.000Z", (string?)ecs["event"]!["start"]);
+        Assert.Equal(1_500_000_000, (long)ecs["event"]!["duration"]!);
+    }
+
+    [Fact]
+    public void Zero_ports_blank_names_and_zero_serials_are_omitted()
+    {
+        var b = Connection(3, flags: 0x10, localPort: 0);
+        b.Tls = new byte[168];
+        b.Common[1] = 0x80;
+        var ecs = Ecs(b);
+        Assert.Null(ecs["server"]!["port"]);
+        Assert.Null(ecs["process"]);
+        Assert.Null(ecs["user"]);
+        Assert.Null(ecs["tls"]!["server"]);
+        Assert.Null(ecs["zos"]!["zert"]!["job_id"]);
+    }
+}
