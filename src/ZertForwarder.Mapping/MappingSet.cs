@@ -35,6 +35,11 @@ public sealed class MappingSet
     internal byte[][] LevelUtf8 { get; } = [.. AssessmentPolicy.LevelNames.Select(Encoding.UTF8.GetBytes)];
     internal SingleStringCache Strings { get; } = new();
 
+    /// <summary>The tables the TLS algorithm derivation reads on every record, resolved once.</summary>
+    internal ValueTable EncryptionTable { get; private set; } = null!;
+    internal ValueTable MacTable { get; private set; } = null!;
+    internal ValueTable TlsKeyExchangeTable { get; private set; } = null!;
+
     /// <summary>IBM fields that the ECS rules deliberately do not write on their own, with the reason (e.g. a length field).</summary>
     internal Dictionary<string, string> Consumed { get; } = new(StringComparer.Ordinal);
 
@@ -101,7 +106,7 @@ public sealed class MappingSet
             if (field.Table is not null && !set.Tables.TryGet(field.Table, out _))
                 problems.Add($"codes/ibm-value-tables.json: table '{field.Table}' (used by {field.Name}) is missing");
         }
-        foreach (var required in new[] { "tls_version", "ssh_version", "encryption_algorithm", "cert_signature_method", "cert_digest", "cert_key_type", "ssh_key_type" })
+        foreach (var required in new[] { "tls_version", "ssh_version", "encryption_algorithm", "message_authentication", "tls_key_exchange", "cert_signature_method", "cert_digest", "cert_key_type", "ssh_key_type" })
         {
             if (!set.Tables.TryGet(required, out _)) problems.Add($"codes/ibm-value-tables.json: table '{required}' is missing");
         }
@@ -135,6 +140,9 @@ public sealed class MappingSet
         if (problems.Count > 0) return null;
 
         set.Assessor = new CryptoAssessor(set.Policy, set.Tables, set.Suites);
+        set.EncryptionTable = set.Tables["encryption_algorithm"];
+        set.MacTable = set.Tables["message_authentication"];
+        set.TlsKeyExchangeTable = set.Tables["tls_key_exchange"];
         foreach (var rule in set.Ecs11.Rules.Concat(set.Ecs12.Rules).Concat(set.Flat11).Concat(set.Flat12).Concat(set.Leef.Predefined)) rule.Compile();
         return set;
     }

@@ -321,11 +321,11 @@ internal static class ValueEvaluator
             case Derived.TlsResumed:
                 return sub11 && r.TryGetUnsigned(ZertFields.SC_TLS_Handshake_Type, out var ht) ? FieldValue.Flag(ht == 2) : default;
             case Derived.TlsEncryption:
-                return Algorithm(f, m, sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, f.Suite?.Encryption, scratch);
+                return Algorithm(f, m.EncryptionTable, sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, f.Suite?.Encryption, scratch);
             case Derived.TlsMac:
-                return Algorithm(f, m, sub11 ? ZertFields.SC_TLS_CS_Msg_Auth : ZertFields.SS_TLS_CS_Msg_Auth, f.Suite?.Mac, scratch);
+                return Algorithm(f, m.MacTable, sub11 ? ZertFields.SC_TLS_CS_Msg_Auth : ZertFields.SS_TLS_CS_Msg_Auth, f.Suite?.Mac, scratch);
             case Derived.TlsKeyExchange:
-                return Algorithm(f, m, sub11 ? ZertFields.SC_TLS_CS_Kex_Alg : ZertFields.SS_TLS_CS_Kex_Alg, f.Suite?.KeyExchange, scratch);
+                return Algorithm(f, m.TlsKeyExchangeTable, sub11 ? ZertFields.SC_TLS_CS_Kex_Alg : ZertFields.SS_TLS_CS_Kex_Alg, f.Suite?.KeyExchange, scratch);
             case Derived.PortRangeStart:
             case Derived.PortRangeEnd:
             {
@@ -360,10 +360,9 @@ internal static class ValueEvaluator
     /// An IBM algorithm code by name; when IBM's code is 0 or not in the known table, the algorithm derived from the
     /// negotiated suite (contract §2.5); failing both, the unknown(0xNNNN) label of a non-zero code.
     /// </summary>
-    private static FieldValue Algorithm(RecordFacts f, MappingSet m, ZertField field, string? fromSuite, Span<byte> scratch)
+    private static FieldValue Algorithm(RecordFacts f, ValueTable table, ZertField field, string? fromSuite, Span<byte> scratch)
     {
         if (!f.Record.TryGetUnsigned(field, out var code)) return default;
-        var table = m.Tables[field.Table!];
         if (code != 0 && table.TryGetName((uint)code, out var name))
             return FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(name, scratch)]);
         if (fromSuite is not null) return FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(fromSuite, scratch)]);

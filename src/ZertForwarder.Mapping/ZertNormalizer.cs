@@ -26,7 +26,8 @@ public sealed class ZertNormalizer
     private sealed class Scratch
     {
         public readonly RecordFacts Facts = new();
-        public readonly byte[] Buffer = new byte[16 * 1024];
+        // Room for the largest value: hex of an enforcement section or UTF-8 of a DN in a 32,756-byte record (§C.1).
+        public readonly byte[] Buffer = new byte[128 * 1024];
         public readonly EcsNode[] Pending = new EcsNode[16];
         public Utf8JsonWriter? Writer;
     }

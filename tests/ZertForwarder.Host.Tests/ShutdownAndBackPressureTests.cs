@@ -63,14 +63,17 @@ public sealed class ShutdownAndBackPressureTests(ITestOutputHelper output) : IDi
 
             var buffered = Endpoints.Sample(page, "zertforwarder_buffer_items{sink=\"elasticsearch\"}");
             var published = Endpoints.Sample(page, "zertforwarder_events_published_total{sink=\"elasticsearch\"}") ?? 0;
+            var routed = Endpoints.Sample(page, "zertforwarder_records_total{outcome=\"decoded\"}");
             // What may be read without being delivered: the sink runner's buffer (in-flight batch included), one more
-            // batch's worth for the non-zERT frames among them, and the decode stage's batches: 2 x cores queued, one
-            // being routed, one being handed over by the reader.
-            var bound = bufferCapacity + maxBatchItems + ProcessorBatchSize * (2 * Environment.ProcessorCount + 2);
-            output.WriteLine($"stopped reading at {read} of {expected.Count} records (bound {bound}); buffer {buffered}; published {published}; " +
+            // batch's worth for the non-zERT frames among them, and the decode stage's batches (RecordProcessor: a
+            // bounded queue of 4 x cores batches, plus the one being routed and the one the reader is handing over).
+            var bound = bufferCapacity + maxBatchItems + ProcessorBatchSize * (4 * Environment.ProcessorCount + 2);
+            output.WriteLine($"stopped reading at {read} of {expected.Count} records (bound {bound}); {routed} routed to the sink; buffer {buffered}; published {published}; " +
                              $"{elasticsearch.BulkRequests} bulk requests, all answered 503");
             Assert.InRange(read!.Value, bufferCapacity, bound);
             Assert.Equal(bufferCapacity, buffered);
+            // The router hands the sink no more than its buffer holds, plus the one event waiting for room.
+            Assert.InRange(routed!.Value, bufferCapacity, bufferCapacity + 1);
             Assert.Equal(0, published);
 
             blocked.Signal(ForwarderProcess.Sigterm);

@@ -77,10 +77,12 @@ public sealed class SmfRecordReader : IDisposable
     private SmfContainer Detect()
     {
         Fill(DetectionWindow);
-        var window = _buffer.AsSpan(_start, _end - _start);
+        var available = _end - _start;
+        var window = _buffer.AsSpan(_start, Math.Min(available, DetectionWindow)); // only the window decides
+        var atEnd = _eof && window.Length == available;
         if (window.IsEmpty) return SmfContainer.Rdw; // empty input: nothing to read either way
-        if (LooksLikeVbs(window, _eof)) return SmfContainer.Vbs;
-        if (LooksLikeRdw(window, _eof)) return SmfContainer.Rdw;
+        if (LooksLikeVbs(window, atEnd)) return SmfContainer.Vbs;
+        if (LooksLikeRdw(window, atEnd)) return SmfContainer.Rdw;
         if (window.Length >= 2 && window[1] == 119 && (window[0] & 0x40) != 0)
         {
             throw new InvalidDataException(
@@ -102,7 +104,7 @@ public sealed class SmfRecordReader : IDisposable
         var blocks = 0;
         while (position + BdwLength <= data.Length)
         {
-            if (data[position] == 0 && data[position + 1] == 0 && IsAllZero(data[position..]) && atEnd) break;
+            if (data[position] == 0 && data[position + 1] == 0 && IsAllZero(data[position..])) break; // padding (the reader checks the rest)
             if (!TryReadBlockLength(data[position..], out var blockLength) || blockLength < BdwLength + SdwLength) return false;
             if (position + blockLength > data.Length)
             {
@@ -132,7 +134,7 @@ public sealed class SmfRecordReader : IDisposable
         var records = 0;
         while (position + 4 <= data.Length)
         {
-            if (atEnd && IsAllZero(data[position..])) return records > 0;
+            if (IsAllZero(data[position..])) return records > 0; // padding (the reader checks the rest)
             var length = BinaryPrimitives.ReadUInt16BigEndian(data[position..]);
             if (data[position + 2] != 0 || data[position + 3] != 0 || length < SmfHeader.MinimumLengthForType) return false;
             if (position + length > data.Length)
@@ -332,9 +334,20 @@ public sealed class SmfRecordReader : IDisposable
 
     private bool RestIsZero()
     {
-        Fill(DetectionWindow);
-        if (!_eof) return false;
-        return IsAllZero(_buffer.AsSpan(_start, _end - _start));
+        // Zero padding may be longer than the buffer: drop zero chunks until the end (memory stays bounded). A zero
+        // run followed by data is a broken chain at the run's start.
+        var runStart = Position;
+        while (true)
+        {
+            Fill(DetectionWindow);
+            if (!IsAllZero(_buffer.AsSpan(_start, _end - _start)))
+            {
+                if (Position == runStart) return false; // the caller reports the bad descriptor at its offset
+                throw new SmfFramingException(runStart, "a run of zero bytes is followed by more data");
+            }
+            if (_eof) return true;
+            _start = _end;
+        }
     }
 
     private bool ConsumeZeroPadding()

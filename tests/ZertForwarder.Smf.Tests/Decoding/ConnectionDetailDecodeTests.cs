@@ -164,6 +164,18 @@ public sealed class ConnectionDetailDecodeTests
     }
 
     [Fact]
+    public void A_v2r5_record_with_trn_8_and_a_zero_s7_triplet_has_no_enforcement_section()
+    {
+        // §1.2: V2R5+ stacks write 8 triplets; the S7 triplet is zero when the event is not an enforcement audit.
+        var builder = SpecRecordBuilder.ConnectionDetail().WithEnforcement(new byte[8]).CorruptTriplet(7, offset: 0, length: 0, number: 0);
+        var record = DecodedAssert.Decode(builder.Build());
+
+        Assert.Equal(8, record.TripletCount);
+        Assert.False(record.HasSection(ZertSection.Enforcement));
+        Assert.False(DecodedAssert.RawJson(record).TryGetProperty("SMF119SC_Enforcement_Raw", out _));
+    }
+
+    [Fact]
     public void A_trn_7_record_has_no_enforcement_section_even_if_bytes_follow_the_triplets()
     {
         var record = DecodedAssert.Decode(SpecRecordBuilder.ConnectionDetail().TrailingBytes(16).Build());

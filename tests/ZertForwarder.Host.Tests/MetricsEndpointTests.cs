@@ -1,0 +1,110 @@
+using System.Net;
+using Xunit.Abstractions;
+using ZertForwarder.Host.Tests.Support;
+
+namespace ZertForwarder.Host.Tests;
+
+/// <summary>
+/// "Operate: progress and metrics": with Metrics:Port set, /healthz, /readyz and /metrics are served on 127.0.0.1 at
+/// that port only; without it the process listens on nothing at all (nothing listens except what the user configured).
+/// </summary>
+public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [Fact]
+    public async Task With_Metrics_Port_the_probes_and_the_pipeline_metrics_are_served_on_that_port_only()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 3, zertCount: 400);
+        var expected = Dumps.ZertRecords(dump);
+        var port = Endpoints.FreePort();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        await using var running = ForwarderProcess.Start(_work.Path,
+        [
+            "run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            $"Outputs:File:Directory={_work.Combine("out")}", $"Metrics:Port={port}",
+        ]);
+
+        await WaitForStatusAsync(http, "/readyz", running);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+
+        // Not --once: the process keeps running after the file is done, so the final counts can be read.
+        var published = "zertforwarder_events_published_total{sink=\"file\"}";
+        string page = "";
+        await Endpoints.WaitUntilAsync(() =>
+        {
+            page = http.GetStringAsync("/metrics").GetAwaiter().GetResult();
+            return Endpoints.Sample(page, published) == expected.Count;
+        }, TimeSpan.FromSeconds(20), $"{published} = {expected.Count}", () => page);
+        output.WriteLine(page);
+
+        Assert.Equal(expected.Count, Endpoints.Sample(page, "zertforwarder_records_total{outcome=\"decoded\"}"));
+        Assert.True(Endpoints.Sample(page, "zertforwarder_records_total{outcome=\"read\"}") >= expected.Count);
+        Assert.Contains("# TYPE zertforwarder_batch_duration_seconds histogram", page, StringComparison.Ordinal);
+        Assert.True(Endpoints.Sample(page, "zertforwarder_batch_duration_seconds_count{sink=\"file\"}") > 0);
+        Assert.Contains("zertforwarder_batch_duration_seconds_bucket{sink=\"file\",le=\"+Inf\"}", page, StringComparison.Ordinal);
+        Assert.Contains("# TYPE zertforwarder_buffer_items gauge", page, StringComparison.Ordinal);
+        Assert.Equal(0, Endpoints.Sample(page, "zertforwarder_buffer_items{sink=\"file\"}"));
+
+        var listening = Endpoints.ListeningPorts(running.Id);
+        output.WriteLine($"listening: {string.Join(", ", listening)} (configured {port})");
+        Assert.Equal([port], listening);
+
+        running.Signal(ForwarderProcess.Sigterm);
+        Assert.Equal(0, await running.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task Without_Metrics_Port_the_process_listens_on_nothing()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 3, zertCount: 100);
+        var expected = Dumps.ZertRecords(dump);
+        var outFile = _work.Combine("out", "zert-ecs.ndjson");
+
+        await using var running = ForwarderProcess.Start(_work.Path,
+        [
+            "run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}",
+        ]);
+        await Endpoints.WaitUntilAsync(() => File.Exists(outFile) && CountLines(outFile) == expected.Count, TimeSpan.FromSeconds(20),
+            "the file output", () => running.Stderr);
+
+        var listening = Endpoints.ListeningPorts(running.Id);
+        output.WriteLine($"listening: [{string.Join(", ", listening)}]");
+        Assert.False(running.HasExited);
+        Assert.Empty(listening);
+
+        running.Signal(ForwarderProcess.Sigterm);
+        Assert.Equal(0, await running.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient http, string path, ForwarderProcess running)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            Assert.False(running.HasExited, running.Stderr);
+            try
+            {
+                if ((await http.GetAsync(path)).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"{path} never answered 200\n{running.Stderr}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static int CountLines(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var count = 0;
+        while (reader.ReadLine() is not null) count++;
+        return count;
+    }
+}
