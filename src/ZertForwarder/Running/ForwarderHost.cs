@@ -84,6 +84,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
         try
         {
             await Task.WhenAll(sources);
+            // Without --once the run lasts until stopped (README "Commands"), also when its only inputs were files
+            // that are done now: the process stays up, serving /metrics, until SIGTERM.
+            if (!once) await Task.Delay(Timeout.InfiniteTimeSpan, _time, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -130,7 +133,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
             return true;
         }
         var tracker = new AckTracker(resume.Offset);
-        if (!isStdin) tracker.Committed += offset => _checkpoints.Commit(path, offset);
+        // The tracker advances once per delivered record; the store needs the latest offset only every so often
+        // (it writes at most once per Checkpoint:Interval anyway), so a timer carries it over.
+        await using var checkpointer = isStdin ? null : new PeriodicCheckpoint(tracker, offset => _checkpoints.Commit(path, offset), _options.Checkpoint.Interval / 2, _time);
         var container = Commands.InputOptions.ParseContainer(_options.Input.Container);
         long done = 0;
         try
@@ -158,6 +163,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 skipBefore: resume.Offset);
             var end = reader.Position;
             await WaitForCommitAsync(tracker, end, stop);
+            if (checkpointer is not null) await checkpointer.DisposeAsync();
             if (!isStdin) _checkpoints.MarkCompleted(path, end);
             Statistics.InputsCompleted.Increment();
             _logger.LogInformation(LogEvents.InputCompleted, "Finished {Input}: every record delivered or dead-lettered.", path);
