@@ -47,8 +47,6 @@ internal sealed class CipherSuiteTable
         _unknownEbcdic = Smf.Ebcdic.Encode(unknownCode);
     }
 
-    public int Count { get; private set; }
-
     public static CipherSuiteTable Load(JObject root, MappingFileReader file)
     {
         file.OnlyProperties(root, "version", "unknown_code", "sslv2", "overrides", "derivation");
@@ -102,7 +100,6 @@ internal sealed class CipherSuiteTable
             Derive(name, kex, enc, mac, aeadMarkers, aeadMac, out var k, out var e, out var m);
             table._byCode[code] = new CipherSuite { Name = name, NameUtf8 = Encoding.UTF8.GetBytes(name), KeyExchange = k, Encryption = e, Mac = m };
         }
-        table.Count = names.Count + sslv2.Count;
         return table;
     }
 

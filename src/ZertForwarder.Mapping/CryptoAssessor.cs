@@ -22,7 +22,7 @@ internal sealed class CryptoAssessor
     /// <summary>The fields of one certificate group (layout §2.3-2.5, §3.2-3.4); fields a subtype lacks are null.</summary>
     private readonly record struct CertGroup(ZertField? Signature, ZertField? Digest, ZertField? KeyType, ZertField? KeyLength, ZertField? Time);
 
-    public CryptoAssessor(AssessmentPolicy policy, ValueTableSet tables, CipherSuiteTable suites)
+    public CryptoAssessor(AssessmentPolicy policy, ValueTableSet tables)
     {
         _policy = policy;
         _tlsVersion = ByCode(tables["tls_version"], policy.Protocols);
@@ -34,12 +34,7 @@ internal sealed class CryptoAssessor
         _sshKeys = KeysByCode(tables["ssh_key_type"], policy.MinimumKeyBits);
         _certs11 = Groups("SMF119SC_", ["TLS_SCert", "TLS_CCert", "SSH_SCert", "SSH_CCert", "IPSec_LclCert", "IPSec_RmtCert"]);
         _certs12 = Groups("SMF119SS_", ["TLS_SCert", "TLS_CCert", "SSH_SCert", "SSH_CCert", "IPSec_LclCert", "IPSec_RmtCert"]);
-        Suites = suites;
     }
-
-    public CipherSuiteTable Suites { get; }
-
-    public AssessmentPolicy Policy => _policy;
 
     /// <summary>Reasons a suite name earns by the policy's markers (e.g. <c>_RC4_</c>), computed once per suite.</summary>
     public ulong SuiteReasons(CipherSuite suite) => suite.AssessmentReasons(_policy);

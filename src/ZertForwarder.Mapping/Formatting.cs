@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -52,8 +51,6 @@ internal static class Formatting
     public static int Ascii(string text, Span<byte> destination) => Encoding.UTF8.GetBytes(text, destination);
 
     public static bool IsZero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);
-
-    public static ushort Port(ReadOnlySpan<byte> bytes) => BinaryPrimitives.ReadUInt16BigEndian(bytes);
 
     /// <summary>
     /// A certificate notAfter without allocating: the EBCDIC characters chosen by the field's time-type byte, parsed

@@ -139,7 +139,7 @@ public sealed class MappingSet
         CheckElasticsearchAssets(dir, problems);
         if (problems.Count > 0) return null;
 
-        set.Assessor = new CryptoAssessor(set.Policy, set.Tables, set.Suites);
+        set.Assessor = new CryptoAssessor(set.Policy, set.Tables);
         set.EncryptionTable = set.Tables["encryption_algorithm"];
         set.MacTable = set.Tables["message_authentication"];
         set.TlsKeyExchangeTable = set.Tables["tls_key_exchange"];

@@ -32,7 +32,11 @@ internal sealed class RecordFacts
     public int Subtype { get; private set; }
     public int EventType { get; private set; }
 
-    /// <summary>119-11 events 1-4 and 7, 119-12 event 1: the record describes a connection or session.</summary>
+    /// <summary>
+    /// The record describes a connection or session: every 119-11 event but 5/6 (zERT enabled/disabled) and every
+    /// 119-12 event but 2/3 (aggregation enabled/disabled). An event type a later release adds is taken as a connection
+    /// event, since the record format is the same for every event type (layout §2).
+    /// </summary>
     public bool IsConnectionEvent { get; private set; }
     public DateTime? RecordTime { get; private set; }
     public DateTime? Start { get; private set; }
@@ -63,7 +67,7 @@ internal sealed class RecordFacts
         var sub11 = Subtype == 11;
         record.TryGetUnsigned(sub11 ? ZertFields.SC_SAEvent_Type : ZertFields.SS_SAEvent_Type, out var eventType);
         EventType = (int)eventType;
-        IsConnectionEvent = sub11 ? EventType is 1 or 2 or 3 or 4 or 7 : EventType == 1;
+        IsConnectionEvent = sub11 ? EventType is not (5 or 6) : EventType is not (2 or 3);
         record.TryGetUnsigned(sub11 ? ZertFields.SC_SASecProtos : ZertFields.SS_SASecProtos, out var protection);
         Protection = (byte)(protection & 0xE0);
 
@@ -98,8 +102,8 @@ internal sealed class RecordFacts
         {
             // 119-12: end = record time, start = end - interval duration (TOD >> 12 = microseconds), contract §1.
             // Only interval records have an interval; the enable/disable events carry just the record time.
-            End = EventType == 1 ? RecordTime : null;
-            if (RecordTime is { } end && EventType == 1 && record.TryGetUnsigned(ZertFields.SS_SAIntervalDuration, out var tod))
+            End = IsConnectionEvent ? RecordTime : null;
+            if (RecordTime is { } end && IsConnectionEvent && record.TryGetUnsigned(ZertFields.SS_SAIntervalDuration, out var tod))
                 Start = end.AddTicks(-(long)SmfTime.TodToMicroseconds(tod) * 10);
             if ((flags & 0x40) != 0) Role = LocalRole.Server;
             else if ((flags & 0x20) != 0) Role = LocalRole.Client;
@@ -131,9 +135,6 @@ internal sealed class RecordFacts
     public ulong RemotePort => Record.TryGetUnsigned(ZertFields.SC_SARPort, out var p) ? p : 0;
 
     public ulong Counter(ZertField field) => Record.TryGetUnsigned(field, out var v) ? v : 0;
-
-    /// <summary>Client endpoint fields of a 119-11 record by the role; false when the role is unknown.</summary>
-    public bool ClientIsRemote => Role == LocalRole.Server;
 
     /// <summary>
     /// Community ID v1 (seed 0) over the local/remote addresses, ports and IP protocol (contract §2.3): SHA-1 over

@@ -64,7 +64,7 @@ internal enum Derived : byte
     LeefDestinationBytes, LeefSourcePackets, LeefDestinationPackets, LeefCategory, LeefSeverity,
 }
 
-/// <summary>The value type of an output field, which is also its Elasticsearch field type.</summary>
+/// <summary>The names of the derived values as mapping files write them, with the Elasticsearch type of each.</summary>
 internal static class DerivedNames
 {
     /// <summary>Source names of the derived values and the Elasticsearch type each produces.</summary>

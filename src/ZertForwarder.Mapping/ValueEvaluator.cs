@@ -189,7 +189,8 @@ internal static class ValueEvaluator
             case Derived.EventKind:
                 return FieldValue.Text(sub11 ? "event"u8 : "metric"u8);
             case Derived.EventAction:
-                return FieldValue.Text((sub11, f.EventType) switch
+            {
+                var action = (sub11, f.EventType) switch
                 {
                     (true, 1) => "connection-initiated"u8,
                     (true, 2) => "protection-changed"u8,
@@ -202,7 +203,9 @@ internal static class ValueEvaluator
                     (false, 2) => "aggregation-enabled"u8,
                     (false, 3) => "aggregation-disabled"u8,
                     _ => default,
-                });
+                };
+                return action.IsEmpty ? default : FieldValue.Text(action);
+            }
             case Derived.EventCategory:
                 return IsConfiguration(f) ? FieldValue.Items(Configuration) : f.IsConnectionEvent ? FieldValue.Items(Network) : default;
             case Derived.EventType:

@@ -108,7 +108,7 @@ public sealed class ZertNormalizer
                 w.WriteString(name, v.Utf8);
                 break;
             case ValueKind.List when joinLists:
-                w.WriteString(name, string.Join(',', v.List!));
+                w.WriteString(name, JoinList(v.List!, s.Buffer));
                 break;
             case ValueKind.List:
                 w.WriteStartArray(name);
@@ -116,6 +116,18 @@ public sealed class ZertNormalizer
                 w.WriteEndArray();
                 break;
         }
+    }
+
+    /// <summary>A list as one comma-separated UTF-8 value, written into the scratch buffer (flat and LEEF are scalar).</summary>
+    private static ReadOnlySpan<byte> JoinList(IReadOnlyList<string> list, byte[] scratch)
+    {
+        var n = 0;
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (i > 0) scratch[n++] = (byte)',';
+            n += System.Text.Encoding.UTF8.GetBytes(list[i], scratch.AsSpan(n));
+        }
+        return scratch.AsSpan(0, n);
     }
 
     /// <summary>One flat zSecure-style JSON object (contract §5): one level, scalar values, lists comma separated.</summary>
@@ -182,11 +194,7 @@ public sealed class ZertNormalizer
                 WriteLeefText(output, v.Utf8);
                 break;
             case ValueKind.List:
-                for (var i = 0; i < v.List!.Count; i++)
-                {
-                    if (i > 0) output.Write(","u8);
-                    WriteLeefText(output, System.Text.Encoding.UTF8.GetBytes(v.List[i]));
-                }
+                WriteLeefText(output, JoinList(v.List!, s.Buffer));
                 break;
         }
     }

@@ -48,6 +48,8 @@ internal static class GoldenCases
         ["c11-e1-ipv6-tls13"] = Ipv6,
         // Enforcement audit with reset flag (event 7, TRN 8, S7 section): denied, failure.
         ["c11-e7-enforcement-reset"] = Enforcement,
+        // An event type no table knows (9): event.code still written, no action, LEEF event id ZERT_UNKNOWN, unknown(0x09).
+        ["c11-e9-unknown-event-type"] = () => Tls(9, flags: 0x10, version: 0x0303, cipher: "C02F", role: 2, type: 1, enc: 0, mac: 0, kex: 0),
         ["c11-e5-zert-enabled"] = () => Config11(5),
         ["c11-e6-zert-disabled"] = () => Config11(6),
         // Summary, z/OS 3.2 lengths (212/116): cert serials/notAfter, failed-handshake counters, port range.

@@ -1,0 +1,97 @@
+using Confluent.Kafka;
+using Xunit.Abstractions;
+using ZertForwarder.Generator;
+using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.Smf.Zert;
+
+namespace ZertForwarder.Host.Tests;
+
+/// <summary>
+/// Input:Kafka: raw SMF records (one logical record with its RDW per message, as an SMF-to-Kafka bridge publishes
+/// them) are decoded and forwarded; offsets are committed only for delivered records, so a second run of the same
+/// consumer group reads nothing again.
+/// </summary>
+public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
+{
+    private const string Topic = "smf-raw";
+    private const string Group = "zertforwarder-host-test";
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [Fact]
+    public async Task Raw_records_from_a_topic_are_all_forwarded_and_a_second_run_of_the_group_reads_nothing_new()
+    {
+        using var kafka = new MockKafkaCluster();
+        kafka.CreateTopic(Topic, partitions: 3);
+        var records = SmfDumpGenerator.GenerateRecords(seed: 9, zertCount: 600);
+        var expectedIds = records.Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded)
+            .Select(r => ZertEventId.Compute(r.Bytes)).ToHashSet(StringComparer.Ordinal);
+        using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build())
+        {
+            var partition = 0;
+            foreach (var record in records)
+            {
+                producer.Produce(new TopicPartition(Topic, partition++ % 3), new Message<Null, byte[]> { Value = record.Bytes });
+            }
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+
+        // session.timeout.ms: librdkafka's mock coordinator completes the second run's join only once the first run's
+        // member session has expired (seen here with the default 45 s), so a short session keeps the test quick.
+        string[] source = [$"Input:Kafka:BootstrapServers={kafka.BootstrapServers}", $"Input:Kafka:Topic={Topic}", $"Input:Kafka:GroupId={Group}",
+            "Input:Kafka:CommitIntervalMs=200", "Input:Kafka:Properties:session.timeout.ms=6000", $"Checkpoint:Directory={_work.Combine("state")}"];
+        var firstOut = _work.Combine("first", "zert-ecs.ndjson");
+        await using (var first = ForwarderProcess.Start(_work.Path, ["run", .. source, $"Outputs:File:Directory={_work.Combine("first")}"]))
+        {
+            await Endpoints.WaitUntilAsync(() => LineCount(firstOut) >= expectedIds.Count || first.HasExited, TimeSpan.FromSeconds(20),
+                $"{expectedIds.Count} events in the file output", () => first.Stderr);
+            first.Signal(ForwarderProcess.Sigterm);
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(15)) == 0, first.Stderr);
+            foreach (var line in first.Stderr.Split('\n').Where(l => l.Contains("kafka_source", StringComparison.Ordinal))) output.WriteLine(line);
+        }
+        var ids = File.ReadAllLines(firstOut)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("event").GetProperty("id").GetString()!).ToList();
+        output.WriteLine($"{records.Count} raw records in the topic ({expectedIds.Count} zERT); first run wrote {ids.Count} events");
+        Assert.Equal(expectedIds.Count, ids.Count);
+        Assert.True(expectedIds.SetEquals(ids));
+
+        // The group's committed offsets are the ends of the partitions: everything was acknowledged.
+        using (var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = Group })
+                   .SetLogHandler((_, _) => { }).Build())
+        {
+            var partitions = Enumerable.Range(0, 3).Select(p => new TopicPartition(Topic, p)).ToList();
+            var committed = probe.Committed(partitions, TimeSpan.FromSeconds(10));
+            foreach (var c in committed)
+            {
+                var high = probe.QueryWatermarkOffsets(c.TopicPartition, TimeSpan.FromSeconds(10)).High;
+                output.WriteLine($"{c.TopicPartition}: committed {c.Offset}, end {high}");
+                Assert.Equal(high.Value, c.Offset.Value);
+            }
+        }
+
+        var secondDirectory = _work.Combine("second");
+        await using (var second = ForwarderProcess.Start(_work.Path, ["run", .. source, $"Outputs:File:Directory={secondDirectory}"]))
+        {
+            await Endpoints.WaitUntilAsync(() => second.Stderr.Contains("assigned", StringComparison.Ordinal) || second.HasExited,
+                TimeSpan.FromSeconds(20), "the partition assignment", () => second.Stderr);
+            await Task.Delay(TimeSpan.FromSeconds(1.5)); // time to fetch anything that had not been committed
+            second.Signal(ForwarderProcess.Sigterm);
+            Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(15)) == 0, second.Stderr);
+        }
+        var secondCount = LineCount(Path.Combine(secondDirectory, "zert-ecs.ndjson"));
+        output.WriteLine($"second run of the group wrote {secondCount} events");
+        Assert.Equal(0, secondCount);
+    }
+
+    private static int LineCount(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var count = 0;
+        while (reader.ReadLine() is not null) count++;
+        return count;
+    }
+}
