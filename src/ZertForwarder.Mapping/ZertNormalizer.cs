@@ -212,6 +212,12 @@ public sealed class ZertNormalizer
     }
 
     /// <summary>Routing facts of a record (contract §6) and the facts of the end-of-run table.</summary>
+    /// <summary>The Kafka key of an endpoint: <c>ip:port</c>, IPv6 in brackets (<c>[2001:db8::1]:443</c>, RFC 3986 style).</summary>
+    private static string EndpointKey(string ip, ulong port, bool ipv6) =>
+        ipv6 || ip.Contains(':', StringComparison.Ordinal)
+            ? "[" + ip + "]:" + port.ToString(CultureInfo.InvariantCulture)
+            : ip + ":" + port.ToString(CultureInfo.InvariantCulture);
+
     public EventEnvelope Describe(ZertRecord record)
     {
         var s = Prepare(record);
@@ -227,7 +233,7 @@ public sealed class ZertNormalizer
             var field = f.Role == LocalRole.Unknown || localIsServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP;
             var port = f.Role == LocalRole.Unknown || localIsServer ? f.LocalPort : f.RemotePort;
             var ip = record.TryGetBytes(field, out var bytes) ? System.Text.Encoding.ASCII.GetString(buffer[..Formatting.Ip(bytes, record.IsIpv6, buffer)]) : "";
-            key = ip + ":" + port.ToString(CultureInfo.InvariantCulture);
+            key = EndpointKey(ip, port, record.IsIpv6);
             if (f.Role != LocalRole.Unknown)
             {
                 serverIp = ip;
@@ -239,7 +245,12 @@ public sealed class ZertNormalizer
             var ip = record.TryGetBytes(ZertFields.SS_SASrvIP, out var bytes) ? System.Text.Encoding.ASCII.GetString(buffer[..Formatting.Ip(bytes, record.IsIpv6, buffer)]) : "";
             serverPort = (int)f.Counter(ZertFields.SS_SASrvPortStart);
             serverIp = ip;
-            key = ip + ":" + serverPort.ToString(CultureInfo.InvariantCulture);
+            key = EndpointKey(ip, (ulong)serverPort, record.IsIpv6);
+        }
+        if (!f.IsConnectionEvent)
+        {
+            // zERT / aggregation enabled or disabled: no endpoint; keep one stack's configuration events in order.
+            key = f.SystemId + "/" + (record.GetText(ZertFields.TI_Stack) ?? "");
         }
         return new EventEnvelope(
             f.EventId,

@@ -110,4 +110,15 @@ public sealed class LeefAndValidationTests
         Assert.Equal(["none"], summary.Protection);
         Assert.Equal("cleartext", summary.AssessmentLevel);
     }
+
+    [Fact]
+    public void Describe_brackets_ipv6_keys_and_keys_configuration_events_by_system_and_stack()
+    {
+        var n = TestMappings.Normalizer;
+        var ipv6 = n.Describe(TestMappings.Parse(GoldenCases.All["c11-e1-ipv6-tls13"]().Build()));
+        Assert.Equal("[2001:db8::1]:443", ipv6.Key); // an IPv6 endpoint must stay unambiguous: host and port split at "]:"
+        var enabled = n.Describe(TestMappings.Parse(GoldenCases.All["c11-e5-zert-enabled"]().Build()));
+        Assert.Equal("SYSA/TCPIP", enabled.Key); // no endpoint: one stack's enable/disable events stay in one partition
+        Assert.False(enabled.IsConnectionDetail && enabled.ServerIp is not null);
+    }
 }
