@@ -54,7 +54,12 @@ internal static class RunCommand
         {
             options.Input.Paths = [SamplePath];
             options.Outputs.File = new FileSinkOptions { Directory = "out", Formats = ["ecs", "leef", "flat"] };
-            options.Checkpoint.Directory = Path.Combine("out", "state");
+            // A demo is repeatable: each run writes the three files afresh, with throw-away checkpoints.
+            if (Directory.Exists("out"))
+            {
+                foreach (var name in new[] { "zert-ecs.ndjson", "zert-leef.log", "zert-flat.ndjson" }) File.Delete(Path.Combine("out", name));
+            }
+            options.Checkpoint.Directory = Directory.CreateTempSubdirectory("zertforwarder-demo-").FullName;
             once = true;
         }
 
@@ -101,6 +106,7 @@ internal static class RunCommand
         }
 
         var stats = host.Statistics;
+        if (loaded.IsEmbeddedDefault) TryDeleteDirectory(options.Checkpoint.Directory);
         logger.LogInformation(LogEvents.RunCompleted, "{Summary}; {DeadLetters} dead-lettered.", stats.Describe(), host.DeadLettered);
         if (once || loaded.IsEmbeddedDefault)
         {
@@ -112,6 +118,18 @@ internal static class RunCommand
             }
         }
         return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
+    }
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Only the demo's throw-away checkpoints: leaving them in the temp directory is harmless.
+        }
     }
 
     private static ILoggerFactory CreateLoggers(LoggingSettings settings)
