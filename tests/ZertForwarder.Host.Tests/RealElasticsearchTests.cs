@@ -15,7 +15,7 @@ namespace ZertForwarder.Host.Tests;
 /// </summary>
 public sealed class RealElasticsearchTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Image = "docker.elastic.co/elasticsearch/elasticsearch:9.1.5";
+    private const string Image = "docker.elastic.co/elasticsearch/elasticsearch:9.1.0";
     private readonly TempDirectory _work = new();
 
     public void Dispose() => _work.Dispose();

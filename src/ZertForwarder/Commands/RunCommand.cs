@@ -60,6 +60,10 @@ internal static class RunCommand
                 foreach (var name in new[] { "zert-ecs.ndjson", "zert-leef.log", "zert-flat.ndjson" }) File.Delete(Path.Combine("out", name));
             }
             options.Checkpoint.Directory = Directory.CreateTempSubdirectory("zertforwarder-demo-").FullName;
+            // The sample's systems keep local SMF time at these offsets (see the generator's topology).
+            options.Zos.UtcOffsets["SYSA"] = "-05:00";
+            options.Zos.UtcOffsets["SYSB"] = "-05:00";
+            options.Zos.UtcOffsets["PRD1"] = "+01:00";
             once = true;
         }
 
