@@ -65,6 +65,9 @@ internal sealed class EcsNode(string? name)
 {
     public string? Name { get; } = name;
     public JsonEncodedText EncodedName { get; } = name is null ? default : JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+
+    /// <summary><c>,"name":</c> for <see cref="CompactJsonWriter"/>.</summary>
+    public byte[] NamePrefix { get; } = name is null ? [] : CompactJsonWriter.NamePrefix(JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping));
     public FieldRule? Rule { get; init; }
     public List<EcsNode> Children { get; } = [];
     public EcsNode[] Items { get; private set; } = [];

@@ -41,11 +41,72 @@ internal static class Formatting
     }
 
     /// <summary>ISO 8601 UTC with milliseconds, or microseconds when the value has sub-millisecond ticks (contract §1).</summary>
+    /// <remarks>
+    /// Written digit by digit: the same characters as the custom formats <c>yyyy-MM-dd'T'HH:mm:ss.fff'Z'</c> and
+    /// <c>...ss.ffffff'Z'</c> (fractions truncated, as <c>f</c> does), at a fraction of the cost; every document has
+    /// several timestamps.
+    /// </remarks>
     public static int Timestamp(DateTime utc, Span<byte> destination)
     {
-        var format = utc.Ticks % TimeSpan.TicksPerMillisecond == 0 ? "yyyy-MM-dd'T'HH:mm:ss.fff'Z'" : "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
-        utc.TryFormat(destination, out var n, format, CultureInfo.InvariantCulture);
+        var n = Date(DateOnly.FromDateTime(utc), destination);
+        destination[n++] = (byte)'T';
+        var ticksOfDay = utc.Ticks % TimeSpan.TicksPerDay;
+        var seconds = (int)(ticksOfDay / TimeSpan.TicksPerSecond);
+        n += Clock(seconds / 3600, seconds / 60 % 60, seconds % 60, destination[n..]);
+        destination[n++] = (byte)'.';
+        var fraction = (int)(ticksOfDay % TimeSpan.TicksPerSecond); // 100 ns units, 7 digits
+        if (utc.Ticks % TimeSpan.TicksPerMillisecond == 0)
+        {
+            Digits(fraction / 10_000, 3, destination[n..]);
+            n += 3;
+        }
+        else
+        {
+            Digits(fraction / 10, 6, destination[n..]);
+            n += 6;
+        }
+        destination[n++] = (byte)'Z';
         return n;
+    }
+
+    /// <summary><c>yyyy-MM-dd</c> (the year zero-padded to four digits, as the custom format does).</summary>
+    public static int Date(DateOnly date, Span<byte> destination)
+    {
+        Digits(date.Year, 4, destination);
+        destination[4] = (byte)'-';
+        Digits(date.Month, 2, destination[5..]);
+        destination[7] = (byte)'-';
+        Digits(date.Day, 2, destination[8..]);
+        return 10;
+    }
+
+    /// <summary><c>HH:mm:ss.ff</c> (hundredths truncated, as the custom format does).</summary>
+    public static int TimeOfDay(TimeOnly time, Span<byte> destination)
+    {
+        var n = Clock(time.Hour, time.Minute, time.Second, destination);
+        destination[n++] = (byte)'.';
+        Digits((int)(time.Ticks % TimeSpan.TicksPerSecond / 100_000), 2, destination[n..]);
+        return n + 2;
+    }
+
+    private static int Clock(int hours, int minutes, int seconds, Span<byte> destination)
+    {
+        Digits(hours, 2, destination);
+        destination[2] = (byte)':';
+        Digits(minutes, 2, destination[3..]);
+        destination[5] = (byte)':';
+        Digits(seconds, 2, destination[6..]);
+        return 8;
+    }
+
+    /// <summary>A non-negative value as exactly <paramref name="count"/> decimal digits, zero padded.</summary>
+    private static void Digits(int value, int count, Span<byte> destination)
+    {
+        for (var i = count - 1; i >= 0; i--)
+        {
+            destination[i] = (byte)('0' + value % 10);
+            value /= 10;
+        }
     }
 
     public static int Ascii(string text, Span<byte> destination) => Encoding.UTF8.GetBytes(text, destination);

@@ -22,6 +22,8 @@ internal sealed class RecordFacts
 {
     private readonly byte[] _communityId = new byte[64];
     private int _communityIdLength;
+    private readonly byte[] _eventIdUtf8 = new byte[ZertEventId.Length];
+    private bool _hasEventIdUtf8;
     private string? _eventId;
     private List<string>? _relatedIps;
 
@@ -53,7 +55,21 @@ internal sealed class RecordFacts
     public int RiskScore { get; set; }
     public string SystemId { get; private set; } = "";
 
-    public string EventId => _eventId ??= ZertEventId.Compute(Record.Bytes.Span);
+    public string EventId => _eventId ??= System.Text.Encoding.ASCII.GetString(EventIdUtf8);
+
+    /// <summary>The event id as UTF-8, computed once per record and shared by the writers and <see cref="EventId"/>.</summary>
+    public ReadOnlySpan<byte> EventIdUtf8
+    {
+        get
+        {
+            if (!_hasEventIdUtf8)
+            {
+                ZertEventId.ComputeUtf8(Record.Bytes.Span, _eventIdUtf8);
+                _hasEventIdUtf8 = true;
+            }
+            return _eventIdUtf8;
+        }
+    }
 
     public void Compute(ZertRecord record, MappingSet mappings)
     {
@@ -61,6 +77,7 @@ internal sealed class RecordFacts
         Mappings = null; // set last, so a half-computed record is never taken as done
         Subtype = record.Subtype;
         _eventId = null;
+        _hasEventIdUtf8 = false;
         _relatedIps = null;
         _communityIdLength = -1;
         SystemId = record.Header.SystemId;

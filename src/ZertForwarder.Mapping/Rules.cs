@@ -165,6 +165,9 @@ internal sealed class FieldRule
 
     public byte[] TargetUtf8 { get; private set; } = [];
 
+    /// <summary><c>,"target":</c> for <see cref="CompactJsonWriter"/> (flat output).</summary>
+    public byte[] TargetNamePrefix { get; private set; } = [];
+
     public FieldRule WithConnectionEventsOnly() => new()
     {
         Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
@@ -176,6 +179,7 @@ internal sealed class FieldRule
         if (Constant is not null) ConstantUtf8 = System.Text.Encoding.UTF8.GetBytes(Constant);
         EncodedTarget = System.Text.Json.JsonEncodedText.Encode(Target, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         TargetUtf8 = System.Text.Encoding.UTF8.GetBytes(Target);
+        TargetNamePrefix = CompactJsonWriter.NamePrefix(EncodedTarget);
         if (Table is null) return;
         if (Table.IsFlags || Convert == Converter.Flags)
         {

@@ -118,14 +118,12 @@ internal static class ValueEvaluator
             case Converter.Date:
             {
                 if (!r.TryGetDate(field, out var date)) return default;
-                date.TryFormat(scratch, out var w, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-                return FieldValue.Text(scratch[..w]);
+                return FieldValue.Text(scratch[..Formatting.Date(date, scratch)]);
             }
             case Converter.TimeOfDay:
             {
                 if (!r.TryGetTimeOfDay(field, out var time)) return default;
-                time.TryFormat(scratch, out var w, "HH:mm:ss.ff", CultureInfo.InvariantCulture);
-                return FieldValue.Text(scratch[..w]);
+                return FieldValue.Text(scratch[..Formatting.TimeOfDay(time, scratch)]);
             }
             case Converter.CertTime:
                 return Formatting.TryGetCertificateTime(r, field, out var notAfter) ? FieldValue.Text(scratch[..Formatting.Timestamp(notAfter.UtcDateTime, scratch)]) : default;
@@ -176,7 +174,7 @@ internal static class ValueEvaluator
             case Derived.RecordEpochMillis:
                 return f.RecordTime is { } rt2 ? FieldValue.Num((ulong)((rt2.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond)) : default;
             case Derived.EventId:
-                return FieldValue.Text(scratch[..Formatting.Ascii(f.EventId, scratch)]);
+                return FieldValue.Text(f.EventIdUtf8);
             case Derived.EventCode:
             {
                 var n = Formatting.Ascii("119-", scratch);

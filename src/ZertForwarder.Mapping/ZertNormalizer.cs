@@ -13,8 +13,6 @@ namespace ZertForwarder.Mapping;
 /// </summary>
 public sealed class ZertNormalizer
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-
     [ThreadStatic] private static Scratch? t_scratch;
 
     private readonly MappingSet _set;
@@ -29,7 +27,7 @@ public sealed class ZertNormalizer
         // Room for the largest value: hex of an enforcement section or UTF-8 of a DN in a 32,756-byte record (§C.1).
         public readonly byte[] Buffer = new byte[128 * 1024];
         public readonly EcsNode[] Pending = new EcsNode[16];
-        public Utf8JsonWriter? Writer;
+        public readonly CompactJsonWriter Writer = new();
     }
 
     private Scratch Prepare(ZertRecord record)
@@ -41,10 +39,9 @@ public sealed class ZertNormalizer
         return s;
     }
 
-    private static Utf8JsonWriter Writer(Scratch s, IBufferWriter<byte> output)
+    private static CompactJsonWriter Writer(Scratch s)
     {
-        if (s.Writer is null) s.Writer = new Utf8JsonWriter(output, WriterOptions);
-        else s.Writer.Reset(output);
+        s.Writer.Reset();
         return s.Writer;
     }
 
@@ -52,20 +49,20 @@ public sealed class ZertNormalizer
     public void WriteEcs(ZertRecord record, IBufferWriter<byte> output)
     {
         var s = Prepare(record);
-        var w = Writer(s, output);
+        var w = Writer(s);
         var plan = record.Subtype == 11 ? _set.Ecs11 : _set.Ecs12;
         w.WriteStartObject();
         var opened = 0;
         WriteChildren(plan.Root, s, w, 0, ref opened);
         w.WriteEndObject();
-        w.Flush();
+        w.CopyTo(output);
     }
 
     /// <summary>
     /// Writes the children of <paramref name="node"/>. An object is opened only when its first value is written, so
     /// objects whose facts are all absent never appear (contract §2: absent facts are omitted).
     /// </summary>
-    private void WriteChildren(EcsNode node, Scratch s, Utf8JsonWriter w, int depth, ref int opened)
+    private void WriteChildren(EcsNode node, Scratch s, CompactJsonWriter w, int depth, ref int opened)
     {
         var record = s.Facts.Record;
         foreach (var child in node.Items)
@@ -75,8 +72,8 @@ public sealed class ZertNormalizer
             {
                 var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
                 if (v.Kind == ValueKind.None) continue;
-                for (; opened < depth; opened++) w.WriteStartObject(s.Pending[opened].EncodedName);
-                WriteJsonValue(w, child.EncodedName, v, joinLists: false, s);
+                for (; opened < depth; opened++) w.WriteStartObject(s.Pending[opened].NamePrefix);
+                WriteJsonValue(w, child.NamePrefix, in v, joinLists: false, s);
             }
             else
             {
@@ -91,7 +88,7 @@ public sealed class ZertNormalizer
         }
     }
 
-    private static void WriteJsonValue(Utf8JsonWriter w, JsonEncodedText name, FieldValue v, bool joinLists, Scratch s)
+    private static void WriteJsonValue(CompactJsonWriter w, byte[] name, scoped in FieldValue v, bool joinLists, Scratch s)
     {
         switch (v.Kind)
         {
@@ -112,7 +109,8 @@ public sealed class ZertNormalizer
                 break;
             case ValueKind.List:
                 w.WriteStartArray(name);
-                foreach (var item in v.List!) w.WriteStringValue(item);
+                var list = v.List!;
+                for (var i = 0; i < list.Count; i++) w.WriteStringValue(s.Buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(list[i], s.Buffer)));
                 w.WriteEndArray();
                 break;
         }
@@ -134,15 +132,15 @@ public sealed class ZertNormalizer
     public void WriteFlat(ZertRecord record, IBufferWriter<byte> output)
     {
         var s = Prepare(record);
-        var w = Writer(s, output);
+        var w = Writer(s);
         w.WriteStartObject();
         foreach (var rule in record.Subtype == 11 ? _set.Flat11 : _set.Flat12)
         {
             var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
-            if (v.Kind != ValueKind.None) WriteJsonValue(w, rule.EncodedTarget, v, joinLists: true, s);
+            if (v.Kind != ValueKind.None) WriteJsonValue(w, rule.TargetNamePrefix, in v, joinLists: true, s);
         }
         w.WriteEndObject();
-        w.Flush();
+        w.CopyTo(output);
     }
 
     /// <summary>

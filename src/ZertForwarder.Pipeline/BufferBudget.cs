@@ -74,11 +74,14 @@ internal sealed class BufferBudget
     }
 
     /// <summary>Counts an event out (delivered or dead-lettered) and admits waiting writers that now fit.</summary>
-    public void Release(int bytes)
+    public void Release(int bytes) => Release(1, bytes);
+
+    /// <summary>Counts <paramref name="items"/> events of <paramref name="bytes"/> in all out at once (a delivered batch).</summary>
+    public void Release(int items, long bytes)
     {
         lock (_gate)
         {
-            _items--;
+            _items -= items;
             _bytes -= bytes;
             AdmitWaitersLocked();
         }

@@ -281,6 +281,7 @@ public sealed class SinkRunner : IAsyncDisposable
         for (var attempt = 0; ; attempt++)
         {
             var outcome = await SendOnceAsync(pending, cancellationToken);
+            AcknowledgeDelivered(pending, outcome);
             List<ForwardedEvent>? retry = null;
             List<string?>? retryReasons = null;
             string? lastReason = null;
@@ -289,9 +290,7 @@ public sealed class SinkRunner : IAsyncDisposable
                 switch (outcome[i])
                 {
                     case ItemOutcome.Delivered:
-                        _metrics.Published.Increment();
-                        Acknowledge(pending[i]);
-                        break;
+                        break; // acknowledged above
                     case ItemOutcome.Rejected:
                         await DeadLetterAsync(pending[i], outcome.Reason(i) ?? "rejected", cancellationToken);
                         break;
@@ -392,6 +391,37 @@ public sealed class SinkRunner : IAsyncDisposable
 
         _metrics.DeadLettered.Increment();
         Acknowledge(forwardedEvent);
+    }
+
+    /// <summary>
+    /// Acknowledges every delivered item of a send at once: one budget release, one metric and gauge update per batch
+    /// rather than per event (the per-item locks were a measurable share of the cost of a fast sink).
+    /// </summary>
+    private void AcknowledgeDelivered(List<ForwardedEvent> items, BatchOutcome outcome)
+    {
+        var count = 0;
+        long bytes = 0;
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (outcome[i] != ItemOutcome.Delivered)
+            {
+                continue;
+            }
+
+            var item = items[i];
+            item.Position?.Complete();
+            count++;
+            bytes += item.SizeInBytes;
+        }
+
+        if (count == 0)
+        {
+            return;
+        }
+
+        _metrics.Published.Increment(count);
+        _budget.Release(count, bytes);
+        UpdateBufferGauges();
     }
 
     private void Acknowledge(ForwardedEvent forwardedEvent)

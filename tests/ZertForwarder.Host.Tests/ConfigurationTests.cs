@@ -115,6 +115,72 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Arguments_override_environment_variables_which_override_the_configuration_file()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 13, zertCount: 80);
+        var expected = Dumps.ZertRecords(dump);
+        var config = _work.Combine("zertforwarder.json");
+        File.WriteAllText(config, $$"""
+            {
+              "Input": { "Paths": [ "{{dump}}" ] },
+              "Checkpoint": { "Directory": "{{_work.Combine("state")}}" },
+              "Outputs": { "File": { "Directory": "{{_work.Combine("from-file")}}", "Formats": [ "flat" ] } }
+            }
+            """);
+        var environment = new Dictionary<string, string> { ["ZERTFORWARDER_Outputs__File__Directory"] = _work.Combine("from-env") };
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", "--config", config, $"Outputs:File:Directory={_work.Combine("from-args")}"], RunLimit, environment);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(expected.Count, File.ReadAllLines(_work.Combine("from-args", "zert-flat.ndjson")).Length);
+        Assert.False(Directory.Exists(_work.Combine("from-env")));
+        Assert.False(Directory.Exists(_work.Combine("from-file")));
+    }
+
+    [Fact]
+    public async Task An_unreachable_sink_at_start_up_is_reported_in_plain_words_with_exit_2()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+        var nobodyListens = Endpoints.FreePort();
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            $"Outputs:Elasticsearch:Url=http://127.0.0.1:{nobodyListens}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"Cannot reach Elasticsearch at http://127.0.0.1:{nobodyListens}", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Credentials_Elasticsearch_refuses_stop_the_run_with_exit_2_without_printing_them()
+    {
+        await using var elasticsearch = await FakeElasticsearch.StartAsync();
+        elasticsearch.RequiredAuthorization = "ApiKey " + Convert.ToBase64String(Encoding.UTF8.GetBytes("right-id:right-key"));
+        var wrong = Convert.ToBase64String(Encoding.UTF8.GetBytes("wrong-id:" + Guid.NewGuid().ToString("N")));
+        var keyFile = _work.Combine("es-api-key");
+        File.WriteAllText(keyFile, wrong);
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 5, zertCount: 20);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            $"Outputs:Elasticsearch:Url={elasticsearch.Url}", $"Outputs:Elasticsearch:ApiKeyFile={keyFile}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("refused the credentials (HTTP 401)", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrong, result.Stdout + result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(elasticsearch.Documents);
+        Assert.Equal(0, Checkpoints.Offset(_work.Combine("state"), dump));
+    }
+
+    [Fact]
     public async Task An_api_key_read_from_a_file_reaches_Elasticsearch_and_is_never_printed()
     {
         await using var elasticsearch = await FakeElasticsearch.StartAsync();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Xunit.Abstractions;
 using ZertForwarder.Generator;
 using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.Sinks.Kafka;
 using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Host.Tests;
@@ -19,15 +20,7 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_corrupt_record_is_reported_with_file_and_offset_dead_lettered_and_the_rest_delivered_with_exit_1()
     {
-        var records = SmfDumpGenerator.GenerateRecords(seed: 12, zertCount: 500).Select(r => r.Bytes.ToArray()).ToList();
-        var victim = Enumerable.Range(records.Count / 2, records.Count / 2)
-            .First(i => ZertRecordParser.Parse(records[i]).Status == ZertParseStatus.Decoded);
-        // SMF119SD_TRN (the triplet count at offset 24, layout §1) = 1: a zERT record needs at least two triplets.
-        records[victim][24] = 0;
-        records[victim][25] = 1;
-        var victimOffset = records.Take(victim).Sum(r => (long)r.Length);
-        var dump = _work.Combine("dump.smf");
-        File.WriteAllBytes(dump, records.SelectMany(r => r).ToArray());
+        var (dump, victimBytes, victimOffset) = WriteDumpWithCorruptRecord();
         var expected = Dumps.ZertRecords(dump);
         var deadLetterDirectory = _work.Combine("dead-letters");
 
@@ -39,7 +32,7 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
 
         var delivered = File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson"));
         var deadLetters = Directory.GetFiles(deadLetterDirectory).SelectMany(File.ReadAllLines).ToList();
-        output.WriteLine($"record {victim} at byte {victimOffset} corrupted; {expected.Count} decodable records; exit {result.ExitCode}; " +
+        output.WriteLine($"record at byte {victimOffset} corrupted; {expected.Count} decodable records; exit {result.ExitCode}; " +
                          $"{delivered.Length} delivered; {deadLetters.Count} dead letter(s)");
         foreach (var line in deadLetters) output.WriteLine(line.Length > 400 ? line[..400] + "..." : line);
 
@@ -58,6 +51,78 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
         var malformed = root.GetProperty("event");
         Assert.Equal(dump, malformed.GetProperty("origin").GetString());
         Assert.Equal(victimOffset, malformed.GetProperty("offset").GetInt64());
-        Assert.Equal(Convert.ToHexString(records[victim]), malformed.GetProperty("record_hex").GetString()); // the raw bytes, to fix and replay
+        Assert.Equal(Convert.ToHexString(victimBytes), malformed.GetProperty("record_hex").GetString()); // the raw bytes, to fix and replay
+    }
+
+    [Fact]
+    public async Task With_DeadLetter_KafkaTopic_the_corrupt_record_goes_to_that_topic_with_its_reason()
+    {
+        const string topic = "zert-events";
+        const string deadLetterTopic = "zert-dead-letters";
+        using var kafka = new MockKafkaCluster();
+        kafka.CreateTopic(topic, partitions: 2);
+        kafka.CreateTopic(deadLetterTopic, partitions: 1);
+        var (dump, victimBytes, victimOffset) = WriteDumpWithCorruptRecord();
+        var expected = Dumps.ZertRecords(dump);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            $"Outputs:Kafka:BootstrapServers={kafka.BootstrapServers}", $"Outputs:Kafka:Topic={topic}", $"DeadLetter:KafkaTopic={deadLetterTopic}",
+        ], TimeSpan.FromSeconds(30));
+
+        var events = KafkaReadBack.ReadAll(kafka.BootstrapServers, topic, TimeSpan.FromSeconds(20));
+        var deadLetters = KafkaReadBack.ReadAll(kafka.BootstrapServers, deadLetterTopic, TimeSpan.FromSeconds(20));
+        output.WriteLine($"{events.Count} events in {topic}; {deadLetters.Count} in {deadLetterTopic}");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(expected.Count, events.Count);
+        Assert.True(expected.Select(r => r.EventId).ToHashSet().SetEquals(events.Select(m => m.EventId!)));
+        var deadLetter = Assert.Single(deadLetters);
+        output.WriteLine(string.Join(", ", deadLetter.Headers.Select(h => $"{h.Key}={h.Value}")));
+        Assert.Contains("SMF119SD_TRN is 1", deadLetter.Headers["reason"], StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(deadLetter.Value);
+        Assert.Equal(victimOffset, document.RootElement.GetProperty("offset").GetInt64());
+        Assert.Equal(Convert.ToHexString(victimBytes), document.RootElement.GetProperty("record_hex").GetString());
+    }
+
+    [Fact]
+    public async Task A_broken_frame_chain_is_reported_with_file_and_offset_the_records_before_it_are_delivered_and_the_run_exits_1()
+    {
+        var records = SmfDumpGenerator.GenerateRecords(seed: 14, zertCount: 400).Select(r => r.Bytes.ToArray()).ToList();
+        var breakAt = records.Count / 2;
+        records[breakAt][0] = 0; // RDW length 3: shorter than the RDW itself, the chain of lengths cannot go on (layout §C)
+        records[breakAt][1] = 3;
+        var breakOffset = records.Take(breakAt).Sum(r => (long)r.Length);
+        var dump = _work.Combine("broken.smf");
+        File.WriteAllBytes(dump, records.SelectMany(r => r).ToArray());
+        var before = Dumps.ZertRecords(dump, stopAtBrokenChain: true); // what precedes the break
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}",
+        ], TimeSpan.FromSeconds(30));
+
+        var delivered = File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson"));
+        output.WriteLine($"chain broken at byte {breakOffset} (record {breakAt} of {records.Count}); {before.Count} zERT records before it; " +
+                         $"{delivered.Length} delivered; exit {result.ExitCode}\n{result.Stdout.Split('\n')[0]}");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal(before.Count, delivered.Length);
+        Assert.True(before.Count < 400);
+        Assert.Contains($"{dump}:{breakOffset}: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("1 input(s) stopped by a broken frame chain", result.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>A 500-record RDW dump whose first zERT record past the middle has SMF119SD_TRN = 1 (it needs at least 2, layout §1).</summary>
+    private (string Path, byte[] Victim, long Offset) WriteDumpWithCorruptRecord()
+    {
+        var records = SmfDumpGenerator.GenerateRecords(seed: 12, zertCount: 500).Select(r => r.Bytes.ToArray()).ToList();
+        var victim = Enumerable.Range(records.Count / 2, records.Count / 2)
+            .First(i => ZertRecordParser.Parse(records[i]).Status == ZertParseStatus.Decoded);
+        records[victim][24] = 0; // SMF119SD_TRN, the triplet count at offset 24
+        records[victim][25] = 1;
+        var offset = records.Take(victim).Sum(r => (long)r.Length);
+        var dump = _work.Combine("dump.smf");
+        File.WriteAllBytes(dump, records.SelectMany(r => r).ToArray());
+        return (dump, records[victim], offset);
     }
 }

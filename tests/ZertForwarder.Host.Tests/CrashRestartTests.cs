@@ -45,7 +45,7 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
         {
             // Mid-run: the checkpoint covers a few batches, far from the end.
             var progressed = expected[2 * MaxBatchItems].EndOffset;
-            await Endpoints.WaitUntilAsync(() => Checkpoints.Offset(state, dump) >= progressed || first.HasExited, TimeSpan.FromSeconds(20),
+            await Poll.UntilAsync(() => Checkpoints.Offset(state, dump) >= progressed || first.HasExited, TimeSpan.FromSeconds(20),
                 "the checkpoint to cover two batches", () => first.Stderr);
             Assert.False(first.HasExited, "the first run must still be running when it is killed\n" + first.Stderr);
             first.Kill();

@@ -45,7 +45,7 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
         var firstOut = _work.Combine("first", "zert-ecs.ndjson");
         await using (var first = ForwarderProcess.Start(_work.Path, ["run", .. source, $"Outputs:File:Directory={_work.Combine("first")}"]))
         {
-            await Endpoints.WaitUntilAsync(() => LineCount(firstOut) >= expectedIds.Count || first.HasExited, TimeSpan.FromSeconds(20),
+            await Poll.UntilAsync(() => LineCount(firstOut) >= expectedIds.Count || first.HasExited, TimeSpan.FromSeconds(20),
                 $"{expectedIds.Count} events in the file output", () => first.Stderr);
             first.Signal(ForwarderProcess.Sigterm);
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(15)) == 0, first.Stderr);
@@ -74,7 +74,7 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
         var secondDirectory = _work.Combine("second");
         await using (var second = ForwarderProcess.Start(_work.Path, ["run", .. source, $"Outputs:File:Directory={secondDirectory}"]))
         {
-            await Endpoints.WaitUntilAsync(() => second.Stderr.Contains("assigned", StringComparison.Ordinal) || second.HasExited,
+            await Poll.UntilAsync(() => second.Stderr.Contains("assigned", StringComparison.Ordinal) || second.HasExited,
                 TimeSpan.FromSeconds(20), "the partition assignment", () => second.Stderr);
             await Task.Delay(TimeSpan.FromSeconds(1.5)); // time to fetch anything that had not been committed
             second.Signal(ForwarderProcess.Sigterm);

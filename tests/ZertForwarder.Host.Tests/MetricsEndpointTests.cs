@@ -34,7 +34,7 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
         // Not --once: the process keeps running after the file is done, so the final counts can be read.
         var published = "zertforwarder_events_published_total{sink=\"file\"}";
         string page = "";
-        await Endpoints.WaitUntilAsync(() =>
+        await Poll.UntilAsync(() =>
         {
             page = http.GetStringAsync("/metrics").GetAwaiter().GetResult();
             return Endpoints.Sample(page, published) == expected.Count;
@@ -58,6 +58,33 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Readyz_answers_503_while_a_sink_is_still_starting_and_healthz_answers_200()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 3, zertCount: 20);
+        var port = Endpoints.FreePort();
+        // An "Elasticsearch" that accepts connections and never answers: the start-up probe (GET /) hangs until its time-out.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var silentPort = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        await using var running = ForwarderProcess.Start(_work.Path,
+        [
+            "run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Metrics:Port={port}",
+            $"Outputs:Elasticsearch:Url=http://127.0.0.1:{silentPort}", "Outputs:Elasticsearch:RequestTimeout=00:00:04",
+        ]);
+
+        await WaitForStatusAsync(http, "/healthz", running);
+        var ready = await http.GetAsync("/readyz");
+        output.WriteLine($"while the sink starts: /healthz 200, /readyz {(int)ready.StatusCode}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+
+        // The probe times out: the sink cannot work, which is an operator problem (exit 2), not a crash.
+        Assert.Equal(2, await running.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("cannot start", running.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_Metrics_Port_the_process_listens_on_nothing()
     {
         var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 3, zertCount: 100);
@@ -68,7 +95,7 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
         [
             "run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}",
         ]);
-        await Endpoints.WaitUntilAsync(() => File.Exists(outFile) && CountLines(outFile) == expected.Count, TimeSpan.FromSeconds(20),
+        await Poll.UntilAsync(() => File.Exists(outFile) && CountLines(outFile) == expected.Count, TimeSpan.FromSeconds(20),
             "the file output", () => running.Stderr);
 
         var listening = Endpoints.ListeningPorts(running.Id);

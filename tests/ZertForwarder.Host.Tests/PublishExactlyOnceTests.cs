@@ -47,6 +47,8 @@ public sealed class PublishExactlyOnceTests(ITestOutputHelper output) : IDisposa
             "Pipeline:MaxBatchItems=200", "Pipeline:InitialBackoff=00:00:00.050", "Pipeline:MaxBackoff=00:00:00.500",
         ], TimeSpan.FromSeconds(60));
 
+        var kafkaClientLines = result.Stderr.Split('\n').Where(l => l.Contains("librdkafka", StringComparison.Ordinal)).ToList();
+        foreach (var line in kafkaClientLines.Take(5)) output.WriteLine(line);
         var messages = KafkaReadBack.ReadAll(kafka.BootstrapServers, topic, TimeSpan.FromSeconds(20));
         var kafkaIds = messages.Select(m => m.EventId!).ToHashSet(StringComparer.Ordinal);
         var esIds = elasticsearch.Documents.Keys.Select(k => k.Id).ToList();
@@ -68,5 +70,8 @@ public sealed class PublishExactlyOnceTests(ITestOutputHelper output) : IDisposa
         Assert.True(elasticsearch.ItemFaults > 0);
         Assert.Equal(2, elasticsearch.RequestFaults);
         Assert.Equal(1, elasticsearch.DelayedRequests);
+        // The injected disconnect shows in the producer's log (librdkafka 2.16 wording); the error codes leave no trace
+        // but the retries they cause.
+        Assert.Contains(kafkaClientLines, l => l.Contains("Disconnected", StringComparison.Ordinal));
     }
 }

@@ -112,7 +112,7 @@ public sealed class ShutdownAndBackPressureTests(ITestOutputHelper output) : IDi
         int documentsAtSigterm;
         await using (var running = ForwarderProcess.Start(_work.Path, ["run", .. args]))
         {
-            await Endpoints.WaitUntilAsync(() => elasticsearch.Documents.Count >= 1000 || running.HasExited, TimeSpan.FromSeconds(20),
+            await Poll.UntilAsync(() => elasticsearch.Documents.Count >= 1000 || running.HasExited, TimeSpan.FromSeconds(20),
                 "1000 documents in Elasticsearch", () => running.Stderr);
             Assert.False(running.HasExited, running.Stderr);
             documentsAtSigterm = elasticsearch.Documents.Count;

@@ -44,7 +44,7 @@ public sealed class WatchDirectoryTests(ITestOutputHelper output) : IDisposable
         Func<string, bool> isCompleted = completedAction == "move"
             ? name => File.Exists(Path.Combine(completed, name)) && !File.Exists(Path.Combine(incoming, name))
             : name => File.Exists(Path.Combine(incoming, name + ".done"));
-        await Endpoints.WaitUntilAsync(() => names.All(isCompleted), TimeSpan.FromSeconds(20), $"both dumps completed ({completedAction})",
+        await Poll.UntilAsync(() => names.All(isCompleted), TimeSpan.FromSeconds(20), $"both dumps completed ({completedAction})",
             () => running.Stderr);
 
         // A dump is completed only after every record of it was delivered, so the output is whole at this point.

@@ -9,21 +9,44 @@ namespace ZertForwarder.Smf.Zert;
 /// </summary>
 public static class ZertEventId
 {
+    /// <summary>Length of the id in characters (and in UTF-8 bytes): 16 bytes as hex.</summary>
+    public const int Length = 32;
+
+    // One reusable hash per thread: the one-shot API creates and frees a native digest context per call, which cost
+    // as much as hashing a whole record.
+    [ThreadStatic] private static IncrementalHash? t_sha256;
+
     public static string Compute(ReadOnlySpan<byte> record)
     {
+        Span<byte> hex = stackalloc byte[Length];
+        ComputeUtf8(record, hex);
+        return System.Text.Encoding.ASCII.GetString(hex);
+    }
+
+    /// <summary>The id as 32 lower-case hex ASCII bytes written into <paramref name="destination"/>, without allocating.</summary>
+    public static void ComputeUtf8(ReadOnlySpan<byte> record, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Length, nameof(destination));
+        var sha = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> hash = stackalloc byte[32];
         if (record.Length >= 4 && (record[2] != 0 || record[3] != 0))
         {
             // A record handed over with a segment descriptor still set: hash it as if reassembled (§1).
-            var copy = record.ToArray();
-            copy[2] = 0;
-            copy[3] = 0;
-            SHA256.HashData(copy, hash);
+            ReadOnlySpan<byte> zeros = [0, 0];
+            sha.AppendData(record[..2]);
+            sha.AppendData(zeros);
+            sha.AppendData(record[4..]);
         }
         else
         {
-            SHA256.HashData(record, hash);
+            sha.AppendData(record);
         }
-        return Convert.ToHexStringLower(hash[..16]);
+        sha.GetHashAndReset(hash);
+        ReadOnlySpan<byte> digits = "0123456789abcdef"u8;
+        for (var i = 0; i < 16; i++)
+        {
+            destination[2 * i] = digits[hash[i] >> 4];
+            destination[2 * i + 1] = digits[hash[i] & 0xF];
+        }
     }
 }

@@ -250,13 +250,16 @@ internal static class Bench
         options.Outputs.Kafka = new KafkaSinkOptions { BootstrapServers = bootstrap, Topic = topic, Compression = "lz4", LingerMs = 20 };
         options.Checkpoint.Directory = Path.Combine(directory, $"state-{pass}");
         var normalizer = MappingLoading.CreateNormalizer(options);
+        var gc = GcSnapshot.Take();
         var watch = Stopwatch.StartNew();
         await using (var host = new ForwarderHost(options, normalizer, new PipelineMetrics(), NullLoggerFactory.Instance, TimeProvider.System))
         {
             if (!await host.RunAsync(once: true, CancellationToken.None)) throw new InvalidOperationException("the forwarder did not drain");
             if (host.DeadLettered > 0) throw new InvalidOperationException($"{host.DeadLettered} events were dead-lettered");
         }
-        return watch.Elapsed.TotalSeconds;
+        var seconds = watch.Elapsed.TotalSeconds;
+        Console.Out.WriteLine($"  pass {pass}: forwarder {seconds:N2} s; {GcSnapshot.Take().Since(gc, seconds)}");
+        return seconds;
     }
 
     private static async Task<int> MemoryAsync(string directory, int records, ulong seed)
@@ -318,6 +321,16 @@ internal static class Bench
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
+}
+
+/// <summary>Collection counts and pause time, to tell allocation pressure apart from other costs.</summary>
+internal readonly record struct GcSnapshot(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated)
+{
+    public static GcSnapshot Take() =>
+        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+    public string Since(GcSnapshot before, double seconds) => string.Create(CultureInfo.InvariantCulture,
+        $"GC {Gen0 - before.Gen0}/{Gen1 - before.Gen1}/{Gen2 - before.Gen2} (gen0/1/2), paused {(Paused - before.Paused).TotalMilliseconds:N0} ms ({(Paused - before.Paused).TotalSeconds / seconds:P0}), allocated {(Allocated - before.Allocated) / 1048576.0:N0} MB");
 }
 
 /// <summary>Finds an executable on PATH.</summary>

@@ -121,7 +121,10 @@ internal static class RunCommand
                 Console.Out.WriteLine($"Output: {Path.GetFullPath("out")} (zert-ecs.ndjson, zert-leef.log, zert-flat.ndjson)");
             }
         }
-        return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
+        // A broken frame chain leaves the rest of that input unread: like a rejected record, the operator must look (exit 1).
+        return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 || stats.InputsBroken.Value > 0
+            ? CommandLine.RecordsRejected
+            : CommandLine.Success;
     }
 
     private static void TryDeleteDirectory(string path)

@@ -28,6 +28,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
     private readonly EventRouter _router;
     private readonly RecordProcessor _processor;
     private readonly Counter _deadLetterCount;
+    private readonly List<PeriodicCheckpoint> _openCheckpoints = [];
 
     /// <param name="extraSinks">Sinks beyond the configured outputs (the memory benchmark's counting sink).</param>
     /// <param name="formats">Encodings to produce; default: what the configured outputs need.</param>
@@ -73,7 +74,19 @@ internal sealed class ForwarderHost : IAsyncDisposable
     /// </summary>
     public async Task<bool> RunAsync(bool once, CancellationToken stop)
     {
-        foreach (var runner in _runners) await runner.StartAsync(stop);
+        foreach (var runner in _runners)
+        {
+            try
+            {
+                await runner.StartAsync(stop);
+            }
+            catch (Exception e) when (e is not (SinkFatalException or OperationCanceledException))
+            {
+                // A sink that cannot start (cluster unreachable, client settings refused) needs the operator: report it
+                // like the other fatal sink errors (exit 2) instead of crashing with an unhandled exception.
+                throw new SinkFatalException($"sink '{runner.SinkName}' cannot start: {e.Message}", e);
+            }
+        }
         IsReady = true;
 
         var sources = new List<Task>();
@@ -101,6 +114,10 @@ internal sealed class ForwarderHost : IAsyncDisposable
         using var stopBoundsDrain = stop.Register(() => drainLimit.CancelAfter(drainTimeout));
         var drained = await _router.CompleteAsync(drainLimit.Token);
         if (!drained) _logger.LogError(LogEvents.DrainTimedOut, "Draining the sinks timed out; undelivered events will be read again on restart.");
+        // What the drain delivered moves the checkpoints of unfinished files too (the final flush is below).
+        List<PeriodicCheckpoint> unfinished;
+        lock (_openCheckpoints) unfinished = [.. _openCheckpoints];
+        foreach (var checkpointer in unfinished) await checkpointer.DisposeAsync();
         await _deadLetters.FlushAsync(CancellationToken.None);
         _checkpoints.Flush();
         return drained;
@@ -135,7 +152,10 @@ internal sealed class ForwarderHost : IAsyncDisposable
         var tracker = new AckTracker(resume.Offset);
         // The tracker advances once per delivered record; the store needs the latest offset only every so often
         // (it writes at most once per Checkpoint:Interval anyway), so a timer carries it over.
-        await using var checkpointer = isStdin ? null : new PeriodicCheckpoint(tracker, offset => _checkpoints.Commit(path, offset), _options.Checkpoint.Interval / 2, _time);
+        var checkpointer = isStdin ? null : new PeriodicCheckpoint(tracker, offset => _checkpoints.Commit(path, offset), _options.Checkpoint.Interval / 2, _time);
+        // A file left unfinished (stop signal, broken frame chain) still has events in the sinks: they are delivered
+        // during the drain, so its checkpointer must keep carrying commits until RunAsync has drained.
+        if (checkpointer is not null) lock (_openCheckpoints) _openCheckpoints.Add(checkpointer);
         var container = Commands.InputOptions.ParseContainer(_options.Input.Container);
         long done = 0;
         try
@@ -163,7 +183,11 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 skipBefore: resume.Offset);
             var end = reader.Position;
             await WaitForCommitAsync(tracker, end, stop);
-            if (checkpointer is not null) await checkpointer.DisposeAsync();
+            if (checkpointer is not null)
+            {
+                await checkpointer.DisposeAsync();
+                lock (_openCheckpoints) _openCheckpoints.Remove(checkpointer);
+            }
             if (!isStdin) _checkpoints.MarkCompleted(path, end);
             Statistics.InputsCompleted.Increment();
             _logger.LogInformation(LogEvents.InputCompleted, "Finished {Input}: every record delivered or dead-lettered.", path);
@@ -243,6 +267,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        List<PeriodicCheckpoint> unfinished;
+        lock (_openCheckpoints) unfinished = [.. _openCheckpoints];
+        foreach (var checkpointer in unfinished) await checkpointer.DisposeAsync();
         foreach (var runner in _runners) await runner.DisposeAsync();
         foreach (var output in _ownedOutputs) await output.DisposeAsync();
         _checkpoints.Dispose();

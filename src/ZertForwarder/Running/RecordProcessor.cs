@@ -67,7 +67,17 @@ internal sealed class RecordProcessor : IDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 // The reader is synchronous; a batch of frames is read, then mapped on the thread pool.
-                if (!reader.TryReadNext(out var frame)) break;
+                SmfFrame frame;
+                try
+                {
+                    if (!reader.TryReadNext(out frame)) break;
+                }
+                catch (Exception e) when (e is SmfFramingException or InvalidDataException)
+                {
+                    // The frames read before a broken chain are sound: they go out before the break is reported.
+                    if (batch.Count > 0) await pending.Writer.WriteAsync(StartBatch(batch, track), cancellationToken);
+                    throw;
+                }
                 _stats.FramesRead.Increment();
                 progress?.Invoke(reader.Position);
                 if (frame.EndOffset <= skipBefore) continue;

@@ -37,5 +37,6 @@ internal sealed class RunStatistics
 
     public string Describe() =>
         $"{FramesRead.Value} SMF records read: {Decoded.Value} zERT records forwarded, {Rejected.Value} rejected, " +
-        $"{OtherTypes.Value} other SMF types and {OtherSubtypes.Value} other 119 subtypes skipped";
+        $"{OtherTypes.Value} other SMF types and {OtherSubtypes.Value} other 119 subtypes skipped" +
+        (InputsBroken.Value > 0 ? $", {InputsBroken.Value} input(s) stopped by a broken frame chain" : "");
 }

@@ -23,13 +23,23 @@ public static class Dumps
     /// The zERT records of a dump in file order, with the event id every output carries (output contract: the first
     /// 16 bytes of the SHA-256 of the logical record) and the record's byte range. Computed with the SMF decoder.
     /// </summary>
-    public static IReadOnlyList<ExpectedRecord> ZertRecords(string path)
+    /// <param name="stopAtBrokenChain">Return the records before a broken frame chain instead of throwing.</param>
+    public static IReadOnlyList<ExpectedRecord> ZertRecords(string path, bool stopAtBrokenChain = false)
     {
         var records = new List<ExpectedRecord>();
         using var stream = File.OpenRead(path);
         using var reader = new SmfRecordReader(stream, SmfContainer.Auto);
-        while (reader.TryReadNext(out var frame))
+        while (true)
         {
+            SmfFrame frame;
+            try
+            {
+                if (!reader.TryReadNext(out frame)) break;
+            }
+            catch (SmfFramingException) when (stopAtBrokenChain)
+            {
+                break;
+            }
             if (frame.IsError) continue;
             var result = ZertRecordParser.Parse(frame.Record.ToArray());
             if (result.Status == ZertParseStatus.Decoded)

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 
 namespace ZertForwarder.Host.Tests.Support;
 
-/// <summary>Ports, HTTP probes and Prometheus text parsing for the metrics endpoint tests.</summary>
+/// <summary>Ports and Prometheus text parsing for the metrics endpoint tests.</summary>
 public static class Endpoints
 {
     /// <summary>A TCP port on 127.0.0.1 that nothing listens on right now.</summary>
@@ -26,17 +26,6 @@ public static class Endpoints
             }
         }
         return null;
-    }
-
-    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the timeout.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, Func<string>? diagnostics = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}{(diagnostics is null ? "" : "\n" + diagnostics())}");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>

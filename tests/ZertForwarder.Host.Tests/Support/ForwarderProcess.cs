@@ -120,11 +120,11 @@ public sealed class ForwarderProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         if (!_process.HasExited) Kill();
-        await Task.CompletedTask;
         _process.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The last lines of an output, for failure messages.</summary>

@@ -4,7 +4,11 @@ using Confluent.Kafka;
 namespace ZertForwarder.Host.Tests.Support;
 
 /// <summary>One message as an independent consumer reads it back.</summary>
-public readonly record struct KafkaMessage(int Partition, long Offset, string? EventId, byte[] Value);
+public readonly record struct KafkaMessage(int Partition, long Offset, IReadOnlyDictionary<string, string> Headers, byte[] Value)
+{
+    /// <summary>The <c>event_id</c> header (output contract §6).</summary>
+    public string? EventId => Headers.GetValueOrDefault("event_id");
+}
 
 /// <summary>
 /// An independent consumer (no group, <c>Assign</c> from the beginning: test infrastructure §1b) that reads a topic
@@ -39,8 +43,9 @@ public static class KafkaReadBack
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"read {messages.Count} messages of {topic}; partitions not finished: {string.Join(", ", remaining.Keys)}");
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
             if (result is null || result.IsPartitionEOF) continue;
-            var id = result.Message.Headers?.TryGetLastBytes("event_id", out var bytes) == true ? Encoding.UTF8.GetString(bytes) : null;
-            messages.Add(new KafkaMessage(result.Partition.Value, result.Offset.Value, id, result.Message.Value));
+            var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var header in result.Message.Headers ?? []) headers[header.Key] = Encoding.UTF8.GetString(header.GetValueBytes());
+            messages.Add(new KafkaMessage(result.Partition.Value, result.Offset.Value, headers, result.Message.Value));
             if (result.Offset.Value + 1 >= remaining[result.Partition.Value]) remaining.Remove(result.Partition.Value);
         }
         consumer.Close();
