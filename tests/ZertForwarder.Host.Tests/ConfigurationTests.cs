@@ -71,6 +71,21 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_named_input_file_that_does_not_exist_stops_the_start_and_an_empty_glob_does_not()
+    {
+        var missing = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={_work.Combine("no-such.smf")}", "Outputs:File:Directory=out"], RunLimit);
+        Assert.True(missing.ExitCode == 2, missing.ToString());
+        Assert.Contains("no-such.smf' does not exist", missing.Stderr, StringComparison.Ordinal);
+
+        // A glob may match nothing yet (dumps land later): the run starts, reads nothing and says so.
+        var empty = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={_work.Combine("*.none")}", "Outputs:File:Directory=out"], RunLimit);
+        Assert.True(empty.ExitCode == 0, empty.ToString());
+        Assert.Contains("matches no file", empty.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invalid_values_are_all_listed_together()
     {
         var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);

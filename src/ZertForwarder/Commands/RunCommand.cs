@@ -67,7 +67,9 @@ internal static class RunCommand
             once = true;
         }
 
-        using var loggers = CreateLoggers(options.Logging);
+        // On a terminal the progress bar shows how the run goes; informational log lines would break it up.
+        var showProgress = options.Logging.Progress && !Console.IsErrorRedirected && options.Input.Paths.Length > 0;
+        using var loggers = CreateLoggers(options.Logging, quietForProgress: showProgress);
         var logger = loggers.CreateLogger("zertforwarder");
 
         ZertNormalizer normalizer;
@@ -94,7 +96,6 @@ internal static class RunCommand
             : null;
         logger.LogInformation(LogEvents.RunStarting, "Starting: {Inputs} -> {Outputs}{Once}.", DescribeInputs(options), DescribeOutputs(options), once ? " (once)" : "");
 
-        var showProgress = options.Logging.Progress && !Console.IsErrorRedirected && options.Input.Paths.Length > 0;
         bool drained;
         {
             await using var progress = showProgress ? new ProgressReporter(host.Progress, host.Statistics, time) : null;
@@ -139,9 +140,10 @@ internal static class RunCommand
         }
     }
 
-    private static ILoggerFactory CreateLoggers(LoggingSettings settings)
+    private static ILoggerFactory CreateLoggers(LoggingSettings settings, bool quietForProgress)
     {
         var level = Enum.Parse<LogLevel>(settings.Level, ignoreCase: true);
+        if (quietForProgress && level < LogLevel.Warning) level = LogLevel.Warning;
         var json = settings.Format == "json" || (settings.Format == "auto" && Console.IsErrorRedirected);
         return LoggerFactory.Create(b =>
         {

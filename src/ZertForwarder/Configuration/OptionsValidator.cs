@@ -17,6 +17,12 @@ public static class OptionsValidator
             if (outputs.Kafka is null && outputs.Elasticsearch is null && outputs.Syslog is null && outputs.File is null)
                 errors.Add("no output: configure at least one of Outputs:Kafka, Outputs:Elasticsearch, Outputs:Syslog, Outputs:File");
         }
+        foreach (var path in input.Paths)
+        {
+            // A named file that is not there is a configuration error; a glob may legitimately match nothing yet.
+            if (path != "-" && Path.GetFileName(path).AsSpan().IndexOfAny('*', '?') < 0 && !File.Exists(path))
+                errors.Add($"Input:Paths: '{path}' does not exist");
+        }
         if (input.Container is not ("auto" or "rdw" or "vbs")) errors.Add($"Input:Container '{input.Container}' must be auto, rdw or vbs");
         if (input.Watch is { } watch)
         {
