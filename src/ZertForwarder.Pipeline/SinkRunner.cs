@@ -171,6 +171,24 @@ public sealed class SinkRunner : IAsyncDisposable
         {
             while (true)
             {
+                // Settle sends that finished, and while no input is waiting watch the oldest send too: a fatal sink
+                // error must stop the loop (and reach writers and Completion) even when no further event arrives.
+                while (inFlight.Count > 0 && inFlight.Peek().IsCompleted)
+                {
+                    await inFlight.Dequeue();
+                }
+
+                if (inFlight.Count > 0 && !_queue.Reader.TryPeek(out _))
+                {
+                    var oldest = inFlight.Peek();
+                    var arrived = _queue.Reader.WaitToReadAsync(cancellationToken).AsTask();
+                    if (await Task.WhenAny(arrived, oldest) == oldest)
+                    {
+                        await inFlight.Dequeue();
+                        continue;
+                    }
+                }
+
                 var batch = new List<ForwardedEvent>(_options.MaxBatchItems);
                 if (!await FillBatchAsync(batch, cancellationToken))
                 {

@@ -80,7 +80,7 @@ public sealed class KafkaSink : ISink
         config.MessageTimeoutMs = _options.MessageTimeoutMs;
         // A delivery report is only read for its error and persistence status: marshalling the key, value, headers
         // and timestamp back into managed objects for every message cost more than producing it.
-        config.Set("dotnet.producer.enable.delivery.report.fields", "status");
+        config.DeliveryReportFields = "status";
         _options.ApplyProperties(config);
         return config;
     }
