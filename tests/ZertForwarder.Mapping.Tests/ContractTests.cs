@@ -58,7 +58,7 @@ public sealed class ContractTests
         var built = ElasticsearchTemplates.Build(TestMappings.Set);
         if (TestMappings.Updating)
         {
-            MappingCommands.WriteElasticsearchTemplates(TestMappings.Set, dir);
+            MappingAssets.WriteElasticsearchTemplates(TestMappings.Set, dir);
             return;
         }
         foreach (var (path, json) in built)
