@@ -83,10 +83,11 @@ public sealed class SmfRecordReader : IDisposable
         if (window.IsEmpty) return SmfContainer.Rdw; // empty input: nothing to read either way
         if (LooksLikeVbs(window, atEnd)) return SmfContainer.Vbs;
         if (LooksLikeRdw(window, atEnd)) return SmfContainer.Rdw;
-        if (window.Length >= 2 && window[1] == 119 && (window[0] & 0x40) != 0)
+        // Without RDWs a record starts at its flag byte, so the packed date SMFxxDTE sits at offset 6 (§C.2, §C.3).
+        if (window.Length >= 10 && SmfTime.TryDecodePackedDate(window.Slice(6, 4), out _))
         {
             throw new InvalidDataException(
-                "The input starts like an SMF type 119 record without an RDW: it was probably transferred in binary " +
+                "The input starts like SMF records without RDWs (a packed date at offset 6): it was probably transferred in binary " +
                 "without RDWs. Transfer the dump with FTP 'SITE RDW' (or 'LOCSITE RDW' on z/OS) or as raw VBS blocks.");
         }
         throw new InvalidDataException(

@@ -75,7 +75,20 @@ public sealed class SmfRecordReaderTests
         var stripped = Concat(Connection("A")[4..], Summary("B")[4..]);
         using var reader = new SmfRecordReader(new MemoryStream(stripped));
         var error = Assert.Throws<InvalidDataException>(() => reader.TryReadNext(out _));
-        Assert.Contains("RDW", error.Message, StringComparison.Ordinal);
+        Assert.Contains("without RDWs", error.Message, StringComparison.Ordinal);
+        Assert.Contains("SITE RDW", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dump_without_rdws_that_starts_with_another_record_type_gets_the_same_advice()
+    {
+        // A dump usually starts with the dump program's own record (type 2), not a 119: the packed date at offset 6
+        // still gives the missing RDWs away. Flag X'1E', type 2, time, date X'0124305F', SID, then data.
+        byte[] header = [0x1E, 0x02, 0x00, 0x35, 0x55, 0x75, 0x01, 0x24, 0x30, 0x5F, 0xE2, 0xE8, 0xE2, 0xC1];
+        var stripped = Concat(header, new byte[40], Connection("A")[4..]);
+        using var reader = new SmfRecordReader(new MemoryStream(stripped));
+        var error = Assert.Throws<InvalidDataException>(() => reader.TryReadNext(out _));
+        Assert.Contains("without RDWs", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
