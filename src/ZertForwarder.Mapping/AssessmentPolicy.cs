@@ -22,6 +22,7 @@ internal sealed class AssessmentPolicy
     public static readonly string[] LevelNames = ["strong", "acceptable", "weak", "cleartext"];
 
     private readonly ConcurrentDictionary<ulong, string[]> _reasonLists = new();
+    private readonly ConcurrentDictionary<ulong, EncodedList> _encodedReasonLists = new();
 
     public required string[] Reasons { get; init; }
     public required AssessmentLevel[] ReasonLevels { get; init; }
@@ -47,6 +48,14 @@ internal sealed class AssessmentPolicy
         for (var i = 0; i < Reasons.Length; i++) if ((b & (1UL << i)) != 0) list.Add(Reasons[i]);
         return [.. list];
     });
+
+    /// <summary><see cref="ReasonList"/> with its output bytes encoded once per combination (the writers' hot path).</summary>
+    public EncodedList EncodedReasonList(ulong bits)
+    {
+        if (bits == 0) return EncodedList.Empty;
+        if (_encodedReasonLists.TryGetValue(bits, out var list)) return list;
+        return _encodedReasonLists.GetOrAdd(bits, new EncodedList(ReasonList(bits)));
+    }
 
     public static AssessmentPolicy Load(JObject root, MappingFileReader file)
     {

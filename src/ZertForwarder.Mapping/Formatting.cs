@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -27,17 +28,73 @@ internal static class Formatting
     {
         if (!ipv6 && !field[4..].ContainsAnyExcept((byte)0))
         {
+            // Dotted quad by hand: four short numbers, no formatting machinery.
             var n = 0;
             for (var i = 0; i < 4; i++)
             {
                 if (i > 0) destination[n++] = (byte)'.';
-                field[i].TryFormat(destination[n..], out var w, default, CultureInfo.InvariantCulture);
-                n += w;
+                int b = field[i];
+                if (b >= 100)
+                {
+                    destination[n++] = (byte)('0' + b / 100);
+                    destination[n++] = (byte)('0' + b / 10 % 10);
+                }
+                else if (b >= 10)
+                {
+                    destination[n++] = (byte)('0' + b / 10);
+                }
+                destination[n++] = (byte)('0' + b % 10);
             }
             return n;
         }
+        return Ipv6(field, destination);
+    }
+
+    /// <summary>
+    /// IPv6 text through <see cref="IPAddress"/> (RFC 5952 form, embedded IPv4 as .NET writes it), remembered per
+    /// thread for the last few addresses: a document writes the same two endpoints up to four times each (client,
+    /// source, local, related), and each formatting allocates an address object.
+    /// </summary>
+    private static int Ipv6(ReadOnlySpan<byte> field, Span<byte> destination)
+    {
+        if (field.Length != 16)
+        {
+            new IPAddress(field).TryFormat(destination, out var direct);
+            return direct;
+        }
+        var cache = t_ipv6 ??= new Ipv6Cache();
+        var high = BinaryPrimitives.ReadUInt64LittleEndian(field);
+        var low = BinaryPrimitives.ReadUInt64LittleEndian(field[8..]);
+        for (var i = 0; i < Ipv6Cache.Size; i++)
+        {
+            if (cache.Length[i] > 0 && cache.High[i] == high && cache.Low[i] == low)
+            {
+                var text = cache.Text.AsSpan(i * Ipv6Cache.MaxText, cache.Length[i]);
+                text.CopyTo(destination);
+                return text.Length;
+            }
+        }
         new IPAddress(field).TryFormat(destination, out var written);
+        var slot = cache.Next;
+        cache.Next = (slot + 1) % Ipv6Cache.Size;
+        cache.High[slot] = high;
+        cache.Low[slot] = low;
+        cache.Length[slot] = written;
+        destination[..written].CopyTo(cache.Text.AsSpan(slot * Ipv6Cache.MaxText));
         return written;
+    }
+
+    [ThreadStatic] private static Ipv6Cache? t_ipv6;
+
+    private sealed class Ipv6Cache
+    {
+        public const int Size = 4;
+        public const int MaxText = 48; // the longest IPv6 text is 45 characters
+        public readonly ulong[] High = new ulong[Size];
+        public readonly ulong[] Low = new ulong[Size];
+        public readonly int[] Length = new int[Size];
+        public readonly byte[] Text = new byte[Size * MaxText];
+        public int Next;
     }
 
     /// <summary>ISO 8601 UTC with milliseconds, or microseconds when the value has sub-millisecond ticks (contract §1).</summary>
@@ -102,12 +159,21 @@ internal static class Formatting
     /// <summary>A non-negative value as exactly <paramref name="count"/> decimal digits, zero padded.</summary>
     private static void Digits(int value, int count, Span<byte> destination)
     {
-        for (var i = count - 1; i >= 0; i--)
+        // Two digits per step from a table: a document has several timestamps of ~17 digits each.
+        var i = count;
+        while (i >= 2)
         {
-            destination[i] = (byte)('0' + value % 10);
-            value /= 10;
+            var pair = (value % 100) * 2;
+            value /= 100;
+            destination[i - 1] = TwoDigits[pair + 1];
+            destination[i - 2] = TwoDigits[pair];
+            i -= 2;
         }
+        if (i == 1) destination[0] = (byte)('0' + value % 10);
     }
+
+    private static ReadOnlySpan<byte> TwoDigits =>
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
     public static int Ascii(string text, Span<byte> destination) => Encoding.UTF8.GetBytes(text, destination);
 

@@ -33,7 +33,6 @@ public sealed class MappingSet
     internal LeefSettings Leef { get; private set; } = null!;
     internal byte[] NamespaceUtf8 { get; private set; } = [];
     internal byte[][] LevelUtf8 { get; } = [.. AssessmentPolicy.LevelNames.Select(Encoding.UTF8.GetBytes)];
-    internal SingleStringCache Strings { get; } = new();
 
     /// <summary>The tables the TLS algorithm derivation reads on every record, resolved once.</summary>
     internal ValueTable EncryptionTable { get; private set; } = null!;

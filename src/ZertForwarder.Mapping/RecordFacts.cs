@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using ZertForwarder.Smf;
 using ZertForwarder.Smf.Zert;
 
@@ -25,7 +24,9 @@ internal sealed class RecordFacts
     private readonly byte[] _eventIdUtf8 = new byte[ZertEventId.Length];
     private bool _hasEventIdUtf8;
     private string? _eventId;
-    private List<string>? _relatedIps;
+    // Four addresses of at most 45 characters (IPv6 text) and their separators.
+    private readonly byte[] _relatedIps = new byte[4 * 46];
+    private int _relatedIpsLength;
 
     public ZertRecord Record { get; private set; } = null!;
 
@@ -78,7 +79,7 @@ internal sealed class RecordFacts
         Subtype = record.Subtype;
         _eventId = null;
         _hasEventIdUtf8 = false;
-        _relatedIps = null;
+        _relatedIpsLength = -1;
         _communityIdLength = -1;
         SystemId = record.Header.SystemId;
         var sub11 = Subtype == 11;
@@ -194,41 +195,56 @@ internal sealed class RecordFacts
         BinaryPrimitives.WriteUInt16BigEndian(input[n..], pb);
         n += 2;
         Span<byte> hash = stackalloc byte[20];
-#pragma warning disable CA5350 // Community ID v1 is defined over SHA-1; it is an identifier, not a security control
-        SHA1.HashData(input[..n], hash);
-#pragma warning restore CA5350
+        Sha1SingleBlock.Hash(input[..n], hash);
         "1:"u8.CopyTo(_communityId);
         System.Buffers.Text.Base64.EncodeToUtf8(hash, _communityId.AsSpan(2), out _, out var written);
         _communityIdLength = 2 + written;
         return _communityId.AsSpan(0, _communityIdLength);
     }
 
-    /// <summary>Every IP address the document carries, in document order, without repeats (contract §2.1).</summary>
-    public List<string> RelatedIps()
+    /// <summary>
+    /// Every IP address the document carries, in document order, without repeats (contract §2.1), as UTF-8 text with
+    /// the addresses separated by commas (no address contains one): written straight from the record bytes, without
+    /// a string or a list per record. Empty when there is none.
+    /// </summary>
+    public ReadOnlySpan<byte> RelatedIps()
     {
-        if (_relatedIps is not null) return _relatedIps;
-        var list = new List<string>(4);
-        var text = new byte[64];
-        void Add(ZertField field)
-        {
-            if (!Record.TryGetBytes(field, out var bytes) || Formatting.IsZero(bytes)) return;
-            var s = System.Text.Encoding.ASCII.GetString(text, 0, Formatting.Ip(bytes, Record.IsIpv6, text));
-            if (!list.Contains(s)) list.Add(s);
-        }
+        if (_relatedIpsLength >= 0) return _relatedIps.AsSpan(0, _relatedIpsLength);
+        _relatedIpsLength = 0;
         if (Subtype == 11)
         {
-            Add(ZertFields.SC_SALIP);
-            Add(ZertFields.SC_SARIP);
-            Add(ZertFields.SC_IPSec_IKETunLclEndpt);
-            Add(ZertFields.SC_IPSec_IKETunRmtEndpt);
+            AddRelatedIp(ZertFields.SC_SALIP);
+            AddRelatedIp(ZertFields.SC_SARIP);
+            AddRelatedIp(ZertFields.SC_IPSec_IKETunLclEndpt);
+            AddRelatedIp(ZertFields.SC_IPSec_IKETunRmtEndpt);
         }
         else
         {
-            Add(ZertFields.SS_SASrvIP);
-            Add(ZertFields.SS_SACltIP);
-            Add(ZertFields.SS_IPSec_IKETunLclEndpt);
-            Add(ZertFields.SS_IPSec_IKETunRmtEndpt);
+            AddRelatedIp(ZertFields.SS_SASrvIP);
+            AddRelatedIp(ZertFields.SS_SACltIP);
+            AddRelatedIp(ZertFields.SS_IPSec_IKETunLclEndpt);
+            AddRelatedIp(ZertFields.SS_IPSec_IKETunRmtEndpt);
         }
-        return _relatedIps = list;
+        return _relatedIps.AsSpan(0, _relatedIpsLength);
+    }
+
+    private void AddRelatedIp(ZertField field)
+    {
+        if (!Record.TryGetBytes(field, out var bytes) || Formatting.IsZero(bytes)) return;
+        var buffer = _relatedIps.AsSpan();
+        var start = _relatedIpsLength == 0 ? 0 : _relatedIpsLength + 1;
+        var length = Formatting.Ip(bytes, Record.IsIpv6, buffer[start..]);
+        var ip = buffer.Slice(start, length);
+        // Already listed? Compare with each earlier item.
+        var rest = buffer[.._relatedIpsLength];
+        while (!rest.IsEmpty)
+        {
+            var comma = rest.IndexOf((byte)',');
+            var item = comma < 0 ? rest : rest[..comma];
+            if (item.SequenceEqual(ip)) return;
+            rest = comma < 0 ? default : rest[(comma + 1)..];
+        }
+        if (start > 0) buffer[_relatedIpsLength] = (byte)',';
+        _relatedIpsLength = start + length;
     }
 }

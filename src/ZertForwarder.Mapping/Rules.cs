@@ -158,7 +158,7 @@ internal sealed class FieldRule
     private byte[]?[] _names = [];
 
     /// <summary>For flag bytes: the bit-name list of every byte value.</summary>
-    public string[][]? FlagLists { get; private set; }
+    public EncodedList[]? FlagLists { get; private set; }
 
     /// <summary>Pre-encoded output name (flat name / LEEF key).</summary>
     public System.Text.Json.JsonEncodedText EncodedTarget { get; private set; }
@@ -183,8 +183,8 @@ internal sealed class FieldRule
         if (Table is null) return;
         if (Table.IsFlags || Convert == Converter.Flags)
         {
-            FlagLists = new string[256][];
-            for (var i = 0; i < 256; i++) FlagLists[i] = [.. Table.FlagNames((uint)i)];
+            FlagLists = new EncodedList[256];
+            for (var i = 0; i < 256; i++) FlagLists[i] = new EncodedList([.. Table.FlagNames((uint)i)]);
         }
         var max = Table.Entries.Count == 0 ? 0 : (int)Table.Entries.Max(e => e.Key);
         _names = new byte[]?[Math.Min(max, 0xFFFF) + 1];

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using ZertForwarder.Smf;
 using ZertForwarder.Smf.Zert;
@@ -13,22 +14,74 @@ internal enum ValueKind : byte
     Bool,
     Utf8,
     List,
+
+    /// <summary>A list of UTF-8 items separated by commas in <see cref="FieldValue.Utf8"/> (items never contain one).</summary>
+    Utf8List,
+
+    /// <summary>A list of exactly one item, <see cref="FieldValue.Utf8"/>.</summary>
+    Utf8Item,
 }
 
 /// <summary>One evaluated value. <see cref="Utf8"/> points into the caller's scratch buffer or a cached name.</summary>
 internal ref struct FieldValue
 {
     public ValueKind Kind;
-    public ulong Number;
-    public double Float;
-    public bool Bool;
-    public ReadOnlySpan<byte> Utf8;
-    public IReadOnlyList<string>? List;
 
+    /// <summary>The number; for <see cref="ValueKind.Float"/> the double's bits, for <see cref="ValueKind.Bool"/> 0 or 1.</summary>
+    /// <remarks>One slot for the three scalar shapes keeps the value small: ~200 are returned per document.</remarks>
+    public ulong Number;
+    public ReadOnlySpan<byte> Utf8;
+    public EncodedList? List;
+
+    public readonly double Float => BitConverter.UInt64BitsToDouble(Number);
+    public readonly bool Bool => Number != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FieldValue Num(ulong n) => new() { Kind = ValueKind.Number, Number = n };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FieldValue Real(double d) => new() { Kind = ValueKind.Float, Number = BitConverter.DoubleToUInt64Bits(d) };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FieldValue Text(ReadOnlySpan<byte> utf8) => new() { Kind = ValueKind.Utf8, Utf8 = utf8 };
-    public static FieldValue Items(IReadOnlyList<string> list) => list.Count == 0 ? default : new() { Kind = ValueKind.List, List = list };
-    public static FieldValue Flag(bool b) => new() { Kind = ValueKind.Bool, Bool = b };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FieldValue Items(EncodedList list) => list.Count == 0 ? default : new() { Kind = ValueKind.List, List = list };
+
+    /// <summary>A one-item list, the item as UTF-8 (written straight from the record, no string).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FieldValue Item(ReadOnlySpan<byte> utf8) => new() { Kind = ValueKind.Utf8Item, Utf8 = utf8 };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FieldValue Flag(bool b) => new() { Kind = ValueKind.Bool, Number = b ? 1UL : 0UL };
+}
+
+/// <summary>
+/// A fixed list of strings with its output bytes encoded once: the items of a JSON array (<c>"a","b"</c>, escaped as
+/// <see cref="CompactJsonWriter"/> escapes a value) and the comma-joined text of the flat and LEEF outputs. The lists
+/// are few (flag names, event types, reasons) and every document has several.
+/// </summary>
+internal sealed class EncodedList
+{
+    public static readonly EncodedList Empty = new([]);
+
+    public EncodedList(IReadOnlyList<string> items)
+    {
+        Items = items;
+        var writer = new CompactJsonWriter();
+        foreach (var item in items) writer.WriteStringValue(Encoding.UTF8.GetBytes(item));
+        JsonItems = writer.Written.ToArray();
+        Joined = Encoding.UTF8.GetBytes(string.Join(',', items));
+    }
+
+    public IReadOnlyList<string> Items { get; }
+    public int Count => Items.Count;
+
+    /// <summary>The JSON array's content, without the brackets.</summary>
+    public byte[] JsonItems { get; }
+
+    /// <summary>The items joined with commas, UTF-8.</summary>
+    public byte[] Joined { get; }
 }
 
 /// <summary>
@@ -37,16 +90,17 @@ internal ref struct FieldValue
 /// </summary>
 internal static class ValueEvaluator
 {
-    private static readonly string[] Network = ["network"];
-    private static readonly string[] Configuration = ["configuration"];
-    private static readonly string[] TypeStart = ["connection", "start"];
-    private static readonly string[] TypeProtocol = ["connection", "protocol"];
-    private static readonly string[] TypeEnd = ["connection", "end"];
-    private static readonly string[] TypeStartEnd = ["connection", "start", "end"];
-    private static readonly string[] TypeChange = ["change"];
-    private static readonly string[] TypeDenied = ["connection", "denied"];
-    private static readonly string[] TypeInfo = ["connection", "info"];
+    private static readonly EncodedList Network = new(["network"]);
+    private static readonly EncodedList Configuration = new(["configuration"]);
+    private static readonly EncodedList TypeStart = new(["connection", "start"]);
+    private static readonly EncodedList TypeProtocol = new(["connection", "protocol"]);
+    private static readonly EncodedList TypeEnd = new(["connection", "end"]);
+    private static readonly EncodedList TypeStartEnd = new(["connection", "start", "end"]);
+    private static readonly EncodedList TypeChange = new(["change"]);
+    private static readonly EncodedList TypeDenied = new(["connection", "denied"]);
+    private static readonly EncodedList TypeInfo = new(["connection", "info"]);
     private static readonly string[][] ProtectionLists = BuildProtectionLists();
+    private static readonly EncodedList[] EncodedProtectionLists = [.. ProtectionLists.Select(l => new EncodedList(l))];
 
     private static string[][] BuildProtectionLists()
     {
@@ -75,10 +129,8 @@ internal static class ValueEvaluator
             case Converter.Derived:
                 return Derive(rule.Derived, f, m, scratch);
             case Converter.Dn:
-                var dns = r.DistinguishedNames;
-                for (var i = 0; i < dns.Count; i++)
+                foreach (var dn in r.DistinguishedNameEntries)
                 {
-                    var dn = dns[i];
                     if (dn.Type != rule.DnType) continue;
                     var text = r.GetDnTextBytes(dn);
                     return text.IsEmpty ? default : FieldValue.Text(scratch[..Ebcdic.TranscodeToUtf8(text, scratch)]);
@@ -227,7 +279,7 @@ internal static class ValueEvaluator
             case Derived.EventDuration:
                 return f.Start is { } s2 && f.End is { } e2 && e2 >= s2 ? FieldValue.Num((ulong)(e2 - s2).Ticks * 100) : default;
             case Derived.RiskScore:
-                return new FieldValue { Kind = ValueKind.Float, Float = f.RiskScore };
+                return FieldValue.Real(f.RiskScore);
             case Derived.Dataset:
                 return FieldValue.Text(sub11 ? "zos.zert_connection"u8 : "zos.zert_summary"u8);
             case Derived.Namespace:
@@ -300,23 +352,26 @@ internal static class ValueEvaluator
             case Derived.LeefSeverity:
                 return FieldValue.Num((ulong)Math.Clamp((f.RiskScore + 9) / 10, 1, 10));
             case Derived.RelatedIp:
-                return FieldValue.Items(f.RelatedIps());
+            {
+                var ips = f.RelatedIps();
+                return ips.IsEmpty ? default : new FieldValue { Kind = ValueKind.Utf8List, Utf8 = ips };
+            }
             case Derived.RelatedUser:
             {
                 var user = r.GetTextBytes(sub11 ? ZertFields.SC_SAUserID : ZertFields.SS_SAUserID);
-                return user.IsEmpty ? default : FieldValue.Items(m.Strings.Get(user));
+                return user.IsEmpty ? default : FieldValue.Item(scratch[..Ebcdic.TranscodeToUtf8(user, scratch)]);
             }
             case Derived.RelatedHosts:
             {
                 var host = r.GetTextBytes(ZertFields.TI_SYSName);
-                return host.IsEmpty ? default : FieldValue.Items(m.Strings.Get(host));
+                return host.IsEmpty ? default : FieldValue.Item(scratch[..Ebcdic.TranscodeToUtf8(host, scratch)]);
             }
             case Derived.Protection:
-                return FieldValue.Items(ProtectionLists[f.Protection >> 5]);
+                return FieldValue.Items(EncodedProtectionLists[f.Protection >> 5]);
             case Derived.AssessmentLevel:
                 return FieldValue.Text(m.LevelUtf8[(int)f.Level]);
             case Derived.AssessmentReasons:
-                return FieldValue.Items(m.Policy.ReasonList(f.ReasonBits));
+                return FieldValue.Items(m.Policy.EncodedReasonList(f.ReasonBits));
             case Derived.TlsEstablished:
                 return r.HasSection(ZertSection.Tls) ? FieldValue.Flag(!f.TlsFailed) : default;
             case Derived.TlsResumed:
@@ -364,28 +419,8 @@ internal static class ValueEvaluator
     private static FieldValue Algorithm(RecordFacts f, ValueTable table, ZertField field, string? fromSuite, Span<byte> scratch)
     {
         if (!f.Record.TryGetUnsigned(field, out var code)) return default;
-        if (code != 0 && table.TryGetName((uint)code, out var name))
-            return FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(name, scratch)]);
+        if (code != 0 && table.TryGetNameUtf8((uint)code, out var name)) return FieldValue.Text(name);
         if (fromSuite is not null) return FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(fromSuite, scratch)]);
         return code == 0 ? default : FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(ValueTable.UnknownLabel((uint)code, field.Length), scratch)]);
-    }
-}
-
-/// <summary>
-/// Interned single-item lists of short EBCDIC strings (user ids, system names), so <c>related.user</c> does not
-/// allocate per record once a value has been seen.
-/// </summary>
-internal sealed class SingleStringCache
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> _lists = new(StringComparer.Ordinal);
-
-    public string[] Get(ReadOnlySpan<byte> ebcdic)
-    {
-        Span<char> chars = stackalloc char[ebcdic.Length];
-        for (var i = 0; i < ebcdic.Length; i++) chars[i] = Ebcdic.ToChar(ebcdic[i]);
-        var lookup = _lists.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(chars, out var list)) return list;
-        var s = new string(chars);
-        return _lists.GetOrAdd(s, [s]);
     }
 }

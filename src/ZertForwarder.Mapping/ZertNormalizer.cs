@@ -73,7 +73,7 @@ public sealed class ZertNormalizer
                 var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
                 if (v.Kind == ValueKind.None) continue;
                 for (; opened < depth; opened++) w.WriteStartObject(s.Pending[opened].NamePrefix);
-                WriteJsonValue(w, child.NamePrefix, in v, joinLists: false, s);
+                WriteJsonValue(w, child.NamePrefix, in v, joinLists: false);
             }
             else
             {
@@ -88,7 +88,7 @@ public sealed class ZertNormalizer
         }
     }
 
-    private static void WriteJsonValue(CompactJsonWriter w, byte[] name, scoped in FieldValue v, bool joinLists, Scratch s)
+    private static void WriteJsonValue(CompactJsonWriter w, byte[] name, scoped in FieldValue v, bool joinLists)
     {
         switch (v.Kind)
         {
@@ -104,28 +104,39 @@ public sealed class ZertNormalizer
             case ValueKind.Utf8:
                 w.WriteString(name, v.Utf8);
                 break;
-            case ValueKind.List when joinLists:
-                w.WriteString(name, JoinList(v.List!, s.Buffer));
+            case ValueKind.Utf8Item when joinLists:
+                w.WriteString(name, v.Utf8);
                 break;
-            case ValueKind.List:
+            case ValueKind.Utf8Item:
                 w.WriteStartArray(name);
-                var list = v.List!;
-                for (var i = 0; i < list.Count; i++) w.WriteStringValue(s.Buffer.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(list[i], s.Buffer)));
+                w.WriteStringValue(v.Utf8);
                 w.WriteEndArray();
                 break;
+            case ValueKind.Utf8List when joinLists:
+                w.WriteString(name, v.Utf8);
+                break;
+            case ValueKind.Utf8List:
+            {
+                w.WriteStartArray(name);
+                var rest = v.Utf8;
+                while (true)
+                {
+                    var comma = rest.IndexOf((byte)',');
+                    if (comma < 0) break;
+                    w.WriteStringValue(rest[..comma]);
+                    rest = rest[(comma + 1)..];
+                }
+                w.WriteStringValue(rest);
+                w.WriteEndArray();
+                break;
+            }
+            case ValueKind.List when joinLists:
+                w.WriteString(name, v.List!.Joined);
+                break;
+            case ValueKind.List:
+                w.WriteArrayOfEncodedItems(name, v.List!.JsonItems);
+                break;
         }
-    }
-
-    /// <summary>A list as one comma-separated UTF-8 value, written into the scratch buffer (flat and LEEF are scalar).</summary>
-    private static ReadOnlySpan<byte> JoinList(IReadOnlyList<string> list, byte[] scratch)
-    {
-        var n = 0;
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (i > 0) scratch[n++] = (byte)',';
-            n += System.Text.Encoding.UTF8.GetBytes(list[i], scratch.AsSpan(n));
-        }
-        return scratch.AsSpan(0, n);
     }
 
     /// <summary>One flat zSecure-style JSON object (contract §5): one level, scalar values, lists comma separated.</summary>
@@ -137,7 +148,7 @@ public sealed class ZertNormalizer
         foreach (var rule in record.Subtype == 11 ? _set.Flat11 : _set.Flat12)
         {
             var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
-            if (v.Kind != ValueKind.None) WriteJsonValue(w, rule.TargetNamePrefix, in v, joinLists: true, s);
+            if (v.Kind != ValueKind.None) WriteJsonValue(w, rule.TargetNamePrefix, in v, joinLists: true);
         }
         w.WriteEndObject();
         w.CopyTo(output);
@@ -192,7 +203,11 @@ public sealed class ZertNormalizer
                 WriteLeefText(output, v.Utf8);
                 break;
             case ValueKind.List:
-                WriteLeefText(output, JoinList(v.List!, s.Buffer));
+                WriteLeefText(output, v.List!.Joined);
+                break;
+            case ValueKind.Utf8List:
+            case ValueKind.Utf8Item:
+                WriteLeefText(output, v.Utf8);
                 break;
         }
     }

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ZertForwarder.Smf;
@@ -39,11 +41,9 @@ public static class Ebcdic
     /// </summary>
     public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> field)
     {
-        var start = 0;
-        var end = field.Length;
-        while (start < end && (field[start] == Blank || field[start] == 0)) start++;
-        while (end > start && (field[end - 1] == Blank || field[end - 1] == 0)) end--;
-        return field[start..end];
+        var start = field.IndexOfAnyExcept(Blank, (byte)0);
+        if (start < 0) return default;
+        return field[start..(field.LastIndexOfAnyExcept(Blank, (byte)0) + 1)];
     }
 
     /// <summary>Decodes a trimmed character field; an all-blank field gives the empty string.</summary>
@@ -51,10 +51,10 @@ public static class Ebcdic
     {
         var text = Trim(field);
         if (text.IsEmpty) return string.Empty;
-        return string.Create(text.Length, text.ToArray(), static (chars, bytes) =>
-        {
-            for (var i = 0; i < bytes.Length; i++) chars[i] = Cp1047[bytes[i]];
-        });
+        // Fields are short (at most a few dozen characters, DNs a few hundred): decode on the stack, one allocation.
+        Span<char> chars = text.Length <= 512 ? stackalloc char[text.Length] : new char[text.Length];
+        for (var i = 0; i < text.Length; i++) chars[i] = Cp1047[text[i]];
+        return new string(chars);
     }
 
     /// <summary>
@@ -78,8 +78,31 @@ public static class Ebcdic
     public static int TranscodeToUtf8(ReadOnlySpan<byte> text, Span<byte> destination)
     {
         var n = 0;
-        foreach (var b in text)
+        if (destination.Length >= text.Length)
         {
+            // Fast path, the common case: every character is ASCII, one table load and one store per byte. The
+            // lengths were checked above, so the references stay inside both spans.
+            ref var table = ref MemoryMarshal.GetArrayDataReference(AsciiOf);
+            ref var source = ref MemoryMarshal.GetReference(text);
+            ref var target = ref MemoryMarshal.GetReference(destination);
+            for (; n < text.Length; n++)
+            {
+                var a = Unsafe.Add(ref table, Unsafe.Add(ref source, n));
+                if (a == 0) break;
+                Unsafe.Add(ref target, n) = a;
+            }
+            if (n == text.Length) return n;
+        }
+        var ascii = AsciiOf;
+        foreach (var b in text[n..])
+        {
+            // Fast path: the byte's ASCII character straight from a table (zero when it has none).
+            var a = ascii[b];
+            if (a != 0)
+            {
+                destination[n++] = a;
+                continue;
+            }
             var c = Cp1047[b];
             if (c < 0x80)
             {
@@ -92,6 +115,15 @@ public static class Ebcdic
             }
         }
         return n;
+    }
+
+    private static readonly byte[] AsciiOf = BuildAsciiOf();
+
+    private static byte[] BuildAsciiOf()
+    {
+        var table = new byte[256];
+        for (var b = 0; b < 256; b++) table[b] = Cp1047[b] < 0x80 ? (byte)Cp1047[b] : (byte)0;
+        return table;
     }
 
     /// <summary>Encodes text to EBCDIC (used by tests and tools, not by the decoder).</summary>

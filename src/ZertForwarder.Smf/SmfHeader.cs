@@ -60,8 +60,8 @@ public readonly struct SmfHeader
         RecordType = record[TypeOffset];
         TimeHundredths = record.Length >= 10 ? BinaryPrimitives.ReadUInt32BigEndian(record[TimeOffset..]) : 0;
         PackedDate = record.Length >= 14 ? BinaryPrimitives.ReadUInt32BigEndian(record[DateOffset..]) : 0;
-        SystemId = record.Length >= 18 ? Ebcdic.Decode(record.Slice(SystemIdOffset, 4)) : string.Empty;
-        SubsystemId = record.Length >= 22 ? Ebcdic.Decode(record.Slice(SubsystemOffset, 4)) : string.Empty;
+        SystemId = record.Length >= 18 ? InternedIds.Decode(record.Slice(SystemIdOffset, 4)) : string.Empty;
+        SubsystemId = record.Length >= 22 ? InternedIds.Decode(record.Slice(SubsystemOffset, 4)) : string.Empty;
         HasSubtype = record.Length >= Length;
         Subtype = HasSubtype ? BinaryPrimitives.ReadUInt16BigEndian(record[SubtypeOffset..]) : (ushort)0;
     }
@@ -92,5 +92,33 @@ public readonly struct SmfHeader
         if (!TryGetDate(out var date) || TimeHundredths >= SmfTime.HundredthsPerDay) return false;
         localTime = date.ToDateTime(new TimeOnly(TimeHundredths * 100_000L), DateTimeKind.Unspecified);
         return true;
+    }
+
+    /// <summary>
+    /// The 4-character system and subsystem ids, decoded once per distinct value: a sysplex has a handful of them and
+    /// every record carries both, so decoding them anew would allocate two strings per record.
+    /// </summary>
+    private static class InternedIds
+    {
+        private sealed class Entry(uint key, string value)
+        {
+            public readonly uint Key = key;
+            public readonly string Value = value;
+        }
+
+        // A small direct-mapped cache; a collision just decodes again. Entries are immutable, so a racing write is
+        // harmless: every reader sees a whole entry, old or new.
+        private static readonly Entry?[] Slots = new Entry?[64];
+
+        public static string Decode(ReadOnlySpan<byte> four)
+        {
+            var key = BinaryPrimitives.ReadUInt32BigEndian(four);
+            var slot = (int)((key * 2654435769u) >> 26);
+            var entry = Volatile.Read(ref Slots[slot]);
+            if (entry is not null && entry.Key == key) return entry.Value;
+            var value = Ebcdic.Decode(four);
+            Volatile.Write(ref Slots[slot], new Entry(key, value));
+            return value;
+        }
     }
 }

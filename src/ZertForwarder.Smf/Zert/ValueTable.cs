@@ -11,6 +11,7 @@ namespace ZertForwarder.Smf.Zert;
 public sealed class ValueTable
 {
     private readonly FrozenDictionary<uint, string> _names;
+    private readonly FrozenDictionary<uint, byte[]> _utf8Names;
 
     public ValueTable(string id, int width, bool isFlags, IEnumerable<KeyValuePair<uint, string>> entries)
     {
@@ -18,6 +19,7 @@ public sealed class ValueTable
         Width = width;
         IsFlags = isFlags;
         _names = entries.ToFrozenDictionary();
+        _utf8Names = _names.ToFrozenDictionary(e => e.Key, e => System.Text.Encoding.UTF8.GetBytes(e.Value));
         Entries = [.. _names.OrderBy(e => e.Key)];
     }
 
@@ -33,6 +35,9 @@ public sealed class ValueTable
     public IReadOnlyList<KeyValuePair<uint, string>> Entries { get; }
 
     public bool TryGetName(uint code, out string name) => _names.TryGetValue(code, out name!);
+
+    /// <summary>The name of a code as UTF-8, encoded once when the table is built (the writers' hot path).</summary>
+    public bool TryGetNameUtf8(uint code, out byte[] utf8) => _utf8Names.TryGetValue(code, out utf8!);
 
     /// <summary>The name of <paramref name="code"/>, or its unknown(...) label.</summary>
     public string NameOf(uint code) => _names.TryGetValue(code, out var name) ? name : UnknownLabel(code, Width);

@@ -23,6 +23,7 @@ public readonly record struct SectionSlice(int Offset, int Length)
 public sealed class ZertRecord
 {
     private readonly SectionSlice[] _sections;
+    private readonly DnEntry[] _distinguishedNames;
 
     // The record's array, when its memory is one: fields are then sliced straight from it, without going through
     // ReadOnlyMemory<byte>.Span on each of the ~200 field reads a record's documents make.
@@ -40,7 +41,7 @@ public sealed class ZertRecord
         Header = header;
         TripletCount = tripletCount;
         _sections = sections;
-        DistinguishedNames = distinguishedNames;
+        _distinguishedNames = distinguishedNames;
         var flagsField = Subtype == 11 ? ZertFields.SC_SAFlags : ZertFields.SS_SAFlags;
         IsIpv6 = TryGetUnsigned(flagsField, out var flags) && (flags & 0x80) != 0;
     }
@@ -60,7 +61,10 @@ public sealed class ZertRecord
     public bool IsIpv6 { get; }
 
     /// <summary>Certificate DN entries in record order.</summary>
-    public IReadOnlyList<DnEntry> DistinguishedNames { get; }
+    public IReadOnlyList<DnEntry> DistinguishedNames => _distinguishedNames;
+
+    /// <summary><see cref="DistinguishedNames"/> as a span: the writers look an entry up per DN rule, without interface calls.</summary>
+    public ReadOnlySpan<DnEntry> DistinguishedNameEntries => _distinguishedNames;
 
     public bool HasSection(ZertSection section) => _sections[(int)section].IsPresent;
 
@@ -100,12 +104,18 @@ public sealed class ZertRecord
     /// <summary>Unsigned big-endian value of a 1/2/4/8-byte field (masked where the spec says so).</summary>
     public bool TryGetUnsigned(ZertField field, out ulong value)
     {
-        if (!TryGetBytes(field, out var bytes))
+        var s = _sections[(int)field.Section];
+        var length = field.Length;
+        if (field.Offset + length > s.Length)
         {
             value = 0;
             return false;
         }
-        value = bytes.Length switch
+        // The parser checked that every section lies inside the record, so the field lies inside the record too.
+        var bytes = _array is not null
+            ? new ReadOnlySpan<byte>(_array, _arrayOffset + s.Offset + field.Offset, length)
+            : Bytes.Span.Slice(s.Offset + field.Offset, length);
+        value = length switch
         {
             1 => bytes[0],
             2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
@@ -113,7 +123,8 @@ public sealed class ZertRecord
             8 => BinaryPrimitives.ReadUInt64BigEndian(bytes),
             _ => ReadVariable(bytes),
         };
-        if (field.Mask != 0) value &= field.Mask;
+        var mask = field.Mask;
+        if (mask != 0) value &= mask;
         return true;
     }
 
