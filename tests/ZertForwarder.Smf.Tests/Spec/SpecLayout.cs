@@ -1,4 +1,4 @@
-// The zERT section layouts as the TESTS know them: typed by hand from /work/shared/spec/smf119-zert-layout.md
+// The zERT section layouts as the TESTS know them: typed by hand from the layout spec (smf119-zert-layout.md)
 // (§1.4, §2.1-§2.5, §3.1-§3.4), independently of the decoder's ZertFieldCatalog and of the generator. Reserved
 // fields are listed too, so a self-check can prove every section is tiled exactly (no typo gap or overlap), and so
 // tests can fill them with garbage to prove the decoder ignores them.
