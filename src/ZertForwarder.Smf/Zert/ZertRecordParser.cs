@@ -35,20 +35,35 @@ public static class ZertRecordParser
     private const int TripletSize = 8;         // Off(4) Len(2) Num(2)
     private const int DnHeaderLength = 4;      // DN_Len(2) + DN_Type(2), §2.7
 
+    /// <summary>
+    /// What <see cref="Parse"/> makes of a record by its type (byte 5) and subtype (bytes 22-23) alone, without looking
+    /// at the structure: <see cref="ZertParseStatus.OtherRecordType"/>, <see cref="ZertParseStatus.OtherSubtype"/>,
+    /// <see cref="ZertParseStatus.Malformed"/> when too short to tell, else <see cref="ZertParseStatus.Decoded"/> for a
+    /// zERT record that <see cref="Parse"/> may still find malformed. Lets a reader register a record for
+    /// acknowledgement in input order before the full parse runs on another thread.
+    /// </summary>
+    public static ZertParseStatus Classify(ReadOnlySpan<byte> record)
+    {
+        if (record.Length < SmfHeader.MinimumLengthForType) return ZertParseStatus.Malformed;
+        if (record[5] != RecordType119) return ZertParseStatus.OtherRecordType;
+        if (record.Length < SmfHeader.Length) return ZertParseStatus.Malformed;
+        return BinaryPrimitives.ReadUInt16BigEndian(record[22..]) is 11 or 12 ? ZertParseStatus.Decoded : ZertParseStatus.OtherSubtype;
+    }
+
     /// <summary>Parses one complete logical record (RDW first). The record keeps a reference to <paramref name="record"/>.</summary>
     public static ZertParseResult Parse(ReadOnlyMemory<byte> record)
     {
         var span = record.Span;
-        if (!SmfHeader.TryRead(span, out var header))
+        var kind = Classify(span);
+        if (kind == ZertParseStatus.OtherRecordType) return new(kind, null, null, span[5], 0);
+        if (kind == ZertParseStatus.Malformed)
         {
-            return Malformed($"record of {span.Length} bytes is too short for an SMF header", 0, 0);
+            return span.Length < SmfHeader.MinimumLengthForType
+                ? Malformed($"record of {span.Length} bytes is too short for an SMF header", 0, 0)
+                : Malformed($"SMF type 119 record of {span.Length} bytes is shorter than the 24-byte header with subtype", 119, 0);
         }
-        if (header.RecordType != RecordType119) return new(ZertParseStatus.OtherRecordType, null, null, header.RecordType, 0);
-        if (span.Length < SmfHeader.Length)
-        {
-            return Malformed($"SMF type 119 record of {span.Length} bytes is shorter than the 24-byte header with subtype", 119, 0);
-        }
-        if (header.Subtype is not (11 or 12)) return new(ZertParseStatus.OtherSubtype, null, null, 119, header.Subtype);
+        SmfHeader.TryRead(span, out var header);
+        if (kind == ZertParseStatus.OtherSubtype) return new(kind, null, null, 119, header.Subtype);
         var subtype = header.Subtype;
         if (header.RecordLength != span.Length)
         {

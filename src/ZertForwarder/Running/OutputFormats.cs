@@ -1,4 +1,5 @@
 using ZertForwarder.Configuration;
+using ZertForwarder.Sinks.Files;
 
 namespace ZertForwarder.Running;
 
@@ -19,10 +20,10 @@ internal readonly record struct OutputFormats(bool Ecs, bool Leef, bool Flat)
         {
             foreach (var format in file.EffectiveFormats())
             {
-                switch (format.ToString().ToLowerInvariant())
+                switch (format)
                 {
-                    case "ecs": ecs = true; break;
-                    case "leef": leef = true; break;
+                    case FileFormat.Ecs: ecs = true; break;
+                    case FileFormat.Leef: leef = true; break;
                     default: flat = true; break;
                 }
             }

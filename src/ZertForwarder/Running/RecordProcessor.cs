@@ -120,7 +120,7 @@ internal sealed class RecordProcessor : IDisposable
         for (var i = 0; i < frames.Count; i++)
         {
             var f = frames[i];
-            var status = f.Record is null ? ZertParseStatus.Malformed : Classify(f.Record);
+            var status = f.Record is null ? ZertParseStatus.Malformed : ZertRecordParser.Classify(f.Record);
             var expectsEvent = status == ZertParseStatus.Decoded;
             tracked[i] = f with { Ack = track(f.EndOffset, expectsEvent), AckExpectsEvent = expectsEvent };
         }
@@ -130,15 +130,6 @@ internal sealed class RecordProcessor : IDisposable
             for (var i = 0; i < tracked.Length; i++) outputs[i] = Map(tracked[i]);
             return outputs;
         });
-    }
-
-    /// <summary>Cheap pre-check of the type and subtype (the full parse runs in the parallel stage).</summary>
-    private static ZertParseStatus Classify(byte[] record)
-    {
-        if (record.Length < 6 || record[5] != ZertRecordParser.RecordType119) return ZertParseStatus.OtherRecordType;
-        if (record.Length < 24) return ZertParseStatus.Decoded; // too short: the parser will call it malformed
-        var subtype = (record[22] << 8) | record[23];
-        return subtype is 11 or 12 ? ZertParseStatus.Decoded : ZertParseStatus.OtherSubtype;
     }
 
     private Output Map(Frame frame)
