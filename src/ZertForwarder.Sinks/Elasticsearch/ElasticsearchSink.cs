@@ -31,6 +31,9 @@ public sealed class ElasticsearchSink : ISink
     private readonly HttpClient _http;
     private readonly X509Certificate2Collection? _trustedRoots;
 
+    /// <summary>The URL as every message shows it: without user info (<see cref="UrlRedaction"/>).</summary>
+    private readonly string _displayUrl;
+
     public ElasticsearchSink(ElasticsearchSinkOptions options, IPipelineLog? log = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -41,6 +44,7 @@ public sealed class ElasticsearchSink : ISink
         }
 
         _options = options;
+        _displayUrl = UrlRedaction.Redact(options.Url);
         _log = log ?? NullPipelineLog.Instance;
         _time = timeProvider ?? TimeProvider.System;
 
@@ -62,7 +66,8 @@ public sealed class ElasticsearchSink : ISink
             handler.SslOptions.RemoteCertificateValidationCallback = ValidateServerCertificate;
         }
 
-        var baseUrl = options.Url.EndsWith('/') ? options.Url : options.Url + "/";
+        // User info in the URL is never sent as part of it (nor shown): it becomes basic authentication below.
+        var baseUrl = _displayUrl.EndsWith('/') ? _displayUrl : _displayUrl + "/";
         _http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.Authorization = ResolveAuthorization(options);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -184,7 +189,7 @@ public sealed class ElasticsearchSink : ISink
         }
         catch (HttpRequestException exception)
         {
-            RetryAll(items, outcome, $"connection error: {exception.Message}");
+            RetryAll(items, outcome, $"connection error: {UrlRedaction.RedactIn(exception.Message, _options.Url)}");
             return;
         }
 
@@ -192,7 +197,7 @@ public sealed class ElasticsearchSink : ISink
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             throw new SinkFatalException(
-                $"Elasticsearch at {_options.Url} refused the bulk request with HTTP {code} ({ErrorText(responseBody)}); " +
+                $"Elasticsearch at {_displayUrl} refused the bulk request with HTTP {code} ({ErrorText(responseBody)}); " +
                 "check Outputs:Elasticsearch ApiKey/ApiKeyFile or Username/Password and the key's privileges (create_doc on logs-zos.*).");
         }
 
@@ -342,12 +347,12 @@ public sealed class ElasticsearchSink : ISink
             if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
                 throw new SinkFatalException(
-                    $"Elasticsearch at {_options.Url} refused the credentials (HTTP {(int)status}); check Outputs:Elasticsearch ApiKey/ApiKeyFile or Username/Password.");
+                    $"Elasticsearch at {_displayUrl} refused the credentials (HTTP {(int)status}); check Outputs:Elasticsearch ApiKey/ApiKeyFile or Username/Password.");
             }
 
             if (!response.IsSuccessStatusCode)
             {
-                throw new InvalidOperationException($"Elasticsearch at {_options.Url} answered GET / with HTTP {(int)status}: {ErrorText(body)}");
+                throw new InvalidOperationException($"Elasticsearch at {_displayUrl} answered GET / with HTTP {(int)status}: {ErrorText(body)}");
             }
 
             var version = "unknown";
@@ -369,8 +374,8 @@ public sealed class ElasticsearchSink : ISink
                 product is null ? PipelineLogLevel.Warning : PipelineLogLevel.Information,
                 Name,
                 product is null
-                    ? $"{_options.Url} answered without X-Elastic-Product (version {version}); it may not be Elasticsearch."
-                    : $"Connected to {product} {version} at {_options.Url}.");
+                    ? $"{_displayUrl} answered without X-Elastic-Product (version {version}); it may not be Elasticsearch."
+                    : $"Connected to {product} {version} at {_displayUrl}.");
         }
     }
 
@@ -425,11 +430,11 @@ public sealed class ElasticsearchSink : ISink
         }
         catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new InvalidOperationException($"Elasticsearch at {_options.Url} did not answer {method} /{path} within {_options.RequestTimeout}.", exception);
+            throw new InvalidOperationException($"Elasticsearch at {_displayUrl} did not answer {method} /{path} within {_options.RequestTimeout}.", exception);
         }
         catch (HttpRequestException exception)
         {
-            throw new InvalidOperationException($"Cannot reach Elasticsearch at {_options.Url}: {exception.Message}", exception);
+            throw new InvalidOperationException($"Cannot reach Elasticsearch at {_displayUrl}: {UrlRedaction.RedactIn(exception.Message, _options.Url)}", exception);
         }
     }
 
@@ -446,6 +451,12 @@ public sealed class ElasticsearchSink : ISink
             var password = !string.IsNullOrEmpty(options.PasswordFile) ? ReadSecretFile(options.PasswordFile, "PasswordFile") : options.Password;
             var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{password}"));
             return new AuthenticationHeaderValue("Basic", credentials);
+        }
+
+        // https://user:password@host as curl and the Elasticsearch clients read it, when nothing else is configured.
+        if (Uri.TryCreate(options.Url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
+        {
+            return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.UnescapeDataString(uri.UserInfo))));
         }
 
         return null;

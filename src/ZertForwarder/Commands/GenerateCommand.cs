@@ -28,7 +28,17 @@ internal static class GenerateCommand
         };
         var blockSize = (int)a.Long("--block-size", 27998);
 
-        using (var output = path == "-" ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        if (Directory.Exists(path)) throw new UsageException($"--out '{path}' is a directory; give a file name, e.g. {Path.Combine(path, "zert.smf")}");
+        Stream output;
+        try
+        {
+            output = path == "-" ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--out '{path}' cannot be written: {e.Message}");
+        }
+        using (output)
         using (var buffered = new BufferedStream(output, 1 << 16))
         {
             var written = SmfDumpGenerator.WriteDump(buffered, seed, (int)count, container, blockSize);

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -43,13 +45,12 @@ internal static class RunCommand
         }
 
         var loaded = ConfigurationLoader.Load(configFile, overrides);
-        if (loaded.Errors.Count > 0)
-        {
-            Console.Error.WriteLine($"zertforwarder: the configuration has {loaded.Errors.Count} problem(s):");
-            foreach (var error in loaded.Errors) Console.Error.WriteLine($"  - {error}");
-            return CommandLine.UsageError;
-        }
         var options = loaded.Options;
+        // Values and what they point at (files, certificates, the port, the checkpoint file) in one list, before any
+        // record is read (StartupChecks).
+        var problems = loaded.Errors.ToList();
+        if (!loaded.IsEmbeddedDefault) problems.AddRange(StartupChecks.Check(options));
+        if (problems.Count > 0) return ReportProblems(problems);
         if (loaded.IsEmbeddedDefault)
         {
             options.Input.Paths = [SamplePath];
@@ -65,6 +66,7 @@ internal static class RunCommand
             options.Zos.UtcOffsets["SYSB"] = "-05:00";
             options.Zos.UtcOffsets["PRD1"] = "+01:00";
             once = true;
+            if (StartupChecks.Check(options) is { Count: > 0 } demoProblems) return ReportProblems(demoProblems);
         }
 
         // On a terminal the progress bar shows how the run goes; informational log lines would break it up.
@@ -90,10 +92,29 @@ internal static class RunCommand
 
         var metrics = new PipelineMetrics();
         var time = TimeProvider.System;
-        await using var host = new ForwarderHost(options, normalizer, metrics, loggers, time);
-        await using var metricsServer = options.Metrics.Port > 0
-            ? await MetricsServer.StartAsync(options.Metrics.Address, options.Metrics.Port, metrics, () => host.IsReady, logger)
-            : null;
+        ForwarderHost host;
+        try
+        {
+            host = new ForwarderHost(options, normalizer, metrics, loggers, time);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or CryptographicException or JsonException or InvalidDataException)
+        {
+            // StartupChecks should have named it; this keeps a missed case (or a file changed since) a listed error, not a crash.
+            return ReportProblems([e.Message]);
+        }
+        await using var ownedHost = host;
+        MetricsServer? metricsServer = null;
+        try
+        {
+            if (options.Metrics.Port > 0)
+                metricsServer = await MetricsServer.StartAsync(options.Metrics.Address, options.Metrics.Port, metrics, () => host.IsReady, logger);
+        }
+        catch (IOException e)
+        {
+            // The port was free during StartupChecks and taken since.
+            return ReportProblems([$"Metrics:Port: cannot listen on {options.Metrics.Address}:{options.Metrics.Port} ({e.Message})"]);
+        }
+        await using var ownedMetricsServer = metricsServer;
         logger.LogInformation(LogEvents.RunStarting, "Starting: {Inputs} -> {Outputs}{Once}.", DescribeInputs(options), DescribeOutputs(options), once ? " (once)" : "");
 
         bool drained;
@@ -126,6 +147,13 @@ internal static class RunCommand
         return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 || stats.InputsBroken.Value > 0
             ? CommandLine.RecordsRejected
             : CommandLine.Success;
+    }
+
+    private static int ReportProblems(IReadOnlyList<string> problems)
+    {
+        Console.Error.WriteLine($"zertforwarder: the configuration has {problems.Count} problem(s):");
+        foreach (var problem in problems) Console.Error.WriteLine($"  - {problem}");
+        return CommandLine.UsageError;
     }
 
     private static void TryDeleteDirectory(string path)
@@ -183,7 +211,7 @@ internal static class RunCommand
     {
         var parts = new List<string>();
         if (o.Outputs.Kafka is { } k) parts.Add($"Kafka {k.Topic} ({k.Format})");
-        if (o.Outputs.Elasticsearch is { } e) parts.Add($"Elasticsearch {e.Url}");
+        if (o.Outputs.Elasticsearch is { } e) parts.Add($"Elasticsearch {UrlRedaction.Redact(e.Url)}");
         if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.Port} ({s.Protocol})");
         if (o.Outputs.File is { } f) parts.Add(f.Stdout ? "stdout" : $"files in {f.Directory}");
         return string.Join(", ", parts);

@@ -42,17 +42,32 @@ public static class ConfigurationLoader
             return new LoadedConfiguration(new ForwarderOptions(), false, errors);
         }
 
+        // Every key is checked on its own, so that a value of the wrong type (Metrics:Port=abc) is one listed problem
+        // and does not stop the binding of the keys and sections after it: only the values that convert are bound,
+        // then validated, and one start-up lists every problem.
+        var usable = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in root.AsEnumerable())
         {
             if (value is null) continue;
-            var problem = CheckKey(typeof(ForwarderOptions), key.Split(':'));
-            if (problem is not null) errors.Add($"unknown configuration key '{key}'{problem}");
+            var problem = CheckKey(typeof(ForwarderOptions), key.Split(':'), out var leafType);
+            if (problem is not null)
+            {
+                errors.Add($"unknown configuration key '{key}'{problem}");
+                continue;
+            }
+            var conversionProblem = CheckValue(leafType!, value);
+            if (conversionProblem is not null)
+            {
+                errors.Add($"{key} '{value}' {conversionProblem}");
+                continue;
+            }
+            usable[key] = value;
         }
 
         var options = new ForwarderOptions();
         try
         {
-            root.Bind(options);
+            new ConfigurationBuilder().AddInMemoryCollection(usable).Build().Bind(options);
         }
         catch (InvalidOperationException e)
         {
@@ -94,8 +109,9 @@ public static class ConfigurationLoader
     }
 
     /// <summary>Walks the options types along the key's sections; returns null when the key names a real setting.</summary>
-    private static string? CheckKey(Type type, string[] path)
+    private static string? CheckKey(Type type, string[] path, out Type? leafType)
     {
+        leafType = null;
         var current = type;
         for (var i = 0; i < path.Length; i++)
         {
@@ -122,7 +138,33 @@ public static class ConfigurationLoader
             }
             current = property.PropertyType;
         }
+        leafType = current;
         return null;
+    }
+
+    /// <summary>Null when <paramref name="value"/> converts to <paramref name="type"/> the way the binder converts it; else what is expected.</summary>
+    private static string? CheckValue(Type type, string value)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        if (!IsLeaf(target) || target == typeof(string)) return null;
+        if (value.Length == 0 && target != type) return null; // an empty nullable setting means "not set"
+        try
+        {
+            System.ComponentModel.TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
+            return null;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException || e.InnerException is FormatException or OverflowException)
+        {
+            return target switch
+            {
+                _ when target == typeof(bool) => "must be true or false",
+                _ when target == typeof(int) || target == typeof(long) => "must be a whole number",
+                _ when target == typeof(double) || target == typeof(decimal) => "must be a number",
+                _ when target == typeof(TimeSpan) => "must be a duration like 00:00:30 (hh:mm:ss)",
+                _ when target.IsEnum => $"must be one of {string.Join(", ", Enum.GetNames(target))}",
+                _ => $"is not a valid {target.Name}",
+            };
+        }
     }
 
     private static bool IsLeaf(Type type) =>

@@ -20,7 +20,7 @@ public static class OptionsValidator
         foreach (var path in input.Paths)
         {
             // A named file that is not there is a configuration error; a glob may legitimately match nothing yet.
-            if (path != "-" && Path.GetFileName(path).AsSpan().IndexOfAny('*', '?') < 0 && !File.Exists(path))
+            if (path != "-" && Path.GetFileName(path).AsSpan().IndexOfAny('*', '?') < 0 && !File.Exists(path) && !Directory.Exists(path))
                 errors.Add($"Input:Paths: '{path}' does not exist");
         }
         if (input.Container is not ("auto" or "rdw" or "vbs")) errors.Add($"Input:Container '{input.Container}' must be auto, rdw or vbs");
@@ -65,6 +65,8 @@ public static class OptionsValidator
         }
         if (o.Shutdown.DrainTimeout <= TimeSpan.Zero) errors.Add("Shutdown:DrainTimeout must be positive");
         if (o.Metrics.Port is < 0 or > 65535) errors.Add("Metrics:Port must be 0 (off) or 1-65535");
+        if (o.Metrics.Port > 0 && !System.Net.IPAddress.TryParse(o.Metrics.Address, out _))
+            errors.Add($"Metrics:Address '{o.Metrics.Address}' must be an IP address such as 127.0.0.1 or 0.0.0.0");
         if (o.Logging.Format is not ("auto" or "text" or "json")) errors.Add($"Logging:Format '{o.Logging.Format}' must be auto, text or json");
         if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(o.Logging.Level, ignoreCase: true, out _))
             errors.Add($"Logging:Level '{o.Logging.Level}' must be Trace, Debug, Information, Warning or Error");

@@ -207,6 +207,11 @@ internal sealed class ForwarderHost : IAsyncDisposable
         {
             _logger.LogError(LogEvents.InputFailed, e, "{Input} cannot be read.", path);
         }
+        catch (UnauthorizedAccessException e)
+        {
+            // Start-up checks every named file; a file found by a glob or the watcher, or changed since, ends up here.
+            _logger.LogError(LogEvents.InputFailed, "{Input} cannot be read: {Reason}", path, e.Message);
+        }
         return false;
     }
 

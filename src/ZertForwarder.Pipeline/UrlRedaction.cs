@@ -1,0 +1,53 @@
+namespace ZertForwarder.Pipeline;
+
+/// <summary>
+/// The one way a URL is shown anywhere (logs, errors, metric labels, dead letters): without its user info, so that a
+/// password written as <c>https://user:password@host:9200</c> never leaves the configuration (README "Configuration").
+/// </summary>
+public static class UrlRedaction
+{
+    /// <summary>
+    /// <paramref name="url"/> without the user info between <c>scheme://</c> and the last <c>@</c> of the authority.
+    /// Works on text that is not a valid URI too (a mistyped setting is still printed in an error).
+    /// </summary>
+    public static string Redact(string? url)
+    {
+        if (string.IsNullOrEmpty(url)) return "";
+        var (authorityStart, userInfoLength) = FindUserInfo(url);
+        return userInfoLength < 0 ? url : string.Concat(url.AsSpan(0, authorityStart), url.AsSpan(authorityStart + userInfoLength + 1));
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> (a message from a library, which may quote the URL it was given) with the user info of
+    /// <paramref name="url"/> replaced by <c>***</c> wherever it appears.
+    /// </summary>
+    public static string RedactIn(string text, string? url)
+    {
+        if (string.IsNullOrEmpty(text) || string.IsNullOrEmpty(url)) return text;
+        var (authorityStart, userInfoLength) = FindUserInfo(url);
+        if (userInfoLength <= 0) return text;
+        var result = text.Replace(url, Redact(url), StringComparison.Ordinal);
+        var userInfo = url.Substring(authorityStart, userInfoLength);
+        result = result.Replace(userInfo, "***", StringComparison.Ordinal);
+        // The password alone, also as the client may have percent-decoded it.
+        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0 && colon + 1 < userInfo.Length)
+        {
+            var password = userInfo[(colon + 1)..];
+            result = result.Replace(password, "***", StringComparison.Ordinal);
+            result = result.Replace(Uri.UnescapeDataString(password), "***", StringComparison.Ordinal);
+        }
+        return result;
+    }
+
+    /// <summary>Where the authority starts and how long its user info is (-1: none; the '@' follows it).</summary>
+    private static (int AuthorityStart, int UserInfoLength) FindUserInfo(string url)
+    {
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        var authorityStart = schemeEnd < 0 ? 0 : schemeEnd + 3;
+        var authorityEnd = url.IndexOfAny(['/', '?', '#'], authorityStart);
+        if (authorityEnd < 0) authorityEnd = url.Length;
+        var at = authorityEnd > authorityStart ? url.LastIndexOf('@', authorityEnd - 1, authorityEnd - authorityStart) : -1;
+        return (authorityStart, at < 0 ? -1 : at - authorityStart);
+    }
+}

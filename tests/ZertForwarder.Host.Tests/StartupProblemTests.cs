@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Xunit.Abstractions;
+using ZertForwarder.Host.Tests.Support;
+
+namespace ZertForwarder.Host.Tests;
+
+/// <summary>
+/// Ordinary mistakes in what the configuration points at (secret files, certificates, directories, the metrics port,
+/// the checkpoint file) are found before any record is read and listed together: exit 2, one line each, never a stack
+/// trace, nothing written (issue 8, findings 3 and 6).
+/// </summary>
+public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [Fact]
+    public async Task Every_mistake_in_files_directories_certificates_and_the_port_is_listed_in_one_start_without_a_stack_trace()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+        var aDirectory = Directory.CreateDirectory(_work.Combine("a-directory")).FullName;
+        var aFile = _work.Combine("a-file");
+        File.WriteAllText(aFile, "not a directory\n");
+        var certificateWithoutKey = _work.Combine("client.pem");
+        File.WriteAllText(certificateWithoutKey, SelfSignedCertificatePem("client.example"));
+        var notPem = _work.Combine("not-a-certificate.pem");
+        File.WriteAllText(notPem, "hello\n");
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var takenPort = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Outputs:File:Directory={_work.Combine("out")}",
+            "Outputs:Elasticsearch:Url=http://127.0.0.1:9", $"Outputs:Elasticsearch:ApiKeyFile={_work.Combine("missing-api-key")}",
+            $"Outputs:Elasticsearch:CaFile={_work.Combine("missing-ca.pem")}",
+            "Outputs:Syslog:Host=127.0.0.1", $"Outputs:Syslog:CaFile={notPem}", $"Outputs:Syslog:ClientCertificateFile={certificateWithoutKey}",
+            "Outputs:Kafka:BootstrapServers=127.0.0.1:9", $"Outputs:Kafka:SaslPasswordFile={aDirectory}",
+            $"Checkpoint:Directory={aFile}", $"DeadLetter:Directory={aFile}", $"Metrics:Port={takenPort}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoStackTrace(result);
+        foreach (var expected in new[]
+        {
+            $"Outputs:Elasticsearch:ApiKeyFile: '{_work.Combine("missing-api-key")}' does not exist",
+            $"Outputs:Elasticsearch:CaFile: '{_work.Combine("missing-ca.pem")}' does not exist",
+            $"Outputs:Syslog:CaFile: '{notPem}' holds no PEM certificate",
+            $"Outputs:Syslog:ClientCertificateFile: '{certificateWithoutKey}' holds no private key: set Outputs:Syslog:ClientKeyFile",
+            $"Outputs:Kafka:SaslPasswordFile: '{aDirectory}' is a directory, not a file",
+            $"Checkpoint:Directory: '{aFile}' is a file, not a directory",
+            $"DeadLetter:Directory: '{aFile}' is a file, not a directory",
+            $"Metrics:Port: port {takenPort} on 127.0.0.1 is already in use",
+        })
+        {
+            Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        }
+        Assert.Contains("the configuration has 8 problem(s)", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_work.Combine("out")), "nothing is read or written when the start-up checks fail");
+    }
+
+    [Fact]
+    public async Task A_syslog_client_key_that_is_not_the_certificates_key_is_named()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+        var certificate = _work.Combine("client.pem");
+        File.WriteAllText(certificate, SelfSignedCertificatePem("client.example"));
+        var notAKey = _work.Combine("client.key");
+        File.WriteAllText(notAKey, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            "Outputs:Syslog:Host=127.0.0.1", $"Outputs:Syslog:ClientCertificateFile={certificate}", $"Outputs:Syslog:ClientKeyFile={notAKey}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoStackTrace(result);
+        Assert.Contains($"Outputs:Syslog:ClientKeyFile: '{notAKey}' is not the PEM private key of '{certificate}'", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_corrupt_checkpoint_file_is_reported_with_the_way_to_recover_and_left_as_it_is()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+        var state = Directory.CreateDirectory(_work.Combine("state")).FullName;
+        var checkpointFile = Path.Combine(state, "checkpoints.json");
+        const string Torn = "{ \"version\": 1, \"files\": [ { \"path\": ";
+        File.WriteAllText(checkpointFile, Torn);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={state}", $"Outputs:File:Directory={_work.Combine("out")}"], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoStackTrace(result);
+        Assert.Contains($"the checkpoint file '{checkpointFile}' cannot be read", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"move it aside (e.g. to '{checkpointFile}.corrupt')", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(Torn, File.ReadAllText(checkpointFile));
+        Assert.False(Directory.Exists(_work.Combine("out")));
+
+        // Following the advice: the run starts over and delivers every record.
+        File.Move(checkpointFile, checkpointFile + ".corrupt");
+        var recovered = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={state}", $"Outputs:File:Directory={_work.Combine("out")}"], RunLimit);
+        Assert.True(recovered.ExitCode == 0, recovered.ToString());
+        Assert.Equal(Dumps.ZertRecords(dump).Count, File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")).Length);
+    }
+
+    [Fact]
+    public async Task A_directory_named_as_an_input_file_or_as_the_generate_output_is_a_usage_error()
+    {
+        var directory = Directory.CreateDirectory(_work.Combine("dumps")).FullName;
+
+        var run = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={directory}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}"], RunLimit);
+        var generate = await ForwarderProcess.RunAsync(_work.Path, ["generate", "--out", directory, "--count", "5"], RunLimit);
+
+        output.WriteLine(run.ToString());
+        output.WriteLine(generate.ToString());
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains($"Input:Paths: '{directory}' is a directory", run.Stderr, StringComparison.Ordinal);
+        Assert.True(generate.ExitCode == 2, generate.ToString());
+        Assert.Contains($"--out '{directory}' is a directory", generate.Stderr, StringComparison.Ordinal);
+        AssertNoStackTrace(run);
+        AssertNoStackTrace(generate);
+    }
+
+    [SkippableFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task An_input_file_that_cannot_be_read_is_listed_at_start_up()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && geteuid() != 0, "needs Linux and a user other than root (root reads every file whatever its mode)");
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+        File.SetUnixFileMode(dump, UnixFileMode.None);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}"], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoStackTrace(result);
+        Assert.Contains($"Input:Paths: '{dump}' cannot be read", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Values_of_the_wrong_type_in_several_sections_are_listed_with_the_other_sections_problems()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+        var config = _work.Combine("zertforwarder.json");
+        // Wrong types first (Metrics, Outputs:Syslog, Pipeline), then checks of later sections that must still run.
+        File.WriteAllText(config, $$"""
+            {
+              "Input": { "Paths": [ "{{dump}}" ], "Container": "zip" },
+              "Metrics": { "Port": "abc" },
+              "Outputs": {
+                "Syslog": { "Host": "127.0.0.1", "Port": "six-five-one-four", "Protocol": "udp" },
+                "File": { "Directory": "{{_work.Combine("out")}}", "Formats": [ "csv" ] }
+              },
+              "Pipeline": { "MaxBatchAge": "soon", "BufferCapacity": 0 },
+              "Shutdown": { "DrainTimeout": "never" },
+              "Logging": { "Progress": "maybe", "Format": "xml" },
+              "Zos": { "UtcOffsets": { "SYSA": "EST" } }
+            }
+            """);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once", "--config", config], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoStackTrace(result);
+        foreach (var expected in new[]
+        {
+            "Metrics:Port 'abc' must be a whole number",
+            "Outputs:Syslog:Port 'six-five-one-four' must be a whole number",
+            "Pipeline:MaxBatchAge 'soon' must be a duration",
+            "Shutdown:DrainTimeout 'never' must be a duration",
+            "Logging:Progress 'maybe' must be true or false",
+            "Input:Container 'zip'",
+            "Outputs:Syslog:Protocol 'udp'",
+            "csv",
+            "BufferCapacity",
+            "Logging:Format 'xml'",
+            "Zos:UtcOffsets:SYSA 'EST'",
+        })
+        {
+            Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        }
+        Assert.False(Directory.Exists(_work.Combine("out")));
+    }
+
+    private static void AssertNoStackTrace(ForwarderResult result)
+    {
+        var all = result.Stdout + result.Stderr;
+        Assert.DoesNotContain("Unhandled exception", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", all, StringComparison.Ordinal);
+    }
+
+    private static string SelfSignedCertificatePem(string name)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return certificate.ExportCertificatePem() + "\n";
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+#pragma warning disable SYSLIB1054 // a single blittable call; LibraryImport would need unsafe code in the test project
+    private static extern uint geteuid();
+#pragma warning restore SYSLIB1054
+}

@@ -1,0 +1,30 @@
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Pipeline.Tests;
+
+/// <summary>URLs are shown without user info wherever they appear (README "Configuration", issue 8 finding 5).</summary>
+public sealed class UrlRedactionTests
+{
+    [Theory]
+    [InlineData("http://user:pw@es:9200", "http://es:9200")]
+    [InlineData("https://user:p%40ss@es.example.org:9200/prefix/?q=1", "https://es.example.org:9200/prefix/?q=1")]
+    [InlineData("https://user@es:9200/", "https://es:9200/")]
+    [InlineData("https://es:9200/a@b", "https://es:9200/a@b")]
+    [InlineData("user:pw@es:9200", "es:9200")]
+    [InlineData("https://es:9200", "https://es:9200")]
+    [InlineData("", "")]
+    public void Redact_drops_the_user_info_and_keeps_the_rest(string url, string shown) => Assert.Equal(shown, UrlRedaction.Redact(url));
+
+    [Fact]
+    public void RedactIn_removes_the_password_from_a_library_message_in_every_spelling()
+    {
+        const string Url = "http://user:p%40ss@es:9200";
+        var message = $"Connection to {Url} failed; credentials user:p%40ss; password p@ss";
+
+        var shown = UrlRedaction.RedactIn(message, Url);
+
+        Assert.Contains("http://es:9200", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("p%40ss", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("p@ss", shown, StringComparison.Ordinal);
+    }
+}
