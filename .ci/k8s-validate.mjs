@@ -3,8 +3,9 @@
 //
 // Usage: helm template rel ./chart | node .ci/k8s-validate.mjs [label]
 //        node .ci/k8s-validate.mjs [label] < manifests.yaml
-// Prints OK/FAIL per object (ConfigMap entries named *.json must also be valid JSON) and SKIP for kinds of API groups kubernetes-models does not ship (CRDs such as
-// monitoring.coreos.com/v1 ServiceMonitor). Exits 1 on any FAIL, on an unknown kind of a known group, on a
+// Prints OK/FAIL per object (ConfigMap entries named *.json must also be valid JSON). Custom resources are validated
+// against the CRD schemas of @kubernetes-models/prometheus-operator (ServiceMonitor, PrometheusRule) and
+// @kubernetes-models/keda (ScaledObject, TriggerAuthentication); kinds of other API groups are SKIPped. Exits 1 on any FAIL, on an unknown kind of a known group, on a
 // duplicate kind/name, or when the input holds no object at all.
 //
 // Node resolves bare specifiers relative to this file, not to the tools directory, and NODE_PATH does not apply to
@@ -21,6 +22,13 @@ const modelsRoot = join(modules, 'kubernetes-models');
 if (!existsSync(modelsRoot)) {
   console.error(`k8s-validate: ${modelsRoot} is missing; run .ci/install-tools.sh`);
   process.exit(2);
+}
+const crdModelRoots = ['keda', 'prometheus-operator'].map((name) => join(modules, '@kubernetes-models', name));
+for (const root of crdModelRoots) {
+  if (!existsSync(root)) {
+    console.error(`k8s-validate: ${root} is missing; run .ci/install-tools.sh`);
+    process.exit(2);
+  }
 }
 const importFile = (path) => import(pathToFileURL(path).href);
 const yamlModule = await importFile(join(modules, 'yaml', 'dist', 'index.js'));
@@ -56,8 +64,11 @@ for (const document of documents) {
   }
   seen.add(`${object.apiVersion}/${id}`);
 
-  // "v1" is the core group (kubernetes-models/v1/*); "apps/v1" lives in kubernetes-models/apps/v1/*.
-  const groupVersionDir = join(modelsRoot, ...object.apiVersion.split('/'));
+  // "v1" is the core group (kubernetes-models/v1/*); "apps/v1" lives in kubernetes-models/apps/v1/*; a CRD group
+  // such as keda.sh/v1alpha1 in @kubernetes-models/keda/keda.sh/v1alpha1/*.
+  const groupVersionDir = [modelsRoot, ...crdModelRoots]
+    .map((root) => join(root, ...object.apiVersion.split('/')))
+    .find((dir) => existsSync(dir)) ?? join(modelsRoot, ...object.apiVersion.split('/'));
   if (!existsSync(groupVersionDir)) {
     console.log(`SKIP ${label}${id}: no bundled schema for ${object.apiVersion} (custom resource)`);
     continue;

@@ -56,6 +56,11 @@ app.kubernetes.io/component: forwarder
 {{- if eq .Values.input.type "files" }}true{{ end }}
 {{- end }}
 
+{{/* Governing (headless) Service of the StatefulSet. */}}
+{{- define "zertforwarder.headlessServiceName" -}}
+{{- printf "%s-headless" (include "zertforwarder.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
 {{- define "zertforwarder.secretsDir" -}}/var/run/secrets/zertforwarder{{- end }}
 {{- define "zertforwarder.dataDir" -}}/var/lib/zertforwarder{{- end }}
 {{- define "zertforwarder.mappingsDir" -}}/app/mappings{{- end }}
@@ -85,7 +90,8 @@ Usage: include "zertforwarder.secretFile" (list $ "kafkaSaslPassword")
 
 {{/*
 Kafka connection settings shared by Input:Kafka and Outputs:Kafka (KafkaConnectionOptions): only the ones set.
-Usage: include "zertforwarder.kafkaConnection" (list $ $values $dict "kafkaSaslPassword" "kafkaCa")
+Usage: include "zertforwarder.kafkaConnection" (list $ $values $dict "kafkaSaslPassword" "kafkaCa" "kafkaClientCertificate" "kafkaClientKey")
+A client certificate for mutual TLS goes to librdkafka's ssl.certificate.location / ssl.key.location (Properties).
 */}}
 {{- define "zertforwarder.kafkaConnection" -}}
 {{- $root := index . 0 }}
@@ -97,6 +103,10 @@ Usage: include "zertforwarder.kafkaConnection" (list $ $values $dict "kafkaSaslP
 {{- with $v.saslUsername }}{{ $_ := set $out "SaslUsername" . }}{{ end }}
 {{- with include "zertforwarder.secretFile" (list $root (index . 3)) }}{{ $_ := set $out "SaslPasswordFile" . }}{{ end }}
 {{- with include "zertforwarder.secretFile" (list $root (index . 4)) }}{{ $_ := set $out "SslCaLocation" . }}{{ end }}
+{{- $properties := dict }}
+{{- with include "zertforwarder.secretFile" (list $root (index . 5)) }}{{ $_ := set $properties "ssl.certificate.location" . }}{{ end }}
+{{- with include "zertforwarder.secretFile" (list $root (index . 6)) }}{{ $_ := set $properties "ssl.key.location" . }}{{ end }}
+{{- with $properties }}{{ $_ := set $out "Properties" . }}{{ end }}
 {{- end }}
 
 {{/*
@@ -118,7 +128,7 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- end }}
 {{- else }}
 {{- $k := dict "Topic" $v.input.kafka.topic "GroupId" $v.input.kafka.groupId }}
-{{- include "zertforwarder.kafkaConnection" (list . $v.input.kafka $k "inputKafkaSaslPassword" "inputKafkaCa") }}
+{{- include "zertforwarder.kafkaConnection" (list . $v.input.kafka $k "inputKafkaSaslPassword" "inputKafkaCa" "inputKafkaClientCertificate" "inputKafkaClientKey") }}
 {{- $_ := set $input "Kafka" $k }}
 {{- end }}
 {{- $_ := set $cfg "Input" $input }}
@@ -129,7 +139,7 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- $k := dict "Topic" .topic "Format" .format }}
 {{- with .leefTopic }}{{ $_ := set $k "LeefTopic" . }}{{ end }}
 {{- with .compression }}{{ $_ := set $k "Compression" . }}{{ end }}
-{{- include "zertforwarder.kafkaConnection" (list $ . $k "kafkaSaslPassword" "kafkaCa") }}
+{{- include "zertforwarder.kafkaConnection" (list $ . $k "kafkaSaslPassword" "kafkaCa" "kafkaClientCertificate" "kafkaClientKey") }}
 {{- $_ := set $outputs "Kafka" $k }}
 {{- end }}
 {{- end }}
@@ -207,6 +217,18 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- if and (eq $v.input.type "kafka") $v.input.paths }}
 {{- fail "input.paths is set but input.type is \"kafka\": file inputs need input.type \"files\"." }}
 {{- end }}
+{{- end }}
+{{- if and $v.autoscaling.keda.enabled (ne $v.input.type "kafka") }}
+{{- fail "autoscaling.keda.enabled needs input.type \"kafka\": a file source keeps its checkpoints on one volume and runs exactly 1 replica." }}
+{{- end }}
+{{- if and $v.autoscaling.keda.enabled (gt (int $v.autoscaling.keda.minReplicaCount) (int $v.autoscaling.keda.maxReplicaCount)) }}
+{{- fail (printf "autoscaling.keda.minReplicaCount (%v) is above maxReplicaCount (%v)." $v.autoscaling.keda.minReplicaCount $v.autoscaling.keda.maxReplicaCount) }}
+{{- end }}
+{{- if and (eq $v.input.type "kafka") (or $v.secrets.inputKafkaClientCertificate.existingSecret $v.secrets.inputKafkaClientKey.existingSecret) (not (and $v.secrets.inputKafkaClientCertificate.existingSecret $v.secrets.inputKafkaClientKey.existingSecret)) }}
+{{- fail "secrets.inputKafkaClientCertificate and secrets.inputKafkaClientKey go together: set both for a client certificate." }}
+{{- end }}
+{{- if and $v.outputs.kafka.enabled (or $v.secrets.kafkaClientCertificate.existingSecret $v.secrets.kafkaClientKey.existingSecret) (not (and $v.secrets.kafkaClientCertificate.existingSecret $v.secrets.kafkaClientKey.existingSecret)) }}
+{{- fail "secrets.kafkaClientCertificate and secrets.kafkaClientKey go together: set both for a client certificate." }}
 {{- end }}
 {{- range $path, $_ := $v.mappingOverrides }}
 {{- if or (hasPrefix "/" $path) (has ".." (splitList "/" $path)) }}
