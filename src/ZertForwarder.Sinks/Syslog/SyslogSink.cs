@@ -30,6 +30,12 @@ public sealed class SyslogSink : ISink
     private readonly int _port;
     private readonly X509Certificate2Collection _trustedRoots = [];
     private readonly X509Certificate2? _clientCertificate;
+
+    /// <summary>Why the last TLS handshake was refused (set by the certificate check), for the retry reason.</summary>
+    private string? _certificateProblem;
+
+    /// <summary>Why the last connection attempt failed, for the retry reason of the items that wait for it.</summary>
+    private string? _connectProblem;
     private readonly ExponentialBackoff _backoff;
     private Connection? _connection;
     private int _failedConnects;
@@ -88,7 +94,7 @@ public sealed class SyslogSink : ISink
         var connection = _connection ?? await TryConnectAsync(cancellationToken);
         if (connection is null)
         {
-            outcome.SetPending(ItemOutcome.Retry, $"syslog receiver {_options.Host}:{_port} is not reachable");
+            outcome.SetPending(ItemOutcome.Retry, $"syslog receiver {_options.Host}:{_port} is not reachable: {_connectProblem ?? "waiting to reconnect"}");
             return;
         }
 
@@ -187,6 +193,7 @@ public sealed class SyslogSink : ISink
             _connection = new Connection(client, stream);
             _failedConnects = 0;
             _waitingToReconnect = false;
+            _connectProblem = null;
             _log.Log(PipelineLogLevel.Information, Component, $"connected to {_options.Host}:{_port} ({(_useTls ? "tls" : "tcp")})");
             return _connection;
         }
@@ -197,7 +204,10 @@ public sealed class SyslogSink : ISink
             var delay = _backoff.Ceiling(_failedConnects++);
             _nextConnectTimestamp = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
             _waitingToReconnect = true;
-            var reason = e is OperationCanceledException ? $"timed out after {_options.ConnectTimeout}" : e.Message;
+            var reason = e is OperationCanceledException ? $"timed out after {_options.ConnectTimeout}"
+                : e is System.Security.Authentication.AuthenticationException && _certificateProblem is not null ? _certificateProblem
+                : e.Message;
+            _connectProblem = reason;
             _log.Log(PipelineLogLevel.Warning, Component, $"connecting to {_options.Host}:{_port} failed ({reason}); next attempt in {delay}");
             return null;
         }
@@ -210,19 +220,40 @@ public sealed class SyslogSink : ISink
 
     /// <summary>
     /// System trust first; with <see cref="SyslogSinkOptions.CaFile"/>, a chain that ends in one of those roots is
-    /// accepted too. A name mismatch is never accepted.
+    /// accepted too. A name mismatch is never accepted. A refusal is logged, and kept for the retry reason, in words
+    /// that say what to change (<see cref="_certificateProblem"/>).
     /// </summary>
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
+        _certificateProblem = null;
         if (errors == SslPolicyErrors.None)
         {
             return true;
         }
 
-        if (certificate is null || _trustedRoots.Count == 0 || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        var expectedName = string.IsNullOrWhiteSpace(_options.TlsServerName) ? _options.Host : _options.TlsServerName;
+        if (certificate is null)
         {
-            _log.Log(PipelineLogLevel.Error, Component, $"rejected the certificate of {_options.Host}:{_port}: {errors}");
-            return false;
+            return Refuse($"{_options.Host}:{_port} sent no certificate");
+        }
+
+        using var serverCertificate = new X509Certificate2(certificate);
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            // RFC 6125: the name we connect to must be among the certificate's names; a trusted CA does not excuse that.
+            return Refuse($"the certificate of {_options.Host}:{_port} is for {NamesOf(serverCertificate)}, not for '{expectedName}' (host name mismatch); " +
+                "connect by one of those names, or set Outputs:Syslog:TlsServerName to the name the receiver's certificate carries");
+        }
+
+        if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            return Refuse($"the certificate of {_options.Host}:{_port} was refused: {errors}");
+        }
+
+        if (_trustedRoots.Count == 0)
+        {
+            return Refuse($"the certificate of {_options.Host}:{_port} ({serverCertificate.Subject}, issued by {serverCertificate.Issuer}) is not signed by a CA " +
+                "this system trusts (self-signed or a private CA); set Outputs:Syslog:CaFile to that CA's PEM file");
         }
 
         using var customChain = new X509Chain();
@@ -234,14 +265,37 @@ public sealed class SyslogSink : ISink
             customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
         }
 
-        using var serverCertificate = new X509Certificate2(certificate);
-        var trusted = customChain.Build(serverCertificate);
-        if (!trusted)
+        return customChain.Build(serverCertificate) || Refuse(
+            $"the certificate of {_options.Host}:{_port} ({serverCertificate.Subject}, issued by {serverCertificate.Issuer}) is signed neither by a CA " +
+            $"this system trusts nor by one in Outputs:Syslog:CaFile '{_options.CaFile}'");
+    }
+
+    private bool Refuse(string problem)
+    {
+        _certificateProblem = problem;
+        _log.Log(PipelineLogLevel.Error, Component, "refused the TLS connection: " + problem);
+        return false;
+    }
+
+    /// <summary>The DNS names and addresses of the subject alternative name extension, else the common name.</summary>
+    private static string NamesOf(X509Certificate2 certificate)
+    {
+        var names = new List<string>();
+        foreach (var extension in certificate.Extensions)
         {
-            _log.Log(PipelineLogLevel.Error, Component, $"rejected the certificate of {_options.Host}:{_port}: not signed by a trusted CA");
+            if (extension is X509SubjectAlternativeNameExtension san)
+            {
+                names.AddRange(san.EnumerateDnsNames());
+                names.AddRange(san.EnumerateIPAddresses().Select(a => a.ToString()));
+            }
         }
 
-        return trusted;
+        if (names.Count == 0)
+        {
+            names.Add(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
+        }
+
+        return string.Join(", ", names.Select(n => $"'{n}'"));
     }
 
     private static X509Certificate2? LoadClientCertificate(SyslogSinkOptions options)

@@ -1,0 +1,74 @@
+using System.Text;
+using Xunit.Abstractions;
+using ZertForwarder.Pipeline.Tests.Kafka;
+using ZertForwarder.Sinks.Syslog;
+
+namespace ZertForwarder.Pipeline.Tests.Syslog;
+
+/// <summary>
+/// TLS verification of the syslog sink against a real rsyslogd with a self-signed certificate (CN and SAN localhost,
+/// 127.0.0.1): refused until its CA is configured, a host name mismatch refused even then, and each refusal says why
+/// and what to set (issue 8, security).
+/// </summary>
+public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
+{
+    private static string LeefOf(int sequence) => Encoding.UTF8.GetString(SampleEvents.Create(sequence).Leef.Span);
+
+    private async Task<BatchOutcome> SendOneAsync(SyslogSinkOptions options, int sequence)
+    {
+        await using var sink = new SyslogSink(options, new TestOutputLog(output));
+        var batch = SampleEvents.Range(sequence, 1);
+        var outcome = new BatchOutcome(batch.Count);
+        await sink.SendAsync(batch, outcome, CancellationToken.None);
+        output.WriteLine($"{options.TlsServerName ?? options.Host} CaFile={options.CaFile ?? "-"}: {outcome[0]} {outcome.Reason(0)}");
+        return outcome;
+    }
+
+    [SkippableFact]
+    public async Task A_self_signed_receiver_is_refused_until_its_CA_is_configured()
+    {
+        using var server = new RsyslogServer();
+
+        var refused = await SendOneAsync(new SyslogSinkOptions { Host = "127.0.0.1", Port = server.TlsPort, Protocol = "tls" }, 1);
+        var accepted = await SendOneAsync(new SyslogSinkOptions { Host = "127.0.0.1", Port = server.TlsPort, Protocol = "tls", CaFile = server.CertificateFile }, 2);
+
+        Assert.Equal(ItemOutcome.Retry, refused[0]);
+        Assert.Contains("is not signed by a CA this system trusts", refused.Reason(0), StringComparison.Ordinal);
+        Assert.Contains("set Outputs:Syslog:CaFile", refused.Reason(0), StringComparison.Ordinal);
+        Assert.Equal(ItemOutcome.Delivered, accepted[0]);
+        var lines = await server.WaitForAsync(l => l.Count >= 1);
+        Assert.Equal([LeefOf(2)], lines.Select(l => l[(l.IndexOf(" - LEEF:", StringComparison.Ordinal) + 3)..]));
+    }
+
+    [SkippableFact]
+    public async Task A_host_name_the_certificate_does_not_carry_is_refused_even_with_its_CA_and_the_reason_names_both()
+    {
+        using var server = new RsyslogServer();
+
+        // The receiver is reached at 127.0.0.1 but expected as qradar.example.org, which its certificate does not name.
+        var mismatch = await SendOneAsync(new SyslogSinkOptions
+        {
+            Host = "127.0.0.1",
+            Port = server.TlsPort,
+            Protocol = "tls",
+            CaFile = server.CertificateFile,
+            TlsServerName = "qradar.example.org",
+        }, 1);
+        // The same receiver under a name its certificate carries.
+        var matching = await SendOneAsync(new SyslogSinkOptions
+        {
+            Host = "127.0.0.1",
+            Port = server.TlsPort,
+            Protocol = "tls",
+            CaFile = server.CertificateFile,
+            TlsServerName = "localhost",
+        }, 2);
+
+        Assert.Equal(ItemOutcome.Retry, mismatch[0]);
+        Assert.Contains("is for 'localhost', '127.0.0.1', not for 'qradar.example.org' (host name mismatch)", mismatch.Reason(0), StringComparison.Ordinal);
+        Assert.Contains("Outputs:Syslog:TlsServerName", mismatch.Reason(0), StringComparison.Ordinal);
+        Assert.Equal(ItemOutcome.Delivered, matching[0]);
+        var lines = await server.WaitForAsync(l => l.Count >= 1);
+        Assert.Single(lines);
+    }
+}
