@@ -28,6 +28,8 @@ public sealed class KafkaSink : ISink
 
     private readonly KafkaSinkOptions _options;
     private readonly IPipelineLog _log;
+    /// <summary>Explains in words why librdkafka refused a broker certificate (it only says "certificate verify failed").</summary>
+    private readonly KafkaTlsDiagnosis _tlsDiagnosis;
     private readonly TimeProvider _time;
     private readonly bool _valueIsLeef;
     private readonly object _producerLock = new();
@@ -60,6 +62,7 @@ public sealed class KafkaSink : ISink
 
         _options = options;
         _log = log ?? NullPipelineLog.Instance;
+        _tlsDiagnosis = new KafkaTlsDiagnosis(options, _log, Component);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -284,6 +287,7 @@ public sealed class KafkaSink : ISink
                     .SetErrorHandler((_, error) =>
                     {
                         KafkaClientLog.ForwardError(_log, Component, error);
+                        _tlsDiagnosis.OnError(error);
                         if (error.IsFatal)
                         {
                             _producerFailed = true;
