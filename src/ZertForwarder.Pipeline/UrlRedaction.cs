@@ -6,6 +6,8 @@ namespace ZertForwarder.Pipeline;
 /// </summary>
 public static class UrlRedaction
 {
+    private const int MinimumPasswordLengthToMask = 4;
+
     /// <summary>
     /// <paramref name="url"/> without the user info between <c>scheme://</c> and the last <c>@</c> of the authority.
     /// Works on text that is not a valid URI too (a mistyped setting is still printed in an error).
@@ -29,9 +31,10 @@ public static class UrlRedaction
         var result = text.Replace(url, Redact(url), StringComparison.Ordinal);
         var userInfo = url.Substring(authorityStart, userInfoLength);
         result = result.Replace(userInfo, "***", StringComparison.Ordinal);
-        // The password alone, also as the client may have percent-decoded it.
+        // The password alone, also as the client may have percent-decoded it. A very short one is left alone: replacing
+        // every "ab" in a message would garble it, and such a password is no secret anyway.
         var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
-        if (colon >= 0 && colon + 1 < userInfo.Length)
+        if (colon >= 0 && userInfo.Length - colon - 1 >= MinimumPasswordLengthToMask)
         {
             var password = userInfo[(colon + 1)..];
             result = result.Replace(password, "***", StringComparison.Ordinal);
