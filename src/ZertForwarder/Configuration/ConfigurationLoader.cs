@@ -75,7 +75,7 @@ public static class ConfigurationLoader
         }
 
         var embedded = configFile is null && options.Input.Paths.Length == 0 && options.Input.Watch is null && options.Input.Kafka is null &&
-                       options.Outputs.Kafka is null && options.Outputs.Elasticsearch is null && options.Outputs.Syslog is null && options.Outputs.File is null;
+                       options.Outputs.Kafka is null && options.Outputs.Elasticsearch is null && options.Outputs.Syslog is null && options.Outputs.File is null && options.Outputs.Splunk is null;
         errors.AddRange(OptionsValidator.Validate(options, embedded));
         return new LoadedConfiguration(options, embedded, errors);
     }

@@ -2,6 +2,7 @@ using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Elasticsearch;
 using ZertForwarder.Sinks.Files;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.Sinks.Splunk;
 using ZertForwarder.Sinks.Syslog;
 
 namespace ZertForwarder.Configuration;
@@ -67,6 +68,7 @@ public sealed class OutputSettings
     public ElasticsearchSinkOptions? Elasticsearch { get; set; }
     public SyslogSinkOptions? Syslog { get; set; }
     public FileSinkOptions? File { get; set; }
+    public SplunkHecSinkOptions? Splunk { get; set; }
 }
 
 public sealed class DeadLetterSettings

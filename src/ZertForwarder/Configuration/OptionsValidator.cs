@@ -14,8 +14,8 @@ public static class OptionsValidator
             if (input.Paths.Length == 0 && input.Watch is null && input.Kafka is null)
                 errors.Add("no input: set Input:Paths, Input:Watch:Directory or Input:Kafka:BootstrapServers");
             var outputs = o.Outputs;
-            if (outputs.Kafka is null && outputs.Elasticsearch is null && outputs.Syslog is null && outputs.File is null)
-                errors.Add("no output: configure at least one of Outputs:Kafka, Outputs:Elasticsearch, Outputs:Syslog, Outputs:File");
+            if (outputs.Kafka is null && outputs.Elasticsearch is null && outputs.Syslog is null && outputs.File is null && outputs.Splunk is null)
+                errors.Add("no output: configure at least one of Outputs:Kafka, Outputs:Elasticsearch, Outputs:Syslog, Outputs:File, Outputs:Splunk");
         }
         foreach (var path in input.Paths)
         {
@@ -47,6 +47,7 @@ public static class OptionsValidator
             if (kafka.Format is not ("ecs" or "leef")) errors.Add($"Outputs:Kafka:Format '{kafka.Format}' must be ecs or leef");
         }
         if (o.Outputs.Elasticsearch is { } es) errors.AddRange(es.Validate().Select(e => "Outputs:Elasticsearch: " + e));
+        if (o.Outputs.Splunk is { } splunk) errors.AddRange(splunk.Validate());
         if (o.Outputs.File is { } file) errors.AddRange(file.Validate().Select(e => "Outputs:File: " + e));
         if (o.Outputs.Syslog is { } syslog)
         {

@@ -5,6 +5,7 @@ using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Elasticsearch;
 using ZertForwarder.Sinks.Files;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.Sinks.Splunk;
 using ZertForwarder.Sinks.Syslog;
 using ZertForwarder.Smf.Framing;
 
@@ -268,6 +269,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         if (outputs.Elasticsearch is { } es) yield return new ElasticsearchSink(es, _pipelineLog, _time);
         if (outputs.Syslog is { } syslog) yield return new SyslogSink(syslog, _pipelineLog, _time);
         if (outputs.File is { } file) yield return new FileSink(file);
+        if (outputs.Splunk is { } splunk) yield return new SplunkHecSink(splunk, _pipelineLog, _time);
     }
 
     public async ValueTask DisposeAsync()

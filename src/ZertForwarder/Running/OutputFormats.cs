@@ -16,6 +16,7 @@ internal readonly record struct OutputFormats(bool Ecs, bool Leef, bool Flat)
         }
         if (outputs.Elasticsearch is not null) ecs = true;
         if (outputs.Syslog is not null) leef = true;
+        if (outputs.Splunk is not null) ecs = true; // the HEC envelope embeds the ECS document
         if (outputs.File is { } file)
         {
             foreach (var format in file.EffectiveFormats())

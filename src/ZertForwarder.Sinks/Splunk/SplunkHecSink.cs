@@ -1,0 +1,533 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Sinks.Splunk;
+
+/// <summary>
+/// Sends ECS documents to Splunk's HTTP Event Collector: one envelope per event (see <see cref="HecEnvelopeWriter"/>),
+/// batched by concatenation into <c>POST /services/collector/event</c> requests of at most
+/// <see cref="SplunkHecSinkOptions.MaxRequestBytes"/>.
+/// </summary>
+/// <remarks>
+/// <para>Responses (HEC status codes as Splunk documents them): 200 → delivered, or with
+/// <see cref="SplunkHecSinkOptions.UseAck"/> delivered once <c>/services/collector/ack</c> reports the request's
+/// <c>ackId</c> indexed; no acknowledgement within <see cref="SplunkHecSinkOptions.AckTimeout"/> → the request's events
+/// are sent again (at least once: they may then be indexed twice). 429, 503 (server busy, queues full) and other 5xx,
+/// time-outs and connection errors → retried with the runner's back-off. 401/403 (token missing, invalid or disabled)
+/// and 400 codes that no event can fix (7 incorrect index, 10/11 data channel, 14 acknowledgement disabled) →
+/// <see cref="SinkFatalException"/>.</para>
+/// <para>400 with <c>invalid-event-number</c> n: HEC stopped at the n-th event (0-based) of the request. That event is
+/// dead-lettered with HEC's text, the events after it are sent again at once, and the events before it count as
+/// indexed: HEC hands the events of a request to the indexing pipeline one by one as it parses them, so the ones
+/// before the invalid event were accepted (and with acknowledgement on, an <c>ackId</c> in that answer is polled for
+/// them like any other). Other 4xx → every event of the request is dead-lettered with HEC's text.</para>
+/// </remarks>
+public sealed class SplunkHecSink : ISink
+{
+    private const string EventPath = "services/collector/event";
+    private const string AckPath = "services/collector/ack";
+    private const string HealthPath = "services/collector/health";
+    private const string ChannelHeader = "X-Splunk-Request-Channel";
+
+    private readonly SplunkHecSinkOptions _options;
+    private readonly IPipelineLog _log;
+    private readonly TimeProvider _time;
+    private readonly HttpClient _http;
+    private readonly X509Certificate2Collection? _trustedRoots;
+    private readonly HecEnvelopeWriter _envelopes;
+    private readonly string _endpoint;
+
+    public SplunkHecSink(SplunkHecSinkOptions options, IPipelineLog? log = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        _options = options;
+        _log = log ?? NullPipelineLog.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        _envelopes = new HecEnvelopeWriter(options.Source, options.Index);
+        // A channel per sink instance: HEC keeps acknowledgement state per channel (it is never part of an event).
+        Channel = Guid.NewGuid().ToString("D");
+
+        var handler = new SocketsHttpHandler
+        {
+            AutomaticDecompression = DecompressionMethods.GZip,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = options.RequestTimeout,
+        };
+        if (!string.IsNullOrEmpty(options.CaFile))
+        {
+            _trustedRoots = SplunkHecSinkOptions.TryLoadCaFile(options.CaFile).Roots!;
+            handler.SslOptions.RemoteCertificateValidationCallback = ValidateServerCertificate;
+        }
+
+        var baseUri = new Uri(options.Url.EndsWith('/') ? options.Url : options.Url + "/");
+        // Logs name the collector by scheme, host and port only: a path could hold something private.
+        _endpoint = baseUri.GetLeftPart(UriPartial.Authority);
+        var token = !string.IsNullOrEmpty(options.TokenFile) ? SplunkHecSinkOptions.TryReadTokenFile(options.TokenFile).Token! : options.Token!;
+        _http = new HttpClient(handler) { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Splunk", token);
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ZertForwarder", "1.0"));
+        _http.DefaultRequestHeaders.Add(ChannelHeader, Channel);
+    }
+
+    public string Name => "splunk";
+
+    /// <summary>The <c>X-Splunk-Request-Channel</c> of this sink (sent with every request, required by HEC when acknowledgement is on).</summary>
+    public string Channel { get; }
+
+    /// <summary>With acknowledgement on, several batches wait for their ackIds at once; HEC does not promise order within a channel anyway.</summary>
+    public int MaxConcurrentBatches => _options.UseAck ? _options.MaxBatchesAwaitingAck : 1;
+
+    /// <summary>Probes <c>/services/collector/health</c>: fails when HEC cannot be reached or refuses the token.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, HealthPath);
+        var (status, body) = await SendControlAsync(request, cancellationToken);
+        var answer = HecAnswer.Parse(body);
+        switch ((int)status)
+        {
+            case 200:
+                _log.Log(PipelineLogLevel.Information, Name,
+                    $"HTTP Event Collector at {_endpoint} is healthy ({answer.Text ?? "no text"}); acknowledgement {(_options.UseAck ? "on, channel " + Channel : "off")}.");
+                return;
+            case 401 or 403:
+                throw Refused(status, answer, "the health check");
+            case 503:
+                // Busy or queues full: sending is retried with back-off, so this is not a reason to refuse to start.
+                _log.Log(PipelineLogLevel.Warning, Name, $"HTTP Event Collector at {_endpoint} reports itself unhealthy: {answer}; events will be retried until it recovers.");
+                return;
+            default:
+                throw new InvalidOperationException($"HTTP Event Collector at {_endpoint} answered the health check with HTTP {(int)status}: {answer}.");
+        }
+    }
+
+    public async Task SendAsync(IReadOnlyList<ForwardedEvent> batch, BatchOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(outcome);
+
+        // All envelopes go into one buffer; ends[k] is where the envelope of sendable item k ends, so any run of
+        // consecutive items is one slice of the buffer (a request, or the rest of one after an invalid event).
+        var body = new ArrayBufferWriter<byte>(64 * 1024);
+        var items = new List<int>(batch.Count);
+        var ends = new List<int>(batch.Count);
+        await using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { SkipValidation = true }))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var problem = _envelopes.TryWrite(batch[i], body, writer);
+                if (problem is not null)
+                {
+                    outcome.Reject(i, problem);
+                    continue;
+                }
+
+                items.Add(i);
+                ends.Add(body.WrittenCount);
+            }
+        }
+
+        var awaitingAck = new List<PendingAck>();
+        var first = 0;
+        while (first < items.Count)
+        {
+            // The longest run from `first` that fits MaxRequestBytes (at least one envelope, even an oversized one).
+            var start = first == 0 ? 0 : ends[first - 1];
+            var last = first;
+            while (last + 1 < items.Count && ends[last + 1] - start <= _options.MaxRequestBytes)
+            {
+                last++;
+            }
+
+            await SendRequestAsync(body.WrittenMemory, items, ends, first, last + 1, outcome, awaitingAck, cancellationToken);
+            first = last + 1;
+        }
+
+        if (awaitingAck.Count > 0)
+        {
+            await AwaitAcknowledgementsAsync(awaitingAck, outcome, cancellationToken);
+        }
+    }
+
+    public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask; // every batch is settled inside SendAsync
+
+    public ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends items [from, to) as one request, and after an invalid event the rest of them again.</summary>
+    private async Task SendRequestAsync(ReadOnlyMemory<byte> body, List<int> items, List<int> ends, int from, int to,
+        BatchOutcome outcome, List<PendingAck> awaitingAck, CancellationToken cancellationToken)
+    {
+        while (from < to)
+        {
+            var start = from == 0 ? 0 : ends[from - 1];
+            var slice = body[start..ends[to - 1]];
+            HttpStatusCode status;
+            byte[] responseBody;
+            using (var request = new HttpRequestMessage(HttpMethod.Post, EventPath) { Content = EventContent(slice) })
+            {
+                try
+                {
+                    (status, responseBody) = await SendWithTimeoutAsync(request, cancellationToken);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    SetRange(outcome, items, from, to, ItemOutcome.Retry, $"request timed out after {_options.RequestTimeout.TotalSeconds:0.###} s");
+                    return;
+                }
+                catch (HttpRequestException exception)
+                {
+                    SetRange(outcome, items, from, to, ItemOutcome.Retry, $"connection error: {exception.Message}");
+                    return;
+                }
+            }
+
+            var answer = HecAnswer.Parse(responseBody);
+            var code = (int)status;
+            if (code == 200)
+            {
+                if (!_options.UseAck)
+                {
+                    SetRange(outcome, items, from, to, ItemOutcome.Delivered, null);
+                }
+                else if (answer.AckId is { } ackId)
+                {
+                    awaitingAck.Add(new PendingAck(ackId, items.GetRange(from, to - from)));
+                }
+                else
+                {
+                    throw new SinkFatalException(
+                        $"HTTP Event Collector at {_endpoint} accepted events without an ackId: indexer acknowledgement is not enabled for this token; enable it or set Outputs:Splunk:UseAck=false.");
+                }
+
+                return;
+            }
+
+            if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                throw Refused(status, answer, "the events");
+            }
+
+            if (code == 400 && answer.Code is 7 or 10 or 11 or 14)
+            {
+                throw new SinkFatalException(
+                    $"HTTP Event Collector at {_endpoint} refused the events: {answer} ({ConfigurationHint(answer.Code!.Value)}).");
+            }
+
+            if (code == 429 || code >= 500)
+            {
+                SetRange(outcome, items, from, to, ItemOutcome.Retry, $"HTTP {code}: {answer}");
+                return;
+            }
+
+            if (code == 400 && answer.InvalidEventNumber is { } invalid && invalid >= 0 && invalid < to - from)
+            {
+                // HEC indexed the events before the invalid one (see the remarks); it is dead-lettered, the rest re-sent.
+                if (invalid > 0)
+                {
+                    if (_options.UseAck && answer.AckId is { } ackId)
+                    {
+                        awaitingAck.Add(new PendingAck(ackId, items.GetRange(from, invalid)));
+                    }
+                    else
+                    {
+                        SetRange(outcome, items, from, from + invalid, ItemOutcome.Delivered, null);
+                    }
+                }
+
+                outcome.Reject(items[from + invalid], $"HEC refused the event: {answer}");
+                from += invalid + 1;
+                continue;
+            }
+
+            SetRange(outcome, items, from, to, ItemOutcome.Rejected, $"HTTP {code}: {answer}");
+            return;
+        }
+    }
+
+    /// <summary>
+    /// Polls <c>/services/collector/ack</c> until every ackId is reported indexed or <see cref="SplunkHecSinkOptions.AckTimeout"/>
+    /// has passed; the events of an acknowledged request are delivered, the others are retried (sent again).
+    /// </summary>
+    private async Task AwaitAcknowledgementsAsync(List<PendingAck> pending, BatchOutcome outcome, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var items = pending; // narrowed as acknowledgements arrive
+        var lastProblem = "no acknowledgement yet";
+        while (true)
+        {
+            var acknowledged = await PollAcknowledgementsAsync(items, cancellationToken);
+            if (acknowledged.Problem is not null)
+            {
+                lastProblem = acknowledged.Problem;
+            }
+
+            var stillPending = new List<PendingAck>();
+            foreach (var ack in items)
+            {
+                if (acknowledged.Ids.Contains(ack.AckId))
+                {
+                    ack.Settle(outcome, ItemOutcome.Delivered, null);
+                }
+                else
+                {
+                    stillPending.Add(ack);
+                }
+            }
+
+            if (stillPending.Count == 0)
+            {
+                return;
+            }
+
+            items = stillPending;
+            var remaining = _options.AckTimeout - _time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                var ids = string.Join(", ", items.Select(a => a.AckId));
+                _log.Log(PipelineLogLevel.Warning, Name,
+                    $"No indexer acknowledgement within {_options.AckTimeout} for ackId(s) {ids} ({lastProblem}); sending those events again (they may be indexed twice).");
+                foreach (var ack in items)
+                {
+                    ack.Settle(outcome, ItemOutcome.Retry, $"no indexer acknowledgement for ackId {ack.AckId} within {_options.AckTimeout} ({lastProblem})");
+                }
+
+                return;
+            }
+
+            await Task.Delay(remaining < _options.AckPollInterval ? remaining : _options.AckPollInterval, _time, cancellationToken);
+        }
+    }
+
+    /// <summary>One poll: the ackIds HEC reports indexed, and what went wrong if the poll itself failed.</summary>
+    private async Task<(HashSet<long> Ids, string? Problem)> PollAcknowledgementsAsync(List<PendingAck> pending, CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder("{\"acks\":[");
+        query.AppendJoin(',', pending.Select(a => a.AckId));
+        query.Append("]}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{AckPath}?channel={Channel}")
+        {
+            Content = new StringContent(query.ToString(), Encoding.UTF8, "application/json"),
+        };
+        HttpStatusCode status;
+        byte[] body;
+        try
+        {
+            (status, body) = await SendWithTimeoutAsync(request, cancellationToken);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return ([], "acknowledgement poll timed out");
+        }
+        catch (HttpRequestException exception)
+        {
+            return ([], $"acknowledgement poll failed: {exception.Message}");
+        }
+
+        if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            throw Refused(status, HecAnswer.Parse(body), "the acknowledgement poll");
+        }
+
+        if (status != HttpStatusCode.OK)
+        {
+            var answer = HecAnswer.Parse(body);
+            if (answer.Code == 14)
+            {
+                throw new SinkFatalException(
+                    $"HTTP Event Collector at {_endpoint} answered the acknowledgement poll with {answer}: enable indexer acknowledgement for the token or set Outputs:Splunk:UseAck=false.");
+            }
+
+            return ([], $"acknowledgement poll answered HTTP {(int)status}: {answer}");
+        }
+
+        var indexed = new HashSet<long>();
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("acks", out var acks) &&
+                acks.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var ack in acks.EnumerateObject())
+                {
+                    if (ack.Value.ValueKind == JsonValueKind.True && long.TryParse(ack.Name, out var id))
+                    {
+                        indexed.Add(id);
+                    }
+                }
+            }
+        }
+        catch (JsonException exception)
+        {
+            return ([], $"unreadable acknowledgement answer: {exception.Message}");
+        }
+
+        return (indexed, null);
+    }
+
+    private HttpContent EventContent(ReadOnlyMemory<byte> body)
+    {
+        HttpContent content;
+        if (_options.Gzip)
+        {
+            using var compressed = new MemoryStream();
+            using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(body.Span);
+            }
+
+            content = new ByteArrayContent(compressed.GetBuffer(), 0, (int)compressed.Length);
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+        else
+        {
+            content = new ReadOnlyMemoryContent(body);
+        }
+
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    private async Task<(HttpStatusCode Status, byte[] Body)> SendWithTimeoutAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var response = await _http.SendAsync(request, linked.Token);
+        var body = await response.Content.ReadAsByteArrayAsync(linked.Token);
+        return (response.StatusCode, body);
+    }
+
+    /// <summary>A start-up request: failures become exceptions that name the collector (the host reports them and exits 2).</summary>
+    private async Task<(HttpStatusCode Status, byte[] Body)> SendControlAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendWithTimeoutAsync(request, cancellationToken);
+        }
+        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"HTTP Event Collector at {_endpoint} did not answer the health check within {_options.RequestTimeout}.", exception);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new InvalidOperationException($"Cannot reach the HTTP Event Collector at {_endpoint}: {exception.Message}", exception);
+        }
+    }
+
+    private SinkFatalException Refused(HttpStatusCode status, HecAnswer answer, string what) =>
+        new($"HTTP Event Collector at {_endpoint} refused {what} with HTTP {(int)status} ({answer}); check Outputs:Splunk:Token/TokenFile and that the token is enabled.");
+
+    private static string ConfigurationHint(int hecCode) => hecCode switch
+    {
+        7 => "the token may not write to Outputs:Splunk:Index; add the index to the token's allowed indexes or change Index",
+        10 or 11 => "the request channel was refused",
+        14 => "indexer acknowledgement is disabled for this token; enable it or set Outputs:Splunk:UseAck=false",
+        _ => "configuration problem",
+    };
+
+    private static void SetRange(BatchOutcome outcome, List<int> items, int from, int to, ItemOutcome result, string? reason)
+    {
+        for (var k = from; k < to; k++)
+        {
+            switch (result)
+            {
+                case ItemOutcome.Delivered: outcome.Delivered(items[k]); break;
+                case ItemOutcome.Retry: outcome.Retry(items[k], reason!); break;
+                default: outcome.Reject(items[k], reason!); break;
+            }
+        }
+    }
+
+    /// <summary>Accepts a certificate the system trusts, or one that chains to a certificate in <c>CaFile</c>; the host name must match either way.</summary>
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            return false; // no certificate, or the name does not match: a private CA does not excuse that
+        }
+
+        using var customChain = new X509Chain();
+        customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        customChain.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots!);
+        customChain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (chain is not null)
+        {
+            customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
+        }
+
+        using var leaf = new X509Certificate2(certificate);
+        return customChain.Build(leaf);
+    }
+
+    /// <summary>A request's ackId and the batch positions of the events it covers.</summary>
+    private sealed record PendingAck(long AckId, List<int> BatchIndexes)
+    {
+        public void Settle(BatchOutcome outcome, ItemOutcome result, string? reason)
+        {
+            foreach (var index in BatchIndexes)
+            {
+                if (result == ItemOutcome.Delivered)
+                {
+                    outcome.Delivered(index);
+                }
+                else
+                {
+                    outcome.Retry(index, reason!);
+                }
+            }
+        }
+    }
+
+    /// <summary>The JSON HEC answers with: <c>{"text":..., "code":..., "invalid-event-number":..., "ackId":...}</c>.</summary>
+    private readonly record struct HecAnswer(string? Text, int? Code, int? InvalidEventNumber, long? AckId, string? Raw)
+    {
+        public static HecAnswer Parse(byte[] body)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                var root = document.RootElement;
+                if (root.ValueKind == JsonValueKind.Object)
+                {
+                    return new HecAnswer(
+                        root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null,
+                        root.TryGetProperty("code", out var code) && code.TryGetInt32(out var c) ? c : null,
+                        root.TryGetProperty("invalid-event-number", out var invalid) && invalid.TryGetInt32(out var n) ? n : null,
+                        root.TryGetProperty("ackId", out var ack) && ack.TryGetInt64(out var a) ? a : null,
+                        null);
+                }
+            }
+            catch (JsonException)
+            {
+                // not JSON (a proxy's error page): shown as an excerpt
+            }
+
+            var excerpt = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).ReplaceLineEndings(" ").Trim();
+            return new HecAnswer(null, null, null, null, excerpt.Length == 0 ? "no response body" : excerpt);
+        }
+
+        public override string ToString() =>
+            Raw ?? $"\"{Text}\" (code {Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}" +
+            (InvalidEventNumber is { } n ? $", invalid-event-number {n})" : ")");
+    }
+}
