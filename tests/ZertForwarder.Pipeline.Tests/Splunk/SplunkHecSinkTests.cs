@@ -1,0 +1,339 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+using ZertForwarder.Pipeline.Tests.Elasticsearch;
+using ZertForwarder.Pipeline.Tests.Support;
+using ZertForwarder.Sinks.Splunk;
+
+namespace ZertForwarder.Pipeline.Tests.Splunk;
+
+public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("zert-hec-").FullName;
+    private FakeSplunkHec _hec = null!;
+
+    public async Task InitializeAsync() => _hec = await FakeSplunkHec.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _hec.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private SplunkHecSinkOptions Options(Action<SplunkHecSinkOptions>? change = null)
+    {
+        var options = new SplunkHecSinkOptions
+        {
+            Url = _hec.Url.ToString(),
+            Token = _hec.Token,
+            Index = "zos_security",
+            RequestTimeout = TimeSpan.FromSeconds(10),
+            AckPollInterval = TimeSpan.FromMilliseconds(20),
+        };
+        change?.Invoke(options);
+        return options;
+    }
+
+    private static SinkRunnerOptions FastRetries => new()
+    {
+        BufferCapacity = 1000,
+        MaxBatchItems = 100,
+        MaxBatchAge = TimeSpan.FromMilliseconds(10),
+        InitialBackoff = TimeSpan.FromMilliseconds(10),
+        MaxBackoff = TimeSpan.FromMilliseconds(100),
+        RetryTimeLimit = TimeSpan.FromMinutes(2),
+    };
+
+    /// <summary>An event whose ECS document has what the envelope takes from it: @timestamp, host.name, the assessment level.</summary>
+    private static ForwardedEvent ZertEvent(int number, IEventAcknowledgement? position = null)
+    {
+        var id = TestEvents.IdOf(number);
+        var dataset = number % 5 == 4 ? "zos.zert_summary" : "zos.zert_connection";
+        var level = (number % 3) switch { 0 => "strong", 1 => "weak", _ => "cleartext" };
+        var timestamp = Timestamp(number).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var ecs = $$$"""{"@timestamp":"{{{timestamp}}}","event":{"id":"{{{id}}}","dataset":"{{{dataset}}}"},"host":{"name":"MVS{{{number % 2}}}"},"labels":{"n":"{{{number:D6}}}"},"zos":{"zert":{"tls":{"level":"not this one"},"assessment":{"level":"{{{level}}}","reasons":["protocol:tls1.0"]""" + "}}}}";
+        return new ForwardedEvent
+        {
+            EventId = id,
+            Dataset = dataset,
+            SmfSystemId = $"SYS{number % 2}",
+            Ecs = Encoding.UTF8.GetBytes(ecs),
+            Position = position,
+        };
+    }
+
+    private static DateTimeOffset Timestamp(int number) => new DateTimeOffset(2025, 12, 3, 1, 48, 33, 570, TimeSpan.Zero).AddMilliseconds(number * 1001L);
+
+    private static async Task<BatchOutcome> SendAsync(SplunkHecSink sink, IReadOnlyList<ForwardedEvent> batch)
+    {
+        var outcome = new BatchOutcome(batch.Count);
+        await sink.SendAsync(batch, outcome, CancellationToken.None);
+        return outcome;
+    }
+
+    [Fact]
+    public async Task Each_event_is_one_envelope_with_time_host_sourcetype_index_fields_and_the_ECS_document_as_it_was()
+    {
+        await using var sink = new SplunkHecSink(Options());
+        await sink.StartAsync(CancellationToken.None);
+        var events = Enumerable.Range(0, 10).Select(n => ZertEvent(n)).ToList();
+
+        var outcome = await SendAsync(sink, events);
+
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+        Assert.Equal(1, _hec.HealthChecks);
+        Assert.Equal(1, _hec.EventRequests); // batched by concatenation
+        Assert.Equal(1, _hec.GzipRequests);
+        var indexed = _hec.Indexed.ToList();
+        Assert.Equal(10, indexed.Count);
+        for (var n = 0; n < 10; n++)
+        {
+            var hit = indexed[n];
+            var envelope = hit.Envelope;
+            Assert.Equal($"Splunk {_hec.Token}", hit.Authorization);
+            Assert.True(Guid.TryParse(hit.Channel, out _));
+            Assert.Equal(sink.Channel, hit.Channel);
+            // time: epoch seconds with the milliseconds of @timestamp.
+            var expectedTime = Timestamp(n).ToUnixTimeMilliseconds() / 1000m;
+            Assert.Equal(expectedTime, envelope["time"]!.GetValue<decimal>());
+            Assert.Equal($"MVS{n % 2}", envelope["host"]!.GetValue<string>());
+            Assert.Equal("zertforwarder", envelope["source"]!.GetValue<string>());
+            Assert.Equal(n % 5 == 4 ? "zos:zert:summary" : "zos:zert:connection", envelope["sourcetype"]!.GetValue<string>());
+            Assert.Equal("zos_security", envelope["index"]!.GetValue<string>());
+            var fields = envelope["fields"]!.AsObject();
+            Assert.Equal($"SYS{n % 2}", fields["zert_system"]!.GetValue<string>());
+            Assert.Equal(events[n].Dataset, fields["zert_dataset"]!.GetValue<string>());
+            Assert.Equal((n % 3) switch { 0 => "strong", 1 => "weak", _ => "cleartext" }, fields["zert_assessment_level"]!.GetValue<string>());
+            Assert.Equal(Encoding.UTF8.GetString(events[n].Ecs.Span), envelope["event"]!.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_larger_than_MaxRequestBytes_goes_as_several_requests_each_within_the_limit()
+    {
+        const int limit = 4096;
+        await using var sink = new SplunkHecSink(Options(o => { o.MaxRequestBytes = limit; o.Gzip = false; }));
+        var events = Enumerable.Range(0, 200).Select(n => ZertEvent(n)).ToList();
+
+        var outcome = await SendAsync(sink, events);
+
+        Assert.All(Enumerable.Range(0, 200), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+        output.WriteLine($"{_hec.EventRequests} requests, sizes {string.Join(", ", _hec.RequestSizes.Take(5))}...");
+        Assert.True(_hec.EventRequests >= 200 * 380 / limit, $"only {_hec.EventRequests} requests");
+        Assert.All(_hec.RequestSizes, size => Assert.InRange(size, 1, limit));
+        Assert.Equal(0, _hec.GzipRequests);
+        Assert.Equal(events.Select(e => e.EventId), _hec.Indexed.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public async Task Server_busy_503_and_500_are_retried_with_back_off_until_every_event_is_indexed_once()
+    {
+        _hec.RequestFault = request => request switch { 1 or 2 => 503, 4 => 500, _ => null };
+        var deadLetters = new MemoryDeadLetters();
+        var tracker = new AckTracker();
+        var metrics = new PipelineMetrics();
+        await using (var runner = new SinkRunner(new SplunkHecSink(Options()), FastRetries, deadLetters, metrics, TimeProvider.System, new Random(3)))
+        {
+            await runner.StartAsync(CancellationToken.None);
+            for (var n = 0; n < 1000; n++)
+            {
+                await runner.WriteAsync(ZertEvent(n, tracker.Track(n + 1, 1)), CancellationToken.None);
+            }
+
+            Assert.True(await runner.CompleteAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(3, _hec.Faults);
+        Assert.Empty(deadLetters.Records);
+        Assert.Equal(1000, tracker.CommittedPosition);
+        Assert.Equal(1000, _hec.Indexed.Count);
+        Assert.All(Enumerable.Range(0, 1000), n => Assert.Equal(1, _hec.IndexedCount(TestEvents.IdOf(n))));
+        Assert.True(metrics.Counter(PipelineMetricNames.SinkRetries, "", "sink").WithLabels("splunk").Value > 0);
+    }
+
+    [Fact]
+    public async Task An_invalid_event_is_dead_lettered_with_HECs_text_and_only_the_events_after_it_are_sent_again()
+    {
+        await using var sink = new SplunkHecSink(Options());
+        var events = Enumerable.Range(0, 20).Select(n => ZertEvent(n)).ToList();
+        _hec.InvalidEventIds[events[7].EventId] = true;
+        _hec.InvalidEventIds[events[12].EventId] = true;
+
+        var outcome = await SendAsync(sink, events);
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(i is 7 or 12 ? ItemOutcome.Rejected : ItemOutcome.Delivered, outcome[i]);
+        }
+
+        Assert.Equal("HEC refused the event: \"Invalid data format\" (code 6, invalid-event-number 7)", outcome.Reason(7));
+        Assert.Equal("HEC refused the event: \"Invalid data format\" (code 6, invalid-event-number 4)", outcome.Reason(12)); // 5th of the re-sent rest
+        Assert.Equal(3, _hec.EventRequests);
+        // Events before an invalid one were indexed by HEC and are not sent again: every event received once.
+        Assert.All(events, e => Assert.Equal(1, _hec.Received[e.EventId]));
+        Assert.Equal(events.Where((_, i) => i is not (7 or 12)).Select(e => e.EventId), _hec.Indexed.Select(e => e.EventId));
+    }
+
+    [Theory]
+    [InlineData(401, "Token is required")]
+    [InlineData(403, "Invalid token")]
+    public async Task A_refused_token_stops_the_run_with_a_fatal_error_that_does_not_show_the_token(int status, string hecText)
+    {
+        var tokenFile = Path.Combine(_directory, "token");
+        const string wrongToken = "99999999-8888-7777-6666-555555555555";
+        await File.WriteAllTextAsync(tokenFile, (status == 403 ? wrongToken : _hec.Token) + "\n");
+        if (status == 401)
+        {
+            _hec.RequestFault = _ => 401; // as HEC answers when a proxy strips the Authorization header
+        }
+
+        var sink = new SplunkHecSink(Options(o => { o.Token = null; o.TokenFile = tokenFile; }));
+        var deadLetters = new MemoryDeadLetters();
+        await using var runner = new SinkRunner(sink, FastRetries, deadLetters, null, TimeProvider.System, new Random(1));
+        await runner.StartAsync(CancellationToken.None);
+        await runner.WriteAsync(ZertEvent(1), CancellationToken.None);
+
+        var fatal = await Assert.ThrowsAsync<SinkFatalException>(() => runner.CompleteAsync(CancellationToken.None));
+        Assert.Contains($"HTTP {status}", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains(hecText, fatal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrongToken, fatal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_hec.Token, fatal.Message, StringComparison.Ordinal);
+        Assert.Empty(deadLetters.Records);
+        Assert.Empty(_hec.Indexed);
+    }
+
+    [Fact]
+    public async Task With_acknowledgement_an_event_counts_as_delivered_only_after_the_ack_endpoint_reports_its_ackId()
+    {
+        _hec.AckEnabled = true;
+        _hec.PollsBeforeAck = 3;
+        await using var sink = new SplunkHecSink(Options(o => o.UseAck = true));
+        Assert.Equal(4, sink.MaxConcurrentBatches);
+        var events = Enumerable.Range(0, 30).Select(n => ZertEvent(n)).ToList();
+
+        var outcome = await SendAsync(sink, events);
+
+        Assert.All(Enumerable.Range(0, 30), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+        Assert.Equal(4, _hec.AckPolls); // false three times, then true
+        Assert.All(_hec.Channels, channel => Assert.Equal(sink.Channel, channel));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_acknowledgement_does_not_come_in_time_is_sent_again_and_then_indexed_once()
+    {
+        _hec.AckEnabled = true;
+        _hec.LoseAck = ackId => ackId == 0; // HEC accepted the first request, then lost it before indexing
+        var log = new RecordingLog();
+        var tracker = new AckTracker();
+        var deadLetters = new MemoryDeadLetters();
+        var sink = new SplunkHecSink(Options(o => { o.UseAck = true; o.AckTimeout = TimeSpan.FromMilliseconds(300); }), log);
+        await using (var runner = new SinkRunner(sink, FastRetries, deadLetters, null, TimeProvider.System, new Random(2)))
+        {
+            await runner.StartAsync(CancellationToken.None);
+            for (var n = 0; n < 250; n++)
+            {
+                await runner.WriteAsync(ZertEvent(n, tracker.Track(n + 1, 1)), CancellationToken.None);
+            }
+
+            Assert.True(await runner.CompleteAsync(CancellationToken.None));
+        }
+
+        Assert.Empty(deadLetters.Records);
+        Assert.Equal(250, tracker.CommittedPosition);
+        Assert.All(Enumerable.Range(0, 250), n => Assert.Equal(1, _hec.IndexedCount(TestEvents.IdOf(n))));
+        var lost = _hec.Received.Count(r => r.Value == 2);
+        Assert.InRange(lost, 1, 100); // the lost request's events were received twice, indexed once
+        Assert.Contains(log.Messages, m => m.Contains("No indexer acknowledgement within", StringComparison.Ordinal) && m.Contains("ackId(s) 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UseAck_against_a_token_without_acknowledgement_is_a_fatal_configuration_error()
+    {
+        await using var sink = new SplunkHecSink(Options(o => o.UseAck = true));
+
+        var fatal = await Assert.ThrowsAsync<SinkFatalException>(() => SendAsync(sink, [ZertEvent(1)]));
+
+        Assert.Contains("indexer acknowledgement is not enabled for this token", fatal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_health_endpoint_is_probed_at_start_an_unreachable_collector_fails_the_start_and_a_busy_one_only_warns()
+    {
+        _hec.HealthStatus = 503;
+        var log = new RecordingLog();
+        await using (var busy = new SplunkHecSink(Options(), log))
+        {
+            await busy.StartAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(1, _hec.HealthChecks);
+        Assert.Contains(log.Messages, m => m.Contains("unhealthy", StringComparison.Ordinal));
+
+        var port = _hec.Url.Port;
+        await _hec.DisposeAsync();
+        _hec = await FakeSplunkHec.StartAsync(); // a fresh fake elsewhere; nothing listens on the old port now
+        await using var unreachable = new SplunkHecSink(Options(o => o.Url = $"http://127.0.0.1:{port}/"));
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => unreachable.StartAsync(CancellationToken.None));
+        Assert.Contains($"Cannot reach the HTTP Event Collector at http://127.0.0.1:{port}", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_collector_with_a_self_signed_certificate_is_refused_unless_CaFile_trusts_it()
+    {
+        using var certificates = new TestCertificates();
+        await using var tlsHec = await FakeSplunkHec.StartAsync(certificates.Server);
+        var url = $"https://127.0.0.1:{tlsHec.Url.Port}";
+
+        await using (var untrusted = new SplunkHecSink(Options(o => { o.Url = url; o.Token = tlsHec.Token; })))
+        {
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => untrusted.StartAsync(CancellationToken.None));
+            Assert.Contains("SSL", failure.Message, StringComparison.OrdinalIgnoreCase);
+            var outcome = await SendAsync(untrusted, [ZertEvent(1)]);
+            Assert.Equal(ItemOutcome.Retry, outcome[0]);
+        }
+
+        Assert.Empty(tlsHec.Indexed);
+        var caFile = certificates.WriteAuthorityPem(_directory);
+        await using var trusted = new SplunkHecSink(Options(o => { o.Url = url; o.Token = tlsHec.Token; o.CaFile = caFile; }));
+        await trusted.StartAsync(CancellationToken.None);
+        Assert.Equal(ItemOutcome.Delivered, (await SendAsync(trusted, [ZertEvent(1)]))[0]);
+        Assert.Single(tlsHec.Indexed);
+    }
+
+    [Fact]
+    public void Validation_lists_every_problem_of_the_settings()
+    {
+        var options = new SplunkHecSinkOptions
+        {
+            Url = "splunk:8088",
+            TokenFile = Path.Combine(_directory, "missing-token"),
+            CaFile = Path.Combine(_directory, "missing-ca.pem"),
+            Index = "_Main",
+            AckTimeout = TimeSpan.Zero,
+        };
+
+        var problems = options.Validate();
+
+        Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:Url must be an absolute", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:TokenFile", StringComparison.Ordinal) && p.Contains("cannot be read", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:CaFile", StringComparison.Ordinal) && p.Contains("does not exist", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:Index '_Main'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:AckTimeout", StringComparison.Ordinal));
+        Assert.Contains("Outputs:Splunk: set exactly one of Token or TokenFile.", new SplunkHecSinkOptions { Url = "https://s:8088" }.Validate());
+        Assert.Contains("Outputs:Splunk:Url must not carry credentials or a query; give the token as Token or TokenFile.",
+            new SplunkHecSinkOptions { Url = "https://s:8088/?token=abc", Token = "t" }.Validate());
+        Assert.Empty(new SplunkHecSinkOptions { Url = "https://s:8088", Token = "t", Index = "zos_security" }.Validate());
+    }
+
+    /// <summary>Keeps the pipeline log lines of a sink.</summary>
+    private sealed class RecordingLog : IPipelineLog
+    {
+        private readonly ConcurrentQueue<string> _messages = new();
+
+        public IReadOnlyList<string> Messages => [.. _messages];
+
+        public void Log(PipelineLogLevel level, string component, string message, Exception? exception = null) => _messages.Enqueue(message);
+    }
+}
