@@ -11,6 +11,7 @@ using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
 using ZertForwarder.Running;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.Sinks.Splunk;
 using ZertForwarder.Smf.Framing;
 using ZertForwarder.Smf.Zert;
 using GeneratorContainer = ZertForwarder.Generator.Containers.SmfContainer;
@@ -29,13 +30,16 @@ namespace ZertForwarder.Benchmarks;
 /// mock cluster, with the same producer settings; reports forwarder rate / kcat rate.</item>
 /// <item><c>bench --memory</c>: peak resident memory of the whole pipeline (decode, ECS, a counting sink) after 1M
 /// and after 10M records: flat in input size means the two peaks are close.</item>
+/// <item><c>bench --splunk URL</c>: file to Splunk's HTTP Event Collector at URL (token from
+/// <c>--splunk-token-file</c> or the <c>Outputs:Splunk:Token</c> environment variable; <c>--ack</c> turns indexer
+/// acknowledgement on), whole pipeline with the default batching: events per second as HEC accepted them.</item>
 /// </list>
 /// </remarks>
 internal static class Bench
 {
     private const double DecodeEcsTarget = 500_000;
-    private static readonly HashSet<string> ValueOptions = ["--records", "--seed"];
-    private static readonly HashSet<string> Switches = ["--kafka", "--memory"];
+    private static readonly HashSet<string> ValueOptions = ["--records", "--seed", "--splunk", "--splunk-token-file"];
+    private static readonly HashSet<string> Switches = ["--kafka", "--memory", "--ack"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
@@ -47,6 +51,10 @@ internal static class Bench
             Console.Out.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
             if (a.Has("--memory")) return await MemoryAsync(work.FullName, (int)a.Long("--records", 10_000_000), seed);
             if (a.Has("--kafka")) return await KafkaAsync(work.FullName, (int)a.Long("--records", 200_000), seed);
+            if (a.Value("--splunk") is { } hecUrl)
+            {
+                return await SplunkAsync(work.FullName, (int)a.Long("--records", 100_000), seed, hecUrl, a.Value("--splunk-token-file"), a.Has("--ack"));
+            }
             return DecodeAndEcs(work.FullName, (int)a.Long("--records", 1_000_000), seed);
         }
         finally
@@ -260,6 +268,42 @@ internal static class Bench
         var seconds = watch.Elapsed.TotalSeconds;
         Console.Out.WriteLine($"  pass {pass}: forwarder {seconds:N2} s; {GcSnapshot.Take().Since(gc, seconds)}");
         return seconds;
+    }
+
+    private static async Task<int> SplunkAsync(string directory, int records, ulong seed, string url, string? tokenFile, bool useAck)
+    {
+        var smf = Generate(directory, records, seed);
+        var options = new ForwarderOptions();
+        options.Input.Paths = [smf];
+        options.Checkpoint.Directory = Path.Combine(directory, "state");
+        // The token is a secret: from a file or the same environment variable as for run, never from the command line.
+        options.Outputs.Splunk = new SplunkHecSinkOptions
+        {
+            Url = url,
+            TokenFile = tokenFile,
+            Token = tokenFile is null ? Environment.GetEnvironmentVariable(ConfigurationLoader.EnvironmentPrefix + "Outputs__Splunk__Token") : null,
+            UseAck = useAck,
+        };
+        var problems = options.Outputs.Splunk.Validate();
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems) Console.Error.WriteLine(problem);
+            return CommandLine.UsageError;
+        }
+        var normalizer = MappingLoading.CreateNormalizer(options);
+        var gc = GcSnapshot.Take();
+        var cpu = ProcessCpu();
+        var watch = Stopwatch.StartNew();
+        await using (var host = new ForwarderHost(options, normalizer, new PipelineMetrics(), NullLoggerFactory.Instance, TimeProvider.System))
+        {
+            if (!await host.RunAsync(once: true, CancellationToken.None)) throw new InvalidOperationException("the forwarder did not drain");
+            if (host.DeadLettered > 0) throw new InvalidOperationException($"{host.DeadLettered} events were dead-lettered");
+        }
+        var seconds = watch.Elapsed.TotalSeconds;
+        var cpuMicros = (ProcessCpu() - cpu).TotalMicroseconds / records;
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"file -> Splunk HEC{(useAck ? " with indexer acknowledgement" : "")}: {records:N0} events in {seconds:N2} s = {records / seconds:N0} events/s, {cpuMicros:N1} µs CPU per event (whole process, collector included when it runs here); {GcSnapshot.Take().Since(gc, seconds)}"));
+        return 0;
     }
 
     private static async Task<int> MemoryAsync(string directory, int records, ulong seed)

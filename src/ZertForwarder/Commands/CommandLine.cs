@@ -20,8 +20,9 @@ internal static class CommandLine
               Write a synthetic SMF dump (realistic zERT traffic) for tests, benchmarks and demos.
           zertforwarder validate-mappings [DIR]
               Load and check the mapping files, list every problem, run nothing.
-          zertforwarder bench [--records N] [--kafka]
-              Measure decode + ECS throughput (and file-to-Kafka against kcat with --kafka).
+          zertforwarder bench [--records N] [--kafka] [--splunk URL [--splunk-token-file F] [--ack]]
+              Measure decode + ECS throughput (and file-to-Kafka against kcat with --kafka,
+              file-to-Splunk HEC with --splunk).
         """;
 
     public static async Task<int> RunAsync(string[] args)
