@@ -24,10 +24,12 @@ namespace ZertForwarder.Sinks.Splunk;
 /// and 400 codes that no event can fix (7 incorrect index, 10/11 data channel, 14 acknowledgement disabled) →
 /// <see cref="SinkFatalException"/>.</para>
 /// <para>400 with <c>invalid-event-number</c> n: HEC stopped at the n-th event (0-based) of the request. That event is
-/// dead-lettered with HEC's text, the events after it are sent again at once, and the events before it count as
-/// indexed: HEC hands the events of a request to the indexing pipeline one by one as it parses them, so the ones
-/// before the invalid event were accepted (and with acknowledgement on, an <c>ackId</c> in that answer is polled for
-/// them like any other). Other 4xx → every event of the request is dead-lettered with HEC's text.</para>
+/// dead-lettered with HEC's text and the events after it are sent again at once. Splunk documents the number as the
+/// position of the first invalid event but says nothing explicit about the events before it; HEC reads a request's
+/// events in order and passes on those it accepted before stopping, so they count as delivered and are not sent again
+/// (that would index them twice). With acknowledgement on, an <c>ackId</c> in that answer is polled for them; HEC's
+/// error answers carry none, so they then count as delivered unacknowledged (README "Splunk"). Other 4xx → every event
+/// of the request is dead-lettered with HEC's text.</para>
 /// </remarks>
 public sealed class SplunkHecSink : ISink
 {
@@ -237,7 +239,7 @@ public sealed class SplunkHecSink : ISink
 
             if (code == 400 && answer.InvalidEventNumber is { } invalid && invalid >= 0 && invalid < to - from)
             {
-                // HEC indexed the events before the invalid one (see the remarks); it is dead-lettered, the rest re-sent.
+                // HEC accepted the events before the invalid one (see the remarks); it is dead-lettered, the rest re-sent.
                 if (invalid > 0)
                 {
                     if (_options.UseAck && answer.AckId is { } ackId)
