@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -45,6 +46,11 @@ public sealed class SplunkHecSink : ISink
     private readonly X509Certificate2Collection? _trustedRoots;
     private readonly HecEnvelopeWriter _envelopes;
     private readonly string _endpoint;
+
+    // Envelope and compression buffers are reused: fresh megabyte-sized buffers per batch would land on the large
+    // object heap and cost a full collection every few batches.
+    private readonly ConcurrentBag<ArrayBufferWriter<byte>> _bodies = [];
+    private readonly ConcurrentBag<MemoryStream> _compressionBuffers = [];
 
     public SplunkHecSink(SplunkHecSinkOptions options, IPipelineLog? log = null, TimeProvider? timeProvider = null)
     {
@@ -122,7 +128,20 @@ public sealed class SplunkHecSink : ISink
 
         // All envelopes go into one buffer; ends[k] is where the envelope of sendable item k ends, so any run of
         // consecutive items is one slice of the buffer (a request, or the rest of one after an invalid event).
-        var body = new ArrayBufferWriter<byte>(64 * 1024);
+        var body = _bodies.TryTake(out var reused) ? reused : new ArrayBufferWriter<byte>(256 * 1024);
+        body.ResetWrittenCount();
+        try
+        {
+            await SendEnvelopesAsync(batch, outcome, body, cancellationToken);
+        }
+        finally
+        {
+            _bodies.Add(body);
+        }
+    }
+
+    private async Task SendEnvelopesAsync(IReadOnlyList<ForwardedEvent> batch, BatchOutcome outcome, ArrayBufferWriter<byte> body, CancellationToken cancellationToken)
+    {
         var items = new List<int>(batch.Count);
         var ends = new List<int>(batch.Count);
         await using (var writer = new Utf8JsonWriter(body, new JsonWriterOptions { SkipValidation = true }))
@@ -384,21 +403,24 @@ public sealed class SplunkHecSink : ISink
 
     private HttpContent EventContent(ReadOnlyMemory<byte> body)
     {
+        // The content owns its bytes: the shared buffers go back to the pool while the handler may still hold it.
         HttpContent content;
         if (_options.Gzip)
         {
-            using var compressed = new MemoryStream();
+            var compressed = _compressionBuffers.TryTake(out var reused) ? reused : new MemoryStream(128 * 1024);
+            compressed.SetLength(0);
             using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
             {
                 gzip.Write(body.Span);
             }
 
-            content = new ByteArrayContent(compressed.GetBuffer(), 0, (int)compressed.Length);
+            content = new ByteArrayContent(compressed.ToArray());
+            _compressionBuffers.Add(compressed);
             content.Headers.ContentEncoding.Add("gzip");
         }
         else
         {
-            content = new ReadOnlyMemoryContent(body);
+            content = new ByteArrayContent(body.ToArray());
         }
 
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
