@@ -41,7 +41,7 @@ public sealed class SplunkOutputTests(ITestOutputHelper output) : IDisposable
         [
             "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
             $"Outputs:Splunk:Url={hec.Url}", $"Outputs:Splunk:TokenFile={tokenFile}", "Outputs:Splunk:Index=zos_security",
-            $"Outputs:Splunk:UseAck={useAck}", "Outputs:Splunk:AckTimeout=00:00:01", "Outputs:Splunk:AckPollInterval=00:00:00.050",
+            $"Outputs:Splunk:UseAck={useAck}", "Outputs:Splunk:AckTimeout=00:00:05", "Outputs:Splunk:AckPollInterval=00:00:00.050",
             "Pipeline:MaxBatchItems=100", "Pipeline:InitialBackoff=00:00:00.050", "Pipeline:MaxBackoff=00:00:00.500",
         ], TimeSpan.FromSeconds(90));
 

@@ -83,7 +83,7 @@ public sealed class SplunkHecSink : ISink
         var baseUri = new Uri(options.Url.EndsWith('/') ? options.Url : options.Url + "/");
         // Logs name the collector by scheme, host and port only: a path could hold something private.
         _endpoint = baseUri.GetLeftPart(UriPartial.Authority);
-        var token = !string.IsNullOrEmpty(options.TokenFile) ? SplunkHecSinkOptions.TryReadTokenFile(options.TokenFile).Token! : options.Token!;
+        var token = !string.IsNullOrEmpty(options.TokenFile) ? SplunkHecSinkOptions.TryReadTokenFile(options.TokenFile).Token! : options.Token!.Trim();
         _http = new HttpClient(handler) { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Splunk", token);
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ZertForwarder", "1.0"));

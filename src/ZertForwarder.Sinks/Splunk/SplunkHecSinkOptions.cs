@@ -77,12 +77,17 @@ public sealed class SplunkHecSinkOptions
         {
             problems.Add($"{section}: set exactly one of Token or TokenFile.");
         }
-        else if (hasTokenFile)
+        else
         {
-            var (_, problem) = TryReadTokenFile(TokenFile!);
+            var (token, problem) = hasTokenFile ? TryReadTokenFile(TokenFile!) : (Token!.Trim(), null);
             if (problem is not null)
             {
                 problems.Add(problem);
+            }
+            else if (token!.Length == 0 || token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            {
+                // The token goes into an HTTP header; say so here rather than fail later (the value itself is not shown).
+                problems.Add($"{section}:{(hasTokenFile ? "TokenFile" : "Token")}: the token is empty or contains spaces or control characters.");
             }
         }
 

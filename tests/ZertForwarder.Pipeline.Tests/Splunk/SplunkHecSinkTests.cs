@@ -228,7 +228,7 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         var log = new RecordingLog();
         var tracker = new AckTracker();
         var deadLetters = new MemoryDeadLetters();
-        var sink = new SplunkHecSink(Options(o => { o.UseAck = true; o.AckTimeout = TimeSpan.FromMilliseconds(300); }), log);
+        var sink = new SplunkHecSink(Options(o => { o.UseAck = true; o.AckTimeout = TimeSpan.FromSeconds(2); }), log);
         await using (var runner = new SinkRunner(sink, FastRetries, deadLetters, null, TimeProvider.System, new Random(2)))
         {
             await runner.StartAsync(CancellationToken.None);
@@ -324,6 +324,8 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Contains("Outputs:Splunk: set exactly one of Token or TokenFile.", new SplunkHecSinkOptions { Url = "https://s:8088" }.Validate());
         Assert.Contains("Outputs:Splunk:Url must not carry credentials or a query; give the token as Token or TokenFile.",
             new SplunkHecSinkOptions { Url = "https://s:8088/?token=abc", Token = "t" }.Validate());
+        Assert.Contains("Outputs:Splunk:Token: the token is empty or contains spaces or control characters.",
+            new SplunkHecSinkOptions { Url = "https://s:8088", Token = "abc\ndef" }.Validate());
         Assert.Empty(new SplunkHecSinkOptions { Url = "https://s:8088", Token = "t", Index = "zos_security" }.Validate());
     }
 
