@@ -65,6 +65,9 @@ public sealed class FakeSplunkHec : IAsyncDisposable
     /// <summary>The ECS <c>event.id</c>s this fake finds invalid (answered as HEC's code 6, "Invalid data format").</summary>
     public ConcurrentDictionary<string, bool> InvalidEventIds { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The indexes the token may write to (null: any); an envelope naming another gets HEC's 400 code 7.</summary>
+    public HashSet<string>? AllowedIndexes { get; set; }
+
     /// <summary>HTTP status of the health endpoint.</summary>
     public int HealthStatus { get; set; } = 200;
 
@@ -304,6 +307,11 @@ public sealed class FakeSplunkHec : IAsyncDisposable
         if (envelope["fields"] is JsonObject fields && fields.Any(f => f.Value is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
         {
             return ("Error in handling indexed fields", 15);
+        }
+
+        if (AllowedIndexes is not null && envelope["index"]?.GetValue<string>() is { } index && !AllowedIndexes.Contains(index))
+        {
+            return ("Incorrect index", 7);
         }
 
         return id is not null && InvalidEventIds.ContainsKey(id) ? ("Invalid data format", 6) : null;

@@ -205,6 +205,19 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task An_index_the_token_may_not_write_to_stops_the_run_instead_of_dead_lettering_every_event()
+    {
+        _hec.AllowedIndexes = ["main"];
+        await using var sink = new SplunkHecSink(Options());
+
+        var fatal = await Assert.ThrowsAsync<SinkFatalException>(() => SendAsync(sink, [ZertEvent(1), ZertEvent(2)]));
+
+        Assert.Contains("\"Incorrect index\" (code 7", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains("Outputs:Splunk:Index", fatal.Message, StringComparison.Ordinal);
+        Assert.Empty(_hec.Indexed);
+    }
+
+    [Fact]
     public async Task With_acknowledgement_an_event_counts_as_delivered_only_after_the_ack_endpoint_reports_its_ackId()
     {
         _hec.AckEnabled = true;
