@@ -76,14 +76,21 @@ public sealed class SplunkHecSink : ISink
         };
         if (!string.IsNullOrEmpty(options.CaFile))
         {
-            _trustedRoots = SplunkHecSinkOptions.TryLoadCaFile(options.CaFile).Roots!;
+            var (roots, problem) = SplunkHecSinkOptions.TryLoadCaFile(options.CaFile);
+            _trustedRoots = roots ?? throw new ArgumentException(problem, nameof(options));
             handler.SslOptions.RemoteCertificateValidationCallback = ValidateServerCertificate;
         }
 
         var baseUri = new Uri(options.Url.EndsWith('/') ? options.Url : options.Url + "/");
         // Logs name the collector by scheme, host and port only: a path could hold something private.
         _endpoint = baseUri.GetLeftPart(UriPartial.Authority);
-        var token = !string.IsNullOrEmpty(options.TokenFile) ? SplunkHecSinkOptions.TryReadTokenFile(options.TokenFile).Token! : options.Token!.Trim();
+        var token = options.Token?.Trim();
+        if (!string.IsNullOrEmpty(options.TokenFile))
+        {
+            var (fromFile, problem) = SplunkHecSinkOptions.TryReadTokenFile(options.TokenFile);
+            token = fromFile ?? throw new ArgumentException(problem, nameof(options));
+        }
+
         _http = new HttpClient(handler) { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Splunk", token);
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ZertForwarder", "1.0"));

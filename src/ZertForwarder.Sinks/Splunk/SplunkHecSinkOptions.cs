@@ -56,7 +56,10 @@ public sealed class SplunkHecSinkOptions
     /// <summary>With <see cref="UseAck"/>, how many batches may wait for their acknowledgement at once (so that indexing latency does not cap throughput).</summary>
     public int MaxBatchesAwaitingAck { get; set; } = 4;
 
-    /// <summary>Problems with these settings (each names its key); empty when they are usable. Reads the token and CA files.</summary>
+    /// <summary>
+    /// Problems with the values of these settings (each names its key); empty when they are usable. What the files
+    /// contain is checked at start-up with the other files (<c>StartupChecks</c>) and again when the sink is built.
+    /// </summary>
     public IReadOnlyList<string> Validate()
     {
         const string section = "Outputs:Splunk";
@@ -77,18 +80,10 @@ public sealed class SplunkHecSinkOptions
         {
             problems.Add($"{section}: set exactly one of Token or TokenFile.");
         }
-        else
+        else if (hasToken && !IsUsableToken(Token!.Trim()))
         {
-            var (token, problem) = hasTokenFile ? TryReadTokenFile(TokenFile!) : (Token!.Trim(), null);
-            if (problem is not null)
-            {
-                problems.Add(problem);
-            }
-            else if (token!.Length == 0 || token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-            {
-                // The token goes into an HTTP header; say so here rather than fail later (the value itself is not shown).
-                problems.Add($"{section}:{(hasTokenFile ? "TokenFile" : "Token")}: the token is empty or contains spaces or control characters.");
-            }
+            // The token goes into an HTTP header; say so here rather than fail later (the value itself is not shown).
+            problems.Add($"{section}:Token: the token is empty or contains spaces or control characters.");
         }
 
         if (Index is not null && !IsValidIndexName(Index))
@@ -99,15 +94,6 @@ public sealed class SplunkHecSinkOptions
         if (string.IsNullOrWhiteSpace(Source))
         {
             problems.Add($"{section}:Source must not be empty.");
-        }
-
-        if (!string.IsNullOrEmpty(CaFile))
-        {
-            var (_, problem) = TryLoadCaFile(CaFile);
-            if (problem is not null)
-            {
-                problems.Add(problem);
-            }
         }
 
         if (MaxRequestBytes < 1024)
@@ -143,12 +129,16 @@ public sealed class SplunkHecSinkOptions
         value.Length is > 0 and <= 80 && value[0] is not ('_' or '-') &&
         value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '-');
 
+    internal static bool IsUsableToken(string token) => token.Length > 0 && !token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
+
     internal static (string? Token, string? Problem) TryReadTokenFile(string path)
     {
         try
         {
             var value = File.ReadAllText(path).Trim();
-            return value.Length > 0 ? (value, null) : (null, $"Outputs:Splunk:TokenFile '{path}' is empty.");
+            return IsUsableToken(value)
+                ? (value, null)
+                : (null, $"Outputs:Splunk:TokenFile '{path}' is empty or its token contains spaces or control characters.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -214,7 +214,7 @@ internal static class RunCommand
         if (o.Outputs.Elasticsearch is { } e) parts.Add($"Elasticsearch {UrlRedaction.Redact(e.Url)}");
         if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.Port} ({s.Protocol})");
         if (o.Outputs.File is { } f) parts.Add(f.Stdout ? "stdout" : $"files in {f.Directory}");
-        if (o.Outputs.Splunk is { } sp) parts.Add($"Splunk HEC {(Uri.TryCreate(sp.Url, UriKind.Absolute, out var hec) ? hec.GetLeftPart(UriPartial.Authority) : "(invalid URL)")}{(sp.UseAck ? " with acknowledgement" : "")}");
+        if (o.Outputs.Splunk is { } sp) parts.Add($"Splunk HEC {UrlRedaction.Redact(sp.Url)}{(sp.UseAck ? " with acknowledgement" : "")}");
         return string.Join(", ", parts);
     }
 }

@@ -69,6 +69,11 @@ internal static class StartupChecks
             problems.RequireClientCertificate("Outputs:Syslog", syslog.ClientCertificateFile, syslog.ClientKeyFile);
         }
         if (outputs.File is { Stdout: false } file) problems.RequireUsableDirectory("Outputs:File:Directory", file.Directory);
+        if (outputs.Splunk is { } splunk)
+        {
+            problems.RequireSecretFile("Outputs:Splunk:TokenFile", splunk.TokenFile);
+            problems.RequirePemCertificates("Outputs:Splunk:CaFile", splunk.CaFile);
+        }
     }
 
     private static void CheckKafkaConnection(string section, KafkaConnectionOptions kafka, StartupProblems problems)

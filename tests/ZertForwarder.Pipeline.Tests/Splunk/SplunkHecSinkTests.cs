@@ -330,8 +330,6 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         var problems = options.Validate();
 
         Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:Url must be an absolute", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:TokenFile", StringComparison.Ordinal) && p.Contains("cannot be read", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:CaFile", StringComparison.Ordinal) && p.Contains("does not exist", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:Index '_Main'", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Outputs:Splunk:AckTimeout", StringComparison.Ordinal));
         Assert.Contains("Outputs:Splunk: set exactly one of Token or TokenFile.", new SplunkHecSinkOptions { Url = "https://s:8088" }.Validate());
@@ -340,6 +338,14 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Contains("Outputs:Splunk:Token: the token is empty or contains spaces or control characters.",
             new SplunkHecSinkOptions { Url = "https://s:8088", Token = "abc\ndef" }.Validate());
         Assert.Empty(new SplunkHecSinkOptions { Url = "https://s:8088", Token = "t", Index = "zos_security" }.Validate());
+
+        // What the files hold is checked when the sink is built (and before that with the other start-up checks).
+        var emptyToken = Path.Combine(_directory, "empty-token");
+        File.WriteAllText(emptyToken, "\n");
+        var tokenProblem = Assert.Throws<ArgumentException>(() => new SplunkHecSink(new SplunkHecSinkOptions { Url = "https://s:8088", TokenFile = emptyToken }));
+        Assert.StartsWith($"Outputs:Splunk:TokenFile '{emptyToken}' is empty", tokenProblem.Message, StringComparison.Ordinal);
+        var caProblem = Assert.Throws<ArgumentException>(() => new SplunkHecSink(new SplunkHecSinkOptions { Url = "https://s:8088", Token = "t", CaFile = options.CaFile }));
+        Assert.StartsWith($"Outputs:Splunk:CaFile '{options.CaFile}' does not exist", caProblem.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Keeps the pipeline log lines of a sink.</summary>
