@@ -29,6 +29,8 @@ public sealed class SinkRunner : IAsyncDisposable
     private readonly RunnerMetrics _metrics;
     private Task? _loop;
     private int _disposed;
+    private volatile SinkFatalException? _fatal;
+    private volatile bool _lastSendFailed;
 
     /// <param name="sink">The destination; owned (disposed) by the runner.</param>
     /// <param name="options">Buffer, batch and retry settings.</param>
@@ -71,6 +73,15 @@ public sealed class SinkRunner : IAsyncDisposable
 
     public long BufferedBytes => _budget.Bytes;
 
+    /// <summary>
+    /// True while the destination is not taking events: the last send failed as a whole (connection refused, timeout,
+    /// disk full) or the sink stopped for good. Readiness (<c>/readyz</c>) answers 503 while any sink is down.
+    /// </summary>
+    public bool IsDown => _lastSendFailed || _fatal is not null;
+
+    /// <summary>Why the sink stopped for good, once it did (null while it works).</summary>
+    public SinkFatalException? Fatal => _fatal;
+
     /// <summary>Completes when the loop ends; faults with <see cref="SinkFatalException"/> when the sink gave up.</summary>
     public Task Completion => _loop ?? throw new InvalidOperationException("The runner was not started.");
 
@@ -94,10 +105,24 @@ public sealed class SinkRunner : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(forwardedEvent);
         var size = forwardedEvent.SizeInBytes;
-        await _budget.AcquireAsync(size, cancellationToken);
+        try
+        {
+            await _budget.AcquireAsync(size, cancellationToken);
+        }
+        catch (InvalidOperationException) when (_fatal is { } fatal)
+        {
+            throw new SinkFatalException(fatal.Message, fatal);
+        }
+
         if (!_queue.Writer.TryWrite(forwardedEvent))
         {
             _budget.Release(size);
+            if (_fatal is { } fatal)
+            {
+                // The writer learns why, so the run can stop cleanly instead of failing on "accepts no more events".
+                throw new SinkFatalException(fatal.Message, fatal);
+            }
+
             throw new InvalidOperationException($"Sink runner '{_sink.Name}' is completed and accepts no more events.");
         }
 
@@ -217,6 +242,14 @@ public sealed class SinkRunner : IAsyncDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             _budget.Close(new OperationCanceledException("The sink runner was stopped."));
+            throw;
+        }
+        catch (SinkFatalException fatal)
+        {
+            // Not logged here: whoever runs the pipeline reports it once, in one line (the host: "A sink cannot work").
+            _fatal = fatal;
+            _budget.Close(fatal);
+            _queue.Writer.TryComplete(fatal);
             throw;
         }
         catch (Exception exception)
@@ -361,6 +394,7 @@ public sealed class SinkRunner : IAsyncDisposable
         {
             await _sink.SendAsync(items, outcome, cancellationToken);
             outcome.SetPending(ItemOutcome.Retry, "the sink reported no outcome for this item");
+            _lastSendFailed = NothingDelivered(outcome);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -374,11 +408,29 @@ public sealed class SinkRunner : IAsyncDisposable
         {
             // guide §4.2: a sink may throw when the whole batch failed; every undecided item is retried.
             _metrics.SendErrors.Increment();
+            _lastSendFailed = true;
             outcome.SetPending(ItemOutcome.Retry, $"send failed: {exception.GetType().Name}: {exception.Message}");
         }
 
         _metrics.BatchDuration.Observe(_time.GetElapsedTime(started).TotalSeconds);
         return outcome;
+    }
+
+    /// <summary>True when a send delivered nothing and left something to retry: the destination is not taking events.</summary>
+    private static bool NothingDelivered(BatchOutcome outcome)
+    {
+        var retried = false;
+        for (var i = 0; i < outcome.Count; i++)
+        {
+            if (outcome[i] == ItemOutcome.Delivered)
+            {
+                return false;
+            }
+
+            retried |= outcome[i] == ItemOutcome.Retry;
+        }
+
+        return retried;
     }
 
     private async Task DeadLetterAsync(ForwardedEvent forwardedEvent, string reason, CancellationToken cancellationToken)

@@ -83,6 +83,14 @@ public sealed class SmfRecordReader : IDisposable
         if (window.IsEmpty) return SmfContainer.Rdw; // empty input: nothing to read either way
         if (LooksLikeVbs(window, atEnd)) return SmfContainer.Vbs;
         if (LooksLikeRdw(window, atEnd)) return SmfContainer.Rdw;
+        // A sound chain of records that breaks early (an RDW of length 0 after ten good records) is still an SMF dump:
+        // reading it in its container yields the good records and reports the break at its offset, as an explicit
+        // --container does. A VBS chain also reads as an RDW chain (a BDW has the RDW's shape), so VBS is asked first.
+        var sound = SoundRdwPrefix(window);
+        if (sound.Records >= MinimumRecordsBeforeEarlyBreak)
+        {
+            return LooksLikeVbs(window[..sound.Length], atEnd: true) ? SmfContainer.Vbs : SmfContainer.Rdw;
+        }
         // Without RDWs a record starts at its flag byte, so the packed date SMFxxDTE sits at offset 6 (§C.2, §C.3).
         if (window.Length >= 10 && SmfTime.TryDecodePackedDate(window.Slice(6, 4), out _))
         {
@@ -126,6 +134,24 @@ public sealed class SmfRecordReader : IDisposable
             position = blockEnd;
         }
         return blocks > 0;
+    }
+
+    /// <summary>How many whole records a chain must hold before its break for the input to count as an SMF dump anyway.</summary>
+    private const int MinimumRecordsBeforeEarlyBreak = 2;
+
+    /// <summary>The whole records at the start of <paramref name="data"/> whose RDWs chain (bytes 2-3 zero, length at least 6), and their total length.</summary>
+    internal static (int Records, int Length) SoundRdwPrefix(ReadOnlySpan<byte> data)
+    {
+        var position = 0;
+        var records = 0;
+        while (position + 4 <= data.Length)
+        {
+            var length = BinaryPrimitives.ReadUInt16BigEndian(data[position..]);
+            if (data[position + 2] != 0 || data[position + 3] != 0 || length < SmfHeader.MinimumLengthForType || position + length > data.Length) break;
+            records++;
+            position += length;
+        }
+        return (records, position);
     }
 
     /// <summary>True when the window is a chain of RDWs (bytes 2-3 zero, length at least 6) ending exactly at the end.</summary>

@@ -107,7 +107,7 @@ internal static class RunCommand
         try
         {
             if (options.Metrics.Port > 0)
-                metricsServer = await MetricsServer.StartAsync(options.Metrics.Address, options.Metrics.Port, metrics, () => host.IsReady, logger);
+                metricsServer = await MetricsServer.StartAsync(options.Metrics.Address, options.Metrics.Port, metrics, () => host.IsReady, logger, () => host.ReadinessDetail);
         }
         catch (IOException e)
         {

@@ -59,8 +59,21 @@ internal sealed class ForwarderHost : IAsyncDisposable
 
     public RunStatistics Statistics { get; }
 
-    /// <summary>Set once every sink has started (readiness).</summary>
-    public bool IsReady { get; private set; }
+    /// <summary>
+    /// Readiness (<c>/readyz</c>): every sink started, none stopped for good and none down right now (its last send
+    /// failed as a whole). Liveness (<c>/healthz</c>) is separate: a forwarder waiting for a sink to come back is alive.
+    /// </summary>
+    public bool IsReady => _started && _fatal is null && !_runners.Any(r => r.IsDown);
+
+    /// <summary>Why the run is not ready, for the <c>/readyz</c> body.</summary>
+    public string ReadinessDetail =>
+        !_started ? "starting"
+        : _fatal is not null ? "a sink stopped for good"
+        : _runners.FirstOrDefault(r => r.IsDown) is { } down ? $"sink '{down.SinkName}' is down"
+        : "ready";
+
+    private volatile bool _started;
+    private volatile SinkFatalException? _fatal;
 
     /// <summary>Inputs read so far and their total size, for the progress bar.</summary>
     public InputProgress Progress { get; } = new();
@@ -88,23 +101,34 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 throw new SinkFatalException($"sink '{runner.SinkName}' cannot start: {e.Message}", e);
             }
         }
-        IsReady = true;
+        _started = true;
 
+        // A sink that stops for good (SinkFatalException: refused credentials, forbidden index) ends the run: reading
+        // stops at once, the other sinks drain, the checkpoints keep what every sink delivered, RunAsync throws it.
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        foreach (var runner in _runners)
+        {
+            _ = runner.Completion.ContinueWith(t =>
+            {
+                if (t.Exception?.InnerException is SinkFatalException fatal) StopForFatal(fatal, reading);
+            }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+        var read = reading.Token;
         var sources = new List<Task>();
         var input = _options.Input;
-        if (input.Paths.Length > 0) sources.Add(Task.Run(() => ReadPathsAsync(input.Paths, stop), stop));
-        if (input.Watch is { } watch) sources.Add(Task.Run(() => new DirectoryWatcher(watch, this, _logger, _time).RunAsync(once, stop), stop));
-        if (input.Kafka is { } kafka) sources.Add(Task.Run(() => ReadKafkaAsync(kafka, stop), stop));
+        if (input.Paths.Length > 0) sources.Add(RunSourceAsync(() => ReadPathsAsync(input.Paths, read), reading));
+        if (input.Watch is { } watch) sources.Add(RunSourceAsync(() => new DirectoryWatcher(watch, this, _logger, _time).RunAsync(once, read), reading));
+        if (input.Kafka is { } kafka) sources.Add(RunSourceAsync(() => ReadKafkaAsync(kafka, read), reading));
         try
         {
             await Task.WhenAll(sources);
             // Without --once the run lasts until stopped (README "Commands"), also when its only inputs were files
             // that are done now: the process stays up, serving /metrics, until SIGTERM.
-            if (!once) await Task.Delay(Timeout.InfiniteTimeSpan, _time, stop);
+            if (!once) await Task.Delay(Timeout.InfiniteTimeSpan, _time, read);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (read.IsCancellationRequested)
         {
-            _logger.LogInformation(LogEvents.ShutdownRequested, "Shutdown requested: draining in-flight batches.");
+            if (_fatal is null) _logger.LogInformation(LogEvents.ShutdownRequested, "Shutdown requested: draining in-flight batches.");
         }
 
         // Drain: every buffered event goes out (or to the dead letters) before checkpoints are final. A --once run that
@@ -113,7 +137,18 @@ internal sealed class ForwarderHost : IAsyncDisposable
         var drainTimeout = _options.Shutdown.DrainTimeout;
         using var drainLimit = new CancellationTokenSource(once ? OnceDrainLimit : drainTimeout, _time);
         using var stopBoundsDrain = stop.Register(() => drainLimit.CancelAfter(drainTimeout));
-        var drained = await _router.CompleteAsync(drainLimit.Token);
+        if (_fatal is not null) drainLimit.CancelAfter(drainTimeout);
+        bool drained;
+        try
+        {
+            drained = await _router.CompleteAsync(drainLimit.Token);
+        }
+        catch (SinkFatalException fatal)
+        {
+            // Thrown once every runner finished: the healthy ones drained, the fatal one keeps its events unacknowledged.
+            _fatal ??= fatal;
+            drained = false;
+        }
         if (!drained) _logger.LogError(LogEvents.DrainTimedOut, "Draining the sinks timed out; undelivered events will be read again on restart.");
         // What the drain delivered moves the checkpoints of unfinished files too (the final flush is below).
         List<PeriodicCheckpoint> unfinished;
@@ -121,7 +156,39 @@ internal sealed class ForwarderHost : IAsyncDisposable
         foreach (var checkpointer in unfinished) await checkpointer.DisposeAsync();
         await _deadLetters.FlushAsync(CancellationToken.None);
         _checkpoints.Flush();
+        if (_fatal is { } stopped) throw new SinkFatalException(stopped.Message, stopped);
         return drained;
+    }
+
+    /// <summary>Runs one source; a sink that stopped for good ends it (and every other source) like a stop signal.</summary>
+    private async Task RunSourceAsync(Func<Task> source, CancellationTokenSource reading)
+    {
+        try
+        {
+            await Task.Run(source, CancellationToken.None);
+        }
+        catch (SinkFatalException fatal)
+        {
+            StopForFatal(fatal, reading);
+            throw new OperationCanceledException(reading.Token);
+        }
+        catch (Exception) when (_fatal is not null)
+        {
+            throw new OperationCanceledException(reading.Token);
+        }
+    }
+
+    private void StopForFatal(SinkFatalException fatal, CancellationTokenSource reading)
+    {
+        _fatal ??= fatal;
+        try
+        {
+            reading.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run is already over.
+        }
     }
 
     private async Task ReadPathsAsync(string[] patterns, CancellationToken stop)

@@ -21,7 +21,9 @@ internal sealed class MetricsServer : IAsyncDisposable
     /// <summary>The port actually bound (useful when 0... is never passed here; kept for tests binding a chosen port).</summary>
     public int Port { get; private set; }
 
-    public static async Task<MetricsServer> StartAsync(string address, int port, PipelineMetrics metrics, Func<bool> isReady, ILogger logger)
+    /// <param name="readinessDetail">Why the forwarder is not ready (body of a 503 from <c>/readyz</c>).</param>
+    public static async Task<MetricsServer> StartAsync(string address, int port, PipelineMetrics metrics, Func<bool> isReady, ILogger logger,
+        Func<string>? readinessDetail = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -38,7 +40,7 @@ internal sealed class MetricsServer : IAsyncDisposable
             return ctx.Response.WriteAsync(metrics.Render());
         });
         app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () => isReady() ? Results.Text("ready\n") : Results.Text("starting\n", statusCode: 503));
+        app.MapGet("/readyz", () => isReady() ? Results.Text("ready\n") : Results.Text((readinessDetail?.Invoke() ?? "starting") + "\n", statusCode: 503));
         await app.StartAsync();
         var server = new MetricsServer(app) { Port = port };
         logger.LogInformation(LogEvents.MetricsListening, "Serving /metrics, /healthz and /readyz on {Address}:{Port}.", address, port);

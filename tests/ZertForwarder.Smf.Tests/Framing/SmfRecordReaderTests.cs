@@ -232,6 +232,45 @@ public sealed class SmfRecordReaderTests
         Assert.Equal(SmfContainer.Rdw, reader.Container);
     }
 
+    [Theory]
+    [InlineData(SmfContainer.Auto)]
+    [InlineData(SmfContainer.Rdw)]
+    public void An_rdw_of_length_0_after_ten_good_records_yields_them_and_reports_the_break_at_its_offset(SmfContainer container)
+    {
+        // Found by a user: auto-detection called such a file "not an SMF dump ... offset 0" and decoded nothing.
+        var records = Enumerable.Range(0, 10).Select(i => i % 3 == 2 ? Summary($"S{i}") : Connection($"J{i}")).ToArray();
+        var good = Concat(records);
+        using var reader = new SmfRecordReader(new MemoryStream(Concat(good, [0, 0, 0, 0, 0xC1, 0xC2], Connection("AFTER"))), container);
+
+        var read = new List<byte[]>();
+        var error = Assert.Throws<SmfFramingException>(() => { while (reader.TryReadNext(out var frame)) read.Add(frame.Record.ToArray()); });
+        Assert.Equal(records, read);
+        Assert.Equal(good.Length, error.Offset);
+        Assert.Equal(SmfContainer.Rdw, reader.Container);
+    }
+
+    [Fact]
+    public void A_vbs_chain_that_breaks_early_is_still_read_as_vbs()
+    {
+        var blocks = Concat(Enumerable.Range(0, 5).Select(i => Block(Complete(Connection($"J{i}")))).ToArray());
+        using var reader = new SmfRecordReader(new MemoryStream(Concat(blocks, [0, 0, 0, 0, 0xC1, 0xC2, 0xC3, 0xC4])));
+
+        var read = 0;
+        var error = Assert.Throws<SmfFramingException>(() => { while (reader.TryReadNext(out _)) read++; });
+        Assert.Equal(SmfContainer.Vbs, reader.Container);
+        Assert.Equal(5, read);
+        Assert.Equal(blocks.Length, error.Offset);
+    }
+
+    [Fact]
+    public void Random_bytes_are_still_not_an_smf_dump()
+    {
+        var random = new byte[4096];
+        new Random(8).NextBytes(random);
+        using var reader = new SmfRecordReader(new MemoryStream(random));
+        Assert.Contains("not an SMF dump", Assert.Throws<InvalidDataException>(() => reader.TryReadNext(out _)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_record_too_short_for_a_type_is_an_error_frame_and_reading_continues()
     {
