@@ -16,6 +16,11 @@ public sealed class EventRouter
         {
             throw new ArgumentException("At least one sink runner is needed.", nameof(runners));
         }
+
+        for (var i = 0; i < _runners.Length; i++)
+        {
+            _runners[i].RouteIndex = i;
+        }
     }
 
     /// <summary>How many completions each event's acknowledgement must expect (see <see cref="AckTracker.Track"/>).</summary>
@@ -25,8 +30,15 @@ public sealed class EventRouter
 
     public async ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
     {
+        var perSink = forwardedEvent.Position as ISinkAcknowledgement;
         foreach (var runner in _runners)
         {
+            // A sink that delivered this event before a restart (per-sink checkpoint) is not sent it again.
+            if (perSink is not null && !perSink.IsExpectedBy(runner.RouteIndex))
+            {
+                continue;
+            }
+
             await runner.WriteAsync(forwardedEvent, cancellationToken);
         }
     }

@@ -8,7 +8,11 @@ namespace ZertForwarder.Pipeline;
 /// <param name="Offset">Byte offset to start reading at (0 for a new or replaced file).</param>
 /// <param name="IsCompleted">The same file was already read to its end and every event acknowledged.</param>
 /// <param name="WasReplaced">A checkpoint existed for this path but the file there is a different one now.</param>
-public readonly record struct FileResumePoint(long Offset, bool IsCompleted, bool WasReplaced);
+public readonly record struct FileResumePoint(long Offset, bool IsCompleted, bool WasReplaced)
+{
+    /// <summary>Per sink name: the offset up to which that sink already has every event (at least <see cref="Offset"/>).</summary>
+    public IReadOnlyDictionary<string, long>? SinkOffsets { get; init; }
+}
 
 /// <summary>
 /// Persists per-input-file committed byte offsets in <c>checkpoints.json</c> inside a checkpoint directory.
@@ -49,13 +53,20 @@ public sealed class FileCheckpointStore : IDisposable
     private bool _everWritten;
     private bool _dirty;
     private bool _disposed;
+    private bool _failing;
+    private readonly Counter _writeErrors;
 
     /// <param name="directory">Checkpoint directory (created when missing).</param>
     /// <param name="minWriteInterval">Commits are written at most this often; 0 writes every commit.</param>
     /// <param name="timeProvider">Clock for the write interval.</param>
-    /// <param name="log">Reports background write failures (the next commit or <see cref="Flush"/> tries again).</param>
-    public FileCheckpointStore(string directory, TimeSpan minWriteInterval, TimeProvider? timeProvider = null, IPipelineLog? log = null)
+    /// <param name="log">Reports write failures with the path (the next commit or <see cref="Flush"/> tries again).</param>
+    /// <param name="metrics">Registry for <c>zertforwarder_checkpoint_write_errors_total</c>; a private one when null.</param>
+    public FileCheckpointStore(string directory, TimeSpan minWriteInterval, TimeProvider? timeProvider = null, IPipelineLog? log = null,
+        PipelineMetrics? metrics = null)
     {
+        _writeErrors = (metrics ?? new PipelineMetrics())
+            .Counter("zertforwarder_checkpoint_write_errors_total", "Checkpoint writes that failed (disk full, I/O error); retried at the next commit.")
+            .WithLabels();
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfLessThan(minWriteInterval, TimeSpan.Zero);
         Directory.CreateDirectory(directory);
@@ -65,6 +76,24 @@ public sealed class FileCheckpointStore : IDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         _log = log ?? NullPipelineLog.Instance;
         Load();
+    }
+
+    /// <summary>
+    /// Runs before each checkpoint write, e.g. the file output's fsync: a checkpoint may only count lines that are on
+    /// disk. When it throws an I/O error the checkpoint is not written (and is tried again later).
+    /// </summary>
+    public Action? BeforeWrite { get; set; }
+
+    /// <summary>True while the last attempt to write the checkpoint file failed.</summary>
+    public bool IsFailing
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failing;
+            }
+        }
     }
 
     /// <summary>The checkpoint file this store writes.</summary>
@@ -85,7 +114,7 @@ public sealed class FileCheckpointStore : IDisposable
 
             if (IsSameFile(saved, current))
             {
-                return new FileResumePoint(saved.Offset, saved.Completed, false);
+                return new FileResumePoint(saved.Offset, saved.Completed, false) { SinkOffsets = saved.Sinks };
             }
 
             _files[key] = NewCheckpoint(current);
@@ -104,6 +133,27 @@ public sealed class FileCheckpointStore : IDisposable
         Update(inputPath, checkpoint => checkpoint with { Offset = Math.Max(checkpoint.Offset, offset) });
     }
 
+    /// <summary>
+    /// Records that everything before <paramref name="offset"/> is acknowledged by every sink, and how far each sink
+    /// got on its own (<paramref name="sinkOffsets"/>, by sink name): after a crash each sink is sent only what it lacks.
+    /// </summary>
+    public void Commit(string inputPath, long offset, IReadOnlyDictionary<string, long> sinkOffsets)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentNullException.ThrowIfNull(sinkOffsets);
+        Update(inputPath, checkpoint =>
+        {
+            var sinks = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var (name, sinkOffset) in sinkOffsets)
+            {
+                var saved = checkpoint.Sinks is not null && checkpoint.Sinks.TryGetValue(name, out var before) ? before : 0;
+                sinks[name] = Math.Max(saved, sinkOffset);
+            }
+
+            return checkpoint with { Offset = Math.Max(checkpoint.Offset, offset), Sinks = sinks };
+        });
+    }
+
     /// <summary>Records that the file was read to its end and every event acknowledged; <paramref name="offset"/> is its length.</summary>
     public void MarkCompleted(string inputPath, long offset)
     {
@@ -118,7 +168,7 @@ public sealed class FileCheckpointStore : IDisposable
         {
             if (_dirty)
             {
-                WriteLocked();
+                TryWriteLocked();
             }
         }
     }
@@ -134,7 +184,7 @@ public sealed class FileCheckpointStore : IDisposable
 
             if (_dirty)
             {
-                WriteLocked();
+                TryWriteLocked();
             }
 
             _pendingWrite?.Dispose();
@@ -159,7 +209,7 @@ public sealed class FileCheckpointStore : IDisposable
             var sinceLastWrite = _timeProvider.GetElapsedTime(_lastWriteTimestamp);
             if (!_everWritten || sinceLastWrite >= _minWriteInterval)
             {
-                WriteLocked();
+                TryWriteLocked();
             }
             else
             {
@@ -177,16 +227,48 @@ public sealed class FileCheckpointStore : IDisposable
                 return;
             }
 
+            TryWriteLocked();
+        }
+    }
+
+    /// <summary>
+    /// Writes the checkpoint; a failure (disk full under Checkpoint:Directory, I/O error) is logged with the path once
+    /// per streak of failures, counted, and leaves the state dirty so the next commit, timer or <see cref="Flush"/>
+    /// tries again. Never throws: a checkpoint that cannot be written only means more is re-sent after a restart.
+    /// </summary>
+    private void TryWriteLocked()
+    {
+        try
+        {
+            BeforeWrite?.Invoke();
+            WriteLocked();
+            if (_failing)
+            {
+                _failing = false;
+                _log.Log(PipelineLogLevel.Information, "checkpoint", $"Checkpoint file '{_path}' written again.");
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            _writeErrors.Increment();
+            _pendingWrite?.Dispose();
+            _pendingWrite = null;
+            _lastWriteTimestamp = _timeProvider.GetTimestamp(); // the next attempt waits one interval too
+            _everWritten = true;
             try
             {
-                WriteLocked();
+                File.Delete(_tempPath); // a partial temporary file only takes space from the full disk
             }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // A timer thread must not crash the process; the state stays dirty and the next commit or Flush retries.
-                _pendingWrite?.Dispose();
-                _pendingWrite = null;
-                _log.Log(PipelineLogLevel.Error, "checkpoint", $"Cannot write checkpoint file '{_path}': {exception.Message}", exception);
+                // Nothing more to free.
+            }
+
+            if (!_failing)
+            {
+                _failing = true;
+                _log.Log(PipelineLogLevel.Error, "checkpoint",
+                    $"Cannot write checkpoint file '{_path}': {exception.Message}. Delivery goes on; the checkpoint is retried and, until it is written, a restart re-sends more.");
             }
         }
     }
@@ -244,7 +326,12 @@ public sealed class FileCheckpointStore : IDisposable
 
     /// <summary>One file's entry in <c>checkpoints.json</c>.</summary>
     public sealed record FileCheckpoint(
-        string Path, long SizeAtFirstSight, string HeadSha256, int HeadLength, long Offset, bool Completed);
+        string Path, long SizeAtFirstSight, string HeadSha256, int HeadLength, long Offset, bool Completed)
+    {
+        /// <summary>Per sink name, the offset up to which that sink has every event (absent in older checkpoint files).</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyDictionary<string, long>? Sinks { get; init; }
+    }
 
     private sealed class CheckpointDocument
     {

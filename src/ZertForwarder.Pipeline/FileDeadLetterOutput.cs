@@ -17,7 +17,8 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
-    private readonly FileStream _stream;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
+    private long _length; // end of the last complete dead letter
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -32,7 +33,8 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
         }
 
         Path = path;
-        _stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 64 * 1024, useAsync: true);
+        _handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        _length = RandomAccess.GetLength(_handle);
         _timeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -45,9 +47,21 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await _stream.WriteAsync(line, cancellationToken);
-            await _stream.WriteAsync(NewLine, cancellationToken);
-            await _stream.FlushAsync(cancellationToken);
+            // One positioned write of the whole line, at the end of the last complete one: a write that fails (disk full)
+            // leaves no partial line behind for the next one to be glued to, and no buffer to fail again on close.
+            var whole = new byte[line.Length + 1];
+            line.CopyTo(whole, 0);
+            whole[^1] = NewLine[0];
+            try
+            {
+                await RandomAccess.WriteAsync(_handle, whole, _length, cancellationToken);
+                _length += whole.Length;
+            }
+            catch (IOException)
+            {
+                TryCutBack();
+                throw;
+            }
         }
         finally
         {
@@ -60,8 +74,7 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await _stream.FlushAsync(cancellationToken);
-            _stream.Flush(flushToDisk: true);
+            RandomAccess.FlushToDisk(_handle);
         }
         finally
         {
@@ -74,13 +87,33 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
         await _gate.WaitAsync();
         try
         {
-            await _stream.FlushAsync();
-            await _stream.DisposeAsync();
+            try
+            {
+                RandomAccess.FlushToDisk(_handle);
+            }
+            catch (IOException)
+            {
+                // Closing never throws; what was written is in the file (fsync failures surface through FlushAsync).
+            }
+
+            _handle.Dispose();
         }
         finally
         {
             _gate.Release();
             _gate.Dispose();
+        }
+    }
+
+    private void TryCutBack()
+    {
+        try
+        {
+            RandomAccess.SetLength(_handle, _length);
+        }
+        catch (IOException)
+        {
+            // The next successful write starts at _length anyway and overwrites the partial bytes.
         }
     }
 

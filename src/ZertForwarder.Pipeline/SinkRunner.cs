@@ -68,6 +68,9 @@ public sealed class SinkRunner : IAsyncDisposable
 
     public string SinkName => _sink.Name;
 
+    /// <summary>This runner's place in its <see cref="EventRouter"/> (for <see cref="ISinkAcknowledgement"/>); set by the router.</summary>
+    public int RouteIndex { get; internal set; }
+
     /// <summary>Events currently held: queued, in the batch being formed, or waiting for a retry.</summary>
     public int BufferedItems => _budget.Items;
 
@@ -445,6 +448,9 @@ public sealed class SinkRunner : IAsyncDisposable
         }
 
         // The event is acknowledged only once the dead-letter output has it, so keep trying: losing it is not an option.
+        // When the dead-letter output fails for the whole retry time limit too (e.g. it is on the same full disk), the
+        // run stops (exit 2) with the event unacknowledged, so it is read again after the operator freed space.
+        var firstAttempt = _time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -454,7 +460,13 @@ public sealed class SinkRunner : IAsyncDisposable
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                _log.Log(PipelineLogLevel.Error, _sink.Name, $"Dead-letter output failed for event {forwardedEvent.EventId}: {exception.Message}", exception);
+                if (_time.GetElapsedTime(firstAttempt) >= _options.RetryTimeLimit)
+                {
+                    throw new SinkFatalException(
+                        $"sink '{_sink.Name}' cannot deliver and the dead-letter output cannot take the events either: {exception.Message}", exception);
+                }
+
+                _log.Log(PipelineLogLevel.Error, _sink.Name, $"Dead-letter output failed for event {forwardedEvent.EventId}: {exception.Message}");
                 await Task.Delay(_backoff.NextDelay(attempt), _time, cancellationToken);
             }
         }
@@ -479,7 +491,7 @@ public sealed class SinkRunner : IAsyncDisposable
             }
 
             var item = items[i];
-            item.Position?.Complete();
+            Complete(item.Position);
             count++;
             bytes += item.SizeInBytes;
         }
@@ -496,9 +508,21 @@ public sealed class SinkRunner : IAsyncDisposable
 
     private void Acknowledge(ForwardedEvent forwardedEvent)
     {
-        forwardedEvent.Position?.Complete();
+        Complete(forwardedEvent.Position);
         _budget.Release(forwardedEvent.SizeInBytes);
         UpdateBufferGauges();
+    }
+
+    private void Complete(IEventAcknowledgement? position)
+    {
+        if (position is ISinkAcknowledgement perSink)
+        {
+            perSink.CompleteFor(RouteIndex);
+        }
+        else
+        {
+            position?.Complete();
+        }
     }
 
     private void UpdateBufferGauges()

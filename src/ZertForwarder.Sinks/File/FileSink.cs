@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
 using ZertForwarder.Pipeline;
 
 namespace ZertForwarder.Sinks.Files;
@@ -8,22 +10,37 @@ namespace ZertForwarder.Sinks.Files;
 /// (<c>zert-flat.ndjson</c>) in a directory, or all configured formats to standard output.
 /// </summary>
 /// <remarks>
-/// Each batch is written and flushed to the operating system before its items are reported delivered;
-/// <see cref="FlushAsync"/> also flushes to disk. An event that lacks a configured encoding is rejected (dead-lettered).
-/// If a write fails half-way the runner retries the batch, so lines can repeat after an I/O error (at-least-once).
+/// <para>
+/// An item is reported delivered only once its lines are in the file: each batch is written with positioned writes
+/// (no buffer of ours holds bytes after <see cref="SendAsync"/> returns) at the end of the last complete line, and a
+/// file is fsynced on rotation, on close and when <see cref="SyncToDisk"/> is called before a checkpoint is written.
+/// </para>
+/// <para>
+/// When a write fails (disk full, I/O error) every file is cut back to where the batch started, so no file ends in a
+/// cut-off line and no line of the batch is left half written; the error is logged with the path and counted
+/// (<c>zertforwarder_file_write_errors_total</c>), and the whole batch is reported for retry. Past the runner's retry
+/// limit the batch goes to the dead-letter output. A file found ending in a cut-off line when opened (a crash in the
+/// middle of a write) is cut back to its last complete line as well.
+/// </para>
 /// </remarks>
 public sealed class FileSink : ISink
 {
-    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private const byte NewLine = (byte)'\n';
 
     private readonly FileSinkOptions _options;
     private readonly IReadOnlyList<FileFormat> _formats;
     private readonly Stream? _standardOutput;
+    private readonly IPipelineLog _log;
+    private readonly Counter _writeErrors;
     private readonly Dictionary<FileFormat, RotatingFile> _files = [];
+    private readonly Lock _syncGate = new();
+    private bool _failing;
 
     /// <param name="options">Directory, formats, rotation, stdout.</param>
     /// <param name="standardOutput">The stream used when <see cref="FileSinkOptions.Stdout"/> is set; the process's stdout when null.</param>
-    public FileSink(FileSinkOptions options, Stream? standardOutput = null)
+    /// <param name="log">Write errors (with the path).</param>
+    /// <param name="metrics">Registry for <c>zertforwarder_file_write_errors_total</c>; a private one when null.</param>
+    public FileSink(FileSinkOptions options, Stream? standardOutput = null, IPipelineLog? log = null, PipelineMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = options.Validate();
@@ -35,6 +52,10 @@ public sealed class FileSink : ISink
         _options = options;
         _formats = options.EffectiveFormats();
         _standardOutput = options.Stdout ? standardOutput ?? Console.OpenStandardOutput() : null;
+        _log = log ?? NullPipelineLog.Instance;
+        _writeErrors = (metrics ?? new PipelineMetrics())
+            .Counter("zertforwarder_file_write_errors_total", "Batches the file output could not write (disk full, I/O error); retried.")
+            .WithLabels();
     }
 
     public string Name => "file";
@@ -64,6 +85,7 @@ public sealed class FileSink : ISink
 
     public async Task SendAsync(IReadOnlyList<ForwardedEvent> batch, BatchOutcome outcome, CancellationToken cancellationToken)
     {
+        var written = new List<int>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var missing = _formats.FirstOrDefault(f => Encoding(batch[i], f).IsEmpty, (FileFormat)(-1));
@@ -73,32 +95,75 @@ public sealed class FileSink : ISink
                 continue;
             }
 
-            foreach (var format in _formats)
+            written.Add(i);
+        }
+
+        if (written.Count == 0)
+        {
+            return;
+        }
+
+        if (_standardOutput is not null)
+        {
+            foreach (var i in written)
             {
-                var line = Encoding(batch[i], format);
-                if (_standardOutput is not null)
+                foreach (var format in _formats)
                 {
-                    await _standardOutput.WriteAsync(line, cancellationToken);
-                    await _standardOutput.WriteAsync(NewLine, cancellationToken);
-                }
-                else
-                {
-                    await _files[format].WriteLineAsync(line, cancellationToken);
+                    await _standardOutput.WriteAsync(Encoding(batch[i], format), cancellationToken);
+                    await _standardOutput.WriteAsync(new[] { NewLine }, cancellationToken);
                 }
             }
 
-            outcome.Delivered(i);
-        }
-
-        // The runner acknowledges right after this returns: the lines must have left our buffers.
-        if (_standardOutput is not null)
-        {
             await _standardOutput.FlushAsync(cancellationToken);
         }
-
-        foreach (var file in _files.Values)
+        else
         {
-            await file.FlushAsync(toDisk: false, cancellationToken);
+            await WriteToFilesAsync(batch, written, cancellationToken);
+        }
+
+        // Only now, with every line in the files, are the items delivered.
+        foreach (var i in written)
+        {
+            outcome.Delivered(i);
+        }
+    }
+
+    private async Task WriteToFilesAsync(IReadOnlyList<ForwardedEvent> batch, List<int> items, CancellationToken cancellationToken)
+    {
+        var marks = _files.ToDictionary(f => f.Key, f => f.Value.Mark());
+        RotatingFile? failing = null;
+        try
+        {
+            foreach (var format in _formats)
+            {
+                failing = _files[format];
+                await failing.WriteLinesAsync(items.Select(i => Encoding(batch[i], format)), cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _writeErrors.Increment();
+            foreach (var (format, file) in _files)
+            {
+                file.CutBackTo(marks[format], _log);
+            }
+
+            // Logged once per streak of failures (the runner logs each retry as a warning); the metric counts them all.
+            if (!_failing)
+            {
+                _failing = true;
+                var diskFull = e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+                _log.Log(PipelineLogLevel.Error, Name,
+                    $"Cannot write '{Path.GetFullPath(failing!.Path)}'{(diskFull ? " (disk full)" : "")}: {e.Message}. The batch is cut back to the last complete line and retried; nothing is counted delivered until it is written.");
+            }
+
+            throw new IOException($"cannot write '{failing!.Path}': {e.Message}", e);
+        }
+
+        if (_failing)
+        {
+            _failing = false;
+            _log.Log(PipelineLogLevel.Information, Name, $"Writing to '{Path.GetFullPath(_options.Directory)}' works again.");
         }
     }
 
@@ -109,24 +174,49 @@ public sealed class FileSink : ISink
             await _standardOutput.FlushAsync(cancellationToken);
         }
 
-        foreach (var file in _files.Values)
+        SyncToDisk();
+    }
+
+    /// <summary>
+    /// Makes every line written so far durable (fsync). Called before a checkpoint that counts them is written, so a
+    /// power loss cannot leave a checkpoint past lines the disk never got.
+    /// </summary>
+    public void SyncToDisk()
+    {
+        lock (_syncGate)
         {
-            await file.FlushAsync(toDisk: true, cancellationToken);
+            foreach (var file in _files.Values)
+            {
+                file.SyncToDisk();
+            }
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        foreach (var file in _files.Values)
+        lock (_syncGate)
         {
-            await file.DisposeAsync();
+            foreach (var file in _files.Values)
+            {
+                file.Close(_log);
+            }
+
+            _files.Clear();
         }
 
-        _files.Clear();
         if (_standardOutput is not null)
         {
-            await _standardOutput.FlushAsync();
+            try
+            {
+                _standardOutput.Flush();
+            }
+            catch (IOException e)
+            {
+                _log.Log(PipelineLogLevel.Error, Name, $"Flushing standard output failed: {e.Message}");
+            }
         }
+
+        return ValueTask.CompletedTask;
     }
 
     private static ReadOnlyMemory<byte> Encoding(ForwardedEvent forwardedEvent, FileFormat format) => format switch
@@ -137,64 +227,160 @@ public sealed class FileSink : ISink
     };
 
     /// <summary>An append-only file that is renamed to <c>name.N</c> and restarted when it would pass the size limit.</summary>
-    private sealed class RotatingFile(string path, long rotateBytes) : IAsyncDisposable
+    private sealed class RotatingFile(string path, long rotateBytes)
     {
-        private FileStream? _stream;
+        private SafeFileHandle? _handle;
+        private long _length; // end of the last complete line: where the next write goes
 
-        public async Task WriteLineAsync(ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
+        public string Path { get; } = path;
+
+        /// <summary>Where the file stands before a batch (the batch may rotate it; a rotated file is complete and synced).</summary>
+        public (SafeFileHandle? Handle, long Length) Mark() => (_handle, _length);
+
+        public async Task WriteLinesAsync(IEnumerable<ReadOnlyMemory<byte>> lines, CancellationToken cancellationToken)
         {
-            var stream = _stream ??= Open();
-            if (rotateBytes > 0 && stream.Length > 0 && stream.Length + line.Length + 1 > rotateBytes)
+            if (_handle is null)
             {
-                await RotateAsync();
-                stream = _stream = Open();
+                Open();
             }
 
-            await stream.WriteAsync(line, cancellationToken);
-            await stream.WriteAsync(NewLine, cancellationToken);
+            var chunk = new ArrayBufferWriter<byte>(64 * 1024);
+            foreach (var line in lines)
+            {
+                var lineBytes = line.Length + 1;
+                if (rotateBytes > 0 && _length + chunk.WrittenCount > 0 && _length + chunk.WrittenCount + lineBytes > rotateBytes)
+                {
+                    await WriteChunkAsync(chunk, cancellationToken);
+                    Rotate();
+                }
+
+                chunk.Write(line.Span);
+                chunk.Write([NewLine]);
+            }
+
+            await WriteChunkAsync(chunk, cancellationToken);
         }
 
-        public async Task FlushAsync(bool toDisk, CancellationToken cancellationToken)
+        private async Task WriteChunkAsync(ArrayBufferWriter<byte> chunk, CancellationToken cancellationToken)
         {
-            if (_stream is null)
+            if (chunk.WrittenCount == 0)
             {
                 return;
             }
 
-            await _stream.FlushAsync(cancellationToken);
-            if (toDisk)
+            await RandomAccess.WriteAsync(_handle!, chunk.WrittenMemory, _length, cancellationToken);
+            _length += chunk.WrittenCount;
+            chunk.Clear();
+        }
+
+        /// <summary>Drops whatever a failed batch left after <paramref name="mark"/> (a partly written chunk included).</summary>
+        public void CutBackTo((SafeFileHandle? Handle, long Length) mark, IPipelineLog log)
+        {
+            if (_handle is null)
             {
-                _stream.Flush(flushToDisk: true);
+                return;
+            }
+
+            // A batch that rotated the file before failing: the new file holds only lines of this batch.
+            var length = ReferenceEquals(mark.Handle, _handle) ? mark.Length : 0;
+            try
+            {
+                RandomAccess.SetLength(_handle, length);
+                _length = length;
+            }
+            catch (IOException e)
+            {
+                // Cannot shorten it now: reopen (which cuts back to the last complete line) before the next write.
+                log.Log(PipelineLogLevel.Error, "file", $"Cannot cut '{Path}' back to {length} bytes: {e.Message}");
+                Close(log);
             }
         }
 
-        public async ValueTask DisposeAsync()
+        public void SyncToDisk()
         {
-            if (_stream is not null)
+            try
             {
-                await _stream.DisposeAsync();
-                _stream = null;
+                if (_handle is { } handle)
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // Rotated meanwhile: a rotated file is synced before it is closed.
             }
         }
 
-        private FileStream Open() => new(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 64 * 1024, useAsync: true);
-
-        private async Task RotateAsync()
+        /// <summary>Syncs and closes; never throws (a sync failure is logged: the lines stay re-sendable by the checkpoint).</summary>
+        public void Close(IPipelineLog log)
         {
-            await _stream!.DisposeAsync();
-            _stream = null;
-            System.IO.File.Move(path, $"{path}.{NextRotationNumber().ToString(CultureInfo.InvariantCulture)}");
+            if (_handle is null)
+            {
+                return;
+            }
+
+            try
+            {
+                RandomAccess.FlushToDisk(_handle);
+            }
+            catch (IOException e)
+            {
+                log.Log(PipelineLogLevel.Error, "file", $"Cannot sync '{Path}' to disk on close: {e.Message}");
+            }
+
+            _handle.Dispose();
+            _handle = null;
+        }
+
+        private void Open()
+        {
+            _handle = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            _length = LastCompleteLineEnd(_handle);
+            if (_length != RandomAccess.GetLength(_handle))
+            {
+                // A crash or a full disk in the middle of a write: the cut-off line is sent again after the checkpoint.
+                RandomAccess.SetLength(_handle, _length);
+            }
+        }
+
+        private static long LastCompleteLineEnd(SafeFileHandle handle)
+        {
+            var end = RandomAccess.GetLength(handle);
+            var buffer = new byte[4096];
+            var position = end;
+            while (position > 0)
+            {
+                var size = (int)Math.Min(buffer.Length, position);
+                position -= size;
+                var read = RandomAccess.Read(handle, buffer.AsSpan(0, size), position);
+                var newline = buffer.AsSpan(0, read).LastIndexOf(NewLine);
+                if (newline >= 0)
+                {
+                    return position + newline + 1;
+                }
+            }
+
+            return 0;
+        }
+
+        private void Rotate()
+        {
+            RandomAccess.FlushToDisk(_handle!);
+            _handle!.Dispose();
+            _handle = null;
+            System.IO.File.Move(Path, $"{Path}.{NextRotationNumber().ToString(CultureInfo.InvariantCulture)}");
+            Open();
         }
 
         /// <summary>Highest existing <c>name.N</c> + 1: numbering without timestamps keeps names deterministic.</summary>
         private int NextRotationNumber()
         {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            var prefix = Path.GetFileName(path) + ".";
+            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
+            var prefix = System.IO.Path.GetFileName(Path) + ".";
             var highest = 0;
             foreach (var candidate in System.IO.Directory.EnumerateFiles(directory, prefix + "*"))
             {
-                var name = Path.GetFileName(candidate);
+                var name = System.IO.Path.GetFileName(candidate);
                 if (name.Length <= prefix.Length || !name.StartsWith(prefix, StringComparison.Ordinal))
                 {
                     continue; // the "name.*" pattern also matches the current file itself

@@ -74,6 +74,24 @@ public sealed class SmfRecordReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Checks that <paramref name="message"/> is exactly one RDW-prefixed logical record (§C.2), as a stream input
+    /// such as a Kafka topic carries it: RDW bytes 2-3 zero and the RDW length equal to the message size.
+    /// Returns null when it is, otherwise the reason it is not.
+    /// </summary>
+    public static string? CheckSingleRecord(ReadOnlySpan<byte> message)
+    {
+        if (message.Length < 4) return $"a message of {message.Length} bytes cannot hold an RDW";
+        if (message[2] != 0 || message[3] != 0)
+        {
+            return $"RDW bytes 2-3 are X'{message[2]:X2}{message[3]:X2}', expected X'0000': the message is not an RDW-prefixed SMF record";
+        }
+        var length = BinaryPrimitives.ReadUInt16BigEndian(message);
+        if (length != message.Length) return $"RDW length {length} does not match the message size {message.Length}";
+        if (length < SmfHeader.MinimumLengthForType) return $"record of {length} bytes is too short to carry an SMF record type";
+        return null;
+    }
+
     private SmfContainer Detect()
     {
         Fill(DetectionWindow);

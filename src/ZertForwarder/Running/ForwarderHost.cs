@@ -43,9 +43,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
         Statistics = new RunStatistics(metrics);
         _deadLetterCount = metrics.Counter("zertforwarder_run_dead_letters_total", "Dead letters written in this run (sinks and malformed records).").WithLabels();
 
-        _checkpoints = new FileCheckpointStore(options.Checkpoint.Directory, options.Checkpoint.Interval, time);
+        _checkpoints = new FileCheckpointStore(options.Checkpoint.Directory, options.Checkpoint.Interval, time, _pipelineLog, metrics);
         _deadLetters = CreateDeadLetters();
-        foreach (var sink in CreateSinks().Concat(extraSinks ?? []))
+        foreach (var sink in CreateSinks(metrics).Concat(extraSinks ?? []))
         {
             _runners.Add(new SinkRunner(sink, options.Pipeline, _deadLetters, metrics, time, log: _pipelineLog));
         }
@@ -217,10 +217,18 @@ internal sealed class ForwarderHost : IAsyncDisposable
             Progress.AddDone(new FileInfo(path).Length);
             return true;
         }
-        var tracker = new AckTracker(resume.Offset);
-        // The tracker advances once per delivered record; the store needs the latest offset only every so often
-        // (it writes at most once per Checkpoint:Interval anyway), so a timer carries it over.
-        var checkpointer = isStdin ? null : new PeriodicCheckpoint(tracker, offset => _checkpoints.Commit(path, offset), _options.Checkpoint.Interval / 2, _time);
+        // Each sink's progress is tracked and checkpointed on its own: after a crash the file is read from the lowest
+        // position and each sink is handed only what it lacks (README "Reliability": the repeats are bounded by what a
+        // sink delivered within one checkpoint interval, not by how far the slowest sink lags).
+        var sinkNames = _router.Runners.Select(r => r.SinkName).ToArray();
+        var perSinkResume = sinkNames.Distinct(StringComparer.Ordinal).Count() == sinkNames.Length
+            ? sinkNames.Select(n => resume.SinkOffsets is { } saved && saved.TryGetValue(n, out var o) ? Math.Max(o, resume.Offset) : resume.Offset).ToArray()
+            : sinkNames.Select(_ => resume.Offset).ToArray();
+        var tracker = new PerSinkAckTracker(resume.Offset, perSinkResume);
+        // The trackers advance once per delivered record; the store needs the latest offsets only every so often
+        // (it writes at most once per Checkpoint:Interval anyway), so a timer carries them over.
+        var checkpointer = isStdin ? null : new PeriodicCheckpoint(tracker, sinkNames, (offset, sinks) => _checkpoints.Commit(path, offset, sinks),
+            _options.Checkpoint.Interval / 2, _time);
         // A file left unfinished (stop signal, broken frame chain) still has events in the sinks: they are delivered
         // during the drain, so its checkpointer must keep carrying commits until RunAsync has drained.
         if (checkpointer is not null) lock (_openCheckpoints) _openCheckpoints.Add(checkpointer);
@@ -238,9 +246,8 @@ internal sealed class ForwarderHost : IAsyncDisposable
             {
                 _logger.LogInformation(LogEvents.InputOpened, "Reading {Input}.", path);
             }
-            var sinkCount = _router.SinkCount;
             await _processor.ProcessAsync(reader, path,
-                (endOffset, expectsEvent) => tracker.Track(endOffset, expectsEvent ? sinkCount : 0),
+                (endOffset, expectsEvent) => tracker.Track(endOffset, expectsEvent),
                 position =>
                 {
                     Progress.AddDone(position - done);
@@ -283,7 +290,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         return false;
     }
 
-    private static async Task WaitForCommitAsync(AckTracker tracker, long end, CancellationToken stop)
+    private static async Task WaitForCommitAsync(PerSinkAckTracker tracker, long end, CancellationToken stop)
     {
         if (tracker.CommittedPosition >= end) return;
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -329,13 +336,19 @@ internal sealed class ForwarderHost : IAsyncDisposable
         return new CountingDeadLetterOutput(inner, () => _deadLetterCount.Increment());
     }
 
-    private IEnumerable<ISink> CreateSinks()
+    private IEnumerable<ISink> CreateSinks(PipelineMetrics metrics)
     {
         var outputs = _options.Outputs;
         if (outputs.Kafka is { } kafka) yield return new KafkaSink(kafka, _pipelineLog, _time);
         if (outputs.Elasticsearch is { } es) yield return new ElasticsearchSink(es, _pipelineLog, _time);
         if (outputs.Syslog is { } syslog) yield return new SyslogSink(syslog, _pipelineLog, _time);
-        if (outputs.File is { } file) yield return new FileSink(file);
+        if (outputs.File is { } file)
+        {
+            var fileSink = new FileSink(file, log: _pipelineLog, metrics: metrics);
+            // A checkpoint only counts lines that are on disk: the file output is fsynced before each checkpoint write.
+            _checkpoints.BeforeWrite = fileSink.SyncToDisk;
+            yield return fileSink;
+        }
         if (outputs.Splunk is { } splunk) yield return new SplunkHecSink(splunk, _pipelineLog, _time);
     }
 

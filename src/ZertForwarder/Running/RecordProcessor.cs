@@ -98,17 +98,25 @@ internal sealed class RecordProcessor : IDisposable
         }
     }
 
-    /// <summary>Decodes and maps one record synchronously (stream sources such as Kafka).</summary>
+    /// <summary>
+    /// Decodes and maps one record synchronously (stream sources such as Kafka, one RDW-prefixed record per message).
+    /// Like a file's frames, each message lands in exactly one counter: forwarded, rejected (dead-lettered with the
+    /// reason, e.g. random bytes or an RDW length that does not match the message size) or skipped by type.
+    /// </summary>
     public async Task ProcessOneAsync(byte[] record, string origin, IEventAcknowledgement ack, Action completeWithoutEvent, CancellationToken cancellationToken)
     {
         _stats.FramesRead.Increment();
-        var output = Map(new Frame(record, origin, 0, 0, null, ack, true));
+        var framingError = SmfRecordReader.CheckSingleRecord(record);
+        var frame = new Frame(record, origin, 0, record.Length, framingError, ack, true);
+        var output = framingError is null ? Map(frame) : new Output(frame, null, default, framingError);
         if (output.Event is null)
         {
-            if (output.Malformed is not null) await DeadLetterMalformedAsync(output, cancellationToken);
+            if (output.Skipped) (output.OtherSubtype ? _stats.OtherSubtypes : _stats.OtherTypes).Increment();
+            else if (output.Malformed is not null) await DeadLetterMalformedAsync(output, cancellationToken);
             completeWithoutEvent();
             return;
         }
+        _stats.Decoded.Increment();
         _stats.Summary.Add(output.Envelope);
         await _router.WriteAsync(output.Event, cancellationToken);
     }
@@ -174,7 +182,14 @@ internal sealed class RecordProcessor : IDisposable
                 }
                 // A frame that produces no event is done for every sink at once; a zERT frame whose record turned out
                 // malformed was tracked for K sinks, so complete it K times.
-                if (output.Frame.Ack is { } ack)
+                if (output.Frame.Ack is ISinkAcknowledgement perSink)
+                {
+                    for (var i = 0; i < _router.SinkCount; i++)
+                    {
+                        if (perSink.IsExpectedBy(i)) perSink.CompleteFor(i);
+                    }
+                }
+                else if (output.Frame.Ack is { } ack)
                 {
                     var completions = output.Frame.AckExpectsEvent ? _router.SinkCount : 0;
                     for (var i = 0; i < completions; i++) ack.Complete();

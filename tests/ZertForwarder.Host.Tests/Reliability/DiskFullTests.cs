@@ -1,0 +1,172 @@
+using System.Net;
+using System.Text.Json;
+using Xunit.Abstractions;
+using ZertForwarder.Host.Tests.Support;
+
+namespace ZertForwarder.Host.Tests.Reliability;
+
+/// <summary>
+/// Disk full on a real (tmpfs) file system, for the file output, its dead letters and the checkpoint: nothing counted
+/// delivered that is not in a file, no cut-off line, the error visible (log with the path, metric, /readyz), nothing
+/// thrown on close or SIGTERM, and after space is freed every event is in the output or the dead letters.
+/// Each test prints sent / delivered / duplicated / dead-lettered / lost.
+/// </summary>
+public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [SkippableFact]
+    public async Task File_output_on_a_full_disk_reports_it_acknowledges_nothing_unwritten_and_a_restart_with_space_delivers_every_event()
+    {
+        using var disk = Tmpfs.Mount(_work.Combine("out"), "2m");
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 28, zertCount: 10_000);
+        var expected = Dumps.ZertRecords(dump);
+        var state = _work.Combine("state");
+        var port = Endpoints.FreePort();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        string[] args =
+        [
+            $"Input:Paths:0={dump}", $"Checkpoint:Directory={state}", "Checkpoint:Interval=00:00:00.100",
+            $"Outputs:File:Directory={disk.Path}", $"DeadLetter:Directory={_work.Combine("dead-letters")}",
+            "Pipeline:InitialBackoff=00:00:00.050", "Pipeline:MaxBackoff=00:00:00.200", "Shutdown:DrainTimeout=00:00:01",
+        ];
+        var ecs = Path.Combine(disk.Path, "zert-ecs.ndjson");
+
+        await using (var first = ForwarderProcess.Start(_work.Path, ["run", .. args, $"Metrics:Port={port}"]))
+        {
+            await Poll.UntilAsync(() => first.Stderr.Contains("disk full", StringComparison.Ordinal) || first.HasExited, TimeSpan.FromSeconds(60),
+                "the disk-full error", () => first.Stderr);
+            Assert.False(first.HasExited, first.Stderr);
+            Assert.Contains(Path.GetFullPath(ecs), first.Stderr, StringComparison.Ordinal);
+            var page = await http.GetStringAsync("/metrics");
+            Assert.True(Endpoints.Sample(page, "zertforwarder_file_write_errors_total") > 0, page);
+            using (var ready = await http.GetAsync("/readyz")) Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            using (var health = await http.GetAsync("/healthz")) Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+
+            // Whatever the checkpoint covers is in the file, and the file holds only complete lines.
+            var checkpoint = Checkpoints.Offset(state, dump);
+            var lines = CompleteLines(ecs, whileWriting: true);
+            Assert.All(expected.Where(r => r.EndOffset <= checkpoint), r => Assert.Contains(r.EventId, lines));
+
+            first.Signal(ForwarderProcess.Sigterm);
+            var exit = await first.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            output.WriteLine($"first run (disk full): checkpoint {checkpoint}, {lines.Count} lines written, exit {exit}");
+            Assert.DoesNotContain("Unhandled exception", first.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(first.Stderr.Split('\n'), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        }
+
+        disk.Resize("64m");
+        var restart = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once", .. args], TimeSpan.FromSeconds(90));
+        Assert.True(restart.ExitCode == 0, restart.ToString());
+        var counts = Count(expected, ecs, _work.Combine("dead-letters"));
+        output.WriteLine($"file output, disk full then space: {counts}");
+        Assert.Equal(0, counts.Lost);
+        Assert.Equal(0, counts.DeadLettered);
+    }
+
+    [SkippableFact]
+    public async Task Past_the_retry_limit_a_full_disk_sends_the_events_to_the_dead_letters_elsewhere_and_none_is_lost()
+    {
+        using var disk = Tmpfs.Mount(_work.Combine("out"), "2m");
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 29, zertCount: 4_000);
+        var expected = Dumps.ZertRecords(dump);
+        var deadLetters = _work.Combine("dead-letters");
+        var ecs = Path.Combine(disk.Path, "zert-ecs.ndjson");
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            $"Outputs:File:Directory={disk.Path}", $"DeadLetter:Directory={deadLetters}", "Pipeline:MaxBatchItems=200",
+            "Pipeline:InitialBackoff=00:00:00.050", "Pipeline:MaxBackoff=00:00:00.100", "Pipeline:RetryTimeLimit=00:00:00.500",
+        ], TimeSpan.FromSeconds(90));
+
+        var counts = Count(expected, ecs, deadLetters);
+        output.WriteLine($"file output, disk full past the retry limit: {counts}\n{result}");
+        Assert.True(result.ExitCode == 1, result.ToString()); // dead letters: the operator must look
+        Assert.Equal(0, counts.Lost);
+        Assert.True(counts.DeadLettered > 0);
+        Assert.True(counts.Delivered > 0);
+        Assert.Contains($"{counts.DeadLettered} dead-lettered", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("disk full", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_checkpoint_directory_on_a_full_disk_is_logged_with_the_path_counted_and_SIGTERM_still_exits_cleanly()
+    {
+        using var disk = Tmpfs.Mount(_work.Combine("state"), "1m");
+        disk.Fill();
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 4, zertCount: 2_000);
+        var expected = Dumps.ZertRecords(dump);
+        var port = Endpoints.FreePort();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var ecs = _work.Combine("out", "zert-ecs.ndjson");
+        await using var running = ForwarderProcess.Start(_work.Path,
+        [
+            "run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={disk.Path}", "Checkpoint:Interval=00:00:00.100",
+            $"Outputs:File:Directory={_work.Combine("out")}", $"DeadLetter:Directory={_work.Combine("dead-letters")}", $"Metrics:Port={port}",
+        ]);
+
+        var checkpointFile = Path.Combine(Path.GetFullPath(disk.Path), "checkpoints.json");
+        await Poll.UntilAsync(() => running.Stderr.Contains("Cannot write checkpoint file", StringComparison.Ordinal) || running.HasExited,
+            TimeSpan.FromSeconds(30), "the checkpoint write error with its path", () => running.Stderr);
+        Assert.False(running.HasExited, running.Stderr);
+        Assert.Contains(checkpointFile, running.Stderr, StringComparison.Ordinal);
+        // Delivery goes on without a checkpoint.
+        await Poll.UntilAsync(() => CompleteLines(ecs, whileWriting: true).Count == expected.Count, TimeSpan.FromSeconds(30), "every event in the output", () => running.Stderr);
+        var page = await http.GetStringAsync("/metrics");
+        var errors = Endpoints.Sample(page, "zertforwarder_checkpoint_write_errors_total");
+        Assert.True(errors > 0, page);
+
+        running.Signal(ForwarderProcess.Sigterm);
+        var exit = await running.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var counts = Count(expected, ecs, _work.Combine("dead-letters"));
+        output.WriteLine($"checkpoint on a full disk: {errors} failed checkpoint writes, exit {exit}; {counts}");
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("Unhandled exception", running.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(running.Stderr.Split('\n'), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.Equal(0, counts.Lost);
+    }
+
+    /// <summary>Event ids of the complete lines of an NDJSON output; fails on a cut-off line unless it is being written (<paramref name="whileWriting"/>).</summary>
+    internal static List<string> CompleteLines(string ecsFile, bool whileWriting = false)
+    {
+        var ids = new List<string>();
+        if (!File.Exists(ecsFile)) return ids;
+        using var stream = new FileStream(ecsFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
+        if (whileWriting) text = text[..(text.LastIndexOf('\n') + 1)];
+        Assert.True(text.Length == 0 || text[^1] == '\n', $"{ecsFile} ends in a cut-off line");
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var document = JsonDocument.Parse(line);
+            ids.Add(document.RootElement.GetProperty("event").GetProperty("id").GetString()!);
+        }
+        return ids;
+    }
+
+    internal static DeliveryCounts Count(IReadOnlyList<ExpectedRecord> expected, string ecsFile, string deadLetterDirectory)
+    {
+        var lines = CompleteLines(ecsFile);
+        var delivered = lines.ToHashSet(StringComparer.Ordinal);
+        var deadLettered = new HashSet<string>(StringComparer.Ordinal);
+        if (Directory.Exists(deadLetterDirectory))
+        {
+            foreach (var line in Directory.GetFiles(deadLetterDirectory).SelectMany(File.ReadAllLines).Where(l => l.Length > 0))
+            {
+                using var document = JsonDocument.Parse(line);
+                deadLettered.Add(document.RootElement.GetProperty("event_id").GetString()!);
+            }
+        }
+        var lost = expected.Count(r => !delivered.Contains(r.EventId) && !deadLettered.Contains(r.EventId));
+        return new DeliveryCounts(expected.Count, delivered.Count, lines.Count - delivered.Count, deadLettered.Count, lost);
+    }
+}
+
+/// <summary>The fault matrix's line: what was sent, and what became of it.</summary>
+public readonly record struct DeliveryCounts(int Sent, int Delivered, int Duplicated, int DeadLettered, int Lost)
+{
+    public override string ToString() => $"sent {Sent} / delivered {Delivered} / duplicated {Duplicated} / dead-lettered {DeadLettered} / lost {Lost}";
+}
