@@ -345,7 +345,10 @@ public sealed class SinkRunnerTests
 
         var fatal = await Assert.ThrowsAsync<SinkFatalException>(() => runner.Completion);
         Assert.Contains("401", fatal.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidOperationException>(async () => await runner.WriteAsync(TestEvents.Create(3), CancellationToken.None));
+        // Writers learn why the runner stopped (the host then stops reading and exits 2).
+        var refused = await Assert.ThrowsAsync<SinkFatalException>(async () => await runner.WriteAsync(TestEvents.Create(3), CancellationToken.None));
+        Assert.Contains("401", refused.Message, StringComparison.Ordinal);
+        Assert.True(runner.IsDown);
         await Assert.ThrowsAsync<SinkFatalException>(() => runner.CompleteAsync(CancellationToken.None));
         Assert.Empty(acks.Counts);
     }
