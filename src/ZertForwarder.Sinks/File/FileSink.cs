@@ -26,6 +26,7 @@ namespace ZertForwarder.Sinks.Files;
 public sealed class FileSink : ISink
 {
     private const byte NewLine = (byte)'\n';
+    private static readonly byte[] NewLineBytes = [NewLine];
 
     private readonly FileSinkOptions _options;
     private readonly IReadOnlyList<FileFormat> _formats;
@@ -110,7 +111,7 @@ public sealed class FileSink : ISink
                 foreach (var format in _formats)
                 {
                     await _standardOutput.WriteAsync(Encoding(batch[i], format), cancellationToken);
-                    await _standardOutput.WriteAsync(new[] { NewLine }, cancellationToken);
+                    await _standardOutput.WriteAsync(NewLineBytes, cancellationToken);
                 }
             }
 
@@ -255,7 +256,7 @@ public sealed class FileSink : ISink
                 }
 
                 chunk.Write(line.Span);
-                chunk.Write([NewLine]);
+                chunk.Write(NewLineBytes);
             }
 
             await WriteChunkAsync(chunk, cancellationToken);
