@@ -1,17 +1,11 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using System.Text.RegularExpressions;
 using ZertForwarder.Commands;
-using ZertForwarder.Configuration;
 using ZertForwarder.Generator;
 using ZertForwarder.Mapping;
-using ZertForwarder.Pipeline;
-using ZertForwarder.Running;
-using ZertForwarder.Sinks.Kafka;
-using ZertForwarder.Sinks.Splunk;
 using ZertForwarder.Smf.Framing;
 using ZertForwarder.Smf.Zert;
 using GeneratorContainer = ZertForwarder.Generator.Containers.SmfContainer;
@@ -19,43 +13,69 @@ using GeneratorContainer = ZertForwarder.Generator.Containers.SmfContainer;
 namespace ZertForwarder.Benchmarks;
 
 /// <summary>
-/// <c>bench</c>: whole-process measurements against the product targets (README "Performance"). Speed is measured
-/// here, never in a unit test. Each figure is also given as a ratio measured in the same run, because the machines
-/// are shared and absolute numbers wander.
+/// <c>bench</c>: measures the verbs users run, as whole processes, against the product targets (README "Performance").
+/// Speed is measured here, never in a unit test.
 /// </summary>
 /// <remarks>
-/// <list type="bullet">
-/// <item><c>bench</c>: decode only, then decode + ECS on every core, over a generated dump read from disk.</item>
-/// <item><c>bench --kafka</c>: the same messages produced by kcat and by <c>run</c> (file to Kafka) into librdkafka's
-/// mock cluster, with the same producer settings; reports forwarder rate / kcat rate.</item>
-/// <item><c>bench --memory</c>: peak resident memory of the whole pipeline (decode, ECS, a counting sink) after 1M
-/// and after 10M records: flat in input size means the two peaks are close.</item>
-/// <item><c>bench --splunk URL</c>: file to Splunk's HTTP Event Collector at URL (token from
-/// <c>--splunk-token-file</c> or the <c>Outputs:Splunk:Token</c> environment variable; <c>--ack</c> turns indexer
-/// acknowledgement on), whole pipeline with the default batching: events per second as HEC accepted them.</item>
-/// </list>
+/// Every measured program is a child process started from this program's own executable (or kcat), its standard
+/// output going where a user's would; wall time is taken around it and its CPU time and peak RSS come from the kernel
+/// (<see cref="ChildProcess"/>). One cold pass (the input evicted from the page cache first) is followed by warm
+/// rounds in which the compared programs take turns, so a change in the machine's load hits both sides of a ratio.
+/// Figures are min / median / max over the warm rounds; the ratios to the targets are taken per round, then the
+/// median. The machine's load average is printed with them: on a shared machine rates wander, CPU per record less so.
 /// </remarks>
-internal static class Bench
+internal static partial class Bench
 {
-    private const double DecodeEcsTarget = 500_000;
-    private static readonly HashSet<string> ValueOptions = ["--records", "--seed", "--splunk", "--splunk-token-file"];
-    private static readonly HashSet<string> Switches = ["--kafka", "--memory", "--ack"];
+    private const double DecodeTarget = 500_000;
+    private const double FileToDecodeTarget = 0.9;
+    private const double KafkaCpuTarget = 1.2;
+    private const double PeakRssTargetMegabytes = 256;
+
+    private static readonly HashSet<string> ValueOptions = ["--records", "--seed", "--pairs", "--rounds", "--env"];
+    private static readonly HashSet<string> Switches = ["--no-cold"];
+
+    public const string Usage = """
+        Usage: zertforwarder bench [--records N] [--pairs file,kafka] [--rounds R] [--no-cold] [--env NAME=VALUE,...] [--seed S]
+          Generates a dump of N zERT records (default 1000000), then runs as separate processes, R rounds in turn
+          (default 3) after one cold pass (input evicted from the page cache):
+            decode      zertforwarder decode --format ecs FILE > /dev/null                  (always; the reference)
+            file        zertforwarder run --once: FILE -> ECS file output                   (pair 'file')
+            kcat        kcat -P of the same messages (key TAB ECS) into a mock Kafka cluster (pair 'kafka')
+            kafka       zertforwarder run --once: FILE -> Kafka, same producer settings     (pair 'kafka')
+          Prints wall time, records/s, CPU time per record and peak RSS of each process (min/median/max), the load
+          average, and the ratio to each target. --env sets environment variables of the zertforwarder processes
+          (e.g. DOTNET_gcServer=0) to compare runtime settings. Needs Linux; the kafka pair needs kcat on PATH.
+        """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
+        if (args.Any(arg => arg is "--help" or "-h"))
+        {
+            Console.Out.WriteLine(Usage);
+            return CommandLine.Success;
+        }
         var a = new Arguments(args, ValueOptions, Switches);
-        var seed = (ulong)a.Long("--seed", 7);
+        if (a.Positional.Count > 0) throw new UsageException($"bench takes no file argument ('{a.Positional[0]}')");
+        var settings = new BenchSettings(
+            Records: checked((int)Math.Max(1, a.Long("--records", 1_000_000))),
+            Rounds: checked((int)Math.Max(1, a.Long("--rounds", 3))),
+            Seed: (ulong)a.Long("--seed", 7),
+            Cold: !a.Has("--no-cold"),
+            Pairs: ParsePairs(a.Value("--pairs") ?? "file,kafka"),
+            Environment: ParseEnvironment(a.Value("--env")));
+        if (!OperatingSystem.IsLinux()) throw new UsageException("bench measures child processes through Linux's wait4 and /proc: run it on Linux");
+
+        var kcat = settings.Pairs.Contains("kafka") ? Tools.Find("kcat") : null;
+        if (settings.Pairs.Contains("kafka") && kcat is null)
+        {
+            Console.Error.WriteLine("zertforwarder: bench --pairs kafka needs kcat on PATH (Debian: apt-get install kcat) for the reference producer.");
+            return CommandLine.UsageError;
+        }
+
         var work = Directory.CreateTempSubdirectory("zertforwarder-bench-");
         try
         {
-            Console.Out.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
-            if (a.Has("--memory")) return await MemoryAsync(work.FullName, (int)a.Long("--records", 10_000_000), seed);
-            if (a.Has("--kafka")) return await KafkaAsync(work.FullName, (int)a.Long("--records", 200_000), seed);
-            if (a.Value("--splunk") is { } hecUrl)
-            {
-                return await SplunkAsync(work.FullName, (int)a.Long("--records", 100_000), seed, hecUrl, a.Value("--splunk-token-file"), a.Has("--ack"));
-            }
-            return DecodeAndEcs(work.FullName, (int)a.Long("--records", 1_000_000), seed);
+            return await new BenchRun(settings, work.FullName, kcat).ExecuteAsync();
         }
         finally
         {
@@ -63,318 +83,347 @@ internal static class Bench
         }
     }
 
-    private static string Generate(string directory, int records, ulong seed, string name = "bench.smf")
+    private static HashSet<string> ParsePairs(string text)
     {
-        var path = Path.Combine(directory, name);
-        var watch = Stopwatch.StartNew();
-        using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        var pairs = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        foreach (var pair in pairs)
         {
-            SmfDumpGenerator.WriteDump(file, seed, records, GeneratorContainer.Vbs);
+            if (pair is not ("file" or "kafka")) throw new UsageException($"unknown bench pair '{pair}': use file, kafka or both (decode always runs)");
         }
-        Console.Out.WriteLine($"generated {records:N0} zERT records (VBS, {new FileInfo(path).Length / 1048576.0:N0} MB) in {watch.Elapsed.TotalSeconds:N1} s");
-        return path;
+        return pairs;
     }
 
-    private static int DecodeAndEcs(string directory, int records, ulong seed)
+    private static Dictionary<string, string?> ParseEnvironment(string? text)
     {
-        var path = Generate(directory, records, seed);
-        var normalizer = MappingLoading.CreateNormalizer(null, false);
-        // First pass warms the JIT and the page cache; the second is reported.
-        (double Rate, double CpuMicros) decode = default, ecs = default;
-        for (var pass = 0; pass < 2; pass++)
+        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var item in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            decode = Measure(() => DecodeOnly(path));
-            ecs = Measure(() => DecodeAndEcsParallel(path, normalizer));
+            var equals = item.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0) throw new UsageException($"--env takes NAME=VALUE items separated by commas, not '{item}'");
+            variables[item[..equals]] = item[(equals + 1)..];
         }
-        Console.Out.WriteLine($"decode only (frame + validate, 1 thread): {decode.Rate,12:N0} records/s, {decode.CpuMicros,6:N2} us CPU/record");
-        Console.Out.WriteLine($"decode + ECS ({Environment.ProcessorCount} threads, whole process): {ecs.Rate,12:N0} records/s = {ecs.Rate / DecodeEcsTarget:P0} of the 500,000 records/s target, {ecs.CpuMicros,6:N2} us CPU/record (process)");
-        return CommandLine.Success;
+        return variables;
     }
 
-    /// <summary>Rate and process CPU time per item: CPU per item is the steadier figure on a shared machine.</summary>
-    private static (double Rate, double CpuMicros) Measure(Func<long> run)
-    {
-        var cpu = ProcessCpu();
-        var watch = Stopwatch.StartNew();
-        var count = run();
-        var elapsed = watch.Elapsed.TotalSeconds;
-        return (count / elapsed, (ProcessCpu() - cpu).TotalMicroseconds / Math.Max(1, count));
-    }
+    internal sealed record BenchSettings(int Records, int Rounds, ulong Seed, bool Cold, HashSet<string> Pairs, Dictionary<string, string?> Environment);
 
-    private static TimeSpan ProcessCpu()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime;
-    }
+    /// <summary>One measured program: how to start it and how many records it handled.</summary>
+    private sealed record MeasuredProgram(string Name, string Description, Func<int, ChildMeasurement> Run);
 
-    private static long DecodeOnly(string path)
+    private sealed class BenchRun(BenchSettings settings, string work, string? kcat)
     {
-        using var reader = new SmfRecordReader(File.OpenRead(path));
-        long decoded = 0;
-        while (reader.TryReadNext(out var frame))
+        private readonly Dictionary<string, List<ChildMeasurement>> _warm = [];
+        private readonly Dictionary<string, ChildMeasurement> _cold = [];
+        private readonly string _input = Path.Combine(work, "bench.smf");
+        private readonly string _kcatLines = Path.Combine(work, "messages.tsv");
+        private readonly (string Path, string[] Prefix) _self = SelfExecutable();
+        private long _zertRecords;
+        private string? _bootstrap;
+
+        public async Task<int> ExecuteAsync()
         {
-            if (frame.IsError) continue;
-            if (ZertRecordParser.Parse(frame.Record).Status == ZertParseStatus.Decoded) decoded++;
-        }
-        return decoded;
-    }
-
-    /// <summary>The run pipeline's decode and map stages (batches of records mapped on every core), output discarded.</summary>
-    private static long DecodeAndEcsParallel(string path, ZertNormalizer normalizer)
-    {
-        using var reader = new SmfRecordReader(File.OpenRead(path));
-        long decoded = 0;
-        var workers = new List<Task<long>>();
-        using var queue = new System.Collections.Concurrent.BlockingCollection<byte[][]>(Environment.ProcessorCount * 2);
-        for (var w = 0; w < Environment.ProcessorCount; w++)
-        {
-            workers.Add(Task.Factory.StartNew(() =>
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bench {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}"));
+            Console.Out.WriteLine($"program: {_self.Path} {string.Join(' ', _self.Prefix)}".TrimEnd() +
+                (settings.Environment.Count > 0 ? $"; environment {string.Join(", ", settings.Environment.Select(e => $"{e.Key}={e.Value}"))}" : ""));
+            Generate();
+            var programs = new List<MeasuredProgram> { new("decode", "decode --format ecs FILE > /dev/null", Decode) };
+            if (settings.Pairs.Contains("file")) programs.Add(new("file", "run --once, FILE -> ECS file output", RunToFile));
+            ChildProcess? mock = null;
+            try
             {
-                var output = new ArrayBufferWriter<byte>(1 << 16);
-                long n = 0;
-                foreach (var batch in queue.GetConsumingEnumerable())
+                if (settings.Pairs.Contains("kafka"))
                 {
-                    foreach (var bytes in batch)
+                    WriteKcatLines();
+                    (mock, _bootstrap) = await StartMockClusterAsync();
+                    programs.Add(new("kcat", "kcat -P, the same key TAB ECS lines, same producer settings", Kcat));
+                    programs.Add(new("kafka", "run --once, FILE -> Kafka (acks=all, idempotent, lz4, linger 20 ms)", RunToKafka));
+                }
+                foreach (var program in programs) _warm[program.Name] = [];
+
+                if (settings.Cold)
+                {
+                    foreach (var program in programs)
                     {
-                        var result = ZertRecordParser.Parse(bytes);
-                        if (result.Status != ZertParseStatus.Decoded) continue;
-                        output.ResetWrittenCount();
-                        normalizer.WriteEcs(result.Record!, output);
-                        n++;
+                        EvictFromPageCache(_input);
+                        EvictFromPageCache(_kcatLines);
+                        _cold[program.Name] = Measure(program, 0, "cold");
                     }
                 }
-                return n;
-            }, TaskCreationOptions.LongRunning));
-        }
-        var current = new List<byte[]>(RecordProcessor.BatchSize);
-        while (reader.TryReadNext(out var frame))
-        {
-            if (frame.IsError) continue;
-            current.Add(frame.Record.ToArray());
-            if (current.Count == RecordProcessor.BatchSize)
-            {
-                queue.Add([.. current]);
-                current.Clear();
+                WarmPageCache(_input);
+                WarmPageCache(_kcatLines);
+                for (var round = 1; round <= settings.Rounds; round++)
+                {
+                    foreach (var program in programs) _warm[program.Name].Add(Measure(program, round, $"round {round}"));
+                }
             }
-        }
-        if (current.Count > 0) queue.Add([.. current]);
-        queue.CompleteAdding();
-        foreach (var worker in workers) decoded += worker.Result;
-        return decoded;
-    }
-
-    private static async Task<int> KafkaAsync(string directory, int records, ulong seed)
-    {
-        var path = Generate(directory, records, seed);
-        var kcat = Tools.Find("kcat");
-        if (kcat is null)
-        {
-            Console.Error.WriteLine("bench --kafka needs kcat on PATH (apt-get install kcat) for the reference rate.");
-            return CommandLine.UsageError;
-        }
-        using var cluster = new MockKafkaCluster(brokers: 3);
-        var normalizer = MappingLoading.CreateNormalizer(null, false);
-
-        // The same messages for kcat: key TAB value per line, encoded by the same normalizer.
-        var lines = Path.Combine(directory, "messages.tsv");
-        var messages = WriteKcatInput(path, normalizer, lines);
-        Console.Out.WriteLine($"{messages:N0} ECS messages, {new FileInfo(lines).Length / 1048576.0:N0} MB; mock cluster {cluster.BootstrapServers}");
-
-        double kcatRate = 0, forwarderRate = 0, clusterCpu = 0, forwarderCpu = 0;
-        for (var pass = 0; pass < 2; pass++)
-        {
-            var kcatTopic = $"bench-kcat-{pass}";
-            var forwarderTopic = $"bench-forwarder-{pass}";
-            cluster.CreateTopic(kcatTopic, 4);
-            cluster.CreateTopic(forwarderTopic, 4);
-            // CPU of this process: while kcat runs, that is the in-process mock cluster alone; during the forwarder
-            // run it is the forwarder plus the cluster.
-            var cpu = ProcessCpu();
-            kcatRate = messages / await TimeKcatAsync(kcat, cluster.BootstrapServers, kcatTopic, lines);
-            clusterCpu = (ProcessCpu() - cpu).TotalMicroseconds / messages;
-            cpu = ProcessCpu();
-            forwarderRate = messages / await TimeForwarderAsync(path, directory, cluster.BootstrapServers, forwarderTopic, pass);
-            forwarderCpu = (ProcessCpu() - cpu).TotalMicroseconds / messages;
-        }
-        Console.Out.WriteLine($"kcat -P (acks=all, idempotent, lz4, linger 20 ms): {kcatRate,12:N0} messages/s (mock cluster: {clusterCpu:N2} us CPU/message)");
-        Console.Out.WriteLine($"zertforwarder run, file -> Kafka (decode + ECS + produce): {forwarderRate,12:N0} messages/s ({forwarderCpu:N2} us CPU/message with the mock cluster)");
-        Console.Out.WriteLine($"ratio forwarder / kcat: {forwarderRate / kcatRate:P0} (target: 80% or more)");
-        return CommandLine.Success;
-    }
-
-    private static long WriteKcatInput(string smfPath, ZertNormalizer normalizer, string linesPath)
-    {
-        using var reader = new SmfRecordReader(File.OpenRead(smfPath));
-        using var output = new FileStream(linesPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        var buffer = new ArrayBufferWriter<byte>(1 << 16);
-        long count = 0;
-        while (reader.TryReadNext(out var frame))
-        {
-            if (frame.IsError) continue;
-            var result = ZertRecordParser.Parse(frame.Record.ToArray());
-            if (result.Status != ZertParseStatus.Decoded) continue;
-            var envelope = normalizer.Describe(result.Record!);
-            buffer.ResetWrittenCount();
-            buffer.Write(Encoding.UTF8.GetBytes(envelope.Key));
-            buffer.Write("\t"u8);
-            normalizer.WriteEcs(result.Record!, buffer);
-            buffer.Write("\n"u8);
-            output.Write(buffer.WrittenSpan);
-            count++;
-        }
-        return count;
-    }
-
-    private static async Task<double> TimeKcatAsync(string kcat, string bootstrap, string topic, string lines)
-    {
-        var start = new ProcessStartInfo(kcat)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-                 {
-                     "-P", "-b", bootstrap, "-t", topic, "-K", "\t", "-l",
-                     "-X", "acks=all", "-X", "enable.idempotence=true", "-X", "compression.codec=lz4", "-X", "linger.ms=20",
-                     "-X", "batch.size=1000000", lines,
-                 })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var watch = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        var seconds = watch.Elapsed.TotalSeconds;
-        if (process.ExitCode != 0) throw new InvalidOperationException($"kcat failed ({process.ExitCode}): {await stderr}");
-        return seconds;
-    }
-
-    private static async Task<double> TimeForwarderAsync(string smfPath, string directory, string bootstrap, string topic, int pass)
-    {
-        var options = new ForwarderOptions();
-        options.Input.Paths = [smfPath];
-        options.Outputs.Kafka = new KafkaSinkOptions { BootstrapServers = bootstrap, Topic = topic, Compression = "lz4", LingerMs = 20 };
-        options.Checkpoint.Directory = Path.Combine(directory, $"state-{pass}");
-        var normalizer = MappingLoading.CreateNormalizer(options);
-        var gc = GcSnapshot.Take();
-        var watch = Stopwatch.StartNew();
-        await using (var host = new ForwarderHost(options, normalizer, new PipelineMetrics(), NullLoggerFactory.Instance, TimeProvider.System))
-        {
-            if (!await host.RunAsync(once: true, CancellationToken.None)) throw new InvalidOperationException("the forwarder did not drain");
-            if (host.DeadLettered > 0) throw new InvalidOperationException($"{host.DeadLettered} events were dead-lettered");
-        }
-        var seconds = watch.Elapsed.TotalSeconds;
-        Console.Out.WriteLine($"  pass {pass}: forwarder {seconds:N2} s; {GcSnapshot.Take().Since(gc, seconds)}");
-        return seconds;
-    }
-
-    private static async Task<int> SplunkAsync(string directory, int records, ulong seed, string url, string? tokenFile, bool useAck)
-    {
-        var smf = Generate(directory, records, seed);
-        var options = new ForwarderOptions();
-        options.Input.Paths = [smf];
-        options.Checkpoint.Directory = Path.Combine(directory, "state");
-        // The token is a secret: from a file or the same environment variable as for run, never from the command line.
-        options.Outputs.Splunk = new SplunkHecSinkOptions
-        {
-            Url = url,
-            TokenFile = tokenFile,
-            Token = tokenFile is null ? Environment.GetEnvironmentVariable(ConfigurationLoader.EnvironmentPrefix + "Outputs__Splunk__Token") : null,
-            UseAck = useAck,
-        };
-        var problems = options.Outputs.Splunk.Validate();
-        if (problems.Count > 0)
-        {
-            foreach (var problem in problems) Console.Error.WriteLine(problem);
-            return CommandLine.UsageError;
-        }
-        var normalizer = MappingLoading.CreateNormalizer(options);
-        var gc = GcSnapshot.Take();
-        var cpu = ProcessCpu();
-        var watch = Stopwatch.StartNew();
-        await using (var host = new ForwarderHost(options, normalizer, new PipelineMetrics(), NullLoggerFactory.Instance, TimeProvider.System))
-        {
-            if (!await host.RunAsync(once: true, CancellationToken.None)) throw new InvalidOperationException("the forwarder did not drain");
-            if (host.DeadLettered > 0) throw new InvalidOperationException($"{host.DeadLettered} events were dead-lettered");
-        }
-        var seconds = watch.Elapsed.TotalSeconds;
-        var cpuMicros = (ProcessCpu() - cpu).TotalMicroseconds / records;
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"file -> Splunk HEC{(useAck ? " with indexer acknowledgement" : "")}: {records:N0} events in {seconds:N2} s = {records / seconds:N0} events/s, {cpuMicros:N1} µs CPU per event (whole process, collector included when it runs here); {GcSnapshot.Take().Since(gc, seconds)}"));
-        return 0;
-    }
-
-    private static async Task<int> MemoryAsync(string directory, int records, ulong seed)
-    {
-        var small = Math.Max(1, records / 10);
-        foreach (var count in new[] { small, records })
-        {
-            var path = Generate(directory, count, seed, $"memory-{count}.smf");
-            var options = new ForwarderOptions();
-            options.Input.Paths = [path];
-            options.Checkpoint.Directory = Path.Combine(directory, $"state-{count}");
-            var counting = new CountingSink();
-            var normalizer = MappingLoading.CreateNormalizer(options);
-            var watch = Stopwatch.StartNew();
-            await using (var host = new ForwarderHost(options, normalizer, new PipelineMetrics(), NullLoggerFactory.Instance, TimeProvider.System,
-                             extraSinks: [counting], formats: new OutputFormats(Ecs: true, Leef: false, Flat: false)))
+            finally
             {
-                await host.RunAsync(once: true, CancellationToken.None);
+                mock?.Stop(TimeSpan.FromSeconds(10));
             }
-            File.Delete(path);
+
+            Report(programs);
+            return CommandLine.Success;
+        }
+
+        private ChildMeasurement Measure(MeasuredProgram program, int round, string label)
+        {
+            var measurement = program.Run(round);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{count,12:N0} records through decode + ECS + sink runner in {watch.Elapsed.TotalSeconds,6:N1} s ({counting.Count / watch.Elapsed.TotalSeconds:N0}/s): peak RSS so far {PeakResidentMegabytes():N0} MB"));
+                $"  {label,-8} {program.Name,-7} {measurement.Wall.TotalSeconds,7:N2} s {_zertRecords / measurement.Wall.TotalSeconds,10:N0} rec/s " +
+                $"{CpuMicros(measurement),6:N2} us CPU/rec  peak RSS {measurement.PeakResidentMegabytes,6:N0} MB  (load {LoadAverage()})"));
+            return measurement;
         }
-        Console.Out.WriteLine("The peak after the large run stays near the peak after the small one when memory is flat in input size (target: under 256 MB).");
-        return CommandLine.Success;
-    }
 
-    /// <summary>VmHWM of this process: the peak resident set size, in MB (Linux).</summary>
-    private static double PeakResidentMegabytes()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
+        private double CpuMicros(ChildMeasurement m) => m.Cpu.TotalMicroseconds / _zertRecords;
+
+        private void Generate()
         {
-            if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
-            var kb = long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
-            return kb / 1024.0;
+            using (var file = new FileStream(_input, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                SmfDumpGenerator.WriteDump(file, settings.Seed, settings.Records, GeneratorContainer.Vbs);
+                file.Flush(flushToDisk: true); // dirty pages cannot be evicted for the cold pass
+            }
+            using var reader = new SmfRecordReader(File.OpenRead(_input));
+            while (reader.TryReadNext(out var frame))
+            {
+                if (!frame.IsError && ZertRecordParser.Parse(frame.Record.ToArray()).Status == ZertParseStatus.Decoded) _zertRecords++;
+            }
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"input: {_zertRecords:N0} zERT records (VBS dump of {new FileInfo(_input).Length / 1048576.0:N0} MB, seed {settings.Seed})"));
         }
-        return double.NaN;
-    }
 
-    /// <summary>A sink that keeps nothing: delivers every item and counts it (the memory bench measures the pipeline itself).</summary>
-    private sealed class CountingSink : ISink
-    {
-        private long _count;
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public string Name => "counting";
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task SendAsync(IReadOnlyList<ForwardedEvent> batch, BatchOutcome outcome, CancellationToken cancellationToken)
+        /// <summary>kcat's input: for every record the message the forwarder produces (key TAB ECS JSON), encoded by the same mappings.</summary>
+        private void WriteKcatLines()
         {
-            for (var i = 0; i < batch.Count; i++) outcome.Delivered(i);
-            Interlocked.Add(ref _count, batch.Count);
-            return Task.CompletedTask;
+            var normalizer = MappingLoading.CreateNormalizer(null, false);
+            using var reader = new SmfRecordReader(File.OpenRead(_input));
+            using var output = new FileStream(_kcatLines, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            var buffer = new ArrayBufferWriter<byte>(1 << 16);
+            while (reader.TryReadNext(out var frame))
+            {
+                if (frame.IsError) continue;
+                var result = ZertRecordParser.Parse(frame.Record.ToArray());
+                if (result.Status != ZertParseStatus.Decoded) continue;
+                buffer.ResetWrittenCount();
+                buffer.Write(Encoding.UTF8.GetBytes(normalizer.Describe(result.Record!).Key ?? ""));
+                buffer.Write("\t"u8);
+                normalizer.WriteEcs(result.Record!, buffer);
+                buffer.Write("\n"u8);
+                output.Write(buffer.WrittenSpan);
+            }
+            output.Flush(flushToDisk: true);
         }
 
-        public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        /// <summary>
+        /// librdkafka's mock cluster, hosted by an idle kcat consumer in its own process (<c>test.mock.num.brokers</c>):
+        /// kcat and the forwarder both reach it over TCP, and neither pays for the brokers' CPU.
+        /// </summary>
+        private async Task<(ChildProcess Process, string Bootstrap)> StartMockClusterAsync()
+        {
+            var log = Path.Combine(work, "mock-cluster.log");
+            var process = ChildProcess.Start(kcat!, ["-C", "-b", "127.0.0.1:9", "-X", "test.mock.num.brokers=3", "-t", "zertforwarder-bench-idle", "-o", "end", "-q"],
+                "/dev/null", log);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (DateTime.UtcNow < deadline)
+            {
+                // librdkafka logs "Mock cluster enabled: ... replaced with 127.0.0.1:P1,127.0.0.1:P2,..." at start.
+                var match = MockBootstrap().Match(ReadShared(log));
+                if (match.Success)
+                {
+                    Console.Out.WriteLine($"mock Kafka cluster (3 brokers, in a kcat process): {match.Groups[1].Value}");
+                    return (process, match.Groups[1].Value);
+                }
+                await Task.Delay(50);
+            }
+            process.Stop(TimeSpan.FromSeconds(5));
+            throw new InvalidOperationException($"kcat did not start a mock cluster within 30 s: {ReadShared(log)}");
+        }
 
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        private ChildMeasurement Decode(int round) =>
+            Forwarder(["decode", "--format", "ecs", _input], "/dev/null", $"decode-{round}");
+
+        private ChildMeasurement RunToFile(int round)
+        {
+            var output = Path.Combine(work, $"file-out-{round}");
+            try
+            {
+                return Forwarder(["run", "--once", $"Input:Paths:0={_input}", $"Outputs:File:Directory={output}", "Outputs:File:Formats:0=ecs",
+                    $"Checkpoint:Directory={Path.Combine(work, $"file-state-{round}")}", "Logging:Progress=false"], null, $"file-{round}");
+            }
+            finally
+            {
+                // The output of 10 M records is tens of GB: one round's at a time.
+                if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+            }
+        }
+
+        private ChildMeasurement RunToKafka(int round) =>
+            Forwarder(["run", "--once", $"Input:Paths:0={_input}", $"Outputs:Kafka:BootstrapServers={_bootstrap}", $"Outputs:Kafka:Topic=bench-forwarder-{round}",
+                "Outputs:Kafka:Compression=lz4", "Outputs:Kafka:LingerMs=20", "Outputs:Kafka:BatchSize=1000000",
+                $"Checkpoint:Directory={Path.Combine(work, $"kafka-state-{round}")}", "Logging:Progress=false"], null, $"kafka-{round}");
+
+        private ChildMeasurement Kcat(int round)
+        {
+            // The forwarder's producer settings (KafkaSink.BuildConfig and the bench's run arguments above).
+            string[] arguments =
+            [
+                "-P", "-b", _bootstrap!, "-t", $"bench-kcat-{round}", "-K", "\t", "-l",
+                "-X", "acks=all", "-X", "enable.idempotence=true", "-X", "max.in.flight.requests.per.connection=5",
+                "-X", "compression.codec=lz4", "-X", "linger.ms=20", "-X", "batch.size=1000000", "-X", "message.timeout.ms=120000",
+                _kcatLines,
+            ];
+            var stderr = Path.Combine(work, $"kcat-{round}.err");
+            var measurement = ChildProcess.Run(kcat!, arguments, "/dev/null", stderr);
+            if (measurement.ExitCode != 0) throw new InvalidOperationException($"kcat failed (exit {measurement.ExitCode}): {Tail(stderr)}");
+            return measurement;
+        }
+
+        /// <summary>Runs this program with <paramref name="arguments"/>; a run's summary line must name every record forwarded.</summary>
+        private ChildMeasurement Forwarder(string[] arguments, string? stdout, string name)
+        {
+            var stdoutPath = stdout ?? Path.Combine(work, name + ".out");
+            var stderrPath = Path.Combine(work, name + ".err");
+            var measurement = ChildProcess.Run(_self.Path, [.. _self.Prefix, .. arguments], stdoutPath, stderrPath, settings.Environment);
+            if (measurement.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"zertforwarder {arguments[0]} failed (exit {measurement.ExitCode}): {Tail(stderrPath)}");
+            }
+            if (stdout is null)
+            {
+                var summary = ForwardedCount().Match(File.ReadAllText(stdoutPath));
+                var forwarded = summary.Success ? long.Parse(summary.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
+                if (forwarded != _zertRecords)
+                {
+                    throw new InvalidOperationException($"zertforwarder {arguments[0]} forwarded {forwarded} records, expected {_zertRecords}: {Tail(stdoutPath)}");
+                }
+            }
+            return measurement;
+        }
+
+        private void Report(List<MeasuredProgram> programs)
+        {
+            Console.Out.WriteLine();
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{_zertRecords:N0} records; warm rounds: {settings.Rounds}; min / median / max; load average now {LoadAverage()}"));
+            Console.Out.WriteLine($"{"program",-8} {"records/s",-30} {"us CPU/record",-22} {"peak RSS MB",-18} {"cold: rec/s, us CPU, MB",-24} command");
+            foreach (var program in programs)
+            {
+                var runs = _warm[program.Name];
+                var rates = runs.Select(m => _zertRecords / m.Wall.TotalSeconds).ToList();
+                var cpu = runs.Select(CpuMicros).ToList();
+                var rss = runs.Select(m => m.PeakResidentMegabytes).ToList();
+                var cold = _cold.TryGetValue(program.Name, out var c)
+                    ? string.Create(CultureInfo.InvariantCulture, $"{_zertRecords / c.Wall.TotalSeconds:N0}, {CpuMicros(c):N2}, {c.PeakResidentMegabytes:N0}")
+                    : "-";
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{program.Name,-8} {Spread(rates, "N0"),-30} {Spread(cpu, "N2"),-22} {Spread(rss, "N0"),-18} {cold,-24} {program.Description}"));
+            }
+
+            Console.Out.WriteLine();
+            Console.Out.WriteLine("targets (per-round ratios, median [min-max]):");
+            var decode = _warm["decode"];
+            var decodeRates = decode.Select(m => _zertRecords / m.Wall.TotalSeconds).ToList();
+            Verdict("decode + ECS >= 500,000 records/s", decodeRates.Select(r => r / DecodeTarget).ToList(), 1.0, higherIsBetter: true);
+            if (_warm.TryGetValue("file", out var file))
+            {
+                var ratios = file.Select((m, i) => decode[i].Wall.TotalSeconds / m.Wall.TotalSeconds).ToList();
+                Verdict("run to file >= 0.9 x decode (records/s)", ratios, FileToDecodeTarget, higherIsBetter: true);
+            }
+            if (_warm.TryGetValue("kafka", out var kafka))
+            {
+                var kcatRuns = _warm["kcat"];
+                var ratios = kafka.Select((m, i) => m.Cpu / (decode[i].Cpu + kcatRuns[i].Cpu)).ToList();
+                Verdict("run to Kafka CPU/message <= 1.2 x (decode + ECS CPU + kcat CPU)", ratios, KafkaCpuTarget, higherIsBetter: false);
+                var rates = kafka.Select((m, i) => kcatRuns[i].Wall.TotalSeconds / m.Wall.TotalSeconds).ToList();
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  (for information) run to Kafka rate / kcat rate: {Spread(rates, "P0")}"));
+            }
+            foreach (var name in new[] { "file", "kafka" })
+            {
+                if (!_warm.TryGetValue(name, out var runs)) continue;
+                var peaks = runs.Select(m => m.PeakResidentMegabytes).Concat(_cold.TryGetValue(name, out var c) ? [c.PeakResidentMegabytes] : []).ToList();
+                var note = settings.Records < 10_000_000 ? $" (the target is for 10,000,000 records; this run has {_zertRecords:N0})" : "";
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  peak RSS of run to {name} <= 256 MB: highest {peaks.Max():N0} MB = {peaks.Max() / PeakRssTargetMegabytes:P0} of the limit: {(peaks.Max() <= PeakRssTargetMegabytes ? "met" : "NOT met")}{note}"));
+            }
+        }
+
+        private static void Verdict(string target, List<double> ratios, double goal, bool higherIsBetter)
+        {
+            var median = Median(ratios);
+            var met = higherIsBetter ? median >= goal : median <= goal;
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {target}: {median:N2} [{ratios.Min():N2}-{ratios.Max():N2}]{(goal != 1.0 ? $" against {goal:N2}" : " of the target")}: {(met ? "met" : "NOT met")}"));
+        }
     }
-}
 
-/// <summary>Collection counts and pause time, to tell allocation pressure apart from other costs.</summary>
-internal readonly record struct GcSnapshot(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long Allocated)
-{
-    public static GcSnapshot Take() =>
-        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+    private static string Spread(List<double> values, string format) =>
+        string.Create(CultureInfo.InvariantCulture, $"{values.Min().ToString(format, CultureInfo.InvariantCulture)} / {Median(values).ToString(format, CultureInfo.InvariantCulture)} / {values.Max().ToString(format, CultureInfo.InvariantCulture)}");
 
-    public string Since(GcSnapshot before, double seconds) => string.Create(CultureInfo.InvariantCulture,
-        $"GC {Gen0 - before.Gen0}/{Gen1 - before.Gen1}/{Gen2 - before.Gen2} (gen0/1/2), paused {(Paused - before.Paused).TotalMilliseconds:N0} ms ({(Paused - before.Paused).TotalSeconds / seconds:P0}), allocated {(Allocated - before.Allocated) / 1048576.0:N0} MB");
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages, as the kernel reports them.</summary>
+    internal static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    /// <summary>This program's executable (the apphost), or <c>dotnet zertforwarder.dll</c> when started that way.</summary>
+    private static (string Path, string[] Prefix) SelfExecutable()
+    {
+        var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's executable");
+        return Path.GetFileNameWithoutExtension(process) == "dotnet"
+            ? (process, [Path.Combine(AppContext.BaseDirectory, "zertforwarder.dll")])
+            : (process, []);
+    }
+
+    /// <summary>Drops the file's pages from the page cache (<c>posix_fadvise DONTNEED</c>, no privileges needed for clean pages).</summary>
+    private static void EvictFromPageCache(string path)
+    {
+        if (!File.Exists(path)) return;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        _ = PosixFadvise(file.SafeFileHandle.DangerousGetHandle().ToInt32(), 0, 0, 4 /* POSIX_FADV_DONTNEED */);
+    }
+
+    private static void WarmPageCache(string path)
+    {
+        if (!File.Exists(path)) return;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20);
+        file.CopyTo(Stream.Null);
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static string Tail(string path)
+    {
+        var text = File.Exists(path) ? ReadShared(path) : "";
+        return text.Length > 2000 ? text[^2000..] : text;
+    }
+
+    [DllImport("libc", EntryPoint = "posix_fadvise")]
+    private static extern int PosixFadvise(int fd, long offset, long length, int advice);
+
+    [GeneratedRegex(@"replaced with ([0-9.:,]+)")]
+    private static partial Regex MockBootstrap();
+
+    [GeneratedRegex(@"(\d+) zERT records forwarded")]
+    private static partial Regex ForwardedCount();
 }
 
 /// <summary>Finds an executable on PATH.</summary>

@@ -20,10 +20,29 @@ internal static class CommandLine
               Write a synthetic SMF dump (realistic zERT traffic) for tests, benchmarks and demos.
           zertforwarder validate-mappings [DIR]
               Load and check the mapping files, list every problem, run nothing.
-          zertforwarder bench [--records N] [--kafka] [--splunk URL [--splunk-token-file F] [--ack]]
-              Measure decode + ECS throughput (and file-to-Kafka against kcat with --kafka,
-              file-to-Splunk HEC with --splunk).
+          zertforwarder bench [--records N] [--pairs file,kafka] [--rounds R] [--env NAME=VALUE,...]
+              Measure decode, run to file and run to Kafka (against kcat) as whole processes, against the targets.
+          zertforwarder --version
+              Print the version.
+
+        'zertforwarder VERB --help' describes one verb.
         """;
+
+    /// <summary>Per-verb help (<c>zertforwarder VERB --help</c>): the verb's lines of <see cref="Usage"/>, or its own text.</summary>
+    private static readonly Dictionary<string, Func<string>> VerbUsage = new(StringComparer.Ordinal)
+    {
+        ["run"] = () => VerbLines("run") + "\n\nSettings: --config FILE (JSON), ZERTFORWARDER_<Section>__<Key> environment variables, Section:Key=value arguments (README \"Configuration\").",
+        ["decode"] = () => VerbLines("decode") + "\n\nRejected records go to stderr as file:offset: reason; exit 1 if any.",
+        ["generate"] = () => VerbLines("generate"),
+        ["validate-mappings"] = () => VerbLines("validate-mappings"),
+        ["bench"] = () => Benchmarks.Bench.Usage,
+    };
+
+    /// <summary>The product version (the assembly's informational version, as set at build time).</summary>
+    public static string Version =>
+        typeof(CommandLine).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0]
+        ?? typeof(CommandLine).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -33,7 +52,26 @@ internal static class CommandLine
             Console.Out.WriteLine(Usage);
             return Success;
         }
+        if (args[0] is "--version" or "-V" or "version")
+        {
+            Console.Out.WriteLine($"zertforwarder {Version}");
+            return Success;
+        }
         var rest = args[1..];
+        if (VerbUsage.TryGetValue(args[0], out var verbUsage))
+        {
+            // "VERB --help" / "VERB --version" answer before any option of the verb is checked.
+            if (rest.Any(arg => arg is "--help" or "-h"))
+            {
+                Console.Out.WriteLine(verbUsage());
+                return Success;
+            }
+            if (rest.Any(arg => arg is "--version"))
+            {
+                Console.Out.WriteLine($"zertforwarder {Version}");
+                return Success;
+            }
+        }
         try
         {
             return args[0] switch
@@ -50,6 +88,18 @@ internal static class CommandLine
         {
             return Fail(e.Message);
         }
+    }
+
+    /// <summary>The lines of <see cref="Usage"/> that describe <paramref name="verb"/>: its synopsis and the indented text under it.</summary>
+    private static string VerbLines(string verb)
+    {
+        var lines = Usage.Split('\n');
+        var start = Array.FindIndex(lines, line => line.TrimStart().StartsWith($"zertforwarder {verb} ", StringComparison.Ordinal)
+            || line.Trim() == $"zertforwarder {verb}");
+        if (start < 0) return Usage;
+        var end = start + 1;
+        while (end < lines.Length && lines[end].StartsWith("      ", StringComparison.Ordinal)) end++;
+        return "Usage:\n" + string.Join('\n', lines[start..end]);
     }
 
     private static int Fail(string message)
