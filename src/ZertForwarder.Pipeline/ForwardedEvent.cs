@@ -31,6 +31,16 @@ public sealed class ForwardedEvent
     /// <summary>Flat (zSecure-style) JSON object, UTF-8, no trailing newline.</summary>
     public ReadOnlyMemory<byte> Flat { get; init; }
 
+    /// <summary>
+    /// UTF-8 bytes of <see cref="Key"/> and of <see cref="EventId"/>, built by the producer of the event (on the parallel
+    /// mapping workers) when a Kafka output is configured, so the Kafka sink's single produce loop does not encode
+    /// them. Null when not built: the sink then encodes them itself.
+    /// </summary>
+    public byte[]? KeyUtf8 { get; init; }
+
+    /// <inheritdoc cref="KeyUtf8"/>
+    public byte[]? EventIdUtf8 { get; init; }
+
     /// <summary>Where the event came from, for checkpointing after delivery. Null for sources that need no acknowledgement.</summary>
     public IEventAcknowledgement? Position { get; init; }
 

@@ -39,7 +39,12 @@ public sealed class KafkaSink : ISink
     private readonly SemaphoreSlim _produceGate = new(1, 1);
     private IProducer<byte[]?, byte[]>? _producer;
     private volatile bool _producerFailed;
-    private readonly RepeatedUtf8 _headerValues = new();
+
+    // Only touched inside _produceGate (one producing batch at a time).
+    private readonly KafkaMessageBuilder _messages = new();
+
+    // Delivery-report collectors are reused once a batch has all its reports, with their per-item handlers.
+    private readonly System.Collections.Concurrent.ConcurrentBag<DeliveryResults> _idleResults = [];
 
     public KafkaSink(KafkaSinkOptions options, IPipelineLog? log = null, TimeProvider? timeProvider = null)
     {
@@ -101,7 +106,8 @@ public sealed class KafkaSink : ISink
         ArgumentNullException.ThrowIfNull(outcome);
         var producer = Producer();
         var copiesPerItem = string.IsNullOrWhiteSpace(_options.LeefTopic) ? 1 : 2;
-        var results = new DeliveryResults(batch.Count, copiesPerItem * batch.Count);
+        if (!_idleResults.TryTake(out var results)) results = new DeliveryResults(this);
+        results.Reset(batch.Count, copiesPerItem * batch.Count);
 
         await _produceGate.WaitAsync(cancellationToken);
         try
@@ -115,6 +121,8 @@ public sealed class KafkaSink : ISink
 
         await results.AllReported.WaitAsync(cancellationToken);
         results.CopyTo(outcome);
+        // Every report is in: nothing refers to this collector any more. (A cancelled wait leaves it to the collector.)
+        _idleResults.Add(results);
     }
 
     /// <summary>Several batches in flight keep the brokers busy while earlier ones wait for their acknowledgements.</summary>
@@ -188,25 +196,12 @@ public sealed class KafkaSink : ISink
             return;
         }
 
-        var message = new Message<byte[]?, byte[]>
-        {
-            Key = item.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(item.Key),
-            Value = AsArray(value),
-            Headers = new Headers
-            {
-                { "event_id", System.Text.Encoding.UTF8.GetBytes(item.EventId) },
-                // Datasets and system ids repeat: their bytes are encoded once (librdkafka copies header values).
-                { "event_dataset", _headerValues.Get(item.Dataset) },
-                { "smf_system_id", _headerValues.Get(item.SmfSystemId) },
-                { "content_type", contentType },
-            },
-        };
-
+        var message = _messages.Build(item, AsArray(value), contentType);
         while (true)
         {
             try
             {
-                producer.Produce(topic, message, results.Handler(index, this));
+                producer.Produce(topic, message, results.Handler(index));
                 return;
             }
             catch (ProduceException<byte[]?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -305,36 +300,37 @@ public sealed class KafkaSink : ISink
             ? segment.Array
             : value.ToArray();
 
-    /// <summary>
-    /// UTF-8 bytes of strings that take few distinct values (datasets, SMF system ids), encoded once. Bounded: past
-    /// <see cref="Limit"/> distinct values it encodes without remembering.
-    /// </summary>
-    private sealed class RepeatedUtf8
-    {
-        private const int Limit = 1024;
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _bytes = new(StringComparer.Ordinal);
-
-        public byte[] Get(string text)
-        {
-            if (_bytes.TryGetValue(text, out var bytes)) return bytes;
-            bytes = System.Text.Encoding.UTF8.GetBytes(text);
-            if (_bytes.Count < Limit) _bytes.TryAdd(text, bytes);
-            return bytes;
-        }
-    }
-
     /// <summary>Collects delivery reports (which arrive on librdkafka's poll thread) per batch item.</summary>
-    private sealed class DeliveryResults
+    /// <remarks>
+    /// One collector serves one batch at a time and is then reused for a later batch (see <see cref="SendAsync"/>),
+    /// together with its per-item delivery handlers, so producing a message allocates no handler.
+    /// </remarks>
+    private sealed class DeliveryResults(KafkaSink sink)
     {
-        private readonly ItemOutcome[] _outcomes;
-        private readonly string?[] _reasons;
-        private readonly TaskCompletionSource _allReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<Action<DeliveryReport<byte[]?, byte[]>>> _handlers = [];
+        private readonly object _lock = new();
+        private ItemOutcome[] _outcomes = [];
+        private string?[] _reasons = [];
+        private int _items;
+        private TaskCompletionSource _allReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _outstanding;
 
-        public DeliveryResults(int items, int messages)
+        /// <summary>Prepares for a batch of <paramref name="items"/> items sent as <paramref name="messages"/> messages.</summary>
+        public void Reset(int items, int messages)
         {
-            _outcomes = new ItemOutcome[items];
-            _reasons = new string?[items];
+            if (_outcomes.Length < items)
+            {
+                _outcomes = new ItemOutcome[items];
+                _reasons = new string?[items];
+            }
+            else
+            {
+                Array.Clear(_outcomes, 0, items);
+                Array.Clear(_reasons, 0, items);
+            }
+
+            _items = items;
+            _allReported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _outstanding = messages;
             if (messages == 0)
             {
@@ -344,15 +340,23 @@ public sealed class KafkaSink : ISink
 
         public Task AllReported => _allReported.Task;
 
-        /// <summary>The delivery handler of item <paramref name="index"/>.</summary>
-        public Action<DeliveryReport<byte[]?, byte[]>> Handler(int index, KafkaSink sink) =>
-            report => Report(index, sink.Classify(report.Error, report.Status));
+        /// <summary>The delivery handler of item <paramref name="index"/>, made once per index and kept.</summary>
+        public Action<DeliveryReport<byte[]?, byte[]>> Handler(int index)
+        {
+            while (_handlers.Count <= index)
+            {
+                var item = _handlers.Count;
+                _handlers.Add(report => Report(item, sink.Classify(report.Error, report.Status)));
+            }
+
+            return _handlers[index];
+        }
 
         public void Report(int index, (ItemOutcome Outcome, string? Reason) result) => Report(index, result.Outcome, result.Reason);
 
         public void Report(int index, ItemOutcome outcome, string? reason)
         {
-            lock (_outcomes)
+            lock (_lock)
             {
                 // An item with two copies (ECS + LEEF topic) takes the worse outcome: Rejected > Retry > Delivered.
                 if (outcome > _outcomes[index])
@@ -370,9 +374,9 @@ public sealed class KafkaSink : ISink
 
         public void CopyTo(BatchOutcome outcome)
         {
-            lock (_outcomes)
+            lock (_lock)
             {
-                for (var i = 0; i < _outcomes.Length; i++)
+                for (var i = 0; i < _items; i++)
                 {
                     switch (_outcomes[i])
                     {

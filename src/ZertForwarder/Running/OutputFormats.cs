@@ -6,6 +6,9 @@ namespace ZertForwarder.Running;
 /// <summary>Which encodings the configured sinks need, so that each record is only encoded into those.</summary>
 internal readonly record struct OutputFormats(bool Ecs, bool Leef, bool Flat)
 {
+    /// <summary>A Kafka output is configured: the key and event id are also encoded to UTF-8 on the mapping workers.</summary>
+    public bool KafkaFields { get; init; }
+
     public static OutputFormats For(OutputSettings outputs)
     {
         bool ecs = false, leef = false, flat = false;
@@ -29,6 +32,6 @@ internal readonly record struct OutputFormats(bool Ecs, bool Leef, bool Flat)
                 }
             }
         }
-        return new OutputFormats(ecs, leef, flat);
+        return new OutputFormats(ecs, leef, flat) { KafkaFields = outputs.Kafka is not null };
     }
 }

@@ -75,6 +75,55 @@ public sealed class KafkaSinkTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Key_and_event_id_bytes_built_by_the_host_give_the_same_messages_in_batches_of_any_size()
+    {
+        _cluster.CreateTopic("zert-prebuilt", 4);
+        await using var sink = new KafkaSink(Options("zert-prebuilt"));
+        await sink.StartAsync(CancellationToken.None);
+        // Half the events carry the UTF-8 key and event id built on the host's mapping workers, half leave them to the
+        // sink. Batch sizes go up, down and up again, and the last batches run concurrently, because the sink reuses
+        // its delivery-report collectors from batch to batch.
+        var start = 0;
+        foreach (var size in new[] { 150, 20, 1, 229 })
+        {
+            AssertAllDelivered(await SendAsync(sink, SampleEvents.Range(start, size).Select(WithPrebuiltBytesIfEven).ToList()));
+            start += size;
+        }
+        var concurrent = Enumerable.Range(0, 4).Select(i => SendAsync(sink, SampleEvents.Range(start + i * 50, 50).Select(WithPrebuiltBytesIfEven).ToList()));
+        foreach (var outcome in await Task.WhenAll(concurrent)) AssertAllDelivered(outcome);
+        await sink.FlushAsync(CancellationToken.None);
+
+        var records = KafkaReadBack.ReadAll(_cluster.BootstrapServers, "zert-prebuilt", 600);
+        Assert.Equal(Enumerable.Range(0, 600), records.Select(r => r.Sequence).Order());
+        foreach (var record in records)
+        {
+            var expected = SampleEvents.Create(record.Sequence);
+            Assert.Equal(expected.Key, record.Key);
+            Assert.Equal(Encoding.UTF8.GetString(expected.Ecs.Span), record.Value);
+            Assert.Equal(expected.EventId, record.Headers["event_id"]);
+            Assert.Equal(expected.Dataset, record.Headers["event_dataset"]);
+            Assert.Equal(expected.SmfSystemId, record.Headers["smf_system_id"]);
+            Assert.Equal("application/json", record.Headers["content_type"]);
+        }
+    }
+
+    private static ForwardedEvent WithPrebuiltBytesIfEven(ForwardedEvent e, int index) => index % 2 == 1
+        ? e
+        : new ForwardedEvent
+        {
+            EventId = e.EventId,
+            Dataset = e.Dataset,
+            Key = e.Key,
+            SmfSystemId = e.SmfSystemId,
+            Ecs = e.Ecs,
+            Leef = e.Leef,
+            Flat = e.Flat,
+            Position = e.Position,
+            KeyUtf8 = e.Key is null ? null : Encoding.UTF8.GetBytes(e.Key),
+            EventIdUtf8 = Encoding.UTF8.GetBytes(e.EventId),
+        };
+
     [SkippableFact]
     public async Task Kcat_reads_back_the_same_events_keys_and_headers()
     {

@@ -1,0 +1,63 @@
+using System.Text;
+using Confluent.Kafka;
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Sinks.Kafka;
+
+/// <summary>
+/// Builds the Kafka message of one event (output contract §6): key = the event's key, headers <c>event_id</c>,
+/// <c>event_dataset</c>, <c>smf_system_id</c>, <c>content_type</c>, in that order.
+/// </summary>
+/// <remarks>
+/// Confluent.Kafka copies key, value and headers into librdkafka inside <c>Produce</c> and keeps none of them for the
+/// delivery report (<c>dotnet.producer.enable.delivery.report.fields=status</c>), so one <see cref="Message{TKey,TValue}"/>
+/// is reused for every message; the caller produces one message at a time. Header entries whose values repeat
+/// (dataset, system id, content type) are made once; the key and event id bytes come with the event
+/// (<see cref="ForwardedEvent.KeyUtf8"/>) when the host built them on its mapping workers. Not thread-safe: one
+/// builder per producing loop.
+/// </remarks>
+internal sealed class KafkaMessageBuilder
+{
+    /// <summary>Distinct repeated header values remembered at most (datasets x systems x content types is far below).</summary>
+    private const int RepeatedHeaderLimit = 4096;
+
+    private readonly Message<byte[]?, byte[]> _message = new();
+    private readonly Dictionary<(string Name, string Value), Header> _repeated = [];
+
+    /// <summary>The message for <paramref name="item"/> with <paramref name="value"/>; valid until the next call.</summary>
+    public Message<byte[]?, byte[]> Build(ForwardedEvent item, byte[] value, byte[] contentType)
+    {
+        _message.Key = item.KeyUtf8 ?? (item.Key is null ? null : Encoding.UTF8.GetBytes(item.Key));
+        _message.Value = value;
+        // A new Headers each time: Confluent.Kafka offers no way to replace one entry in place.
+        _message.Headers =
+        [
+            new Header("event_id", item.EventIdUtf8 ?? Encoding.UTF8.GetBytes(item.EventId)),
+            Repeated("event_dataset", item.Dataset),
+            Repeated("smf_system_id", item.SmfSystemId),
+            ContentType(contentType),
+        ];
+        return _message;
+    }
+
+    private Header Repeated(string name, string value)
+    {
+        if (_repeated.TryGetValue((name, value), out var header)) return header;
+        header = new Header(name, Encoding.UTF8.GetBytes(value));
+        if (_repeated.Count < RepeatedHeaderLimit) _repeated[(name, value)] = header;
+        return header;
+    }
+
+    private Header? _jsonContentType;
+    private Header? _otherContentType;
+
+    private Header ContentType(byte[] value)
+    {
+        // Two values in practice (JSON for ECS, text for LEEF): the arrays are the sink's constants.
+        if (_jsonContentType is { } json && ReferenceEquals(json.GetValueBytes(), value)) return json;
+        if (_otherContentType is { } other && ReferenceEquals(other.GetValueBytes(), value)) return other;
+        var header = new Header("content_type", value);
+        if (_jsonContentType is null) _jsonContentType = header; else _otherContentType = header;
+        return header;
+    }
+}
