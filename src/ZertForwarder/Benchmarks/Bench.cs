@@ -35,13 +35,15 @@ internal static partial class Bench
     private static readonly HashSet<string> Switches = ["--no-cold"];
 
     public const string Usage = """
-        Usage: zertforwarder bench [--records N] [--pairs file,kafka] [--rounds R] [--no-cold] [--env NAME=VALUE,...] [--seed S]
+        Usage: zertforwarder bench [--records N] [--pairs file,kafka,elasticsearch] [--rounds R] [--no-cold] [--env NAME=VALUE,...] [--seed S]
           Generates a dump of N zERT records (default 1000000), then runs as separate processes, R rounds in turn
           (default 3) after one cold pass (input evicted from the page cache):
             decode      zertforwarder decode --format ecs FILE > /dev/null                  (always; the reference)
             file        zertforwarder run --once: FILE -> ECS file output                   (pair 'file')
             kcat        kcat -P of the same messages (key TAB ECS) into a mock Kafka cluster (pair 'kafka')
             kafka       zertforwarder run --once: FILE -> Kafka, same producer settings     (pair 'kafka')
+            elastic     zertforwarder run --once: FILE -> a fast in-process fake of the
+                        Elasticsearch bulk API (acknowledges everything, keeps nothing)   (pair 'elasticsearch')
           Prints wall time, records/s, CPU time per record and peak RSS of each process (min/median/max), the load
           average, and the ratio to each target. --env sets environment variables of the zertforwarder processes
           (e.g. DOTNET_gcServer=0) to compare runtime settings. Needs Linux; the kafka pair needs kcat on PATH.
@@ -77,6 +79,12 @@ internal static partial class Bench
         {
             return await new BenchRun(settings, work.FullName, kcat).ExecuteAsync();
         }
+        catch (InvalidOperationException e)
+        {
+            // A measured program failed or did not forward everything: its figures would mean nothing.
+            Console.Error.WriteLine($"zertforwarder: bench stopped: {e.Message}");
+            return CommandLine.RecordsRejected;
+        }
         finally
         {
             work.Delete(recursive: true);
@@ -88,7 +96,7 @@ internal static partial class Bench
         var pairs = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         foreach (var pair in pairs)
         {
-            if (pair is not ("file" or "kafka")) throw new UsageException($"unknown bench pair '{pair}': use file, kafka or both (decode always runs)");
+            if (pair is not ("file" or "kafka" or "elasticsearch")) throw new UsageException($"unknown bench pair '{pair}': use file, kafka, elasticsearch (decode always runs)");
         }
         return pairs;
     }
@@ -119,6 +127,7 @@ internal static partial class Bench
         private readonly (string Path, string[] Prefix) _self = SelfExecutable();
         private long _zertRecords;
         private string? _bootstrap;
+        private FastElasticsearchFake? _elasticsearch;
 
         public async Task<int> ExecuteAsync()
         {
@@ -138,6 +147,11 @@ internal static partial class Bench
                     (mock, _bootstrap) = await StartMockClusterAsync();
                     programs.Add(new("kcat", "kcat -P, the same key TAB ECS lines, same producer settings", Kcat));
                     programs.Add(new("kafka", "run --once, FILE -> Kafka (acks=all, idempotent, lz4, linger 20 ms)", RunToKafka));
+                }
+                if (settings.Pairs.Contains("elasticsearch"))
+                {
+                    _elasticsearch = await FastElasticsearchFake.StartAsync();
+                    programs.Add(new("elastic", "run --once, FILE -> Elasticsearch bulk API (fast fake in the bench process)", RunToElasticsearch));
                 }
                 foreach (var program in programs) _warm[program.Name] = [];
 
@@ -160,6 +174,7 @@ internal static partial class Bench
             finally
             {
                 mock?.Stop(TimeSpan.FromSeconds(10));
+                if (_elasticsearch is not null) await _elasticsearch.DisposeAsync();
             }
 
             Report(programs);
@@ -263,6 +278,16 @@ internal static partial class Bench
                 "Outputs:Kafka:Compression=lz4", "Outputs:Kafka:LingerMs=20", "Outputs:Kafka:BatchSize=1000000",
                 $"Checkpoint:Directory={Path.Combine(work, $"kafka-state-{round}")}", "Logging:Progress=false"], null, $"kafka-{round}");
 
+        private ChildMeasurement RunToElasticsearch(int round)
+        {
+            var before = _elasticsearch!.Documents;
+            var measurement = Forwarder(["run", "--once", $"Input:Paths:0={_input}", $"Outputs:Elasticsearch:Url={_elasticsearch.Url}",
+                $"Checkpoint:Directory={Path.Combine(work, $"elastic-state-{round}")}", "Logging:Progress=false"], null, $"elastic-{round}");
+            var acknowledged = _elasticsearch.Documents - before;
+            if (acknowledged < _zertRecords) throw new InvalidOperationException($"the Elasticsearch fake received {acknowledged} documents, expected {_zertRecords}");
+            return measurement;
+        }
+
         private ChildMeasurement Kcat(int round)
         {
             // The forwarder's producer settings (KafkaSink.BuildConfig and the bench's run arguments above).
@@ -306,7 +331,7 @@ internal static partial class Bench
             Console.Out.WriteLine();
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{_zertRecords:N0} records; warm rounds: {settings.Rounds}; min / median / max; load average now {LoadAverage()}"));
-            Console.Out.WriteLine($"{"program",-8} {"records/s",-30} {"us CPU/record",-22} {"peak RSS MB",-18} {"cold: rec/s, us CPU, MB",-24} command");
+            Console.Out.WriteLine($"{"program",-8} {"records/s",-30} {"us CPU/record",-26} {"peak RSS MB",-18} {"cold: rec/s, us CPU, MB",-24} command");
             foreach (var program in programs)
             {
                 var runs = _warm[program.Name];
@@ -317,7 +342,7 @@ internal static partial class Bench
                     ? string.Create(CultureInfo.InvariantCulture, $"{_zertRecords / c.Wall.TotalSeconds:N0}, {CpuMicros(c):N2}, {c.PeakResidentMegabytes:N0}")
                     : "-";
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{program.Name,-8} {Spread(rates, "N0"),-30} {Spread(cpu, "N2"),-22} {Spread(rss, "N0"),-18} {cold,-24} {program.Description}"));
+                    $"{program.Name,-8} {Spread(rates, "N0"),-30} {Spread(cpu, "N2"),-26} {Spread(rss, "N0"),-18} {cold,-24} {program.Description}"));
             }
 
             Console.Out.WriteLine();
@@ -337,6 +362,12 @@ internal static partial class Bench
                 Verdict("run to Kafka CPU/message <= 1.2 x (decode + ECS CPU + kcat CPU)", ratios, KafkaCpuTarget, higherIsBetter: false);
                 var rates = kafka.Select((m, i) => kcatRuns[i].Wall.TotalSeconds / m.Wall.TotalSeconds).ToList();
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  (for information) run to Kafka rate / kcat rate: {Spread(rates, "P0")}"));
+            }
+            if (_warm.TryGetValue("elastic", out var elastic))
+            {
+                var rates = elastic.Select((m, i) => decode[i].Wall.TotalSeconds / m.Wall.TotalSeconds).ToList();
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  (for information, no target) run to Elasticsearch rate / decode rate: {Spread(rates, "N2")}; the fake runs in the bench process and shares its cores"));
             }
             foreach (var name in new[] { "file", "kafka" })
             {
