@@ -1,0 +1,72 @@
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+using ZertForwarder.Host.Tests.Support;
+
+namespace ZertForwarder.Host.Tests;
+
+/// <summary>Per-verb <c>--help</c>, <c>--version</c>, and the <c>bench</c> harness running its child processes end to end.</summary>
+public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [Theory]
+    [InlineData("run", "zertforwarder run [--config FILE] [--once]")]
+    [InlineData("decode", "zertforwarder decode FILE|-")]
+    [InlineData("generate", "zertforwarder generate --out FILE --count N")]
+    [InlineData("validate-mappings", "zertforwarder validate-mappings [DIR]")]
+    [InlineData("bench", "zertforwarder bench [--records N]")]
+    public async Task Each_verb_describes_itself_with_help_and_does_nothing_else(string verb, string synopsis)
+    {
+        var result = await ForwarderProcess.RunAsync(_work.Path, [verb, "--help"], RunLimit);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(synopsis, result.Stdout, StringComparison.Ordinal);
+        // Only this verb: no other verb's synopsis line (a line starting with its name; bench's help names the
+        // commands it runs inside its own lines).
+        foreach (var other in new[] { "run", "decode", "generate", "validate-mappings", "bench" }.Where(v => v != verb))
+        {
+            Assert.DoesNotMatch(new Regex($@"^\s*(Usage: )?zertforwarder {other}\b", RegexOptions.Multiline), result.Stdout);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
+    }
+
+    [Fact]
+    public async Task Version_is_printed_alone_and_after_a_verb()
+    {
+        var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);
+        var afterVerb = await ForwarderProcess.RunAsync(_work.Path, ["run", "--version"], RunLimit);
+
+        Assert.True(alone.ExitCode == 0, alone.ToString());
+        Assert.Matches(new Regex(@"^zertforwarder \d+\.\d+\.\d+\S*\s*$"), alone.Stdout);
+        Assert.True(afterVerb.ExitCode == 0, afterVerb.ToString());
+        Assert.Equal(alone.Stdout, afterVerb.Stdout);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
+    }
+
+    [Fact]
+    public async Task Bench_runs_decode_and_run_as_processes_and_reports_every_target_line()
+    {
+        // Only checks that the harness works (children start, forward every record, figures and verdicts print);
+        // speed is never asserted in a test.
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["bench", "--records", "2000", "--rounds", "2", "--pairs", "file,elasticsearch"], TimeSpan.FromMinutes(5));
+
+        output.WriteLine(result.Stdout);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("input: 2,000 zERT records", result.Stdout, StringComparison.Ordinal);
+        foreach (var program in new[] { "decode", "file", "elastic" })
+        {
+            Assert.Matches(new Regex($@"^{program}\s+[\d,]+ / [\d,]+ / [\d,]+\s+[\d.]+ / [\d.]+ / [\d.]+", RegexOptions.Multiline), result.Stdout);
+            Assert.Matches(new Regex($@"^  cold\s+{program}\s", RegexOptions.Multiline), result.Stdout);
+            Assert.Matches(new Regex($@"^  round 2\s+{program}\s", RegexOptions.Multiline), result.Stdout);
+        }
+        Assert.Contains("decode + ECS >= 500,000 records/s:", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("run to file >= 0.9 x decode (records/s):", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("peak RSS of run to file <= 256 MB: highest", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("run to Elasticsearch rate / decode rate:", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"load average \d+\.\d+ \d+\.\d+ \d+\.\d+"), result.Stdout);
+    }
+}
