@@ -31,11 +31,12 @@ internal static partial class Bench
     private const double KafkaCpuTarget = 1.2;
     private const double PeakRssTargetMegabytes = 256;
 
-    private static readonly HashSet<string> ValueOptions = ["--records", "--seed", "--pairs", "--rounds", "--env"];
-    private static readonly HashSet<string> Switches = ["--no-cold"];
+    private static readonly HashSet<string> ValueOptions = ["--records", "--seed", "--pairs", "--rounds", "--env", "--splunk", "--splunk-token-file"];
+    private static readonly HashSet<string> Switches = ["--no-cold", "--ack"];
 
     public const string Usage = """
         Usage: zertforwarder bench [--records N] [--pairs file,kafka,elasticsearch] [--rounds R] [--no-cold] [--env NAME=VALUE,...] [--seed S]
+                                   [--splunk URL [--splunk-token-file F] [--ack]]
           Generates a dump of N zERT records (default 1000000), then runs as separate processes, R rounds in turn
           (default 3) after one cold pass (input evicted from the page cache):
             decode      zertforwarder decode --format ecs FILE > /dev/null                  (always; the reference)
@@ -44,6 +45,8 @@ internal static partial class Bench
             kafka       zertforwarder run --once: FILE -> Kafka, same producer settings     (pair 'kafka')
             elastic     zertforwarder run --once: FILE -> a fast in-process fake of the
                         Elasticsearch bulk API (acknowledges everything, keeps nothing)   (pair 'elasticsearch')
+            splunk      zertforwarder run --once: FILE -> the HTTP Event Collector at URL (--splunk; token from
+                        --splunk-token-file or ZERTFORWARDER_Outputs__Splunk__Token; --ack: indexer acknowledgement)
           Prints wall time, records/s, CPU time per record and peak RSS of each process (min/median/max), the load
           average, and the ratio to each target. --env sets environment variables of the zertforwarder processes
           (e.g. DOTNET_gcServer=0) to compare runtime settings. Needs Linux; the kafka pair needs kcat on PATH.
@@ -64,7 +67,14 @@ internal static partial class Bench
             Seed: (ulong)a.Long("--seed", 7),
             Cold: !a.Has("--no-cold"),
             Pairs: ParsePairs(a.Value("--pairs") ?? "file,kafka"),
-            Environment: ParseEnvironment(a.Value("--env")));
+            Environment: ParseEnvironment(a.Value("--env")),
+            SplunkUrl: a.Value("--splunk"),
+            SplunkTokenFile: a.Value("--splunk-token-file") is { } tokenFile ? Path.GetFullPath(tokenFile) : null,
+            SplunkAck: a.Has("--ack"));
+        if (settings.SplunkUrl is null && (settings.SplunkTokenFile is not null || settings.SplunkAck))
+        {
+            throw new UsageException("--splunk-token-file and --ack go with --splunk URL");
+        }
         if (!OperatingSystem.IsLinux()) throw new UsageException("bench measures child processes through Linux's wait4 and /proc: run it on Linux");
 
         var kcat = settings.Pairs.Contains("kafka") ? Tools.Find("kcat") : null;
@@ -113,7 +123,8 @@ internal static partial class Bench
         return variables;
     }
 
-    internal sealed record BenchSettings(int Records, int Rounds, ulong Seed, bool Cold, HashSet<string> Pairs, Dictionary<string, string?> Environment);
+    internal sealed record BenchSettings(int Records, int Rounds, ulong Seed, bool Cold, HashSet<string> Pairs, Dictionary<string, string?> Environment,
+        string? SplunkUrl = null, string? SplunkTokenFile = null, bool SplunkAck = false);
 
     /// <summary>One measured program: how to start it and how many records it handled.</summary>
     private sealed record MeasuredProgram(string Name, string Description, Func<int, ChildMeasurement> Run);
@@ -152,6 +163,10 @@ internal static partial class Bench
                 {
                     _elasticsearch = await FastElasticsearchFake.StartAsync();
                     programs.Add(new("elastic", "run --once, FILE -> Elasticsearch bulk API (fast fake in the bench process)", RunToElasticsearch));
+                }
+                if (settings.SplunkUrl is not null)
+                {
+                    programs.Add(new("splunk", $"run --once, FILE -> HTTP Event Collector{(settings.SplunkAck ? " with acknowledgement" : "")}", RunToSplunk));
                 }
                 foreach (var program in programs) _warm[program.Name] = [];
 
@@ -288,6 +303,16 @@ internal static partial class Bench
             return measurement;
         }
 
+        /// <summary>The token comes from the file or from the environment this program passes on; never from the command line.</summary>
+        private ChildMeasurement RunToSplunk(int round)
+        {
+            List<string> arguments = ["run", "--once", $"Input:Paths:0={_input}", $"Outputs:Splunk:Url={settings.SplunkUrl}",
+                $"Checkpoint:Directory={Path.Combine(work, $"splunk-state-{round}")}", "Logging:Progress=false"];
+            if (settings.SplunkTokenFile is not null) arguments.Add($"Outputs:Splunk:TokenFile={settings.SplunkTokenFile}");
+            if (settings.SplunkAck) arguments.Add("Outputs:Splunk:UseAck=true");
+            return Forwarder([.. arguments], null, $"splunk-{round}");
+        }
+
         private ChildMeasurement Kcat(int round)
         {
             // The forwarder's producer settings (KafkaSink.BuildConfig and the bench's run arguments above).
@@ -368,6 +393,12 @@ internal static partial class Bench
                 var rates = elastic.Select((m, i) => decode[i].Wall.TotalSeconds / m.Wall.TotalSeconds).ToList();
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  (for information, no target) run to Elasticsearch rate / decode rate: {Spread(rates, "N2")}; the fake runs in the bench process and shares its cores"));
+            }
+            if (_warm.TryGetValue("splunk", out var splunk))
+            {
+                var rates = splunk.Select((m, i) => decode[i].Wall.TotalSeconds / m.Wall.TotalSeconds).ToList();
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  (for information, no target) run to Splunk HEC rate / decode rate: {Spread(rates, "N2")}"));
             }
             foreach (var name in new[] { "file", "kafka" })
             {

@@ -20,7 +20,7 @@ internal static class CommandLine
               Write a synthetic SMF dump (realistic zERT traffic) for tests, benchmarks and demos.
           zertforwarder validate-mappings [DIR]
               Load and check the mapping files, list every problem, run nothing.
-          zertforwarder bench [--records N] [--pairs file,kafka,elasticsearch] [--rounds R] [--env NAME=VALUE,...]
+          zertforwarder bench [--records N] [--pairs file,kafka,elasticsearch] [--rounds R] [--env NAME=VALUE,...] [--splunk URL]
               Measure decode, run to file, to Kafka (against kcat) and to Elasticsearch as whole processes, against the targets.
           zertforwarder --version
               Print the version.
