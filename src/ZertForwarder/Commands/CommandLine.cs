@@ -18,6 +18,10 @@ internal static class CommandLine
               Print one line per zERT record. json = IBM field names; ecs/leef/flat = the normalized outputs.
           zertforwarder generate --out FILE --count N [--seed S] [--container rdw|vbs]
               Write a synthetic SMF dump (realistic zERT traffic) for tests, benchmarks and demos.
+          zertforwarder report INPUT... --out DIR [--system SID] [--stack NAME] [--from TIME] [--to TIME]
+                  [--protection none|tls|ssh|ipsec] [--port N] [--job NAME] [--weak-only] [--utc-offset SID=+HH:MM]
+              Servers, clients, outbound and sessions CSV, an HTML page with charts and a CycloneDX CBOM from SMF
+              dumps or the forwarder's ECS NDJSON.
           zertforwarder validate-mappings [DIR]
               Load and check the mapping files, list every problem, run nothing.
           zertforwarder bench [--records N] [--pairs file,kafka,elasticsearch] [--rounds R] [--env NAME=VALUE,...] [--splunk URL]
@@ -79,6 +83,7 @@ internal static class CommandLine
                 "decode" => DecodeCommand.Execute(rest),
                 "generate" => GenerateCommand.Execute(rest),
                 "validate-mappings" => ValidateMappingsCommand.Execute(rest),
+                "report" => ReportCommand.Execute(rest),
                 "run" => await RunCommand.ExecuteAsync(rest),
                 "bench" => await BenchCommand.ExecuteAsync(rest),
                 _ => Fail($"unknown verb '{args[0]}'"),

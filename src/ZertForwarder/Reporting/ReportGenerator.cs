@@ -1,0 +1,52 @@
+using System.Globalization;
+using ZertForwarder.Mapping;
+
+namespace ZertForwarder.Reporting;
+
+/// <summary>What a report run wrote, for the terminal.</summary>
+internal sealed class ReportResult(Report report, string directory, long records, long rejected)
+{
+    public Report Report { get; } = report;
+    public string Directory { get; } = directory;
+    public long Records { get; } = records;
+    public long Rejected { get; } = rejected;
+
+    /// <summary>The busiest servers as a table, and where the full views are.</summary>
+    public void WriteSummary(TextWriter output, int maxRows)
+    {
+        var rows = Report.Servers;
+        const string format = "{0,-8} {1,-8} {2,-28} {3,11} {4,-8} {5,11} {6,9} {7,9} {8,9} {9,9} {10,9}";
+        output.WriteLine($"{Records} zERT records read, {Report.Records.Count} in the report, {Rejected} rejected.");
+        output.WriteLine(string.Format(CultureInfo.InvariantCulture, format, "system", "stack", "server", "port", "job", "connections", "tls", "ssh", "ipsec", "none", "weak"));
+        foreach (var row in rows.Take(maxRows))
+        {
+            var c = row.Counts;
+            output.WriteLine(string.Format(CultureInfo.InvariantCulture, format, row.Key.System, row.Key.Stack, row.Key.ServerIp, row.Key.Port, row.Key.Job,
+                c.Connections, c.ConnectionsByProtection[1], c.ConnectionsByProtection[2], c.ConnectionsByProtection[3], c.ConnectionsByProtection[0], c.Weak));
+        }
+        var full = Path.GetFullPath(Directory);
+        if (rows.Count > maxRows) output.WriteLine($"... {rows.Count - maxRows} more server rows in {Path.Combine(full, "servers.csv")}");
+        output.WriteLine($"Report: {full} (servers.csv, clients.csv, outbound.csv, sessions.csv, report.html, cbom.cdx.json)");
+    }
+}
+
+/// <summary>Reads the inputs once and writes every view of the report.</summary>
+internal static class ReportGenerator
+{
+    public static ReportResult Generate(IEnumerable<string> inputs, string directory, ReportFilter filter, ZertNormalizer normalizer, string mappingsDirectory, Action<string> reportError)
+    {
+        var input = new ReportInput(normalizer, reportError);
+        var builder = new ReportBuilder();
+        foreach (var path in inputs)
+        {
+            foreach (var record in input.Read(path)) builder.Add(record);
+        }
+        var report = builder.Build(filter);
+        System.IO.Directory.CreateDirectory(directory);
+        CsvReport.Write(report, directory);
+        HtmlReport.Write(report, Path.Combine(directory, "report.html"));
+        var catalog = AlgorithmCatalog.Load(Path.Combine(mappingsDirectory, "cbom", "algorithms.json"));
+        Cbom.Write(report, catalog, Path.Combine(directory, "cbom.cdx.json"));
+        return new ReportResult(report, directory, builder.RecordCount, input.Rejected);
+    }
+}

@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace ZertForwarder.Reporting;
+
+/// <summary>
+/// The facts the report needs from one zERT record, read from its ECS document (output contract §2). SMF input is
+/// first turned into the same ECS document by the normalizer, so an SMF file and the ECS NDJSON that <c>run</c> wrote
+/// from it give identical records and therefore identical reports.
+/// </summary>
+internal sealed class ReportRecord
+{
+    public required string EventId { get; init; }
+    public required DateTimeOffset Time { get; init; }
+    /// <summary>11 (connection detail) or 12 (security-session summary).</summary>
+    public required int Subtype { get; init; }
+    public required int EventType { get; init; }
+    public string Sysplex { get; init; } = "";
+    /// <summary>SMF system id (<c>labels.smf_system_id</c>).</summary>
+    public string System { get; init; } = "";
+    public string Stack { get; init; } = "";
+    public string Job { get; init; } = "";
+    public string Transport { get; init; } = "";
+    /// <summary><c>ingress</c> (z/OS is the server), <c>egress</c> (z/OS is the client) or <c>unknown</c>.</summary>
+    public string Direction { get; init; } = "unknown";
+    public string? ServerIp { get; init; }
+    public int ServerPort { get; init; }
+    public int ServerPortEnd { get; init; }
+    public string? ClientIp { get; init; }
+    public string? LocalIp { get; init; }
+    public int LocalPort { get; init; }
+    public string? RemoteIp { get; init; }
+    public int RemotePort { get; init; }
+    public long? ConnectionId { get; init; }
+    public DateTimeOffset? Start { get; init; }
+    public DateTimeOffset? End { get; init; }
+    /// <summary>119-11: the connection's life-to-date byte counters as of this record.</summary>
+    public long LifeBytesIn { get; init; }
+    public long LifeBytesOut { get; init; }
+    /// <summary>119-12: the interval's deltas of the life-to-date counters (output contract §2.4).</summary>
+    public long SummaryConnections { get; init; }
+    public long SummaryBytesIn { get; init; }
+    public long SummaryBytesOut { get; init; }
+    public string? SummarySessionId { get; init; }
+    /// <summary><c>tls</c>, <c>ssh</c>, <c>ipsec</c> in that order, or <c>none</c>.</summary>
+    public IReadOnlyList<string> Protection { get; init; } = [];
+    public TlsFacts? Tls { get; init; }
+    public SshFacts? Ssh { get; init; }
+    public IpsecFacts? Ipsec { get; init; }
+    public string Level { get; init; } = "";
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+    public bool? QuantumSafe { get; init; }
+    public IReadOnlyList<string> QuantumVulnerable { get; init; } = [];
+    public string? Profile { get; init; }
+    public bool? Compliant { get; init; }
+
+    public bool IsCleartext => Protection.Count == 0 || (Protection.Count == 1 && Protection[0] == "none");
+
+    /// <summary>The assessment found the crypto weak, or there was none (the <c>--weak-only</c> filter).</summary>
+    public bool IsWeakOrCleartext => Level is "weak" or "cleartext";
+
+    /// <summary>Connection records that belong to a connection (not the zERT enable/disable events 5 and 6).</summary>
+    public bool IsConnectionEvent => Subtype == 11 && EventType is >= 1 and <= 4 or 7 && ConnectionId is not null;
+
+    public bool IsIntervalSummary => Subtype == 12 && EventType == 1;
+
+    public string StackKey => $"{Sysplex}/{System}/{Stack}";
+
+    /// <summary>Reads one ECS document; null for a document that is not a zERT record (wrong dataset).</summary>
+    public static ReportRecord? FromEcs(JsonElement doc)
+    {
+        var dataset = Str(doc, "event", "dataset");
+        var subtype = dataset switch { "zos.zert_connection" => 11, "zos.zert_summary" => 12, _ => 0 };
+        if (subtype == 0) return null;
+        var zert = Get(doc, "zos", "zert");
+        var summary = zert is { } z ? Get(z, "summary") : null;
+        var assessment = zert is { } z2 ? Get(z2, "assessment") : null;
+        var portRangeEnd = zert is { } z3 ? Int(z3, "server_port_range", "end") : 0;
+        var serverPort = Int(doc, "server", "port");
+        return new ReportRecord
+        {
+            EventId = Str(doc, "event", "id") ?? "",
+            Time = ParseTime(doc, "@timestamp") ?? throw new JsonException("an ECS document without @timestamp"),
+            Subtype = subtype,
+            EventType = zert is { } z4 ? Int(z4, "event_type") : 0,
+            Sysplex = Str(doc, "labels", "sysplex") ?? "",
+            System = Str(doc, "labels", "smf_system_id") ?? Str(doc, "host", "name") ?? "",
+            Stack = Str(doc, "event", "provider") ?? Str(doc, "observer", "name") ?? "",
+            Job = Str(doc, "process", "name") ?? "",
+            Transport = Str(doc, "network", "transport") ?? "",
+            Direction = Str(doc, "network", "direction") ?? "unknown",
+            ServerIp = Str(doc, "server", "ip"),
+            ServerPort = serverPort,
+            ServerPortEnd = portRangeEnd == 0 ? serverPort : portRangeEnd,
+            ClientIp = Str(doc, "client", "ip"),
+            LocalIp = zert is { } z5 ? Str(z5, "local", "ip") : null,
+            LocalPort = zert is { } z6 ? Int(z6, "local", "port") : 0,
+            RemoteIp = zert is { } z7 ? Str(z7, "remote", "ip") : null,
+            RemotePort = zert is { } z8 ? Int(z8, "remote", "port") : 0,
+            ConnectionId = zert is { } z9 && Get(z9, "connection_id") is { ValueKind: JsonValueKind.Number } id ? id.GetInt64() : null,
+            Start = ParseTime(doc, "event", "start"),
+            End = ParseTime(doc, "event", "end"),
+            LifeBytesIn = zert is { } za ? Long(za, "bytes_in") : 0,
+            LifeBytesOut = zert is { } zb ? Long(zb, "bytes_out") : 0,
+            SummaryConnections = summary is { } s1 ? Long(s1, "connections", "delta") : 0,
+            SummaryBytesIn = summary is { } s2 ? Long(s2, "bytes_in", "delta") : 0,
+            SummaryBytesOut = summary is { } s3 ? Long(s3, "bytes_out", "delta") : 0,
+            SummarySessionId = summary is { } s4 ? Str(s4, "session_id") : null,
+            Protection = zert is { } zc ? Strings(zc, "protection") : [],
+            Tls = TlsFacts.From(doc, zert),
+            Ssh = zert is { } zd && Get(zd, "ssh") is { } ssh ? SshFacts.From(ssh) : null,
+            Ipsec = zert is { } ze && Get(ze, "ipsec") is { } ipsec ? IpsecFacts.From(ipsec) : null,
+            Level = assessment is { } a1 ? Str(a1, "level") ?? "" : "",
+            Reasons = assessment is { } a2 ? Strings(a2, "reasons") : [],
+            QuantumSafe = assessment is { } a3 ? Bool(a3, "quantum_safe") : null,
+            QuantumVulnerable = assessment is { } a4 ? Strings(a4, "quantum_vulnerable") : [],
+            Profile = assessment is { } a5 ? Str(a5, "profile") : null,
+            Compliant = assessment is { } a6 ? Bool(a6, "compliant") : null,
+        };
+    }
+
+    internal static JsonElement? Get(JsonElement e, params string[] path)
+    {
+        foreach (var name in path)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(name, out e)) return null;
+        }
+        return e;
+    }
+
+    internal static string? Str(JsonElement e, params string[] path) => Get(e, path) is { } v
+        ? v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null }
+        : null;
+
+    internal static int Int(JsonElement e, params string[] path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var i) ? i : 0;
+
+    internal static long Long(JsonElement e, params string[] path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var i) ? i : 0;
+
+    internal static bool? Bool(JsonElement e, params string[] path) => Get(e, path) is { } v && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+
+    internal static IReadOnlyList<string> Strings(JsonElement e, params string[] path)
+    {
+        if (Get(e, path) is not { } v) return [];
+        if (v.ValueKind == JsonValueKind.String) return [v.GetString()!];
+        if (v.ValueKind != JsonValueKind.Array) return [];
+        return [.. v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!)];
+    }
+
+    private static DateTimeOffset? ParseTime(JsonElement e, params string[] path) =>
+        Str(e, path) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t
+            : null;
+}
+
+/// <summary>X.509 facts of one certificate (ECS <c>x509</c> shape).</summary>
+internal sealed record CertificateFacts(string? Subject, string? Issuer, string? Serial, string? NotAfter, string? KeyAlgorithm, int KeySize, string? SignatureAlgorithm)
+{
+    public static CertificateFacts? From(JsonElement? x509)
+    {
+        if (x509 is not { } x) return null;
+        var c = new CertificateFacts(
+            ReportRecord.Str(x, "subject", "distinguished_name"),
+            ReportRecord.Str(x, "issuer", "distinguished_name"),
+            ReportRecord.Str(x, "serial_number"),
+            ReportRecord.Str(x, "not_after"),
+            ReportRecord.Str(x, "public_key_algorithm"),
+            ReportRecord.Int(x, "public_key_size"),
+            ReportRecord.Str(x, "signature_algorithm"));
+        return c.Subject is null && c.Serial is null && c.NotAfter is null && c.KeyAlgorithm is null ? null : c;
+    }
+}
+
+/// <summary>TLS facts: ECS <c>tls.*</c> and <c>zos.zert.tls.*</c> (output contract §2.5).</summary>
+internal sealed record TlsFacts(string Version, string? Cipher, string? CipherCode, string? KeyExchange, string? Encryption, string? Mac,
+    bool Established, CertificateFacts? Server, CertificateFacts? Client)
+{
+    public static TlsFacts? From(JsonElement doc, JsonElement? zert)
+    {
+        var tls = ReportRecord.Get(doc, "tls");
+        var z = zert is { } zz ? ReportRecord.Get(zz, "tls") : null;
+        if (tls is null && z is null) return null;
+        var protocol = tls is { } t1 ? ReportRecord.Str(t1, "version_protocol") : null;
+        var number = tls is { } t2 ? ReportRecord.Str(t2, "version") : null;
+        var version = protocol is null ? "" : $"{protocol.ToUpperInvariant()} {number}";
+        return new TlsFacts(
+            version,
+            tls is { } t3 ? ReportRecord.Str(t3, "cipher") : null,
+            z is { } z1 ? ReportRecord.Str(z1, "cipher_code") : null,
+            z is { } z2 ? ReportRecord.Str(z2, "key_exchange") : null,
+            z is { } z3 ? ReportRecord.Str(z3, "encryption") : null,
+            z is { } z4 ? ReportRecord.Str(z4, "mac") : null,
+            tls is not { } t4 || ReportRecord.Bool(t4, "established") != false,
+            tls is { } t5 ? CertificateFacts.From(ReportRecord.Get(t5, "server", "x509")) : null,
+            tls is { } t6 ? CertificateFacts.From(ReportRecord.Get(t6, "client", "x509")) : null);
+    }
+}
+
+/// <summary>SSH facts (<c>zos.zert.ssh.*</c>).</summary>
+internal sealed record SshFacts(string Version, string? KeyExchange, string? Encryption, string? Mac, string? ServerKeyType, int ServerKeySize, CertificateFacts? Server)
+{
+    public static SshFacts From(JsonElement ssh) => new(
+        ReportRecord.Str(ssh, "version") ?? "",
+        ReportRecord.Str(ssh, "key_exchange"),
+        ReportRecord.Str(ssh, "outbound", "encryption") ?? ReportRecord.Str(ssh, "inbound", "encryption"),
+        ReportRecord.Str(ssh, "outbound", "mac") ?? ReportRecord.Str(ssh, "inbound", "mac"),
+        ReportRecord.Str(ssh, "server", "key", "type"),
+        ReportRecord.Int(ssh, "server", "key", "size"),
+        CertificateFacts.From(ReportRecord.Get(ssh, "server", "x509")));
+}
+
+/// <summary>IPsec facts (<c>zos.zert.ipsec.*</c>).</summary>
+internal sealed record IpsecFacts(string Version, string? DhGroup, string? Encryption, string? Integrity, string? Protocol, string? Mode,
+    string? IkeEncryption, string? IkeIntegrity, string? Prf, CertificateFacts? Local, CertificateFacts? Remote)
+{
+    public static IpsecFacts From(JsonElement ipsec)
+    {
+        var major = ReportRecord.Int(ipsec, "ike", "major_version");
+        var type = ReportRecord.Str(ipsec, "tunnel", "type");
+        return new IpsecFacts(
+            major > 0 ? $"IKEv{major}" : type == "manual" ? "manual" : "",
+            ReportRecord.Str(ipsec, "tunnel", "pfs_group") ?? ReportRecord.Str(ipsec, "ike", "dh_group"),
+            ReportRecord.Str(ipsec, "tunnel", "encryption"),
+            ReportRecord.Str(ipsec, "tunnel", "integrity"),
+            ReportRecord.Str(ipsec, "tunnel", "protocol"),
+            ReportRecord.Str(ipsec, "tunnel", "encapsulation_mode"),
+            ReportRecord.Str(ipsec, "ike", "encryption"),
+            ReportRecord.Str(ipsec, "ike", "integrity"),
+            ReportRecord.Str(ipsec, "ike", "prf"),
+            CertificateFacts.From(ReportRecord.Get(ipsec, "ike", "local", "x509")),
+            CertificateFacts.From(ReportRecord.Get(ipsec, "ike", "remote", "x509")));
+    }
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+
+namespace ZertForwarder.Reporting;
+
+/// <summary>
+/// One security session: a protocol layer (TLS, SSH, IPsec or none) between one server endpoint and one client with
+/// the same significant crypto attributes, as zERT aggregates them for 119-12 (layout §3: "session key: server IP +
+/// server port(s) + client IP + the significant crypto attributes"). 119-11 and 119-12 records of the same session
+/// land on the same row, so a session appears once whichever subtypes were recorded.
+/// </summary>
+internal sealed class SessionRow(string key)
+{
+    private static readonly string[] Levels = ["strong", "acceptable", "weak", "cleartext"];
+
+    public string Key { get; } = key;
+    public string Sysplex { get; private set; } = "";
+    public string System { get; private set; } = "";
+    public string Stack { get; private set; } = "";
+    public string Job { get; private set; } = "";
+    public string Role { get; private set; } = "";
+    public string Protocol { get; private set; } = "";
+    public string Version { get; private set; } = "";
+    public string ServerIp { get; private set; } = "";
+    public string ServerPort { get; private set; } = "";
+    public string ClientIp { get; private set; } = "";
+    public string? CipherSuite { get; private set; }
+    public string? CipherCode { get; private set; }
+    public string? KeyExchange { get; private set; }
+    public string? Encryption { get; private set; }
+    public string? Mac { get; private set; }
+    public CertificateFacts? ServerCertificate { get; private set; }
+    public CertificateFacts? ClientCertificate { get; private set; }
+    public string Level { get; private set; } = "";
+    public SortedSet<string> Reasons { get; } = new(StringComparer.Ordinal);
+    public SortedSet<string> Profiles { get; } = new(StringComparer.Ordinal);
+    public bool? Compliant { get; private set; }
+    public bool? QuantumSafe { get; private set; }
+    public SortedSet<string> QuantumVulnerable { get; } = new(StringComparer.Ordinal);
+    public SortedSet<string> SummarySessionIds { get; } = new(StringComparer.Ordinal);
+    public Counts Counts { get; } = new();
+
+    public static string KeyOf(ReportRecord r, string layer, EndpointRole role)
+    {
+        var (version, attributes, subject) = Attributes(r, layer);
+        return string.Join('|', r.StackKey, layer, r.Job, role.Kind, role.ServerIp, role.ClientIp, role.LocalIp, role.ForeignIp, role.PortText, version, attributes, subject);
+    }
+
+    private static (string Version, string Attributes, string Subject) Attributes(ReportRecord r, string layer) => layer switch
+    {
+        "tls" when r.Tls is { } t => (t.Version, t.CipherCode ?? t.Cipher ?? "", t.Server?.Subject ?? ""),
+        "ssh" when r.Ssh is { } s => (s.Version, $"{s.KeyExchange}/{s.Encryption}/{s.Mac}/{s.ServerKeyType}{s.ServerKeySize}", s.Server?.Subject ?? ""),
+        "ipsec" when r.Ipsec is { } i => (i.Version, $"{i.Protocol}/{i.Mode}/{i.Encryption}/{i.Integrity}/{i.DhGroup}", i.Local?.Subject ?? ""),
+        _ => ("", "", ""),
+    };
+
+    public void Add(in Contribution c, ReportRecord r, string layer, EndpointRole role)
+    {
+        if (Counts.Records11 + Counts.Records12 == 0)
+        {
+            Sysplex = r.Sysplex;
+            System = r.System;
+            Stack = r.Stack;
+            Job = r.Job;
+            Protocol = layer;
+            Role = role.Kind switch { EndpointKind.Server => "server", EndpointKind.Client => "client", _ => "peer" };
+            ServerIp = role.Kind == EndpointKind.Server ? role.ServerIp : role.ForeignIp;
+            ClientIp = role.Kind == EndpointKind.Server ? role.ClientIp : role.LocalIp;
+            ServerPort = role.PortText;
+            Version = Attributes(r, layer).Version;
+        }
+        Counts.Add(c, ClientIp);
+        switch (layer)
+        {
+            case "tls" when r.Tls is { } t:
+                CipherSuite ??= t.Cipher;
+                CipherCode ??= t.CipherCode;
+                KeyExchange ??= t.KeyExchange;
+                Encryption ??= t.Encryption;
+                Mac ??= t.Mac;
+                ServerCertificate ??= t.Server;
+                ClientCertificate ??= t.Client;
+                break;
+            case "ssh" when r.Ssh is { } s:
+                KeyExchange ??= s.KeyExchange;
+                Encryption ??= s.Encryption;
+                Mac ??= s.Mac;
+                ServerCertificate ??= s.Server ?? (s.ServerKeyType is null ? null : new CertificateFacts(null, null, null, null, s.ServerKeyType, s.ServerKeySize, null));
+                break;
+            case "ipsec" when r.Ipsec is { } i:
+                KeyExchange ??= i.DhGroup;
+                Encryption ??= i.Encryption;
+                Mac ??= i.Integrity;
+                ServerCertificate ??= role.Kind == EndpointKind.Server ? i.Local : i.Remote;
+                ClientCertificate ??= role.Kind == EndpointKind.Server ? i.Remote : i.Local;
+                break;
+        }
+        // The session's verdict is its worst record's (a renegotiation or an expiring certificate makes it worse).
+        if (Array.IndexOf(Levels, r.Level) > Array.IndexOf(Levels, Level)) Level = r.Level;
+        foreach (var reason in r.Reasons) Reasons.Add(reason);
+        if (r.Profile is { } p) Profiles.Add(p);
+        if (r.Compliant is { } compliant) Compliant = (Compliant ?? true) && compliant;
+        var safe = !Quantum.IsVulnerable(r);
+        if (r.QuantumSafe is not null || r.QuantumVulnerable.Count > 0 || !r.IsCleartext) QuantumSafe = (QuantumSafe ?? true) && safe;
+        foreach (var v in Quantum.VulnerableParts(r)) QuantumVulnerable.Add(v);
+        if (r.SummarySessionId is { } id) SummarySessionIds.Add(id);
+    }
+
+    public static readonly string[] Header =
+    [
+        "sysplex", "system", "stack", "job", "role", "protocol", "version", "server_ip", "server_port", "client_ip",
+        "cipher_suite", "cipher_code", "key_exchange", "encryption", "mac",
+        "server_cert_subject", "server_cert_issuer", "server_cert_serial", "server_cert_not_after", "server_cert_key_algorithm", "server_cert_key_size", "server_cert_signature_algorithm",
+        "client_cert_subject", "client_cert_issuer", "client_cert_serial", "client_cert_not_after",
+        "assessment_level", "assessment_reasons", "profile", "compliant", "quantum_safe", "quantum_vulnerable",
+        "connections", "bytes_in", "bytes_out", "counted_from", "records_119_11", "records_119_12", "summary_session_ids", "first_seen", "last_seen",
+    ];
+
+    public string[] Fields()
+    {
+        var s = ServerCertificate;
+        var c = ClientCertificate;
+        return
+        [
+            Sysplex, System, Stack, Job, Role, Protocol, Version, ServerIp, ServerPort, ClientIp,
+            CipherSuite ?? "", CipherCode ?? "", KeyExchange ?? "", Encryption ?? "", Mac ?? "",
+            s?.Subject ?? "", s?.Issuer ?? "", s?.Serial ?? "", s?.NotAfter ?? "", s?.KeyAlgorithm ?? "", s is { KeySize: > 0 } ? s.KeySize.ToString(CultureInfo.InvariantCulture) : "", s?.SignatureAlgorithm ?? "",
+            c?.Subject ?? "", c?.Issuer ?? "", c?.Serial ?? "", c?.NotAfter ?? "",
+            Level, string.Join(';', Reasons), string.Join(';', Profiles), Bool(Compliant), Bool(QuantumSafe), string.Join(';', QuantumVulnerable),
+            Counts.N(Counts.Connections), Counts.N(Counts.BytesIn), Counts.N(Counts.BytesOut), Counts.CountedFrom, Counts.N(Counts.Records11), Counts.N(Counts.Records12),
+            string.Join(';', SummarySessionIds), Counts.Time(Counts.FirstSeen), Counts.Time(Counts.LastSeen),
+        ];
+    }
+
+    private static string Bool(bool? b) => b switch { true => "true", false => "false", _ => "" };
+}
+
+/// <summary>
+/// Quantum verdicts. The assessment's own fields win (<c>zos.zert.assessment.quantum_safe</c> and
+/// <c>quantum_vulnerable</c>); without them a protected record counts as quantum-vulnerable, because every key
+/// establishment and certificate signature zERT can record (RSA, DH, ECDH, DSA, ECDSA: tables V.7, V.12, V.15) is
+/// broken by a cryptographically relevant quantum computer (NIST IR 8547). Cleartext has no crypto to judge.
+/// </summary>
+internal static class Quantum
+{
+    public static bool IsVulnerable(ReportRecord r)
+    {
+        if (r.QuantumVulnerable.Count > 0) return true;
+        if (r.QuantumSafe is { } safe) return !safe;
+        return !r.IsCleartext;
+    }
+
+    public static IEnumerable<string> VulnerableParts(ReportRecord r)
+    {
+        if (r.QuantumVulnerable.Count > 0 || r.QuantumSafe is not null) return r.QuantumVulnerable;
+        if (r.IsCleartext) return [];
+        var parts = new List<string>();
+        if (r.Tls is { } t)
+        {
+            if (t.KeyExchange is { Length: > 0 } k) parts.Add($"key_exchange:{k}");
+            if (t.Server?.KeyAlgorithm is { } a) parts.Add($"certificate_key:{a}");
+        }
+        if (r.Ssh is { } s && s.KeyExchange is { } sk) parts.Add($"key_exchange:{sk}");
+        if (r.Ipsec is { } i && i.DhGroup is { } g) parts.Add($"key_exchange:{g}");
+        return parts;
+    }
+}
