@@ -15,6 +15,8 @@ command -v rsyslogd >/dev/null 2>&1 || need_apt+=(rsyslog)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v yamllint >/dev/null 2>&1 || need_apt+=(yamllint)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+# Headless Chromium renders report.html for the report's screenshot and DOM tests.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -40,4 +42,16 @@ if [ ! -d "$TOOLS/k8s-validate/node_modules/kubernetes-models" ] || [ ! -d "$TOO
     && npm install --silent --no-audit --no-fund kubernetes-models@5.1.0 yaml@2 @kubernetes-models/keda@2.0.0 \
       @kubernetes-models/prometheus-operator@6.0.0 >/dev/null )
 fi
+
+# The official CycloneDX JSON schemas (bom-1.6 and the schemas it refers to) for the CBOM validation test; the
+# CycloneDX JavaScript library ships them. Not committed: fetched here.
+if [ ! -f "$TOOLS/cyclonedx/schema/bom-1.6.SNAPSHOT.schema.json" ]; then
+  mkdir -p "$TOOLS/cyclonedx"
+  ( cd "$TOOLS/cyclonedx" \
+    && npm pack --silent @cyclonedx/cyclonedx-library@10.3.0 >/dev/null \
+    && tar xzf cyclonedx-cyclonedx-library-10.3.0.tgz package/res/schema \
+    && rm -rf schema && mv package/res/schema schema \
+    && rm -rf package ./*.tgz )
+fi
+
 echo "tools: kcat $(kcat -V 2>/dev/null | sed -n 3p | awk "{print \$2}"), rsyslogd $(rsyslogd -v | head -1 | awk '{print $2}'), helm $("$TOOLS/helm/helm" version --short), $(promtool --version 2>/dev/null | head -1 | awk '{print $1, $3}')"

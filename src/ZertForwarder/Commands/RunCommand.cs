@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Console;
 using ZertForwarder.Configuration;
 using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
+using ZertForwarder.Reporting;
 using ZertForwarder.Running;
 using ZertForwarder.Sinks.Files;
 
@@ -137,10 +138,18 @@ internal static class RunCommand
         if (once || loaded.IsEmbeddedDefault)
         {
             Console.Out.WriteLine(stats.Describe() + $"; {host.DeadLettered} dead-lettered.");
-            if (stats.Summary.Count > 0) stats.Summary.WriteTo(Console.Out);
             if (loaded.IsEmbeddedDefault)
             {
+                // The demo's summary is the report engine over the ECS file just written: connections (subtype 12
+                // where it covers the time, else 11), per system and stack, with the full views next to it in out/.
                 Console.Out.WriteLine($"Output: {Path.GetFullPath("out")} (zert-ecs.ndjson, zert-leef.log, zert-flat.ndjson)");
+                var report = ReportGenerator.Generate([Path.Combine("out", "zert-ecs.ndjson")], "out", new ReportFilter(), normalizer,
+                    options.Mappings.Directory ?? MappingLoading.DefaultDirectory, Console.Error.WriteLine);
+                report.WriteSummary(Console.Out, maxRows: 15);
+            }
+            else if (stats.Summary.Count > 0)
+            {
+                stats.Summary.WriteTo(Console.Out);
             }
         }
         // A broken frame chain leaves the rest of that input unread: like a rejected record, the operator must look (exit 1).

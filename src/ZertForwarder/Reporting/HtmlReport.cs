@@ -112,8 +112,9 @@ internal static class HtmlReport
         {
             var first = report.TlsTimeline.Min(t => t.Time);
             var last = report.TlsTimeline.Max(t => t.Time);
-            // Hourly buckets for a short dump, daily ones for longer spans, so the chart has a readable number of bars.
-            var bucket = (last - first).TotalHours <= 48 ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
+            // The smallest of these buckets that gives at most 40 columns, so the chart stays readable for any span.
+            TimeSpan[] sizes = [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(6), TimeSpan.FromDays(1), TimeSpan.FromDays(7), TimeSpan.FromDays(30)];
+            var bucket = sizes.FirstOrDefault(b => (last - first).Ticks / b.Ticks < 40, sizes[^1]);
             foreach (var g in report.TlsTimeline.GroupBy(t => new DateTimeOffset(t.Time.UtcTicks - (t.Time.UtcTicks % bucket.Ticks), TimeSpan.Zero)).OrderBy(g => g.Key))
             {
                 timeline.Add(new
@@ -167,10 +168,10 @@ internal static class HtmlReport
         }
         function short(label, n) { return label.length > n ? label.slice(0, n - 1) + "\u2026" : label; }
         // Horizontal bars; each item has label and values (stacked) in the given colours.
-        function hbars(id, items, colors, format) {
+        function hbars(id, items, colors, format, right) {
           const svg = svgOf(id);
           if (!items.length) return empty(svg);
-          const left = 230, width = 600 - left - 60, rowH = Math.min(22, 330 / items.length);
+          const left = 230, width = 600 - left - (right || 60), rowH = Math.min(22, 330 / items.length);
           const max = Math.max(1, ...items.map(i => i.values.reduce((a, b) => a + b, 0)));
           items.forEach((item, r) => {
             const y = 10 + r * rowH;
@@ -190,7 +191,7 @@ internal static class HtmlReport
         hbars("chart-weak-reasons", data.weakReasons.map(r => ({label: r.label, values: [r.value]})), ["#e0a030"], v => String(v));
         hbars("chart-top-cleartext", data.cleartext.map(r => ({label: r.label, values: [r.value]})), ["#d64545"], v => String(v));
         hbars("chart-quantum-share", data.quantum.map(q => ({label: q.label, values: [q.share * 100], q: q})), ["#8e5cc4"],
-          (v, item) => v.toFixed(1) + " % (" + item.q.vulnerable + " of " + item.q.protectedConnections + ")");
+          (v, item) => v.toFixed(1) + " % (" + item.q.vulnerable + " of " + item.q.protectedConnections + ")", 150);
         // Certificate expiry: one dot per certificate on a time axis, soonest first.
         (function () {
           const svg = svgOf("chart-cert-expiry");
@@ -206,7 +207,7 @@ internal static class HtmlReport
           certs.forEach((c, r) => {
             const y = 10 + r * rowH + rowH / 2, t = times[r];
             const color = t < ref ? "#d64545" : t < ref + 30 * 86400000 ? "#e0a030" : "#34a37e";
-            el("text", {x: left - 6, y: y + 4, "text-anchor": "end"}, svg, short(c.subject.replace(/^CN=/, ""), 36)).appendChild(el("title", {}, null, c.subject));
+            el("text", {x: left - 6, y: y + 4, "text-anchor": "end"}, svg, short(c.subject.replace(/^CN=/, "").split(",")[0], 34)).appendChild(el("title", {}, null, c.subject));
             el("circle", {cx: xOf(t), cy: y, r: 5, fill: color, class: "bar", "data-value": c.notAfter}, svg).appendChild(el("title", {}, null, c.subject + " expires " + c.notAfter));
           });
           el("text", {x: left, y: 358}, svg, new Date(lo).toISOString().slice(0, 10));

@@ -16,7 +16,7 @@ internal sealed class ReportResult(Report report, string directory, long records
     {
         var rows = Report.Servers;
         const string format = "{0,-8} {1,-8} {2,-28} {3,11} {4,-8} {5,11} {6,9} {7,9} {8,9} {9,9} {10,9}";
-        output.WriteLine($"{Records} zERT records read, {Report.Records.Count} in the report, {Rejected} rejected.");
+        output.WriteLine($"{Records} zERT records read ({Report.Records.Count} connection and interval records in the report), {Rejected} rejected.");
         output.WriteLine(string.Format(CultureInfo.InvariantCulture, format, "system", "stack", "server", "port", "job", "connections", "tls", "ssh", "ipsec", "none", "weak"));
         foreach (var row in rows.Take(maxRows))
         {

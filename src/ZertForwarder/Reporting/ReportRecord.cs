@@ -155,6 +155,19 @@ internal sealed class ReportRecord
 /// <summary>X.509 facts of one certificate (ECS <c>x509</c> shape).</summary>
 internal sealed record CertificateFacts(string? Subject, string? Issuer, string? Serial, string? NotAfter, string? KeyAlgorithm, int KeySize, string? SignatureAlgorithm)
 {
+    /// <summary>
+    /// The facts of <paramref name="a"/> completed from <paramref name="b"/> when both describe the same certificate
+    /// (a summary before z/OS 3.2 has no serial or expiry, the connection records of the same session do).
+    /// </summary>
+    public static CertificateFacts? Merge(CertificateFacts? a, CertificateFacts? b)
+    {
+        if (a is null) return b;
+        if (b is null || (a.Subject is not null && b.Subject is not null && a.Subject != b.Subject)) return a;
+        if (a.Serial is not null && b.Serial is not null && a.Serial != b.Serial) return a;
+        return new CertificateFacts(a.Subject ?? b.Subject, a.Issuer ?? b.Issuer, a.Serial ?? b.Serial, a.NotAfter ?? b.NotAfter,
+            a.KeyAlgorithm ?? b.KeyAlgorithm, a.KeySize > 0 ? a.KeySize : b.KeySize, a.SignatureAlgorithm ?? b.SignatureAlgorithm);
+    }
+
     public static CertificateFacts? From(JsonElement? x509)
     {
         if (x509 is not { } x) return null;

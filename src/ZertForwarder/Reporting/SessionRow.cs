@@ -77,21 +77,21 @@ internal sealed class SessionRow(string key)
                 KeyExchange ??= t.KeyExchange;
                 Encryption ??= t.Encryption;
                 Mac ??= t.Mac;
-                ServerCertificate ??= t.Server;
-                ClientCertificate ??= t.Client;
+                ServerCertificate = CertificateFacts.Merge(ServerCertificate, t.Server);
+                ClientCertificate = CertificateFacts.Merge(ClientCertificate, t.Client);
                 break;
             case "ssh" when r.Ssh is { } s:
                 KeyExchange ??= s.KeyExchange;
                 Encryption ??= s.Encryption;
                 Mac ??= s.Mac;
-                ServerCertificate ??= s.Server ?? (s.ServerKeyType is null ? null : new CertificateFacts(null, null, null, null, s.ServerKeyType, s.ServerKeySize, null));
+                ServerCertificate = CertificateFacts.Merge(ServerCertificate, s.Server ?? (s.ServerKeyType is null ? null : new CertificateFacts(null, null, null, null, s.ServerKeyType, s.ServerKeySize, null)));
                 break;
             case "ipsec" when r.Ipsec is { } i:
                 KeyExchange ??= i.DhGroup;
                 Encryption ??= i.Encryption;
                 Mac ??= i.Integrity;
-                ServerCertificate ??= role.Kind == EndpointKind.Server ? i.Local : i.Remote;
-                ClientCertificate ??= role.Kind == EndpointKind.Server ? i.Remote : i.Local;
+                ServerCertificate = CertificateFacts.Merge(ServerCertificate, role.Kind == EndpointKind.Server ? i.Local : i.Remote);
+                ClientCertificate = CertificateFacts.Merge(ClientCertificate, role.Kind == EndpointKind.Server ? i.Remote : i.Local);
                 break;
         }
         // The session's verdict is its worst record's (a renegotiation or an expiring certificate makes it worse).
