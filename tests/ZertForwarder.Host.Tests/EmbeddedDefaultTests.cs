@@ -38,13 +38,29 @@ public sealed class EmbeddedDefaultTests(ITestOutputHelper output)
         Assert.All(leef, line => Assert.StartsWith("LEEF:2.0|", line, StringComparison.Ordinal));
         Assert.All(flat, line => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(line).RootElement.ValueKind));
 
-        // The summary: the count line, then the per-server table with its header.
+        // The summary: the count line, then the busiest servers from the report engine (connections, not records,
+        // with the system and stack), and where the full views are: the CSV files, the page and the CBOM in out/.
         Assert.Contains($"{expected.Count} zERT records forwarded", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("0 dead-lettered", result.Stdout, StringComparison.Ordinal);
-        Assert.Matches(new Regex(@"^server\s+port\s+job\s+records\s+tls\s+ssh\s+ipsec\s+none\s+weak\s*$", RegexOptions.Multiline), result.Stdout);
-        var rows = result.Stdout.Split('\n').SkipWhile(l => !l.StartsWith("server", StringComparison.Ordinal)).Skip(1)
+        Assert.Matches(new Regex(@"^system\s+stack\s+server\s+port\s+job\s+connections\s+tls\s+ssh\s+ipsec\s+none\s+weak\s*$", RegexOptions.Multiline), result.Stdout);
+        var rows = result.Stdout.Split('\n').SkipWhile(l => !l.StartsWith("system", StringComparison.Ordinal)).Skip(1)
             .TakeWhile(l => Regex.IsMatch(l, @"\s\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$")).ToList();
         Assert.NotEmpty(rows);
+        foreach (var name in new[] { "servers.csv", "clients.csv", "outbound.csv", "sessions.csv", "report.html", "cbom.cdx.json" })
+        {
+            Assert.True(File.Exists(work.Combine("out", name)), name);
+        }
+        var servers = Reporting.ReportFiles.ReadCsv(work.Combine("out", "servers.csv"));
+        Assert.True(servers.Count > rows.Count);
+        Assert.Contains($"more server rows in {work.Combine("out", "servers.csv")}", result.Stdout, StringComparison.Ordinal);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var cells = Regex.Split(rows[i].Trim(), @"\s+");
+            Assert.Equal(servers[i]["system"], cells[0]);
+            Assert.Equal(servers[i]["connections"], cells[5]);
+        }
+        // Subtype 12 is counted: the sample records summaries, and rows say so.
+        Assert.Contains(servers, s => s["counted_from"].Contains("12", StringComparison.Ordinal));
         Assert.Contains("zert-ecs.ndjson", result.Stdout, StringComparison.Ordinal);
     }
 
