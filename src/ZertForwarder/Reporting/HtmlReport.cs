@@ -39,14 +39,14 @@ internal static class HtmlReport
             </style></head><body>
             <h1>zERT report: how z/OS TCP/IP traffic is protected</h1>
             """);
-        html.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">{report.Records.Count} zERT records; newest record {Encode(Counts.Time(report.Newest))}. ");
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">{report.Records.Count} connection and summary records; newest record {Encode(Counts.Time(report.Newest))}. ");
         html.Append("Connections and bytes come from subtype 12 summaries where they cover the time, otherwise from subtype 11 (see README, Report).</p>\n");
         html.Append("""
             <h2>Charts</h2>
             <div class="charts">
             <figure id="chart-protection-mix"><figcaption>Protection mix per server (connections)</figcaption><svg width="600" height="360"></svg><div class="legend"></div></figure>
             <figure id="chart-weak-reasons"><figcaption>Weak crypto by reason (connections)</figcaption><svg width="600" height="360"></svg></figure>
-            <figure id="chart-cert-expiry"><figcaption>Certificate expiry timeline (not-after; red: expired, orange: within 30 days of the newest record)</figcaption><svg width="600" height="360"></svg></figure>
+            <figure id="chart-cert-expiry"><figcaption>Certificate expiry timeline: the 20 soonest not-after dates (red: expired, orange: within 30 days of the newest record)</figcaption><svg width="600" height="360"></svg></figure>
             <figure id="chart-top-cleartext"><figcaption>Top cleartext servers (connections without protection)</figcaption><svg width="600" height="360"></svg></figure>
             <figure id="chart-tls-versions"><figcaption>TLS versions over time (connections)</figcaption><svg width="600" height="360"></svg><div class="legend"></div></figure>
             <figure id="chart-quantum-share"><figcaption>Quantum-vulnerable share of protected connections by system</figcaption><svg width="600" height="360"></svg></figure>
@@ -175,7 +175,7 @@ internal static class HtmlReport
           const max = Math.max(1, ...items.map(i => i.values.reduce((a, b) => a + b, 0)));
           items.forEach((item, r) => {
             const y = 10 + r * rowH;
-            el("text", {x: left - 6, y: y + rowH * 0.7, "text-anchor": "end"}, svg, short(item.label, 38)).appendChild(el("title", {}, null, item.label));
+            el("text", {x: left - 6, y: y + rowH * 0.7, "text-anchor": "end"}, svg, short(item.label, 34)).appendChild(el("title", {}, null, item.label));
             let x = left;
             item.values.forEach((v, k) => {
               if (v <= 0) return;
@@ -195,7 +195,7 @@ internal static class HtmlReport
         // Certificate expiry: one dot per certificate on a time axis, soonest first.
         (function () {
           const svg = svgOf("chart-cert-expiry");
-          const certs = data.certificates.slice(0, 30);
+          const certs = data.certificates.slice(0, 20);
           if (!certs.length) return empty(svg);
           const times = certs.map(c => Date.parse(c.notAfter));
           const ref = data.newest ? Date.parse(data.newest) : Math.min(...times);
