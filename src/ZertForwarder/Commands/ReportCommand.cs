@@ -30,7 +30,19 @@ internal static class ReportCommand
         {
             throw new UsageException($"the mapping files have {e.Problems.Count} problem(s): {string.Join("; ", e.Problems)}");
         }
-        var result = ReportGenerator.Generate(inputs, outDir, filter, normalizer, mappings ?? MappingLoading.DefaultDirectory, Console.Error.WriteLine);
+        ReportResult result;
+        try
+        {
+            result = ReportGenerator.Generate(inputs, outDir, filter, normalizer, mappings ?? MappingLoading.DefaultDirectory, Console.Error.WriteLine);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read the inputs or write '{outDir}': {e.Message}");
+        }
         result.WriteSummary(Console.Out, maxRows: 20);
         return result.Rejected > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
     }

@@ -18,6 +18,18 @@ internal sealed class AlgorithmCatalog
 
     public static AlgorithmCatalog Load(string path)
     {
+        try
+        {
+            return Read(path);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: not a valid algorithm table: {e.Message}", e);
+        }
+    }
+
+    private static AlgorithmCatalog Read(string path)
+    {
         var catalog = new AlgorithmCatalog();
         using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
         var root = doc.RootElement;

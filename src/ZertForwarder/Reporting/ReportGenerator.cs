@@ -45,7 +45,10 @@ internal static class ReportGenerator
         System.IO.Directory.CreateDirectory(directory);
         CsvReport.Write(report, directory);
         HtmlReport.Write(report, Path.Combine(directory, "report.html"));
-        var catalog = AlgorithmCatalog.Load(Path.Combine(mappingsDirectory, "cbom", "algorithms.json"));
+        // A mapping directory from before the CBOM existed has no algorithm table: the shipped one serves then.
+        var table = Path.Combine(mappingsDirectory, "cbom", "algorithms.json");
+        if (!File.Exists(table)) table = Path.Combine(AppContext.BaseDirectory, "mappings", "cbom", "algorithms.json");
+        var catalog = AlgorithmCatalog.Load(table);
         Cbom.Write(report, catalog, Path.Combine(directory, "cbom.cdx.json"));
         return new ReportResult(report, directory, builder.RecordCount, input.Rejected);
     }
