@@ -99,8 +99,8 @@ internal sealed class SessionRow(string key)
         foreach (var reason in r.Reasons) Reasons.Add(reason);
         if (r.Profile is { } p) Profiles.Add(p);
         if (r.Compliant is { } compliant) Compliant = (Compliant ?? true) && compliant;
-        var safe = !Quantum.IsVulnerable(r);
-        if (r.QuantumSafe is not null || r.QuantumVulnerable.Count > 0 || !r.IsCleartext) QuantumSafe = (QuantumSafe ?? true) && safe;
+        // Cleartext has no crypto to call quantum-safe or not: its sessions leave the verdict empty.
+        if (!r.IsCleartext) QuantumSafe = (QuantumSafe ?? true) && !Quantum.IsVulnerable(r);
         foreach (var v in Quantum.VulnerableParts(r)) QuantumVulnerable.Add(v);
         if (r.SummarySessionId is { } id) SummarySessionIds.Add(id);
     }
@@ -144,6 +144,7 @@ internal static class Quantum
 {
     public static bool IsVulnerable(ReportRecord r)
     {
+        if (r.IsCleartext) return false;
         if (r.QuantumVulnerable.Count > 0) return true;
         if (r.QuantumSafe is { } safe) return !safe;
         return !r.IsCleartext;

@@ -176,6 +176,42 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("does not exist", missing.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Quantum_and_compliance_verdicts_are_read_from_the_assessment_fields_when_present()
+    {
+        var dump = Dumps.Write(_work.Combine("in.smf"), 6, 800);
+        var decoded = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "ecs"], RunLimit);
+        Assert.Equal(0, decoded.ExitCode);
+        // The assessment's verdict fields (zos.zert.assessment.quantum_safe, quantum_vulnerable, profile, compliant):
+        // here every record says quantum-safe and non-compliant under a test profile, which the fallback never would.
+        var lines = decoded.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+        {
+            var doc = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+            var assessment = doc["zos"]!["zert"]!["assessment"]!.AsObject();
+            assessment["quantum_safe"] = true;
+            assessment["quantum_vulnerable"] = new System.Text.Json.Nodes.JsonArray();
+            assessment["profile"] = "test-profile";
+            assessment["compliant"] = false;
+            return doc.ToJsonString();
+        });
+        File.WriteAllLines(_work.Combine("verdicts.ndjson"), lines);
+        Assert.Equal(0, (await Report([_work.Combine("verdicts.ndjson"), "--out", "r"])).ExitCode);
+
+        var servers = ReportFiles.ReadCsv(_work.Combine("r", "servers.csv"));
+        Assert.Contains(servers, s => s.Long("connections") > 0);
+        Assert.All(servers, s =>
+        {
+            Assert.Equal(0, s.Long("quantum_vulnerable_connections"));
+            Assert.Equal(s.Long("connections"), s.Long("noncompliant_connections"));
+        });
+        Assert.All(ReportFiles.ReadCsv(_work.Combine("r", "sessions.csv")), s =>
+        {
+            Assert.Equal("test-profile", s["profile"]);
+            Assert.Equal("false", s["compliant"]);
+            Assert.Equal(s["protocol"] == "none" ? "" : "true", s["quantum_safe"]);
+        });
+    }
+
     private static string? Chromium() =>
         new[] { "chromium", "chromium-browser", "google-chrome" }.Select(name => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists)).FirstOrDefault(p => p is not null);
