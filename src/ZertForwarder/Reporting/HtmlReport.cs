@@ -15,6 +15,12 @@ internal static class HtmlReport
 {
     private const int MaxBars = 15;
 
+    /// <summary>
+    /// Rows per table on the page. A browser stays responsive up to a few thousand rows; a bigger report says on the
+    /// page that the CSV file has the rest (the busiest rows come first).
+    /// </summary>
+    internal const int MaxTableRows = 5000;
+
     public static void Write(Report report, string path) => File.WriteAllText(path, Render(report), new UTF8Encoding(false));
 
     public static string Render(Report report)
@@ -71,8 +77,11 @@ internal static class HtmlReport
         foreach (var h in header) html.Append("<th>").Append(Encode(h)).Append("</th>");
         html.Append("</tr></thead><tbody>\n");
         var count = 0;
+        var total = 0;
         foreach (var row in rows)
         {
+            total++;
+            if (count == MaxTableRows) continue;
             count++;
             html.Append("<tr>");
             foreach (var cell in row)
@@ -84,6 +93,7 @@ internal static class HtmlReport
         }
         html.Append("</tbody></table></div>\n");
         if (count == 0) html.Append("<p class=\"empty\">No rows.</p>\n");
+        if (total > count) html.Append(CultureInfo.InvariantCulture, $"<p class=\"empty\">The first {count} of {total} rows; {id}.csv has them all.</p>\n");
     }
 
     private static object ChartData(Report report)

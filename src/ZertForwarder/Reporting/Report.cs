@@ -87,6 +87,7 @@ internal sealed class Counts
     private readonly LayeredCount _weak = new();
     private readonly LayeredCount _nonCompliant = new();
     private readonly LayeredCount _quantumVulnerable = new();
+    private readonly LayeredCount _protected = new();
 
     public long[] ConnectionsByProtection { get; } = new long[4];
     public long[] BytesByProtection { get; } = new long[4];
@@ -106,7 +107,8 @@ internal sealed class Counts
     public long NonCompliant => _nonCompliant.Total;
     public long QuantumVulnerable => _quantumVulnerable.Total;
 
-    public long Protected => Math.Max(0, Connections - ConnectionsByProtection[0]);
+    /// <summary>Connections with any protection, by the same rule as the total (so the share never exceeds 1).</summary>
+    public long Protected => _protected.Total;
 
     /// <summary>Quantum-vulnerable connections over protected connections (cleartext has no crypto to judge), 0-1.</summary>
     public double QuantumVulnerableShare => Protected == 0 ? 0 : Math.Min(1.0, (double)QuantumVulnerable / Protected);
@@ -126,6 +128,7 @@ internal sealed class Counts
         if (r.Level == "weak") _weak.Add(r, peer, c.Connections);
         if (r.Compliant == false) _nonCompliant.Add(r, peer, c.Connections);
         if (Quantum.IsVulnerable(r)) _quantumVulnerable.Add(r, peer, c.Connections);
+        if (!r.IsCleartext) _protected.Add(r, peer, c.Connections);
         foreach (var p in r.IsCleartext ? ["none"] : r.Protection)
         {
             var i = Array.IndexOf(ProtectionNames, p);

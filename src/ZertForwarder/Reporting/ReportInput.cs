@@ -20,13 +20,21 @@ internal sealed class ReportInput(ZertNormalizer normalizer, Action<string> repo
         return IsNdjson(stream) ? ReadNdjson(path) : ReadSmf(path);
     }
 
+    /// <summary>
+    /// NDJSON starts with <c>{</c> and then a quoted name (or <c>}</c>). The first byte alone is not enough: an RDW or
+    /// BDW of a 31.5 KB record starts with X'7B' too, but is followed by a second length byte and X'0000'.
+    /// </summary>
     private static bool IsNdjson(Stream stream)
     {
         int b;
         while ((b = stream.ReadByte()) is ' ' or '\t' or '\r' or '\n' or 0xEF or 0xBB or 0xBF)
         {
         }
-        return b == '{';
+        if (b != '{') return false;
+        while ((b = stream.ReadByte()) is ' ' or '\t' or '\r' or '\n')
+        {
+        }
+        return b is '"' or '}';
     }
 
     private IEnumerable<ReportRecord> ReadNdjson(string path)
