@@ -114,7 +114,8 @@ internal sealed class ReportBuilder
     /// Who is the server. The record says it when it can (contract §2.3/§2.4: <c>network.direction</c>). Enterprise
     /// Extender (UDP) is peer to peer. A TCP connection record without a role (releases before z/OS 3.2 without a TLS
     /// handshake role) is taken as z/OS serving when its local port is not above the remote one: clients use
-    /// ephemeral ports. A summary without a role is z/OS serving when its server address is one of the stack's own.
+    /// ephemeral ports. A summary without a role is z/OS serving unless the stack's own addresses, learnt from its
+    /// 119-11 records, do not include the server address.
     /// </summary>
     internal static EndpointRole Role(ReportRecord r, IReadOnlyDictionary<string, HashSet<string>> homes)
     {
@@ -133,7 +134,8 @@ internal sealed class ReportBuilder
             {
                 "ingress" => true,
                 "egress" => false,
-                _ => homes.TryGetValue(r.StackKey, out var own) && own.Contains(r.ServerIp),
+                // No role flag: z/OS serves unless the stack's own addresses (from 119-11) say the server is elsewhere.
+                _ => !homes.TryGetValue(r.StackKey, out var own) || own.Contains(r.ServerIp),
             };
             return zosServes
                 ? new EndpointRole(EndpointKind.Server, r.ServerIp, r.ClientIp ?? "", "", "", port)
