@@ -1,0 +1,51 @@
+using ZertForwarder.Reporting;
+
+namespace ZertForwarder.Host.Tests.Reporting;
+
+/// <summary>
+/// The shipped algorithm table (mappings/cbom/algorithms.json) and the IANA suite parsing behind the CBOM: what each
+/// suite's parts are and the NIST quantum security category each gets (README "The CBOM").
+/// </summary>
+public sealed class AlgorithmCatalogTests
+{
+    private static readonly AlgorithmCatalog Catalog = AlgorithmCatalog.Load(Path.Combine(AppContext.BaseDirectory, "mappings", "cbom", "algorithms.json"));
+
+    private static string Describe(IEnumerable<AlgorithmInfo> algorithms) =>
+        string.Join(" ", algorithms.Select(a => $"{a.Name}:{a.Primitive}:{a.Mode ?? "-"}:{a.QuantumLevel?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}"));
+
+    [Theory]
+    [InlineData("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE:key-agree:-:0 RSASSA-PKCS1-v1_5:signature:-:0 AES-128-GCM:ae:gcm:1 SHA-256:hash:-:2")]
+    [InlineData("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE:key-agree:-:0 ECDSA:signature:-:0 AES-256-GCM:ae:gcm:5 SHA-384:hash:-:4")]
+    [InlineData("TLS_RSA_WITH_3DES_EDE_CBC_SHA", "RSA:pke:-:0 3DES-CBC:block-cipher:cbc:0 HMAC-SHA1:mac:-:1")]
+    [InlineData("TLS_DHE_RSA_WITH_AES_256_CBC_SHA256", "DHE:key-agree:-:0 RSASSA-PKCS1-v1_5:signature:-:0 AES-256-CBC:block-cipher:cbc:5 HMAC-SHA256:mac:-:5")]
+    [InlineData("TLS_RSA_WITH_RC4_128_MD5", "RSA:pke:-:0 RC4-128:stream-cipher:-:0 HMAC-MD5:mac:-:1")]
+    [InlineData("TLS_AES_128_GCM_SHA256", "AES-128-GCM:ae:gcm:1 SHA-256:hash:-:2")]
+    [InlineData("TLS_CHACHA20_POLY1305_SHA256", "ChaCha20-Poly1305:ae:-:5 SHA-256:hash:-:2")]
+    [InlineData("TLS_RSA_WITH_AES_128_CCM", "RSA:pke:-:0 AES-128-CCM:ae:ccm:1")]
+    public void A_suite_names_its_algorithms_with_their_quantum_levels(string suite, string expected) =>
+        Assert.Equal(expected, Describe(Catalog.CipherSuite(suite)));
+
+    [Theory]
+    [InlineData("diffie-hellman-group14-sha1", "key-agree", 0)]
+    [InlineData("ecdh-sha2-nistp256", "key-agree", 0)]
+    [InlineData("group-19", "key-agree", 0)]
+    [InlineData("RSA-SHA256", "signature", 0)]
+    [InlineData("3DES", "block-cipher", 0)]
+    [InlineData("HMAC-SHA2-256", "mac", 5)]
+    [InlineData("SHA-1", "hash", 0)]
+    public void Names_zert_uses_map_to_the_table(string name, string primitive, int level)
+    {
+        var info = Catalog.Lookup(name);
+        Assert.Equal(primitive, info.Primitive);
+        Assert.Equal(level, info.QuantumLevel);
+    }
+
+    [Fact]
+    public void An_unknown_algorithm_has_no_level_and_public_keys_are_quantum_vulnerable()
+    {
+        Assert.Equal(("unknown", (int?)null), (Catalog.Lookup("MYSTERY-CIPHER").Primitive, Catalog.Lookup("MYSTERY-CIPHER").QuantumLevel));
+        var rsa = AlgorithmCatalog.PublicKey("RSA", 3072);
+        Assert.Equal(("RSA-3072", "pke", "3072", (int?)0), (rsa.Name, rsa.Primitive, rsa.ParameterSet, rsa.QuantumLevel));
+        Assert.Equal(("ECDSA-256", "signature"), (AlgorithmCatalog.PublicKey("EC", 256).Name, AlgorithmCatalog.PublicKey("EC", 256).Primitive));
+    }
+}
