@@ -129,8 +129,20 @@ internal sealed class ReportRecord
     }
 
     internal static string? Str(JsonElement e, params string[] path) => Get(e, path) is { } v
-        ? v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null }
+        ? v.ValueKind switch { JsonValueKind.String => Pooled(v.GetString()!), JsonValueKind.Number => v.GetRawText(), _ => null }
         : null;
+
+    // The same systems, jobs, addresses, suites and DNs repeat in almost every record: one copy of each keeps the
+    // report's memory at a few hundred bytes per record.
+    [ThreadStatic] private static HashSet<string>? t_pool;
+
+    private static string Pooled(string text)
+    {
+        var pool = t_pool ??= new HashSet<string>(StringComparer.Ordinal);
+        if (pool.TryGetValue(text, out var existing)) return existing;
+        pool.Add(text);
+        return text;
+    }
 
     internal static int Int(JsonElement e, params string[] path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var i) ? i : 0;
 
@@ -143,7 +155,7 @@ internal sealed class ReportRecord
         if (Get(e, path) is not { } v) return [];
         if (v.ValueKind == JsonValueKind.String) return [v.GetString()!];
         if (v.ValueKind != JsonValueKind.Array) return [];
-        return [.. v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!)];
+        return [.. v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => Pooled(x.GetString()!))];
     }
 
     private static DateTimeOffset? ParseTime(JsonElement e, params string[] path) =>
