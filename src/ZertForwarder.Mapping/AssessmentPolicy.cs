@@ -41,6 +41,35 @@ internal sealed class AssessmentPolicy
     public required ulong FailedHandshakeReason { get; init; }
     public required ulong CleartextReason { get; init; }
 
+    /// <summary>The profile name written as <c>zos.zert.assessment.profile</c> (<c>default</c> for policy.json).</summary>
+    public required string ProfileName { get; init; }
+    public byte[] ProfileNameUtf8 => _profileNameUtf8 ??= System.Text.Encoding.UTF8.GetBytes(ProfileName);
+    private byte[]? _profileNameUtf8;
+
+    /// <summary>Where each reason comes from in the standard (profiles only; empty strings for the default policy).</summary>
+    public required string[] ReasonCitations { get; init; }
+
+    /// <summary>TLS key exchange names (IBM's, or derived from the suite name: RSA, ECDHE_RSA, DH_DSS, ...).</summary>
+    public required Dictionary<string, ulong> KeyExchangeAlgorithms { get; init; }
+
+    /// <summary>MAC names of TLS (derived), SSH (inbound and outbound) and IPsec.</summary>
+    public required Dictionary<string, ulong> MacAlgorithms { get; init; }
+
+    /// <summary>SSH key exchange method names (table V.18).</summary>
+    public required Dictionary<string, ulong> SshKeyExchange { get; init; }
+
+    /// <summary>IKE / PFS Diffie-Hellman group names (table V.20).</summary>
+    public required Dictionary<string, ulong> DhGroups { get; init; }
+
+    /// <summary>IKE major versions ("1", "2").</summary>
+    public required Dictionary<string, ulong> IkeMajorVersions { get; init; }
+
+    /// <summary>
+    /// Substrings (upper case) that mark an algorithm name as post-quantum or hybrid (ML-KEM, sntrup761, ...): only
+    /// such names make a part quantum-safe; every other key establishment or authentication algorithm is vulnerable.
+    /// </summary>
+    public required string[] PostQuantumMarkers { get; init; }
+
     /// <summary>The reason codes of a bit set, in policy order; cached, since few combinations occur.</summary>
     public string[] ReasonList(ulong bits) => bits == 0 ? [] : _reasonLists.GetOrAdd(bits, b =>
     {
@@ -59,9 +88,14 @@ internal sealed class AssessmentPolicy
 
     public static AssessmentPolicy Load(JObject root, MappingFileReader file)
     {
-        file.OnlyProperties(root, "version", "reasons", "level_scores", "configuration_event_level", "protocols", "cipher_suite_markers",
+        file.OnlyProperties(root, "version", "profile", "title", "reasons", "level_scores", "configuration_event_level", "protocols", "cipher_suite_markers",
             "encryption_algorithms", "minimum_key_bits", "signature_methods", "digest_algorithms", "certificate_expiry",
-            "failed_handshake_reason", "cleartext_reason");
+            "failed_handshake_reason", "cleartext_reason", "key_exchange_algorithms", "mac_algorithms", "ssh_key_exchange",
+            "dh_groups", "ike_major_versions", "post_quantum_markers");
+        // A profile (assessment/profiles/*.json) names itself and cites the section of its standard behind every reason.
+        var profileName = file.String(root, "profile", required: false);
+        var isProfile = profileName is not null;
+        var citations = new List<string>();
         var reasons = new List<string>();
         var levels = new List<AssessmentLevel>();
         var scores = new List<int>();
@@ -74,9 +108,10 @@ internal sealed class AssessmentPolicy
                 file.Problem(p.Value, "a reason must be an object with 'level' and 'score'");
                 continue;
             }
-            file.OnlyProperties(r, "level", "score");
+            file.OnlyProperties(r, "level", "score", "cite");
             var level = Level(file, r, "level");
             var score = file.Integer(r, "score", required: true, 0, 100) ?? 0;
+            citations.Add(file.String(r, "cite", required: isProfile) ?? "");
             reasons.Add(p.Name);
             levels.Add(level ?? AssessmentLevel.Weak);
             scores.Add(score);
@@ -102,10 +137,10 @@ internal sealed class AssessmentPolicy
             return 0;
         }
 
-        Dictionary<string, ulong> ReasonMap(string name)
+        Dictionary<string, ulong> ReasonMap(string name, bool required = true)
         {
             var map = new Dictionary<string, ulong>(StringComparer.Ordinal);
-            foreach (var p in file.Object(root, name, required: true)?.Properties() ?? [])
+            foreach (var p in file.Object(root, name, required)?.Properties() ?? [])
                 if (!p.Name.StartsWith('_')) map[p.Name] = Bits(p.Value);
             return map;
         }
@@ -154,6 +189,14 @@ internal sealed class AssessmentPolicy
             ExpiredReason = NamedReason(expiry, "expired_reason"),
             FailedHandshakeReason = NamedReason(root, "failed_handshake_reason"),
             CleartextReason = NamedReason(root, "cleartext_reason"),
+            ProfileName = profileName ?? "default",
+            ReasonCitations = [.. citations],
+            KeyExchangeAlgorithms = ReasonMap("key_exchange_algorithms", required: false),
+            MacAlgorithms = ReasonMap("mac_algorithms", required: false),
+            SshKeyExchange = ReasonMap("ssh_key_exchange", required: false),
+            DhGroups = ReasonMap("dh_groups", required: false),
+            IkeMajorVersions = ReasonMap("ike_major_versions", required: false),
+            PostQuantumMarkers = [.. (file.Array(root, "post_quantum_markers", required: false) ?? []).Select(t => ((string?)t ?? "").ToUpperInvariant()).Where(t => t.Length > 0)],
         };
     }
 

@@ -13,6 +13,20 @@ internal sealed class CipherSuite
     public string? Encryption { get; init; }
     public string? Mac { get; init; }
 
+    /// <summary>The key establishment part of the key exchange (<c>ECDHE</c> of <c>ECDHE_RSA</c>), for the quantum parts.</summary>
+    public string? KeyEstablishment => KeyExchange is null ? null : _keyEstablishment ??= KeyExchange.IndexOf('_') is var i and > 0 ? KeyExchange[..i] : KeyExchange;
+
+    private string? _keyEstablishment;
+
+    /// <summary>The derived names as UTF-8 (encoded once per suite).</summary>
+    public byte[]? KeyExchangeUtf8 => KeyExchange is null ? null : _kexUtf8 ??= Encoding.UTF8.GetBytes(KeyExchange);
+    public byte[]? EncryptionUtf8 => Encryption is null ? null : _encUtf8 ??= Encoding.UTF8.GetBytes(Encryption);
+    public byte[]? MacUtf8 => Mac is null ? null : _macUtf8 ??= Encoding.UTF8.GetBytes(Mac);
+
+    private byte[]? _kexUtf8;
+    private byte[]? _encUtf8;
+    private byte[]? _macUtf8;
+
     private ulong _reasons;
     private AssessmentPolicy? _reasonsPolicy;
 
@@ -23,6 +37,10 @@ internal sealed class CipherSuite
         ulong bits = 0;
         foreach (var (marker, reasons) in policy.SuiteMarkers)
             if (Name.Contains(marker, StringComparison.Ordinal)) bits |= reasons;
+        // The algorithms derived from the name (contract §2.5) are judged like IBM's codes: key exchange (forward
+        // secrecy, anonymous, export) and MAC.
+        if (KeyExchange is not null && policy.KeyExchangeAlgorithms.TryGetValue(KeyExchange, out var kex)) bits |= kex;
+        if (Mac is not null && policy.MacAlgorithms.TryGetValue(Mac, out var mac)) bits |= mac;
         _reasons = bits;
         Volatile.Write(ref _reasonsPolicy, policy);
         return bits;

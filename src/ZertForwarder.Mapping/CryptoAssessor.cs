@@ -18,9 +18,15 @@ internal sealed class CryptoAssessor
     private readonly (int Bits, ulong Reason)[] _sshKeys;
     private readonly CertGroup[] _certs11;
     private readonly CertGroup[] _certs12;
+    private readonly ulong[] _sshKex;
+    private readonly ulong[] _mac;
+    private readonly ulong[] _dhGroup;
+    private readonly ulong[] _tlsKexByCode;
+    private readonly ulong[] _ikeMajor;
+    private readonly QuantumParts _quantum;
 
     /// <summary>The fields of one certificate group (layout §2.3-2.5, §3.2-3.4); fields a subtype lacks are null.</summary>
-    private readonly record struct CertGroup(ZertField? Signature, ZertField? Digest, ZertField? KeyType, ZertField? KeyLength, ZertField? Time);
+    internal readonly record struct CertGroup(ZertField? Signature, ZertField? Digest, ZertField? KeyType, ZertField? KeyLength, ZertField? Time);
 
     public CryptoAssessor(AssessmentPolicy policy, ValueTableSet tables)
     {
@@ -34,7 +40,16 @@ internal sealed class CryptoAssessor
         _sshKeys = KeysByCode(tables["ssh_key_type"], policy.MinimumKeyBits);
         _certs11 = Groups("SMF119SC_", ["TLS_SCert", "TLS_CCert", "SSH_SCert", "SSH_CCert", "IPSec_LclCert", "IPSec_RmtCert"]);
         _certs12 = Groups("SMF119SS_", ["TLS_SCert", "TLS_CCert", "SSH_SCert", "SSH_CCert", "IPSec_LclCert", "IPSec_RmtCert"]);
+        _sshKex = ByCode(tables["ssh_key_exchange"], policy.SshKeyExchange);
+        _mac = ByCode(tables["message_authentication"], policy.MacAlgorithms);
+        _dhGroup = ByCode(tables["dh_group"], policy.DhGroups);
+        _tlsKexByCode = ByCode(tables["tls_key_exchange"], policy.KeyExchangeAlgorithms);
+        _ikeMajor = new ulong[16];
+        foreach (var (version, bits) in policy.IkeMajorVersions)
+            if (int.TryParse(version, out var v) && v is >= 0 and < 16) _ikeMajor[v] = bits;
+        _quantum = new QuantumParts(policy, tables);
     }
+
 
     /// <summary>Reasons a suite name earns by the policy's markers (e.g. <c>_RC4_</c>), computed once per suite.</summary>
     public ulong SuiteReasons(CipherSuite suite) => suite.AssessmentReasons(_policy);
@@ -60,6 +75,10 @@ internal sealed class CryptoAssessor
             if (r.TryGetUnsigned(version, out var v)) bits |= At(_tlsVersion, v);
             if (f.Suite is not null) bits |= SuiteReasons(f.Suite);
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, out var enc)) bits |= At(_encryption, enc);
+            // Key exchange and MAC as the record states them after the one derivation (IBM code, else the suite).
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_TLS_CS_Kex_Alg : ZertFields.SS_TLS_CS_Kex_Alg, out var kex) && kex != 0) bits |= At(_tlsKexByCode, kex);
+            // The suite's own key exchange and MAC reasons are part of SuiteReasons (cached per suite).
+            if (f.Suite is null && r.TryGetUnsigned(sub11 ? ZertFields.SC_TLS_CS_Msg_Auth : ZertFields.SS_TLS_CS_Msg_Auth, out var mac)) bits |= At(_mac, mac);
             if (f.TlsFailed) bits |= _policy.FailedHandshakeReason;
         }
         if (r.HasSection(ZertSection.Ssh))
@@ -69,12 +88,19 @@ internal sealed class CryptoAssessor
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_SSH_Out_Enc_Alg : ZertFields.SS_SSH_Out_Enc_Alg, out var e2)) bits |= At(_encryption, e2);
             bits |= Key(r, _sshKeys, sub11 ? ZertFields.SC_SSH_SKey_Type : ZertFields.SS_SSH_SKey_Type, sub11 ? ZertFields.SC_SSH_SKey_Len : ZertFields.SS_SSH_SKey_Len);
             bits |= Key(r, _sshKeys, sub11 ? ZertFields.SC_SSH_CKey_Type : ZertFields.SS_SSH_CKey_Type, sub11 ? ZertFields.SC_SSH_CKey_Len : ZertFields.SS_SSH_CKey_Len);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_SSH_Kex_Method : ZertFields.SS_SSH_Kex_Method, out var sk)) bits |= At(_sshKex, sk);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_SSH_In_Msg_Auth : ZertFields.SS_SSH_In_Msg_Auth, out var m1)) bits |= At(_mac, m1);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_SSH_Out_Msg_Auth : ZertFields.SS_SSH_Out_Msg_Auth, out var m2)) bits |= At(_mac, m2);
             if (f.SshFailed) bits |= _policy.FailedHandshakeReason;
         }
         if (r.HasSection(ZertSection.Ipsec))
         {
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_EncAlg : ZertFields.SS_IPSec_EncAlg, out var e1)) bits |= At(_encryption, e1);
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_IKETunEncAlg : ZertFields.SS_IPSec_IKETunEncAlg, out var e2)) bits |= At(_encryption, e2);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_IKETunDHGroup : ZertFields.SS_IPSec_IKETunDHGroup, out var g1)) bits |= At(_dhGroup, g1);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_PFSGroup : ZertFields.SS_IPSec_PFSGroup, out var g2)) bits |= At(_dhGroup, g2);
+            if (sub11 && r.TryGetUnsigned(ZertFields.SC_IPSec_IKEMajVer, out var ike) && ike != 0) bits |= At(_ikeMajor, ike);
+            else if (!sub11 && ZertFieldCatalog.TryFind(12, "SMF119SS_IPSec_IKEMajVer", out var ikeField) && r.TryGetUnsigned(ikeField, out var ike12) && ike12 != 0) bits |= At(_ikeMajor, ike12);
         }
         foreach (var g in sub11 ? _certs11 : _certs12)
         {
@@ -89,10 +115,16 @@ internal sealed class CryptoAssessor
             }
         }
         Finish(f, bits, AssessmentLevel.Strong);
+        _quantum.Judge(f);
     }
 
     private void Finish(RecordFacts f, ulong bits, AssessmentLevel floor)
     {
+        // Compliance with the profile in force: no reason at weak or worse; configuration events are not judged.
+        f.Compliant = f.IsConnectionEvent ? (byte)(bits == 0 || LevelOf(bits) <= AssessmentLevel.Acceptable ? 2 : 1) : (byte)0;
+        if (floor == AssessmentLevel.Cleartext) f.Compliant = 1;
+        f.QuantumSafe = 0;
+        f.QuantumVulnerable = null;
         var level = floor;
         var score = 0;
         for (var i = 0; i < _policy.Reasons.Length; i++)
@@ -106,6 +138,14 @@ internal sealed class CryptoAssessor
         f.RiskScore = Math.Max(score, _policy.LevelScores[(int)level]);
     }
 
+    private AssessmentLevel LevelOf(ulong bits)
+    {
+        var level = AssessmentLevel.Strong;
+        for (var i = 0; i < _policy.Reasons.Length; i++)
+            if ((bits & (1UL << i)) != 0 && _policy.ReasonLevels[i] > level) level = _policy.ReasonLevels[i];
+        return level;
+    }
+
     private ulong Key(ZertRecord r, (int Bits, ulong Reason)[] table, ZertField type, ZertField length)
     {
         if (!r.TryGetUnsigned(type, out var t) || t >= (ulong)table.Length || !r.TryGetUnsigned(length, out var bits) || bits == 0) return 0;
@@ -113,7 +153,7 @@ internal sealed class CryptoAssessor
         return (int)bits < min ? reason : 0;
     }
 
-    private static ulong At(ulong[] table, ulong code) => code < (ulong)table.Length ? table[code] : 0;
+    internal static ulong At(ulong[] table, ulong code) => code < (ulong)table.Length ? table[code] : 0;
 
     private static ulong[] ByCode(ValueTable table, Dictionary<string, ulong> byName)
     {
@@ -141,5 +181,5 @@ internal sealed class CryptoAssessor
             Find(prefix + g + "_Time"))),
     ];
 
-    private static ZertField? Find(string name) => ZertFieldCatalog.TryFind(name, out var f) ? f : null;
+    internal static ZertField? Find(string name) => ZertFieldCatalog.TryFind(name, out var f) ? f : null;
 }

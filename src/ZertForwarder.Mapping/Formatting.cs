@@ -177,6 +177,20 @@ internal static class Formatting
 
     public static int Ascii(string text, Span<byte> destination) => Encoding.UTF8.GetBytes(text, destination);
 
+    /// <summary>
+    /// A redacted distinguished name: <c>sha256:</c> and the upper-case hex of the first 16 bytes of SHA-256 over the
+    /// DN's UTF-8 text. Unkeyed on purpose, so equal DNs still group across systems, runs and formats; written into
+    /// <paramref name="destination"/>.
+    /// </summary>
+    public static ReadOnlySpan<byte> DnHash(ReadOnlySpan<byte> dnUtf8, Span<byte> destination)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(dnUtf8, hash);
+        "sha256:"u8.CopyTo(destination);
+        var n = 7 + Hex(hash[..16], destination[7..]);
+        return destination[..n];
+    }
+
     public static bool IsZero(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);
 
     /// <summary>

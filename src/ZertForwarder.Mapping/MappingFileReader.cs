@@ -172,8 +172,8 @@ internal sealed class MappingFileReader
             var rule = Rule(r, targetKey, subtype, tables);
             if (rule is null) continue;
             var only = String(r, "only", required: false);
-            if (only is not null && only != "connection_events") Problem(r["only"], "'only' can only be \"connection_events\"");
-            rules.Add(only is null ? rule : rule.WithConnectionEventsOnly());
+            if (only is not null && only is not ("connection_events" or "with_end")) Problem(r["only"], "'only' can only be \"connection_events\" or \"with_end\"");
+            rules.Add(only switch { null => rule, "with_end" => rule.WithEndOnlyRule(), _ => rule.WithConnectionEventsOnly() });
         }
         return rules;
     }

@@ -14,6 +14,49 @@ public sealed class MappingOptions
 
     /// <summary>Also write the tentative enforcement rule name (layout spec §2.6 feature flag).</summary>
     public bool SurfaceEnforcementRuleName { get; init; }
+
+    /// <summary>
+    /// The assessment profile (<c>Assessment:Profile</c>): null or <c>default</c> = <c>assessment/policy.json</c>; any
+    /// other name = <c>assessment/profiles/&lt;name&gt;.json</c>.
+    /// </summary>
+    public string? Profile { get; init; }
+
+    /// <summary>How certificate subject / issuer DNs are written in every format (<c>Mappings:RedactDistinguishedNames</c>).</summary>
+    public DnRedaction RedactDistinguishedNames { get; init; }
+
+    /// <summary>
+    /// Longest LEEF line in bytes (<c>Mappings:LeefMaxLineLength</c>); longer lines have their longest DN values
+    /// shortened (marked), never the predefined or assessment keys. 0 = no limit.
+    /// </summary>
+    public int LeefMaxLineLength { get; init; } = DefaultLeefMaxLineLength;
+
+    /// <summary>
+    /// QRadar's default maximum TCP syslog payload is 4096 bytes: a longer event is cut there by the receiver, so the
+    /// writer shortens DNs itself and keeps every other key whole.
+    /// </summary>
+    public const int DefaultLeefMaxLineLength = 4096;
+
+    /// <summary>Write the raw enforcement section hex into LEEF (<c>Mappings:LeefEnforcementRaw</c>); ECS and flat always carry it.</summary>
+    public bool LeefEnforcementRaw { get; init; }
+
+    /// <summary>
+    /// Called once per SMF system id that has no <c>Zos:UtcOffsets</c> entry (its times are then taken as UTC), so the
+    /// host can warn. Called from whichever thread meets the system first.
+    /// </summary>
+    public Action<string>? MissingUtcOffset { get; init; }
+}
+
+/// <summary>How certificate DNs are written (<c>Mappings:RedactDistinguishedNames</c>).</summary>
+public enum DnRedaction
+{
+    /// <summary>As recorded.</summary>
+    None,
+
+    /// <summary><c>sha256:</c> + 32 hex digits of the DN's SHA-256: equal DNs still group, the text is not revealed.</summary>
+    Hash,
+
+    /// <summary>Left out.</summary>
+    Drop,
 }
 
 /// <summary>Every problem found in the mapping files, each naming the file and the JSON path.</summary>

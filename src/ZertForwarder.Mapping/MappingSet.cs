@@ -39,6 +39,18 @@ public sealed class MappingSet
     internal ValueTable MacTable { get; private set; } = null!;
     internal ValueTable TlsKeyExchangeTable { get; private set; } = null!;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _missingOffsets = new(StringComparer.Ordinal);
+
+    /// <summary>Reports a system without a configured UTC offset once (<see cref="MappingOptions.MissingUtcOffset"/>).</summary>
+    internal void NoteMissingUtcOffset(string systemId)
+    {
+        if (Options.MissingUtcOffset is { } report && !_missingOffsets.ContainsKey(systemId) && _missingOffsets.TryAdd(systemId, true)) report(systemId);
+    }
+
+    /// <summary>The flat rules in LEEF order: assessment first, then the rest, DNs last (the ones a length cap shortens).</summary>
+    internal FieldRule[] LeefRules11 { get; private set; } = [];
+    internal FieldRule[] LeefRules12 { get; private set; } = [];
+
     /// <summary>IBM fields that the ECS rules deliberately do not write on their own, with the reason (e.g. a length field).</summary>
     internal Dictionary<string, string> Consumed { get; } = new(StringComparer.Ordinal);
 
@@ -115,7 +127,21 @@ public sealed class MappingSet
         var suitesJson = MappingFileReader.Load(dir, suitesFile.File, problems);
         if (suitesJson is not null) set.Suites = CipherSuiteTable.Load(suitesJson, suitesFile);
 
-        var policyFile = new MappingFileReader("assessment/policy.json", problems);
+        var policyPath = options.Profile is null or "default" ? "assessment/policy.json" : $"assessment/profiles/{options.Profile}.json";
+        if (options.Profile is not null && !System.Text.RegularExpressions.Regex.IsMatch(options.Profile, "^[A-Za-z0-9][A-Za-z0-9._-]*$"))
+        {
+            problems.Add($"Assessment:Profile '{options.Profile}' is not a profile name (letters, digits, '.', '_', '-')");
+            return null;
+        }
+        if (options.Profile is not (null or "default") && !File.Exists(Path.Combine(dir, policyPath)))
+        {
+            var known = Directory.Exists(Path.Combine(dir, "assessment", "profiles"))
+                ? string.Join(", ", Directory.EnumerateFiles(Path.Combine(dir, "assessment", "profiles"), "*.json").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal))
+                : "";
+            problems.Add($"Assessment:Profile '{options.Profile}' has no file {policyPath} (known profiles: default{(known.Length > 0 ? ", " + known : "")})");
+            return null;
+        }
+        var policyFile = new MappingFileReader(policyPath, problems);
         var policyJson = MappingFileReader.Load(dir, policyFile.File, problems);
         if (policyJson is not null) set.Policy = AssessmentPolicy.Load(policyJson, policyFile);
 
@@ -143,7 +169,25 @@ public sealed class MappingSet
         set.MacTable = set.Tables["message_authentication"];
         set.TlsKeyExchangeTable = set.Tables["tls_key_exchange"];
         foreach (var rule in set.Ecs11.Rules.Concat(set.Ecs12.Rules).Concat(set.Flat11).Concat(set.Flat12).Concat(set.Leef.Predefined)) rule.Compile();
+        set.LeefRules11 = LeefOrder(set.Flat11, options);
+        set.LeefRules12 = LeefOrder(set.Flat12, options);
         return set;
+    }
+
+    /// <summary>
+    /// LEEF key order (issue 10): the assessment right after the predefined keys, so a receiver's payload cap never
+    /// cuts it; DNs last. The one-line message is left out (QRadar names the event from its QID map and the line
+    /// would only repeat the attributes), and so is the raw enforcement hex unless asked for.
+    /// </summary>
+    private static FieldRule[] LeefOrder(FieldRule[] flat, MappingOptions options)
+    {
+        bool Kept(FieldRule r) => !(r.Convert == Converter.Derived && (r.Derived == Derived.Message || (r.Derived == Derived.EnforcementRaw && !options.LeefEnforcementRaw)));
+        return
+        [
+            .. flat.Where(r => r.IsAssessment && Kept(r)),
+            .. flat.Where(r => !r.IsAssessment && r.Convert != Converter.Dn && Kept(r)),
+            .. flat.Where(r => r.Convert == Converter.Dn),
+        ];
     }
 
     private static EcsPlan LoadEcs(string dir, string path, int subtype, MappingSet set, List<string> problems)

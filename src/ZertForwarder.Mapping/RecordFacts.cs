@@ -56,6 +56,36 @@ internal sealed class RecordFacts
     public int RiskScore { get; set; }
     public string SystemId { get; private set; } = "";
 
+    /// <summary>Compliance with the assessment profile: 0 not judged (configuration events), 1 false, 2 true.</summary>
+    public byte Compliant { get; set; }
+
+    /// <summary>Quantum readiness: 0 unknown / not applicable, 1 false, 2 true.</summary>
+    public byte QuantumSafe { get; set; }
+
+    /// <summary>The quantum-vulnerable parts (<c>key_exchange:ECDHE</c>, <c>certificate:RSA-2048</c>), or null.</summary>
+    public EncodedList? QuantumVulnerable { get; set; }
+
+    /// <summary>
+    /// The TLS algorithm names of the one derivation (contract §2.5): IBM's name when its code is non-zero and known,
+    /// else the name derived from the negotiated suite, else the unknown(0xNNNN) label of a non-zero code. Every
+    /// writer reads these, so ECS, LEEF and flat cannot disagree.
+    /// </summary>
+    public byte[]? TlsEncryption { get; private set; }
+    public byte[]? TlsMac { get; private set; }
+    public byte[]? TlsKeyExchange { get; private set; }
+
+    private readonly byte[] _message = new byte[1024];
+    private int _messageLength = -1;
+
+    /// <summary>The one-line summary of the record (ECS <c>message</c>), built on first use and shared by the writers.</summary>
+    public ReadOnlySpan<byte> Message()
+    {
+        if (_messageLength < 0) _messageLength = EventMessage.Write(this, Mappings ?? PendingMappings!, _message);
+        return _message.AsSpan(0, _messageLength);
+    }
+
+    private MappingSet? PendingMappings { get; set; }
+
     public string EventId => _eventId ??= System.Text.Encoding.ASCII.GetString(EventIdUtf8);
 
     /// <summary>The event id as UTF-8, computed once per record and shared by the writers and <see cref="EventId"/>.</summary>
@@ -81,6 +111,8 @@ internal sealed class RecordFacts
         _hasEventIdUtf8 = false;
         _relatedIpsLength = -1;
         _communityIdLength = -1;
+        _messageLength = -1;
+        PendingMappings = mappings;
         SystemId = record.Header.SystemId;
         var sub11 = Subtype == 11;
         record.TryGetUnsigned(sub11 ? ZertFields.SC_SAEvent_Type : ZertFields.SS_SAEvent_Type, out var eventType);
@@ -93,7 +125,7 @@ internal sealed class RecordFacts
         RecordTime = null;
         if (record.Header.TryGetLocalTime(out var local))
         {
-            var offset = mappings.Options.UtcOffsets.TryGetValue(SystemId, out var o) ? o : TimeSpan.Zero;
+            if (!mappings.Options.UtcOffsets.TryGetValue(SystemId, out var offset)) mappings.NoteMissingUtcOffset(SystemId);
             RecordTime = DateTime.SpecifyKind(local - offset, DateTimeKind.Utc);
         }
 
@@ -136,12 +168,27 @@ internal sealed class RecordFacts
             : CipherLookup.Absent;
         Suite = Cipher == CipherLookup.Known ? suite : null;
         if (Cipher == CipherLookup.UnknownMarker) TlsFailed = true; // FFFFFF: failed handshake (layout §2.3, §3.1)
+        TlsEncryption = TlsMac = TlsKeyExchange = null;
+        if (record.HasSection(ZertSection.Tls))
+        {
+            TlsEncryption = Algorithm(mappings.EncryptionTable, sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, Suite?.EncryptionUtf8);
+            TlsMac = Algorithm(mappings.MacTable, sub11 ? ZertFields.SC_TLS_CS_Msg_Auth : ZertFields.SS_TLS_CS_Msg_Auth, Suite?.MacUtf8);
+            TlsKeyExchange = Algorithm(mappings.TlsKeyExchangeTable, sub11 ? ZertFields.SC_TLS_CS_Kex_Alg : ZertFields.SS_TLS_CS_Kex_Alg, Suite?.KeyExchangeUtf8);
+        }
 
         mappings.Assessor.Assess(this);
         Mappings = mappings;
     }
 
     public bool IsFailure => TlsFailed || SshFailed || EnforcementReset;
+
+    private byte[]? Algorithm(ValueTable table, ZertField field, byte[]? fromSuite)
+    {
+        if (!Record.TryGetUnsigned(field, out var code)) return null;
+        if (code != 0 && table.TryGetNameUtf8((uint)code, out var name)) return name;
+        if (fromSuite is not null) return fromSuite;
+        return code == 0 ? null : System.Text.Encoding.UTF8.GetBytes(ValueTable.UnknownLabel((uint)code, field.Length));
+    }
 
     /// <summary>Local address field (119-11) / server address (119-12), and the other end.</summary>
     public ReadOnlySpan<byte> LocalIpBytes => Record.TryGetBytes(Subtype == 11 ? ZertFields.SC_SALIP : ZertFields.SS_SASrvIP, out var b) ? b : default;

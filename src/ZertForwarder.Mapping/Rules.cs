@@ -62,6 +62,7 @@ internal enum Derived : byte
     PortRangeStart, PortRangeEnd, EnforcementRuleName, EnforcementRaw,
     RecordEpochMillis, LeefSource, LeefDestination, LeefSourcePort, LeefDestinationPort, LeefSourceBytes,
     LeefDestinationBytes, LeefSourcePackets, LeefDestinationPackets, LeefCategory, LeefSeverity,
+    AssessmentProfile, AssessmentCompliant, QuantumSafe, QuantumVulnerable, Message,
 }
 
 /// <summary>The names of the derived values as mapping files write them, with the Elasticsearch type of each.</summary>
@@ -126,6 +127,11 @@ internal static class DerivedNames
         ["$leef.dstPackets"] = (Derived.LeefDestinationPackets, "long"),
         ["$leef.cat"] = (Derived.LeefCategory, "keyword"),
         ["$leef.sev"] = (Derived.LeefSeverity, "long"),
+        ["$assessment.profile"] = (Derived.AssessmentProfile, "keyword"),
+        ["$assessment.compliant"] = (Derived.AssessmentCompliant, "boolean"),
+        ["$assessment.quantum_safe"] = (Derived.QuantumSafe, "boolean"),
+        ["$assessment.quantum_vulnerable"] = (Derived.QuantumVulnerable, "keyword"),
+        ["$event.message"] = (Derived.Message, "match_only_text"),
     };
 }
 
@@ -145,6 +151,13 @@ internal sealed class FieldRule
 
     /// <summary>Only written for connection events (119-11 events 1-4 and 7, 119-12 event 1): <c>"only": "connection_events"</c>.</summary>
     public bool ConnectionEventsOnly { get; init; }
+
+    /// <summary>Only written when the connection has an end (<c>"only": "with_end"</c>): the end date and time fields.</summary>
+    public bool WithEndOnly { get; init; }
+
+    /// <summary>The value is part of the crypto assessment (LEEF writes these right after the predefined keys).</summary>
+    public bool IsAssessment => Convert == Converter.Derived && Derived is Derived.AssessmentLevel or Derived.AssessmentReasons or Derived.RiskScore
+        or Derived.AssessmentProfile or Derived.AssessmentCompliant or Derived.QuantumSafe or Derived.QuantumVulnerable;
 
     /// <summary>Elasticsearch type of the value (for the ECS contract test and the index template).</summary>
     public required string EsType { get; init; }
@@ -172,6 +185,12 @@ internal sealed class FieldRule
     {
         Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
         Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin, ConnectionEventsOnly = true,
+    };
+
+    public FieldRule WithEndOnlyRule() => new()
+    {
+        Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
+        Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin, WithEndOnly = true,
     };
 
     public void Compile()

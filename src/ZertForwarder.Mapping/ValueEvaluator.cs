@@ -122,6 +122,7 @@ internal static class ValueEvaluator
     {
         var r = f.Record;
         if (rule.ConnectionEventsOnly && !f.IsConnectionEvent) return default;
+        if (rule.WithEndOnly && f.End is null) return default;
         switch (rule.Convert)
         {
             case Converter.Constant:
@@ -129,11 +130,16 @@ internal static class ValueEvaluator
             case Converter.Derived:
                 return Derive(rule.Derived, f, m, scratch);
             case Converter.Dn:
+                if (m.Options.RedactDistinguishedNames == DnRedaction.Drop) return default;
                 foreach (var dn in r.DistinguishedNameEntries)
                 {
                     if (dn.Type != rule.DnType) continue;
                     var text = r.GetDnTextBytes(dn);
-                    return text.IsEmpty ? default : FieldValue.Text(scratch[..Ebcdic.TranscodeToUtf8(text, scratch)]);
+                    if (text.IsEmpty) return default;
+                    var length = Ebcdic.TranscodeToUtf8(text, scratch);
+                    return m.Options.RedactDistinguishedNames == DnRedaction.Hash
+                        ? FieldValue.Text(Formatting.DnHash(scratch[..length], scratch[length..]))
+                        : FieldValue.Text(scratch[..length]);
                 }
                 return default;
         }
@@ -213,7 +219,7 @@ internal static class ValueEvaluator
         return default;
     }
 
-    private static FieldValue Derive(Derived d, RecordFacts f, MappingSet m, Span<byte> scratch)
+    internal static FieldValue Derive(Derived d, RecordFacts f, MappingSet m, Span<byte> scratch)
     {
         var r = f.Record;
         var sub11 = f.Subtype == 11;
@@ -377,11 +383,24 @@ internal static class ValueEvaluator
             case Derived.TlsResumed:
                 return sub11 && r.TryGetUnsigned(ZertFields.SC_TLS_Handshake_Type, out var ht) ? FieldValue.Flag(ht == 2) : default;
             case Derived.TlsEncryption:
-                return Algorithm(f, m.EncryptionTable, sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, f.Suite?.Encryption, scratch);
+                return f.TlsEncryption is { } enc ? FieldValue.Text(enc) : default;
             case Derived.TlsMac:
-                return Algorithm(f, m.MacTable, sub11 ? ZertFields.SC_TLS_CS_Msg_Auth : ZertFields.SS_TLS_CS_Msg_Auth, f.Suite?.Mac, scratch);
+                return f.TlsMac is { } mac ? FieldValue.Text(mac) : default;
             case Derived.TlsKeyExchange:
-                return Algorithm(f, m.TlsKeyExchangeTable, sub11 ? ZertFields.SC_TLS_CS_Kex_Alg : ZertFields.SS_TLS_CS_Kex_Alg, f.Suite?.KeyExchange, scratch);
+                return f.TlsKeyExchange is { } kex ? FieldValue.Text(kex) : default;
+            case Derived.AssessmentProfile:
+                return FieldValue.Text(m.Policy.ProfileNameUtf8);
+            case Derived.AssessmentCompliant:
+                return f.Compliant == 0 ? default : FieldValue.Flag(f.Compliant == 2);
+            case Derived.QuantumSafe:
+                return f.QuantumSafe == 0 ? default : FieldValue.Flag(f.QuantumSafe == 2);
+            case Derived.QuantumVulnerable:
+                return f.QuantumVulnerable is { } parts ? FieldValue.Items(parts) : default;
+            case Derived.Message:
+            {
+                var message = f.Message();
+                return message.IsEmpty ? default : FieldValue.Text(message);
+            }
             case Derived.PortRangeStart:
             case Derived.PortRangeEnd:
             {
@@ -411,16 +430,4 @@ internal static class ValueEvaluator
 
     private static FieldValue Ip(ZertRecord r, ZertField field, Span<byte> scratch) =>
         r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.Text(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
-
-    /// <summary>
-    /// An IBM algorithm code by name; when IBM's code is 0 or not in the known table, the algorithm derived from the
-    /// negotiated suite (contract §2.5); failing both, the unknown(0xNNNN) label of a non-zero code.
-    /// </summary>
-    private static FieldValue Algorithm(RecordFacts f, ValueTable table, ZertField field, string? fromSuite, Span<byte> scratch)
-    {
-        if (!f.Record.TryGetUnsigned(field, out var code)) return default;
-        if (code != 0 && table.TryGetNameUtf8((uint)code, out var name)) return FieldValue.Text(name);
-        if (fromSuite is not null) return FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(fromSuite, scratch)]);
-        return code == 0 ? default : FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(ValueTable.UnknownLabel((uint)code, field.Length), scratch)]);
-    }
 }

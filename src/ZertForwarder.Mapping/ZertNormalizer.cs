@@ -28,6 +28,11 @@ public sealed class ZertNormalizer
         public readonly byte[] Buffer = new byte[128 * 1024];
         public readonly EcsNode[] Pending = new EcsNode[16];
         public readonly CompactJsonWriter Writer = new();
+
+        /// <summary>The LEEF line being built, and where its DN values are (offset, length), for the length cap.</summary>
+        public readonly ArrayBufferWriter<byte> Line = new(4096);
+        public readonly (int Offset, int Length)[] DnValues = new (int, int)[16];
+        public int DnCount;
     }
 
     private Scratch Prepare(ZertRecord record)
@@ -155,24 +160,31 @@ public sealed class ZertNormalizer
     }
 
     /// <summary>
-    /// One LEEF 2.0 line without a line end (contract §4): header, the predefined keys, then every flat field as
-    /// NAME=value, TAB separated. TAB, CR and LF inside a value become a space.
+    /// One LEEF 2.0 line without a line end (contract §4, issue 10): header, the predefined keys, the assessment keys,
+    /// the other flat fields, the DNs last; TAB separated, TAB / CR / LF inside a value become a space. A line longer
+    /// than <see cref="MappingOptions.LeefMaxLineLength"/> has its longest DN values shortened and marked.
     /// </summary>
     public void WriteLeef(ZertRecord record, IBufferWriter<byte> output)
     {
         var s = Prepare(record);
         var leef = _set.Leef;
-        output.Write(leef.HeaderPrefix);
+        var line = s.Line;
+        line.ResetWrittenCount();
+        s.DnCount = 0;
+        line.Write(leef.HeaderPrefix);
         var ids = record.Subtype == 11 ? leef.EventIds11 : leef.EventIds12;
         var eventType = s.Facts.EventType;
-        output.Write(eventType > 0 && eventType < ids.Length ? ids[eventType] : leef.UnknownEventId);
-        output.Write("|x09|"u8);
+        line.Write(eventType > 0 && eventType < ids.Length ? ids[eventType] : leef.UnknownEventId);
+        line.Write("|x09|"u8);
         var first = true;
-        foreach (var rule in leef.Predefined) WriteLeefAttribute(output, rule, s, ref first);
-        foreach (var rule in record.Subtype == 11 ? _set.Flat11 : _set.Flat12) WriteLeefAttribute(output, rule, s, ref first);
+        foreach (var rule in leef.Predefined) WriteLeefAttribute(line, rule, s, ref first);
+        foreach (var rule in record.Subtype == 11 ? _set.LeefRules11 : _set.LeefRules12) WriteLeefAttribute(line, rule, s, ref first);
+        var max = _set.Options.LeefMaxLineLength;
+        if (max <= 0 || line.WrittenCount <= max || s.DnCount == 0) output.Write(line.WrittenSpan);
+        else LeefLineLimit.WriteShortened(line.WrittenSpan, s.DnValues.AsSpan(0, s.DnCount), max, output);
     }
 
-    private void WriteLeefAttribute(IBufferWriter<byte> output, FieldRule rule, Scratch s, ref bool first)
+    private void WriteLeefAttribute(ArrayBufferWriter<byte> output, FieldRule rule, Scratch s, ref bool first)
     {
         var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
         if (v.Kind == ValueKind.None) return;
@@ -180,6 +192,7 @@ public sealed class ZertNormalizer
         first = false;
         output.Write(rule.TargetUtf8);
         output.Write("="u8);
+        var valueStart = output.WrittenCount;
         switch (v.Kind)
         {
             case ValueKind.Number:
@@ -210,6 +223,7 @@ public sealed class ZertNormalizer
                 WriteLeefText(output, v.Utf8);
                 break;
         }
+        if (rule.Convert == Converter.Dn && s.DnCount < s.DnValues.Length) s.DnValues[s.DnCount++] = (valueStart, output.WrittenCount - valueStart);
     }
 
     /// <summary>Copies a value, TAB / CR / LF replaced by a space so a value never breaks the line or the attribute list.</summary>

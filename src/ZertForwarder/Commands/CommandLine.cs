@@ -15,7 +15,9 @@ internal static class CommandLine
               Move records from the configured inputs to the configured outputs. With no configuration, reads the
               bundled sample SMF file and writes ECS, LEEF and flat files under ./out, then prints a summary.
           zertforwarder decode FILE|- [--format json|ecs|leef|flat] [--container auto|rdw|vbs] [--mappings DIR]
-              Print one line per zERT record. json = IBM field names; ecs/leef/flat = the normalized outputs.
+                               [--config FILE] [Zos|Mappings|Assessment:Key=value ...]
+              Print one line per zERT record. json = IBM field names; ecs/leef/flat = the normalized outputs, shaped
+              by the same Zos, Mappings and Assessment settings as run (e.g. Zos:UtcOffsets:SYSA=-05:00).
           zertforwarder generate --out FILE --count N [--seed S] [--container rdw|vbs]
               Write a synthetic SMF dump (realistic zERT traffic) for tests, benchmarks and demos.
           zertforwarder report INPUT... --out DIR [--system SID] [--stack NAME] [--from TIME] [--to TIME]

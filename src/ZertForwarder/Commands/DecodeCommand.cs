@@ -13,22 +13,37 @@ namespace ZertForwarder.Commands;
 /// </summary>
 internal static class DecodeCommand
 {
-    private static readonly HashSet<string> ValueOptions = ["--format", "--container", "--mappings"];
+    private static readonly HashSet<string> ValueOptions = ["--format", "--container", "--mappings", "--config"];
+
+    /// <summary>The configuration sections that shape the normalized output: decode takes them as run does (issue 10).</summary>
+    private static readonly string[] OutputSections = ["Zos", "Mappings", "Assessment"];
     private static readonly HashSet<string> Switches = ["--enforcement-rule-name"];
 
     public static int Execute(IReadOnlyList<string> args)
     {
         var a = new Arguments(args, ValueOptions, Switches);
-        if (a.Positional.Count != 1) throw new UsageException("decode needs exactly one input: a file path or '-' for standard input");
-        var input = a.Positional[0];
+        // Section:Key=value arguments are settings; the one other positional argument is the input.
+        var overrides = a.Positional.Where(IsSetting).ToList();
+        var inputs = a.Positional.Where(p => !IsSetting(p)).ToList();
+        if (inputs.Count != 1) throw new UsageException("decode needs exactly one input: a file path or '-' for standard input");
+        var input = inputs[0];
         var format = a.Value("--format") ?? "json";
         var container = InputOptions.ParseContainer(a.Value("--container") ?? "auto");
-        var surfaceRuleName = a.Has("--enforcement-rule-name");
+        foreach (var setting in overrides)
+        {
+            var section = setting.TrimStart('-').Split(':')[0];
+            if (!OutputSections.Contains(section, StringComparer.OrdinalIgnoreCase))
+                throw new UsageException($"decode takes settings of {string.Join(", ", OutputSections)} only, not '{setting}'");
+        }
+        var options = LoadOutputSettings(a.Value("--config"), overrides);
+        if (a.Value("--mappings") is { } directory) options.Mappings.Directory = directory;
+        if (a.Has("--enforcement-rule-name")) options.Mappings.EnforcementRuleName = true;
+        var surfaceRuleName = options.Mappings.EnforcementRuleName;
 
         using RecordFormatter formatter = format switch
         {
             "json" => new RawJsonFormatter(surfaceRuleName),
-            "ecs" or "leef" or "flat" => NormalizedFormatter.Create(format, a.Value("--mappings"), surfaceRuleName),
+            "ecs" or "leef" or "flat" => NormalizedFormatter.Create(format, options),
             _ => throw new UsageException($"unknown format '{format}': use json, ecs, leef or flat"),
         };
 
@@ -63,6 +78,25 @@ internal static class DecodeCommand
         output.Flush();
         Console.Error.WriteLine(counts.Describe());
         return counts.Rejected + counts.FramingErrors > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
+    }
+
+    private static bool IsSetting(string argument) =>
+        System.Text.RegularExpressions.Regex.IsMatch(argument, "^(--)?[A-Za-z]+:[^=]+=");
+
+    /// <summary>
+    /// The settings of <c>run</c> that shape output, from the same sources in the same order (file, environment,
+    /// arguments). Problems of other sections (inputs, outputs) are not decode's business and are not reported.
+    /// </summary>
+    private static ZertForwarder.Configuration.ForwarderOptions LoadOutputSettings(string? configFile, IReadOnlyList<string> overrides)
+    {
+        var loaded = ZertForwarder.Configuration.ConfigurationLoader.Load(configFile, overrides);
+        var relevant = loaded.Errors.Where(e =>
+            OutputSections.Any(section => e.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)) ||
+            e.StartsWith("unknown configuration key", StringComparison.Ordinal) || e.StartsWith("configuration", StringComparison.Ordinal) ||
+            e.StartsWith("argument", StringComparison.Ordinal)).ToList();
+        if (relevant.Count > 0)
+            throw new UsageException($"the configuration has {relevant.Count} problem(s):{Environment.NewLine}  - " + string.Join(Environment.NewLine + "  - ", relevant));
+        return loaded.Options;
     }
 
     private static FileStream OpenFile(string path)

@@ -10,7 +10,7 @@ internal static class MappingLoading
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "mappings");
 
     /// <summary>Loads and compiles the mappings named by the options (all problems at once, as <see cref="MappingException"/>).</summary>
-    public static ZertNormalizer CreateNormalizer(ForwarderOptions options)
+    public static ZertNormalizer CreateNormalizer(ForwarderOptions options, Action<string>? missingUtcOffset = null)
     {
         var offsets = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase);
         foreach (var (sid, text) in options.Zos.UtcOffsets)
@@ -28,9 +28,18 @@ internal static class MappingLoading
             UtcOffsets = offsets,
             Namespace = options.Outputs.Elasticsearch?.Namespace ?? "default",
             SurfaceEnforcementRuleName = options.Mappings.EnforcementRuleName,
+            Profile = options.Assessment.Profile,
+            RedactDistinguishedNames = options.Mappings.RedactDistinguishedNames switch { "hash" => DnRedaction.Hash, "drop" => DnRedaction.Drop, _ => DnRedaction.None },
+            LeefMaxLineLength = options.Mappings.LeefMaxLineLength,
+            LeefEnforcementRaw = options.Mappings.LeefEnforcementRaw,
+            MissingUtcOffset = missingUtcOffset,
         });
         return set.CreateNormalizer();
     }
+
+    /// <summary>The warning of a system without a configured offset (once per system and run).</summary>
+    public static string MissingOffsetWarning(string systemId) =>
+        $"SMF system {systemId} has no configured UTC offset (setting Zos:UtcOffsets:{systemId}, e.g. \"-05:00\"): its record times are taken as UTC";
 
     public static ZertNormalizer CreateNormalizer(string? directory, bool surfaceEnforcementRuleName) =>
         MappingSet.Load(directory ?? DefaultDirectory, new MappingOptions { SurfaceEnforcementRuleName = surfaceEnforcementRuleName }).CreateNormalizer();

@@ -11,12 +11,14 @@ internal sealed class NormalizedFormatter : DecodeCommand.RecordFormatter
 
     private NormalizedFormatter(Action<ZertRecord, IBufferWriter<byte>> write) => _write = write;
 
-    public static NormalizedFormatter Create(string format, string? mappingsDirectory, bool surfaceEnforcementRuleName)
+    public static NormalizedFormatter Create(string format, ZertForwarder.Configuration.ForwarderOptions options)
     {
         ZertNormalizer normalizer;
         try
         {
-            normalizer = MappingLoading.CreateNormalizer(mappingsDirectory, surfaceEnforcementRuleName);
+            // The same normalizer run builds from the same settings, so decode's lines equal run's byte for byte;
+            // a system without an offset is named once on stderr (stdout carries the records).
+            normalizer = MappingLoading.CreateNormalizer(options, sid => Console.Error.WriteLine($"zertforwarder: warning: {MappingLoading.MissingOffsetWarning(sid)}"));
         }
         catch (MappingException e)
         {

@@ -78,7 +78,7 @@ internal static class RunCommand
         ZertNormalizer normalizer;
         try
         {
-            normalizer = MappingLoading.CreateNormalizer(options);
+            normalizer = MappingLoading.CreateNormalizer(options, sid => logger.LogWarning(LogEvents.MissingUtcOffset, "{Warning}", MappingLoading.MissingOffsetWarning(sid)));
         }
         catch (MappingException e)
         {

@@ -20,6 +20,7 @@ public sealed class ForwarderOptions
     public CheckpointSettings Checkpoint { get; set; } = new();
     public MappingSettings Mappings { get; set; } = new();
     public ZosSettings Zos { get; set; } = new();
+    public AssessmentSettings Assessment { get; set; } = new();
     public MetricsSettings Metrics { get; set; } = new();
     public LoggingSettings Logging { get; set; } = new();
     public ShutdownSettings Shutdown { get; set; } = new();
@@ -99,6 +100,21 @@ public sealed class MappingSettings
 
     /// <summary>Surface bytes 0-47 of the enforcement section as the rule name (layout spec §2.6, unconfirmed layout).</summary>
     public bool EnforcementRuleName { get; set; }
+
+    /// <summary>none | hash | drop: how certificate subject / issuer DNs are written in ECS, LEEF and flat.</summary>
+    public string RedactDistinguishedNames { get; set; } = "none";
+
+    /// <summary>Longest LEEF line in bytes (0 = no limit); longer lines get their longest DNs shortened.</summary>
+    public int LeefMaxLineLength { get; set; } = ZertForwarder.Mapping.MappingOptions.DefaultLeefMaxLineLength;
+
+    /// <summary>Write the raw enforcement section hex into LEEF lines too.</summary>
+    public bool LeefEnforcementRaw { get; set; }
+}
+
+public sealed class AssessmentSettings
+{
+    /// <summary>default (mappings/assessment/policy.json) or a profile of mappings/assessment/profiles/ (nist-sp800-52r2, bsi-tr-02102-2).</summary>
+    public string Profile { get; set; } = "default";
 }
 
 public sealed class ZosSettings

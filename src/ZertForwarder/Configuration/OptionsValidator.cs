@@ -64,6 +64,9 @@ public static class OptionsValidator
         {
             if (!TryParseUtcOffset(offset, out _)) errors.Add($"Zos:UtcOffsets:{sid} '{offset}' is not an offset like -05:00 or +01:00");
         }
+        if (o.Mappings.RedactDistinguishedNames is not ("none" or "hash" or "drop"))
+            errors.Add($"Mappings:RedactDistinguishedNames '{o.Mappings.RedactDistinguishedNames}' must be none, hash or drop");
+        if (o.Mappings.LeefMaxLineLength is < 0 or (> 0 and < 1024)) errors.Add("Mappings:LeefMaxLineLength must be 0 (no limit) or at least 1024");
         if (o.Shutdown.DrainTimeout <= TimeSpan.Zero) errors.Add("Shutdown:DrainTimeout must be positive");
         if (o.Metrics.Port is < 0 or > 65535) errors.Add("Metrics:Port must be 0 (off) or 1-65535");
         if (o.Metrics.Port > 0 && !System.Net.IPAddress.TryParse(o.Metrics.Address, out _))

@@ -20,6 +20,7 @@ internal static class LogEvents
     public static readonly EventId InputFailed = new(2005, nameof(InputFailed));
     public static readonly EventId WatchedFileCompleted = new(2010, nameof(WatchedFileCompleted));
     public static readonly EventId RecordRejected = new(3000, nameof(RecordRejected));
+    public static readonly EventId MissingUtcOffset = new(3010, nameof(MissingUtcOffset));
     public static readonly EventId SinkMessage = new(4000, nameof(SinkMessage));
     public static readonly EventId MetricsListening = new(5000, nameof(MetricsListening));
 }
