@@ -12,17 +12,37 @@ public sealed class GoldenFileTests
 {
     public static TheoryData<string> Cases => [.. GoldenCases.All.Keys];
 
+    public static TheoryData<string> AllCases => [.. GoldenCases.All.Keys, .. GoldenCases.Profiled.Keys];
+
+    private static readonly Dictionary<string, ZertNormalizer> ByProfile = new(StringComparer.Ordinal);
+
+    /// <summary>The record of a case and the normalizer it is judged with (its profile, else the default policy).</summary>
+    internal static (byte[] Bytes, ZertNormalizer Normalizer) Case(string name)
+    {
+        if (GoldenCases.All.TryGetValue(name, out var build)) return (build().Build(), TestMappings.Normalizer);
+        var (profile, builder) = GoldenCases.Profiled[name];
+        lock (ByProfile)
+        {
+            if (!ByProfile.TryGetValue(profile, out var n))
+            {
+                var o = TestMappings.Options;
+                n = MappingSet.Load(TestMappings.Directory, new MappingOptions { UtcOffsets = o.UtcOffsets, SurfaceEnforcementRuleName = o.SurfaceEnforcementRuleName, Profile = profile }).CreateNormalizer();
+                ByProfile[profile] = n;
+            }
+            return (builder().Build(), n);
+        }
+    }
+
     private static string CaseDir(string name) => Path.Combine(TestMappings.RepoRoot, "tests", "ZertForwarder.Mapping.Tests", "cases", name);
 
     private const string Refresh = "If the change is intended, run: ZERT_UPDATE_GOLDEN=1 dotnet test tests/ZertForwarder.Mapping.Tests, then review the diff of the cases/ folder against the output contract.";
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(AllCases))]
     public void Record_maps_to_the_golden_ECS_LEEF_and_flat_outputs(string name)
     {
-        var bytes = GoldenCases.All[name]().Build();
+        var (bytes, n) = Case(name);
         var record = TestMappings.Parse(bytes);
-        var n = TestMappings.Normalizer;
         var ecs = JsonNode.Parse(TestMappings.Render(n.WriteEcs, record))!;
         var flat = JsonNode.Parse(TestMappings.Render(n.WriteFlat, record))!;
         var leef = TestMappings.Render(n.WriteLeef, record);

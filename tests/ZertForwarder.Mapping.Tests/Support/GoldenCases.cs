@@ -61,7 +61,51 @@ internal static class GoldenCases
         ["c12-e1-summary-cleartext-ee"] = SummaryCleartext,
         ["c12-e2-aggregation-enabled"] = () => Config12(2),
         ["c12-e3-aggregation-disabled"] = () => Config12(3),
+        // Static RSA key exchange with AES-GCM (TLS_RSA_WITH_AES_256_GCM_SHA384): not strong, kex:no-forward-secrecy;
+        // quantum: key_exchange:RSA, certificate:RSA-2048.
+        ["c11-e3-tls12-static-rsa"] = () => Tls(3, flags: 0x10, version: 0x0303, cipher: "009D", role: 2, type: 1, enc: 0, mac: 0, kex: 0),
+        // IPsec with IKE DH group 2 (1024-bit MODP) and PFS group 2: kex:dh<2048 (weak).
+        ["c11-e1-ipsec-weak-dh-group"] = () => IpsecWith(major: 2, dhGroup: 2, pfsGroup: 2),
+        // IKEv1 tunnel (major version 1): ike:v1.
+        ["c11-e1-ipsec-ikev1"] = () => IpsecWith(major: 1, dhGroup: 0x0E, pfsGroup: 0x0E),
+        // SSH with diffie-hellman-group1-sha1, HMAC-MD5 both ways, 3DES and a 1024-bit RSA host key.
+        ["c11-e3-ssh-weak-algorithms"] = SshWeak,
     };
+
+    /// <summary>Cases judged under a named assessment profile (Assessment:Profile): name -> (profile, record).</summary>
+    public static readonly IReadOnlyDictionary<string, (string Profile, Func<SpecRecordBuilder> Build)> Profiled =
+        new SortedDictionary<string, (string, Func<SpecRecordBuilder>)>(StringComparer.Ordinal)
+        {
+            // NIST SP 800-52r2: TLS 1.2, ECDHE-RSA, AES-128-GCM, valid RSA-2048 / SHA-256 certificate: compliant.
+            ["profile-nist-pass-tls12-ecdhe-gcm"] = ("nist-sp800-52r2", () => Tls(1, flags: 0x10, version: 0x0303, cipher: "C02F", role: 2, type: 1, enc: 0, mac: 0, kex: 0)),
+            // NIST SP 800-52r2: TLS 1.0 (3.1) with a CBC suite (3.3.1.1 advice): non-compliant.
+            ["profile-nist-fail-tls10"] = ("nist-sp800-52r2", () => Tls(3, flags: 0x10, version: 0x0301, cipher: "C013", role: 2, type: 1, enc: 0, mac: 0, kex: 0)),
+            // BSI TR-02102-2: TLS 1.3 with a 3072-bit RSA certificate: compliant.
+            ["profile-bsi-pass-tls13-rsa3072"] = ("bsi-tr-02102-2", () => Tls(3, flags: 0x10, version: 0x0304, cipher: "1302", role: 2, type: 1, enc: 0, mac: 0, kex: 0, keyBits: 3072)),
+            // BSI TR-02102-2: static RSA (no PFS, 3.3.1) and an RSA-2048 certificate (3.6 asks 3000 bits): non-compliant.
+            ["profile-bsi-fail-static-rsa-2048"] = ("bsi-tr-02102-2", () => Tls(3, flags: 0x10, version: 0x0303, cipher: "009C", role: 2, type: 1, enc: 0, mac: 0, kex: 0)),
+        };
+
+    private static SpecRecordBuilder IpsecWith(byte major, ushort dhGroup, ushort pfsGroup)
+    {
+        var b = Ipsec();
+        b.Ipsec![4] = major;
+        U16(b.Ipsec, 96, dhGroup);
+        U16(b.Ipsec, 222, pfsGroup);
+        return b;
+    }
+
+    private static SpecRecordBuilder SshWeak()
+    {
+        var b = Connection(3, 0x40, 0x10, localPort: 22);
+        var s = SshSection(2, 0);
+        U16(s, 38, 3); // inbound HMAC-MD5
+        U16(s, 40, 5); // diffie-hellman-group1-sha1
+        U16(s, 44, 3); // outbound HMAC-MD5
+        U16(s, 50, 1024); // RSA host key of 1024 bits
+        b.Ssh = s;
+        return b;
+    }
 
     private static SpecRecordBuilder Connection(byte eventType, byte protos, byte flags, string local = "10.1.1.1", string remote = "192.168.7.20",
         ushort localPort = 443, ushort remotePort = 51234, bool end = true, byte ipProto = 6)

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using ZertForwarder.Mapping.Tests.Support;
+
+namespace ZertForwarder.Mapping.Tests;
+
+/// <summary>
+/// Issue 10 assessment v2: forward secrecy, group sizes, IKE and SSH algorithms, compliance profiles that cite their
+/// standard, quantum readiness; the same facts in ECS, LEEF and flat.
+/// </summary>
+public sealed class AssessmentV2Tests
+{
+    private static JsonObject Assessment(ZertNormalizer n, byte[] bytes) =>
+        JsonNode.Parse(TestMappings.Render(n.WriteEcs, TestMappings.Parse(bytes)))!["zos"]!["zert"]!["assessment"]!.AsObject();
+
+    private static string[] Reasons(JsonObject assessment) => [.. (assessment["reasons"]?.AsArray() ?? []).Select(r => (string)r!)];
+
+    private static ZertNormalizer Profile(string profile) => GoldenFileTests.Case(GoldenCases.Profiled.First(p => p.Value.Profile == profile).Key).Normalizer;
+
+    [Fact]
+    public void Static_RSA_key_exchange_is_not_strong_and_says_it_lacks_forward_secrecy()
+    {
+        var a = Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e3-tls12-static-rsa"]().Build());
+        Assert.NotEqual("strong", (string)a["level"]!);
+        Assert.Contains("kex:no-forward-secrecy", Reasons(a));
+        // The same record with ECDHE is strong: the reason is the key exchange, nothing else.
+        var ecdhe = Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e1-tls12-server-strong"]().Build());
+        Assert.Equal("strong", (string)ecdhe["level"]!);
+        Assert.Empty(Reasons(ecdhe));
+    }
+
+    [Fact]
+    public void ECDHE_is_not_quantum_safe_and_names_the_vulnerable_parts()
+    {
+        var a = Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e1-tls12-server-strong"]().Build());
+        Assert.False((bool)a["quantum_safe"]!);
+        Assert.Equal(["key_exchange:ECDHE", "certificate:RSA-2048"], a["quantum_vulnerable"]!.AsArray().Select(p => (string)p!));
+        var tls13 = Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e3-tls13-client"]().Build());
+        Assert.False((bool)tls13["quantum_safe"]!);
+        Assert.Contains("key_exchange:(EC)DHE", tls13["quantum_vulnerable"]!.AsArray().Select(p => (string)p!));
+        var cleartext = Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e3-cleartext-ipfilter"]().Build());
+        Assert.Null(cleartext["quantum_safe"]);
+        Assert.False((bool)cleartext["compliant"]!);
+    }
+
+    [Fact]
+    public void Weak_groups_IKEv1_and_weak_SSH_algorithms_are_named()
+    {
+        Assert.Contains("kex:dh<2048", Reasons(Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e1-ipsec-weak-dh-group"]().Build())));
+        Assert.Contains("ike:v1", Reasons(Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e1-ipsec-ikev1"]().Build())));
+        Assert.DoesNotContain("ike:v1", Reasons(Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e1-ipsec"]().Build())));
+        var ssh = Reasons(Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e3-ssh-weak-algorithms"]().Build()));
+        Assert.Superset(new HashSet<string> { "kex:dh<2048", "kex:sha1", "mac:md5", "cipher:3des", "key:rsa<2048" }, ssh.ToHashSet());
+    }
+
+    [Fact]
+    public void Under_NIST_SP_800_52r2_TLS_1_0_fails_and_TLS_1_2_ECDHE_GCM_with_a_valid_RSA_2048_certificate_passes()
+    {
+        var nist = Profile("nist-sp800-52r2");
+        var pass = Assessment(nist, GoldenCases.Profiled["profile-nist-pass-tls12-ecdhe-gcm"].Build().Build());
+        Assert.Equal("nist-sp800-52r2", (string)pass["profile"]!);
+        Assert.True((bool)pass["compliant"]!);
+        var fail = Assessment(nist, GoldenCases.Profiled["profile-nist-fail-tls10"].Build().Build());
+        Assert.False((bool)fail["compliant"]!);
+        Assert.Contains("protocol:tls1.0 (SP800-52r2 3.1)", Reasons(fail));
+        var staticRsa = Assessment(nist, GoldenCases.All["c11-e3-tls12-static-rsa"]().Build());
+        Assert.False((bool)staticRsa["compliant"]!);
+        Assert.Contains("kex:no-forward-secrecy (SP800-52r2 3.3.1.1)", Reasons(staticRsa));
+    }
+
+    [Fact]
+    public void Under_BSI_TR_02102_2_RSA_2048_and_static_RSA_fail_and_TLS_1_3_with_RSA_3072_passes()
+    {
+        var bsi = Profile("bsi-tr-02102-2");
+        Assert.True((bool)Assessment(bsi, GoldenCases.Profiled["profile-bsi-pass-tls13-rsa3072"].Build().Build())["compliant"]!);
+        var fail = Assessment(bsi, GoldenCases.Profiled["profile-bsi-fail-static-rsa-2048"].Build().Build());
+        Assert.False((bool)fail["compliant"]!);
+        Assert.Contains("key:rsa<3000 (BSI TR-02102-2 3.6)", Reasons(fail));
+        Assert.Contains("kex:no-forward-secrecy (BSI TR-02102-2 3.3.1)", Reasons(fail));
+    }
+
+    [Fact]
+    public void Every_profile_loads_and_every_rule_cites_its_section()
+    {
+        var dir = Path.Combine(TestMappings.Directory, "assessment", "profiles");
+        var profiles = Directory.EnumerateFiles(dir, "*.json").Select(Path.GetFileNameWithoutExtension).ToList();
+        Assert.Contains("nist-sp800-52r2", profiles);
+        Assert.Contains("bsi-tr-02102-2", profiles);
+        foreach (var profile in profiles)
+        {
+            var set = MappingSet.Load(TestMappings.Directory, new MappingOptions { Profile = profile });
+            Assert.Equal(profile, set.Policy.ProfileName);
+            Assert.All(set.Policy.ReasonCitations, c => Assert.Matches(@"^\d+(\.\d+)* ", c));
+            // The rule's section is in the reason code itself, so a SIEM sees which rule failed.
+            Assert.All(set.Policy.Reasons, r => Assert.Matches(@" \((SP800-52r2|BSI TR-02102-2) \d+(\.\d+)*\)$", r));
+        }
+        var unknown = Assert.Throws<MappingException>(() => MappingSet.Load(TestMappings.Directory, new MappingOptions { Profile = "pci-dss" }));
+        Assert.Contains(unknown.Problems, p => p.Contains("Assessment:Profile 'pci-dss'", StringComparison.Ordinal) && p.Contains("nist-sp800-52r2", StringComparison.Ordinal));
+        Assert.Throws<MappingException>(() => MappingSet.Load(TestMappings.Directory, new MappingOptions { Profile = "../policy" }));
+    }
+
+    [Fact]
+    public void A_profile_file_without_citations_is_rejected()
+    {
+        var dir = Directory.CreateTempSubdirectory("zert-mappings-");
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(TestMappings.Directory, "*", SearchOption.AllDirectories))
+            {
+                var target = Path.Combine(dir.FullName, Path.GetRelativePath(TestMappings.Directory, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+            var path = Path.Combine(dir.FullName, "assessment", "profiles", "nist-sp800-52r2.json");
+            File.WriteAllText(path, File.ReadAllText(path).Replace("\"cite\": \"3.1 Protocol Version Support: servers shall not support SSL 2.0\"", "\"score\": 90", StringComparison.Ordinal)
+                .Replace("\"score\": 90, \"score\": 90", "\"score\": 90", StringComparison.Ordinal));
+            var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir.FullName, new MappingOptions { Profile = "nist-sp800-52r2" }));
+            Assert.Contains(e.Problems, p => p.Contains("cite", StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Assessment_and_quantum_fields_are_the_same_in_ECS_LEEF_and_flat()
+    {
+        var n = TestMappings.Normalizer;
+        var record = TestMappings.Parse(GoldenCases.All["c11-e3-tls12-static-rsa"]().Build());
+        var a = JsonNode.Parse(TestMappings.Render(n.WriteEcs, record))!["zos"]!["zert"]!["assessment"]!;
+        var flat = JsonNode.Parse(TestMappings.Render(n.WriteFlat, record))!;
+        var (_, leef) = LeefAndValidationTests.ParseLeef(TestMappings.Render(n.WriteLeef, record));
+        var l = leef.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(string.Join(',', a["quantum_vulnerable"]!.AsArray().Select(x => (string)x!)), (string)flat["QUANTUM_VULNERABLE"]!);
+        Assert.Equal((string)flat["QUANTUM_VULNERABLE"]!, l["QUANTUM_VULNERABLE"]);
+        Assert.Equal("false", l["QUANTUM_SAFE"]);
+        Assert.Equal((bool)a["compliant"]! ? "true" : "false", l["ASSESSMENT_COMPLIANT"]);
+        Assert.Equal("default", l["ASSESSMENT_PROFILE"]);
+    }
+}
