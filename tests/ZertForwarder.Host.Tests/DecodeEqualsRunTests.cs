@@ -48,8 +48,9 @@ public sealed class DecodeEqualsRunTests(ITestOutputHelper output)
                 Assert.Single(Regex.Matches(decode.Stderr, $"SMF system {system} has no configured UTC offset \\(setting Zos:UtcOffsets:{system}"));
             Assert.DoesNotContain("SMF system SYSA has no", decode.Stderr, StringComparison.Ordinal);
         }
+        // run logs it once per system (one log line; a JSON log line carries the text in Message and State).
         foreach (var system in new[] { "PRD1", "DEV1" })
-            Assert.Single(Regex.Matches(run.Stderr, $"SMF system {system} has no configured UTC offset \\(setting Zos:UtcOffsets:{system}"));
+            Assert.Single(run.Stderr.Split('\n'), l => l.Contains($"SMF system {system} has no configured UTC offset (setting Zos:UtcOffsets:{system}", StringComparison.Ordinal));
 
         // The profile and the redaction reached both: the documents say so.
         var first = JsonDocument.Parse(File.ReadLines(work.Combine("out", "zert-ecs.ndjson")).First(l => l.Contains("distinguished_name", StringComparison.Ordinal))).RootElement;
