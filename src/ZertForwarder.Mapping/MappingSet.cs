@@ -83,6 +83,13 @@ public sealed class MappingSet
     {
         var problems = new List<string>();
         Read(dir, new MappingOptions(), problems);
+        // Every compliance profile too: a broken profile must not wait for the day someone selects it.
+        var profiles = Path.Combine(dir, "assessment", "profiles");
+        if (problems.Count == 0 && Directory.Exists(profiles))
+        {
+            foreach (var file in Directory.EnumerateFiles(profiles, "*.json").Order(StringComparer.Ordinal))
+                Read(dir, new MappingOptions { Profile = Path.GetFileNameWithoutExtension(file) }, problems);
+        }
         return problems;
     }
 
@@ -143,7 +150,12 @@ public sealed class MappingSet
         }
         var policyFile = new MappingFileReader(policyPath, problems);
         var policyJson = MappingFileReader.Load(dir, policyFile.File, problems);
-        if (policyJson is not null) set.Policy = AssessmentPolicy.Load(policyJson, policyFile);
+        if (policyJson is not null)
+        {
+            set.Policy = AssessmentPolicy.Load(policyJson, policyFile);
+            if (options.Profile is not (null or "default") && set.Policy.ProfileName != options.Profile)
+                problems.Add($"{policyPath}: $.profile: must be \"{options.Profile}\", the file's name");
+        }
 
         set.Ecs11 = LoadEcs(dir, "ecs/connection.json", 11, set, problems);
         set.Ecs12 = LoadEcs(dir, "ecs/summary.json", 12, set, problems);

@@ -115,6 +115,8 @@ public sealed class AssessmentV2Tests
                 .Replace("\"score\": 90, \"score\": 90", "\"score\": 90", StringComparison.Ordinal));
             var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir.FullName, new MappingOptions { Profile = "nist-sp800-52r2" }));
             Assert.Contains(e.Problems, p => p.Contains("cite", StringComparison.Ordinal));
+            // validate-mappings checks every profile, not only the one in use.
+            Assert.Contains(MappingSet.Validate(dir.FullName), p => p.Contains("profiles/nist-sp800-52r2.json", StringComparison.Ordinal) && p.Contains("cite", StringComparison.Ordinal));
         }
         finally
         {
