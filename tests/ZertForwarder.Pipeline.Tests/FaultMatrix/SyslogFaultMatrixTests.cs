@@ -9,14 +9,16 @@ namespace ZertForwarder.Pipeline.Tests.FaultMatrix;
 /// <summary>
 /// The syslog row of the fault matrix: a sink runner feeding a real rsyslogd over TLS, which is stopped in mid-stream
 /// and started again. Prints sent / delivered / duplicated / dead-lettered / lost. TCP syslog has no
-/// acknowledgements: the batch written while the receiver was shutting down is accepted by its kernel and dropped
-/// by rsyslogd, so up to one batch can be missing (README "Reliability"; only RELP-style acknowledgements would
-/// close that gap).
+/// acknowledgements: the batches written while the receiver was shutting down are accepted by its kernel and dropped
+/// by rsyslogd. How many depends on how long rsyslogd takes to exit (one batch on a quiet machine, two measured under
+/// heavy load), so the bound is three batches (README "Reliability"; only RELP-style acknowledgements would close
+/// that gap).
 /// </summary>
 public sealed class SyslogFaultMatrixTests(ITestOutputHelper output)
 {
     private const int Events = 2_000;
     private const int MaxBatchItems = 100;
+    private const int MaxLostBatches = 3;
 
     [SkippableFact]
     public async Task Receiver_restart_mid_stream()
@@ -65,10 +67,13 @@ public sealed class SyslogFaultMatrixTests(ITestOutputHelper output)
         var lines = await server.WaitForAsync(l => Sequences(l).Contains(Events - 1), TimeSpan.FromSeconds(30));
         var sequences = Sequences(lines);
         var distinct = sequences.ToHashSet();
-        var lost = Enumerable.Range(0, Events).Count(i => !distinct.Contains(i) && deadLetters.Records.All(r => r.EventId != SampleEvents.EventIdOf(i)));
+        var missing = Enumerable.Range(0, Events).Where(i => !distinct.Contains(i) && deadLetters.Records.All(r => r.EventId != SampleEvents.EventIdOf(i))).ToList();
+        var lost = missing.Count;
         output.WriteLine($"syslog, receiver restart mid-stream: sent {Events} / delivered {distinct.Count} / duplicated {sequences.Count - distinct.Count} / " +
                          $"dead-lettered {deadLetters.Records.Count} / lost {lost}");
-        Assert.InRange(lost, 0, MaxBatchItems);
+        Assert.InRange(lost, 0, MaxLostBatches * MaxBatchItems);
+        // Only the receiver's shutdown window is missing: the lost events are one run in input order, not scattered.
+        if (lost > 0) Assert.InRange(missing[^1] - missing[0], 0, (MaxLostBatches * MaxBatchItems) - 1);
         Assert.Equal(Events, acks.Counts.Count);
     }
 
