@@ -8,8 +8,17 @@ namespace ZertForwarder.Sinks.Elasticsearch;
 /// </remarks>
 public sealed class ElasticsearchSinkOptions
 {
-    /// <summary>Base URL of the cluster, e.g. <c>https://es.example:9200</c>.</summary>
+    /// <summary>Base URL of the cluster, e.g. <c>https://es.example:9200</c> (the one-node form of <see cref="Urls"/>).</summary>
     public string Url { get; set; } = "";
+
+    /// <summary>
+    /// Several nodes of one cluster: requests go to the first live one and fail over to the next when a node does not
+    /// answer (a static node pool, no sniffing: the list is what the forwarder may talk to).
+    /// </summary>
+    public List<string> Urls { get; set; } = [];
+
+    /// <summary>Elastic Cloud deployment id (<c>name:base64</c>) instead of <see cref="Url"/>/<see cref="Urls"/>.</summary>
+    public string? CloudId { get; set; }
 
     /// <summary>Data stream namespace: events go to <c>logs-&lt;dataset&gt;-&lt;namespace&gt;</c> (output contract §6).</summary>
     public string Namespace { get; set; } = "default";
@@ -31,6 +40,22 @@ public sealed class ElasticsearchSinkOptions
     /// <summary>PEM file with CA certificate(s) trusted in addition to the system store (self-signed clusters). Verification is always on.</summary>
     public string? CaFile { get; set; }
 
+    /// <summary>
+    /// SHA-256 fingerprint (hex, colons optional) of a certificate in the server's chain, e.g. the HTTP CA fingerprint
+    /// Elasticsearch prints at its first start: that chain is trusted without <see cref="CaFile"/>. The host name must
+    /// still match.
+    /// </summary>
+    public string? CertificateFingerprint { get; set; }
+
+    /// <summary>
+    /// How long the data stream lifecycle keeps data (Elasticsearch time units: <c>90d</c>, <c>12h</c>), written into the
+    /// index templates at installation. Ignored when <see cref="IlmPolicy"/> is set.
+    /// </summary>
+    public string Retention { get; set; } = "90d";
+
+    /// <summary>An existing ILM policy to manage the data streams instead of the data stream lifecycle.</summary>
+    public string? IlmPolicy { get; set; }
+
     /// <summary>Check the cluster with <c>GET /</c> at start-up (fails fast on wrong URL or credentials).</summary>
     public bool ProbeOnStart { get; set; } = true;
 
@@ -49,13 +74,51 @@ public sealed class ElasticsearchSinkOptions
     /// <summary>Largest uncompressed bulk body; a bigger batch is sent as several requests.</summary>
     public long MaxBulkBytes { get; set; } = 10L * 1024 * 1024;
 
+    /// <summary>The node URLs as configured, with the key each came from (for messages).</summary>
+    internal IEnumerable<(string Key, string Url)> NodeUrlSettings()
+    {
+        if (!string.IsNullOrEmpty(Url))
+        {
+            yield return ("Url", Url);
+        }
+
+        for (var i = 0; i < Urls.Count; i++)
+        {
+            yield return ($"Urls:{i}", Urls[i]);
+        }
+    }
+
     /// <summary>Problems with these settings; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        var locations = (string.IsNullOrEmpty(Url) ? 0 : 1) + (Urls.Count > 0 ? 1 : 0) + (string.IsNullOrEmpty(CloudId) ? 0 : 1);
+        if (locations != 1)
         {
-            problems.Add("Outputs:Elasticsearch:Url must be an absolute http:// or https:// URL.");
+            problems.Add("Outputs:Elasticsearch: set exactly one of Url, Urls or CloudId.");
+        }
+
+        foreach (var (key, value) in NodeUrlSettings())
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add($"Outputs:Elasticsearch:{key} must be an absolute http:// or https:// URL.");
+            }
+        }
+
+        if (!string.IsNullOrEmpty(CloudId) && !ElasticsearchConnection.IsWellFormedCloudId(CloudId))
+        {
+            problems.Add("Outputs:Elasticsearch:CloudId must be '<name>:<base64 of host$es-id$kibana-id>' as the Elastic Cloud console shows it.");
+        }
+
+        if (!string.IsNullOrEmpty(CertificateFingerprint) && ElasticsearchConnection.NormalizeFingerprint(CertificateFingerprint) is null)
+        {
+            problems.Add("Outputs:Elasticsearch:CertificateFingerprint must be a SHA-256 fingerprint: 64 hex digits, colons allowed.");
+        }
+
+        if (string.IsNullOrEmpty(IlmPolicy) && !ElasticsearchTemplateInstaller.IsValidRetention(Retention))
+        {
+            problems.Add("Outputs:Elasticsearch:Retention must be a positive Elasticsearch time value such as 90d, 12h or 30m.");
         }
 
         if (!ElasticsearchSink.IsValidNamespace(Namespace))

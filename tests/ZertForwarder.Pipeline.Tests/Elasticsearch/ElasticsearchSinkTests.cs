@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Support;
 using ZertForwarder.Sinks.Elasticsearch;
@@ -245,8 +246,11 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(
             ["/_component_template/zert-ecs-mappings", "/_component_template/zert-settings", "/_index_template/logs-zos.zert"],
             _elasticsearch.TemplatePuts);
-        Assert.Equal(ecsMappings, _elasticsearch.ComponentTemplates["zert-ecs-mappings"]);
-        Assert.Equal(indexTemplate, _elasticsearch.IndexTemplates["logs-zos.zert"]);
+        // Sent through the typed API: the same template, re-serialized by the client.
+        Assert.Equal("long", JsonNode.Parse(_elasticsearch.ComponentTemplates["zert-ecs-mappings"])!["template"]!["mappings"]!["properties"]!["source"]!["properties"]!["port"]!["type"]!.GetValue<string>());
+        var installed = JsonNode.Parse(_elasticsearch.IndexTemplates["logs-zos.zert"])!;
+        Assert.Equal(["zert-ecs-mappings", "zert-settings"], installed["composed_of"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(200, installed["priority"]!.GetValue<int>());
     }
 
     [Fact]

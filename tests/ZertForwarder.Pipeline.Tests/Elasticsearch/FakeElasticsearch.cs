@@ -36,6 +36,8 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     private int _delayedRequestsProcessed;
     private int _gzipRequests;
     private int _bulkInFlight;
+    private int _tooLarge;
+    private int _requests;
 
     private FakeElasticsearch(WebApplication app) => _app = app;
 
@@ -62,6 +64,18 @@ public sealed class FakeElasticsearch : IAsyncDisposable
 
     /// <summary>Bulk request number → how long to wait before processing it (the request is still processed).</summary>
     public Func<int, TimeSpan?> RequestDelay { get; set; } = _ => null;
+
+    /// <summary>
+    /// Largest bulk body (uncompressed bytes) accepted; a larger one gets 413 like <c>http.max_content_length</c>
+    /// (null: no limit).
+    /// </summary>
+    public int? MaxContentLength { get; set; }
+
+    /// <summary>Bulk requests answered 413 because of <see cref="MaxContentLength"/>.</summary>
+    public int TooLargeRequests => Volatile.Read(ref _tooLarge);
+
+    /// <summary>Requests of any kind received (pings and probes included).</summary>
+    public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>(document id, attempt for that id starting at 1) → item status to answer instead of storing it.</summary>
     public Func<string, int, int?> ItemFault { get; set; } = (_, _) => null;
@@ -107,6 +121,7 @@ public sealed class FakeElasticsearch : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             context.Response.Headers["X-Elastic-Product"] = "Elasticsearch";
+            Interlocked.Increment(ref fake._requests);
             var authorization = context.Request.Headers.Authorization.Count > 0 ? context.Request.Headers.Authorization.ToString() : null;
             fake.AuthorizationHeaders.Enqueue(authorization);
             if (fake.RequiredAuthorization is not null && authorization != fake.RequiredAuthorization)
@@ -117,10 +132,14 @@ public sealed class FakeElasticsearch : IAsyncDisposable
 
             await next(context);
         });
-        app.MapGet("/", (RequestDelegate)(context => WriteJson(context, 200,
-            """{"name":"fake-node","cluster_name":"fake","version":{"number":"8.15.0","build_flavor":"default"},"tagline":"You Know, for Search"}""")));
+        app.MapMethods("/", ["GET", "HEAD"], (RequestDelegate)(context => context.Request.Method == "HEAD"
+            ? WriteJson(context, 200, "")
+            : WriteJson(context, 200,
+                """{"name":"fake-node","cluster_name":"fake","cluster_uuid":"x6Q2vB3mTfWn0cGz1yAaLw","version":{"number":"9.2.0","build_flavor":"default","build_type":"tar","build_hash":"0000000","build_date":"2026-10-01T00:00:00.000Z","build_snapshot":false,"lucene_version":"10.3.1","minimum_wire_compatibility_version":"8.19.0","minimum_index_compatibility_version":"8.0.0"},"tagline":"You Know, for Search"}""")));
         app.MapPut("/_component_template/{name}", (RequestDelegate)(context => fake.PutTemplate(context, fake.ComponentTemplates)));
         app.MapPut("/_index_template/{name}", (RequestDelegate)(context => fake.PutTemplate(context, fake.IndexTemplates)));
+        app.MapGet("/_component_template/{name}", (RequestDelegate)(context => fake.GetTemplate(context, fake.ComponentTemplates, "component_templates", "component_template")));
+        app.MapGet("/_index_template/{name}", (RequestDelegate)(context => fake.GetTemplate(context, fake.IndexTemplates, "index_templates", "index_template")));
         app.MapPost("/_bulk", (RequestDelegate)fake.Bulk);
 
         await app.StartAsync();
@@ -147,6 +166,20 @@ public sealed class FakeElasticsearch : IAsyncDisposable
         await WriteJson(context, 200, """{"acknowledged":true}""");
     }
 
+    /// <summary>As Elasticsearch answers: the stored template under its name, or 404 with resource_not_found_exception.</summary>
+    private Task GetTemplate(HttpContext context, ConcurrentDictionary<string, string> store, string listName, string itemName)
+    {
+        var name = (string)context.Request.RouteValues["name"]!;
+        if (!store.TryGetValue(name, out var body))
+        {
+            return WriteJson(context, 404,
+                $$"""{"error":{"type":"resource_not_found_exception","reason":"{{itemName}} [{{name}}] not found"},"status":404}""");
+        }
+
+        var answer = new JsonObject { [listName] = new JsonArray(new JsonObject { ["name"] = name, [itemName] = JsonNode.Parse(body) }) };
+        return WriteJson(context, 200, answer.ToJsonString());
+    }
+
     private async Task Bulk(HttpContext context)
     {
         Interlocked.Increment(ref _bulkInFlight);
@@ -167,8 +200,22 @@ public sealed class FakeElasticsearch : IAsyncDisposable
         if (RequestFault(requestNumber) is { } status)
         {
             Interlocked.Increment(ref _requestFaults);
+            var type = status switch
+            {
+                401 or 403 => "security_exception",
+                429 => "es_rejected_execution_exception",
+                _ => "unavailable_shards_exception",
+            };
             await WriteJson(context, status,
-                $$"""{"error":{"type":"unavailable_shards_exception","reason":"scripted fault for request {{requestNumber}}"},"status":{{status}}}""");
+                $$"""{"error":{"type":"{{type}}","reason":"scripted fault for request {{requestNumber}}"},"status":{{status}}}""");
+            return;
+        }
+
+        if (MaxContentLength is { } limit && Encoding.UTF8.GetByteCount(body) > limit)
+        {
+            Interlocked.Increment(ref _tooLarge);
+            await WriteJson(context, 413,
+                """{"error":{"type":"content_too_long_exception","reason":"request body is too large"},"status":413}""");
             return;
         }
 
@@ -253,6 +300,9 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(json);
+        if (json.Length > 0)
+        {
+            await context.Response.WriteAsync(json);
+        }
     }
 }

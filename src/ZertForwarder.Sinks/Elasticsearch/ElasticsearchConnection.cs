@@ -1,0 +1,330 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Elastic.Clients.Elasticsearch;
+using Elastic.Transport;
+
+namespace ZertForwarder.Sinks.Elasticsearch;
+
+/// <summary>
+/// The connection concern of the Elasticsearch output: one <see cref="ElasticsearchClient"/> built from
+/// <see cref="ElasticsearchSinkOptions"/> (node pool or Elastic Cloud id, API key or basic authentication read from
+/// files, TLS trust by <c>CaFile</c> or a pinned <c>CertificateFingerprint</c>, gzip, time-outs, no sniffing) and a
+/// raw <c>_bulk</c> call that hands pre-serialized NDJSON to the client's transport unchanged.
+/// </summary>
+/// <remarks>
+/// Several <c>Urls</c> make a static node pool: a node that refuses connections or times out is marked dead and the
+/// request goes to the next one; the client pings a node (<c>HEAD /</c>) before it first uses it. Sniffing stays off
+/// so the forwarder only ever talks to the nodes it was given (behind a load balancer or a proxy, sniffed publish
+/// addresses are often unreachable).
+/// </remarks>
+internal sealed class ElasticsearchConnection : IDisposable
+{
+    /// <summary>
+    /// Plain media types rather than the client's <c>compatible-with=9</c> ones, so the same forwarder talks to
+    /// Elasticsearch 8.x and 9.x (8.x refuses a compatible-with=9 header).
+    /// </summary>
+    internal static readonly RequestConfiguration JsonRequest = new() { Accept = "application/json", ContentType = "application/json" };
+
+    private static readonly RequestConfiguration BulkRequest = new() { Accept = "application/json", ContentType = "application/x-ndjson" };
+
+    private readonly X509Certificate2Collection? _trustedRoots;
+    private readonly byte[]? _pinnedFingerprint;
+    private readonly ElasticsearchClientSettings _settings;
+    private string? _lastTlsRefusal;
+
+    public ElasticsearchConnection(ElasticsearchSinkOptions options)
+    {
+        Description = Describe(options);
+        if (!string.IsNullOrEmpty(options.CaFile))
+        {
+            _trustedRoots = [];
+            _trustedRoots.ImportFromPemFile(options.CaFile);
+            if (_trustedRoots.Count == 0)
+            {
+                throw new ArgumentException($"Outputs:Elasticsearch:CaFile '{options.CaFile}' holds no PEM certificate.", nameof(options));
+            }
+        }
+
+        if (!string.IsNullOrEmpty(options.CertificateFingerprint))
+        {
+            _pinnedFingerprint = NormalizeFingerprint(options.CertificateFingerprint);
+        }
+
+        var authentication = ResolveAuthentication(options);
+        NodePool pool;
+        if (!string.IsNullOrEmpty(options.CloudId))
+        {
+            pool = new CloudNodePool(options.CloudId, authentication ?? throw new ArgumentException("Outputs:Elasticsearch:CloudId needs ApiKey/ApiKeyFile or Username/Password."));
+        }
+        else
+        {
+            var nodes = options.NodeUrlSettings().Select(n => new Uri(n.Url)).ToList();
+            pool = nodes.Count == 1 ? new SingleNodePool(nodes[0]) : new StaticNodePool(nodes, randomize: false);
+        }
+
+        NodeCount = pool.Nodes.Count;
+        _settings = new ElasticsearchClientSettings(pool)
+            .EnableHttpCompression(options.Gzip)
+            .RequestTimeout(options.RequestTimeout)
+            .PingTimeout(options.RequestTimeout < TimeSpan.FromSeconds(2) ? options.RequestTimeout : TimeSpan.FromSeconds(2))
+            .SniffOnStartup(false)
+            .SniffOnConnectionFault(false)
+            .ServerCertificateValidationCallback(ValidateServerCertificate);
+        if (authentication is not null)
+        {
+            _settings = _settings.Authentication(authentication);
+        }
+
+        Client = new ElasticsearchClient(_settings);
+    }
+
+    /// <summary>The typed client (probe, templates).</summary>
+    public ElasticsearchClient Client { get; }
+
+    /// <summary>Where the output sends, for logs: URLs without user info, or the Cloud deployment's name.</summary>
+    public string Description { get; }
+
+    public int NodeCount { get; }
+
+    /// <summary>
+    /// POSTs <paramref name="ndjson"/> to <c>_bulk</c> through the client's transport (node selection, failover,
+    /// compression, authentication) without re-serializing it.
+    /// </summary>
+    public async Task<ElasticsearchCall> BulkAsync(string pathAndQuery, ReadOnlyMemory<byte> ndjson, CancellationToken cancellationToken)
+    {
+        _lastTlsRefusal = null;
+        var response = await Client.Transport.RequestAsync<BytesResponse>(
+            new EndpointPath(Elastic.Transport.HttpMethod.POST, pathAndQuery), PostData.ReadOnlyMemory(ndjson), null, BulkRequest, cancellationToken);
+        return ElasticsearchCall.From(response.ApiCallDetails, response.Body, _lastTlsRefusal);
+    }
+
+    /// <summary>Why the last call failed before any HTTP status arrived (TLS refusals say which check failed).</summary>
+    public string DescribeTransportFailure(ApiCallDetails details) => ElasticsearchCall.DescribeFailure(details, _lastTlsRefusal);
+
+    public void Dispose() => (_settings as IDisposable).Dispose();
+
+    /// <summary>Upper-case hex of a SHA-256 fingerprint written with or without colons, or null if it is not one.</summary>
+    internal static byte[]? NormalizeFingerprint(string text)
+    {
+        var hex = text.Replace(":", "", StringComparison.Ordinal).Trim();
+        if (hex.Length != 64)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Convert.FromHexString(hex);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Elastic Cloud ids are <c>name:base64(host$es-uuid$kibana-uuid)</c>.</summary>
+    internal static bool IsWellFormedCloudId(string cloudId)
+    {
+        var colon = cloudId.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == cloudId.Length - 1)
+        {
+            return false;
+        }
+
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(cloudId[(colon + 1)..]));
+            return decoded.Split('$').Length >= 2;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static string Describe(ElasticsearchSinkOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.CloudId))
+        {
+            return $"Elastic Cloud deployment '{options.CloudId.Split(':')[0]}'";
+        }
+
+        return string.Join(", ", options.NodeUrlSettings().Select(n => WithoutUserInfo(n.Url)));
+    }
+
+    /// <summary>A URL as it may be logged: scheme, host, port and path, never <c>user:password@</c>.</summary>
+    internal static string WithoutUserInfo(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString().TrimEnd('/')
+            : url.TrimEnd('/');
+
+    private static AuthorizationHeader? ResolveAuthentication(ElasticsearchSinkOptions options)
+    {
+        var apiKey = !string.IsNullOrEmpty(options.ApiKeyFile) ? ReadSecretFile(options.ApiKeyFile, "ApiKeyFile") : options.ApiKey;
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            return new ApiKey(apiKey);
+        }
+
+        if (!string.IsNullOrEmpty(options.Username))
+        {
+            var password = !string.IsNullOrEmpty(options.PasswordFile) ? ReadSecretFile(options.PasswordFile, "PasswordFile") : options.Password;
+            return new BasicAuthentication(options.Username, password ?? "");
+        }
+
+        // user:password inside the URL (discouraged; never logged): the transport would not send it by itself.
+        var withUserInfo = options.NodeUrlSettings().Select(n => new Uri(n.Url)).FirstOrDefault(u => u.UserInfo.Length > 0);
+        if (withUserInfo is not null)
+        {
+            var parts = withUserInfo.UserInfo.Split(':', 2);
+            return new BasicAuthentication(Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "");
+        }
+
+        return null;
+    }
+
+    private static string ReadSecretFile(string path, string setting)
+    {
+        try
+        {
+            var value = System.IO.File.ReadAllText(path).Trim();
+            return value.Length > 0 ? value : throw new ArgumentException($"Outputs:Elasticsearch:{setting} '{path}' is empty.");
+        }
+        catch (IOException exception)
+        {
+            throw new ArgumentException($"Outputs:Elasticsearch:{setting} '{path}' cannot be read: {exception.Message}", exception);
+        }
+        catch (UnauthorizedAccessException exception)
+        {
+            throw new ArgumentException($"Outputs:Elasticsearch:{setting} '{path}' cannot be read: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>
+    /// TLS verification is always on. A certificate the system trusts passes; otherwise one whose chain reaches a
+    /// <c>CaFile</c> certificate, or holds a certificate with the pinned fingerprint, passes. The host name must match
+    /// in every case. A refusal is remembered with its reason so the error names it.
+    /// </summary>
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        {
+            return Refuse("the server sent no certificate");
+        }
+
+        using var leaf = new X509Certificate2(certificate);
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        {
+            var host = sender is HttpRequestMessage { RequestUri: { } uri } ? $"'{uri.Host}'" : "the host name in the URL";
+            var names = leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>()
+                .SelectMany(e => e.EnumerateDnsNames().Concat(e.EnumerateIPAddresses().Select(a => a.ToString()))).ToList();
+            return Refuse($"host name mismatch: the certificate is for {(names.Count > 0 ? string.Join(", ", names) : leaf.Subject)}, not {host}; connect by a name the certificate lists");
+        }
+
+        if (_pinnedFingerprint is not null && ChainElements(leaf, chain).Any(c => SHA256.HashData(c.RawData).AsSpan().SequenceEqual(_pinnedFingerprint)))
+        {
+            return true;
+        }
+
+        if (_trustedRoots is not null)
+        {
+            using var customChain = new X509Chain();
+            customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            customChain.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots);
+            customChain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            if (chain is not null)
+            {
+                customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
+            }
+
+            if (customChain.Build(leaf))
+            {
+                return true;
+            }
+
+            return Refuse($"the certificate '{leaf.Subject}' does not chain to a certificate in Outputs:Elasticsearch:CaFile ({string.Join("; ", customChain.ChainStatus.Select(s => s.StatusInformation.Trim()))})");
+        }
+
+        return Refuse(_pinnedFingerprint is not null
+            ? $"no certificate in the server's chain has the pinned CertificateFingerprint (the server's is {Convert.ToHexString(SHA256.HashData(leaf.RawData))})"
+            : $"the certificate '{leaf.Subject}' (issued by '{leaf.Issuer}') is not trusted; set Outputs:Elasticsearch:CaFile to its CA or pin CertificateFingerprint");
+    }
+
+    private bool Refuse(string reason)
+    {
+        _lastTlsRefusal = "TLS certificate refused: " + reason;
+        return false;
+    }
+
+    private static IEnumerable<X509Certificate2> ChainElements(X509Certificate2 leaf, X509Chain? chain)
+    {
+        yield return leaf;
+        if (chain is null)
+        {
+            yield break;
+        }
+
+        foreach (var element in chain.ChainElements)
+        {
+            yield return element.Certificate;
+        }
+
+        foreach (var extra in chain.ChainPolicy.ExtraStore)
+        {
+            yield return extra;
+        }
+    }
+}
+
+/// <summary>What one HTTP call to Elasticsearch came back with: a status and body, or why there is none.</summary>
+internal sealed record ElasticsearchCall(int? Status, byte[] Body, string? Failure, bool TimedOut)
+{
+    public static ElasticsearchCall From(ApiCallDetails details, byte[]? body, string? tlsRefusal)
+    {
+        if (details.HttpStatusCode is { } status)
+        {
+            return new ElasticsearchCall(status, body ?? details.ResponseBodyInBytes ?? [], null, false);
+        }
+
+        return new ElasticsearchCall(null, [], DescribeFailure(details, tlsRefusal), IsTimeout(details.OriginalException));
+    }
+
+    internal static string DescribeFailure(ApiCallDetails details, string? tlsRefusal)
+    {
+        if (tlsRefusal is not null)
+        {
+            return tlsRefusal;
+        }
+
+        var messages = new List<string>();
+        for (var exception = details.OriginalException; exception is not null; exception = exception.InnerException)
+        {
+            if (!string.IsNullOrWhiteSpace(exception.Message) && !messages.Contains(exception.Message))
+            {
+                messages.Add(exception.Message.ReplaceLineEndings(" ").Trim());
+            }
+        }
+
+        return messages.Count == 0 ? "no response" : string.Join(": ", messages.TakeLast(2));
+    }
+
+    private static bool IsTimeout(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is TimeoutException or TaskCanceledException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

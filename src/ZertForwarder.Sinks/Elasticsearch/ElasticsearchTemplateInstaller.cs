@@ -1,0 +1,223 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Elastic.Clients.Elasticsearch;
+using Elastic.Clients.Elasticsearch.Cluster;
+using Elastic.Clients.Elasticsearch.IndexManagement;
+using ZertForwarder.Pipeline;
+
+namespace ZertForwarder.Sinks.Elasticsearch;
+
+/// <summary>
+/// The bootstrap concern: the start-up probe (<c>GET /</c>) and the component and index templates of
+/// <c>TemplatesDirectory</c>, through the client's typed API. Used by the sink at start and by the <c>setup</c> verb.
+/// </summary>
+/// <remarks>
+/// Like Elastic's integrations, a template carries a <c>version</c> and is only (re)installed when the installed one
+/// is older or absent, so a cluster administrator's edit of the same version is not wiped at every start (site
+/// changes belong in the <c>&lt;template&gt;@custom</c> component template, which is never written here). The lifecycle
+/// of each data stream index template comes from configuration: a data stream lifecycle with
+/// <c>Retention</c>, or an ILM policy; the setting is recorded in <c>_meta.lifecycle</c> and a change of it also
+/// reinstalls the template.
+/// </remarks>
+internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnection connection, ElasticsearchSinkOptions options, IPipelineLog log)
+{
+    private const string SinkName = "elasticsearch";
+
+    /// <summary>What <see cref="InstallAsync"/> did with each template.</summary>
+    public sealed record TemplateResult(string Kind, string Name, bool Installed, string Detail);
+
+    /// <summary>A positive Elasticsearch time value (<c>90d</c>, <c>12h</c>, <c>30m</c>, ...).</summary>
+    public static bool IsValidRetention(string? value) => value is not null && TimeValue().IsMatch(value) && !value.StartsWith('0');
+
+    /// <summary><c>GET /</c>: the cluster answers, the credentials are accepted, it says it is Elasticsearch.</summary>
+    public async Task<string> ProbeAsync(CancellationToken cancellationToken)
+    {
+        var response = await connection.Client.InfoAsync(new InfoRequest { RequestConfiguration = ElasticsearchConnection.JsonRequest }, cancellationToken);
+        var details = response.ApiCallDetails;
+        if (details.HttpStatusCode is 401 or 403)
+        {
+            throw new SinkFatalException(
+                $"Elasticsearch at {connection.Description} refused the credentials (HTTP {details.HttpStatusCode}); check Outputs:Elasticsearch ApiKey/ApiKeyFile or Username/Password.");
+        }
+
+        if (details.HttpStatusCode is null)
+        {
+            throw new InvalidOperationException($"Cannot reach Elasticsearch at {connection.Description}: {connection.DescribeTransportFailure(details)}");
+        }
+
+        if (!response.IsValidResponse)
+        {
+            var error = response.ElasticsearchServerError?.Error is { } e ? $"{e.Type}: {e.Reason}" : "no error details";
+            throw new InvalidOperationException($"Elasticsearch at {connection.Description} answered GET / with HTTP {details.HttpStatusCode}: {error}");
+        }
+
+        var version = response.Version?.Number ?? "unknown";
+        log.Log(PipelineLogLevel.Information, SinkName, $"Connected to Elasticsearch {version} at {connection.Description}.");
+        return version;
+    }
+
+    /// <summary>Component templates first (index templates compose them), each kind in file-name order.</summary>
+    public async Task<IReadOnlyList<TemplateResult>> InstallAsync(CancellationToken cancellationToken)
+    {
+        var results = new List<TemplateResult>();
+        foreach (var folder in new[] { "component_template", "index_template" })
+        {
+            var directory = Path.Combine(options.TemplatesDirectory, folder);
+            if (!Directory.Exists(directory))
+            {
+                throw new InvalidOperationException(
+                    $"Outputs:Elasticsearch:TemplatesDirectory '{options.TemplatesDirectory}' has no {folder} folder (set InstallTemplates=false to skip).");
+            }
+
+            foreach (var file in Directory.GetFiles(directory, "*.json").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                JsonObject template;
+                try
+                {
+                    template = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(file, cancellationToken)) as JsonObject
+                               ?? throw new InvalidOperationException($"'{file}' is not a JSON object.");
+                }
+                catch (System.Text.Json.JsonException exception)
+                {
+                    throw new InvalidOperationException($"'{file}' is not valid JSON: {exception.Message}", exception);
+                }
+
+                var result = folder == "component_template"
+                    ? await InstallComponentTemplateAsync(name, template, cancellationToken)
+                    : await InstallIndexTemplateAsync(name, WithLifecycle(template), cancellationToken);
+                log.Log(PipelineLogLevel.Information, SinkName, $"{(result.Installed ? "Installed" : "Kept")} {result.Kind} {name}: {result.Detail}.");
+                results.Add(result);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>The lifecycle of a data stream template as configured: ILM policy, or data stream lifecycle retention.</summary>
+    internal JsonObject WithLifecycle(JsonObject template)
+    {
+        if (template["data_stream"] is null)
+        {
+            return template;
+        }
+
+        var body = template["template"] as JsonObject ?? new JsonObject();
+        template["template"] = body;
+        var meta = template["_meta"] as JsonObject ?? new JsonObject();
+        template["_meta"] = meta;
+        if (!string.IsNullOrEmpty(options.IlmPolicy))
+        {
+            body.Remove("lifecycle");
+            var settings = body["settings"] as JsonObject ?? new JsonObject();
+            body["settings"] = settings;
+            settings["index.lifecycle.name"] = options.IlmPolicy;
+            meta["lifecycle"] = $"ilm:{options.IlmPolicy}";
+        }
+        else
+        {
+            body["lifecycle"] = new JsonObject { ["enabled"] = true, ["data_retention"] = options.Retention };
+            meta["lifecycle"] = $"data_retention:{options.Retention}";
+        }
+
+        return template;
+    }
+
+    private async Task<TemplateResult> InstallComponentTemplateAsync(string name, JsonObject template, CancellationToken cancellationToken)
+    {
+        var installed = await connection.Client.Cluster.GetComponentTemplateAsync(
+            new GetComponentTemplateRequest(name) { RequestConfiguration = ElasticsearchConnection.JsonRequest }, cancellationToken);
+        CheckReadable(installed.ApiCallDetails, "_component_template", name);
+        var current = installed.IsValidResponse ? installed.ComponentTemplates?.FirstOrDefault(t => t.Name == name)?.ComponentTemplateNode : null;
+        var keep = KeepInstalled(template, current?.Version, null, null);
+        if (keep is not null)
+        {
+            return new TemplateResult("component template", name, false, keep);
+        }
+
+        var request = Deserialize<PutComponentTemplateRequest>(template, name);
+        request.Name = name;
+        request.RequestConfiguration = ElasticsearchConnection.JsonRequest;
+        var response = await connection.Client.Cluster.PutComponentTemplateAsync(request, cancellationToken);
+        CheckWritten(response, "_component_template", name);
+        return new TemplateResult("component template", name, true, Installing(template, current?.Version));
+    }
+
+    private async Task<TemplateResult> InstallIndexTemplateAsync(string name, JsonObject template, CancellationToken cancellationToken)
+    {
+        var installed = await connection.Client.Indices.GetIndexTemplateAsync(
+            new GetIndexTemplateRequest(name) { RequestConfiguration = ElasticsearchConnection.JsonRequest }, cancellationToken);
+        CheckReadable(installed.ApiCallDetails, "_index_template", name);
+        var current = installed.IsValidResponse ? installed.IndexTemplates?.FirstOrDefault(t => t.Name == name)?.IndexTemplate : null;
+        var installedLifecycle = current?.Meta is { } meta && meta.TryGetValue("lifecycle", out var value) ? value?.ToString() : null;
+        var keep = KeepInstalled(template, current?.Version, installedLifecycle, template["_meta"]?["lifecycle"]?.GetValue<string>());
+        if (keep is not null)
+        {
+            return new TemplateResult("index template", name, false, keep);
+        }
+
+        var request = Deserialize<PutIndexTemplateRequest>(template, name);
+        request.Name = name;
+        request.RequestConfiguration = ElasticsearchConnection.JsonRequest;
+        var response = await connection.Client.Indices.PutIndexTemplateAsync(request, cancellationToken);
+        CheckWritten(response, "_index_template", name);
+        return new TemplateResult("index template", name, true, Installing(template, current?.Version));
+    }
+
+    /// <summary>Why the installed template stays, or null when ours must be installed.</summary>
+    private static string? KeepInstalled(JsonObject template, long? installedVersion, string? installedLifecycle, string? ourLifecycle)
+    {
+        var ourVersion = template["version"]?.GetValue<long>();
+        if (ourVersion is null || installedVersion is null || installedVersion < ourVersion || installedLifecycle != ourLifecycle)
+        {
+            return null;
+        }
+
+        return $"installed version {installedVersion} is not older than {ourVersion}";
+    }
+
+    private static string Installing(JsonObject template, long? installedVersion) =>
+        $"version {template["version"]?.ToJsonString() ?? "(none)"}" + (installedVersion is null ? "" : $", replacing version {installedVersion}");
+
+    private T Deserialize<T>(JsonObject template, string name)
+    {
+        try
+        {
+            using var stream = new MemoryStream(Encoding.UTF8.GetBytes(template.ToJsonString()));
+            return connection.Client.RequestResponseSerializer.Deserialize<T>(stream)
+                   ?? throw new InvalidOperationException($"template {name} is empty");
+        }
+        catch (System.Text.Json.JsonException exception)
+        {
+            throw new InvalidOperationException($"template {name} in '{options.TemplatesDirectory}' is not a valid Elasticsearch template: {exception.Message}", exception);
+        }
+    }
+
+    private void CheckReadable(Elastic.Transport.ApiCallDetails details, string endpoint, string name)
+    {
+        if (details.HttpStatusCode is 401 or 403)
+        {
+            throw new SinkFatalException(
+                $"Elasticsearch refused to read {endpoint}/{name} (HTTP {details.HttpStatusCode}); the credentials need manage_index_templates, or set InstallTemplates=false.");
+        }
+
+        if (details.HttpStatusCode is null)
+        {
+            throw new InvalidOperationException($"Cannot reach Elasticsearch at {connection.Description}: {connection.DescribeTransportFailure(details)}");
+        }
+    }
+
+    private void CheckWritten(Elastic.Transport.Products.Elasticsearch.ElasticsearchResponse response, string endpoint, string name)
+    {
+        CheckReadable(response.ApiCallDetails, endpoint, name);
+        if (!response.IsValidResponse)
+        {
+            var error = response.ElasticsearchServerError?.Error is { } e ? $"{e.Type}: {e.Reason}" : "no error details";
+            throw new InvalidOperationException($"Installing {endpoint}/{name} failed with HTTP {response.ApiCallDetails.HttpStatusCode}: {error}");
+        }
+    }
+
+    [GeneratedRegex(@"^[0-9]+(d|h|m|s|ms|micros|nanos)$", RegexOptions.CultureInvariant)]
+    private static partial Regex TimeValue();
+}
