@@ -7,19 +7,62 @@ namespace ZertForwarder.Mapping;
 /// component template per data stream with an explicit mapping for every field the rules can emit, and one index
 /// template per data stream. The files in the repository are this output; a test keeps them in step with the rules.
 /// </summary>
+/// <remarks>
+/// Elastic's conventions for integration data streams: <c>data_stream.*</c> are <c>constant_keyword</c> (one value
+/// per backing index, free to store and to filter on); the index template composes the product's component template
+/// and the site's <c>logs@custom</c> and <c>&lt;template&gt;@custom</c> hooks, which may be missing
+/// (<c>ignore_missing_component_templates</c>); it carries a data stream lifecycle (the installer writes the
+/// configured retention into it), <c>_meta</c> and a <c>version</c> that the installer compares with what the
+/// cluster has. Fields nobody searches (hex blobs) are kept in <c>_source</c> only.
+/// </remarks>
 public static class ElasticsearchTemplates
 {
+    /// <summary>Raise when the generated templates change: a cluster with an older version gets the new ones at the next start.</summary>
+    public const int Version = 2;
+
+    /// <summary>The retention written into the files; <c>Outputs:Elasticsearch:Retention</c> replaces it at installation.</summary>
+    public const string DefaultRetention = "90d";
+
+    /// <summary>
+    /// Opaque hex values shown with an event but never searched or aggregated on: the z/OS 2.5 enforcement section
+    /// kept raw (no public layout) and TLS / summary session ids (they change per handshake; correlation uses
+    /// <c>zos.zert.connection_id</c> and the endpoints). <c>index: false</c> and <c>doc_values: false</c> keep them in
+    /// <c>_source</c> without an inverted index or column store.
+    /// </summary>
+    private static readonly HashSet<string> NotSearched = new(StringComparer.Ordinal)
+    {
+        "zos.zert.enforcement.raw",
+        "zos.zert.tls.session_id",
+        "zos.zert.summary.session_id",
+    };
+
+    /// <summary>The Elasticsearch type a field is mapped with, from the type its rule produces.</summary>
+    /// <remarks>
+    /// A summary's interval start and end (SMF119SS_*_Start / _End) carry microseconds, which <c>date</c> would cut to
+    /// milliseconds: <c>date_nanos</c> keeps them. Connection records' times are hundredths of a second (SMF time of
+    /// day) and stay <c>date</c>, as ECS maps them.
+    /// </remarks>
+    public static string MappedType(int subtype, string path, string ruleType) => path switch
+    {
+        "data_stream.type" or "data_stream.dataset" or "data_stream.namespace" => "constant_keyword",
+        "event.start" or "event.end" when subtype == 12 && ruleType == "date" => "date_nanos",
+        _ => ruleType,
+    };
+
     /// <summary>File path (relative to <c>mappings/</c>) to JSON text, for both data streams.</summary>
     public static IReadOnlyDictionary<string, string> Build(MappingSet mappings)
     {
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
         foreach (var (subtype, name) in new[] { (11, "zert_connection"), (12, "zert_summary") })
         {
             var component = $"logs-zos.{name}@mappings";
+            var custom = $"logs-zos.{name}@custom";
             var properties = new JsonObject();
-            foreach (var (path, type) in mappings.EcsFields(subtype)) Add(properties, path.Split('.'), type);
+            foreach (var (path, type) in mappings.EcsFields(subtype)) Add(properties, path, MappedType(subtype, path, type));
             var componentJson = new JsonObject
             {
+                ["version"] = Version,
                 ["_meta"] = new JsonObject { ["description"] = $"ZertForwarder: every field of the zos.{name} documents (ECS 9.4 types; zos.zert.* explicit)", ["managed_by"] = "zertforwarder" },
                 ["template"] = new JsonObject
                 {
@@ -33,20 +76,31 @@ public static class ElasticsearchTemplates
             };
             var indexJson = new JsonObject
             {
-                ["_meta"] = new JsonObject { ["description"] = $"ZertForwarder data stream logs-zos.{name}-<namespace>", ["managed_by"] = "zertforwarder" },
+                ["version"] = Version,
+                ["_meta"] = new JsonObject
+                {
+                    ["description"] = $"ZertForwarder data stream logs-zos.{name}-<namespace>; site changes go in {custom}",
+                    ["managed_by"] = "zertforwarder",
+                },
                 ["index_patterns"] = new JsonArray($"logs-zos.{name}-*"),
                 ["data_stream"] = new JsonObject(),
                 ["priority"] = 200,
-                ["composed_of"] = new JsonArray(component),
+                ["composed_of"] = new JsonArray(component, "logs@custom", custom),
+                ["ignore_missing_component_templates"] = new JsonArray("logs@custom", custom),
+                ["template"] = new JsonObject
+                {
+                    ["lifecycle"] = new JsonObject { ["enabled"] = true, ["data_retention"] = DefaultRetention },
+                },
             };
-            files[$"component_template/{component}.json"] = componentJson.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
-            files[$"index_template/logs-zos.{name}.json"] = indexJson.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
+            files[$"component_template/{component}.json"] = componentJson.ToJsonString(indented) + "\n";
+            files[$"index_template/logs-zos.{name}.json"] = indexJson.ToJsonString(indented) + "\n";
         }
         return files;
     }
 
-    private static void Add(JsonObject properties, string[] parts, string type)
+    private static void Add(JsonObject properties, string path, string type)
     {
+        var parts = path.Split('.');
         var node = properties;
         for (var i = 0; i < parts.Length - 1; i++)
         {
@@ -59,6 +113,11 @@ public static class ElasticsearchTemplates
         }
         var leaf = new JsonObject { ["type"] = type };
         if (type == "keyword") leaf["ignore_above"] = 1024;
+        if (NotSearched.Contains(path))
+        {
+            leaf["index"] = false;
+            leaf["doc_values"] = false;
+        }
         node[parts[^1]] = leaf;
     }
 }

@@ -79,8 +79,15 @@ public sealed class ContractTests
                 var node = template["template"]!["mappings"]!;
                 foreach (var part in path.Split('.')) node = node?["properties"]?[part];
                 Assert.True(node is not null, $"{name}: {path} is not mapped by the component template");
-                Assert.Equal(type, (string?)node!["type"]);
+                Assert.Equal(ElasticsearchTemplates.MappedType(subtype, path, type), (string?)node!["type"]);
             }
+
+            // Elastic's conventions (issue 11): constant data stream fields, the @custom hook, a lifecycle, a version.
+            Assert.Equal("constant_keyword", (string?)template["template"]!["mappings"]!["properties"]!["data_stream"]!["properties"]!["dataset"]!["type"]);
+            Assert.Contains($"logs-zos.{name}@custom", index["composed_of"]!.AsArray().Select(n => (string?)n));
+            Assert.Contains($"logs-zos.{name}@custom", index["ignore_missing_component_templates"]!.AsArray().Select(n => (string?)n));
+            Assert.NotNull(index["template"]!["lifecycle"]!["data_retention"]);
+            Assert.Equal(ElasticsearchTemplates.Version, (int)index["version"]!);
         }
     }
 
