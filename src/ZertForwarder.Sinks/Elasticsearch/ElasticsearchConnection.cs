@@ -32,6 +32,7 @@ internal sealed class ElasticsearchConnection : IDisposable
     private readonly X509Certificate2Collection? _trustedRoots;
     private readonly byte[]? _pinnedFingerprint;
     private readonly ElasticsearchClientSettings _settings;
+    private readonly string _nodeHosts;
     private string? _lastTlsRefusal;
 
     public ElasticsearchConnection(ElasticsearchSinkOptions options)
@@ -65,6 +66,7 @@ internal sealed class ElasticsearchConnection : IDisposable
         }
 
         NodeCount = pool.Nodes.Count;
+        _nodeHosts = string.Join(" or ", pool.Nodes.Select(n => $"'{n.Uri.Host}'").Distinct());
         _settings = new ElasticsearchClientSettings(pool)
             .EnableHttpCompression(options.Gzip)
             .RequestTimeout(options.RequestTimeout)
@@ -222,7 +224,7 @@ internal sealed class ElasticsearchConnection : IDisposable
         using var leaf = new X509Certificate2(certificate);
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
-            var host = sender is HttpRequestMessage { RequestUri: { } uri } ? $"'{uri.Host}'" : "the host name in the URL";
+            var host = sender is HttpRequestMessage { RequestUri: { } uri } ? $"'{uri.Host}'" : _nodeHosts;
             var names = leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>()
                 .SelectMany(e => e.EnumerateDnsNames().Concat(e.EnumerateIPAddresses().Select(a => a.ToString()))).ToList();
             return Refuse($"host name mismatch: the certificate is for {(names.Count > 0 ? string.Join(", ", names) : leaf.Subject)}, not {host}; connect by a name the certificate lists");

@@ -254,6 +254,54 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task Templates_are_installed_only_when_newer_and_carry_the_configured_lifecycle()
+    {
+        var templates = Path.Combine(_directory, "versioned");
+        Directory.CreateDirectory(Path.Combine(templates, "component_template"));
+        Directory.CreateDirectory(Path.Combine(templates, "index_template"));
+        File.WriteAllText(Path.Combine(templates, "component_template", "logs-zos.zert_connection@mappings.json"),
+            """{"version":2,"template":{"mappings":{"properties":{"data_stream":{"properties":{"dataset":{"type":"constant_keyword"}}}}}}}""");
+        File.WriteAllText(Path.Combine(templates, "index_template", "logs-zos.zert_connection.json"),
+            """{"version":2,"index_patterns":["logs-zos.zert_connection-*"],"data_stream":{},"priority":200,"composed_of":["logs-zos.zert_connection@mappings","logs-zos.zert_connection@custom"],"ignore_missing_component_templates":["logs-zos.zert_connection@custom"],"template":{"lifecycle":{"data_retention":"90d"}}}""");
+        async Task StartAsync(Action<ElasticsearchSinkOptions> change)
+        {
+            await using var sink = new ElasticsearchSink(Options(o =>
+            {
+                o.InstallTemplates = true;
+                o.TemplatesDirectory = templates;
+                change(o);
+            }));
+            await sink.StartAsync(CancellationToken.None);
+        }
+
+        JsonNode IndexTemplate() => JsonNode.Parse(_elasticsearch.IndexTemplates["logs-zos.zert_connection"])!;
+
+        await StartAsync(o => o.Retention = "30d");
+        Assert.Equal(2, _elasticsearch.TemplatePuts.Count);
+        Assert.Equal("30d", (string?)IndexTemplate()["template"]!["lifecycle"]!["data_retention"]);
+        Assert.Equal(["logs-zos.zert_connection@custom"], IndexTemplate()["ignore_missing_component_templates"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal("constant_keyword", (string?)JsonNode.Parse(_elasticsearch.ComponentTemplates["logs-zos.zert_connection@mappings"])!
+            ["template"]!["mappings"]!["properties"]!["data_stream"]!["properties"]!["dataset"]!["type"]);
+
+        await StartAsync(o => o.Retention = "30d"); // same version, same lifecycle: an administrator's edit survives
+        Assert.Equal(2, _elasticsearch.TemplatePuts.Count);
+
+        await StartAsync(o => o.Retention = "7d"); // a new retention replaces the index template only
+        Assert.Equal(["/_component_template/logs-zos.zert_connection@mappings", "/_index_template/logs-zos.zert_connection", "/_index_template/logs-zos.zert_connection"],
+            _elasticsearch.TemplatePuts);
+        Assert.Equal("7d", (string?)IndexTemplate()["template"]!["lifecycle"]!["data_retention"]);
+
+        await StartAsync(o => o.IlmPolicy = "zert-logs");
+        Assert.Null(IndexTemplate()["template"]!["lifecycle"]);
+        Assert.Equal("zert-logs", (string?)IndexTemplate()["template"]!["settings"]!["index.lifecycle.name"]);
+
+        // An older version on the cluster is replaced.
+        _elasticsearch.ComponentTemplates["logs-zos.zert_connection@mappings"] = """{"version":1,"template":{}}""";
+        await StartAsync(o => o.IlmPolicy = "zert-logs");
+        Assert.Equal(2, (int)JsonNode.Parse(_elasticsearch.ComponentTemplates["logs-zos.zert_connection@mappings"])!["version"]!);
+    }
+
+    [Fact]
     public async Task A_missing_templates_directory_fails_start_with_a_clear_message()
     {
         await using var sink = new ElasticsearchSink(Options(o =>
@@ -330,6 +378,7 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         {
             var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => untrusting.StartAsync(CancellationToken.None));
             output.WriteLine($"without CaFile: {refused.Message}");
+            Assert.Contains("is not trusted; set Outputs:Elasticsearch:CaFile", refused.Message, StringComparison.Ordinal);
         }
 
         await using var trusting = new ElasticsearchSink(Options(o =>
@@ -339,6 +388,59 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         }));
         await trusting.StartAsync(CancellationToken.None);
         var outcome = await SendAsync(trusting, [TestEvents.Create(1)]);
+
+        Assert.Equal(ItemOutcome.Delivered, outcome[0]);
+        Assert.Single(tlsElasticsearch.Documents);
+    }
+
+    [Fact]
+    public async Task A_host_name_mismatch_is_refused_even_with_the_CaFile_and_the_message_says_why()
+    {
+        using var certificates = new TestCertificates(serverDnsName: "es.other.example");
+        await using var tlsElasticsearch = await FakeElasticsearch.StartAsync(certificates.Server);
+        await using var sink = new ElasticsearchSink(Options(o =>
+        {
+            o.Url = $"https://127.0.0.1:{tlsElasticsearch.Url.Port}";
+            o.CaFile = certificates.WriteAuthorityPem(_directory);
+        }));
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => sink.StartAsync(CancellationToken.None));
+        var outcome = await SendAsync(sink, [TestEvents.Create(1)]);
+
+        output.WriteLine(refused.Message);
+        Assert.Contains("host name mismatch: the certificate is for es.other.example, not '127.0.0.1'", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(ItemOutcome.Retry, outcome[0]);
+        Assert.Contains("host name mismatch", outcome.Reason(0), StringComparison.Ordinal);
+        Assert.Empty(tlsElasticsearch.Documents);
+    }
+
+    [Fact]
+    public async Task A_pinned_CertificateFingerprint_trusts_the_chain_without_a_CaFile_and_a_wrong_one_is_refused()
+    {
+        using var certificates = new TestCertificates();
+        await using var tlsElasticsearch = await FakeElasticsearch.StartAsync(certificates.Server);
+        var url = $"https://127.0.0.1:{tlsElasticsearch.Url.Port}";
+        // Written as Elasticsearch prints its HTTP CA fingerprint at first start; here the server certificate's own.
+        var fingerprint = string.Join(":", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificates.Server.RawData)).Chunk(2).Select(c => new string(c)));
+
+        await using (var wrong = new ElasticsearchSink(Options(o =>
+        {
+            o.Url = url;
+            o.CertificateFingerprint = new string('A', 64);
+        })))
+        {
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => wrong.StartAsync(CancellationToken.None));
+            output.WriteLine(refused.Message);
+            Assert.Contains("no certificate in the server's chain has the pinned CertificateFingerprint", refused.Message, StringComparison.Ordinal);
+        }
+
+        await using var pinned = new ElasticsearchSink(Options(o =>
+        {
+            o.Url = url;
+            o.CertificateFingerprint = fingerprint;
+        }));
+        await pinned.StartAsync(CancellationToken.None);
+        var outcome = await SendAsync(pinned, [TestEvents.Create(1)]);
 
         Assert.Equal(ItemOutcome.Delivered, outcome[0]);
         Assert.Single(tlsElasticsearch.Documents);

@@ -103,12 +103,13 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     public int GzipRequests => Volatile.Read(ref _gzipRequests);
 
     /// <param name="serverCertificate">Serve HTTPS with this certificate instead of plain HTTP.</param>
-    public static async Task<FakeElasticsearch> StartAsync(X509Certificate2? serverCertificate = null)
+    /// <param name="port">Listen on this port (to come back where a stopped node was); 0 picks a free one.</param>
+    public static async Task<FakeElasticsearch> StartAsync(X509Certificate2? serverCertificate = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
         {
             if (serverCertificate is not null)
             {

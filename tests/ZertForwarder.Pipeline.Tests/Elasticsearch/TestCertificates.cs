@@ -7,7 +7,9 @@ namespace ZertForwarder.Pipeline.Tests.Elasticsearch;
 /// <summary>A private CA and a server certificate for 127.0.0.1 signed by it, made fresh per test run.</summary>
 internal sealed class TestCertificates : IDisposable
 {
-    public TestCertificates()
+    /// <param name="serverDnsName">DNS name of the server certificate; with a name other than localhost the certificate
+    /// does not list 127.0.0.1 either, so connecting by address is a host name mismatch.</param>
+    public TestCertificates(string serverDnsName = "localhost")
     {
         using var caKey = RSA.Create(2048);
         var caRequest = new CertificateRequest("CN=ZertForwarder Test CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -17,10 +19,14 @@ internal sealed class TestCertificates : IDisposable
         Authority = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(2));
 
         using var serverKey = RSA.Create(2048);
-        var serverRequest = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var serverRequest = new CertificateRequest($"CN={serverDnsName}", serverKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
+        if (serverDnsName == "localhost")
+        {
+            names.AddIpAddress(IPAddress.Loopback);
+        }
+
+        names.AddDnsName(serverDnsName);
         serverRequest.CertificateExtensions.Add(names.Build());
         serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
