@@ -58,6 +58,22 @@ public sealed class ElasticsearchSink : ISink
         }
     }
 
+    /// <summary>
+    /// What the <c>setup</c> verb does for Elasticsearch: probe, then install the templates whatever
+    /// <c>InstallTemplates</c> says. Returns one line per template for the operator.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> SetupAsync(CancellationToken cancellationToken)
+    {
+        var installer = new ElasticsearchTemplateInstaller(_connection, _options, _log);
+        var version = await installer.ProbeAsync(cancellationToken);
+        var results = await installer.InstallAsync(cancellationToken);
+        return
+        [
+            $"Elasticsearch {version} at {_connection.Description}",
+            .. results.Select(r => $"  {(r.Installed ? "installed" : "kept")} {r.Kind} {r.Name}: {r.Detail}"),
+        ];
+    }
+
     public async Task SendAsync(IReadOnlyList<ForwardedEvent> batch, BatchOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);

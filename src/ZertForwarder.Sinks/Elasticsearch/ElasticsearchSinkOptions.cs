@@ -15,7 +15,7 @@ public sealed class ElasticsearchSinkOptions
     /// Several nodes of one cluster: requests go to the first live one and fail over to the next when a node does not
     /// answer (a static node pool, no sniffing: the list is what the forwarder may talk to).
     /// </summary>
-    public List<string> Urls { get; set; } = [];
+    public string[] Urls { get; set; } = [];
 
     /// <summary>Elastic Cloud deployment id (<c>name:base64</c>) instead of <see cref="Url"/>/<see cref="Urls"/>.</summary>
     public string? CloudId { get; set; }
@@ -82,7 +82,7 @@ public sealed class ElasticsearchSinkOptions
             yield return ("Url", Url);
         }
 
-        for (var i = 0; i < Urls.Count; i++)
+        for (var i = 0; i < Urls.Length; i++)
         {
             yield return ($"Urls:{i}", Urls[i]);
         }
@@ -92,7 +92,7 @@ public sealed class ElasticsearchSinkOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        var locations = (string.IsNullOrEmpty(Url) ? 0 : 1) + (Urls.Count > 0 ? 1 : 0) + (string.IsNullOrEmpty(CloudId) ? 0 : 1);
+        var locations = (string.IsNullOrEmpty(Url) ? 0 : 1) + (Urls.Length > 0 ? 1 : 0) + (string.IsNullOrEmpty(CloudId) ? 0 : 1);
         if (locations != 1)
         {
             problems.Add("Outputs:Elasticsearch: set exactly one of Url, Urls or CloudId.");

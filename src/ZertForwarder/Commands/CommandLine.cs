@@ -24,6 +24,9 @@ internal static class CommandLine
                   [--protection none|tls|ssh|ipsec] [--port N] [--job NAME] [--weak-only] [--utc-offset SID=+HH:MM]
               Servers, clients, outbound and sessions CSV, an HTML page with charts and a CycloneDX CBOM from SMF
               dumps or the forwarder's ECS NDJSON.
+          zertforwarder setup [--config FILE] [Section:Key=value ...]
+              Install the Elasticsearch templates (Outputs:Elasticsearch) and the Kibana data view, searches,
+              dashboards and detection rules (Kibana:Url), then exit.
           zertforwarder validate-mappings [DIR]
               Load and check the mapping files, list every problem, run nothing.
           zertforwarder bench [--records N] [--pairs file,kafka,elasticsearch] [--rounds R] [--env NAME=VALUE,...] [--splunk URL]
@@ -41,6 +44,7 @@ internal static class CommandLine
         ["decode"] = () => VerbLines("decode") + "\n\nRejected records go to stderr as file:offset: reason; exit 1 if any.",
         ["generate"] = () => VerbLines("generate"),
         ["validate-mappings"] = () => VerbLines("validate-mappings"),
+        ["setup"] = () => VerbLines("setup") + "\n\nExit 0: everything installed; 1: Kibana rejected some objects (each named); 2: configuration problems, refused credentials, unreachable cluster.",
         ["bench"] = () => Benchmarks.Bench.Usage,
     };
 
@@ -87,6 +91,7 @@ internal static class CommandLine
                 "validate-mappings" => ValidateMappingsCommand.Execute(rest),
                 "report" => ReportCommand.Execute(rest),
                 "run" => await RunCommand.ExecuteAsync(rest),
+                "setup" => await SetupCommand.ExecuteAsync(rest),
                 "bench" => await BenchCommand.ExecuteAsync(rest),
                 _ => Fail($"unknown verb '{args[0]}'"),
             };

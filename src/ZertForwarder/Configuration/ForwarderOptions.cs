@@ -25,6 +25,9 @@ public sealed class ForwarderOptions
     public LoggingSettings Logging { get; set; } = new();
     public ShutdownSettings Shutdown { get; set; } = new();
 
+    /// <summary>Kibana, for the <c>setup</c> verb only.</summary>
+    public KibanaSettings? Kibana { get; set; }
+
     /// <summary>Buffering, batching and retry of every sink runner.</summary>
     public SinkRunnerOptions Pipeline { get; set; } = new();
 }

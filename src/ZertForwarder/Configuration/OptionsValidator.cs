@@ -49,6 +49,7 @@ public static class OptionsValidator
         if (o.Outputs.Elasticsearch is { } es) errors.AddRange(es.Validate().Select(e => "Outputs:Elasticsearch: " + e));
         if (o.Outputs.Splunk is { } splunk) errors.AddRange(splunk.Validate());
         if (o.Outputs.File is { } file) errors.AddRange(file.Validate().Select(e => "Outputs:File: " + e));
+        if (o.Kibana is { } kibana) errors.AddRange(kibana.Validate());
         if (o.Outputs.Syslog is { } syslog)
         {
             if (string.IsNullOrWhiteSpace(syslog.Host)) errors.Add("Outputs:Syslog:Host is required");

@@ -1,0 +1,103 @@
+using ZertForwarder.Configuration;
+using ZertForwarder.Pipeline;
+using ZertForwarder.Setup;
+using ZertForwarder.Sinks.Elasticsearch;
+
+namespace ZertForwarder.Commands;
+
+/// <summary>
+/// <c>setup [--config FILE] [Section:Key=value ...]</c>, like Beats' <c>setup</c>: installs the Elasticsearch
+/// templates (when <c>Outputs:Elasticsearch</c> is configured) and the Kibana content (when <c>Kibana:Url</c> is),
+/// then exits. Exit 0 when everything was installed, 1 when Kibana rejected some objects, 2 for configuration
+/// problems, refused credentials or an unreachable cluster.
+/// </summary>
+internal static class SetupCommand
+{
+    public static async Task<int> ExecuteAsync(IReadOnlyList<string> args)
+    {
+        string? configFile = null;
+        var overrides = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--config")
+            {
+                if (i + 1 >= args.Count) throw new UsageException("option '--config' needs a file");
+                configFile = args[++i];
+            }
+            else if (args[i].Contains('=', StringComparison.Ordinal))
+            {
+                overrides.Add(args[i]);
+            }
+            else
+            {
+                throw new UsageException($"unknown argument '{args[i]}' (settings are Section:Key=value)");
+            }
+        }
+
+        var loaded = ConfigurationLoader.Load(configFile, overrides);
+        // setup reads no input and needs no output besides the ones it installs for: those two checks are run's.
+        var errors = loaded.Errors.Where(e => !e.StartsWith("no input:", StringComparison.Ordinal) && !e.StartsWith("no output:", StringComparison.Ordinal)).ToList();
+        var options = loaded.Options;
+        if (options.Outputs.Elasticsearch is null && options.Kibana is null)
+        {
+            errors.Add("setup has nothing to install: configure Outputs:Elasticsearch (templates) and/or Kibana:Url (dashboards, searches, rules)");
+        }
+
+        var contentDirectory = options.Kibana?.ContentDirectory ?? Path.Combine(options.Mappings.Directory ?? MappingLoading.DefaultDirectory, "kibana");
+        if (options.Kibana is not null && !Directory.Exists(contentDirectory))
+        {
+            errors.Add($"Kibana content folder '{contentDirectory}' does not exist (Kibana:ContentDirectory)");
+        }
+
+        if (errors.Count > 0)
+        {
+            Console.Error.WriteLine($"zertforwarder: the configuration has {errors.Count} problem(s):");
+            foreach (var error in errors) Console.Error.WriteLine($"  - {error}");
+            return CommandLine.UsageError;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        var problems = new List<string>();
+        try
+        {
+            if (options.Outputs.Elasticsearch is { } es)
+            {
+                if (es.TemplatesDirectory == "mappings/elasticsearch")
+                {
+                    es.TemplatesDirectory = Path.Combine(options.Mappings.Directory ?? MappingLoading.DefaultDirectory, "elasticsearch");
+                }
+
+                await using var sink = new ElasticsearchSink(es, NullPipelineLog.Instance);
+                foreach (var line in await sink.SetupAsync(cancel.Token)) Console.Out.WriteLine(line);
+            }
+
+            if (options.Kibana is { } kibana)
+            {
+                using var installer = new KibanaContentInstaller(kibana);
+                var result = await installer.InstallAsync(contentDirectory, cancel.Token);
+                foreach (var line in result.Report) Console.Out.WriteLine(line);
+                problems.AddRange(result.Problems);
+            }
+        }
+        catch (Exception e) when (e is SinkFatalException or KibanaRefusedException or InvalidOperationException or ArgumentException or IOException)
+        {
+            Console.Error.WriteLine($"zertforwarder: setup failed: {e.Message}");
+            return CommandLine.UsageError;
+        }
+
+        if (problems.Count > 0)
+        {
+            Console.Error.WriteLine($"zertforwarder: setup finished with {problems.Count} problem(s):");
+            foreach (var problem in problems) Console.Error.WriteLine($"  - {problem}");
+            return CommandLine.RecordsRejected;
+        }
+
+        Console.Out.WriteLine("setup complete");
+        return CommandLine.Success;
+    }
+}
