@@ -1,0 +1,145 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.Pipeline.Tests.Elasticsearch;
+
+namespace ZertForwarder.Host.Tests;
+
+/// <summary>
+/// <c>setup</c> (issue 11): installs the Elasticsearch templates and the Kibana content, then exits; refused
+/// credentials and objects Kibana rejects are clear errors. Runs the real executable against scripted fakes.
+/// </summary>
+public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(60);
+    private const string ApiKey = "S2liYW5hS2V5OnNlY3JldA==";
+    private readonly TempDirectory _work = new();
+    private FakeKibana _kibana = null!;
+    private FakeElasticsearch _elasticsearch = null!;
+
+    public async Task InitializeAsync()
+    {
+        _kibana = await FakeKibana.StartAsync();
+        _elasticsearch = await FakeElasticsearch.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _kibana.DisposeAsync();
+        await _elasticsearch.DisposeAsync();
+        _work.Dispose();
+    }
+
+    [Fact]
+    public async Task Setup_installs_the_templates_and_imports_the_data_view_dashboards_searches_and_rules_then_exits()
+    {
+        var keyFile = _work.Combine("kibana-key");
+        File.WriteAllText(keyFile, ApiKey + "\n");
+        _kibana.RequiredAuthorization = "ApiKey " + ApiKey;
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "setup", $"Outputs:Elasticsearch:Url={_elasticsearch.Url}", "Outputs:Elasticsearch:Retention=30d",
+            $"Kibana:Url={_kibana.Url}", $"Kibana:ApiKeyFile={keyFile}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("setup complete", result.Stdout, StringComparison.Ordinal);
+
+        // Elasticsearch: templates by Elastic's conventions, lifecycle as configured.
+        var index = JsonNode.Parse(_elasticsearch.IndexTemplates["logs-zos.zert_connection"])!;
+        Assert.Equal("30d", (string?)index["template"]!["lifecycle"]!["data_retention"]);
+        Assert.Contains("logs-zos.zert_connection@custom", index["ignore_missing_component_templates"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal("constant_keyword", (string?)JsonNode.Parse(_elasticsearch.ComponentTemplates["logs-zos.zert_connection@mappings"])!
+            ["template"]!["mappings"]!["properties"]!["data_stream"]!["properties"]!["namespace"]!["type"]);
+
+        // Kibana: everything under fixed ids, nothing rejected.
+        var objects = _kibana.Objects.Values.ToList();
+        var dataView = Assert.Single(objects, o => (string?)o["type"] == "index-pattern");
+        Assert.Equal("logs-zos.zert*", (string?)dataView["attributes"]!["title"]);
+        Assert.Equal(5, objects.Count(o => (string?)o["type"] == "dashboard"));
+        Assert.Equal(5, objects.Count(o => (string?)o["type"] == "search"));
+        Assert.Equal(3, _kibana.Rules.Count);
+        Assert.Contains("/api/saved_objects/_import?overwrite=true", _kibana.Requests);
+        Assert.Contains("/api/detection_engine/rules/_import?overwrite=true", _kibana.Requests);
+        Assert.DoesNotContain(ApiKey, result.Stdout + result.Stderr, StringComparison.Ordinal);
+
+        // Again: the same objects are replaced, not added.
+        var again = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}", $"Kibana:ApiKeyFile={keyFile}"], RunLimit);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(objects.Count, _kibana.Objects.Count);
+    }
+
+    [Fact]
+    public async Task A_Kibana_space_is_imported_into_through_its_path()
+    {
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}", "Kibana:Space=mainframe-security"], RunLimit);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("/s/mainframe-security/api/saved_objects/_import?overwrite=true", _kibana.Requests);
+        Assert.All(_kibana.Objects.Keys, k => Assert.Equal("mainframe-security", k.Space));
+        Assert.Contains("space 'mainframe-security'", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refused_credentials_and_missing_privileges_are_clear_errors_with_exit_2()
+    {
+        var passwordFile = _work.Combine("password");
+        File.WriteAllText(passwordFile, "wrong\n");
+        _kibana.RequiredAuthorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("zert:right"));
+
+        var unauthorized = await ForwarderProcess.RunAsync(_work.Path,
+            ["setup", $"Kibana:Url={_kibana.Url}", "Kibana:Username=zert", $"Kibana:PasswordFile={passwordFile}"], RunLimit);
+        _kibana.RequiredAuthorization = null;
+        _kibana.Forbidden = true;
+        var forbidden = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}"], RunLimit);
+
+        output.WriteLine(unauthorized.Stderr);
+        output.WriteLine(forbidden.Stderr);
+        Assert.True(unauthorized.ExitCode == 2, unauthorized.ToString());
+        Assert.Contains("refused the credentials (HTTP 401", unauthorized.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Kibana:Username and Kibana:PasswordFile", unauthorized.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong", unauthorized.Stderr, StringComparison.Ordinal);
+        Assert.True(forbidden.ExitCode == 2, forbidden.ToString());
+        Assert.Contains("HTTP 403", forbidden.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Saved Objects Management", forbidden.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", unauthorized.Stderr + forbidden.Stderr, StringComparison.Ordinal);
+        Assert.Empty(_kibana.Objects);
+    }
+
+    [Fact]
+    public async Task Objects_Kibana_rejects_are_each_named_with_the_reason_and_exit_1()
+    {
+        _kibana.UnsupportedTypes.Add("lens"); // a Kibana without Lens: the visualizations and the dashboards using them fail
+        _kibana.HasDetectionEngine = false;
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}"], RunLimit);
+
+        output.WriteLine(result.Stderr);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("Kibana rejected lens 'zertforwarder-lens-protection-by-system' (Protection by system): unsupported_type", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Kibana rejected dashboard 'zertforwarder-dashboard-protection' ([zERT] Protection mix): missing_references (lens/zertforwarder-lens-protection-by-system", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no detection engine API here (HTTP 404)", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(6, _kibana.Objects.Count); // the data view and the five searches still went in
+    }
+
+    [Fact]
+    public async Task Setup_with_nothing_to_install_or_a_wrong_setting_lists_the_problems_and_exits_2()
+    {
+        var nothing = await ForwarderProcess.RunAsync(_work.Path, ["setup"], RunLimit);
+        var wrong = await ForwarderProcess.RunAsync(_work.Path,
+            ["setup", "Kibana:Url=kibana:5601", "Kibana:ApiKeyFile=/nonexistent/key", "Kibana:Space=Prod Space", "Outputs:Elasticsearch:Retention=forever"], RunLimit);
+
+        Assert.True(nothing.ExitCode == 2, nothing.ToString());
+        Assert.Contains("setup has nothing to install", nothing.Stderr, StringComparison.Ordinal);
+        output.WriteLine(wrong.Stderr);
+        Assert.True(wrong.ExitCode == 2, wrong.ToString());
+        Assert.Contains("Kibana:Url must be an absolute", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Kibana:ApiKeyFile '/nonexistent/key' does not exist", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Kibana:Space must be a space id", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Retention must be a positive Elasticsearch time value", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Empty(_kibana.Requests);
+    }
+}
