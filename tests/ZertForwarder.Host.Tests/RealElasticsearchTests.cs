@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
+using DotNet.Testcontainers.Networks;
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
 
@@ -65,6 +66,62 @@ public sealed class RealElasticsearchTests(ITestOutputHelper output) : IDisposab
             Assert.Equal(expected.Count, count.GetProperty("count").GetInt64());
         }
     }
+
+    [SkippableFact]
+    public async Task Setup_imports_the_Kibana_content_into_a_real_Kibana_and_every_dashboard_opens()
+    {
+        Skip.IfNot(DockerDaemon.Available(), "no Docker daemon (DOCKER_HOST unset and /var/run/docker.sock absent or refusing): test infrastructure §3");
+
+        INetwork network;
+        IContainer elasticsearch, kibana;
+        try
+        {
+            network = new NetworkBuilder().Build();
+            elasticsearch = new ContainerBuilder(Image)
+                .WithNetwork(network).WithNetworkAliases("es")
+                .WithEnvironment("discovery.type", "single-node")
+                .WithEnvironment("xpack.security.enabled", "false")
+                .WithEnvironment("ES_JAVA_OPTS", "-Xms512m -Xmx512m")
+                .WithPortBinding(9200, assignRandomHostPort: true)
+                .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(9200).ForPath("/_cluster/health")))
+                .Build();
+            kibana = new ContainerBuilder(KibanaImage)
+                .WithNetwork(network)
+                .WithEnvironment("ELASTICSEARCH_HOSTS", "http://es:9200")
+                .WithPortBinding(5601, assignRandomHostPort: true)
+                .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(5601).ForPath("/api/status")))
+                .Build();
+        }
+        catch (DockerUnavailableException e)
+        {
+            throw new SkipException("no Docker daemon: " + e.Message.Split('\n')[0]);
+        }
+
+        await using (network)
+        await using (elasticsearch)
+        await using (kibana)
+        {
+            await network.CreateAsync();
+            await elasticsearch.StartAsync();
+            await kibana.StartAsync();
+            var esUrl = $"http://{elasticsearch.Hostname}:{elasticsearch.GetMappedPublicPort(9200)}";
+            var kibanaUrl = new Uri($"http://{kibana.Hostname}:{kibana.GetMappedPublicPort(5601)}");
+
+            var setup = await ForwarderProcess.RunAsync(_work.Path,
+                ["setup", $"Outputs:Elasticsearch:Url={esUrl}", $"Kibana:Url={kibanaUrl}"], TimeSpan.FromMinutes(2));
+            output.WriteLine(setup.ToString());
+            Assert.True(setup.ExitCode == 0, setup.ToString());
+
+            using var http = new HttpClient { BaseAddress = kibanaUrl };
+            foreach (var id in new[] { "protection", "weak-crypto", "certificates", "cleartext", "tls-versions" })
+            {
+                var dashboard = await http.GetAsync($"/api/saved_objects/dashboard/zertforwarder-dashboard-{id}");
+                Assert.True(dashboard.IsSuccessStatusCode, $"dashboard {id}: HTTP {(int)dashboard.StatusCode}");
+            }
+        }
+    }
+
+    private const string KibanaImage = "docker.elastic.co/kibana/kibana:9.1.0";
 
     /// <summary>A cheap check for a Docker daemon, without calling Testcontainers (test infrastructure §3).</summary>
     private static class DockerDaemon

@@ -67,8 +67,11 @@ internal sealed class ElasticsearchConnection : IDisposable
 
         NodeCount = pool.Nodes.Count;
         _nodeHosts = string.Join(" or ", pool.Nodes.Select(n => $"'{n.Uri.Host}'").Distinct());
-        _settings = new ElasticsearchClientSettings(pool)
-            .EnableHttpCompression(options.Gzip)
+        // The transport's own compression uses GZip's default (optimal) level, which costs bulk bodies about twice
+        // the CPU of the fastest level for 2 points of ratio: bulk bodies are compressed by BulkGzipHandler instead.
+        var invoker = new HttpRequestInvoker((handler, _) => options.Gzip ? new BulkGzipHandler(handler) : handler);
+        _settings = new ElasticsearchClientSettings(pool, invoker)
+            .EnableHttpCompression(false)
             .RequestTimeout(options.RequestTimeout)
             .PingTimeout(options.RequestTimeout < TimeSpan.FromSeconds(2) ? options.RequestTimeout : TimeSpan.FromSeconds(2))
             .SniffOnStartup(false)
@@ -282,6 +285,38 @@ internal sealed class ElasticsearchConnection : IDisposable
         {
             yield return extra;
         }
+    }
+}
+
+/// <summary>
+/// Compresses <c>_bulk</c> request bodies with gzip at the fastest level (<c>Content-Encoding: gzip</c>) on their
+/// way out of the client's transport; other requests (probe, templates) are small and go as they are.
+/// </summary>
+internal sealed class BulkGzipHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Content is { } content && request.RequestUri?.AbsolutePath.EndsWith("/_bulk", StringComparison.Ordinal) == true)
+        {
+            var body = await content.ReadAsByteArrayAsync(cancellationToken);
+            using var compressed = new MemoryStream(body.Length / 8 + 64);
+            using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(body);
+            }
+
+            var replacement = new ByteArrayContent(compressed.GetBuffer(), 0, (int)compressed.Length);
+            foreach (var header in content.Headers.Where(h => h.Key != "Content-Length"))
+            {
+                replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            replacement.Headers.ContentEncoding.Add("gzip");
+            request.Content = replacement;
+            content.Dispose();
+        }
+
+        return await base.SendAsync(request, cancellationToken);
     }
 }
 
