@@ -36,6 +36,20 @@ public static class ElasticsearchTemplates
         "zos.zert.summary.session_id",
     };
 
+    /// <summary>
+    /// Fields the Kibana content of <c>mappings/kibana/</c> searches on, mapped even when the ECS rules in use do not
+    /// emit them (an older or site-edited <c>mappings/ecs</c>): a saved search on an unmapped field fails in Kibana,
+    /// where an empty result is what the user should see. The default rules emit all of them with these same types.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Path, string Type)> KibanaFields =
+    [
+        ("message", "match_only_text"),
+        ("zos.zert.assessment.profile", "keyword"),
+        ("zos.zert.assessment.compliant", "boolean"),
+        ("zos.zert.assessment.quantum_safe", "boolean"),
+        ("zos.zert.assessment.quantum_vulnerable", "keyword"),
+    ];
+
     /// <summary>The Elasticsearch type a field is mapped with, from the type its rule produces.</summary>
     /// <remarks>
     /// A summary's interval start and end (SMF119SS_*_Start / _End) carry microseconds, which <c>date</c> would cut to
@@ -60,6 +74,7 @@ public static class ElasticsearchTemplates
             var custom = $"logs-zos.{name}@custom";
             var properties = new JsonObject();
             foreach (var (path, type) in mappings.EcsFields(subtype)) Add(properties, path, MappedType(subtype, path, type));
+            foreach (var (path, type) in KibanaFields) Add(properties, path, type, onlyIfMissing: true);
             var componentJson = new JsonObject
             {
                 ["version"] = Version,
@@ -98,7 +113,7 @@ public static class ElasticsearchTemplates
         return files;
     }
 
-    private static void Add(JsonObject properties, string path, string type)
+    private static void Add(JsonObject properties, string path, string type, bool onlyIfMissing = false)
     {
         var parts = path.Split('.');
         var node = properties;
@@ -111,6 +126,7 @@ public static class ElasticsearchTemplates
             }
             node = (JsonObject)child["properties"]!;
         }
+        if (onlyIfMissing && node.ContainsKey(parts[^1])) return;
         var leaf = new JsonObject { ["type"] = type };
         if (type == "keyword") leaf["ignore_above"] = 1024;
         if (NotSearched.Contains(path))
