@@ -29,6 +29,15 @@ internal sealed class ElasticsearchConnection : IDisposable
 
     private static readonly RequestConfiguration BulkRequest = new() { Accept = "application/json", ContentType = "application/x-ndjson" };
 
+    private static readonly RequestConfiguration GzipBulkRequest = new()
+    {
+        Accept = "application/json",
+        ContentType = "application/x-ndjson",
+        Headers = new System.Collections.Specialized.NameValueCollection { { BulkGzipHandler.Marker, "1" } },
+    };
+
+    private readonly bool _gzip;
+
     private readonly X509Certificate2Collection? _trustedRoots;
     private readonly byte[]? _pinnedFingerprint;
     private readonly ElasticsearchClientSettings _settings;
@@ -68,8 +77,9 @@ internal sealed class ElasticsearchConnection : IDisposable
         NodeCount = pool.Nodes.Count;
         _nodeHosts = string.Join(" or ", pool.Nodes.Select(n => $"'{n.Uri.Host}'").Distinct());
         // The transport's own compression uses GZip's default (optimal) level, which costs bulk bodies about twice
-        // the CPU of the fastest level for 2 points of ratio: bulk bodies are compressed by BulkGzipHandler instead.
-        var invoker = new HttpRequestInvoker((handler, _) => options.Gzip ? new BulkGzipHandler(handler) : handler);
+        // the CPU of the fastest level for 2 points of ratio: the sink compresses bulk bodies itself (BulkAsync).
+        _gzip = options.Gzip;
+        var invoker = new HttpRequestInvoker((handler, _) => new BulkGzipHandler(handler));
         _settings = new ElasticsearchClientSettings(pool, invoker)
             .EnableHttpCompression(false)
             .RequestTimeout(options.RequestTimeout)
@@ -100,8 +110,21 @@ internal sealed class ElasticsearchConnection : IDisposable
     public async Task<ElasticsearchCall> BulkAsync(string pathAndQuery, ReadOnlyMemory<byte> ndjson, CancellationToken cancellationToken)
     {
         _lastTlsRefusal = null;
+        var body = ndjson;
+        if (_gzip)
+        {
+            // Fastest level: a 2.5 KB ECS document compresses about 20:1 either way, at half the CPU of the default.
+            using var compressed = new MemoryStream(ndjson.Length / 8 + 64);
+            using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(ndjson.Span);
+            }
+
+            body = compressed.GetBuffer().AsMemory(0, (int)compressed.Length);
+        }
+
         var response = await Client.Transport.RequestAsync<BytesResponse>(
-            new EndpointPath(Elastic.Transport.HttpMethod.POST, pathAndQuery), PostData.ReadOnlyMemory(ndjson), null, BulkRequest, cancellationToken);
+            new EndpointPath(Elastic.Transport.HttpMethod.POST, pathAndQuery), PostData.ReadOnlyMemory(body), null, _gzip ? GzipBulkRequest : BulkRequest, cancellationToken);
         return ElasticsearchCall.From(response.ApiCallDetails, response.Body, _lastTlsRefusal);
     }
 
@@ -289,34 +312,21 @@ internal sealed class ElasticsearchConnection : IDisposable
 }
 
 /// <summary>
-/// Compresses <c>_bulk</c> request bodies with gzip at the fastest level (<c>Content-Encoding: gzip</c>) on their
-/// way out of the client's transport; other requests (probe, templates) are small and go as they are.
+/// Labels a body the sink compressed itself: the transport only passes request headers through, so the sink marks
+/// the request with <see cref="Marker"/> and this handler turns the mark into <c>Content-Encoding: gzip</c>.
 /// </summary>
 internal sealed class BulkGzipHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public const string Marker = "x-zertforwarder-body-gzip";
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (request.Content is { } content && request.RequestUri?.AbsolutePath.EndsWith("/_bulk", StringComparison.Ordinal) == true)
+        if (request.Headers.Remove(Marker) && request.Content is { } content)
         {
-            var body = await content.ReadAsByteArrayAsync(cancellationToken);
-            using var compressed = new MemoryStream(body.Length / 8 + 64);
-            using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-            {
-                gzip.Write(body);
-            }
-
-            var replacement = new ByteArrayContent(compressed.GetBuffer(), 0, (int)compressed.Length);
-            foreach (var header in content.Headers.Where(h => h.Key != "Content-Length"))
-            {
-                replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-
-            replacement.Headers.ContentEncoding.Add("gzip");
-            request.Content = replacement;
-            content.Dispose();
+            content.Headers.ContentEncoding.Add("gzip");
         }
 
-        return await base.SendAsync(request, cancellationToken);
+        return base.SendAsync(request, cancellationToken);
     }
 }
 
