@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
+using ZertForwarder.Pipeline;
 
 namespace ZertForwarder.Sinks.Elasticsearch;
 
@@ -42,11 +43,13 @@ internal sealed class ElasticsearchConnection : IDisposable
     private readonly byte[]? _pinnedFingerprint;
     private readonly ElasticsearchClientSettings _settings;
     private readonly string _nodeHosts;
+    private readonly List<(string Key, string Url)> _nodeUrls;
     private string? _lastTlsRefusal;
 
     public ElasticsearchConnection(ElasticsearchSinkOptions options)
     {
         Description = Describe(options);
+        _nodeUrls = [.. options.NodeUrlSettings()];
         if (!string.IsNullOrEmpty(options.CaFile))
         {
             _trustedRoots = [];
@@ -70,7 +73,8 @@ internal sealed class ElasticsearchConnection : IDisposable
         }
         else
         {
-            var nodes = options.NodeUrlSettings().Select(n => new Uri(n.Url)).ToList();
+            // User info never goes into a node's URI (where the transport could show it): it is basic authentication.
+            var nodes = options.NodeUrlSettings().Select(n => new Uri(UrlRedaction.Redact(n.Url))).ToList();
             pool = nodes.Count == 1 ? new SingleNodePool(nodes[0]) : new StaticNodePool(nodes, randomize: false);
         }
 
@@ -125,11 +129,23 @@ internal sealed class ElasticsearchConnection : IDisposable
 
         var response = await Client.Transport.RequestAsync<BytesResponse>(
             new EndpointPath(Elastic.Transport.HttpMethod.POST, pathAndQuery), PostData.ReadOnlyMemory(body), null, _gzip ? GzipBulkRequest : BulkRequest, cancellationToken);
-        return ElasticsearchCall.From(response.ApiCallDetails, response.Body, _lastTlsRefusal);
+        var call = ElasticsearchCall.From(response.ApiCallDetails, response.Body, _lastTlsRefusal);
+        return call.Failure is null ? call : call with { Failure = Redacted(call.Failure) };
     }
 
     /// <summary>Why the last call failed before any HTTP status arrived (TLS refusals say which check failed).</summary>
-    public string DescribeTransportFailure(ApiCallDetails details) => ElasticsearchCall.DescribeFailure(details, _lastTlsRefusal);
+    public string DescribeTransportFailure(ApiCallDetails details) => Redacted(ElasticsearchCall.DescribeFailure(details, _lastTlsRefusal));
+
+    /// <summary>A library message without the user info of any configured URL (it may quote what it was given).</summary>
+    private string Redacted(string message)
+    {
+        foreach (var (_, url) in _nodeUrls)
+        {
+            message = UrlRedaction.RedactIn(message, url);
+        }
+
+        return message;
+    }
 
     public void Dispose() => (_settings as IDisposable).Dispose();
 
@@ -179,14 +195,8 @@ internal sealed class ElasticsearchConnection : IDisposable
             return $"Elastic Cloud deployment '{options.CloudId.Split(':')[0]}'";
         }
 
-        return string.Join(", ", options.NodeUrlSettings().Select(n => WithoutUserInfo(n.Url)));
+        return string.Join(", ", options.NodeUrlSettings().Select(n => UrlRedaction.Redact(n.Url).TrimEnd('/')));
     }
-
-    /// <summary>A URL as it may be logged: scheme, host, port and path, never <c>user:password@</c>.</summary>
-    internal static string WithoutUserInfo(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
-            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString().TrimEnd('/')
-            : url.TrimEnd('/');
 
     private static AuthorizationHeader? ResolveAuthentication(ElasticsearchSinkOptions options)
     {
