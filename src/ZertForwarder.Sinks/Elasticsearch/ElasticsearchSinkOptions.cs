@@ -111,6 +111,11 @@ public sealed class ElasticsearchSinkOptions
             problems.Add("Outputs:Elasticsearch:CloudId must be '<name>:<base64 of host$es-id$kibana-id>' as the Elastic Cloud console shows it.");
         }
 
+        if (!string.IsNullOrEmpty(CloudId) && string.IsNullOrEmpty(ApiKey) && string.IsNullOrEmpty(ApiKeyFile) && string.IsNullOrEmpty(Username))
+        {
+            problems.Add("Outputs:Elasticsearch:CloudId needs ApiKey/ApiKeyFile or Username/Password (Elastic Cloud always authenticates).");
+        }
+
         if (!string.IsNullOrEmpty(CertificateFingerprint) && ElasticsearchConnection.NormalizeFingerprint(CertificateFingerprint) is null)
         {
             problems.Add("Outputs:Elasticsearch:CertificateFingerprint must be a SHA-256 fingerprint: 64 hex digits, colons allowed.");

@@ -464,6 +464,22 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains(problems, p => p.Contains("Password", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("RequestTimeout", StringComparison.Ordinal));
         Assert.Empty(new ElasticsearchSinkOptions { Url = "https://es:9200" }.Validate());
+
+        var more = new ElasticsearchSinkOptions
+        {
+            Url = "https://es:9200",
+            Urls = ["https://es1:9200", "es2:9200"],
+            CertificateFingerprint = "AB:CD",
+            Retention = "forever",
+        }.Validate();
+        Assert.Contains(more, p => p.Contains("exactly one of Url, Urls or CloudId", StringComparison.Ordinal));
+        Assert.Contains(more, p => p.Contains("Urls:1 must be an absolute", StringComparison.Ordinal));
+        Assert.Contains(more, p => p.Contains("CertificateFingerprint must be a SHA-256", StringComparison.Ordinal));
+        Assert.Contains(more, p => p.Contains("Retention must be a positive", StringComparison.Ordinal));
+        Assert.Contains(new ElasticsearchSinkOptions { CloudId = "zert:" + Convert.ToBase64String("es.example.io$abc$def"u8.ToArray()) }.Validate(),
+            p => p.Contains("CloudId needs ApiKey", StringComparison.Ordinal));
+        Assert.Contains(new ElasticsearchSinkOptions { CloudId = "not-a-cloud-id", ApiKey = "k" }.Validate(), p => p.Contains("CloudId must be", StringComparison.Ordinal));
+        Assert.Empty(new ElasticsearchSinkOptions { CloudId = "zert:" + Convert.ToBase64String("es.example.io$abc$def"u8.ToArray()), ApiKey = "k", IlmPolicy = "zert" }.Validate());
     }
 
     private static async Task<BatchOutcome> SendAsync(ElasticsearchSink sink, IReadOnlyList<ForwardedEvent> events)
