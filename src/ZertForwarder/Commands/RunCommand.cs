@@ -220,7 +220,9 @@ internal static class RunCommand
     {
         var parts = new List<string>();
         if (o.Outputs.Kafka is { } k) parts.Add($"Kafka {k.Topic} ({k.Format})");
-        if (o.Outputs.Elasticsearch is { } e) parts.Add($"Elasticsearch {UrlRedaction.Redact(e.Url)}");
+        if (o.Outputs.Elasticsearch is { } e)
+            parts.Add(!string.IsNullOrEmpty(e.CloudId) ? $"Elasticsearch Cloud '{e.CloudId.Split(':')[0]}'"
+                : $"Elasticsearch {string.Join(", ", (e.Urls.Length > 0 ? e.Urls : [e.Url]).Select(UrlRedaction.Redact))}");
         if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.Port} ({s.Protocol})");
         if (o.Outputs.File is { } f) parts.Add(f.Stdout ? "stdout" : $"files in {f.Directory}");
         if (o.Outputs.Splunk is { } sp) parts.Add($"Splunk HEC {UrlRedaction.Redact(sp.Url)}{(sp.UseAck ? " with acknowledgement" : "")}");
