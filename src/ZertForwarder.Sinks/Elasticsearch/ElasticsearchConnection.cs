@@ -5,6 +5,7 @@ using System.Text;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
 using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Sinks.Elasticsearch;
 
@@ -247,77 +248,33 @@ internal sealed class ElasticsearchConnection : IDisposable
     /// </summary>
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (errors == SslPolicyErrors.None)
+        var refusal = ServerCertificateTrust.Check(certificate, chain, errors, _trustedRoots, _pinnedFingerprint);
+        if (refusal == CertificateRefusal.None)
         {
             return true;
         }
 
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        if (refusal == CertificateRefusal.NoCertificate)
         {
             return Refuse("the server sent no certificate");
         }
 
-        using var leaf = new X509Certificate2(certificate);
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        using var leaf = new X509Certificate2(certificate!);
+        return refusal switch
         {
-            var host = sender is HttpRequestMessage { RequestUri: { } uri } ? $"'{uri.Host}'" : _nodeHosts;
-            var names = leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>()
-                .SelectMany(e => e.EnumerateDnsNames().Concat(e.EnumerateIPAddresses().Select(a => a.ToString()))).ToList();
-            return Refuse($"host name mismatch: the certificate is for {(names.Count > 0 ? string.Join(", ", names) : leaf.Subject)}, not {host}; connect by a name the certificate lists");
-        }
-
-        if (_pinnedFingerprint is not null && ChainElements(leaf, chain).Any(c => SHA256.HashData(c.RawData).AsSpan().SequenceEqual(_pinnedFingerprint)))
-        {
-            return true;
-        }
-
-        if (_trustedRoots is not null)
-        {
-            using var customChain = new X509Chain();
-            customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            customChain.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots);
-            customChain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (chain is not null)
-            {
-                customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
-            }
-
-            if (customChain.Build(leaf))
-            {
-                return true;
-            }
-
-            return Refuse($"the certificate '{leaf.Subject}' does not chain to a certificate in Outputs:Elasticsearch:CaFile ({string.Join("; ", customChain.ChainStatus.Select(s => s.StatusInformation.Trim()))})");
-        }
-
-        return Refuse(_pinnedFingerprint is not null
-            ? $"no certificate in the server's chain has the pinned CertificateFingerprint (the server's is {Convert.ToHexString(SHA256.HashData(leaf.RawData))})"
-            : $"the certificate '{leaf.Subject}' (issued by '{leaf.Issuer}') is not trusted; set Outputs:Elasticsearch:CaFile to its CA or pin CertificateFingerprint");
+            CertificateRefusal.NameMismatch => Refuse($"host name mismatch: the certificate is for {string.Join(", ", ServerCertificateTrust.Names(leaf))}, " +
+                $"not {(sender is HttpRequestMessage { RequestUri: { } uri } ? $"'{uri.Host}'" : _nodeHosts)}; connect by a name the certificate lists"),
+            CertificateRefusal.PolicyError => Refuse($"the certificate '{leaf.Subject}' was refused: {errors}"),
+            _ when _trustedRoots is not null => Refuse($"the certificate '{leaf.Subject}' does not chain to a certificate in Outputs:Elasticsearch:CaFile"),
+            _ when _pinnedFingerprint is not null => Refuse($"no certificate in the server's chain has the pinned CertificateFingerprint (the server's is {Convert.ToHexString(SHA256.HashData(leaf.RawData))})"),
+            _ => Refuse($"the certificate '{leaf.Subject}' (issued by '{leaf.Issuer}') is not trusted; set Outputs:Elasticsearch:CaFile to its CA or pin CertificateFingerprint"),
+        };
     }
 
     private bool Refuse(string reason)
     {
         _lastTlsRefusal = "TLS certificate refused: " + reason;
         return false;
-    }
-
-    private static IEnumerable<X509Certificate2> ChainElements(X509Certificate2 leaf, X509Chain? chain)
-    {
-        yield return leaf;
-        if (chain is null)
-        {
-            yield break;
-        }
-
-        foreach (var element in chain.ChainElements)
-        {
-            yield return element.Certificate;
-        }
-
-        foreach (var extra in chain.ChainPolicy.ExtraStore)
-        {
-            yield return extra;
-        }
     }
 }
 

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Sinks.Kafka;
 
@@ -71,7 +72,7 @@ internal sealed partial class KafkaTlsDiagnosis(KafkaConnectionOptions options, 
             if (presented is null) return null;
             if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
             {
-                return $"its certificate is for {NamesOf(presented)}, not for '{host}' (host name mismatch); clients must reach every broker by a " +
+                return $"its certificate is for {ServerCertificateTrust.QuotedNames(presented)}, not for '{host}' (host name mismatch); clients must reach every broker by a " +
                     "name its certificate carries (bootstrap servers and the brokers' advertised listeners)";
             }
 
@@ -91,28 +92,7 @@ internal sealed partial class KafkaTlsDiagnosis(KafkaConnectionOptions options, 
         if (string.IsNullOrWhiteSpace(options.SslCaLocation) || !File.Exists(options.SslCaLocation)) return false;
         var roots = new X509Certificate2Collection();
         roots.ImportFromPemFile(options.SslCaLocation);
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.ExtraStore.AddRange(extras);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate);
-    }
-
-    private static string NamesOf(X509Certificate2 certificate)
-    {
-        var names = new List<string>();
-        foreach (var extension in certificate.Extensions)
-        {
-            if (extension is X509SubjectAlternativeNameExtension san)
-            {
-                names.AddRange(san.EnumerateDnsNames());
-                names.AddRange(san.EnumerateIPAddresses().Select(a => a.ToString()));
-            }
-        }
-
-        if (names.Count == 0) names.Add(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
-        return string.Join(", ", names.Select(n => $"'{n}'"));
+        return ServerCertificateTrust.ChainsTo(certificate, extras, roots);
     }
 
     /// <summary>The broker in librdkafka's message: <c>ssl://host:port/id</c> or <c>sasl_ssl://[v6]:port/id</c>.</summary>

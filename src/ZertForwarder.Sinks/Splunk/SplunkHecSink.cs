@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Sinks.Splunk;
 
@@ -485,30 +486,8 @@ public sealed class SplunkHecSink : ISink
     }
 
     /// <summary>Accepts a certificate the system trusts, or one that chains to a certificate in <c>CaFile</c>; the host name must match either way.</summary>
-    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
-        {
-            return false; // no certificate, or the name does not match: a private CA does not excuse that
-        }
-
-        using var customChain = new X509Chain();
-        customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        customChain.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots!);
-        customChain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (chain is not null)
-        {
-            customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
-        }
-
-        using var leaf = new X509Certificate2(certificate);
-        return customChain.Build(leaf);
-    }
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        ServerCertificateTrust.Check(certificate, chain, errors, _trustedRoots) == CertificateRefusal.None;
 
     /// <summary>A request's ackId and the batch positions of the events it covers.</summary>
     private sealed record PendingAck(long AckId, List<int> BatchIndexes)

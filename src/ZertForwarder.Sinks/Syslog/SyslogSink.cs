@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Sinks.Syslog;
 
@@ -226,48 +227,32 @@ public sealed class SyslogSink : ISink
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         _certificateProblem = null;
-        if (errors == SslPolicyErrors.None)
+        var refusal = ServerCertificateTrust.Check(certificate, chain, errors, _trustedRoots);
+        if (refusal == CertificateRefusal.None)
         {
             return true;
         }
 
-        var expectedName = string.IsNullOrWhiteSpace(_options.TlsServerName) ? _options.Host : _options.TlsServerName;
-        if (certificate is null)
+        if (refusal == CertificateRefusal.NoCertificate)
         {
             return Refuse($"{_options.Host}:{_port} sent no certificate");
         }
 
-        using var serverCertificate = new X509Certificate2(certificate);
-        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        using var serverCertificate = new X509Certificate2(certificate!);
+        var expectedName = string.IsNullOrWhiteSpace(_options.TlsServerName) ? _options.Host : _options.TlsServerName;
+        return Refuse(refusal switch
         {
             // RFC 6125: the name we connect to must be among the certificate's names; a trusted CA does not excuse that.
-            return Refuse($"the certificate of {_options.Host}:{_port} is for {NamesOf(serverCertificate)}, not for '{expectedName}' (host name mismatch); " +
-                "connect by one of those names, or set Outputs:Syslog:TlsServerName to the name the receiver's certificate carries");
-        }
-
-        if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
-        {
-            return Refuse($"the certificate of {_options.Host}:{_port} was refused: {errors}");
-        }
-
-        if (_trustedRoots.Count == 0)
-        {
-            return Refuse($"the certificate of {_options.Host}:{_port} ({serverCertificate.Subject}, issued by {serverCertificate.Issuer}) is not signed by a CA " +
-                "this system trusts (self-signed or a private CA); set Outputs:Syslog:CaFile to that CA's PEM file");
-        }
-
-        using var customChain = new X509Chain();
-        customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        customChain.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots);
-        customChain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (chain is not null)
-        {
-            customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
-        }
-
-        return customChain.Build(serverCertificate) || Refuse(
-            $"the certificate of {_options.Host}:{_port} ({serverCertificate.Subject}, issued by {serverCertificate.Issuer}) is signed neither by a CA " +
-            $"this system trusts nor by one in Outputs:Syslog:CaFile '{_options.CaFile}'");
+            CertificateRefusal.NameMismatch =>
+                $"the certificate of {_options.Host}:{_port} is for {ServerCertificateTrust.QuotedNames(serverCertificate)}, not for '{expectedName}' (host name mismatch); " +
+                "connect by one of those names, or set Outputs:Syslog:TlsServerName to the name the receiver's certificate carries",
+            CertificateRefusal.PolicyError => $"the certificate of {_options.Host}:{_port} was refused: {errors}",
+            _ when _trustedRoots.Count == 0 =>
+                $"the certificate of {_options.Host}:{_port} ({serverCertificate.Subject}, issued by {serverCertificate.Issuer}) is not signed by a CA " +
+                "this system trusts (self-signed or a private CA); set Outputs:Syslog:CaFile to that CA's PEM file",
+            _ => $"the certificate of {_options.Host}:{_port} ({serverCertificate.Subject}, issued by {serverCertificate.Issuer}) is signed neither by a CA " +
+                 $"this system trusts nor by one in Outputs:Syslog:CaFile '{_options.CaFile}'",
+        });
     }
 
     private bool Refuse(string problem)
@@ -275,27 +260,6 @@ public sealed class SyslogSink : ISink
         _certificateProblem = problem;
         _log.Log(PipelineLogLevel.Error, Component, "refused the TLS connection: " + problem);
         return false;
-    }
-
-    /// <summary>The DNS names and addresses of the subject alternative name extension, else the common name.</summary>
-    private static string NamesOf(X509Certificate2 certificate)
-    {
-        var names = new List<string>();
-        foreach (var extension in certificate.Extensions)
-        {
-            if (extension is X509SubjectAlternativeNameExtension san)
-            {
-                names.AddRange(san.EnumerateDnsNames());
-                names.AddRange(san.EnumerateIPAddresses().Select(a => a.ToString()));
-            }
-        }
-
-        if (names.Count == 0)
-        {
-            names.Add(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
-        }
-
-        return string.Join(", ", names.Select(n => $"'{n}'"));
     }
 
     private static X509Certificate2? LoadClientCertificate(SyslogSinkOptions options)

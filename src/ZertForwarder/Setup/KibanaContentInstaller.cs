@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using ZertForwarder.Configuration;
+using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Setup;
 
@@ -226,42 +227,25 @@ internal sealed class KibanaContentInstaller : IDisposable
     /// <summary>System trust, or a chain to <c>CaFile</c>; the host name must match either way (the refusal says why).</summary>
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (errors == SslPolicyErrors.None)
+        var refusal = ServerCertificateTrust.Check(certificate, chain, errors, _trustedRoots);
+        if (refusal == CertificateRefusal.None)
         {
             return true;
         }
 
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+        if (refusal == CertificateRefusal.NoCertificate)
         {
             _tlsRefusal = "TLS certificate refused: Kibana sent no certificate";
             return false;
         }
 
-        using var leaf = new X509Certificate2(certificate);
-        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+        using var leaf = new X509Certificate2(certificate!);
+        _tlsRefusal = refusal switch
         {
-            _tlsRefusal = $"TLS certificate refused: host name mismatch: the certificate '{leaf.Subject}' does not name '{new Uri(_settings.Url).Host}'";
-            return false;
-        }
-
-        if (_trustedRoots is not null)
-        {
-            using var customChain = new X509Chain();
-            customChain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            customChain.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots);
-            customChain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (chain is not null)
-            {
-                customChain.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
-            }
-
-            if (customChain.Build(leaf))
-            {
-                return true;
-            }
-        }
-
-        _tlsRefusal = $"TLS certificate refused: '{leaf.Subject}' (issued by '{leaf.Issuer}') is not trusted; set Kibana:CaFile to its CA";
+            CertificateRefusal.NameMismatch => $"TLS certificate refused: host name mismatch: the certificate is for {ServerCertificateTrust.QuotedNames(leaf)}, not '{new Uri(_settings.Url).Host}'",
+            CertificateRefusal.PolicyError => $"TLS certificate refused: '{leaf.Subject}': {errors}",
+            _ => $"TLS certificate refused: '{leaf.Subject}' (issued by '{leaf.Issuer}') is not trusted; set Kibana:CaFile to its CA",
+        };
         return false;
     }
 }

@@ -115,9 +115,10 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
             o.ProbeOnStart = false; // the outage under test is after start (a cluster down at start fails the start)
         });
 
-        var sending = RunAsync("connection refused, then back", options, beforeComplete: async () =>
+        var sending = RunAsync("connection refused, then back", options, beforeComplete: async retries =>
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(300)); // let some sends fail first: the fault under test, not a wait for a condition
+            // The node comes back only after sends have failed against it: the fault under test.
+            await Eventually.TrueAsync(() => retries() > 0, "a send to the dead node failed and was retried", TimeSpan.FromSeconds(30));
             _elasticsearch = await FakeElasticsearch.StartAsync(port: port);
         });
         var account = await sending;
@@ -176,7 +177,7 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
         Assert.Contains("security_exception", fatal.Message, StringComparison.Ordinal);
     }
 
-    private async Task<Account> RunAsync(string row, ElasticsearchSinkOptions options, ForwardedEvent? extra = null, Func<Task>? beforeComplete = null)
+    private async Task<Account> RunAsync(string row, ElasticsearchSinkOptions options, ForwardedEvent? extra = null, Func<Func<long>, Task>? beforeComplete = null)
     {
         var deadLetters = new MemoryDeadLetters();
         var acknowledged = new AckCounter();
@@ -196,7 +197,7 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
 
             if (beforeComplete is not null)
             {
-                await beforeComplete();
+                await beforeComplete(() => (long)metrics.Counter(PipelineMetricNames.SinkRetries, "", "sink").WithLabels("elasticsearch").Value);
             }
 
             Assert.True(await runner.CompleteAsync(CancellationToken.None));

@@ -1,0 +1,96 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ZertForwarder.Sinks.Tls;
+
+/// <summary>Why a server certificate was refused; each caller turns it into a message naming its own settings.</summary>
+internal enum CertificateRefusal
+{
+    /// <summary>Accepted.</summary>
+    None,
+
+    /// <summary>The server sent no certificate.</summary>
+    NoCertificate,
+
+    /// <summary>The certificate does not name the host we connected to (RFC 6125).</summary>
+    NameMismatch,
+
+    /// <summary>Another policy error than an unknown chain.</summary>
+    PolicyError,
+
+    /// <summary>Neither the system nor a configured CA (or pinned fingerprint) vouches for the certificate.</summary>
+    Untrusted,
+}
+
+/// <summary>
+/// The one rule every TLS client of the product follows (syslog, Elasticsearch, Splunk HEC, Kibana, and the
+/// explanation of a Kafka broker's refusal): verification is always on. A certificate passes when the system trusts it,
+/// when its chain reaches a certificate of the configured private CA file, or when a certificate of its chain has the
+/// pinned SHA-256 fingerprint. The host name must match in every case: a private CA or a pin does not excuse a
+/// certificate issued for another name.
+/// </summary>
+internal static class ServerCertificateTrust
+{
+    /// <summary>Judges a certificate as a <see cref="RemoteCertificateValidationCallback"/> sees it.</summary>
+    /// <param name="trustedRoots">The configured CA file's certificates, or null/empty when none is configured.</param>
+    /// <param name="pinnedSha256">A pinned SHA-256 fingerprint (Elasticsearch <c>CertificateFingerprint</c>), or null.</param>
+    public static CertificateRefusal Check(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors,
+        X509Certificate2Collection? trustedRoots, byte[]? pinnedSha256 = null)
+    {
+        if (errors == SslPolicyErrors.None) return CertificateRefusal.None;
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return CertificateRefusal.NoCertificate;
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return CertificateRefusal.NameMismatch;
+        if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return CertificateRefusal.PolicyError;
+
+        using var leaf = new X509Certificate2(certificate);
+        if (pinnedSha256 is not null && HasPinnedCertificate(leaf, chain, pinnedSha256)) return CertificateRefusal.None;
+        return trustedRoots is { Count: > 0 } && ChainsTo(leaf, chain?.ChainPolicy.ExtraStore, trustedRoots)
+            ? CertificateRefusal.None
+            : CertificateRefusal.Untrusted;
+    }
+
+    /// <summary>Whether <paramref name="leaf"/> chains to one of <paramref name="roots"/> (revocation is not checked: private CAs rarely publish it).</summary>
+    public static bool ChainsTo(X509Certificate2 leaf, X509Certificate2Collection? intermediates, X509Certificate2Collection roots)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (intermediates is not null) chain.ChainPolicy.ExtraStore.AddRange(intermediates);
+        return chain.Build(leaf);
+    }
+
+    /// <summary>The DNS names and IP addresses of the subject alternative name extension, else the common name.</summary>
+    public static List<string> Names(X509Certificate2 certificate)
+    {
+        var names = new List<string>();
+        foreach (var extension in certificate.Extensions)
+        {
+            if (extension is X509SubjectAlternativeNameExtension san)
+            {
+                names.AddRange(san.EnumerateDnsNames());
+                names.AddRange(san.EnumerateIPAddresses().Select(a => a.ToString()));
+            }
+        }
+
+        if (names.Count == 0) names.Add(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
+        return names;
+    }
+
+    /// <summary><see cref="Names"/> quoted and joined, for messages: <c>'localhost', '127.0.0.1'</c>.</summary>
+    public static string QuotedNames(X509Certificate2 certificate) => string.Join(", ", Names(certificate).Select(n => $"'{n}'"));
+
+    private static bool HasPinnedCertificate(X509Certificate2 leaf, X509Chain? chain, byte[] pinnedSha256)
+    {
+        bool Pinned(X509Certificate2 c) => SHA256.HashData(c.RawData).AsSpan().SequenceEqual(pinnedSha256);
+        if (Pinned(leaf)) return true;
+        if (chain is null) return false;
+        foreach (var element in chain.ChainElements)
+        {
+            if (Pinned(element.Certificate)) return true;
+        }
+
+        return chain.ChainPolicy.ExtraStore.Any(Pinned);
+    }
+}
