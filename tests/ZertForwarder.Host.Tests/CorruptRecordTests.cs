@@ -4,6 +4,7 @@ using ZertForwarder.Generator;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.Sinks.Kafka;
 using ZertForwarder.Smf.Zert;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 

@@ -1,7 +1,7 @@
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
-using ZertForwarder.Pipeline.Tests.Elasticsearch;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
-using ZertForwarder.Pipeline.Tests.Elasticsearch;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 

@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
-using ZertForwarder.Pipeline.Tests.Elasticsearch;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
-using ZertForwarder.Pipeline.Tests.Splunk;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
-using ZertForwarder.Pipeline.Tests.Elasticsearch;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests.Reliability;
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Support;
 using ZertForwarder.Sinks.Elasticsearch;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Elasticsearch;
 

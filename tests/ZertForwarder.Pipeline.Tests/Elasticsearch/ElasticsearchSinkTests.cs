@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Support;
 using ZertForwarder.Sinks.Elasticsearch;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Elasticsearch;
 

@@ -1,6 +1,7 @@
 using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Kafka;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.FaultMatrix;
 

@@ -4,6 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using Xunit.Abstractions;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Kafka;
 

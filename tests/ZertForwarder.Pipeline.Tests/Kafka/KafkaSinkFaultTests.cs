@@ -1,5 +1,6 @@
 using Xunit.Abstractions;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Kafka;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Xunit.Abstractions;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Kafka;
 

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Elasticsearch;
 using ZertForwarder.Pipeline.Tests.Support;
 using ZertForwarder.Sinks.Splunk;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Splunk;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ZertForwarder.Sinks.Kafka;
+namespace ZertForwarder.TestKit;
 
 /// <summary>
 /// librdkafka's built-in mock cluster as a standalone set of brokers on 127.0.0.1 that any client reaches over TCP,

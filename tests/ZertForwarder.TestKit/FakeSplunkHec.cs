@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ZertForwarder.Pipeline.Tests.Splunk;
+namespace ZertForwarder.TestKit;
 
 /// <summary>One event as the fake indexed it: its envelope and the request that carried it.</summary>
 public sealed record HecIndexedEvent(JsonObject Envelope, string? Authorization, string? Channel, int Request)

@@ -14,7 +14,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ZertForwarder.Pipeline.Tests.Elasticsearch;
+namespace ZertForwarder.TestKit;
 
 /// <summary>
 /// A scripted stand-in for an Elasticsearch node on 127.0.0.1 (no real server can run here, test
