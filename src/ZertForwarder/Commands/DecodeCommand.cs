@@ -1,14 +1,14 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using ZertForwarder.Smf.Framing;
 using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Commands;
 
 /// <summary>
 /// <c>decode FILE|- --format json|ecs|leef|flat</c>: one line per zERT record on stdout, in file order; each rejected
-/// record as one line on stderr (<c>file:offset: reason</c>); a count line on stderr at the end.
+/// record as one line on stderr (<c>file:offset: reason</c>), in file order; a count line on stderr at the end.
+/// Records are decoded and formatted on every core in batches and written in input order (<see cref="ParallelDecoder"/>).
 /// Exit 0 when nothing was rejected, 1 otherwise.
 /// </summary>
 internal static class DecodeCommand
@@ -40,42 +40,21 @@ internal static class DecodeCommand
         if (a.Has("--enforcement-rule-name")) options.Mappings.EnforcementRuleName = true;
         var surfaceRuleName = options.Mappings.EnforcementRuleName;
 
-        using RecordFormatter formatter = format switch
+        // One formatter per worker thread: the raw JSON writer keeps state; the normalized formats share one
+        // (thread-safe) normalizer, built once, so its warnings appear once.
+        Func<RecordFormatter> createFormatter = format switch
         {
-            "json" => new RawJsonFormatter(surfaceRuleName),
-            "ecs" or "leef" or "flat" => NormalizedFormatter.Create(format, options),
+            "json" => () => new RawJsonFormatter(surfaceRuleName),
+            "ecs" or "leef" or "flat" => NormalizedFormatter.CreateFactory(format, options),
             _ => throw new UsageException($"unknown format '{format}': use json, ecs, leef or flat"),
         };
 
         using var stream = input == "-" ? Console.OpenStandardInput() : OpenFile(input);
         using var stdout = Console.OpenStandardOutput();
         using var output = new BufferedStream(stdout, 1 << 16);
-        var counts = new RecordCounts();
-        var buffer = new ArrayBufferWriter<byte>(4096);
         var name = input == "-" ? "<stdin>" : input;
-        try
-        {
-            foreach (var item in SmfInput.Read(stream, container, name, counts))
-            {
-                buffer.ResetWrittenCount();
-                formatter.Write(item.Record, buffer);
-                buffer.Write("\n"u8);
-                output.Write(buffer.WrittenSpan);
-            }
-        }
-        catch (SmfFramingException e)
-        {
-            output.Flush();
-            Console.Error.WriteLine($"{name}:{e.Offset}: {e.Reason}; the rest of the input is not read");
-            counts.FramingErrors++;
-        }
-        catch (InvalidDataException e)
-        {
-            output.Flush();
-            Console.Error.WriteLine($"{name}: {e.Message}");
-            counts.FramingErrors++;
-        }
-        output.Flush();
+        using var decoder = new ParallelDecoder(createFormatter);
+        var counts = decoder.Decode(stream, container, name, output, Console.Error);
         Console.Error.WriteLine(counts.Describe());
         return counts.Rejected + counts.FramingErrors > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
     }
@@ -121,7 +100,7 @@ internal static class DecodeCommand
         }
     }
 
-    private sealed class RawJsonFormatter(bool surfaceRuleName) : RecordFormatter
+    internal sealed class RawJsonFormatter(bool surfaceRuleName) : RecordFormatter
     {
         private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         private readonly Utf8JsonWriter _writer = new(Stream.Null, Options);

@@ -11,7 +11,11 @@ internal sealed class NormalizedFormatter : DecodeCommand.RecordFormatter
 
     private NormalizedFormatter(Action<ZertRecord, IBufferWriter<byte>> write) => _write = write;
 
-    public static NormalizedFormatter Create(string format, ZertForwarder.Configuration.ForwarderOptions options)
+    /// <summary>
+    /// Builds the normalizer once and returns a factory of formatters over it: the normalizer is thread-safe (its
+    /// scratch state is per thread), so decode's workers each take a formatter and share the loaded mappings.
+    /// </summary>
+    public static Func<DecodeCommand.RecordFormatter> CreateFactory(string format, ZertForwarder.Configuration.ForwarderOptions options)
     {
         ZertNormalizer normalizer;
         try
@@ -25,12 +29,13 @@ internal sealed class NormalizedFormatter : DecodeCommand.RecordFormatter
             throw new UsageException($"the mapping files have {e.Problems.Count} problem(s):{Environment.NewLine}  - " +
                 string.Join(Environment.NewLine + "  - ", e.Problems));
         }
-        return format switch
+        Action<ZertRecord, IBufferWriter<byte>> write = format switch
         {
-            "ecs" => new NormalizedFormatter(normalizer.WriteEcs),
-            "leef" => new NormalizedFormatter(normalizer.WriteLeef),
-            _ => new NormalizedFormatter(normalizer.WriteFlat),
+            "ecs" => normalizer.WriteEcs,
+            "leef" => normalizer.WriteLeef,
+            _ => normalizer.WriteFlat,
         };
+        return () => new NormalizedFormatter(write);
     }
 
     public override void Write(ZertRecord record, IBufferWriter<byte> output) => _write(record, output);

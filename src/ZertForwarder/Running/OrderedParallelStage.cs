@@ -1,0 +1,66 @@
+namespace ZertForwarder.Running;
+
+/// <summary>
+/// An ordered parallel stage: each posted batch is processed on the thread pool, and the results are consumed on the
+/// posting thread strictly in the order the batches were posted. At most <c>maxInFlight</c> batches are being
+/// processed or waiting to be consumed; posting one more first waits for the oldest and consumes it, so a slow
+/// consumer (or slow workers) holds the producer back and memory stays bounded.
+/// </summary>
+/// <remarks>
+/// <c>decode</c> uses it (issue 9). <c>run</c>'s <see cref="RecordProcessor"/> still has its own channel of batch tasks
+/// with a separate routing loop, because its acknowledgement and checkpoint tracking per record must not change
+/// under a reliability-sensitive path without its own tests; issue 9's later refactor should move it onto this stage
+/// (an async variant whose consumer awaits the router) so that there is one ordered parallel stage.
+/// </remarks>
+/// <typeparam name="TBatch">What the producer hands over, e.g. a batch of frames.</typeparam>
+/// <typeparam name="TResult">What a worker makes of it, e.g. the formatted bytes of the batch.</typeparam>
+internal sealed class OrderedParallelStage<TBatch, TResult>
+{
+    private readonly Func<TBatch, TResult> _process;
+    private readonly Action<TResult> _consume;
+    private readonly int _maxInFlight;
+    private readonly Queue<Task<TResult>> _inFlight;
+
+    /// <param name="process">Runs on the thread pool, several batches at once: must be thread-safe.</param>
+    /// <param name="consume">Runs on the posting thread, one result at a time, in posting order.</param>
+    /// <param name="maxInFlight">Batches processed or awaiting consumption at once (at least 1).</param>
+    public OrderedParallelStage(Func<TBatch, TResult> process, Action<TResult> consume, int maxInFlight)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
+        _process = process;
+        _consume = consume;
+        _maxInFlight = maxInFlight;
+        _inFlight = new Queue<Task<TResult>>(maxInFlight);
+    }
+
+    /// <summary>The default bound: two batches per core, so every core has the next batch ready when it finishes one.</summary>
+    public static int DefaultMaxInFlight => Math.Max(2, Environment.ProcessorCount * 2);
+
+    /// <summary>Batches processed or awaiting consumption right now.</summary>
+    public int InFlight => _inFlight.Count;
+
+    /// <summary>
+    /// Starts processing <paramref name="batch"/>. Results that are already done at the head of the queue are consumed
+    /// first; when the bound is reached the oldest is waited for. A worker's exception is rethrown here (or by
+    /// <see cref="Drain"/>) when its turn to be consumed comes, after every earlier result has been consumed.
+    /// </summary>
+    public void Post(TBatch batch)
+    {
+        while (_inFlight.Count > 0 && (_inFlight.Count >= _maxInFlight || _inFlight.Peek().IsCompleted))
+            ConsumeOldest();
+        _inFlight.Enqueue(Task.Run(() => _process(batch)));
+    }
+
+    /// <summary>Waits for and consumes every posted batch, in order.</summary>
+    public void Drain()
+    {
+        while (_inFlight.Count > 0) ConsumeOldest();
+    }
+
+    private void ConsumeOldest()
+    {
+        // Dequeued before waiting: a faulted batch is not consumed twice if the caller drains after catching.
+        var oldest = _inFlight.Dequeue();
+        _consume(oldest.GetAwaiter().GetResult());
+    }
+}
