@@ -43,11 +43,11 @@ internal sealed class ParallelDecoder : IDisposable
     public RecordCounts Decode(Stream input, SmfContainer container, string name, Stream output, TextWriter errors)
     {
         var counts = new RecordCounts();
-        var stage = new OrderedParallelStage<Batch, Batch>(Process, batch => Write(batch, output, errors, counts), _maxInFlight);
+        var stage = new OrderedParallelStage<Batch, Batch>(Process, done => Write(done, output, errors, counts), _maxInFlight);
+        var batch = RentBatch();
         try
         {
             using var reader = new SmfRecordReader(input, container, leaveOpen: true);
-            var batch = RentBatch();
             while (reader.TryReadNext(out var frame))
             {
                 batch.Add(frame);
@@ -57,26 +57,32 @@ internal sealed class ParallelDecoder : IDisposable
                     batch = RentBatch();
                 }
             }
-            if (batch.Count > 0) stage.Post(batch);
-            stage.Drain();
+            FinishWith(batch);
         }
         catch (SmfFramingException e)
         {
-            // The frames read before a broken chain are sound: they go out before the break is reported.
-            stage.Drain();
+            // The frames read before a broken chain are sound: they go out (the partly filled batch too) before the
+            // break is reported.
+            FinishWith(batch);
             output.Flush();
             errors.WriteLine($"{name}:{e.Offset}: {e.Reason}; the rest of the input is not read");
             counts.FramingErrors++;
         }
         catch (InvalidDataException e)
         {
-            stage.Drain();
+            FinishWith(batch);
             output.Flush();
             errors.WriteLine($"{name}: {e.Message}");
             counts.FramingErrors++;
         }
         output.Flush();
         return counts;
+
+        void FinishWith(Batch last)
+        {
+            if (last.Count > 0) stage.Post(last);
+            stage.Drain();
+        }
 
         // Runs on a pool thread: everything it touches belongs to this batch, except the shared (thread-safe) pools.
         Batch Process(Batch work)
