@@ -1,0 +1,222 @@
+using System.Buffers;
+using System.Text;
+using Xunit.Abstractions;
+using ZertForwarder.Commands;
+using ZertForwarder.Configuration;
+using ZertForwarder.Generator;
+using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.Running;
+using ZertForwarder.Smf.Framing;
+using ZertForwarder.Smf.Zert;
+using GeneratorContainer = ZertForwarder.Generator.Containers.SmfContainer;
+
+namespace ZertForwarder.Host.Tests;
+
+/// <summary>
+/// Issue 9: <c>decode</c> formats batches on every core and writes them in input order. Its stdout, its rejection lines
+/// and its counts must be exactly those of the one-record-at-a-time loop it replaced, whatever order the workers
+/// finish in, with malformed records and a broken frame chain mixed in.
+/// </summary>
+public sealed class ParallelDecodeTests(ITestOutputHelper output)
+{
+    private const string Name = "dump.smf";
+
+    public static TheoryData<string> Formats => new() { "json", "ecs", "leef", "flat" };
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void A_50k_record_dump_with_malformed_records_decodes_byte_for_byte_as_the_sequential_loop(string format)
+    {
+        var (dump, corrupted) = DumpWithMalformedRecords(seed: 91, zertCount: 50_000, breakChainNearEnd: false);
+        var createFormatter = FormatterFactory(format);
+
+        var expected = DecodeSequentially(dump, createFormatter);
+        // The default shape, and an odd batch size with a tight bound so that batches often finish out of order and
+        // the reader waits on the writer.
+        foreach (var (batchSize, maxInFlight) in new (int, int?)[] { (ParallelDecoder.DefaultBatchSize, null), (97, 3) })
+        {
+            var actual = DecodeInParallel(dump, createFormatter, batchSize, maxInFlight);
+            output.WriteLine($"{format}, batches of {batchSize}: {actual.Stdout.Length} bytes out, {actual.Stderr.Split('\n').Length - 1} stderr lines; " +
+                             $"{actual.Counts.Describe()}");
+            Assert.Equal(expected.Counts.Describe(), actual.Counts.Describe());
+            Assert.Equal(expected.Counts.Frames, actual.Counts.Frames);
+            Assert.Equal(expected.Stderr, actual.Stderr);
+            Assert.True(expected.Stdout.AsSpan().SequenceEqual(actual.Stdout), $"{format}: stdout differs from the sequential loop's");
+        }
+        // The corruptions took effect: each malformed record is one rejection line, in file order.
+        Assert.Equal(corrupted, expected.Counts.Rejected);
+        Assert.True(expected.Counts.Decoded > 49_000, expected.Counts.Describe());
+        var offsets = expected.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => long.Parse(l.Split(':')[1])).ToList();
+        Assert.Equal(offsets.Order(), offsets);
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void A_broken_frame_chain_in_the_middle_of_a_batch_writes_every_record_before_it_then_says_where(string format)
+    {
+        var (dump, _) = DumpWithMalformedRecords(seed: 92, zertCount: 3_000, breakChainNearEnd: true);
+        var createFormatter = FormatterFactory(format);
+
+        var expected = DecodeSequentially(dump, createFormatter);
+        var actual = DecodeInParallel(dump, createFormatter, batchSize: 256, maxInFlight: null);
+        output.WriteLine(actual.Stderr.Split('\n').Reverse().Skip(1).First());
+
+        Assert.Equal(1, actual.Counts.FramingErrors);
+        Assert.Contains("the rest of the input is not read", actual.Stderr, StringComparison.Ordinal);
+        Assert.Equal(expected.Counts.Describe(), actual.Counts.Describe());
+        Assert.Equal(expected.Stderr, actual.Stderr);
+        Assert.True(expected.Stdout.AsSpan().SequenceEqual(actual.Stdout), $"{format}: stdout differs from the sequential loop's");
+    }
+
+    [Fact]
+    public void A_VBS_dump_decodes_as_the_sequential_loop()
+    {
+        var dump = SmfDumpGenerator.GenerateDump(seed: 93, zertCount: 5_000, GeneratorContainer.Vbs);
+        var createFormatter = FormatterFactory("ecs");
+        var expected = DecodeSequentially(dump, createFormatter);
+        var actual = DecodeInParallel(dump, createFormatter, batchSize: 128, maxInFlight: 4);
+        Assert.Equal(5_000, actual.Counts.Decoded);
+        Assert.Equal(expected.Counts.Describe(), actual.Counts.Describe());
+        Assert.True(expected.Stdout.AsSpan().SequenceEqual(actual.Stdout));
+    }
+
+    [Fact]
+    public void The_stage_hands_results_over_in_posting_order_however_the_workers_finish()
+    {
+        var consumed = new List<int>();
+        var stage = new OrderedParallelStage<int, int>(i =>
+        {
+            // Uneven work so that later batches often finish before earlier ones.
+            Thread.SpinWait((i * 7919 % 13) * 5_000);
+            return i;
+        }, consumed.Add, maxInFlight: 4);
+        for (var i = 0; i < 500; i++) stage.Post(i);
+        stage.Drain();
+        Assert.Equal(Enumerable.Range(0, 500), consumed);
+    }
+
+    [Fact]
+    public async Task The_stage_holds_the_producer_back_when_the_bound_is_reached()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        var consumed = new List<int>();
+        var stage = new OrderedParallelStage<int, int>(i =>
+        {
+            gate.Wait();
+            return i;
+        }, consumed.Add, maxInFlight: 3);
+        var posted = 0;
+        var producer = Task.Run(() =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                stage.Post(i);
+                Interlocked.Increment(ref posted);
+            }
+            stage.Drain();
+        });
+
+        // Three batches are in flight and the fourth Post waits for the oldest, which cannot finish.
+        await Poll.UntilAsync(() => Volatile.Read(ref posted) == 3, TimeSpan.FromSeconds(30), "three batches posted");
+        Assert.False(producer.Wait(TimeSpan.FromMilliseconds(200)), "the producer went past the bound");
+        Assert.Equal(3, Volatile.Read(ref posted));
+        Assert.Empty(consumed);
+
+        gate.Set();
+        await producer.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(0, 10), consumed);
+    }
+
+    [Fact]
+    public void A_worker_failure_surfaces_after_every_earlier_result_is_consumed()
+    {
+        var consumed = new List<int>();
+        var stage = new OrderedParallelStage<int, int>(i => i == 5 ? throw new InvalidOperationException("batch 5 failed") : i, consumed.Add, maxInFlight: 2);
+        var failure = Assert.Throws<InvalidOperationException>(() =>
+        {
+            for (var i = 0; i < 20; i++) stage.Post(i);
+            stage.Drain();
+        });
+        Assert.Equal("batch 5 failed", failure.Message);
+        Assert.Equal(Enumerable.Range(0, 5), consumed);
+    }
+
+    private sealed record Decoded(byte[] Stdout, string Stderr, RecordCounts Counts);
+
+    private static Func<DecodeCommand.RecordFormatter> FormatterFactory(string format) => format == "json"
+        ? () => new DecodeCommand.RawJsonFormatter(surfaceRuleName: false)
+        : NormalizedFormatter.CreateFactory(format, new ForwarderOptions());
+
+    private static Decoded DecodeInParallel(byte[] dump, Func<DecodeCommand.RecordFormatter> createFormatter, int batchSize, int? maxInFlight)
+    {
+        using var stdout = new MemoryStream();
+        using var stderr = new StringWriter();
+        using var decoder = new ParallelDecoder(createFormatter, batchSize, maxInFlight);
+        var counts = decoder.Decode(new MemoryStream(dump), SmfContainer.Auto, Name, stdout, stderr);
+        return new Decoded(stdout.ToArray(), stderr.ToString(), counts);
+    }
+
+    /// <summary>The reference: decode's loop as it was before it went parallel, one record at a time on one thread.</summary>
+    private static Decoded DecodeSequentially(byte[] dump, Func<DecodeCommand.RecordFormatter> createFormatter)
+    {
+        using var stdout = new MemoryStream();
+        using var stderr = new StringWriter();
+        using var formatter = createFormatter();
+        var counts = new RecordCounts();
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        try
+        {
+            foreach (var item in SmfInput.Read(new MemoryStream(dump), SmfContainer.Auto, Name, counts, stderr.WriteLine))
+            {
+                buffer.ResetWrittenCount();
+                formatter.Write(item.Record, buffer);
+                buffer.Write("\n"u8);
+                stdout.Write(buffer.WrittenSpan);
+            }
+        }
+        catch (SmfFramingException e)
+        {
+            stderr.WriteLine($"{Name}:{e.Offset}: {e.Reason}; the rest of the input is not read");
+            counts.FramingErrors++;
+        }
+        return new Decoded(stdout.ToArray(), stderr.ToString(), counts);
+    }
+
+    /// <summary>
+    /// An RDW dump in which about one zERT record in 500 is malformed (SMF119SD_TRN = 1, layout §1, as in
+    /// <see cref="CorruptRecordTests"/>), about one in 700 is followed by a 5-byte frame too short to carry an SMF
+    /// record type, and, if asked, the chain of lengths breaks (RDW length 3) shortly before the end.
+    /// </summary>
+    private static (byte[] Dump, long Rejected) DumpWithMalformedRecords(ulong seed, int zertCount, bool breakChainNearEnd)
+    {
+        var records = SmfDumpGenerator.GenerateRecords(seed, zertCount).Select(r => r.Bytes.ToArray()).ToList();
+        var random = new Random((int)seed);
+        var frames = new List<byte[]>(records.Count + records.Count / 500);
+        long rejected = 0;
+        foreach (var record in records)
+        {
+            if (random.Next(500) == 0 && ZertRecordParser.Parse(record).Status == ZertParseStatus.Decoded)
+            {
+                record[24] = 0;
+                record[25] = 1;
+                rejected++;
+            }
+            frames.Add(record);
+            if (random.Next(700) == 0)
+            {
+                frames.Add([0, 5, 0, 0, 0xFF]);
+                rejected++;
+            }
+        }
+        if (breakChainNearEnd)
+        {
+            // Not on a batch boundary, so the batch being filled when the chain breaks is partly full.
+            var breakAt = frames.Count - 333;
+            frames[breakAt][0] = 0;
+            frames[breakAt][1] = 3;
+        }
+        var dump = new MemoryStream();
+        foreach (var frame in frames) dump.Write(frame);
+        return (dump.ToArray(), rejected);
+    }
+}
