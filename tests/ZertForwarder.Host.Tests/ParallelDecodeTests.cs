@@ -141,6 +141,24 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(0, 5), consumed);
     }
 
+    [Fact]
+    public void Abandoning_after_a_failure_waits_for_the_batches_still_running()
+    {
+        var finished = 0;
+        var stage = new OrderedParallelStage<int, int>(i =>
+        {
+            if (i == 0) throw new InvalidOperationException("batch 0 failed");
+            Thread.SpinWait(200_000);
+            Interlocked.Increment(ref finished);
+            return i;
+        }, _ => { }, maxInFlight: 4);
+        for (var i = 0; i < 4; i++) stage.Post(i);
+        Assert.Throws<InvalidOperationException>(stage.Drain);
+        stage.Abandon();
+        Assert.Equal(0, stage.InFlight);
+        Assert.Equal(3, Volatile.Read(ref finished));
+    }
+
     private sealed record Decoded(byte[] Stdout, string Stderr, RecordCounts Counts);
 
     private static Func<DecodeCommand.RecordFormatter> FormatterFactory(string format) => format == "json"

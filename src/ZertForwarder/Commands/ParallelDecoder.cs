@@ -75,6 +75,13 @@ internal sealed class ParallelDecoder : IDisposable
             errors.WriteLine($"{name}: {e.Message}");
             counts.FramingErrors++;
         }
+        catch
+        {
+            // Anything else (stdout closed, a formatter bug) ends decode; the workers finish before their formatters
+            // are disposed.
+            stage.Abandon();
+            throw;
+        }
         output.Flush();
         return counts;
 

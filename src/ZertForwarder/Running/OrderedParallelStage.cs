@@ -57,6 +57,25 @@ internal sealed class OrderedParallelStage<TBatch, TResult>
         while (_inFlight.Count > 0) ConsumeOldest();
     }
 
+    /// <summary>
+    /// After a failure: waits for every batch still being processed without consuming it, so nothing the workers use
+    /// (formatters, buffers) is released under them. Their own failures are not reported again.
+    /// </summary>
+    public void Abandon()
+    {
+        while (_inFlight.TryDequeue(out var batch))
+        {
+            try
+            {
+                batch.Wait();
+            }
+            catch (AggregateException)
+            {
+                // The first failure is the one being reported.
+            }
+        }
+    }
+
     private void ConsumeOldest()
     {
         // Dequeued before waiting: a faulted batch is not consumed twice if the caller drains after catching.
