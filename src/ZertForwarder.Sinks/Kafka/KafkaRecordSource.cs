@@ -113,6 +113,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         _sinkCount = sinkCount;
         _log = log ?? NullPipelineLog.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        var tlsDiagnosis = new KafkaTlsDiagnosis(options, _log, Component);
 
         var config = new ConsumerConfig();
         options.ApplyConnection(config);
@@ -128,7 +129,12 @@ public sealed class KafkaRecordSource : IAsyncDisposable
 
         _consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
             .SetLogHandler((_, message) => KafkaClientLog.Forward(_log, Component, message))
-            .SetErrorHandler((_, error) => KafkaClientLog.ForwardError(_log, Component, error))
+            .SetErrorHandler((_, error) =>
+            {
+                KafkaClientLog.ForwardError(_log, Component, error);
+                // librdkafka only says "certificate verify failed"; the diagnosis says why (unknown CA or host name).
+                tlsDiagnosis.OnError(error);
+            })
             .SetPartitionsAssignedHandler((_, assigned) =>
                 _log.Log(PipelineLogLevel.Information, Component, $"assigned {string.Join(", ", assigned)}"))
             .SetPartitionsRevokedHandler((_, revoked) => OnRevoked(revoked.Select(p => p.TopicPartition), commit: true))

@@ -54,6 +54,41 @@ public sealed class KafkaTlsVerificationTests(ITestOutputHelper output) : IDispo
         await AssertLoggedAsync(refused.Log, "its certificate is for 'kafka-9.example.org', not for '127.0.0.1' (host name mismatch)");
     }
 
+    [Fact]
+    public async Task The_Kafka_input_says_why_a_broker_certificate_was_refused()
+    {
+        using var ca = TestCa.Create();
+        using var broker = TlsBroker.Start(ca.Issue(dnsName: "kafka-9.example.org", address: null));
+        var log = new CapturingLog(output);
+        var options = new KafkaRecordSourceOptions
+        {
+            BootstrapServers = $"127.0.0.1:{broker.Port}",
+            Topic = "zert-tls",
+            GroupId = "zert-tls-input",
+            SecurityProtocol = "ssl",
+            SslCaLocation = WriteCa(ca),
+        };
+
+        // The consumer polls (and so reports librdkafka's errors) while it is read; the read ends once the line is logged.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using (var source = new KafkaRecordSource(options, sinkCount: 1, log))
+        {
+            var reading = Task.Run(async () =>
+            {
+                await foreach (var record in source.ReadAsync(stop.Token))
+                {
+                    Assert.Fail($"not a Kafka broker, yet a record was read: {record}");
+                }
+            });
+            await AssertLoggedAsync(log, "its certificate is for 'kafka-9.example.org', not for '127.0.0.1' (host name mismatch)");
+            await stop.CancelAsync();
+            await reading;
+        }
+
+        Assert.Equal(0, broker.Handshakes);
+        Assert.Contains(log.Lines, line => line.Contains("certificate verify failed", StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>The diagnosis runs beside librdkafka's retries: wait for its line (a safety limit only).</summary>
     private static async Task AssertLoggedAsync(CapturingLog log, string text)
     {
