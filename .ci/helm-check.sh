@@ -122,6 +122,8 @@ for values in "$CHART"/ci/*-values.yaml; do
       expect "$case_name" "$rendered" '^  volumeClaimTemplates:$' "with a volume claim for checkpoints"
       expect "$case_name" "$rendered" '"CompletedAction": "move"' "watch settings in config.json"
       expect "$case_name" "$rendered" '"SYSA": "-05:00"' "z/OS UTC offsets in config.json"
+      expect "$case_name" "$rendered" '"RedactDistinguishedNames": "none"' "DNs as they are by default"
+      expect "$case_name" "$rendered" '"Profile": "default"' "default assessment profile"
       expect "$case_name" "$rendered" '^  serviceName: zf-zertforwarder-headless$' "governed by the headless Service"
       expect "$case_name" "$rendered" '^  clusterIP: None$' "which is headless"
       expect "$case_name" "$rendered" '^  maxUnavailable: 1$' "drains evict one pod at a time"
@@ -157,6 +159,19 @@ for values in "$CHART"/ci/*-values.yaml; do
       expect "$case_name" "$rendered" '"ssl.key.location": "/var/run/secrets/zertforwarder/input-kafka-client-key"' "client key of the input is a mounted file"
       expect "$case_name" "$rendered" '^ +- key: user.key$' "from the existing Secret's key"
       expect "$case_name" "$rendered" '^ +- alert: ZertForwarderConsumerLagGrowing$' "PrometheusRule with the lag alert"
+      ;;
+    splunk-hec)
+      expect "$case_name" "$rendered" '"Url": "https://splunk-hec.example.org:8088"' "Splunk output to the HEC URL"
+      expect "$case_name" "$rendered" '"TokenFile": "/var/run/secrets/zertforwarder/splunk-token"' "HEC token is a mounted file"
+      expect "$case_name" "$rendered" '"CaFile": "/var/run/secrets/zertforwarder/splunk-ca"' "HEC CA is a mounted file"
+      expect "$case_name" "$rendered" '^ +- key: hec-token$' "from the existing Secret's key"
+      expect "$case_name" "$rendered" '"UseAck": true' "with indexer acknowledgement"
+      expect "$case_name" "$rendered" '"Index": "zos_security"' "into the configured index"
+      expect_not "$case_name" "$rendered" '"Token":' "no token in the ConfigMap"
+      expect "$case_name" "$rendered" '"RedactDistinguishedNames": "hash"' "DNs hashed"
+      expect "$case_name" "$rendered" '"LeefMaxLineLength": 8192' "LEEF line limit set"
+      expect "$case_name" "$rendered" '"LeefEnforcementRaw": true' "raw enforcement section in LEEF"
+      expect "$case_name" "$rendered" '"Profile": "bsi-tr-02102-2"' "assessment profile set"
       ;;
     mapping-overrides)
       expect "$case_name" "$rendered" '^  ecs__connection.json: ' "override stored in a ConfigMap"

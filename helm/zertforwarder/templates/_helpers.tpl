@@ -166,6 +166,16 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- $_ := set $outputs "Syslog" $s }}
 {{- end }}
 {{- end }}
+{{- with $v.outputs.splunk }}
+{{- if .enabled }}
+{{- $sp := dict "Url" .url "Gzip" .gzip "UseAck" .useAck }}
+{{- with .index }}{{ $_ := set $sp "Index" . }}{{ end }}
+{{- with .source }}{{ $_ := set $sp "Source" . }}{{ end }}
+{{- with include "zertforwarder.secretFile" (list $ "splunkToken") }}{{ $_ := set $sp "TokenFile" . }}{{ end }}
+{{- with include "zertforwarder.secretFile" (list $ "splunkCa") }}{{ $_ := set $sp "CaFile" . }}{{ end }}
+{{- $_ := set $outputs "Splunk" $sp }}
+{{- end }}
+{{- end }}
 {{- with $v.outputs.file }}
 {{- if .enabled }}
 {{- $f := dict "Directory" .directory "Formats" .formats "Stdout" .stdout }}
@@ -180,6 +190,9 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- $_ := set $cfg "DeadLetter" $dl }}
 {{- $_ := set $cfg "Checkpoint" (dict "Directory" $v.checkpoint.directory) }}
 {{- with $v.zos.utcOffsets }}{{ $_ := set $cfg "Zos" (dict "UtcOffsets" .) }}{{ end }}
+{{- $m := $v.mappings }}
+{{- $_ := set $cfg "Mappings" (dict "RedactDistinguishedNames" $m.redactDistinguishedNames "LeefMaxLineLength" (int $m.leefMaxLineLength) "LeefEnforcementRaw" $m.leefEnforcementRaw) }}
+{{- $_ := set $cfg "Assessment" (dict "Profile" $v.assessment.profile) }}
 {{- $_ := set $cfg "Metrics" (dict "Port" (int $v.metrics.port) "Address" $v.metrics.address) }}
 {{- $_ := set $cfg "Logging" (dict "Level" $v.logging.level "Format" $v.logging.format) }}
 {{- $cfg = mustMergeOverwrite $cfg (deepCopy $v.extraConfig) }}
@@ -199,14 +212,20 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- if and (eq $v.input.type "kafka") (not $v.input.kafka.bootstrapServers) }}
 {{- fail "input.type is \"kafka\": set input.kafka.bootstrapServers." }}
 {{- end }}
-{{- if not (or $v.outputs.kafka.enabled $v.outputs.elasticsearch.enabled $v.outputs.syslog.enabled $v.outputs.file.enabled) }}
-{{- fail "No output is enabled: enable at least one of outputs.kafka, outputs.elasticsearch, outputs.syslog, outputs.file." }}
+{{- if not (or $v.outputs.kafka.enabled $v.outputs.elasticsearch.enabled $v.outputs.syslog.enabled $v.outputs.splunk.enabled $v.outputs.file.enabled) }}
+{{- fail "No output is enabled: enable at least one of outputs.kafka, outputs.elasticsearch, outputs.syslog, outputs.splunk, outputs.file." }}
 {{- end }}
 {{- if and $v.outputs.kafka.enabled (not $v.outputs.kafka.bootstrapServers) }}
 {{- fail "outputs.kafka.enabled is true: set outputs.kafka.bootstrapServers." }}
 {{- end }}
 {{- if and $v.outputs.elasticsearch.enabled (not $v.outputs.elasticsearch.url) }}
 {{- fail "outputs.elasticsearch.enabled is true: set outputs.elasticsearch.url." }}
+{{- end }}
+{{- if and $v.outputs.splunk.enabled (not $v.outputs.splunk.url) }}
+{{- fail "outputs.splunk.enabled is true: set outputs.splunk.url." }}
+{{- end }}
+{{- if and $v.outputs.splunk.enabled (not $v.secrets.splunkToken.existingSecret) }}
+{{- fail "outputs.splunk.enabled is true: set secrets.splunkToken.existingSecret to the Secret holding the HEC token (it is mounted as a file; tokens never go in values)." }}
 {{- end }}
 {{- if and $v.outputs.syslog.enabled (not $v.outputs.syslog.host) }}
 {{- fail "outputs.syslog.enabled is true: set outputs.syslog.host." }}
