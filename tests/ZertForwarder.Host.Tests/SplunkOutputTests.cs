@@ -104,4 +104,52 @@ public sealed class SplunkOutputTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Zos:UtcOffsets:SYSA", result.Stderr, StringComparison.Ordinal); // listed together with the others
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal); // no stack trace
     }
+    /// <summary>
+    /// A HEC that refuses the token in mid-run (disabled: 403; removed or rotated: 401) can never take an event again:
+    /// the run ends by itself, exit 2, one line naming the refusal and no stack trace, the token never printed, and the
+    /// checkpoint covers only what both outputs have, so a restart with a valid token delivers the rest.
+    /// </summary>
+    [Theory]
+    [InlineData(401)]
+    [InlineData(403)]
+    public async Task A_token_refused_in_mid_run_ends_the_run_with_exit_2_one_line_and_a_checkpoint_of_what_both_outputs_have(int refusal)
+    {
+        await using var hec = await FakeSplunkHec.StartAsync();
+        hec.RequestFault = request => request >= 3 ? refusal : null; // two requests pass, then the token is refused
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: (ulong)refusal, zertCount: 3_000);
+        var expected = Dumps.ZertRecords(dump);
+        var tokenFile = _work.Combine("hec-token");
+        await File.WriteAllTextAsync(tokenFile, hec.Token + "\n");
+        var state = _work.Combine("state");
+        string[] args =
+        [
+            $"Input:Paths:0={dump}", $"Checkpoint:Directory={state}", "Checkpoint:Interval=00:00:00.050",
+            $"Outputs:Splunk:Url={hec.Url}", $"Outputs:Splunk:TokenFile={tokenFile}", $"Outputs:File:Directory={_work.Combine("out")}",
+            "Pipeline:MaxBatchItems=200", "Pipeline:BufferCapacity=1000",
+        ];
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["run", .. args], TimeSpan.FromSeconds(60));
+        var checkpoint = Checkpoints.Offset(state, dump);
+        var covered = expected.Where(r => r.EndOffset <= checkpoint).Select(r => r.EventId).ToList();
+        var inSplunk = hec.Indexed.Select(e => e.EventId!).ToHashSet(StringComparer.Ordinal);
+        var inFile = Reliability.FatalSinkTests.EventIds(_work.Combine("out", "zert-ecs.ndjson"));
+        output.WriteLine($"{result}\ncheckpoint {checkpoint}: {covered.Count} of {expected.Count} records covered; splunk {inSplunk.Count}, file {inFile.Count}");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, l => l.Contains("cannot work", StringComparison.Ordinal) && l.Contains($"HTTP {refusal}", StringComparison.Ordinal)
+                                  && l.Contains("Outputs:Splunk:Token", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(hec.Token, result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.All(covered, id => Assert.Contains(id, inSplunk));
+        Assert.All(covered, id => Assert.Contains(id, inFile));
+        Assert.True(covered.Count < expected.Count, "the run stopped before the end of the input");
+
+        // The token is valid again: a restart delivers the rest.
+        hec.RequestFault = _ => null;
+        var restart = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once", .. args], TimeSpan.FromSeconds(60));
+        Assert.True(restart.ExitCode == 0, restart.ToString());
+        Assert.True(expected.Select(r => r.EventId).ToHashSet(StringComparer.Ordinal).SetEquals(hec.Indexed.Select(e => e.EventId!)));
+    }
 }
