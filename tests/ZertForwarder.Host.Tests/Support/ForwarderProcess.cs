@@ -45,9 +45,14 @@ public sealed class ForwarderProcess : IAsyncDisposable
         }
     }
 
-    public static ForwarderProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="launcher">
+    /// A command the forwarder runs under (e.g. <c>setpriv ...</c> to take capabilities away); its words come before
+    /// <c>dotnet zertforwarder.dll</c>. None: the forwarder is started directly.
+    /// </param>
+    public static ForwarderProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo(DotnetHost())
+        var info = new ProcessStartInfo(launcher is { Count: > 0 } ? launcher[0] : DotnetHost())
         {
             WorkingDirectory = workingDirectory,
             UseShellExecute = false,
@@ -55,6 +60,11 @@ public sealed class ForwarderProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        if (launcher is { Count: > 0 })
+        {
+            foreach (var word in launcher.Skip(1)) info.ArgumentList.Add(word);
+            info.ArgumentList.Add(DotnetHost());
+        }
         info.ArgumentList.Add(AssemblyPath);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("ZERTFORWARDER_", StringComparison.OrdinalIgnoreCase)).ToList())
@@ -76,9 +86,9 @@ public sealed class ForwarderProcess : IAsyncDisposable
 
     /// <summary>Runs to the end; a run that outlives <paramref name="timeout"/> is killed and fails the test.</summary>
     public static async Task<ForwarderResult> RunAsync(string workingDirectory, IEnumerable<string> args, TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
     {
-        await using var process = Start(workingDirectory, args, environment);
+        await using var process = Start(workingDirectory, args, environment, launcher);
         var exitCode = await process.WaitForExitAsync(timeout);
         return new ForwarderResult(exitCode, process.Stdout, process.Stderr);
     }
