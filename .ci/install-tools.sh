@@ -15,6 +15,8 @@ command -v rsyslogd >/dev/null 2>&1 || need_apt+=(rsyslog)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v yamllint >/dev/null 2>&1 || need_apt+=(yamllint)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+# setpriv (util-linux) runs the forwarder without root's file-access capabilities in the unreadable-input test.
+command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
 # Headless Chromium renders report.html for the report's screenshot and DOM tests.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
