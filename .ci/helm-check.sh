@@ -173,6 +173,14 @@ for values in "$CHART"/ci/*-values.yaml; do
       expect "$case_name" "$rendered" '"LeefEnforcementRaw": true' "raw enforcement section in LEEF"
       expect "$case_name" "$rendered" '"Profile": "bsi-tr-02102-2"' "assessment profile set"
       ;;
+    elasticsearch-nodes)
+      expect "$case_name" "$rendered" '"Urls": \[' "a node pool instead of one URL"
+      expect "$case_name" "$rendered" '"https://es-2.example.org:9200"' "with the second node"
+      expect_not "$case_name" "$rendered" '"Url":' "and no single Url beside it"
+      expect "$case_name" "$rendered" '"CertificateFingerprint": "9F:86' "the pinned certificate fingerprint"
+      expect "$case_name" "$rendered" '"Retention": "30d"' "the data stream retention"
+      expect "$case_name" "$rendered" '"ApiKeyFile": "/var/run/secrets/zertforwarder/elasticsearch-api-key"' "API key is a mounted file"
+      ;;
     mapping-overrides)
       expect "$case_name" "$rendered" '^  ecs__connection.json: ' "override stored in a ConfigMap"
       expect "$case_name" "$rendered" '^ +mountPath: /app/mappings/ecs/connection.json$' "mounted over the image's mapping file"

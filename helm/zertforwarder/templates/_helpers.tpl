@@ -145,7 +145,13 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- end }}
 {{- with $v.outputs.elasticsearch }}
 {{- if .enabled }}
-{{- $es := dict "Url" .url "InstallTemplates" .installTemplates }}
+{{- $es := dict "InstallTemplates" .installTemplates }}
+{{- with .url }}{{ $_ := set $es "Url" . }}{{ end }}
+{{- with .urls }}{{ $_ := set $es "Urls" . }}{{ end }}
+{{- with .cloudId }}{{ $_ := set $es "CloudId" . }}{{ end }}
+{{- with .certificateFingerprint }}{{ $_ := set $es "CertificateFingerprint" . }}{{ end }}
+{{- with .retention }}{{ $_ := set $es "Retention" . }}{{ end }}
+{{- with .ilmPolicy }}{{ $_ := set $es "IlmPolicy" . }}{{ end }}
 {{- with .namespace }}{{ $_ := set $es "Namespace" . }}{{ end }}
 {{- with .username }}{{ $_ := set $es "Username" . }}{{ end }}
 {{- with include "zertforwarder.secretFile" (list $ "elasticsearchApiKey") }}{{ $_ := set $es "ApiKeyFile" . }}{{ end }}
@@ -218,8 +224,8 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- if and $v.outputs.kafka.enabled (not $v.outputs.kafka.bootstrapServers) }}
 {{- fail "outputs.kafka.enabled is true: set outputs.kafka.bootstrapServers." }}
 {{- end }}
-{{- if and $v.outputs.elasticsearch.enabled (not $v.outputs.elasticsearch.url) }}
-{{- fail "outputs.elasticsearch.enabled is true: set outputs.elasticsearch.url." }}
+{{- if and $v.outputs.elasticsearch.enabled (not (or $v.outputs.elasticsearch.url $v.outputs.elasticsearch.urls $v.outputs.elasticsearch.cloudId)) }}
+{{- fail "outputs.elasticsearch.enabled is true: set outputs.elasticsearch.url, urls or cloudId." }}
 {{- end }}
 {{- if and $v.outputs.splunk.enabled (not $v.outputs.splunk.url) }}
 {{- fail "outputs.splunk.enabled is true: set outputs.splunk.url." }}
