@@ -7,8 +7,63 @@ namespace ZertForwarder.Mapping;
 /// The ECS rules of one subtype compiled into a tree of nested objects (output contract §2: objects are nested, not
 /// dotted keys). Key order is the order in which paths first appear in the rule file, so output bytes are stable.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The tree is what the rule file describes; it is not what the writer walks. Walking it per record meant a recursive
+/// call per object, a section test at every node and a rule per leaf whose section might be absent. The writer
+/// instead walks a flat list of <see cref="EcsStep"/>s compiled from the tree for one <see cref="PlanKey"/> (the
+/// optional sections present and whether the record is a connection event), cached after first use:
+/// </para>
+/// <list type="bullet">
+/// <item>subtrees and rules that cannot have a value under the key are left out when the list is built, so the
+/// per-record loop makes no section or event-kind test;</item>
+/// <item>objects that would hold nothing under the key are left out as well;</item>
+/// <item>each step carries its pre-encoded <c>,"name":</c> bytes and its depth, so the loop is one pass without
+/// recursion.</item>
+/// </list>
+/// <para>
+/// Objects are still opened lazily (an <see cref="EcsStepKind.Open"/> step only notes the name; the first value
+/// written below it writes the opening), because whether a value exists still depends on the record (a zero port, a
+/// blank name): output contract §2, absent facts are omitted, and so are objects with no facts. The bytes are
+/// therefore exactly those of the tree walk.
+/// </para>
+/// </remarks>
 internal sealed class EcsPlan
 {
+    private readonly EcsStep[]?[] _steps = new EcsStep[PlanKey.Count][];
+
+    /// <summary>
+    /// The write list for records with <paramref name="key"/>. Built on first use; two threads building the same list
+    /// at once build equal lists and either may win, so no lock is needed.
+    /// </summary>
+    public EcsStep[] StepsFor(int key) => _steps[key] ?? (_steps[key] = CompileSteps(key));
+
+    private EcsStep[] CompileSteps(int key)
+    {
+        var steps = new List<EcsStep>();
+        AddChildren(Root, 0, key, steps);
+        return [.. steps];
+    }
+
+    private static void AddChildren(EcsNode node, int depth, int key, List<EcsStep> steps)
+    {
+        foreach (var child in node.Items)
+        {
+            if (child.Section is { } section && !PlanKey.HasSection(key, section)) continue;
+            if (child.Rule is { } rule)
+            {
+                if (rule.ConnectionEventsOnly && !PlanKey.IsConnectionEvent(key)) continue;
+                steps.Add(new EcsStep(EcsStepKind.Value, depth, child.NamePrefix, rule));
+                continue;
+            }
+            var open = steps.Count;
+            steps.Add(new EcsStep(EcsStepKind.Open, depth, child.NamePrefix, null));
+            AddChildren(child, depth + 1, key, steps);
+            if (steps.Count == open + 1) steps.RemoveAt(open); // nothing below can have a value
+            else steps.Add(new EcsStep(EcsStepKind.Close, depth, [], null));
+        }
+    }
+
     public static readonly EcsPlan Empty = new([], new EcsNode(default));
 
     private EcsPlan(FieldRule[] rules, EcsNode root)
@@ -59,6 +114,31 @@ internal sealed class EcsPlan
         root.Freeze();
         return new EcsPlan([.. rules], root);
     }
+}
+
+internal enum EcsStepKind : byte
+{
+    /// <summary>A value at <see cref="EcsStep.Depth"/>: evaluate the rule, and if it has a value open the pending objects and write it.</summary>
+    Value,
+
+    /// <summary>An object at <see cref="EcsStep.Depth"/> begins: note its name; it is written with its first value.</summary>
+    Open,
+
+    /// <summary>The object at <see cref="EcsStep.Depth"/> ends: close it if it was opened.</summary>
+    Close,
+}
+
+/// <summary>One step of a compiled ECS write list (<see cref="EcsPlan"/>).</summary>
+internal readonly struct EcsStep(EcsStepKind kind, int depth, byte[] namePrefix, FieldRule? rule)
+{
+    public EcsStepKind Kind { get; } = kind;
+
+    /// <summary>Nesting depth of the value or object: 0 is a property of the document itself.</summary>
+    public int Depth { get; } = depth;
+
+    /// <summary><c>,"name":</c> of the value or object.</summary>
+    public byte[] NamePrefix { get; } = namePrefix;
+    public FieldRule? Rule { get; } = rule;
 }
 
 internal sealed class EcsNode(string? name)

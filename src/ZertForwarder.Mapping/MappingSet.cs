@@ -51,6 +51,12 @@ public sealed class MappingSet
     internal FieldRule[] LeefRules11 { get; private set; } = [];
     internal FieldRule[] LeefRules12 { get; private set; } = [];
 
+    /// <summary>The flat and LEEF rules with the subsets per <see cref="PlanKey"/> the writers walk.</summary>
+    internal RuleListPlan FlatPlan11 { get; private set; } = new([]);
+    internal RuleListPlan FlatPlan12 { get; private set; } = new([]);
+    internal RuleListPlan LeefPlan11 { get; private set; } = new([]);
+    internal RuleListPlan LeefPlan12 { get; private set; } = new([]);
+
     /// <summary>IBM fields that the ECS rules deliberately do not write on their own, with the reason (e.g. a length field).</summary>
     internal Dictionary<string, string> Consumed { get; } = new(StringComparer.Ordinal);
 
@@ -183,6 +189,10 @@ public sealed class MappingSet
         foreach (var rule in set.Ecs11.Rules.Concat(set.Ecs12.Rules).Concat(set.Flat11).Concat(set.Flat12).Concat(set.Leef.Predefined)) rule.Compile();
         set.LeefRules11 = LeefOrder(set.Flat11, options);
         set.LeefRules12 = LeefOrder(set.Flat12, options);
+        set.FlatPlan11 = new RuleListPlan(set.Flat11);
+        set.FlatPlan12 = new RuleListPlan(set.Flat12);
+        set.LeefPlan11 = new RuleListPlan(set.LeefRules11);
+        set.LeefPlan12 = new RuleListPlan(set.LeefRules12);
         return set;
     }
 

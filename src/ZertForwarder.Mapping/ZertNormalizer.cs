@@ -26,7 +26,11 @@ public sealed class ZertNormalizer
         public readonly RecordFacts Facts = new();
         // Room for the largest value: hex of an enforcement section or UTF-8 of a DN in a 32,756-byte record (§C.1).
         public readonly byte[] Buffer = new byte[128 * 1024];
-        public readonly EcsNode[] Pending = new EcsNode[16];
+        /// <summary>Names of the objects around the next value that are not written yet, by depth.</summary>
+        public readonly byte[][] Pending = new byte[16][];
+
+        /// <summary>The <see cref="PlanKey"/> of the record the facts describe.</summary>
+        public int PlanKey;
         public readonly CompactJsonWriter Writer = new();
 
         /// <summary>The LEEF line being built, and where its DN values are (offset, length), for the length cap.</summary>
@@ -40,7 +44,11 @@ public sealed class ZertNormalizer
         var s = t_scratch ??= new Scratch();
         // The host asks for Describe, ECS, LEEF and flat of the same record in a row: compute its facts once. A record
         // is an immutable view over its bytes, so the same instance with the same mapping set has the same facts.
-        if (!ReferenceEquals(s.Facts.Record, record) || !ReferenceEquals(s.Facts.Mappings, _set)) s.Facts.Compute(record, _set);
+        if (!ReferenceEquals(s.Facts.Record, record) || !ReferenceEquals(s.Facts.Mappings, _set))
+        {
+            s.Facts.Compute(record, _set);
+            s.PlanKey = Mapping.PlanKey.Of(record, s.Facts.IsConnectionEvent);
+        }
         return s;
     }
 
@@ -57,38 +65,41 @@ public sealed class ZertNormalizer
         var w = Writer(s);
         var plan = record.Subtype == 11 ? _set.Ecs11 : _set.Ecs12;
         w.WriteStartObject();
-        var opened = 0;
-        WriteChildren(plan.Root, s, w, 0, ref opened);
+        WriteSteps(plan.StepsFor(s.PlanKey), s, w);
         w.WriteEndObject();
         w.CopyTo(output);
     }
 
     /// <summary>
-    /// Writes the children of <paramref name="node"/>. An object is opened only when its first value is written, so
-    /// objects whose facts are all absent never appear (contract §2: absent facts are omitted).
+    /// Runs a compiled write list (<see cref="EcsPlan"/>). An object is opened only when its first value is written,
+    /// so objects whose facts are all absent never appear (contract §2: absent facts are omitted).
     /// </summary>
-    private void WriteChildren(EcsNode node, Scratch s, CompactJsonWriter w, int depth, ref int opened)
+    private void WriteSteps(EcsStep[] steps, Scratch s, CompactJsonWriter w)
     {
-        var record = s.Facts.Record;
-        foreach (var child in node.Items)
+        var opened = 0; // how many of the enclosing objects have been written
+        var pending = s.Pending;
+        foreach (ref readonly var step in steps.AsSpan())
         {
-            if (child.Section is { } section && !record.HasSection(section)) continue;
-            if (child.Rule is { } rule)
+            switch (step.Kind)
             {
-                var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
-                if (v.Kind == ValueKind.None) continue;
-                for (; opened < depth; opened++) w.WriteStartObject(s.Pending[opened].NamePrefix);
-                WriteJsonValue(w, child.NamePrefix, in v, joinLists: false);
-            }
-            else
-            {
-                s.Pending[depth] = child;
-                WriteChildren(child, s, w, depth + 1, ref opened);
-                if (opened > depth)
+                case EcsStepKind.Value:
                 {
-                    w.WriteEndObject();
-                    opened = depth;
+                    var v = ValueEvaluator.Evaluate(step.Rule!, s.Facts, _set, s.Buffer);
+                    if (v.Kind == ValueKind.None) break;
+                    for (; opened < step.Depth; opened++) w.WriteStartObject(pending[opened]);
+                    WriteJsonValue(w, step.NamePrefix, in v, joinLists: false);
+                    break;
                 }
+                case EcsStepKind.Open:
+                    pending[step.Depth] = step.NamePrefix;
+                    break;
+                default:
+                    if (opened > step.Depth)
+                    {
+                        w.WriteEndObject();
+                        opened = step.Depth;
+                    }
+                    break;
             }
         }
     }
@@ -150,7 +161,7 @@ public sealed class ZertNormalizer
         var s = Prepare(record);
         var w = Writer(s);
         w.WriteStartObject();
-        foreach (var rule in record.Subtype == 11 ? _set.Flat11 : _set.Flat12)
+        foreach (var rule in (record.Subtype == 11 ? _set.FlatPlan11 : _set.FlatPlan12).For(s.PlanKey))
         {
             var v = ValueEvaluator.Evaluate(rule, s.Facts, _set, s.Buffer);
             if (v.Kind != ValueKind.None) WriteJsonValue(w, rule.TargetNamePrefix, in v, joinLists: true);
@@ -178,7 +189,7 @@ public sealed class ZertNormalizer
         line.Write("|x09|"u8);
         var first = true;
         foreach (var rule in leef.Predefined) WriteLeefAttribute(line, rule, s, ref first);
-        foreach (var rule in record.Subtype == 11 ? _set.LeefRules11 : _set.LeefRules12) WriteLeefAttribute(line, rule, s, ref first);
+        foreach (var rule in (record.Subtype == 11 ? _set.LeefPlan11 : _set.LeefPlan12).For(s.PlanKey)) WriteLeefAttribute(line, rule, s, ref first);
         var max = _set.Options.LeefMaxLineLength;
         if (max <= 0 || line.WrittenCount <= max || s.DnCount == 0) output.Write(line.WrittenSpan);
         else LeefLineLimit.WriteShortened(line.WrittenSpan, s.DnValues.AsSpan(0, s.DnCount), max, output);
