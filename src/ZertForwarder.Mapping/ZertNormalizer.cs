@@ -104,7 +104,7 @@ public sealed class ZertNormalizer
         }
     }
 
-    private static void WriteJsonValue(CompactJsonWriter w, byte[] name, scoped in FieldValue v, bool joinLists)
+    internal static void WriteJsonValue(CompactJsonWriter w, byte[] name, scoped in FieldValue v, bool joinLists)
     {
         switch (v.Kind)
         {
