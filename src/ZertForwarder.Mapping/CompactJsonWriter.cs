@@ -64,8 +64,14 @@ internal sealed class CompactJsonWriter
         return prefix;
     }
 
-    private byte[] _buffer = new byte[16 * 1024];
+    private byte[] _buffer;
     private int _length;
+
+    /// <param name="capacity">
+    /// Initial buffer size; it grows as needed. A document writer starts at 16 KB; the writers that encode a short list
+    /// once (<see cref="EncodedList"/>, thousands at start-up) start small.
+    /// </param>
+    public CompactJsonWriter(int capacity = 16 * 1024) => _buffer = new byte[capacity];
     private bool _needsComma;
 
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
@@ -79,7 +85,10 @@ internal sealed class CompactJsonWriter
     /// <summary>Copies the document to <paramref name="output"/> and resets.</summary>
     public void CopyTo(IBufferWriter<byte> output)
     {
-        output.Write(Written);
+        // One span of the full size: a writer that keeps each document contiguous (PayloadBlock) then moves nothing.
+        var written = Written;
+        written.CopyTo(output.GetSpan(written.Length));
+        output.Advance(written.Length);
         Reset();
     }
 

@@ -68,7 +68,7 @@ internal sealed class EncodedList
     public EncodedList(IReadOnlyList<string> items)
     {
         Items = items;
-        var writer = new CompactJsonWriter();
+        var writer = new CompactJsonWriter(capacity: 256);
         foreach (var item in items) writer.WriteStringValue(Encoding.UTF8.GetBytes(item));
         JsonItems = writer.Written.ToArray();
         Joined = Encoding.UTF8.GetBytes(string.Join(',', items));

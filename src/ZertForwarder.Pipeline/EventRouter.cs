@@ -31,6 +31,20 @@ public sealed class EventRouter
     public async ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
     {
         var perSink = forwardedEvent.Position as ISinkAcknowledgement;
+        if (forwardedEvent.Payload is not null)
+        {
+            var holders = 0;
+            foreach (var runner in _runners)
+            {
+                if (perSink is null || perSink.IsExpectedBy(runner.RouteIndex))
+                {
+                    holders++;
+                }
+            }
+
+            forwardedEvent.HoldFor(holders);
+        }
+
         foreach (var runner in _runners)
         {
             // A sink that delivered this event before a restart (per-sink checkpoint) is not sent it again.

@@ -44,6 +44,42 @@ public sealed class ForwardedEvent
     /// <summary>Where the event came from, for checkpointing after delivery. Null for sources that need no acknowledgement.</summary>
     public IEventAcknowledgement? Position { get; init; }
 
+    /// <summary>
+    /// The pooled block holding <see cref="Ecs"/>, <see cref="Leef"/> and <see cref="Flat"/>, or null when they are
+    /// ordinary arrays. The router counts the sinks it hands the event to; each sink runner releases the event once it
+    /// settled it, and the last release gives the bytes back to the block (so a sink must not keep them after
+    /// reporting the event's outcome; see <see cref="PayloadBlock"/>).
+    /// </summary>
+    public PayloadBlock? Payload { get; init; }
+
+    private int _holders;
+
+    /// <summary>Called by the router before handing the event to <paramref name="sinks"/> runners (zero releases it at once).</summary>
+    internal void HoldFor(int sinks)
+    {
+        if (Payload is null)
+        {
+            return;
+        }
+
+        if (sinks == 0)
+        {
+            Payload.ReleaseEvent();
+            return;
+        }
+
+        Volatile.Write(ref _holders, sinks);
+    }
+
+    /// <summary>Called by a sink runner when it is done with the event (after completing its position).</summary>
+    internal void Release()
+    {
+        if (Payload is not null && Interlocked.Decrement(ref _holders) == 0)
+        {
+            Payload.ReleaseEvent();
+        }
+    }
+
     /// <summary>Approximate in-memory size, used for the byte limits of batches and buffers.</summary>
     public int SizeInBytes => Ecs.Length + Leef.Length + Flat.Length + EventId.Length + 64;
 }

@@ -492,6 +492,7 @@ public sealed class SinkRunner : IAsyncDisposable
 
             var item = items[i];
             Complete(item.Position);
+            item.Release();
             count++;
             bytes += item.SizeInBytes;
         }
@@ -509,7 +510,9 @@ public sealed class SinkRunner : IAsyncDisposable
     private void Acknowledge(ForwardedEvent forwardedEvent)
     {
         Complete(forwardedEvent.Position);
-        _budget.Release(forwardedEvent.SizeInBytes);
+        var size = forwardedEvent.SizeInBytes;
+        forwardedEvent.Release();
+        _budget.Release(size);
         UpdateBufferGauges();
     }
 

@@ -233,6 +233,9 @@ public sealed class FileSink : ISink
         private SafeFileHandle? _handle;
         private long _length; // end of the last complete line: where the next write goes
 
+        // Reused for every batch; one write per 1 MB keeps the number of system calls low and memory flat.
+        private byte[] _chunk = new byte[1024 * 1024];
+
         public string Path { get; } = path;
 
         /// <summary>Where the file stands before a batch (the batch may rotate it; a rotated file is complete and synced).</summary>
@@ -245,33 +248,47 @@ public sealed class FileSink : ISink
                 Open();
             }
 
-            var chunk = new ArrayBufferWriter<byte>(64 * 1024);
+            // Lines are gathered in one reused buffer and written when it is full: a batch of 1,000 ECS documents is
+            // about 3 MB, and growing a fresh buffer per batch cost more CPU (copies, page faults on new memory) than
+            // the write itself (measured: perf on `run` to a file, issue 9).
+            var used = 0;
             foreach (var line in lines)
             {
                 var lineBytes = line.Length + 1;
-                if (rotateBytes > 0 && _length + chunk.WrittenCount > 0 && _length + chunk.WrittenCount + lineBytes > rotateBytes)
+                if (rotateBytes > 0 && _length + used > 0 && _length + used + lineBytes > rotateBytes)
                 {
-                    await WriteChunkAsync(chunk, cancellationToken);
+                    await WriteChunkAsync(used, cancellationToken);
+                    used = 0;
                     Rotate();
                 }
 
-                chunk.Write(line.Span);
-                chunk.Write(NewLineBytes);
+                if (used + lineBytes > _chunk.Length)
+                {
+                    await WriteChunkAsync(used, cancellationToken);
+                    used = 0;
+                    if (lineBytes > _chunk.Length)
+                    {
+                        _chunk = new byte[lineBytes];
+                    }
+                }
+
+                line.Span.CopyTo(_chunk.AsSpan(used));
+                _chunk[used + line.Length] = NewLine;
+                used += lineBytes;
             }
 
-            await WriteChunkAsync(chunk, cancellationToken);
+            await WriteChunkAsync(used, cancellationToken);
         }
 
-        private async Task WriteChunkAsync(ArrayBufferWriter<byte> chunk, CancellationToken cancellationToken)
+        private async Task WriteChunkAsync(int count, CancellationToken cancellationToken)
         {
-            if (chunk.WrittenCount == 0)
+            if (count == 0)
             {
                 return;
             }
 
-            await RandomAccess.WriteAsync(_handle!, chunk.WrittenMemory, _length, cancellationToken);
-            _length += chunk.WrittenCount;
-            chunk.Clear();
+            await RandomAccess.WriteAsync(_handle!, _chunk.AsMemory(0, count), _length, cancellationToken);
+            _length += count;
         }
 
         /// <summary>Drops whatever a failed batch left after <paramref name="mark"/> (a partly written chunk included).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
 using ZertForwarder.Pipeline;
@@ -21,7 +22,11 @@ internal sealed class KafkaMessageBuilder
     /// <summary>Distinct repeated header values remembered at most (datasets x systems x content types is far below).</summary>
     private const int RepeatedHeaderLimit = 4096;
 
+    /// <summary>Longest value copied into a reused array; longer ones (rare) get an array of their own.</summary>
+    private const int ReusedValueLimit = 64 * 1024;
+
     private readonly Message<byte[]?, byte[]> _message = new();
+    private readonly Dictionary<int, byte[]> _valueArrays = [];
     private readonly Dictionary<(string Name, string Value), Header> _repeated = [];
 
     /// <summary>The message for <paramref name="item"/> with <paramref name="value"/>; valid until the next call.</summary>
@@ -38,6 +43,31 @@ internal sealed class KafkaMessageBuilder
             ContentType(contentType),
         ];
         return _message;
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> as a whole array, as <c>Produce</c> needs (it takes no offset or length). An event's bytes
+    /// are a slice of a pooled block (<see cref="PayloadBlock"/>), so they are copied, into an array of exactly that
+    /// length kept for reuse: librdkafka copies the value inside <c>Produce</c>, so the array is free again when
+    /// <c>Produce</c> returns, and producing allocates nothing per message. Documents are 1-4 KB, so the arrays kept
+    /// (one per length seen) stay a few MB. Valid until the next call.
+    /// </summary>
+    public byte[] ValueArray(ReadOnlyMemory<byte> value)
+    {
+        if (MemoryMarshal.TryGetArray(value, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length)
+        {
+            return segment.Array;
+        }
+
+        if (value.Length > ReusedValueLimit) return value.ToArray();
+        if (!_valueArrays.TryGetValue(value.Length, out var array))
+        {
+            array = new byte[value.Length];
+            _valueArrays[value.Length] = array;
+        }
+
+        value.Span.CopyTo(array);
+        return array;
     }
 
     private Header Repeated(string name, string value)

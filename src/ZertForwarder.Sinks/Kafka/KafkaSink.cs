@@ -196,7 +196,7 @@ public sealed class KafkaSink : ISink
             return;
         }
 
-        var message = _messages.Build(item, AsArray(value), contentType);
+        var message = _messages.Build(item, _messages.ValueArray(value), contentType);
         while (true)
         {
             try
@@ -294,11 +294,6 @@ public sealed class KafkaSink : ISink
             return _producer;
         }
     }
-
-    private static byte[] AsArray(ReadOnlyMemory<byte> value) =>
-        MemoryMarshal.TryGetArray(value, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : value.ToArray();
 
     /// <summary>Collects delivery reports (which arrive on librdkafka's poll thread) per batch item.</summary>
     /// <remarks>

@@ -116,7 +116,10 @@ internal static class RunCommand
             return ReportProblems([$"Metrics:Port: cannot listen on {options.Metrics.Address}:{options.Metrics.Port} ({e.Message})"]);
         }
         await using var ownedMetricsServer = metricsServer;
-        logger.LogInformation(LogEvents.RunStarting, "Starting: {Inputs} -> {Outputs}{Once}.", DescribeInputs(options), DescribeOutputs(options), once ? " (once)" : "");
+        var outputCount = new object?[] { options.Outputs.Kafka, options.Outputs.Elasticsearch, options.Outputs.Syslog, options.Outputs.File, options.Outputs.Splunk }.Count(o => o is not null);
+        var heapLimit = HeapLimit.Apply(options, outputCount);
+        logger.LogInformation(LogEvents.RunStarting, "Starting: {Inputs} -> {Outputs}{Once}; managed heap limit {HeapLimit}.", DescribeInputs(options), DescribeOutputs(options),
+            once ? " (once)" : "", heapLimit is { } l ? $"{l >> 20} MB" : "none");
 
         bool drained;
         {

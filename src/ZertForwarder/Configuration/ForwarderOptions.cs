@@ -30,6 +30,19 @@ public sealed class ForwarderOptions
 
     /// <summary>Buffering, batching and retry of every sink runner.</summary>
     public SinkRunnerOptions Pipeline { get; set; } = new();
+
+    /// <summary>How much memory the managed heap of <c>run</c> may use (see <see cref="Running.HeapLimit"/>).</summary>
+    public MemorySettings Memory { get; set; } = new();
+}
+
+public sealed class MemorySettings
+{
+    /// <summary>
+    /// Managed heap limit in MB for <c>run</c>. Unset: 128 MB plus twice the buffer bytes of every configured output
+    /// (<c>Pipeline:BufferBytes</c> each), unless the runtime already has a lower limit (a container memory limit,
+    /// <c>DOTNET_GCHeapHardLimit</c>). 0: the forwarder sets none.
+    /// </summary>
+    public int? HeapLimitMB { get; set; }
 }
 
 public sealed class InputSettings

@@ -14,9 +14,14 @@ internal sealed class EventFactory(ZertNormalizer normalizer, OutputFormats form
 {
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
 
-    public ForwardedEvent Create(ZertRecord record, IEventAcknowledgement? position, out EventEnvelope envelope)
+    /// <param name="block">
+    /// Where the encodings are written (the events of one batch share a pooled block, see <see cref="PayloadBlock"/>);
+    /// null: one exact-size array per encoding.
+    /// </param>
+    public ForwardedEvent Create(ZertRecord record, IEventAcknowledgement? position, out EventEnvelope envelope, PayloadBlock? block = null)
     {
         envelope = normalizer.Describe(record);
+        block?.AddEvent();
         return new ForwardedEvent
         {
             EventId = envelope.EventId,
@@ -26,19 +31,27 @@ internal sealed class EventFactory(ZertNormalizer normalizer, OutputFormats form
             // Encoded here, on one of the parallel workers, rather than in the Kafka sink's single produce loop.
             KeyUtf8 = formats.KafkaFields && envelope.Key is { } key ? Encoding.UTF8.GetBytes(key) : null,
             EventIdUtf8 = formats.KafkaFields ? Encoding.ASCII.GetBytes(envelope.EventId) : null,
-            Ecs = formats.Ecs ? Encode(record, normalizer.WriteEcs) : default,
-            Leef = formats.Leef ? Encode(record, normalizer.WriteLeef) : default,
-            Flat = formats.Flat ? Encode(record, normalizer.WriteFlat) : default,
+            Ecs = formats.Ecs ? Encode(record, normalizer.WriteEcs, block) : default,
+            Leef = formats.Leef ? Encode(record, normalizer.WriteLeef, block) : default,
+            Flat = formats.Flat ? Encode(record, normalizer.WriteFlat, block) : default,
+            Payload = block,
             Position = position,
         };
     }
 
-    private byte[] Encode(ZertRecord record, Action<ZertRecord, IBufferWriter<byte>> write)
+    private ReadOnlyMemory<byte> Encode(ZertRecord record, Action<ZertRecord, IBufferWriter<byte>> write, PayloadBlock? block)
     {
+        if (block is not null)
+        {
+            block.BeginItem();
+            write(record, block);
+            return block.EndItem();
+        }
+
         _scratch.ResetWrittenCount();
         write(record, _scratch);
-        // One exact-size array per encoding (sinks may keep it until every sink is done with the event). Every byte
-        // is overwritten by the copy, so the runtime need not zero it first (documents are 1-3 KB).
+        // One exact-size array per encoding. Every byte is overwritten by the copy, so the runtime need not zero it
+        // first (documents are 1-3 KB).
         var written = _scratch.WrittenSpan;
         var bytes = GC.AllocateUninitializedArray<byte>(written.Length);
         written.CopyTo(bytes);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -44,7 +45,7 @@ internal sealed class RecordProcessor : IDisposable
     public void Dispose() => _factories.Dispose();
 
     /// <summary>One frame taken from an input, with the acknowledgement that lets the input checkpoint past it.</summary>
-    public readonly record struct Frame(byte[]? Record, string Origin, long Offset, long EndOffset, string? FramingError, IEventAcknowledgement? Ack, bool AckExpectsEvent);
+    public readonly record struct Frame(ReadOnlyMemory<byte>? Record, string Origin, long Offset, long EndOffset, string? FramingError, IEventAcknowledgement? Ack, bool AckExpectsEvent);
 
     /// <summary>
     /// Reads every frame of <paramref name="reader"/>: decode+map runs in parallel batches, routing in order.
@@ -55,7 +56,7 @@ internal sealed class RecordProcessor : IDisposable
     public async Task ProcessAsync(SmfRecordReader reader, string name, Func<long, bool, IEventAcknowledgement?> track, Action<long>? progress,
         CancellationToken cancellationToken, long skipBefore = 0)
     {
-        var pending = Channel.CreateBounded<Task<Output[]>>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
+        var pending = Channel.CreateBounded<Task<MappedBatch>>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -64,6 +65,7 @@ internal sealed class RecordProcessor : IDisposable
         try
         {
             var batch = new List<Frame>(BatchSize);
+            var bytes = new FrameBytes();
             while (!cancellationToken.IsCancellationRequested)
             {
                 // The reader is synchronous; a batch of frames is read, then mapped on the thread pool.
@@ -75,21 +77,23 @@ internal sealed class RecordProcessor : IDisposable
                 catch (Exception e) when (e is SmfFramingException or InvalidDataException)
                 {
                     // The frames read before a broken chain are sound: they go out before the break is reported.
-                    if (batch.Count > 0) await pending.Writer.WriteAsync(StartBatch(batch, track), cancellationToken);
+                    if (batch.Count > 0) await pending.Writer.WriteAsync(StartBatch(batch, bytes, track), cancellationToken);
                     throw;
                 }
                 _stats.FramesRead.Increment();
                 progress?.Invoke(reader.Position);
                 if (frame.EndOffset <= skipBefore) continue;
                 var isError = frame.IsError;
-                batch.Add(new Frame(isError ? null : frame.Record.ToArray(), name, frame.Offset, frame.EndOffset, frame.Error, null, false));
+                // The reader reuses its buffer: the record is copied into the batch's pooled bytes.
+                batch.Add(new Frame(isError ? null : bytes.Add(frame.Record.Span), name, frame.Offset, frame.EndOffset, frame.Error, null, false));
                 if (batch.Count == BatchSize)
                 {
-                    await pending.Writer.WriteAsync(StartBatch(batch, track), cancellationToken);
+                    await pending.Writer.WriteAsync(StartBatch(batch, bytes, track), cancellationToken);
                     batch = new List<Frame>(BatchSize);
+                    bytes = new FrameBytes();
                 }
             }
-            if (batch.Count > 0) await pending.Writer.WriteAsync(StartBatch(batch, track), cancellationToken);
+            if (batch.Count > 0) await pending.Writer.WriteAsync(StartBatch(batch, bytes, track), cancellationToken);
         }
         finally
         {
@@ -121,33 +125,35 @@ internal sealed class RecordProcessor : IDisposable
         await _router.WriteAsync(output.Event, cancellationToken);
     }
 
-    private Task<Output[]> StartBatch(List<Frame> frames, Func<long, bool, IEventAcknowledgement?> track)
+    private Task<MappedBatch> StartBatch(List<Frame> frames, FrameBytes bytes, Func<long, bool, IEventAcknowledgement?> track)
     {
         // Positions are registered here, in input order, before the parallel work starts.
         var tracked = new Frame[frames.Count];
         for (var i = 0; i < frames.Count; i++)
         {
             var f = frames[i];
-            var status = f.Record is null ? ZertParseStatus.Malformed : ZertRecordParser.Classify(f.Record);
+            var status = f.Record is not { } record ? ZertParseStatus.Malformed : ZertRecordParser.Classify(record.Span);
             var expectsEvent = status == ZertParseStatus.Decoded;
             tracked[i] = f with { Ack = track(f.EndOffset, expectsEvent), AckExpectsEvent = expectsEvent };
         }
         return Task.Run(() =>
         {
+            // The batch's encodings share one pooled block, given back when the sinks are done with the last of them.
+            var block = new PayloadBlock();
             var outputs = new Output[tracked.Length];
-            for (var i = 0; i < tracked.Length; i++) outputs[i] = Map(tracked[i]);
-            return outputs;
+            for (var i = 0; i < tracked.Length; i++) outputs[i] = Map(tracked[i], block);
+            return new MappedBatch(outputs, bytes);
         });
     }
 
-    private Output Map(Frame frame)
+    private Output Map(Frame frame, PayloadBlock? block = null)
     {
-        if (frame.Record is null) return new Output(frame, null, default, frame.FramingError);
-        var result = ZertRecordParser.Parse(frame.Record);
+        if (frame.Record is not { } record) return new Output(frame, null, default, frame.FramingError);
+        var result = ZertRecordParser.Parse(record);
         switch (result.Status)
         {
             case ZertParseStatus.Decoded:
-                var forwarded = _factories.Value!.Create(result.Record!, frame.AckExpectsEvent ? frame.Ack : null, out var envelope);
+                var forwarded = _factories.Value!.Create(result.Record!, frame.AckExpectsEvent ? frame.Ack : null, out var envelope, block);
                 return new Output(frame, forwarded, envelope, null);
             case ZertParseStatus.OtherRecordType:
                 return new Output(frame, null, default, null, Skipped: true);
@@ -158,42 +164,49 @@ internal sealed class RecordProcessor : IDisposable
         }
     }
 
-    private async Task RouteAsync(ChannelReader<Task<Output[]>> pending, CancellationToken cancellationToken)
+    private async Task RouteAsync(ChannelReader<Task<MappedBatch>> pending, CancellationToken cancellationToken)
     {
         await foreach (var batchTask in pending.ReadAllAsync(CancellationToken.None))
         {
-            var outputs = await batchTask;
-            foreach (var output in outputs)
+            var (outputs, frameBytes) = await batchTask;
+            await RouteBatchAsync(outputs, cancellationToken);
+            // Decoded records, events and dead letters no longer refer to the frames' bytes.
+            frameBytes.Return();
+        }
+    }
+
+    private async Task RouteBatchAsync(Output[] outputs, CancellationToken cancellationToken)
+    {
+        foreach (var output in outputs)
+        {
+            if (output.Event is not null)
             {
-                if (output.Event is not null)
+                _stats.Decoded.Increment();
+                _stats.Summary.Add(output.Envelope);
+                await _router.WriteAsync(output.Event, cancellationToken);
+                continue;
+            }
+            if (output.Skipped)
+            {
+                (output.OtherSubtype ? _stats.OtherSubtypes : _stats.OtherTypes).Increment();
+            }
+            else if (output.Malformed is not null)
+            {
+                await DeadLetterMalformedAsync(output, cancellationToken);
+            }
+            // A frame that produces no event is done for every sink at once; a zERT frame whose record turned out
+            // malformed was tracked for K sinks, so complete it K times.
+            if (output.Frame.Ack is ISinkAcknowledgement perSink)
+            {
+                for (var i = 0; i < _router.SinkCount; i++)
                 {
-                    _stats.Decoded.Increment();
-                    _stats.Summary.Add(output.Envelope);
-                    await _router.WriteAsync(output.Event, cancellationToken);
-                    continue;
+                    if (perSink.IsExpectedBy(i)) perSink.CompleteFor(i);
                 }
-                if (output.Skipped)
-                {
-                    (output.OtherSubtype ? _stats.OtherSubtypes : _stats.OtherTypes).Increment();
-                }
-                else if (output.Malformed is not null)
-                {
-                    await DeadLetterMalformedAsync(output, cancellationToken);
-                }
-                // A frame that produces no event is done for every sink at once; a zERT frame whose record turned out
-                // malformed was tracked for K sinks, so complete it K times.
-                if (output.Frame.Ack is ISinkAcknowledgement perSink)
-                {
-                    for (var i = 0; i < _router.SinkCount; i++)
-                    {
-                        if (perSink.IsExpectedBy(i)) perSink.CompleteFor(i);
-                    }
-                }
-                else if (output.Frame.Ack is { } ack)
-                {
-                    var completions = output.Frame.AckExpectsEvent ? _router.SinkCount : 0;
-                    for (var i = 0; i < completions; i++) ack.Complete();
-                }
+            }
+            else if (output.Frame.Ack is { } ack)
+            {
+                var completions = output.Frame.AckExpectsEvent ? _router.SinkCount : 0;
+                for (var i = 0; i < completions; i++) ack.Complete();
             }
         }
     }
@@ -204,7 +217,7 @@ internal sealed class RecordProcessor : IDisposable
         var frame = output.Frame;
         _logger.LogWarning(LogEvents.RecordRejected, "{Origin}:{Offset}: {Reason}", frame.Origin, frame.Offset, output.Malformed);
         if (_malformedDeadLetters is null) return;
-        var bytes = frame.Record ?? [];
+        var bytes = frame.Record is { } record ? record.ToArray() : [];
         var payload = JsonSerializer.SerializeToUtf8Bytes(new MalformedRecord(frame.Origin, frame.Offset, output.Malformed!, Convert.ToHexString(bytes)),
             MalformedRecordContext.Default.MalformedRecord);
         var dead = new ForwardedEvent
@@ -215,6 +228,42 @@ internal sealed class RecordProcessor : IDisposable
             Ecs = payload,
         };
         await _malformedDeadLetters.WriteAsync(dead, "decoder", output.Malformed!, cancellationToken);
+    }
+
+    private readonly record struct MappedBatch(Output[] Outputs, FrameBytes Frames);
+
+    /// <summary>
+    /// The records of one batch, copied back to back into pooled arrays (the reader reuses its buffer); returned to
+    /// the pool once the batch is routed. One copy per record into a reused array, instead of an array per record
+    /// that lived until its batch was routed and so was copied again by the collector (issue 9).
+    /// </summary>
+    private sealed class FrameBytes
+    {
+        private const int ChunkSize = BatchSize * 1024;
+        private readonly List<byte[]> _chunks = [];
+        private byte[] _current = [];
+        private int _used;
+
+        public ReadOnlyMemory<byte> Add(ReadOnlySpan<byte> record)
+        {
+            if (_current.Length - _used < record.Length)
+            {
+                _current = ArrayPool<byte>.Shared.Rent(Math.Max(ChunkSize, record.Length));
+                _chunks.Add(_current);
+                _used = 0;
+            }
+            record.CopyTo(_current.AsSpan(_used));
+            var memory = _current.AsMemory(_used, record.Length);
+            _used += record.Length;
+            return memory;
+        }
+
+        public void Return()
+        {
+            foreach (var chunk in _chunks) ArrayPool<byte>.Shared.Return(chunk);
+            _chunks.Clear();
+            _current = [];
+        }
     }
 
     private readonly record struct Output(Frame Frame, ForwardedEvent? Event, EventEnvelope Envelope, string? Malformed, bool Skipped = false, bool OtherSubtype = false);
