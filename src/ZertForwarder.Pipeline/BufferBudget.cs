@@ -24,6 +24,38 @@ internal sealed class BufferBudget
         _maxBytes = maxBytes;
     }
 
+    /// <summary>Items and bytes held, read together (one lock for both gauges).</summary>
+    public (int Items, long Bytes) Snapshot()
+    {
+        lock (_gate)
+        {
+            return (_items, _bytes);
+        }
+    }
+
+    /// <summary>
+    /// Takes room for one item of <paramref name="bytes"/> if there is room now and nobody is waiting (so waiting writers
+    /// keep their order); false otherwise. Throws like <see cref="AcquireAsync"/> once closed.
+    /// </summary>
+    public bool TryAcquire(int bytes)
+    {
+        lock (_gate)
+        {
+            if (_closedBecause is not null)
+            {
+                throw new InvalidOperationException("The sink runner no longer accepts events.", _closedBecause);
+            }
+
+            if (_waiters.Count > 0 || !FitsLocked(bytes))
+            {
+                return false;
+            }
+
+            TakeLocked(bytes);
+            return true;
+        }
+    }
+
     public int Items
     {
         get

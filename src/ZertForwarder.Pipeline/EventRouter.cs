@@ -57,6 +57,46 @@ public sealed class EventRouter
         }
     }
 
+    /// <summary>
+    /// Fans a run of events out, as <see cref="WriteAsync"/> per event would: each runner gets the events in order (those
+    /// it is expected to take), the runners one after another, so a full buffer still holds the source back.
+    /// </summary>
+    public async ValueTask WriteBatchAsync(IReadOnlyList<ForwardedEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var anyPerSink = false;
+        foreach (var forwardedEvent in events)
+        {
+            var perSink = forwardedEvent.Position as ISinkAcknowledgement;
+            anyPerSink |= perSink is not null;
+            if (forwardedEvent.Payload is null)
+            {
+                continue;
+            }
+
+            var holders = 0;
+            foreach (var runner in _runners)
+            {
+                if (perSink is null || perSink.IsExpectedBy(runner.RouteIndex))
+                {
+                    holders++;
+                }
+            }
+
+            forwardedEvent.HoldFor(holders);
+        }
+
+        foreach (var runner in _runners)
+        {
+            // A sink that delivered an event before a restart (per-sink checkpoint) is not sent it again.
+            var index = runner.RouteIndex;
+            Func<ForwardedEvent, bool>? include = anyPerSink
+                ? e => e.Position is not ISinkAcknowledgement perSink || perSink.IsExpectedBy(index)
+                : null;
+            await runner.WriteBatchAsync(events, include, cancellationToken);
+        }
+    }
+
     /// <summary>Completes every runner (drain, then flush). True when all finished before cancellation.</summary>
     public async Task<bool> CompleteAsync(CancellationToken cancellationToken)
     {

@@ -177,13 +177,14 @@ internal sealed class RecordProcessor : IDisposable
 
     private async Task RouteBatchAsync(Output[] outputs, CancellationToken cancellationToken)
     {
+        // The batch's events go to the router in one call (in input order); frames without an event are settled here.
+        var events = new List<ForwardedEvent>(outputs.Length);
         foreach (var output in outputs)
         {
             if (output.Event is not null)
             {
-                _stats.Decoded.Increment();
                 _stats.Summary.Add(output.Envelope);
-                await _router.WriteAsync(output.Event, cancellationToken);
+                events.Add(output.Event);
                 continue;
             }
             if (output.Skipped)
@@ -209,6 +210,9 @@ internal sealed class RecordProcessor : IDisposable
                 for (var i = 0; i < completions; i++) ack.Complete();
             }
         }
+        if (events.Count == 0) return;
+        _stats.Decoded.Increment(events.Count);
+        await _router.WriteBatchAsync(events, cancellationToken);
     }
 
     private async Task DeadLetterMalformedAsync(Output output, CancellationToken cancellationToken)

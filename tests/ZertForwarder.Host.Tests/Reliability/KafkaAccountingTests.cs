@@ -71,7 +71,7 @@ public sealed class KafkaAccountingTests(ITestOutputHelper output) : IDisposable
             {
                 return false; // not listening yet
             }
-            return Sample("read") == messages.Count && Endpoints.Sample(page, "zertforwarder_events_published_total{sink=\"file\"}") == zert;
+            return Endpoints.Sample(page, "zertforwarder_records_read_total") == messages.Count && Endpoints.Sample(page, "zertforwarder_events_published_total{sink=\"file\"}") == zert;
         }, TimeSpan.FromSeconds(30), $"{messages.Count} messages read and {zert} events published", () => page + running.Stderr);
         running.Signal(ForwarderProcess.Sigterm);
         Assert.Equal(1, await running.WaitForExitAsync(TimeSpan.FromSeconds(20))); // rejected records: exit 1
@@ -83,6 +83,9 @@ public sealed class KafkaAccountingTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(otherTypes, Sample("skipped_other_type"));
         Assert.Equal(otherSubtypes, Sample("skipped_other_subtype"));
         Assert.Equal(messages.Count, Sample("decoded") + Sample("rejected") + Sample("skipped_other_type") + Sample("skipped_other_subtype"));
+        // Summing the counter over its labels gives the records read, each once.
+        Assert.Equal(messages.Count, page.Split('\n').Where(l => l.StartsWith("zertforwarder_records_total{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Contains($"{messages.Count} SMF records read: {zert} zERT records forwarded, {rejected} rejected, {otherTypes} other SMF types and {otherSubtypes} other 119 subtypes skipped",
             running.Stderr, StringComparison.Ordinal);
 
