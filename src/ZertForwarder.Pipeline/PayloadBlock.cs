@@ -27,11 +27,15 @@ namespace ZertForwarder.Pipeline;
 /// </remarks>
 public sealed class PayloadBlock : IBufferWriter<byte>
 {
-    /// <summary>Segment size: about 90 ECS documents; large enough that few batches need a second segment.</summary>
-    public const int SegmentSize = 256 * 1024;
+    /// <summary>
+    /// Segment size: about 20 ECS documents. Below the large-object threshold (85,000 bytes) on purpose: large objects
+    /// live in their own 32 MB regions, which under a heap limit (Running/HeapLimit) fragmented into an out-of-memory
+    /// failure at 128 MB where small segments run in less.
+    /// </summary>
+    public const int SegmentSize = 64 * 1024;
 
-    /// <summary>Idle segments kept for reuse (64 MB); more than that go to the collector.</summary>
-    private const int MaxPooledSegments = 256;
+    /// <summary>Idle segments kept for reuse (32 MB); more than that go to the collector.</summary>
+    private const int MaxPooledSegments = 512;
 
     private static readonly ConcurrentStack<byte[]> Pool = new();
 

@@ -21,6 +21,13 @@ namespace ZertForwarder.Running;
 /// memory limit, <c>DOTNET_GCHeapHardLimit</c>) is kept when it is lower. <c>Memory:HeapLimitMB</c> sets it outright
 /// (0: none).
 /// </para>
+/// <para>
+/// A limit below what the run holds ends it with the runtime's own "Out of memory." failure, so the default keeps about
+/// twice the measured need: one output runs in 128 MB (1 M records to a file, measured), the default for it is 256 MB.
+/// That measurement needed the pooled buffers below the large-object size (PayloadBlock): with 256 KB segments the
+/// large-object regions (32 MB each) fragmented and 128 MB was not enough. At 10 M records the 256 MB default kept the
+/// resident size flat (run to a file 216-329 MB sampled every 2 s, run to Kafka 263-326 MB, no growth over the run).
+/// </para>
 /// </remarks>
 internal static class HeapLimit
 {

@@ -243,7 +243,8 @@ internal sealed class RecordProcessor : IDisposable
     /// </summary>
     private sealed class FrameBytes
     {
-        private const int ChunkSize = BatchSize * 1024;
+        // Below the large-object threshold, like PayloadBlock's segments (a batch takes a few chunks).
+        private const int ChunkSize = 64 * 1024;
         private readonly List<byte[]> _chunks = [];
         private byte[] _current = [];
         private int _used;
