@@ -59,6 +59,11 @@ public sealed class BatchOutcome
 /// A destination. A sink only sends a batch and reports one outcome per item; batching, back-off,
 /// retry limits, dead letters and acknowledgement live in the runner, written once.
 /// </summary>
+/// <remarks>
+/// An event's bytes (<see cref="ForwardedEvent.Ecs"/>, <c>Leef</c>, <c>Flat</c>) may live in a pooled
+/// <see cref="PayloadBlock"/> that is reused once every sink settled the event: a sink must not keep them after it
+/// reported the item's outcome (copy what is needed later).
+/// </remarks>
 public interface ISink : IAsyncDisposable
 {
     /// <summary>Short lower_snake name used in logs and metrics (<c>kafka</c>, <c>elasticsearch</c>, <c>syslog</c>, <c>file</c>).</summary>
