@@ -5,6 +5,7 @@ using System.Text;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
 using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Secrets;
 using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Sinks.Elasticsearch;
@@ -29,6 +30,9 @@ internal sealed class ElasticsearchConnection : IDisposable
     /// </summary>
     internal static readonly RequestConfiguration JsonRequest = new() { Accept = "application/json", ContentType = "application/json" };
 
+    /// <summary>The request settings of the start-up probe (JSON, and at least <see cref="MinimumProbeTimeout"/>).</summary>
+    internal RequestConfiguration ProbeRequest { get; }
+
     private static readonly RequestConfiguration BulkRequest = new() { Accept = "application/json", ContentType = "application/x-ndjson" };
 
     private static readonly RequestConfiguration GzipBulkRequest = new()
@@ -47,9 +51,20 @@ internal sealed class ElasticsearchConnection : IDisposable
     private readonly List<(string Key, string Url)> _nodeUrls;
     private string? _lastTlsRefusal;
 
+    /// <summary>Shortest wait for the start-up probe (<c>GET /</c>), whatever <c>RequestTimeout</c> says.</summary>
+    internal static readonly TimeSpan MinimumProbeTimeout = TimeSpan.FromSeconds(5);
+
     public ElasticsearchConnection(ElasticsearchSinkOptions options)
     {
         Description = Describe(options);
+        // A short RequestTimeout is for bulk requests (a slow one is retried); the start-up probe's failure stops the
+        // run, so it waits at least MinimumProbeTimeout for a cluster (or a loaded host) slow to answer its first request.
+        ProbeRequest = new RequestConfiguration
+        {
+            Accept = "application/json",
+            ContentType = "application/json",
+            RequestTimeout = options.RequestTimeout > MinimumProbeTimeout ? options.RequestTimeout : MinimumProbeTimeout,
+        };
         _nodeUrls = [.. options.NodeUrlSettings()];
         if (!string.IsNullOrEmpty(options.CaFile))
         {
@@ -201,7 +216,7 @@ internal sealed class ElasticsearchConnection : IDisposable
 
     private static AuthorizationHeader? ResolveAuthentication(ElasticsearchSinkOptions options)
     {
-        var apiKey = !string.IsNullOrEmpty(options.ApiKeyFile) ? ReadSecretFile(options.ApiKeyFile, "ApiKeyFile") : options.ApiKey;
+        var apiKey = !string.IsNullOrEmpty(options.ApiKeyFile) ? ReadSecretFile(options.ApiKeyFile, "ApiKeyFile", SecretFile.ReadToken) : options.ApiKey;
         if (!string.IsNullOrEmpty(apiKey))
         {
             return new ApiKey(apiKey);
@@ -209,7 +224,7 @@ internal sealed class ElasticsearchConnection : IDisposable
 
         if (!string.IsNullOrEmpty(options.Username))
         {
-            var password = !string.IsNullOrEmpty(options.PasswordFile) ? ReadSecretFile(options.PasswordFile, "PasswordFile") : options.Password;
+            var password = !string.IsNullOrEmpty(options.PasswordFile) ? ReadSecretFile(options.PasswordFile, "PasswordFile", SecretFile.ReadPassword) : options.Password;
             return new BasicAuthentication(options.Username, password ?? "");
         }
 
@@ -224,11 +239,11 @@ internal sealed class ElasticsearchConnection : IDisposable
         return null;
     }
 
-    private static string ReadSecretFile(string path, string setting)
+    private static string ReadSecretFile(string path, string setting, Func<string, string> read)
     {
         try
         {
-            var value = System.IO.File.ReadAllText(path).Trim();
+            var value = read(path);
             return value.Length > 0 ? value : throw new ArgumentException($"Outputs:Elasticsearch:{setting} '{path}' is empty.");
         }
         catch (IOException exception)

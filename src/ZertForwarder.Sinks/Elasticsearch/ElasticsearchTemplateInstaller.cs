@@ -33,7 +33,7 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
     /// <summary><c>GET /</c>: the cluster answers, the credentials are accepted, it says it is Elasticsearch.</summary>
     public async Task<string> ProbeAsync(CancellationToken cancellationToken)
     {
-        var response = await connection.Client.InfoAsync(new InfoRequest { RequestConfiguration = ElasticsearchConnection.JsonRequest }, cancellationToken);
+        var response = await connection.Client.InfoAsync(new InfoRequest { RequestConfiguration = connection.ProbeRequest }, cancellationToken);
         var details = response.ApiCallDetails;
         if (details.HttpStatusCode is 401 or 403)
         {

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Secrets;
 
 namespace ZertForwarder.Sinks.Kafka;
 
@@ -51,7 +52,7 @@ public class KafkaConnectionOptions
         SetIfPresent(config, "sasl.mechanism", SaslMechanism);
         SetIfPresent(config, "sasl.username", SaslUsername);
         var password = SaslPasswordFile is { Length: > 0 } file
-            ? File.ReadAllText(file).TrimEnd('\r', '\n')
+            ? SecretFile.ReadPassword(file)
             : SaslPassword;
         SetIfPresent(config, "sasl.password", password);
         SetIfPresent(config, "ssl.ca.location", SslCaLocation);

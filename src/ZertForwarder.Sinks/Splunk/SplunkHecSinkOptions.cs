@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ZertForwarder.Sinks.Secrets;
 
 namespace ZertForwarder.Sinks.Splunk;
 
@@ -135,7 +136,7 @@ public sealed class SplunkHecSinkOptions
     {
         try
         {
-            var value = File.ReadAllText(path).Trim();
+            var value = SecretFile.ReadToken(path);
             return IsUsableToken(value)
                 ? (value, null)
                 : (null, $"Outputs:Splunk:TokenFile '{path}' is empty or its token contains spaces or control characters.");

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using ZertForwarder.Configuration;
+using ZertForwarder.Sinks.Secrets;
 using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Setup;
@@ -212,12 +213,12 @@ internal sealed class KibanaContentInstaller : IDisposable
     {
         if (!string.IsNullOrEmpty(settings.ApiKeyFile))
         {
-            return new AuthenticationHeaderValue("ApiKey", File.ReadAllText(settings.ApiKeyFile).Trim());
+            return new AuthenticationHeaderValue("ApiKey", SecretFile.ReadToken(settings.ApiKeyFile));
         }
 
         if (!string.IsNullOrEmpty(settings.Username))
         {
-            var password = File.ReadAllText(settings.PasswordFile!).TrimEnd('\r', '\n');
+            var password = SecretFile.ReadPassword(settings.PasswordFile!);
             return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.Username}:{password}")));
         }
 
