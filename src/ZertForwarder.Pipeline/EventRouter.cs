@@ -28,38 +28,17 @@ public sealed class EventRouter
 
     public IReadOnlyList<SinkRunner> Runners => _runners;
 
-    public async ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
+    /// <summary>Fans one event out (<see cref="WriteBatchAsync"/> with one event).</summary>
+    public ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
     {
-        var perSink = forwardedEvent.Position as ISinkAcknowledgement;
-        if (forwardedEvent.Payload is not null)
-        {
-            var holders = 0;
-            foreach (var runner in _runners)
-            {
-                if (perSink is null || perSink.IsExpectedBy(runner.RouteIndex))
-                {
-                    holders++;
-                }
-            }
-
-            forwardedEvent.HoldFor(holders);
-        }
-
-        foreach (var runner in _runners)
-        {
-            // A sink that delivered this event before a restart (per-sink checkpoint) is not sent it again.
-            if (perSink is not null && !perSink.IsExpectedBy(runner.RouteIndex))
-            {
-                continue;
-            }
-
-            await runner.WriteAsync(forwardedEvent, cancellationToken);
-        }
+        ArgumentNullException.ThrowIfNull(forwardedEvent);
+        return WriteBatchAsync([forwardedEvent], cancellationToken);
     }
 
     /// <summary>
-    /// Fans a run of events out, as <see cref="WriteAsync"/> per event would: each runner gets the events in order (those
-    /// it is expected to take), the runners one after another, so a full buffer still holds the source back.
+    /// Fans a run of events out: each runner gets the events in order (those it is expected to take: a sink that
+    /// delivered an event before a restart is not sent it again), the runners one after another, so a full buffer still
+    /// holds the source back.
     /// </summary>
     public async ValueTask WriteBatchAsync(IReadOnlyList<ForwardedEvent> events, CancellationToken cancellationToken)
     {

@@ -104,37 +104,15 @@ public sealed class SinkRunner : IAsyncDisposable
     /// Hands one event to the runner. Waits while the buffer is full (back-pressure), never drops.
     /// Throws <see cref="InvalidOperationException"/> after completion or when the runner stopped.
     /// </summary>
-    public async ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
+    public ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(forwardedEvent);
-        var size = forwardedEvent.SizeInBytes;
-        try
-        {
-            await _budget.AcquireAsync(size, cancellationToken);
-        }
-        catch (InvalidOperationException) when (_fatal is { } fatal)
-        {
-            throw new SinkFatalException(fatal.Message, fatal);
-        }
-
-        if (!_queue.Writer.TryWrite(forwardedEvent))
-        {
-            _budget.Release(size);
-            if (_fatal is { } fatal)
-            {
-                // The writer learns why, so the run can stop cleanly instead of failing on "accepts no more events".
-                throw new SinkFatalException(fatal.Message, fatal);
-            }
-
-            throw new InvalidOperationException($"Sink runner '{_sink.Name}' is completed and accepts no more events.");
-        }
-
-        UpdateBufferGauges();
+        return WriteBatchAsync([forwardedEvent], include: null, cancellationToken);
     }
 
     /// <summary>
-    /// Hands several events to the runner, in order, as <see cref="WriteAsync"/> would one by one (same back-pressure and
-    /// errors), with <paramref name="include"/> choosing which of them this runner takes. Room in the buffer is taken
+    /// Hands several events to the runner, in order, with the back-pressure and errors of <see cref="WriteAsync"/>;
+    /// <paramref name="include"/> chooses which of them this runner takes. Room in the buffer is taken
     /// without awaiting while there is some, and the gauges are updated once: the router hands over a mapped batch at a
     /// time, and per-event awaits and gauge updates were a measurable share of a fast sink's cost (issue 9).
     /// </summary>
