@@ -68,12 +68,7 @@ internal sealed class ElasticsearchConnection : IDisposable
         _nodeUrls = [.. options.NodeUrlSettings()];
         if (!string.IsNullOrEmpty(options.CaFile))
         {
-            _trustedRoots = [];
-            _trustedRoots.ImportFromPemFile(options.CaFile);
-            if (_trustedRoots.Count == 0)
-            {
-                throw new ArgumentException($"Outputs:Elasticsearch:CaFile '{options.CaFile}' holds no PEM certificate.", nameof(options));
-            }
+            _trustedRoots = ServerCertificateTrust.LoadCaFile(options.CaFile, "Outputs:Elasticsearch:CaFile");
         }
 
         if (!string.IsNullOrEmpty(options.CertificateFingerprint))

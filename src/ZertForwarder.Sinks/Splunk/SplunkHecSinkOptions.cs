@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ZertForwarder.Sinks.Secrets;
+using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Sinks.Splunk;
 
@@ -156,13 +156,11 @@ public sealed class SplunkHecSinkOptions
 
         try
         {
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(path);
-            return roots.Count > 0 ? (roots, null) : (null, $"Outputs:Splunk:CaFile '{path}' holds no PEM certificate.");
+            return (ServerCertificateTrust.LoadCaFile(path, "Outputs:Splunk:CaFile"), null);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        catch (ArgumentException e)
         {
-            return (null, $"Outputs:Splunk:CaFile '{path}' cannot be read as PEM certificates: {e.Message}");
+            return (null, e.Message);
         }
     }
 }

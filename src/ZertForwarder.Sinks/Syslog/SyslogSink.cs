@@ -69,7 +69,7 @@ public sealed class SyslogSink : ISink
         {
             if (!string.IsNullOrWhiteSpace(options.CaFile))
             {
-                _trustedRoots.ImportFromPemFile(options.CaFile);
+                _trustedRoots.AddRange(ServerCertificateTrust.LoadCaFile(options.CaFile, "Outputs:Syslog:CaFile"));
             }
 
             _clientCertificate = LoadClientCertificate(options);

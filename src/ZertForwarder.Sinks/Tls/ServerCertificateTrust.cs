@@ -51,6 +51,26 @@ internal static class ServerCertificateTrust
     }
 
     /// <summary>Whether <paramref name="leaf"/> chains to one of <paramref name="roots"/> (revocation is not checked: private CAs rarely publish it).</summary>
+    /// <summary>
+    /// The CA certificates of a PEM file (a configured <c>CaFile</c>): the one loader of every TLS client, so an empty or
+    /// unreadable file gets the same message wherever it is configured. Throws <see cref="ArgumentException"/> naming
+    /// <paramref name="setting"/> and the path.
+    /// </summary>
+    public static X509Certificate2Collection LoadCaFile(string path, string setting)
+    {
+        var roots = new X509Certificate2Collection();
+        try
+        {
+            roots.ImportFromPemFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ArgumentException($"{setting} '{path}' cannot be read as PEM certificates: {e.Message}", e);
+        }
+
+        return roots.Count > 0 ? roots : throw new ArgumentException($"{setting} '{path}' holds no PEM certificate.");
+    }
+
     public static bool ChainsTo(X509Certificate2 leaf, X509Certificate2Collection? intermediates, X509Certificate2Collection roots)
     {
         using var chain = new X509Chain();

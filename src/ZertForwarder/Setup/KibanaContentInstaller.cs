@@ -32,8 +32,7 @@ internal sealed class KibanaContentInstaller : IDisposable
         var handler = new SocketsHttpHandler { ConnectTimeout = settings.RequestTimeout };
         if (!string.IsNullOrEmpty(settings.CaFile))
         {
-            _trustedRoots = [];
-            _trustedRoots.ImportFromPemFile(settings.CaFile);
+            _trustedRoots = ServerCertificateTrust.LoadCaFile(settings.CaFile, "Kibana:CaFile");
         }
 
         handler.SslOptions.RemoteCertificateValidationCallback = ValidateServerCertificate;
