@@ -125,7 +125,8 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
 
         // No periodic commits: whatever is committed below was committed by the revocation.
         var options = Options(topic, "split", commitIntervalMs: 3_600_000);
-        await using var first = new KafkaRecordSource(options, sinkCount: 1, new TestOutputLog(output));
+        var firstLog = new TestOutputLog(output);
+        await using var first = new KafkaRecordSource(options, sinkCount: 1, firstLog);
         await using var firstReader = new SourceReader(first);
         var initial = await firstReader.WaitForAsync(40);
         Assert.Equal(4, first.Assignment.Count);
@@ -149,10 +150,16 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(2, secondPartitions.Count);
         Assert.Empty(firstPartitions.Intersect(secondPartitions));
 
-        // The revocation committed offset 5 (records 0..4 done) on every partition, so the new owner re-reads 5..9.
-        var taken = await secondReader.WaitForAsync(10, settle: TimeSpan.FromMilliseconds(300));
+        // The revocation committed offset 5 (records 0..4 done) on every partition that moved, so the new owner re-reads
+        // 5..9. A broker may refuse a commit while the group rebalances (REBALANCE_IN_PROGRESS; librdkafka's mock
+        // cluster does at times, Kafka itself during CompletingRebalance): the source logs the refusal and the new owner
+        // re-reads from the last commit, 0..9: repeated, never lost (at least once).
+        var refused = firstLog.Messages.Any(m => m.Contains("offset commit failed: RebalanceInProgress", StringComparison.Ordinal));
+        var resumeAt = refused ? 0 : 5;
+        output.WriteLine(refused ? "the revocation commit was refused (rebalance in progress): the new owner re-reads from 0" : "the revocation commit landed");
+        var taken = await secondReader.WaitForAsync(secondPartitions.Count * (10 - resumeAt), settle: TimeSpan.FromMilliseconds(300));
         Assert.Equal(
-            secondPartitions.SelectMany(p => Enumerable.Range(5, 5).Select(o => (p, (long)o))),
+            secondPartitions.SelectMany(p => Enumerable.Range(resumeAt, 10 - resumeAt).Select(o => (p, (long)o))),
             taken.Select(r => (r.Partition, r.Offset)).Order());
 
         // Records still in the first member's pipeline complete after the revocation: for the partitions it kept
@@ -165,7 +172,7 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
         first.Commit();
         var committed = CommittedOffsets(topic, "split", 4);
         Assert.All(firstPartitions, p => Assert.Equal(10, committed[p]));
-        Assert.All(secondPartitions, p => Assert.Equal(5, committed[p]));
+        Assert.All(secondPartitions, p => Assert.Equal(refused ? Offset.Unset.Value : 5, committed[p]));
 
         // New records go to whichever member owns their partition, each read exactly once.
         for (var p = 0; p < 4; p++)
@@ -173,7 +180,7 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
             Publish(topic, p, 10, 5);
         }
 
-        var secondNew = (await secondReader.WaitForAsync(20, settle: TimeSpan.FromMilliseconds(300))).Where(r => r.Offset >= 10).ToList();
+        var secondNew = (await secondReader.WaitForAsync(taken.Count + 10, settle: TimeSpan.FromMilliseconds(300))).Where(r => r.Offset >= 10).ToList();
         var firstNew = (await firstReader.WaitForAsync(40 + 10)).Skip(40).ToList();
         Assert.Equal(10, secondNew.Count);
         Assert.Equal(10, firstNew.Count);

@@ -154,8 +154,14 @@ internal static class ExternalTool
 /// <summary>Shows the components' log lines in the test output.</summary>
 internal sealed class TestOutputLog(Xunit.Abstractions.ITestOutputHelper output) : IPipelineLog
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    /// <summary>Every message logged so far.</summary>
+    public IReadOnlyCollection<string> Messages => _messages;
+
     public void Log(PipelineLogLevel level, string component, string message, Exception? exception = null)
     {
+        _messages.Enqueue(message);
         try
         {
             output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {level} {component}: {message}");
