@@ -163,46 +163,25 @@ internal sealed class ParallelDecoder : IDisposable
             for (var i = 0; i < Count; i++)
             {
                 var frame = _frames[i];
-                _counts.Frames++;
                 if (frame.Error is not null)
                 {
-                    _counts.Rejected++;
-                    ErrorLines.Add($"{name}:{frame.Offset}: {frame.Error}");
+                    ErrorLines.Add(_counts.CountFramingError(name, frame.Offset, frame.Error));
                     continue;
                 }
                 var result = ZertRecordParser.Parse(_bytes.AsMemory(frame.Start, frame.Length));
-                switch (result.Status)
+                if (_counts.CountParsed(result, name, frame.Offset) is { } rejection)
                 {
-                    case ZertParseStatus.Decoded:
-                        _counts.Decoded++;
-                        if (result.Subtype == 11) _counts.Subtype11++; else _counts.Subtype12++;
-                        formatter.Write(result.Record!, Output);
-                        Output.Write("\n"u8);
-                        break;
-                    case ZertParseStatus.OtherRecordType:
-                        _counts.OtherTypes++;
-                        break;
-                    case ZertParseStatus.OtherSubtype:
-                        _counts.OtherSubtypes++;
-                        break;
-                    default:
-                        _counts.Rejected++;
-                        ErrorLines.Add($"{name}:{frame.Offset}: SMF 119 subtype {result.Subtype} record rejected: {result.Error}");
-                        break;
+                    ErrorLines.Add(rejection);
+                }
+                else if (result.Status == ZertParseStatus.Decoded)
+                {
+                    formatter.Write(result.Record!, Output);
+                    Output.Write("\n"u8);
                 }
             }
         }
 
-        public void AddCountsTo(RecordCounts total)
-        {
-            total.Frames += _counts.Frames;
-            total.Decoded += _counts.Decoded;
-            total.Subtype11 += _counts.Subtype11;
-            total.Subtype12 += _counts.Subtype12;
-            total.OtherTypes += _counts.OtherTypes;
-            total.OtherSubtypes += _counts.OtherSubtypes;
-            total.Rejected += _counts.Rejected;
-        }
+        public void AddCountsTo(RecordCounts total) => total.Add(_counts);
 
         public void Reset()
         {

@@ -15,6 +15,52 @@ internal sealed class RecordCounts
     public long Rejected;
     public long FramingErrors;
 
+    /// <summary>Counts a frame the reader could not take apart; returns its line for stderr (<c>name:offset: reason</c>).</summary>
+    public string CountFramingError(string name, long offset, string error)
+    {
+        Frames++;
+        Rejected++;
+        return $"{name}:{offset}: {error}";
+    }
+
+    /// <summary>
+    /// Counts a parsed frame under exactly one outcome; returns the line for stderr when the record was rejected, null
+    /// otherwise. The one classification of <c>decode</c>, <c>report</c> and the parallel decoder.
+    /// </summary>
+    public string? CountParsed(in ZertParseResult result, string name, long offset)
+    {
+        Frames++;
+        switch (result.Status)
+        {
+            case ZertParseStatus.Decoded:
+                Decoded++;
+                if (result.Subtype == 11) Subtype11++; else Subtype12++;
+                return null;
+            case ZertParseStatus.OtherRecordType:
+                OtherTypes++;
+                return null;
+            case ZertParseStatus.OtherSubtype:
+                OtherSubtypes++;
+                return null;
+            default:
+                Rejected++;
+                return $"{name}:{offset}: SMF 119 subtype {result.Subtype} record rejected: {result.Error}";
+        }
+    }
+
+    /// <summary>Adds <paramref name="other"/>'s counts to these.</summary>
+    public void Add(RecordCounts other)
+    {
+        Frames += other.Frames;
+        Decoded += other.Decoded;
+        Subtype11 += other.Subtype11;
+        Subtype12 += other.Subtype12;
+        OtherTypes += other.OtherTypes;
+        OtherSubtypes += other.OtherSubtypes;
+        Rejected += other.Rejected;
+        FramingErrors += other.FramingErrors;
+    }
+
     public string Describe() =>
         $"{Decoded} zERT records decoded ({Subtype11} subtype 11, {Subtype12} subtype 12), {Rejected} rejected, " +
         $"{OtherTypes} other SMF types and {OtherSubtypes} other 119 subtypes skipped" +
@@ -38,32 +84,14 @@ internal static class SmfInput
         using var reader = new SmfRecordReader(stream, container, leaveOpen: true);
         while (reader.TryReadNext(out var frame))
         {
-            counts.Frames++;
             if (frame.IsError)
             {
-                counts.Rejected++;
-                reportError($"{name}:{frame.Offset}: {frame.Error}");
+                reportError(counts.CountFramingError(name, frame.Offset, frame.Error!));
                 continue;
             }
             var result = ZertRecordParser.Parse(frame.Record.ToArray());
-            switch (result.Status)
-            {
-                case ZertParseStatus.Decoded:
-                    counts.Decoded++;
-                    if (result.Subtype == 11) counts.Subtype11++; else counts.Subtype12++;
-                    yield return new DecodedRecord(result.Record!, frame.Offset, frame.EndOffset);
-                    break;
-                case ZertParseStatus.OtherRecordType:
-                    counts.OtherTypes++;
-                    break;
-                case ZertParseStatus.OtherSubtype:
-                    counts.OtherSubtypes++;
-                    break;
-                default:
-                    counts.Rejected++;
-                    reportError($"{name}:{frame.Offset}: SMF 119 subtype {result.Subtype} record rejected: {result.Error}");
-                    break;
-            }
+            if (counts.CountParsed(result, name, frame.Offset) is { } rejection) reportError(rejection);
+            else if (result.Status == ZertParseStatus.Decoded) yield return new DecodedRecord(result.Record!, frame.Offset, frame.EndOffset);
         }
     }
 }
