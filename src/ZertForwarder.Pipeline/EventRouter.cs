@@ -43,38 +43,36 @@ public sealed class EventRouter
     public async ValueTask WriteBatchAsync(IReadOnlyList<ForwardedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var anyPerSink = false;
         foreach (var forwardedEvent in events)
         {
-            var perSink = forwardedEvent.Position as ISinkAcknowledgement;
-            anyPerSink |= perSink is not null;
-            if (forwardedEvent.Payload is null)
+            if (forwardedEvent.Payload is not null)
             {
-                continue;
-            }
-
-            var holders = 0;
-            foreach (var runner in _runners)
-            {
-                if (perSink is null || perSink.IsExpectedBy(runner.RouteIndex))
+                var holders = 0;
+                foreach (var runner in _runners)
                 {
-                    holders++;
+                    if (IsFor(forwardedEvent, runner.RouteIndex))
+                    {
+                        holders++;
+                    }
                 }
-            }
 
-            forwardedEvent.HoldFor(holders);
+                forwardedEvent.HoldFor(holders);
+            }
         }
 
         foreach (var runner in _runners)
         {
-            // A sink that delivered an event before a restart (per-sink checkpoint) is not sent it again.
             var index = runner.RouteIndex;
-            Func<ForwardedEvent, bool>? include = anyPerSink
-                ? e => e.Position is not ISinkAcknowledgement perSink || perSink.IsExpectedBy(index)
-                : null;
-            await runner.WriteBatchAsync(events, include, cancellationToken);
+            await runner.WriteBatchAsync(events, e => IsFor(e, index), cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Whether the sink at <paramref name="routeIndex"/> takes the event: a sink that delivered it before a restart
+    /// (per-sink checkpoint) is not sent it again.
+    /// </summary>
+    private static bool IsFor(ForwardedEvent forwardedEvent, int routeIndex) =>
+        forwardedEvent.Position is not ISinkAcknowledgement perSink || perSink.IsExpectedBy(routeIndex);
 
     /// <summary>Completes every runner (drain, then flush). True when all finished before cancellation.</summary>
     public async Task<bool> CompleteAsync(CancellationToken cancellationToken)

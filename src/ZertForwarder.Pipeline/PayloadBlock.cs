@@ -48,9 +48,6 @@ public sealed class PayloadBlock : IBufferWriter<byte>
     /// <summary>Events of this block not yet released by every sink they were routed to.</summary>
     public int PendingEvents => Volatile.Read(ref _holders);
 
-    /// <summary>Segments kept in the pool for reuse (for tests and diagnostics).</summary>
-    public static int PooledSegments => Pool.Count;
-
     /// <summary>Starts an encoding: the bytes written from here to <see cref="EndItem"/> stay contiguous.</summary>
     public void BeginItem() => _itemStart = _used;
 

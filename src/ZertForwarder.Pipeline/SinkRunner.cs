@@ -130,27 +130,18 @@ public sealed class SinkRunner : IAsyncDisposable
                 }
 
                 var size = forwardedEvent.SizeInBytes;
-                bool taken;
                 try
                 {
-                    taken = _budget.TryAcquire(size);
+                    if (!_budget.TryAcquire(size))
+                    {
+                        UpdateBufferGauges();
+                        await _budget.AcquireAsync(size, cancellationToken);
+                    }
                 }
                 catch (InvalidOperationException) when (_fatal is { } fatal)
                 {
+                    // The budget was closed because the sink gave up: the writer learns why.
                     throw new SinkFatalException(fatal.Message, fatal);
-                }
-
-                if (!taken)
-                {
-                    UpdateBufferGauges();
-                    try
-                    {
-                        await _budget.AcquireAsync(size, cancellationToken);
-                    }
-                    catch (InvalidOperationException) when (_fatal is { } fatal)
-                    {
-                        throw new SinkFatalException(fatal.Message, fatal);
-                    }
                 }
 
                 if (!_queue.Writer.TryWrite(forwardedEvent))
