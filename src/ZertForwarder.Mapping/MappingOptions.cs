@@ -77,7 +77,8 @@ public sealed class MappingException : Exception
 
 /// <summary>
 /// What the host needs to route and count a record without parsing the outputs (output contract §6): ids, the Kafka
-/// key, and the facts of the end-of-run summary table.
+/// key, the facts of the end-of-run summary table, and the record's SMF time in UTC (the <c>@timestamp</c>, for the
+/// freshness metric).
 /// </summary>
 public readonly record struct EventEnvelope(
     string EventId,
@@ -90,4 +91,5 @@ public readonly record struct EventEnvelope(
     string? JobName,
     IReadOnlyList<string> Protection,
     string AssessmentLevel,
-    bool Weak);
+    bool Weak,
+    DateTime? RecordTime = null);

@@ -301,6 +301,7 @@ public sealed class ZertNormalizer
             record.GetText(sub11 ? ZertFields.SC_SAJobname : ZertFields.SS_SAJobname),
             ValueEvaluator.ProtectionList(f.Protection),
             AssessmentPolicy.LevelNames[(int)f.Level],
-            f.Level is AssessmentLevel.Weak or AssessmentLevel.Cleartext);
+            f.Level is AssessmentLevel.Weak or AssessmentLevel.Cleartext,
+            f.RecordTime);
     }
 }

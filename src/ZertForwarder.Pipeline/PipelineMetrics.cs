@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -6,17 +7,57 @@ using System.Text.RegularExpressions;
 namespace ZertForwarder.Pipeline;
 
 /// <summary>
-/// A small thread-safe metrics registry rendered in the Prometheus text exposition format, version 0.0.4.
+/// A small thread-safe metrics registry rendered in the Prometheus text exposition format, version 0.0.4, and, when
+/// created with a meter name, published as <see cref="System.Diagnostics.Metrics"/> instruments of that
+/// <see cref="Meter"/>, so <c>dotnet-counters</c>, <c>dotnet-monitor</c> and OpenTelemetry exporters see the same numbers.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Registration is by name: asking twice for the same name, type and label names returns the same family,
 /// so the host and every runner can share one registry. Output is sorted by metric name and label values,
 /// so a scrape is deterministic.
+/// </para>
+/// <para>
+/// Why the registry keeps its own values instead of only recording into instruments: a Prometheus scrape needs the
+/// current totals, and a <see cref="MeterListener"/> only sees measurements made after it started. Counters and
+/// gauges are therefore published as observable instruments that read the registry's values; histograms record each
+/// observation into a <see cref="Histogram{T}"/> as well. Instrument names are the Prometheus names without the
+/// <c>_total</c> suffix (exporters to Prometheus add it back for counters); labels become tags of the same names.
+/// </para>
 /// </remarks>
-public sealed partial class PipelineMetrics
+public sealed partial class PipelineMetrics : IDisposable
 {
     /// <summary>The Content-Type of <see cref="Render"/>'s output.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// <summary>The name of the <see cref="Meter"/> the forwarder publishes (<c>dotnet-counters monitor --counters ZertForwarder</c>).</summary>
+    public const string MeterName = "ZertForwarder";
+
+    private readonly Meter? _meter;
+    private readonly List<Action<TextWriter>> _collectors = [];
+
+    /// <param name="meterName">
+    /// Publish every family as an instrument of a <see cref="Meter"/> with this name (the forwarder passes
+    /// <see cref="MeterName"/>); null keeps the registry private (a component constructed without the host's registry).
+    /// </param>
+    public PipelineMetrics(string? meterName = null)
+    {
+        if (meterName is not null) _meter = new Meter(meterName, typeof(PipelineMetrics).Assembly.GetName().Version?.ToString());
+    }
+
+    /// <summary>The meter the families are published on, or null.</summary>
+    public Meter? Meter => _meter;
+
+    public void Dispose() => _meter?.Dispose();
+
+    /// <summary>
+    /// Adds a writer of further families, called at every <see cref="WriteTo"/> after the registry's own (runtime and
+    /// process metrics that are read when scraped). It must write complete families in the text format.
+    /// </summary>
+    public void AddCollector(Action<TextWriter> collector)
+    {
+        lock (_collectors) _collectors.Add(collector);
+    }
 
     /// <summary>Default histogram buckets for durations in seconds (5 ms .. 60 s).</summary>
     public static readonly IReadOnlyList<double> DefaultDurationBuckets =
@@ -61,6 +102,10 @@ public sealed partial class PipelineMetrics
             writer.Write('\n');
             family.WriteSamples(writer);
         }
+
+        Action<TextWriter>[] collectors;
+        lock (_collectors) collectors = [.. _collectors];
+        foreach (var collect in collectors) collect(writer);
     }
 
     private TFamily Register<TFamily>(string name, Func<TFamily> create, string[] labelNames)
@@ -79,7 +124,17 @@ public sealed partial class PipelineMetrics
             }
         }
 
-        var family = _families.GetOrAdd(name, _ => create());
+        MetricFamily family;
+        lock (_families)
+        {
+            // Under a lock, so a family is created and published once even when two runners register it at once.
+            if (!_families.TryGetValue(name, out family!))
+            {
+                family = create();
+                _families[name] = family;
+                if (_meter is not null) family.Publish(_meter);
+            }
+        }
         if (family is not TFamily typed || !family.LabelNames.SequenceEqual(labelNames, StringComparer.Ordinal))
         {
             throw new InvalidOperationException(
@@ -130,6 +185,23 @@ public abstract class MetricFamily
     internal abstract string TypeName { get; }
 
     internal abstract void WriteSamples(TextWriter writer);
+
+    /// <summary>Creates this family's instrument on <paramref name="meter"/>.</summary>
+    internal abstract void Publish(Meter meter);
+
+    /// <summary>The instrument name: the Prometheus name without the counter suffix <c>_total</c>.</summary>
+    private protected string InstrumentName => Name.EndsWith("_total", StringComparison.Ordinal) ? Name[..^"_total".Length] : Name;
+
+    /// <summary>The unit the Prometheus name ends with, in UCUM as OpenTelemetry expects (<c>s</c>, <c>By</c>), or null.</summary>
+    private protected string? Unit =>
+        Name.EndsWith("_seconds", StringComparison.Ordinal) ? "s" : Name.EndsWith("_bytes", StringComparison.Ordinal) ? "By" : null;
+
+    private protected KeyValuePair<string, object?>[] Tags(string[] labelValues)
+    {
+        var tags = new KeyValuePair<string, object?>[labelValues.Length];
+        for (var i = 0; i < tags.Length; i++) tags[i] = new(LabelNames[i], labelValues[i]);
+        return tags;
+    }
 
     private protected string Key(string[] labelValues)
     {
@@ -189,6 +261,9 @@ public sealed class CounterFamily : MetricFamily
 
     public Counter WithLabels(params string[] labelValues) => _children.GetOrAdd(Key(labelValues), _ => new Counter([.. labelValues]));
 
+    internal override void Publish(Meter meter) =>
+        meter.CreateObservableCounter(InstrumentName, () => _children.Values.Select(c => new Measurement<long>(c.Value, Tags(c.LabelValues))), Unit, Help);
+
     internal override void WriteSamples(TextWriter writer)
     {
         foreach (var (_, child) in _children.OrderBy(c => c.Key, StringComparer.Ordinal))
@@ -229,6 +304,12 @@ public sealed class GaugeFamily : MetricFamily
 
     public Gauge WithLabels(params string[] labelValues) => _children.GetOrAdd(Key(labelValues), _ => new Gauge([.. labelValues]));
 
+    /// <summary>Drops one child, so it is no longer reported (a Kafka partition this member no longer owns).</summary>
+    public void Remove(params string[] labelValues) => _children.TryRemove(Key(labelValues), out _);
+
+    internal override void Publish(Meter meter) =>
+        meter.CreateObservableGauge(InstrumentName, () => _children.Values.Select(c => new Measurement<double>(c.Value, Tags(c.LabelValues))), Unit, Help);
+
     internal override void WriteSamples(TextWriter writer)
     {
         foreach (var (_, child) in _children.OrderBy(c => c.Key, StringComparer.Ordinal))
@@ -249,6 +330,18 @@ public sealed class Gauge
     public double Value => BitConverter.Int64BitsToDouble(Interlocked.Read(ref _bits));
 
     public void Set(double value) => Interlocked.Exchange(ref _bits, BitConverter.DoubleToInt64Bits(value));
+
+    /// <summary>Raises the value to <paramref name="value"/> if it is higher (the newest record time seen).</summary>
+    public void SetMax(double value)
+    {
+        long seen;
+        do
+        {
+            seen = Interlocked.Read(ref _bits);
+            if (BitConverter.Int64BitsToDouble(seen) >= value) return;
+        }
+        while (Interlocked.CompareExchange(ref _bits, BitConverter.DoubleToInt64Bits(value), seen) != seen);
+    }
 
     public void Add(double delta)
     {
@@ -280,8 +373,18 @@ public sealed class HistogramFamily : MetricFamily
 
     internal override string TypeName => "histogram";
 
+    private Histogram<double>? _instrument;
+
     public Histogram WithLabels(params string[] labelValues) =>
-        _children.GetOrAdd(Key(labelValues), _ => new Histogram(_bounds, [.. labelValues]));
+        _children.GetOrAdd(Key(labelValues), _ => new Histogram(_bounds, [.. labelValues], this));
+
+    internal override void Publish(Meter meter) =>
+        _instrument = meter.CreateHistogram<double>(InstrumentName, Unit, Help,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = _bounds });
+
+    internal void Record(double value, KeyValuePair<string, object?>[] tags) => _instrument?.Record(value, tags);
+
+    internal KeyValuePair<string, object?>[] TagsOf(string[] labelValues) => Tags(labelValues);
 
     internal override void WriteSamples(TextWriter writer)
     {
@@ -310,11 +413,16 @@ public sealed class Histogram
     private long _count;
     private double _sum;
 
-    internal Histogram(double[] bounds, string[] labelValues)
+    private readonly HistogramFamily _family;
+    private readonly KeyValuePair<string, object?>[] _tags;
+
+    internal Histogram(double[] bounds, string[] labelValues, HistogramFamily family)
     {
         _bounds = bounds;
         _counts = new long[bounds.Length];
         LabelValues = labelValues;
+        _family = family;
+        _tags = family.TagsOf(labelValues);
     }
 
     internal string[] LabelValues { get; }
@@ -337,6 +445,8 @@ public sealed class Histogram
             _count++;
             _sum += value;
         }
+
+        _family.Record(value, _tags);
     }
 
     internal (long[] Counts, long Count, double Sum) Snapshot()

@@ -111,6 +111,12 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
         Assert.True(before.Count < 400);
         Assert.Contains($"{dump}:{breakOffset}: ", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("1 input(s) stopped by a broken frame chain", result.Stdout, StringComparison.Ordinal);
+        // The log line an operator alerts on: its own event id, with the file and offset as structured fields.
+        var logged = result.Stderr.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("EventId").GetInt32() == 2004);
+        Assert.Equal("Error", logged.GetProperty("LogLevel").GetString());
+        Assert.Equal(dump, logged.GetProperty("State").GetProperty("Input").GetString());
+        Assert.Equal(breakOffset.ToString(System.Globalization.CultureInfo.InvariantCulture), logged.GetProperty("State").GetProperty("Offset").ToString());
     }
 
     /// <summary>A 500-record RDW dump whose first zERT record past the middle has SMF119SD_TRN = 1 (it needs at least 2, layout §1).</summary>

@@ -49,6 +49,23 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("# TYPE zertforwarder_buffer_items gauge", page, StringComparison.Ordinal);
         Assert.Equal(0, Endpoints.Sample(page, "zertforwarder_buffer_items{sink=\"file\"}"));
 
+        // Freshness: per SMF system, the newest record time forwarded, which is the newest @timestamp in the output.
+        var newest = File.ReadLines(_work.Combine("out", "zert-ecs.ndjson")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .GroupBy(e => e.GetProperty("labels").GetProperty("smf_system_id").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Max(e => e.GetProperty("@timestamp").GetDateTimeOffset()));
+        Assert.NotEmpty(newest);
+        foreach (var (system, time) in newest)
+        {
+            var seconds = Endpoints.Sample(page, $"zertforwarder_newest_record_timestamp_seconds{{system=\"{system}\"}}");
+            Assert.Equal(time.ToUnixTimeMilliseconds() / 1000.0, seconds ?? double.NaN, precision: 3);
+        }
+
+        // Build, process and .NET runtime metrics (no sidecar needed).
+        Assert.Matches(@"zertforwarder_build_info\{version=""[^""]+"",runtime="".NET [^""]+""\} 1\n", page);
+        Assert.True(Endpoints.Sample(page, "process_cpu_seconds_total") > 0);
+        Assert.True(Endpoints.Sample(page, "process_resident_memory_bytes") > 0);
+        Assert.True(Endpoints.Sample(page, "dotnet_gc_heap_total_allocated_bytes_total") > 0);
+
         var listening = Endpoints.ListeningPorts(running.Id);
         output.WriteLine($"listening: {string.Join(", ", listening)} (configured {port})");
         Assert.Equal([port], listening);

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace ZertForwarder.Pipeline.Tests;
 
 public sealed class PipelineMetricsTests
@@ -74,5 +76,63 @@ public sealed class PipelineMetricsTests
         })));
 
         Assert.Equal(80_000, counter.WithLabels("kafka").Value);
+    }
+
+    [Fact]
+    public void With_a_meter_name_every_family_is_an_instrument_a_MeterListener_reads_with_the_same_values()
+    {
+        // A name of this test's own, so instruments of other tests' registries are not seen.
+        var meterName = $"ZertForwarder.Tests.{Guid.NewGuid():N}";
+        using var metrics = new PipelineMetrics(meterName);
+        var observed = new List<(string Instrument, string? Unit, double Value, string Tags)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == meterName) l.EnableMeasurementEvents(instrument);
+            },
+        };
+        void Record(Instrument i, double v, ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+            observed.Add((i.Name, i.Unit, v, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
+        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
+        listener.Start();
+
+        metrics.Counter("zertforwarder_events_published_total", "Events the destination confirmed.", "sink").WithLabels("kafka").Increment(5);
+        metrics.Gauge("zertforwarder_buffer_bytes", "Bytes held.", "sink").WithLabels("file").Set(4096);
+        metrics.Histogram("zertforwarder_batch_duration_seconds", "Batch send time.", [0.1, 1], "sink").WithLabels("kafka").Observe(0.25);
+        listener.RecordObservableInstruments();
+
+        Assert.Contains(("zertforwarder_events_published", null, 5.0, "sink=kafka"), observed);
+        Assert.Contains(("zertforwarder_buffer_bytes", "By", 4096.0, "sink=file"), observed);
+        Assert.Contains(("zertforwarder_batch_duration_seconds", "s", 0.25, "sink=kafka"), observed);
+        Assert.Equal(PipelineMetrics.MeterName, "ZertForwarder");
+    }
+
+    [Fact]
+    public void A_registry_without_a_meter_name_publishes_no_instrument()
+    {
+        using var metrics = new PipelineMetrics();
+        metrics.Counter("zertforwarder_events_published_total", "Events.", "sink").WithLabels("kafka").Increment();
+
+        Assert.Null(metrics.Meter);
+    }
+
+    [Fact]
+    public void A_removed_gauge_child_is_no_longer_rendered_and_SetMax_only_moves_up()
+    {
+        using var metrics = new PipelineMetrics();
+        var lag = metrics.Gauge("zertforwarder_kafka_consumer_lag", "Lag.", "topic", "partition");
+        lag.WithLabels("smf-raw", "0").Set(3);
+        lag.WithLabels("smf-raw", "1").Set(4);
+        lag.Remove("smf-raw", "0");
+        var newest = metrics.Gauge("zertforwarder_newest_record_timestamp_seconds", "Newest.", "system").WithLabels("SYSA");
+        newest.SetMax(200);
+        newest.SetMax(100);
+
+        var page = metrics.Render();
+        Assert.DoesNotContain("partition=\"0\"", page, StringComparison.Ordinal);
+        Assert.Contains("zertforwarder_kafka_consumer_lag{topic=\"smf-raw\",partition=\"1\"} 4\n", page, StringComparison.Ordinal);
+        Assert.Equal(200, newest.Value);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using ZertForwarder.Pipeline;
@@ -89,6 +90,12 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     private const string Component = "kafka_source";
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The consumer lag gauge: per owned partition, records in it this member has not read yet.</summary>
+    public const string LagMetric = "zertforwarder_kafka_consumer_lag";
+
+    /// <summary>How often the lag gauge is refreshed: it reads the high watermark librdkafka cached from its last fetch, no request.</summary>
+    public static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
+
     private readonly KafkaRecordSourceOptions _options;
     private readonly int _sinkCount;
     private readonly IPipelineLog _log;
@@ -99,11 +106,15 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     private readonly Lock _consumerLock = new();
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
     private long _lastCommitTimestamp;
+    private long _lastLagTimestamp;
+    private readonly GaugeFamily _lag;
     private volatile bool _closed;
 
     /// <param name="options">Cluster, topic and group.</param>
     /// <param name="sinkCount">How many sinks must complete each record's acknowledgement.</param>
-    public KafkaRecordSource(KafkaRecordSourceOptions options, int sinkCount, IPipelineLog? log = null, TimeProvider? timeProvider = null)
+    /// <param name="metrics">Where the consumer lag gauge (<see cref="LagMetric"/>) is registered.</param>
+    public KafkaRecordSource(KafkaRecordSourceOptions options, int sinkCount, IPipelineLog? log = null, TimeProvider? timeProvider = null,
+        PipelineMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Topic);
@@ -113,6 +124,9 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         _sinkCount = sinkCount;
         _log = log ?? NullPipelineLog.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        _lag = (metrics ?? new PipelineMetrics()).Gauge(LagMetric,
+            "Records in an owned partition of the raw topic this member has not read yet (high watermark minus next offset), refreshed every second.",
+            "topic", "partition");
         var tlsDiagnosis = new KafkaTlsDiagnosis(options, _log, Component);
 
         var config = new ConsumerConfig();
@@ -140,7 +154,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             .SetPartitionsRevokedHandler((_, revoked) => OnRevoked(revoked.Select(p => p.TopicPartition), commit: true))
             .SetPartitionsLostHandler((_, lost) => OnRevoked(lost.Select(p => p.TopicPartition), commit: false))
             .Build();
-        _lastCommitTimestamp = _time.GetTimestamp();
+        _lastCommitTimestamp = _lastLagTimestamp = _time.GetTimestamp();
     }
 
     /// <summary>The partitions this member currently owns.</summary>
@@ -168,7 +182,42 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                 continue;
             }
 
-            yield return Track(result);
+            var record = Track(result);
+            if (_time.GetElapsedTime(_lastLagTimestamp) >= LagInterval)
+            {
+                UpdateLag();
+            }
+
+            yield return record;
+        }
+    }
+
+    /// <summary>
+    /// Sets the lag gauge of every partition read from: the high watermark librdkafka received with its last fetch
+    /// minus the next offset this member will read. The group's lag as the brokers see it (from the committed offsets)
+    /// also counts what is read but not yet delivered; this one says whether the reader keeps up.
+    /// </summary>
+    private void UpdateLag()
+    {
+        lock (_consumerLock)
+        {
+            _lastLagTimestamp = _time.GetTimestamp();
+            if (_closed)
+            {
+                return;
+            }
+
+            foreach (var (partition, state) in _partitions)
+            {
+                var high = _consumer.GetWatermarkOffsets(partition).High;
+                if (high.IsSpecial)
+                {
+                    continue; // no fetch answered yet
+                }
+
+                _lag.WithLabels(partition.Topic, partition.Partition.Value.ToString(CultureInfo.InvariantCulture))
+                    .Set(Math.Max(0, high.Value - state.NextOffset));
+            }
         }
     }
 
@@ -251,6 +300,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
 
             // Position = the offset to resume from once this record is done (Kafka commits "next to read").
             acknowledgement = state.Tracker.Track(result.Offset.Value + 1, _sinkCount);
+            state.NextOffset = result.Offset.Value + 1;
         }
 
         return new KafkaSourceRecord(
@@ -272,6 +322,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             foreach (var partition in list)
             {
                 _partitions.Remove(partition);
+                _lag.Remove(partition.Topic, partition.Partition.Value.ToString(CultureInfo.InvariantCulture));
             }
 
             _log.Log(PipelineLogLevel.Information, Component, $"{(commit ? "revoked" : "lost")} {string.Join(", ", list)}");
@@ -318,5 +369,8 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         public AckTracker Tracker { get; } = tracker;
 
         public long LastCommitted { get; set; } = lastCommitted;
+
+        /// <summary>The offset after the last record read.</summary>
+        public long NextOffset { get; set; } = lastCommitted;
     }
 }

@@ -78,7 +78,7 @@ internal static class RunCommand
         ZertNormalizer normalizer;
         try
         {
-            normalizer = MappingLoading.CreateNormalizer(options, sid => logger.LogWarning(LogEvents.MissingUtcOffset, "{Warning}", MappingLoading.MissingOffsetWarning(sid)));
+            normalizer = MappingLoading.CreateNormalizer(options, sid => Log.MissingUtcOffset(logger, MappingLoading.MissingOffsetWarning(sid)));
         }
         catch (MappingException e)
         {
@@ -91,7 +91,12 @@ internal static class RunCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
 
-        var metrics = new PipelineMetrics();
+        // Published on the "ZertForwarder" meter as well (dotnet-counters, OpenTelemetry); served at /metrics when configured.
+        using var metrics = new PipelineMetrics(PipelineMetrics.MeterName);
+        metrics.Gauge("zertforwarder_build_info", "Always 1; the labels name the forwarder's version and the .NET runtime.", "version", "runtime")
+            .WithLabels(CommandLine.Version, RuntimeInformation.FrameworkDescription).Set(1);
+        using var runtimeMetrics = options.Metrics.Port > 0 ? new RuntimeMetricsCollector() : null;
+        if (runtimeMetrics is not null) metrics.AddCollector(runtimeMetrics.WriteTo);
         var time = TimeProvider.System;
         ForwarderHost host;
         try
@@ -118,7 +123,7 @@ internal static class RunCommand
         await using var ownedMetricsServer = metricsServer;
         var outputCount = new object?[] { options.Outputs.Kafka, options.Outputs.Elasticsearch, options.Outputs.Syslog, options.Outputs.File, options.Outputs.Splunk }.Count(o => o is not null);
         var heapLimit = HeapLimit.Apply(options, outputCount);
-        logger.LogInformation(LogEvents.RunStarting, "Starting: {Inputs} -> {Outputs}{Once}; managed heap limit {HeapLimit}.", DescribeInputs(options), DescribeOutputs(options),
+        Log.RunStarting(logger, DescribeInputs(options), DescribeOutputs(options),
             once ? " (once)" : "", heapLimit is { } l ? $"{l >> 20} MB" : "none");
 
         bool drained;
@@ -130,14 +135,14 @@ internal static class RunCommand
             }
             catch (SinkFatalException e)
             {
-                logger.LogCritical(LogEvents.RunCompleted, "A sink cannot work: {Reason}", e.Message);
+                Log.SinkCannotWork(logger, e.Message);
                 return CommandLine.UsageError;
             }
         }
 
         var stats = host.Statistics;
         if (loaded.IsEmbeddedDefault) TryDeleteDirectory(options.Checkpoint.Directory);
-        logger.LogInformation(LogEvents.RunCompleted, "{Summary}; {DeadLetters} dead-lettered.", stats.Describe(), host.DeadLettered);
+        Log.RunCompleted(logger, stats.Describe(), host.DeadLettered);
         if (once || loaded.IsEmbeddedDefault)
         {
             Console.Out.WriteLine(stats.Describe() + $"; {host.DeadLettered} dead-lettered.");

@@ -70,6 +70,6 @@ internal sealed class DirectoryWatcher(WatchSettings settings, ForwarderHost hos
                 File.Move(file, Path.Combine(settings.CompletedDirectory!, Path.GetFileName(file)), overwrite: true);
                 break;
         }
-        logger.LogInformation(LogEvents.WatchedFileCompleted, "{Input} delivered; completed action: {Action}.", file, settings.CompletedAction);
+        Log.WatchedFileCompleted(logger, file, settings.CompletedAction);
     }
 }

@@ -128,7 +128,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
         catch (OperationCanceledException) when (read.IsCancellationRequested)
         {
-            if (_fatal is null) _logger.LogInformation(LogEvents.ShutdownRequested, "Shutdown requested: draining in-flight batches.");
+            if (_fatal is null) Log.ShutdownRequested(_logger);
         }
 
         // Drain: every buffered event goes out (or to the dead letters) before checkpoints are final. A --once run that
@@ -149,7 +149,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
             _fatal ??= fatal;
             drained = false;
         }
-        if (!drained) _logger.LogError(LogEvents.DrainTimedOut, "Draining the sinks timed out; undelivered events will be read again on restart.");
+        if (!drained) Log.DrainTimedOut(_logger);
         // What the drain delivered moves the checkpoints of unfinished files too (the final flush is below).
         List<PeriodicCheckpoint> unfinished;
         lock (_openCheckpoints) unfinished = [.. _openCheckpoints];
@@ -194,7 +194,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
     private async Task ReadPathsAsync(string[] patterns, CancellationToken stop)
     {
         var files = InputPaths.Expand(patterns, out var missing);
-        foreach (var m in missing) _logger.LogError(LogEvents.InputFailed, "Input '{Input}' matches no file.", m);
+        foreach (var m in missing) Log.InputMatchesNoFile(_logger, m);
         Progress.AddTotal(files.Where(f => f != "-").Sum(f => new FileInfo(f).Length));
         foreach (var file in files)
         {
@@ -213,7 +213,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         var resume = isStdin ? default : _checkpoints.GetResumePoint(path);
         if (resume.IsCompleted && !resume.WasReplaced)
         {
-            _logger.LogInformation(LogEvents.InputSkipped, "Skipping {Input}: already delivered completely.", path);
+            Log.InputSkipped(_logger, path);
             Progress.AddDone(new FileInfo(path).Length);
             return true;
         }
@@ -240,11 +240,11 @@ internal sealed class ForwarderHost : IAsyncDisposable
             using var reader = new SmfRecordReader(stream, container, leaveOpen: true);
             if (resume.Offset > 0)
             {
-                _logger.LogInformation(LogEvents.InputResumed, "Resuming {Input} after byte {Offset} (delivered before the last stop).", path, resume.Offset);
+                Log.InputResumed(_logger, path, resume.Offset);
             }
             else
             {
-                _logger.LogInformation(LogEvents.InputOpened, "Reading {Input}.", path);
+                Log.InputOpened(_logger, path);
             }
             await _processor.ProcessAsync(reader, path,
                 (endOffset, expectsEvent) => tracker.Track(endOffset, expectsEvent),
@@ -265,27 +265,27 @@ internal sealed class ForwarderHost : IAsyncDisposable
             }
             if (!isStdin) _checkpoints.MarkCompleted(path, end);
             Statistics.InputsCompleted.Increment();
-            _logger.LogInformation(LogEvents.InputCompleted, "Finished {Input}: every record delivered or dead-lettered.", path);
+            Log.InputCompleted(_logger, path);
             return true;
         }
         catch (SmfFramingException e)
         {
             Statistics.InputsBroken.Increment();
-            _logger.LogError(LogEvents.InputFramingBroken, "{Input}:{Offset}: {Reason}; the rest of this file is not read.", path, e.Offset, e.Reason);
+            Log.InputFramingBroken(_logger, path, e.Offset, e.Reason);
         }
         catch (InvalidDataException e)
         {
             Statistics.InputsBroken.Increment();
-            _logger.LogError(LogEvents.InputFramingBroken, "{Input}: {Reason}", path, e.Message);
+            Log.InputContainerBroken(_logger, path, e.Message);
         }
         catch (IOException e)
         {
-            _logger.LogError(LogEvents.InputFailed, e, "{Input} cannot be read.", path);
+            Log.InputFailed(_logger, e, path);
         }
         catch (UnauthorizedAccessException e)
         {
             // Start-up checks every named file; a file found by a glob or the watcher, or changed since, ends up here.
-            _logger.LogError(LogEvents.InputFailed, "{Input} cannot be read: {Reason}", path, e.Message);
+            Log.InputNotPermitted(_logger, path, e.Message);
         }
         return false;
     }
@@ -312,7 +312,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
 
     private async Task ReadKafkaAsync(KafkaRecordSourceOptions options, CancellationToken stop)
     {
-        await using var source = new KafkaRecordSource(options, _router.SinkCount, _pipelineLog, _time);
+        await using var source = new KafkaRecordSource(options, _router.SinkCount, _pipelineLog, _time, Statistics.Metrics);
         await foreach (var record in source.ReadAsync(stop))
         {
             await _processor.ProcessOneAsync(record.Value.ToArray(), record.Origin, record.Acknowledgement, record.CompleteWithoutEvents, stop);

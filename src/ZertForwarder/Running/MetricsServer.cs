@@ -43,7 +43,7 @@ internal sealed class MetricsServer : IAsyncDisposable
         app.MapGet("/readyz", () => isReady() ? Results.Text("ready\n") : Results.Text((readinessDetail?.Invoke() ?? "starting") + "\n", statusCode: 503));
         await app.StartAsync();
         var server = new MetricsServer(app) { Port = port };
-        logger.LogInformation(LogEvents.MetricsListening, "Serving /metrics, /healthz and /readyz on {Address}:{Port}.", address, port);
+        Log.MetricsListening(logger, address, port);
         return server;
     }
 

@@ -15,7 +15,6 @@ internal sealed class PipelineLogAdapter(ILogger logger) : IPipelineLog
             PipelineLogLevel.Warning => LogLevel.Warning,
             _ => LogLevel.Error,
         };
-        if (!logger.IsEnabled(logLevel)) return;
-        logger.Log(logLevel, LogEvents.SinkMessage, exception, "{Component}: {Message}", component, message);
+        Running.Log.SinkMessage(logger, logLevel, exception, component, message);
     }
 }

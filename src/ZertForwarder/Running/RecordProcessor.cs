@@ -121,7 +121,7 @@ internal sealed class RecordProcessor : IDisposable
             return;
         }
         _stats.Decoded.Increment();
-        _stats.Summary.Add(output.Envelope);
+        _stats.AddForwarded(output.Envelope);
         await _router.WriteAsync(output.Event, cancellationToken);
     }
 
@@ -183,7 +183,7 @@ internal sealed class RecordProcessor : IDisposable
         {
             if (output.Event is not null)
             {
-                _stats.Summary.Add(output.Envelope);
+                _stats.AddForwarded(output.Envelope);
                 events.Add(output.Event);
                 continue;
             }
@@ -219,7 +219,7 @@ internal sealed class RecordProcessor : IDisposable
     {
         _stats.Rejected.Increment();
         var frame = output.Frame;
-        _logger.LogWarning(LogEvents.RecordRejected, "{Origin}:{Offset}: {Reason}", frame.Origin, frame.Offset, output.Malformed);
+        Log.RecordRejected(_logger, frame.Origin, frame.Offset, output.Malformed!);
         if (_malformedDeadLetters is null) return;
         var bytes = frame.Record is { } record ? record.ToArray() : [];
         var payload = JsonSerializer.SerializeToUtf8Bytes(new MalformedRecord(frame.Origin, frame.Offset, output.Malformed!, Convert.ToHexString(bytes)),

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
 
 namespace ZertForwarder.Running;
@@ -22,7 +24,16 @@ internal sealed class RunStatistics
         InputsCompleted = inputs.WithLabels("completed");
         InputsBroken = inputs.WithLabels("broken_frame_chain");
         BytesRead = metrics.Counter("zertforwarder_input_bytes_total", "Bytes read from file inputs.").WithLabels();
+        _newestRecord = metrics.Gauge(NewestRecordMetric,
+            "SMF time (UTC, seconds since the epoch) of the newest zERT record forwarded, per SMF system id: time() minus it is how far behind the forwarder is.",
+            "system");
     }
+
+    /// <summary>The freshness gauge (README "Metrics"; the Helm chart's stale-records alert reads it).</summary>
+    public const string NewestRecordMetric = "zertforwarder_newest_record_timestamp_seconds";
+
+    private readonly GaugeFamily _newestRecord;
+    private readonly ConcurrentDictionary<string, Gauge> _newestBySystem = new(StringComparer.Ordinal);
 
     public PipelineMetrics Metrics { get; }
     public Counter FramesRead { get; }
@@ -36,6 +47,17 @@ internal sealed class RunStatistics
 
     /// <summary>Filled by the routing loop only (single writer).</summary>
     public ServerSummary Summary { get; } = new();
+
+    /// <summary>Counts a record that became an event: the summary table and the newest record time of its system.</summary>
+    public void AddForwarded(in EventEnvelope envelope)
+    {
+        Summary.Add(envelope);
+        if (envelope.RecordTime is not { } time) return;
+        // Records arrive out of time order across stacks and dumps, so the gauge only moves forward.
+        if (!_newestBySystem.TryGetValue(envelope.SmfSystemId, out var gauge))
+            gauge = _newestBySystem.GetOrAdd(envelope.SmfSystemId, _newestRecord.WithLabels(envelope.SmfSystemId));
+        gauge.SetMax((time - DateTime.UnixEpoch).TotalSeconds);
+    }
 
     public string Describe() =>
         $"{FramesRead.Value} SMF records read: {Decoded.Value} zERT records forwarded, {Rejected.Value} rejected, " +

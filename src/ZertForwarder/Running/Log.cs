@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Logging;
+
+namespace ZertForwarder.Running;
+
+/// <summary>
+/// Every line the host logs, as source-generated <see cref="LoggerMessageAttribute"/> methods: the level is checked
+/// before any argument is formatted, the template is parsed once at build time, and each message has its own event
+/// id, so an operator can alert on one message (README "Observability"). Ranges: 1xxx run lifecycle, 2xxx inputs,
+/// 3xxx records, 4xxx sinks, 5xxx endpoints. Messages never carry secrets or event payloads.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Starting: {Inputs} -> {Outputs}{Once}; managed heap limit {HeapLimit}.")]
+    public static partial void RunStarting(ILogger logger, string inputs, string outputs, string once, string heapLimit);
+
+    [LoggerMessage(1001, LogLevel.Information, "{Summary}; {DeadLetters} dead-lettered.")]
+    public static partial void RunCompleted(ILogger logger, string summary, long deadLetters);
+
+    [LoggerMessage(1002, LogLevel.Information, "Shutdown requested: draining in-flight batches.")]
+    public static partial void ShutdownRequested(ILogger logger);
+
+    [LoggerMessage(1003, LogLevel.Error, "Draining the sinks timed out; undelivered events will be read again on restart.")]
+    public static partial void DrainTimedOut(ILogger logger);
+
+    [LoggerMessage(1004, LogLevel.Critical, "A sink cannot work: {Reason}")]
+    public static partial void SinkCannotWork(ILogger logger, string reason);
+
+    [LoggerMessage(2000, LogLevel.Information, "Reading {Input}.")]
+    public static partial void InputOpened(ILogger logger, string input);
+
+    [LoggerMessage(2001, LogLevel.Information, "Resuming {Input} after byte {Offset} (delivered before the last stop).")]
+    public static partial void InputResumed(ILogger logger, string input, long offset);
+
+    [LoggerMessage(2002, LogLevel.Information, "Finished {Input}: every record delivered or dead-lettered.")]
+    public static partial void InputCompleted(ILogger logger, string input);
+
+    [LoggerMessage(2003, LogLevel.Information, "Skipping {Input}: already delivered completely.")]
+    public static partial void InputSkipped(ILogger logger, string input);
+
+    /// <summary>A record length that does not chain to the next record (RDW or segment descriptor): the rest is not read.</summary>
+    [LoggerMessage(2004, LogLevel.Error, "{Input}:{Offset}: {Reason}; the rest of this file is not read.")]
+    public static partial void InputFramingBroken(ILogger logger, string input, long offset, string reason);
+
+    [LoggerMessage(2005, LogLevel.Error, "{Input} cannot be read.")]
+    public static partial void InputFailed(ILogger logger, Exception exception, string input);
+
+    [LoggerMessage(2006, LogLevel.Error, "{Input} cannot be read: {Reason}")]
+    public static partial void InputNotPermitted(ILogger logger, string input, string reason);
+
+    [LoggerMessage(2007, LogLevel.Error, "Input '{Input}' matches no file.")]
+    public static partial void InputMatchesNoFile(ILogger logger, string input);
+
+    /// <summary>The container cannot be read at all (neither RDW nor VBS framing fits its first bytes).</summary>
+    [LoggerMessage(2008, LogLevel.Error, "{Input}: {Reason}")]
+    public static partial void InputContainerBroken(ILogger logger, string input, string reason);
+
+    [LoggerMessage(2010, LogLevel.Information, "{Input} delivered; completed action: {Action}.")]
+    public static partial void WatchedFileCompleted(ILogger logger, string input, string action);
+
+    [LoggerMessage(3000, LogLevel.Warning, "{Origin}:{Offset}: {Reason}")]
+    public static partial void RecordRejected(ILogger logger, string origin, long offset, string reason);
+
+    [LoggerMessage(3010, LogLevel.Warning, "{Warning}")]
+    public static partial void MissingUtcOffset(ILogger logger, string warning);
+
+    /// <summary>A line of the pipeline or a sink (<see cref="PipelineLogAdapter"/>), at the level it chose.</summary>
+    [LoggerMessage(EventId = 4000, Message = "{Component}: {Message}")]
+    public static partial void SinkMessage(ILogger logger, LogLevel level, Exception? exception, string component, string message);
+
+    [LoggerMessage(5000, LogLevel.Information, "Serving /metrics, /healthz and /readyz on {Address}:{Port}.")]
+    public static partial void MetricsListening(ILogger logger, string address, int port);
+}
