@@ -1,5 +1,6 @@
 using System.Text;
 using Xunit.Abstractions;
+using ZertForwarder.Configuration;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.TestKit;
 
@@ -104,6 +105,35 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
             Assert.Contains(named, result.Stderr, StringComparison.Ordinal);
         }
         Assert.False(Directory.Exists(_work.Combine("out")));
+    }
+
+    [Fact]
+    public void Choices_are_enums_written_in_lower_case_with_hyphens_in_any_case_and_a_wrong_one_lists_the_choices()
+    {
+        var loaded = ConfigurationLoader.Load(null,
+        [
+            "Input:Paths:0=-", "Input:Container=VBS", "Outputs:Syslog:Host=siem", "Outputs:Syslog:Protocol=tcp",
+            "Outputs:Syslog:Framing=Octet-Counting", "Outputs:Kafka:BootstrapServers=k:9092", "Outputs:Kafka:Format=leef",
+            "Mappings:RedactDistinguishedNames=hash", "Logging:Level=warning", "Logging:Format=json",
+            "Input:Watch:Directory=in", "Input:Watch:CompletedAction=mark",
+        ], new Dictionary<string, string>());
+
+        Assert.Empty(loaded.Errors);
+        var o = loaded.Options;
+        Assert.Equal(ZertForwarder.Smf.Framing.SmfContainer.Vbs, o.Input.Container);
+        Assert.Equal(ZertForwarder.Sinks.Syslog.SyslogProtocol.Tcp, o.Outputs.Syslog!.Protocol);
+        Assert.Equal(ZertForwarder.Sinks.Syslog.SyslogFraming.OctetCounting, o.Outputs.Syslog.Framing);
+        Assert.Equal(ZertForwarder.Sinks.Kafka.KafkaValueFormat.Leef, o.Outputs.Kafka!.Format);
+        Assert.Equal(ZertForwarder.Mapping.DnRedaction.Hash, o.Mappings.RedactDistinguishedNames);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, o.Logging.Level);
+        Assert.Equal(ZertForwarder.Configuration.LogFormat.Json, o.Logging.Format);
+        Assert.Equal(ZertForwarder.Configuration.CompletedAction.Mark, o.Input.Watch!.CompletedAction);
+
+        var wrong = ConfigurationLoader.Load(null,
+            ["Input:Paths:0=-", "Outputs:File:Directory=out", "Outputs:Syslog:Host=siem", "Outputs:Syslog:Framing=octet_counting", "Mappings:RedactDistinguishedNames=mask"],
+            new Dictionary<string, string>());
+        Assert.Contains("Outputs:Syslog:Framing 'octet_counting' must be octet-counting or lf", wrong.Errors);
+        Assert.Contains("Mappings:RedactDistinguishedNames 'mask' must be none, hash or drop", wrong.Errors);
     }
 
     [Fact]

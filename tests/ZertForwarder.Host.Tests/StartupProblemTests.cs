@@ -193,11 +193,11 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
             "Pipeline:MaxBatchAge 'soon' must be a duration",
             "Shutdown:DrainTimeout 'never' must be a duration",
             "Logging:Progress 'maybe' must be true or false",
-            "Input:Container 'zip'",
-            "Outputs:Syslog:Protocol 'udp'",
+            "Input:Container 'zip' must be auto, rdw or vbs",
+            "Outputs:Syslog:Protocol 'udp' must be tls or tcp",
             "csv",
             "BufferCapacity",
-            "Logging:Format 'xml'",
+            "Logging:Format 'xml' must be auto, text or json",
             "Zos:UtcOffsets:SYSA 'EST'",
         })
         {

@@ -54,11 +54,11 @@ public sealed class KafkaSink : ISink
             throw new ArgumentException("Kafka Topic is required.", nameof(options));
         }
 
-        _valueIsLeef = options.Format.ToLowerInvariant() switch
+        _valueIsLeef = options.Format switch
         {
-            "ecs" => false,
-            "leef" => true,
-            _ => throw new ArgumentException($"Kafka Format must be 'ecs' or 'leef', not '{options.Format}'.", nameof(options)),
+            KafkaValueFormat.Ecs => false,
+            KafkaValueFormat.Leef => true,
+            _ => throw new ArgumentException($"Kafka Format {options.Format} is not defined.", nameof(options)),
         };
         if (_valueIsLeef && !string.IsNullOrWhiteSpace(options.LeefTopic))
         {

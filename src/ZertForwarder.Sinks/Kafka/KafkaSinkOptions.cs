@@ -11,7 +11,7 @@ public sealed class KafkaSinkOptions : KafkaConnectionOptions
     public string Topic { get; set; } = "zert-events";
 
     /// <summary><c>ecs</c> (the ECS JSON document, default) or <c>leef</c> (the LEEF 2.0 line) as the value written to <see cref="Topic"/>.</summary>
-    public string Format { get; set; } = "ecs";
+    public KafkaValueFormat Format { get; set; } = KafkaValueFormat.Ecs;
 
     /// <summary>
     /// Optional second topic that receives the LEEF line of every event while <see cref="Topic"/> gets ECS.
@@ -34,4 +34,14 @@ public sealed class KafkaSinkOptions : KafkaConnectionOptions
     /// the item is then marked Retry and the pipeline's own retry limit takes over.
     /// </summary>
     public int MessageTimeoutMs { get; set; } = 120_000;
+}
+
+/// <summary>What a Kafka message's value carries (<c>Outputs:Kafka:Format</c>).</summary>
+public enum KafkaValueFormat
+{
+    /// <summary>The ECS JSON document (output contract §2).</summary>
+    Ecs,
+
+    /// <summary>The LEEF 2.0 line for QRadar (output contract §3).</summary>
+    Leef,
 }

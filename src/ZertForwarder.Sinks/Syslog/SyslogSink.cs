@@ -47,17 +47,17 @@ public sealed class SyslogSink : ISink
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Host);
-        _useTls = options.Protocol.ToLowerInvariant() switch
+        _useTls = options.Protocol switch
         {
-            "tls" => true,
-            "tcp" => false,
-            _ => throw new ArgumentException($"Syslog Protocol must be 'tls' or 'tcp', not '{options.Protocol}'.", nameof(options)),
+            SyslogProtocol.Tls => true,
+            SyslogProtocol.Tcp => false,
+            _ => throw new ArgumentException($"Syslog Protocol {options.Protocol} is not defined.", nameof(options)),
         };
-        var octetCounting = options.Framing.ToLowerInvariant() switch
+        var octetCounting = options.Framing switch
         {
-            "octet-counting" => true,
-            "lf" => false,
-            _ => throw new ArgumentException($"Syslog Framing must be 'octet-counting' or 'lf', not '{options.Framing}'.", nameof(options)),
+            SyslogFraming.OctetCounting => true,
+            SyslogFraming.Lf => false,
+            _ => throw new ArgumentException($"Syslog Framing {options.Framing} is not defined.", nameof(options)),
         };
         _port = options.Port ?? (_useTls ? 6514 : 514);
         _options = options;

@@ -20,10 +20,10 @@ public sealed class SyslogSinkOptions
     public int? Port { get; set; }
 
     /// <summary><c>tls</c> (default; the server certificate is verified) or <c>tcp</c> (plain text).</summary>
-    public string Protocol { get; set; } = "tls";
+    public SyslogProtocol Protocol { get; set; } = SyslogProtocol.Tls;
 
     /// <summary><c>octet-counting</c> (RFC 6587 §3.4.1, default: safe for any content) or <c>lf</c> (non-transparent framing, one message per line).</summary>
-    public string Framing { get; set; } = "octet-counting";
+    public SyslogFraming Framing { get; set; } = SyslogFraming.OctetCounting;
 
     /// <summary>PEM file with the CA certificate(s) that may sign the receiver's certificate, in addition to the system trust store.</summary>
     public string? CaFile { get; set; }
@@ -53,4 +53,24 @@ public sealed class SyslogSinkOptions
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>The transport to the syslog receiver (<c>Outputs:Syslog:Protocol</c>).</summary>
+public enum SyslogProtocol
+{
+    /// <summary>TLS (RFC 5425), the receiver's certificate verified; port 6514 by default.</summary>
+    Tls,
+
+    /// <summary>Plain TCP (RFC 6587); port 514 by default.</summary>
+    Tcp,
+}
+
+/// <summary>How messages are delimited on the stream (<c>Outputs:Syslog:Framing</c>, configured as <c>octet-counting</c> or <c>lf</c>).</summary>
+public enum SyslogFraming
+{
+    /// <summary>Each message prefixed by its length (RFC 6587 §3.4.1): safe for any content.</summary>
+    OctetCounting,
+
+    /// <summary>One message per line (RFC 6587 §3.4.2, non-transparent framing); QRadar's default TCP syslog listener.</summary>
+    Lf,
 }

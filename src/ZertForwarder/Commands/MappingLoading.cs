@@ -29,7 +29,7 @@ internal static class MappingLoading
             Namespace = options.Outputs.Elasticsearch?.Namespace ?? "default",
             SurfaceEnforcementRuleName = options.Mappings.EnforcementRuleName,
             Profile = options.Assessment.Profile,
-            RedactDistinguishedNames = options.Mappings.RedactDistinguishedNames switch { "hash" => DnRedaction.Hash, "drop" => DnRedaction.Drop, _ => DnRedaction.None },
+            RedactDistinguishedNames = options.Mappings.RedactDistinguishedNames,
             LeefMaxLineLength = options.Mappings.LeefMaxLineLength,
             LeefEnforcementRaw = options.Mappings.LeefEnforcementRaw,
             MissingUtcOffset = missingUtcOffset,

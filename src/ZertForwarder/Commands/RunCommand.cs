@@ -187,9 +187,9 @@ internal static class RunCommand
 
     private static ILoggerFactory CreateLoggers(LoggingSettings settings, bool quietForProgress)
     {
-        var level = Enum.Parse<LogLevel>(settings.Level, ignoreCase: true);
+        var level = settings.Level;
         if (quietForProgress && level < LogLevel.Warning) level = LogLevel.Warning;
-        var json = settings.Format == "json" || (settings.Format == "auto" && Console.IsErrorRedirected);
+        var json = settings.Format == LogFormat.Json || (settings.Format == LogFormat.Auto && Console.IsErrorRedirected);
         return LoggerFactory.Create(b =>
         {
             b.SetMinimumLevel(level);
@@ -231,7 +231,7 @@ internal static class RunCommand
         if (o.Outputs.Elasticsearch is { } e)
             parts.Add(!string.IsNullOrEmpty(e.CloudId) ? $"Elasticsearch Cloud '{e.CloudId.Split(':')[0]}'"
                 : $"Elasticsearch {string.Join(", ", (e.Urls.Length > 0 ? e.Urls : [e.Url]).Select(UrlRedaction.Redact))}");
-        if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.Port} ({s.Protocol})");
+        if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.Port} ({ConfigurationLoader.ConfigName(s.Protocol.ToString())})");
         if (o.Outputs.File is { } f) parts.Add(f.Stdout ? "stdout" : $"files in {f.Directory}");
         if (o.Outputs.Splunk is { } sp) parts.Add($"Splunk HEC {UrlRedaction.Redact(sp.Url)}{(sp.UseAck ? " with acknowledgement" : "")}");
         return string.Join(", ", parts);

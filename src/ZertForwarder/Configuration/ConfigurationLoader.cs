@@ -46,16 +46,16 @@ public static class ConfigurationLoader
         // and does not stop the binding of the keys and sections after it: only the values that convert are bound,
         // then validated, and one start-up lists every problem.
         var usable = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in root.AsEnumerable())
+        foreach (var (key, configured) in root.AsEnumerable())
         {
-            if (value is null) continue;
+            if (configured is not { } value) continue;
             var problem = CheckKey(typeof(ForwarderOptions), key.Split(':'), out var leafType);
             if (problem is not null)
             {
                 errors.Add($"unknown configuration key '{key}'{problem}");
                 continue;
             }
-            var conversionProblem = CheckValue(leafType!, value);
+            var conversionProblem = CheckValue(leafType!, ref value);
             if (conversionProblem is not null)
             {
                 errors.Add($"{key} '{value}' {conversionProblem}");
@@ -142,12 +142,26 @@ public static class ConfigurationLoader
         return null;
     }
 
-    /// <summary>Null when <paramref name="value"/> converts to <paramref name="type"/> the way the binder converts it; else what is expected.</summary>
-    private static string? CheckValue(Type type, string value)
+    /// <summary>
+    /// Null when <paramref name="value"/> converts to <paramref name="type"/> the way the binder converts it; else what
+    /// is expected. A choice (an enum-typed setting) is written in the configuration as its name in lower case with
+    /// hyphens between words (<c>octet-counting</c> for <c>SyslogFraming.OctetCounting</c>), any case accepted; the value is
+    /// rewritten to the member's name for the binder.
+    /// </summary>
+    private static string? CheckValue(Type type, ref string value)
     {
         var target = Nullable.GetUnderlyingType(type) ?? type;
         if (!IsLeaf(target) || target == typeof(string)) return null;
         if (value.Length == 0 && target != type) return null; // an empty nullable setting means "not set"
+        if (target.IsEnum)
+        {
+            var text = value;
+            var member = Enum.GetNames(target).FirstOrDefault(n =>
+                string.Equals(n, text, StringComparison.OrdinalIgnoreCase) || string.Equals(ConfigName(n), text, StringComparison.OrdinalIgnoreCase));
+            if (member is null) return $"must be {Choices(target)}";
+            value = member;
+            return null;
+        }
         try
         {
             System.ComponentModel.TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
@@ -161,10 +175,28 @@ public static class ConfigurationLoader
                 _ when target == typeof(int) || target == typeof(long) => "must be a whole number",
                 _ when target == typeof(double) || target == typeof(decimal) => "must be a number",
                 _ when target == typeof(TimeSpan) => "must be a duration like 00:00:30 (hh:mm:ss)",
-                _ when target.IsEnum => $"must be one of {string.Join(", ", Enum.GetNames(target))}",
                 _ => $"is not a valid {target.Name}",
             };
         }
+    }
+
+    /// <summary>The configuration spelling of a choice: <c>OctetCounting</c> is <c>octet-counting</c>.</summary>
+    internal static string ConfigName(string member)
+    {
+        var name = new System.Text.StringBuilder(member.Length + 4);
+        for (var i = 0; i < member.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(member[i])) name.Append('-');
+            name.Append(char.ToLowerInvariant(member[i]));
+        }
+        return name.ToString();
+    }
+
+    /// <summary>"a, b or c" in configuration spelling, for a message.</summary>
+    internal static string Choices(Type enumType)
+    {
+        var names = Enum.GetNames(enumType).Select(ConfigName).ToList();
+        return names.Count == 1 ? names[0] : string.Join(", ", names[..^1]) + " or " + names[^1];
     }
 
     private static bool IsLeaf(Type type) =>

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using ZertForwarder.Mapping;
+using ZertForwarder.Smf.Framing;
 using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Elasticsearch;
 using ZertForwarder.Sinks.Files;
@@ -51,7 +54,7 @@ public sealed class InputSettings
     public string[] Paths { get; set; } = [];
 
     /// <summary>auto | rdw | vbs (layout spec §C).</summary>
-    public string Container { get; set; } = "auto";
+    public SmfContainer Container { get; set; } = SmfContainer.Auto;
 
     /// <summary>A directory watched for new dumps.</summary>
     public WatchSettings? Watch { get; set; }
@@ -68,7 +71,7 @@ public sealed class WatchSettings
     public string Pattern { get; set; } = "*";
 
     /// <summary>What happens to a dump once every record is delivered: move (to CompletedDirectory), mark (a .done file beside it) or delete.</summary>
-    public string CompletedAction { get; set; } = "move";
+    public CompletedAction CompletedAction { get; set; } = CompletedAction.Move;
 
     public string? CompletedDirectory { get; set; }
 
@@ -118,7 +121,7 @@ public sealed class MappingSettings
     public bool EnforcementRuleName { get; set; }
 
     /// <summary>none | hash | drop: how certificate subject / issuer DNs are written in ECS, LEEF and flat.</summary>
-    public string RedactDistinguishedNames { get; set; } = "none";
+    public DnRedaction RedactDistinguishedNames { get; set; } = DnRedaction.None;
 
     /// <summary>Longest LEEF line in bytes (0 = no limit); longer lines get their longest DNs shortened.</summary>
     public int LeefMaxLineLength { get; set; } = ZertForwarder.Mapping.MappingOptions.DefaultLeefMaxLineLength;
@@ -160,11 +163,33 @@ public sealed class ShutdownSettings
 public sealed class LoggingSettings
 {
     /// <summary>Trace, Debug, Information, Warning, Error.</summary>
-    public string Level { get; set; } = "Information";
+    public LogLevel Level { get; set; } = LogLevel.Information;
 
     /// <summary>auto (text on a terminal, JSON otherwise), text or json.</summary>
-    public string Format { get; set; } = "auto";
+    public LogFormat Format { get; set; } = LogFormat.Auto;
 
     /// <summary>Show a progress bar for file inputs when stderr is a terminal.</summary>
     public bool Progress { get; set; } = true;
+}
+
+/// <summary>What happens to a watched dump once every record in it is delivered (<c>Input:Watch:CompletedAction</c>).</summary>
+public enum CompletedAction
+{
+    /// <summary>Moved to <see cref="WatchSettings.CompletedDirectory"/>.</summary>
+    Move,
+
+    /// <summary>Left in place with an empty <c>.done</c> file beside it.</summary>
+    Mark,
+
+    /// <summary>Deleted.</summary>
+    Delete,
+}
+
+/// <summary>How log lines are written to stderr (<c>Logging:Format</c>).</summary>
+public enum LogFormat
+{
+    /// <summary>Text on a terminal, JSON lines otherwise.</summary>
+    Auto,
+    Text,
+    Json,
 }

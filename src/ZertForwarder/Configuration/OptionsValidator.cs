@@ -2,7 +2,11 @@ using System.Globalization;
 
 namespace ZertForwarder.Configuration;
 
-/// <summary>Checks a bound <see cref="ForwarderOptions"/> and lists every problem (fail fast at start-up, all at once).</summary>
+/// <summary>
+/// Checks a bound <see cref="ForwarderOptions"/> and lists every problem (fail fast at start-up, all at once): what
+/// the types cannot say, since keys, value types and choices (enum-typed settings) are already checked key by key
+/// while binding (<see cref="ConfigurationLoader"/>).
+/// </summary>
 public static class OptionsValidator
 {
     public static IReadOnlyList<string> Validate(ForwarderOptions o, bool embeddedDefault)
@@ -23,13 +27,10 @@ public static class OptionsValidator
             if (path != "-" && Path.GetFileName(path).AsSpan().IndexOfAny('*', '?') < 0 && !File.Exists(path) && !Directory.Exists(path))
                 errors.Add($"Input:Paths: '{path}' does not exist");
         }
-        if (input.Container is not ("auto" or "rdw" or "vbs")) errors.Add($"Input:Container '{input.Container}' must be auto, rdw or vbs");
         if (input.Watch is { } watch)
         {
             if (string.IsNullOrWhiteSpace(watch.Directory)) errors.Add("Input:Watch:Directory is required when Input:Watch is configured");
-            if (watch.CompletedAction is not ("move" or "mark" or "delete"))
-                errors.Add($"Input:Watch:CompletedAction '{watch.CompletedAction}' must be move, mark or delete");
-            if (watch.CompletedAction == "move" && string.IsNullOrWhiteSpace(watch.CompletedDirectory))
+            if (watch.CompletedAction == CompletedAction.Move && string.IsNullOrWhiteSpace(watch.CompletedDirectory))
                 errors.Add("Input:Watch:CompletedDirectory is required when Input:Watch:CompletedAction is move");
             if (watch.PollInterval <= TimeSpan.Zero) errors.Add("Input:Watch:PollInterval must be positive");
         }
@@ -44,7 +45,6 @@ public static class OptionsValidator
         {
             if (string.IsNullOrWhiteSpace(kafka.BootstrapServers)) errors.Add("Outputs:Kafka:BootstrapServers is required");
             if (string.IsNullOrWhiteSpace(kafka.Topic)) errors.Add("Outputs:Kafka:Topic is required");
-            if (kafka.Format is not ("ecs" or "leef")) errors.Add($"Outputs:Kafka:Format '{kafka.Format}' must be ecs or leef");
         }
         if (o.Outputs.Elasticsearch is { } es) errors.AddRange(es.Validate().Select(e => "Outputs:Elasticsearch: " + e));
         if (o.Outputs.Splunk is { } splunk) errors.AddRange(splunk.Validate());
@@ -54,8 +54,6 @@ public static class OptionsValidator
         {
             if (string.IsNullOrWhiteSpace(syslog.Host)) errors.Add("Outputs:Syslog:Host is required");
             if (syslog.Port is < 1 or > 65535) errors.Add("Outputs:Syslog:Port must be 1-65535");
-            if (syslog.Protocol is not ("tcp" or "tls")) errors.Add($"Outputs:Syslog:Protocol '{syslog.Protocol}' must be tcp or tls");
-            if (syslog.Framing is not ("octet-counting" or "lf")) errors.Add($"Outputs:Syslog:Framing '{syslog.Framing}' must be octet-counting or lf");
         }
         if (o.DeadLetter.KafkaTopic is not null && o.Outputs.Kafka is null)
             errors.Add("DeadLetter:KafkaTopic needs Outputs:Kafka for the connection");
@@ -65,16 +63,11 @@ public static class OptionsValidator
         {
             if (!TryParseUtcOffset(offset, out _)) errors.Add($"Zos:UtcOffsets:{sid} '{offset}' is not an offset like -05:00 or +01:00");
         }
-        if (o.Mappings.RedactDistinguishedNames is not ("none" or "hash" or "drop"))
-            errors.Add($"Mappings:RedactDistinguishedNames '{o.Mappings.RedactDistinguishedNames}' must be none, hash or drop");
         if (o.Mappings.LeefMaxLineLength is < 0 or (> 0 and < 1024)) errors.Add("Mappings:LeefMaxLineLength must be 0 (no limit) or at least 1024");
         if (o.Shutdown.DrainTimeout <= TimeSpan.Zero) errors.Add("Shutdown:DrainTimeout must be positive");
         if (o.Metrics.Port is < 0 or > 65535) errors.Add("Metrics:Port must be 0 (off) or 1-65535");
         if (o.Metrics.Port > 0 && !System.Net.IPAddress.TryParse(o.Metrics.Address, out _))
             errors.Add($"Metrics:Address '{o.Metrics.Address}' must be an IP address such as 127.0.0.1 or 0.0.0.0");
-        if (o.Logging.Format is not ("auto" or "text" or "json")) errors.Add($"Logging:Format '{o.Logging.Format}' must be auto, text or json");
-        if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(o.Logging.Level, ignoreCase: true, out _))
-            errors.Add($"Logging:Level '{o.Logging.Level}' must be Trace, Debug, Information, Warning or Error");
         return errors;
     }
 

@@ -48,7 +48,7 @@ internal static class StartupChecks
         if (input.Watch is { } watch)
         {
             problems.RequireNotAFile("Input:Watch:Directory", watch.Directory);
-            if (watch.CompletedAction == "move" && !string.IsNullOrWhiteSpace(watch.CompletedDirectory))
+            if (watch.CompletedAction == CompletedAction.Move && !string.IsNullOrWhiteSpace(watch.CompletedDirectory))
                 problems.RequireUsableDirectory("Input:Watch:CompletedDirectory", watch.CompletedDirectory);
         }
         if (input.Kafka is { } kafka) CheckKafkaConnection("Input:Kafka", kafka, problems);
@@ -63,7 +63,7 @@ internal static class StartupChecks
             problems.RequireSecretFile("Outputs:Elasticsearch:PasswordFile", es.PasswordFile);
             problems.RequirePemCertificates("Outputs:Elasticsearch:CaFile", es.CaFile);
         }
-        if (outputs.Syslog is { } syslog && syslog.Protocol == "tls")
+        if (outputs.Syslog is { } syslog && syslog.Protocol == Sinks.Syslog.SyslogProtocol.Tls)
         {
             problems.RequirePemCertificates("Outputs:Syslog:CaFile", syslog.CaFile);
             problems.RequireClientCertificate("Outputs:Syslog", syslog.ClientCertificateFile, syslog.ClientKeyFile);

@@ -59,10 +59,10 @@ internal sealed class DirectoryWatcher(WatchSettings settings, ForwarderHost hos
     {
         switch (settings.CompletedAction)
         {
-            case "delete":
+            case CompletedAction.Delete:
                 File.Delete(file);
                 break;
-            case "mark":
+            case CompletedAction.Mark:
                 File.WriteAllText(file + DoneSuffix, "");
                 break;
             default:
@@ -70,6 +70,6 @@ internal sealed class DirectoryWatcher(WatchSettings settings, ForwarderHost hos
                 File.Move(file, Path.Combine(settings.CompletedDirectory!, Path.GetFileName(file)), overwrite: true);
                 break;
         }
-        Log.WatchedFileCompleted(logger, file, settings.CompletedAction);
+        Log.WatchedFileCompleted(logger, file, ConfigurationLoader.ConfigName(settings.CompletedAction.ToString()));
     }
 }

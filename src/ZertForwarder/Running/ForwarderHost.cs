@@ -232,7 +232,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         // A file left unfinished (stop signal, broken frame chain) still has events in the sinks: they are delivered
         // during the drain, so its checkpointer must keep carrying commits until RunAsync has drained.
         if (checkpointer is not null) lock (_openCheckpoints) _openCheckpoints.Add(checkpointer);
-        var container = Commands.InputOptions.ParseContainer(_options.Input.Container);
+        var container = _options.Input.Container;
         long done = 0;
         try
         {

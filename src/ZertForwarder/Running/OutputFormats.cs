@@ -14,7 +14,7 @@ internal readonly record struct OutputFormats(bool Ecs, bool Leef, bool Flat)
         bool ecs = false, leef = false, flat = false;
         if (outputs.Kafka is { } kafka)
         {
-            if (kafka.Format == "leef") leef = true; else ecs = true;
+            if (kafka.Format == Sinks.Kafka.KafkaValueFormat.Leef) leef = true; else ecs = true;
             if (!string.IsNullOrEmpty(kafka.LeefTopic)) leef = true;
         }
         if (outputs.Elasticsearch is not null) ecs = true;

@@ -30,7 +30,7 @@ public sealed class SyslogFaultMatrixTests(ITestOutputHelper output)
         {
             Host = "127.0.0.1",
             Port = server.TlsPort,
-            Protocol = "tls",
+            Protocol = SyslogProtocol.Tls,
             CaFile = server.CertificateFile,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),

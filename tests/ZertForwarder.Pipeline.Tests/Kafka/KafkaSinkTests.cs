@@ -188,7 +188,7 @@ public sealed class KafkaSinkTests(ITestOutputHelper output) : IDisposable
     public async Task Leef_format_writes_the_leef_line_as_value_and_rejects_events_without_it()
     {
         _cluster.CreateTopic("zert-leef", 1);
-        await using var sink = new KafkaSink(Options("zert-leef", o => o.Format = "leef"));
+        await using var sink = new KafkaSink(Options("zert-leef", o => o.Format = KafkaValueFormat.Leef));
         var withoutLeef = new ForwardedEvent { EventId = SampleEvents.EventIdOf(99), Dataset = "zos.zert_connection", Ecs = "{}"u8.ToArray() };
         var batch = new List<ForwardedEvent> { SampleEvents.Create(0), withoutLeef, SampleEvents.Create(1) };
 
@@ -259,8 +259,8 @@ public sealed class KafkaSinkTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Configuration_errors_fail_at_construction_or_start()
     {
-        Assert.Throws<ArgumentException>(() => new KafkaSink(new KafkaSinkOptions { BootstrapServers = "x:1", Format = "xml" }));
-        Assert.Throws<ArgumentException>(() => new KafkaSink(new KafkaSinkOptions { BootstrapServers = "x:1", Format = "leef", LeefTopic = "l" }));
+        Assert.Throws<ArgumentException>(() => new KafkaSink(new KafkaSinkOptions { BootstrapServers = "x:1", Format = (KafkaValueFormat)7 }));
+        Assert.Throws<ArgumentException>(() => new KafkaSink(new KafkaSinkOptions { BootstrapServers = "x:1", Format = KafkaValueFormat.Leef, LeefTopic = "l" }));
         Assert.Throws<ArgumentException>(() => new KafkaSink(new KafkaSinkOptions { BootstrapServers = "x:1", Topic = "" }));
         var badCompression = new KafkaSink(new KafkaSinkOptions { BootstrapServers = "x:1", Compression = "brotli" });
         Assert.ThrowsAny<Exception>(() => badCompression.StartAsync(CancellationToken.None).GetAwaiter().GetResult());

@@ -48,8 +48,8 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
         {
             Host = "127.0.0.1",
             Port = server.TlsPort,
-            Protocol = "tls",
-            Framing = "octet-counting",
+            Protocol = SyslogProtocol.Tls,
+            Framing = SyslogFraming.OctetCounting,
             CaFile = server.CertificateFile,
         }, new TestOutputLog(output));
         await sink.StartAsync(CancellationToken.None);
@@ -71,8 +71,8 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
         {
             Host = "127.0.0.1",
             Port = server.TcpPort,
-            Protocol = "tcp",
-            Framing = "lf",
+            Protocol = SyslogProtocol.Tcp,
+            Framing = SyslogFraming.Lf,
         });
         AssertAllDelivered(await SendAsync(sink, SampleEvents.Range(0, 200)));
 
@@ -95,7 +95,7 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
             {
                 Host = "127.0.0.1",
                 Port = server.TlsPort,
-                Protocol = "tls",
+                Protocol = SyslogProtocol.Tls,
                 CaFile = caFile,
             }, new TestOutputLog(output));
             var outcome = await SendAsync(sink, SampleEvents.Range(0, 5));
@@ -103,7 +103,7 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
         }
 
         // Plain TCP on the same receiver works, so the TLS refusal is what kept the lines out.
-        await using (var control = new SyslogSink(new SyslogSinkOptions { Host = "127.0.0.1", Port = server.TcpPort, Protocol = "tcp" }))
+        await using (var control = new SyslogSink(new SyslogSinkOptions { Host = "127.0.0.1", Port = server.TcpPort, Protocol = SyslogProtocol.Tcp }))
         {
             AssertAllDelivered(await SendAsync(control, SampleEvents.Range(100, 1)));
         }
@@ -120,7 +120,7 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
         {
             Host = "127.0.0.1",
             Port = server.TlsPort,
-            Protocol = "tls",
+            Protocol = SyslogProtocol.Tls,
             CaFile = server.CertificateFile,
             ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
@@ -164,7 +164,7 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
         {
             Host = "127.0.0.1",
             Port = ExternalTool.FreePort(),
-            Protocol = "tcp",
+            Protocol = SyslogProtocol.Tcp,
             ConnectTimeout = TimeSpan.FromSeconds(2),
         });
         var outcome = await SendAsync(sink, SampleEvents.Range(0, 3));

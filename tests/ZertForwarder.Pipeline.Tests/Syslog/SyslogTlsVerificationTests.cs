@@ -29,8 +29,8 @@ public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
     {
         using var server = new RsyslogServer();
 
-        var refused = await SendOneAsync(new SyslogSinkOptions { Host = "127.0.0.1", Port = server.TlsPort, Protocol = "tls" }, 1);
-        var accepted = await SendOneAsync(new SyslogSinkOptions { Host = "127.0.0.1", Port = server.TlsPort, Protocol = "tls", CaFile = server.CertificateFile }, 2);
+        var refused = await SendOneAsync(new SyslogSinkOptions { Host = "127.0.0.1", Port = server.TlsPort, Protocol = SyslogProtocol.Tls }, 1);
+        var accepted = await SendOneAsync(new SyslogSinkOptions { Host = "127.0.0.1", Port = server.TlsPort, Protocol = SyslogProtocol.Tls, CaFile = server.CertificateFile }, 2);
 
         Assert.Equal(ItemOutcome.Retry, refused[0]);
         Assert.Contains("is not signed by a CA this system trusts", refused.Reason(0), StringComparison.Ordinal);
@@ -50,7 +50,7 @@ public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
         {
             Host = "127.0.0.1",
             Port = server.TlsPort,
-            Protocol = "tls",
+            Protocol = SyslogProtocol.Tls,
             CaFile = server.CertificateFile,
             TlsServerName = "qradar.example.org",
         }, 1);
@@ -59,7 +59,7 @@ public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
         {
             Host = "127.0.0.1",
             Port = server.TlsPort,
-            Protocol = "tls",
+            Protocol = SyslogProtocol.Tls,
             CaFile = server.CertificateFile,
             TlsServerName = "localhost",
         }, 2);
