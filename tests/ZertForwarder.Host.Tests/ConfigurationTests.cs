@@ -1,5 +1,6 @@
 using System.Text;
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Configuration;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.TestKit;
@@ -126,8 +127,8 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(ZertForwarder.Sinks.Kafka.KafkaValueFormat.Leef, o.Outputs.Kafka!.Format);
         Assert.Equal(ZertForwarder.Mapping.DnRedaction.Hash, o.Mappings.RedactDistinguishedNames);
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, o.Logging.Level);
-        Assert.Equal(ZertForwarder.Configuration.LogFormat.Json, o.Logging.Format);
-        Assert.Equal(ZertForwarder.Configuration.CompletedAction.Mark, o.Input.Watch!.CompletedAction);
+        Assert.Equal(LogFormat.Json, o.Logging.Format);
+        Assert.Equal(CompletedAction.Mark, o.Input.Watch!.CompletedAction);
 
         var wrong = ConfigurationLoader.Load(null,
             ["Input:Paths:0=-", "Outputs:File:Directory=out", "Outputs:Syslog:Host=siem", "Outputs:Syslog:Framing=octet_counting", "Mappings:RedactDistinguishedNames=mask"],

@@ -1,4 +1,5 @@
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.Sinks.Kafka;
 using ZertForwarder.TestKit;

@@ -1,4 +1,5 @@
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Configuration;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.Running;

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Generator;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.Sinks.Kafka;

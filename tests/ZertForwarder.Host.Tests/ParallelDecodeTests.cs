@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Commands;
 using ZertForwarder.Configuration;
 using ZertForwarder.Generator;

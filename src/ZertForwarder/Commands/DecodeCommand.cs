@@ -1,3 +1,4 @@
+using ZertForwarder.Forwarding;
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -66,7 +67,7 @@ internal static class DecodeCommand
     /// The settings of <c>run</c> that shape output, from the same sources in the same order (file, environment,
     /// arguments). Problems of other sections (inputs, outputs) are not decode's business and are not reported.
     /// </summary>
-    private static ZertForwarder.Configuration.ForwarderOptions LoadOutputSettings(string? configFile, IReadOnlyList<string> overrides)
+    private static ForwarderOptions LoadOutputSettings(string? configFile, IReadOnlyList<string> overrides)
     {
         var loaded = ZertForwarder.Configuration.ConfigurationLoader.Load(configFile, overrides);
         var relevant = loaded.Errors.Where(e =>

@@ -1,3 +1,4 @@
+using ZertForwarder.Forwarding;
 using System.Buffers;
 using ZertForwarder.Mapping;
 using ZertForwarder.Smf.Zert;
@@ -15,7 +16,7 @@ internal sealed class NormalizedFormatter : DecodeCommand.RecordFormatter
     /// Builds the normalizer once and returns a factory of formatters over it: the normalizer is thread-safe (its
     /// scratch state is per thread), so decode's workers each take a formatter and share the loaded mappings.
     /// </summary>
-    public static Func<DecodeCommand.RecordFormatter> CreateFactory(string format, ZertForwarder.Configuration.ForwarderOptions options)
+    public static Func<DecodeCommand.RecordFormatter> CreateFactory(string format, ForwarderOptions options)
     {
         ZertNormalizer normalizer;
         try

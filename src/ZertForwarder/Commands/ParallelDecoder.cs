@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Running;
 using ZertForwarder.Smf.Framing;
 using ZertForwarder.Smf.Zert;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Configuration;
 using ZertForwarder.Mapping;
 using ZertForwarder.Reporting;

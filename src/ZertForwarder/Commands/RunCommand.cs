@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Configuration;
 using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
@@ -231,7 +232,7 @@ internal static class RunCommand
         if (o.Outputs.Elasticsearch is { } e)
             parts.Add(!string.IsNullOrEmpty(e.CloudId) ? $"Elasticsearch Cloud '{e.CloudId.Split(':')[0]}'"
                 : $"Elasticsearch {string.Join(", ", (e.Urls.Length > 0 ? e.Urls : [e.Url]).Select(UrlRedaction.Redact))}");
-        if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.Port} ({ConfigurationLoader.ConfigName(s.Protocol.ToString())})");
+        if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.Port} ({ChoiceNames.Of(s.Protocol)})");
         if (o.Outputs.File is { } f) parts.Add(f.Stdout ? "stdout" : $"files in {f.Directory}");
         if (o.Outputs.Splunk is { } sp) parts.Add($"Splunk HEC {UrlRedaction.Redact(sp.Url)}{(sp.UseAck ? " with acknowledgement" : "")}");
         return string.Join(", ", parts);

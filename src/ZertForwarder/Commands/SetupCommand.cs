@@ -1,3 +1,4 @@
+using ZertForwarder.Forwarding;
 using ZertForwarder.Configuration;
 using ZertForwarder.Pipeline;
 using ZertForwarder.Setup;

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using ZertForwarder.Forwarding;
 
 namespace ZertForwarder.Configuration;
 
@@ -157,8 +158,8 @@ public static class ConfigurationLoader
         {
             var text = value;
             var member = Enum.GetNames(target).FirstOrDefault(n =>
-                string.Equals(n, text, StringComparison.OrdinalIgnoreCase) || string.Equals(ConfigName(n), text, StringComparison.OrdinalIgnoreCase));
-            if (member is null) return $"must be {Choices(target)}";
+                string.Equals(n, text, StringComparison.OrdinalIgnoreCase) || string.Equals(ChoiceNames.Of(n), text, StringComparison.OrdinalIgnoreCase));
+            if (member is null) return $"must be {ChoiceNames.Choices(target)}";
             value = member;
             return null;
         }
@@ -178,25 +179,6 @@ public static class ConfigurationLoader
                 _ => $"is not a valid {target.Name}",
             };
         }
-    }
-
-    /// <summary>The configuration spelling of a choice: <c>OctetCounting</c> is <c>octet-counting</c>.</summary>
-    internal static string ConfigName(string member)
-    {
-        var name = new System.Text.StringBuilder(member.Length + 4);
-        for (var i = 0; i < member.Length; i++)
-        {
-            if (i > 0 && char.IsUpper(member[i])) name.Append('-');
-            name.Append(char.ToLowerInvariant(member[i]));
-        }
-        return name.ToString();
-    }
-
-    /// <summary>"a, b or c" in configuration spelling, for a message.</summary>
-    internal static string Choices(Type enumType)
-    {
-        var names = Enum.GetNames(enumType).Select(ConfigName).ToList();
-        return names.Count == 1 ? names[0] : string.Join(", ", names[..^1]) + " or " + names[^1];
     }
 
     private static bool IsLeaf(Type type) =>

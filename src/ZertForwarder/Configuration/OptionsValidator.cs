@@ -1,3 +1,4 @@
+using ZertForwarder.Forwarding;
 using System.Globalization;
 
 namespace ZertForwarder.Configuration;

@@ -1,3 +1,4 @@
+using ZertForwarder.Forwarding;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

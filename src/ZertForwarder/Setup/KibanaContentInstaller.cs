@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Configuration;
 using ZertForwarder.Sinks.Secrets;
 using ZertForwarder.Sinks.Tls;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Confluent.Kafka;
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Generator;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.Sinks.Kafka;

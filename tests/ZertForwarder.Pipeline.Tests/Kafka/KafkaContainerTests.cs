@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using DotNet.Testcontainers.Builders;
 using Testcontainers.Kafka;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Sinks.Kafka;
 
 namespace ZertForwarder.Pipeline.Tests.Kafka;

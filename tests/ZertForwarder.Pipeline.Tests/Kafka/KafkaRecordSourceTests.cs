@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Sinks.Kafka;
 using ZertForwarder.TestKit;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Sinks.Kafka;
 using ZertForwarder.TestKit;
 

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Xunit.Abstractions;
+using ZertForwarder.Forwarding;
 using ZertForwarder.Sinks.Kafka;
 
 namespace ZertForwarder.Pipeline.Tests.Kafka;

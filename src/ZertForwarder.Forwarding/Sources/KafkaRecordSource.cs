@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Kafka;
 
-namespace ZertForwarder.Sinks.Kafka;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>Configuration of <see cref="KafkaRecordSource"/>, bound from <c>Inputs:Kafka</c>.</summary>
 public sealed class KafkaRecordSourceOptions : KafkaConnectionOptions

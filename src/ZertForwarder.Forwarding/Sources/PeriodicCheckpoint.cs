@@ -1,6 +1,6 @@
 using ZertForwarder.Pipeline;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// Hands an input's committed positions (the input's and each sink's) to the checkpoint store on a timer and once

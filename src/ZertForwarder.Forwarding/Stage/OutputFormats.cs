@@ -1,7 +1,6 @@
-using ZertForwarder.Configuration;
 using ZertForwarder.Sinks.Files;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>Which encodings the configured sinks need, so that each record is only encoded into those.</summary>
 internal readonly record struct OutputFormats(bool Ecs, bool Leef, bool Flat)

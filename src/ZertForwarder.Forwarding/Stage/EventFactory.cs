@@ -4,7 +4,7 @@ using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
 using ZertForwarder.Smf.Zert;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// Turns one decoded record into a <see cref="ForwardedEvent"/> with the encodings the sinks need. One instance per

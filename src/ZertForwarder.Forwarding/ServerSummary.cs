@@ -1,7 +1,7 @@
 using System.Globalization;
 using ZertForwarder.Mapping;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// The end-of-run table of the embedded default and of <c>run --once</c>: per server endpoint and job, the connection

@@ -8,7 +8,7 @@ using ZertForwarder.Pipeline;
 using ZertForwarder.Smf.Framing;
 using ZertForwarder.Smf.Zert;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// The decode and map stages between a source and the sinks: frames are decoded and normalized in parallel batches

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// The host's own counters, registered in the shared metrics registry (README "Metrics"), plus the end-of-run table.

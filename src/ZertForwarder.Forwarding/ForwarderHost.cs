@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using ZertForwarder.Configuration;
 using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Elasticsearch;
@@ -9,7 +8,7 @@ using ZertForwarder.Sinks.Splunk;
 using ZertForwarder.Sinks.Syslog;
 using ZertForwarder.Smf.Framing;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// One run of the forwarder: sinks and their runners, dead letters, checkpoints and sources, wired from

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// Every line the host logs, as source-generated <see cref="LoggerMessageAttribute"/> methods: the level is checked

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ZertForwarder.Pipeline;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>Routes the domain-free pipeline's log lines into Microsoft.Extensions.Logging.</summary>
 internal sealed class PipelineLogAdapter(ILogger logger) : IPipelineLog
@@ -15,6 +15,6 @@ internal sealed class PipelineLogAdapter(ILogger logger) : IPipelineLog
             PipelineLogLevel.Warning => LogLevel.Warning,
             _ => LogLevel.Error,
         };
-        Running.Log.SinkMessage(logger, logLevel, exception, component, message);
+        Forwarding.Log.SinkMessage(logger, logLevel, exception, component, message);
     }
 }

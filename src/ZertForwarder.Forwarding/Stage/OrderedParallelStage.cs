@@ -1,4 +1,4 @@
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// An ordered parallel stage: each posted batch is processed on the thread pool, and the results are consumed on the

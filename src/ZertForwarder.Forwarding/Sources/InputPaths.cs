@@ -1,4 +1,4 @@
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>Expands Input:Paths entries: plain paths, <c>-</c> (stdin) and globs with <c>*</c> / <c>?</c> in the file name.</summary>
 internal static class InputPaths

@@ -1,4 +1,4 @@
-namespace ZertForwarder.Configuration;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// Where <c>setup</c> installs the Kibana content (config section <c>Kibana</c>): the saved objects and detection

@@ -8,7 +8,7 @@ using ZertForwarder.Sinks.Kafka;
 using ZertForwarder.Sinks.Splunk;
 using ZertForwarder.Sinks.Syslog;
 
-namespace ZertForwarder.Configuration;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// Every setting of <c>run</c>. Section and property names are the configuration keys (README "Configuration"):
@@ -34,7 +34,7 @@ public sealed class ForwarderOptions
     /// <summary>Buffering, batching and retry of every sink runner.</summary>
     public SinkRunnerOptions Pipeline { get; set; } = new();
 
-    /// <summary>How much memory the managed heap of <c>run</c> may use (see <see cref="Running.HeapLimit"/>).</summary>
+    /// <summary>How much memory the managed heap of <c>run</c> may use (see the program's HeapLimit).</summary>
     public MemorySettings Memory { get; set; } = new();
 }
 

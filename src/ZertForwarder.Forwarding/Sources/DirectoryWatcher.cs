@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
-using ZertForwarder.Configuration;
 
-namespace ZertForwarder.Running;
+namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// Picks up SMF dumps as they land in a directory. A file is read once its size has been stable for the settle time
@@ -70,6 +69,6 @@ internal sealed class DirectoryWatcher(WatchSettings settings, ForwarderHost hos
                 File.Move(file, Path.Combine(settings.CompletedDirectory!, Path.GetFileName(file)), overwrite: true);
                 break;
         }
-        Log.WatchedFileCompleted(logger, file, ConfigurationLoader.ConfigName(settings.CompletedAction.ToString()));
+        Log.WatchedFileCompleted(logger, file, ChoiceNames.Of(settings.CompletedAction));
     }
 }
