@@ -67,12 +67,14 @@ internal sealed class ForwarderHost : IAsyncDisposable
     /// <summary>Why the run is not ready, for the <c>/readyz</c> body.</summary>
     public string ReadinessDetail =>
         !_started ? "starting"
-        : _fatal is not null ? "a sink stopped for good"
+        : _fatal is SinkFatalException ? "a sink stopped for good"
+        : _fatal is not null ? "an input failed"
         : _runners.FirstOrDefault(r => r.IsDown) is { } down ? $"sink '{down.SinkName}' is down"
         : "ready";
 
     private volatile bool _started;
-    private volatile SinkFatalException? _fatal;
+    /// <summary>What stopped the run: a sink that cannot work (<see cref="SinkFatalException"/>) or a failed input.</summary>
+    private volatile Exception? _fatal;
 
     /// <summary>Inputs read so far and their total size, for the progress bar.</summary>
     public InputProgress Progress { get; } = new();
@@ -155,7 +157,8 @@ internal sealed class ForwarderHost : IAsyncDisposable
         foreach (var checkpointer in unfinished) await checkpointer.DisposeAsync();
         await _deadLetters.FlushAsync(CancellationToken.None);
         _checkpoints.Flush();
-        if (_fatal is { } stopped) throw new SinkFatalException(stopped.Message, stopped);
+        if (_fatal is SinkFatalException stopped) throw new SinkFatalException(stopped.Message, stopped);
+        if (_fatal is { } failed) throw new RunStoppedException(failed);
         return drained;
     }
 
@@ -175,9 +178,17 @@ internal sealed class ForwarderHost : IAsyncDisposable
         {
             throw new OperationCanceledException(reading.Token);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // An input or the decode -> map stage failed in a way no retry mends (out of memory under the configured
+            // heap limit, a bug): stop reading everywhere and drain what was read, like a fatal sink. The checkpoints
+            // keep only what every sink delivered, so a restart reads the rest again; nothing is lost and nothing hangs.
+            StopForFatal(e, reading);
+            throw new OperationCanceledException(reading.Token);
+        }
     }
 
-    private void StopForFatal(SinkFatalException fatal, CancellationTokenSource reading)
+    private void StopForFatal(Exception fatal, CancellationTokenSource reading)
     {
         _fatal ??= fatal;
         try
@@ -386,4 +397,16 @@ internal sealed class InputProgress
 
     public void AddTotal(long bytes) => Interlocked.Add(ref _total, bytes);
     public void AddDone(long bytes) => Interlocked.Add(ref _done, bytes);
+}
+
+/// <summary>
+/// The run stopped because an input or the decode -> map stage failed (<see cref="Exception.InnerException"/>) after
+/// what was read had been drained and checkpointed.
+/// </summary>
+internal sealed class RunStoppedException(Exception cause)
+    : Exception(Describe(cause), cause)
+{
+    private static string Describe(Exception cause) => cause is OutOfMemoryException
+        ? "out of memory: the managed heap limit (Memory:HeapLimitMB, or the container's memory limit) is too small for the configured buffers (Pipeline:BufferBytes per output)"
+        : $"{cause.GetType().Name}: {cause.Message}";
 }

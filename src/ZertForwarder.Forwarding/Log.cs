@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Critical, "A sink cannot work: {Reason}")]
     public static partial void SinkCannotWork(ILogger logger, string reason);
 
+    [LoggerMessage(1005, LogLevel.Critical, "The run stopped: {Reason}; what was read before is delivered, and the rest is read again on restart.")]
+    public static partial void RunStopped(ILogger logger, Exception exception, string reason);
+
     [LoggerMessage(2000, LogLevel.Information, "Reading {Input}.")]
     public static partial void InputOpened(ILogger logger, string input);
 

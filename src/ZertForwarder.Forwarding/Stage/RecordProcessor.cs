@@ -62,6 +62,12 @@ internal sealed class RecordProcessor : IDisposable
             SingleWriter = true,
         });
         var routing = RouteAsync(pending.Reader, cancellationToken);
+        // If routing stops early (a batch's mapping or a sink write threw), nothing reads the channel any more: closing
+        // it makes the next write below fail instead of waiting forever for room; the finally then throws routing's own
+        // exception, the cause.
+        _ = routing.ContinueWith(static (done, writer) => ((ChannelWriter<Task<MappedBatch>>)writer!).TryComplete(done.Exception?.InnerException),
+            pending.Writer, CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         try
         {
             var batch = new List<Frame>(BatchSize);

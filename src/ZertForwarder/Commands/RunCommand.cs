@@ -139,6 +139,11 @@ internal static class RunCommand
                 Log.SinkCannotWork(logger, e.Message);
                 return CommandLine.UsageError;
             }
+            catch (RunStoppedException e)
+            {
+                Log.RunStopped(logger, e.InnerException!, e.Message);
+                return CommandLine.RecordsRejected;
+            }
         }
 
         var stats = host.Statistics;
