@@ -58,15 +58,24 @@ public sealed class HeapLimitTests(ITestOutputHelper output)
             $"Checkpoint:Directory={work.Combine("state")}", "Logging:Format=json"];
 
         // 24 MB cannot hold the default 64 MB of sink buffer: mapping runs out of memory part way. Before, the reader then
-        // waited forever for the routing loop that had died; now the run stops, drains what was read and exits 1.
+        // waited forever for the routing loop that had died; now the run stops, drains what was read and exits 1. When
+        // the runtime itself cannot get memory (it prints "Out of memory." and aborts, exit 134; seen under CPU load)
+        // no code of ours runs: that case must still not hang, and the restart below must still lose nothing.
         var starved = await ForwarderProcess.RunAsync(work.Path, [.. run, "Memory:HeapLimitMB=24"], TimeSpan.FromSeconds(60));
-        var firstPart = File.ReadAllLines(work.Combine("out", "zert-ecs.ndjson")).Length;
+        var firstPart = File.Exists(work.Combine("out", "zert-ecs.ndjson")) ? File.ReadAllLines(work.Combine("out", "zert-ecs.ndjson")).Length : 0;
         output.WriteLine($"under 24 MB: exit {starved.ExitCode}, {firstPart} of {expected.Count} delivered");
-        Assert.True(starved.ExitCode == 1, starved.ToString());
+        Assert.True(starved.ExitCode is 1 or 134, starved.ToString());
         Assert.DoesNotContain("Unhandled exception", starved.Stderr, StringComparison.Ordinal);
-        var stopped = starved.Stderr.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
-            .Single(e => e.GetProperty("EventId").GetInt32() == 1005);
-        Assert.Contains("out of memory", stopped.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        if (starved.ExitCode == 1)
+        {
+            var stopped = starved.Stderr.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+                .Single(e => e.GetProperty("EventId").GetInt32() == 1005);
+            Assert.Contains("out of memory", stopped.GetProperty("Message").GetString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("Out of memory.", starved.Stderr, StringComparison.Ordinal);
+        }
         Assert.InRange(firstPart, 0, expected.Count - 1);
 
         var restarted = await ForwarderProcess.RunAsync(work.Path, run, TimeSpan.FromSeconds(60));

@@ -160,6 +160,61 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
         Assert.Equal(3, Volatile.Read(ref finished));
     }
 
+    [Fact]
+    public async Task With_an_asynchronous_consumer_results_are_awaited_in_order_and_a_waiting_consumer_holds_the_producer_back()
+    {
+        // run's use: the consumer hands a batch to the router, which waits while a sink's buffer is full.
+        var consumed = new List<int>();
+        var room = new TaskCompletionSource();
+        var stage = new OrderedParallelStage<int, int>(i => i, async i =>
+        {
+            if (i == 2) await room.Task;
+            consumed.Add(i);
+        }, maxInFlight: 3);
+        var posted = 0;
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await stage.PostAsync(i);
+                Interlocked.Increment(ref posted);
+            }
+            await stage.DrainAsync();
+        });
+
+        // Batches 0 and 1 are routed, batch 2's consumer waits: the producer waits with it, at most the bound (3) past
+        // the batches consumed, however fast the workers were.
+        await Poll.UntilAsync(() => Volatile.Read(ref posted) >= 3, TimeSpan.FromSeconds(30), "three batches posted");
+        Assert.False(producer.Wait(TimeSpan.FromMilliseconds(200)), "the producer went past a waiting consumer");
+        Assert.Equal([0, 1], consumed);
+        Assert.InRange(Volatile.Read(ref posted), 3, 2 + 3);
+
+        room.SetResult();
+        await producer.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(0, 10), consumed);
+    }
+
+    [Fact]
+    public async Task With_an_asynchronous_consumer_a_failed_batch_stops_the_producer_instead_of_leaving_it_waiting()
+    {
+        // The hang this replaced: run's routing loop died on a batch that ran out of memory while the reader waited for
+        // room in a channel that nobody read any more.
+        var consumed = new List<int>();
+        var stage = new OrderedParallelStage<int, int>(i => i == 5 ? throw new OutOfMemoryException() : i, i =>
+        {
+            consumed.Add(i);
+            return ValueTask.CompletedTask;
+        }, maxInFlight: 2);
+        await Assert.ThrowsAsync<OutOfMemoryException>(async () =>
+        {
+            for (var i = 0; i < 1000; i++) await stage.PostAsync(i);
+            await stage.DrainAsync();
+        }).WaitAsync(TimeSpan.FromSeconds(30));
+        stage.Abandon();
+        Assert.Equal(Enumerable.Range(0, 5), consumed);
+        Assert.Equal(0, stage.InFlight);
+    }
+
     private sealed record Decoded(byte[] Stdout, string Stderr, RecordCounts Counts);
 
     private static Func<DecodeCommand.RecordFormatter> FormatterFactory(string format) => format == "json"

@@ -7,17 +7,19 @@ namespace ZertForwarder.Forwarding;
 /// consumer (or slow workers) holds the producer back and memory stays bounded.
 /// </summary>
 /// <remarks>
-/// <c>decode</c> uses it (issue 9). <c>run</c>'s <see cref="RecordProcessor"/> still has its own channel of batch tasks
-/// with a separate routing loop, because its acknowledgement and checkpoint tracking per record must not change
-/// under a reliability-sensitive path without its own tests; issue 9's later refactor should move it onto this stage
-/// (an async variant whose consumer awaits the router) so that there is one ordered parallel stage.
+/// One stage for every verb that maps records: <c>decode</c> consumes with a synchronous write to stdout
+/// (<see cref="Post"/>, <see cref="Drain"/>), <c>run</c>'s <see cref="RecordProcessor"/> with an asynchronous hand-over
+/// to the router, which waits while a sink's buffer is full (<see cref="PostAsync"/>, <see cref="DrainAsync"/>). A
+/// worker's failure surfaces on the posting thread when that batch's turn comes, so a failed batch stops the producer:
+/// there is no separate consumer loop that could die while the producer waits for it.
 /// </remarks>
 /// <typeparam name="TBatch">What the producer hands over, e.g. a batch of frames.</typeparam>
 /// <typeparam name="TResult">What a worker makes of it, e.g. the formatted bytes of the batch.</typeparam>
 internal sealed class OrderedParallelStage<TBatch, TResult>
 {
     private readonly Func<TBatch, TResult> _process;
-    private readonly Action<TResult> _consume;
+    private readonly Action<TResult>? _consume;
+    private readonly Func<TResult, ValueTask>? _consumeAsync;
     private readonly int _maxInFlight;
     private readonly Queue<Task<TResult>> _inFlight;
 
@@ -25,10 +27,18 @@ internal sealed class OrderedParallelStage<TBatch, TResult>
     /// <param name="consume">Runs on the posting thread, one result at a time, in posting order.</param>
     /// <param name="maxInFlight">Batches processed or awaiting consumption at once (at least 1).</param>
     public OrderedParallelStage(Func<TBatch, TResult> process, Action<TResult> consume, int maxInFlight)
+        : this(process, maxInFlight) => _consume = consume;
+
+    /// <param name="process">Runs on the thread pool, several batches at once: must be thread-safe.</param>
+    /// <param name="consumeAsync">Awaited by the posting flow, one result at a time, in posting order.</param>
+    /// <param name="maxInFlight">Batches processed or awaiting consumption at once (at least 1).</param>
+    public OrderedParallelStage(Func<TBatch, TResult> process, Func<TResult, ValueTask> consumeAsync, int maxInFlight)
+        : this(process, maxInFlight) => _consumeAsync = consumeAsync;
+
+    private OrderedParallelStage(Func<TBatch, TResult> process, int maxInFlight)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
         _process = process;
-        _consume = consume;
         _maxInFlight = maxInFlight;
         _inFlight = new Queue<Task<TResult>>(maxInFlight);
     }
@@ -46,9 +56,8 @@ internal sealed class OrderedParallelStage<TBatch, TResult>
     /// </summary>
     public void Post(TBatch batch)
     {
-        while (_inFlight.Count > 0 && (_inFlight.Count >= _maxInFlight || _inFlight.Peek().IsCompleted))
-            ConsumeOldest();
-        _inFlight.Enqueue(Task.Run(() => _process(batch)));
+        while (HeadIsDue) ConsumeOldest();
+        Start(batch);
     }
 
     /// <summary>Waits for and consumes every posted batch, in order.</summary>
@@ -57,12 +66,26 @@ internal sealed class OrderedParallelStage<TBatch, TResult>
         while (_inFlight.Count > 0) ConsumeOldest();
     }
 
+    /// <summary><see cref="Post"/> with the asynchronous consumer: a consumer that waits (a full sink buffer) holds the poster back.</summary>
+    public async ValueTask PostAsync(TBatch batch)
+    {
+        while (HeadIsDue) await ConsumeOldestAsync();
+        Start(batch);
+    }
+
+    /// <summary><see cref="Drain"/> with the asynchronous consumer.</summary>
+    public async ValueTask DrainAsync()
+    {
+        while (_inFlight.Count > 0) await ConsumeOldestAsync();
+    }
+
     /// <summary>
     /// After a failure: waits for every batch still being processed without consuming it, so nothing the workers use
     /// (formatters, buffers) is released under them. Their own failures are not reported again.
     /// </summary>
     public void Abandon()
     {
+        // Synchronous on purpose: it runs in finally blocks and waits only for CPU work already started.
         while (_inFlight.TryDequeue(out var batch))
         {
             try
@@ -76,10 +99,21 @@ internal sealed class OrderedParallelStage<TBatch, TResult>
         }
     }
 
+    /// <summary>Whether the oldest batch must be consumed before another starts: the bound is reached, or it is done anyway.</summary>
+    private bool HeadIsDue => _inFlight.Count > 0 && (_inFlight.Count >= _maxInFlight || _inFlight.Peek().IsCompleted);
+
+    private void Start(TBatch batch) => _inFlight.Enqueue(Task.Run(() => _process(batch)));
+
     private void ConsumeOldest()
     {
         // Dequeued before waiting: a faulted batch is not consumed twice if the caller drains after catching.
         var oldest = _inFlight.Dequeue();
-        _consume(oldest.GetAwaiter().GetResult());
+        _consume!(oldest.GetAwaiter().GetResult());
+    }
+
+    private async ValueTask ConsumeOldestAsync()
+    {
+        var oldest = _inFlight.Dequeue();
+        await _consumeAsync!(await oldest);
     }
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
@@ -12,7 +11,8 @@ namespace ZertForwarder.Forwarding;
 
 /// <summary>
 /// The decode and map stages between a source and the sinks: frames are decoded and normalized in parallel batches
-/// (one per core), then handed to the <see cref="EventRouter"/> in input order, so per-key order holds and a full sink
+/// on an <see cref="OrderedParallelStage{TBatch, TResult}"/>, then handed to the <see cref="EventRouter"/> in input
+/// order, so per-key order holds and a full sink
 /// buffer blocks the reader (back-pressure reaches the file or the Kafka consumer).
 /// </summary>
 internal sealed class RecordProcessor : IDisposable
@@ -56,18 +56,11 @@ internal sealed class RecordProcessor : IDisposable
     public async Task ProcessAsync(SmfRecordReader reader, string name, Func<long, bool, IEventAcknowledgement?> track, Action<long>? progress,
         CancellationToken cancellationToken, long skipBefore = 0)
     {
-        var pending = Channel.CreateBounded<Task<MappedBatch>>(new BoundedChannelOptions(Environment.ProcessorCount * 4)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-        });
-        var routing = RouteAsync(pending.Reader, cancellationToken);
-        // If routing stops early (a batch's mapping or a sink write threw), nothing reads the channel any more: closing
-        // it makes the next write below fail instead of waiting forever for room; the finally then throws routing's own
-        // exception, the cause.
-        _ = routing.ContinueWith(static (done, writer) => ((ChannelWriter<Task<MappedBatch>>)writer!).TryComplete(done.Exception?.InnerException),
-            pending.Writer, CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        // Batches are decoded and mapped on the thread pool and routed here, in input order, as their turn comes (the
+        // stage decode uses too). At most InFlight batches exist at once: while the router waits for room in a sink's
+        // buffer, the reader waits as well, so back-pressure reaches the file.
+        var stage = new OrderedParallelStage<TrackedBatch, MappedBatch>(MapBatch, mapped => RouteAsync(mapped, cancellationToken), InFlight);
+        var finished = false;
         try
         {
             var batch = new List<Frame>(BatchSize);
@@ -83,7 +76,9 @@ internal sealed class RecordProcessor : IDisposable
                 catch (Exception e) when (e is SmfFramingException or InvalidDataException)
                 {
                     // The frames read before a broken chain are sound: they go out before the break is reported.
-                    if (batch.Count > 0) await pending.Writer.WriteAsync(StartBatch(batch, bytes, track), cancellationToken);
+                    if (batch.Count > 0) await stage.PostAsync(Track(batch, bytes, track));
+                    await stage.DrainAsync();
+                    finished = true;
                     throw;
                 }
                 _stats.FramesRead.Increment();
@@ -94,19 +89,25 @@ internal sealed class RecordProcessor : IDisposable
                 batch.Add(new Frame(isError ? null : bytes.Add(frame.Record.Span), name, frame.Offset, frame.EndOffset, frame.Error, null, false));
                 if (batch.Count == BatchSize)
                 {
-                    await pending.Writer.WriteAsync(StartBatch(batch, bytes, track), cancellationToken);
+                    await stage.PostAsync(Track(batch, bytes, track));
                     batch = new List<Frame>(BatchSize);
                     bytes = new FrameBytes();
                 }
             }
-            if (batch.Count > 0) await pending.Writer.WriteAsync(StartBatch(batch, bytes, track), cancellationToken);
+            if (batch.Count > 0) await stage.PostAsync(Track(batch, bytes, track));
+            await stage.DrainAsync();
+            finished = true;
         }
         finally
         {
-            pending.Writer.TryComplete();
-            await routing;
+            // A batch that failed (mapping out of memory, a sink write that threw) ends the input here; batches still
+            // being mapped finish first, so nothing they use is disposed under them.
+            if (!finished) stage.Abandon();
         }
     }
+
+    /// <summary>Batches mapped or waiting to be routed at once: four per core.</summary>
+    private static int InFlight => Environment.ProcessorCount * 4;
 
     /// <summary>
     /// Decodes and maps one record synchronously (stream sources such as Kafka, one RDW-prefixed record per message).
@@ -131,9 +132,9 @@ internal sealed class RecordProcessor : IDisposable
         await _router.WriteAsync(output.Event, cancellationToken);
     }
 
-    private Task<MappedBatch> StartBatch(List<Frame> frames, FrameBytes bytes, Func<long, bool, IEventAcknowledgement?> track)
+    /// <summary>Registers each frame's position with its input, in input order, before the parallel work starts.</summary>
+    private static TrackedBatch Track(List<Frame> frames, FrameBytes bytes, Func<long, bool, IEventAcknowledgement?> track)
     {
-        // Positions are registered here, in input order, before the parallel work starts.
         var tracked = new Frame[frames.Count];
         for (var i = 0; i < frames.Count; i++)
         {
@@ -142,14 +143,17 @@ internal sealed class RecordProcessor : IDisposable
             var expectsEvent = status == ZertParseStatus.Decoded;
             tracked[i] = f with { Ack = track(f.EndOffset, expectsEvent), AckExpectsEvent = expectsEvent };
         }
-        return Task.Run(() =>
-        {
-            // The batch's encodings share one pooled block, given back when the sinks are done with the last of them.
-            var block = new PayloadBlock();
-            var outputs = new Output[tracked.Length];
-            for (var i = 0; i < tracked.Length; i++) outputs[i] = Map(tracked[i], block);
-            return new MappedBatch(outputs, bytes);
-        });
+        return new TrackedBatch(tracked, bytes);
+    }
+
+    /// <summary>Decodes and maps one batch (on the thread pool).</summary>
+    private MappedBatch MapBatch(TrackedBatch batch)
+    {
+        // The batch's encodings share one pooled block, given back when the sinks are done with the last of them.
+        var block = new PayloadBlock();
+        var outputs = new Output[batch.Frames.Length];
+        for (var i = 0; i < outputs.Length; i++) outputs[i] = Map(batch.Frames[i], block);
+        return new MappedBatch(outputs, batch.Bytes);
     }
 
     private Output Map(Frame frame, PayloadBlock? block = null)
@@ -170,15 +174,11 @@ internal sealed class RecordProcessor : IDisposable
         }
     }
 
-    private async Task RouteAsync(ChannelReader<Task<MappedBatch>> pending, CancellationToken cancellationToken)
+    private async ValueTask RouteAsync(MappedBatch batch, CancellationToken cancellationToken)
     {
-        await foreach (var batchTask in pending.ReadAllAsync(CancellationToken.None))
-        {
-            var (outputs, frameBytes) = await batchTask;
-            await RouteBatchAsync(outputs, cancellationToken);
-            // Decoded records, events and dead letters no longer refer to the frames' bytes.
-            frameBytes.Return();
-        }
+        await RouteBatchAsync(batch.Outputs, cancellationToken);
+        // Decoded records, events and dead letters no longer refer to the frames' bytes.
+        batch.Frames.Return();
     }
 
     private async Task RouteBatchAsync(Output[] outputs, CancellationToken cancellationToken)
@@ -239,6 +239,8 @@ internal sealed class RecordProcessor : IDisposable
         };
         await _malformedDeadLetters.WriteAsync(dead, "decoder", output.Malformed!, cancellationToken);
     }
+
+    private readonly record struct TrackedBatch(Frame[] Frames, FrameBytes Bytes);
 
     private readonly record struct MappedBatch(Output[] Outputs, FrameBytes Frames);
 
