@@ -17,10 +17,12 @@ internal sealed class ServerSummary
         var key = (e.ServerIp ?? "(role unknown)", e.ServerPort, e.JobName ?? "");
         if (!_rows.TryGetValue(key, out var row)) _rows[key] = row = new Row();
         row.Total++;
-        if (e.Protection.Count == 0 || (e.Protection.Count == 1 && e.Protection[0] == "none")) row.None++;
-        foreach (var p in e.Protection)
+        var protection = e.Protection;
+        if (protection.Count == 0 || (protection.Count == 1 && protection[0] == "none")) row.None++;
+        // Indexed, not foreach: the list is an interface, and its enumerator would be an object per record.
+        for (var i = 0; i < protection.Count; i++)
         {
-            switch (p)
+            switch (protection[i])
             {
                 case "tls": row.Tls++; break;
                 case "ssh": row.Ssh++; break;

@@ -14,6 +14,11 @@ internal sealed class EventFactory(ZertNormalizer normalizer, OutputFormats form
 {
     private readonly ArrayBufferWriter<byte> _scratch = new(4096);
 
+    // Made once: a method group passed as a delegate is a new delegate object at every call (three per record).
+    private readonly Action<ZertRecord, IBufferWriter<byte>> _writeEcs = normalizer.WriteEcs;
+    private readonly Action<ZertRecord, IBufferWriter<byte>> _writeLeef = normalizer.WriteLeef;
+    private readonly Action<ZertRecord, IBufferWriter<byte>> _writeFlat = normalizer.WriteFlat;
+
     /// <param name="block">
     /// Where the encodings are written (the events of one batch share a pooled block, see <see cref="PayloadBlock"/>);
     /// null: one exact-size array per encoding.
@@ -31,9 +36,9 @@ internal sealed class EventFactory(ZertNormalizer normalizer, OutputFormats form
             // Encoded here, on one of the parallel workers, rather than in the Kafka sink's single produce loop.
             KeyUtf8 = formats.KafkaFields && envelope.Key is { } key ? Encoding.UTF8.GetBytes(key) : null,
             EventIdUtf8 = formats.KafkaFields ? Encoding.ASCII.GetBytes(envelope.EventId) : null,
-            Ecs = formats.Ecs ? Encode(record, normalizer.WriteEcs, block) : default,
-            Leef = formats.Leef ? Encode(record, normalizer.WriteLeef, block) : default,
-            Flat = formats.Flat ? Encode(record, normalizer.WriteFlat, block) : default,
+            Ecs = formats.Ecs ? Encode(record, _writeEcs, block) : default,
+            Leef = formats.Leef ? Encode(record, _writeLeef, block) : default,
+            Flat = formats.Flat ? Encode(record, _writeFlat, block) : default,
             Payload = block,
             Position = position,
         };

@@ -90,7 +90,7 @@ internal sealed class RecordProcessor : IDisposable
                 if (batch.Count == BatchSize)
                 {
                     await stage.PostAsync(Track(batch, bytes, track));
-                    batch = new List<Frame>(BatchSize);
+                    batch.Clear(); // Track copied the frames: the list is reused
                     bytes = new FrameBytes();
                 }
             }
@@ -106,8 +106,8 @@ internal sealed class RecordProcessor : IDisposable
         }
     }
 
-    /// <summary>Batches mapped or waiting to be routed at once: four per core.</summary>
-    private static int InFlight => Environment.ProcessorCount * 4;
+    /// <summary>Batches mapped or waiting to be routed at once: the stage's default, two per core.</summary>
+    private static int InFlight => OrderedParallelStage<TrackedBatch, MappedBatch>.DefaultMaxInFlight;
 
     /// <summary>
     /// Decodes and maps one record synchronously (stream sources such as Kafka, one RDW-prefixed record per message).
