@@ -170,7 +170,7 @@ internal sealed class RecordProcessor : IDisposable
             case ZertParseStatus.OtherSubtype:
                 return new Output(frame, null, default, null, Skipped: true, OtherSubtype: true);
             default:
-                return new Output(frame, null, default, $"SMF 119 subtype {result.Subtype} record rejected: {result.Error}");
+                return new Output(frame, null, default, result.RejectionReason);
         }
     }
 

@@ -19,7 +19,11 @@ public enum ZertParseStatus : byte
 }
 
 /// <summary>The outcome of <see cref="ZertRecordParser.Parse"/>.</summary>
-public readonly record struct ZertParseResult(ZertParseStatus Status, ZertRecord? Record, string? Error, int RecordType, int Subtype);
+public readonly record struct ZertParseResult(ZertParseStatus Status, ZertRecord? Record, string? Error, int RecordType, int Subtype)
+{
+    /// <summary>Why a malformed record is rejected, as every verb reports it (stderr of <c>decode</c>, the log and dead letters of <c>run</c>).</summary>
+    public string RejectionReason => $"SMF 119 subtype {Subtype} record rejected: {Error}";
+}
 
 /// <summary>
 /// Validates the structure of a logical SMF record and locates the zERT sections through the self-defining

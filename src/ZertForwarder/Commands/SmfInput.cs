@@ -1,3 +1,4 @@
+using ZertForwarder.Forwarding;
 using ZertForwarder.Smf.Framing;
 using ZertForwarder.Smf.Zert;
 
@@ -44,7 +45,7 @@ internal sealed class RecordCounts
                 return null;
             default:
                 Rejected++;
-                return $"{name}:{offset}: SMF 119 subtype {result.Subtype} record rejected: {result.Error}";
+                return $"{name}:{offset}: {result.RejectionReason}";
         }
     }
 
@@ -99,11 +100,13 @@ internal static class SmfInput
 /// <summary>Parsing of input-related option values.</summary>
 internal static class InputOptions
 {
-    public static SmfContainer ParseContainer(string value) => value switch
+    /// <summary>The <c>--container</c> argument, spelled as the <c>Input:Container</c> setting is.</summary>
+    public static SmfContainer ParseContainer(string value)
     {
-        "auto" => SmfContainer.Auto,
-        "rdw" => SmfContainer.Rdw,
-        "vbs" => SmfContainer.Vbs,
-        _ => throw new UsageException($"unknown container '{value}': use auto, rdw or vbs"),
-    };
+        foreach (var container in Enum.GetValues<SmfContainer>())
+        {
+            if (string.Equals(ChoiceNames.Of(container), value, StringComparison.OrdinalIgnoreCase)) return container;
+        }
+        throw new UsageException($"unknown container '{value}': use {ChoiceNames.Choices(typeof(SmfContainer))}");
+    }
 }
