@@ -48,6 +48,18 @@ internal sealed class RunStatistics
     /// <summary>Filled by the routing loop only (single writer).</summary>
     public ServerSummary Summary { get; } = new();
 
+    /// <summary>
+    /// Adds the outcomes of a batch counted by <see cref="RecordCounts"/> (the classification every verb uses). Frames
+    /// read are not added: <see cref="FramesRead"/> counts them as they are read, for progress.
+    /// </summary>
+    public void Add(RecordCounts batch)
+    {
+        if (batch.Decoded > 0) Decoded.Increment(batch.Decoded);
+        if (batch.Rejected > 0) Rejected.Increment(batch.Rejected);
+        if (batch.OtherTypes > 0) OtherTypes.Increment(batch.OtherTypes);
+        if (batch.OtherSubtypes > 0) OtherSubtypes.Increment(batch.OtherSubtypes);
+    }
+
     /// <summary>Counts a record that became an event: the summary table and the newest record time of its system.</summary>
     public void AddForwarded(in EventEnvelope envelope)
     {

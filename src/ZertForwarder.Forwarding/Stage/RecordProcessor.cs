@@ -118,16 +118,17 @@ internal sealed class RecordProcessor : IDisposable
     {
         _stats.FramesRead.Increment();
         var framingError = SmfRecordReader.CheckSingleRecord(record);
-        var frame = new Frame(record, origin, 0, record.Length, framingError, ack, true);
-        var output = framingError is null ? Map(frame) : new Output(frame, null, default, framingError);
+        // A message whose framing is wrong has no record to parse (as a file's broken frame); its bytes still go to the dead letters.
+        var frame = new Frame(framingError is null ? record : (ReadOnlyMemory<byte>?)null, origin, 0, record.Length, framingError, ack, true);
+        var counts = new RecordCounts();
+        var output = Map(frame, counts);
+        _stats.Add(counts);
         if (output.Event is null)
         {
-            if (output.Skipped) (output.OtherSubtype ? _stats.OtherSubtypes : _stats.OtherTypes).Increment();
-            else if (output.Malformed is not null) await DeadLetterMalformedAsync(output, cancellationToken);
+            if (output.Malformed is not null) await DeadLetterMalformedAsync(output with { Frame = output.Frame with { Record = record } }, cancellationToken);
             completeWithoutEvent();
             return;
         }
-        _stats.Decoded.Increment();
         _stats.AddForwarded(output.Envelope);
         await _router.WriteAsync(output.Event, cancellationToken);
     }
@@ -151,31 +152,38 @@ internal sealed class RecordProcessor : IDisposable
     {
         // The batch's encodings share one pooled block, given back when the sinks are done with the last of them.
         var block = new PayloadBlock();
+        var counts = new RecordCounts();
         var outputs = new Output[batch.Frames.Length];
-        for (var i = 0; i < outputs.Length; i++) outputs[i] = Map(batch.Frames[i], block);
-        return new MappedBatch(outputs, batch.Bytes);
+        for (var i = 0; i < outputs.Length; i++) outputs[i] = Map(batch.Frames[i], counts, block);
+        return new MappedBatch(outputs, batch.Bytes, counts);
     }
 
-    private Output Map(Frame frame, PayloadBlock? block = null)
+    /// <summary>
+    /// Decodes and maps one frame, counting it in <paramref name="counts"/> under exactly one outcome with the
+    /// classification decode and report use.
+    /// </summary>
+    private Output Map(Frame frame, RecordCounts counts, PayloadBlock? block = null)
     {
-        if (frame.Record is not { } record) return new Output(frame, null, default, frame.FramingError);
-        var result = ZertRecordParser.Parse(record);
-        switch (result.Status)
+        if (frame.Record is not { } record)
         {
-            case ZertParseStatus.Decoded:
-                var forwarded = _factories.Value!.Create(result.Record!, frame.AckExpectsEvent ? frame.Ack : null, out var envelope, block);
-                return new Output(frame, forwarded, envelope, null);
-            case ZertParseStatus.OtherRecordType:
-                return new Output(frame, null, default, null, Skipped: true);
-            case ZertParseStatus.OtherSubtype:
-                return new Output(frame, null, default, null, Skipped: true, OtherSubtype: true);
-            default:
-                return new Output(frame, null, default, result.RejectionReason);
+            counts.CountFramingError(frame.Origin, frame.Offset, frame.FramingError!);
+            return new Output(frame, null, default, frame.FramingError);
         }
+        var result = ZertRecordParser.Parse(record);
+        counts.CountParsed(result, frame.Origin, frame.Offset);
+        return result.Status switch
+        {
+            ZertParseStatus.Decoded => new Output(frame,
+                _factories.Value!.Create(result.Record!, frame.AckExpectsEvent ? frame.Ack : null, out var envelope, block), envelope, null),
+            ZertParseStatus.Malformed => new Output(frame, null, default, result.RejectionReason),
+            _ => new Output(frame, null, default, null), // another SMF type or 119 subtype: skipped
+        };
     }
 
     private async ValueTask RouteAsync(MappedBatch batch, CancellationToken cancellationToken)
     {
+        // Counted when routed, as one batch: records_total moves with what reaches the router.
+        _stats.Add(batch.Counts);
         await RouteBatchAsync(batch.Outputs, cancellationToken);
         // Decoded records, events and dead letters no longer refer to the frames' bytes.
         batch.Frames.Return();
@@ -193,11 +201,7 @@ internal sealed class RecordProcessor : IDisposable
                 events.Add(output.Event);
                 continue;
             }
-            if (output.Skipped)
-            {
-                (output.OtherSubtype ? _stats.OtherSubtypes : _stats.OtherTypes).Increment();
-            }
-            else if (output.Malformed is not null)
+            if (output.Malformed is not null)
             {
                 await DeadLetterMalformedAsync(output, cancellationToken);
             }
@@ -217,13 +221,11 @@ internal sealed class RecordProcessor : IDisposable
             }
         }
         if (events.Count == 0) return;
-        _stats.Decoded.Increment(events.Count);
         await _router.WriteBatchAsync(events, cancellationToken);
     }
 
     private async Task DeadLetterMalformedAsync(Output output, CancellationToken cancellationToken)
     {
-        _stats.Rejected.Increment();
         var frame = output.Frame;
         Log.RecordRejected(_logger, frame.Origin, frame.Offset, output.Malformed!);
         if (_malformedDeadLetters is null) return;
@@ -242,7 +244,7 @@ internal sealed class RecordProcessor : IDisposable
 
     private readonly record struct TrackedBatch(Frame[] Frames, FrameBytes Bytes);
 
-    private readonly record struct MappedBatch(Output[] Outputs, FrameBytes Frames);
+    private readonly record struct MappedBatch(Output[] Outputs, FrameBytes Frames, RecordCounts Counts);
 
     /// <summary>
     /// The records of one batch, copied back to back into pooled arrays (the reader reuses its buffer); returned to
@@ -279,7 +281,7 @@ internal sealed class RecordProcessor : IDisposable
         }
     }
 
-    private readonly record struct Output(Frame Frame, ForwardedEvent? Event, EventEnvelope Envelope, string? Malformed, bool Skipped = false, bool OtherSubtype = false);
+    private readonly record struct Output(Frame Frame, ForwardedEvent? Event, EventEnvelope Envelope, string? Malformed);
 }
 
 /// <summary>How a malformed SMF record is kept in the dead-letter output.</summary>

@@ -1,3 +1,4 @@
+using ZertForwarder.Forwarding;
 using System.Buffers;
 using System.Text.Json;
 using ZertForwarder.Commands;
