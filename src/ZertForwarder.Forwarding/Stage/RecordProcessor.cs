@@ -118,14 +118,13 @@ internal sealed class RecordProcessor : IDisposable
     {
         _stats.FramesRead.Increment();
         var framingError = SmfRecordReader.CheckSingleRecord(record);
-        // A message whose framing is wrong has no record to parse (as a file's broken frame); its bytes still go to the dead letters.
-        var frame = new Frame(framingError is null ? record : (ReadOnlyMemory<byte>?)null, origin, 0, record.Length, framingError, ack, true);
+        var frame = new Frame(record, origin, 0, record.Length, framingError, ack, true);
         var counts = new RecordCounts();
         var output = Map(frame, counts);
         _stats.Add(counts);
         if (output.Event is null)
         {
-            if (output.Malformed is not null) await DeadLetterMalformedAsync(output with { Frame = output.Frame with { Record = record } }, cancellationToken);
+            if (output.Malformed is not null) await DeadLetterMalformedAsync(output, cancellationToken);
             completeWithoutEvent();
             return;
         }
@@ -164,10 +163,13 @@ internal sealed class RecordProcessor : IDisposable
     /// </summary>
     private Output Map(Frame frame, RecordCounts counts, PayloadBlock? block = null)
     {
-        if (frame.Record is not { } record)
+        // A frame the reader could not take apart (a file's broken frame has no bytes; a Kafka message whose RDW does not
+        // match its size keeps them, for the dead letter) is not parsed.
+        if (frame.FramingError is not null || frame.Record is not { } record)
         {
-            counts.CountFramingError(frame.Origin, frame.Offset, frame.FramingError!);
-            return new Output(frame, null, default, frame.FramingError);
+            var error = frame.FramingError ?? "frame without a record";
+            counts.CountFramingError(frame.Origin, frame.Offset, error);
+            return new Output(frame, null, default, error);
         }
         var result = ZertRecordParser.Parse(record);
         counts.CountParsed(result, frame.Origin, frame.Offset);
