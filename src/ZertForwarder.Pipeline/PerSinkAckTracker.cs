@@ -59,6 +59,13 @@ public sealed class PerSinkAckTracker
     /// </summary>
     public ISinkAcknowledgement Track(long position, bool expectsEvent)
     {
+        if (_sinks.Length == 1)
+        {
+            // One output, the common case: no per-record arrays (a record is tracked for every frame read).
+            var expectedByOnlySink = expectsEvent && position > _resumeAfter[0];
+            return new SingleSinkHandle(_sinks[0].Track(position, expectedByOnlySink ? 1 : 0), expectedByOnlySink);
+        }
+
         var handles = new IEventAcknowledgement[_sinks.Length];
         var expected = new bool[_sinks.Length];
         for (var i = 0; i < _sinks.Length; i++)
@@ -90,6 +97,26 @@ public sealed class PerSinkAckTracker
         while (Interlocked.CompareExchange(ref _committed, lowest, current) != current);
 
         Committed?.Invoke(lowest);
+    }
+
+    private sealed class SingleSinkHandle(IEventAcknowledgement handle, bool expected) : ISinkAcknowledgement
+    {
+        public bool IsExpectedBy(int sinkIndex) => OnlySink(sinkIndex) && expected;
+
+        public void CompleteFor(int sinkIndex)
+        {
+            if (!IsExpectedBy(sinkIndex))
+            {
+                throw new InvalidOperationException($"Sink {sinkIndex} was not expected to complete this position.");
+            }
+
+            handle.Complete();
+        }
+
+        public void Complete() => throw new InvalidOperationException("A per-sink acknowledgement is completed with CompleteFor(sink index).");
+
+        private static bool OnlySink(int sinkIndex) =>
+            sinkIndex == 0 ? true : throw new ArgumentOutOfRangeException(nameof(sinkIndex), sinkIndex, "The tracker follows one sink, index 0.");
     }
 
     private sealed class Handle(IEventAcknowledgement[] handles, bool[] expected) : ISinkAcknowledgement

@@ -43,6 +43,31 @@ public sealed class PerSinkAckTrackerTests
     }
 
     [Fact]
+    public void With_one_sink_the_same_rules_hold_without_per_record_arrays()
+    {
+        // Resumed at 100 with the only sink at 100: positions after it are expected, records without an event are not.
+        var tracker = new PerSinkAckTracker(100, [100]);
+        var committed = new List<long>();
+        tracker.Committed += committed.Add;
+        var first = tracker.Track(200, expectsEvent: true);
+        var skipped = tracker.Track(300, expectsEvent: false);
+        var third = tracker.Track(400, expectsEvent: true);
+
+        Assert.True(first.IsExpectedBy(0));
+        Assert.False(skipped.IsExpectedBy(0));
+        Assert.Throws<InvalidOperationException>(() => skipped.CompleteFor(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => first.IsExpectedBy(1));
+        Assert.Throws<InvalidOperationException>(first.Complete);
+
+        third.CompleteFor(0);
+        Assert.Equal(100, tracker.CommittedPosition); // 200 is still out
+        first.CompleteFor(0);
+        Assert.Equal(400, tracker.CommittedPosition);
+        Assert.Equal(400, committed[^1]);
+        Assert.Throws<InvalidOperationException>(() => first.CompleteFor(0)); // twice
+    }
+
+    [Fact]
     public void Records_without_an_event_are_done_for_every_sink_at_once()
     {
         var tracker = new PerSinkAckTracker(0, [0, 0, 0]);
