@@ -8,7 +8,13 @@ namespace ZertForwarder.Forwarding;
 /// file beside it, or deleted. Files are taken in name order. Polling (not inotify) works the same on every volume
 /// type, including network file systems where change events are unreliable.
 /// </summary>
-internal sealed class DirectoryWatcher(WatchSettings settings, ForwarderHost host, ILogger logger, TimeProvider time)
+/// <param name="readFile">
+/// Reads one dump through the record path and returns whether every record of it was delivered or dead-lettered
+/// (<see cref="ForwarderHost.ReadFileAsync"/>); false leaves the file where it is, not retried in a loop.
+/// </param>
+/// <param name="progress">Where the sizes of the files taken are added, for the progress bar.</param>
+internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, CancellationToken, Task<bool>> readFile, InputProgress progress,
+    ILogger logger, TimeProvider time)
 {
     public const string DoneSuffix = ".done";
 
@@ -39,8 +45,8 @@ internal sealed class DirectoryWatcher(WatchSettings settings, ForwarderHost hos
                     continue;
                 }
                 _landing.Remove(file);
-                host.Progress.AddTotal(size);
-                if (await host.ReadFileAsync(file, stop)) Complete(file);
+                progress.AddTotal(size);
+                if (await readFile(file, stop)) Complete(file);
                 else _failed.Add(file); // reported by the host; not retried in a loop
             }
             if (once && !waiting) return;
