@@ -106,14 +106,16 @@ internal sealed class OrderedParallelStage<TBatch, TResult>
 
     private void ConsumeOldest()
     {
+        var consume = _consume ?? throw new InvalidOperationException("This stage consumes asynchronously: use PostAsync and DrainAsync.");
         // Dequeued before waiting: a faulted batch is not consumed twice if the caller drains after catching.
         var oldest = _inFlight.Dequeue();
-        _consume!(oldest.GetAwaiter().GetResult());
+        consume(oldest.GetAwaiter().GetResult());
     }
 
     private async ValueTask ConsumeOldestAsync()
     {
+        var consume = _consumeAsync ?? throw new InvalidOperationException("This stage consumes synchronously: use Post and Drain.");
         var oldest = _inFlight.Dequeue();
-        await _consumeAsync!(await oldest);
+        await consume(await oldest);
     }
 }

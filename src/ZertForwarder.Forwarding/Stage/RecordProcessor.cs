@@ -12,8 +12,8 @@ namespace ZertForwarder.Forwarding;
 /// <summary>
 /// The decode and map stages between a source and the sinks: frames are decoded and normalized in parallel batches
 /// on an <see cref="OrderedParallelStage{TBatch, TResult}"/>, then handed to the <see cref="EventRouter"/> in input
-/// order, so per-key order holds and a full sink
-/// buffer blocks the reader (back-pressure reaches the file or the Kafka consumer).
+/// order, so per-key order holds and a full sink buffer blocks the reader (back-pressure reaches the file or the Kafka
+/// consumer).
 /// </summary>
 internal sealed class RecordProcessor : IDisposable
 {
