@@ -170,6 +170,12 @@ internal sealed class FieldRule
     /// <summary>Pre-encoded names of the table's codes, indexed by code (compiled once).</summary>
     private byte[]?[] _names = [];
 
+    /// <summary>
+    /// Whether every name of the table needs no JSON escaping (checked once here, so the writer skips the check per
+    /// value); the unknown(0xNNNN) labels never do. A mapping file may name a code with any text.
+    /// </summary>
+    public bool NamesArePlain { get; private set; }
+
     /// <summary>For flag bytes: the bit-name list of every byte value.</summary>
     public EncodedList[]? FlagLists { get; private set; }
 
@@ -208,6 +214,7 @@ internal sealed class FieldRule
         var max = Table.Entries.Count == 0 ? 0 : (int)Table.Entries.Max(e => e.Key);
         _names = new byte[]?[Math.Min(max, 0xFFFF) + 1];
         foreach (var (code, name) in Table.Entries) if (code < _names.Length) _names[code] = System.Text.Encoding.UTF8.GetBytes(name);
+        NamesArePlain = _names.All(n => n is null || CompactJsonWriter.IsPlain(n));
     }
 
     /// <summary>The code's name, or its unknown(0xNNNN) label written into <paramref name="scratch"/> (contract §2.7).</summary>

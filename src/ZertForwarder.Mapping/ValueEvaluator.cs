@@ -33,6 +33,9 @@ internal ref struct FieldValue
     public ReadOnlySpan<byte> Utf8;
     public EncodedList? List;
 
+    /// <summary>For <see cref="ValueKind.Utf8"/>: the text needs no JSON escaping (see <see cref="PlainText"/>).</summary>
+    public bool Plain;
+
     public readonly double Float => BitConverter.UInt64BitsToDouble(Number);
     public readonly bool Bool => Number != 0;
 
@@ -44,6 +47,14 @@ internal ref struct FieldValue
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FieldValue Text(ReadOnlySpan<byte> utf8) => new() { Kind = ValueKind.Utf8, Utf8 = utf8 };
+
+    /// <summary>
+    /// Text that needs no JSON escaping by construction: made by the formatters (hex digits, addresses, dates, fixed
+    /// ASCII words, the event id) or a table name checked when the mapping was compiled. Text read from the record
+    /// (names, DNs, rule names) is never plain: it goes through <see cref="Text"/> and the escaping check.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FieldValue PlainText(ReadOnlySpan<byte> utf8) => new() { Kind = ValueKind.Utf8, Utf8 = utf8, Plain = true };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FieldValue Items(EncodedList list) => list.Count == 0 ? default : new() { Kind = ValueKind.List, List = list };
@@ -153,7 +164,7 @@ internal static class ValueEvaluator
             case Converter.Name:
             case Converter.NameNonZero:
                 if (!r.TryGetUnsigned(field, out var code) || (code == 0 && rule.Convert == Converter.NameNonZero)) return default;
-                return FieldValue.Text(rule.NameOf(code, scratch));
+                return rule.NamesArePlain ? FieldValue.PlainText(rule.NameOf(code, scratch)) : FieldValue.Text(rule.NameOf(code, scratch));
             case Converter.Flags:
                 if (!r.TryGetUnsigned(field, out var bits) || bits == 0) return default;
                 return FieldValue.Items(rule.FlagLists![bits & 0xFF]);
@@ -169,22 +180,22 @@ internal static class ValueEvaluator
                 var bytes = r.GetSignificantBytes(field);
                 // A field without a length byte (the unexplained 119-12 TLS bytes 36-41) says nothing when all zero.
                 if (bytes.IsEmpty || (field.LengthFieldOffset < 0 && Formatting.IsZero(bytes))) return default;
-                return FieldValue.Text(scratch[..Formatting.Hex(bytes, scratch)]);
+                return FieldValue.PlainText(scratch[..Formatting.Hex(bytes, scratch)]);
             }
             case Converter.Ip:
-                return r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.Text(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
+                return r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.PlainText(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
             case Converter.Date:
             {
                 if (!r.TryGetDate(field, out var date)) return default;
-                return FieldValue.Text(scratch[..Formatting.Date(date, scratch)]);
+                return FieldValue.PlainText(scratch[..Formatting.Date(date, scratch)]);
             }
             case Converter.TimeOfDay:
             {
                 if (!r.TryGetTimeOfDay(field, out var time)) return default;
-                return FieldValue.Text(scratch[..Formatting.TimeOfDay(time, scratch)]);
+                return FieldValue.PlainText(scratch[..Formatting.TimeOfDay(time, scratch)]);
             }
             case Converter.CertTime:
-                return Formatting.TryGetCertificateTime(r, field, out var notAfter) ? FieldValue.Text(scratch[..Formatting.Timestamp(notAfter.UtcDateTime, scratch)]) : default;
+                return Formatting.TryGetCertificateTime(r, field, out var notAfter) ? FieldValue.PlainText(scratch[..Formatting.Timestamp(notAfter.UtcDateTime, scratch)]) : default;
             case Converter.TodMicros:
                 return r.TryGetUnsigned(field, out var tod) ? FieldValue.Num(SmfTime.TodToMicroseconds(tod)) : default;
             case Converter.TlsProtocol:
@@ -192,8 +203,8 @@ internal static class ValueEvaluator
             {
                 if (!r.TryGetUnsigned(field, out var v)) return default;
                 if (v is not (0x0200 or 0x0300 or 0x0301 or 0x0302 or 0x0303 or 0x0304)) return default;
-                if (rule.Convert == Converter.TlsProtocol) return FieldValue.Text(v < 0x0301 ? "ssl"u8 : "tls"u8);
-                return FieldValue.Text(v switch
+                if (rule.Convert == Converter.TlsProtocol) return FieldValue.PlainText(v < 0x0301 ? "ssl"u8 : "tls"u8);
+                return FieldValue.PlainText(v switch
                 {
                     0x0200 => "2.0"u8,
                     0x0300 => "3.0"u8,
@@ -228,11 +239,11 @@ internal static class ValueEvaluator
         switch (d)
         {
             case Derived.RecordTime:
-                return f.RecordTime is { } rt ? FieldValue.Text(scratch[..Formatting.Timestamp(rt, scratch)]) : default;
+                return f.RecordTime is { } rt ? FieldValue.PlainText(scratch[..Formatting.Timestamp(rt, scratch)]) : default;
             case Derived.RecordEpochMillis:
                 return f.RecordTime is { } rt2 ? FieldValue.Num((ulong)((rt2.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond)) : default;
             case Derived.EventId:
-                return FieldValue.Text(f.EventIdUtf8);
+                return FieldValue.PlainText(f.EventIdUtf8);
             case Derived.EventCode:
             {
                 var n = Formatting.Ascii("119-", scratch);
@@ -240,10 +251,10 @@ internal static class ValueEvaluator
                 n += w1;
                 scratch[n++] = (byte)'-';
                 f.EventType.TryFormat(scratch[n..], out var w2, default, CultureInfo.InvariantCulture);
-                return FieldValue.Text(scratch[..(n + w2)]);
+                return FieldValue.PlainText(scratch[..(n + w2)]);
             }
             case Derived.EventKind:
-                return FieldValue.Text(sub11 ? "event"u8 : "metric"u8);
+                return FieldValue.PlainText(sub11 ? "event"u8 : "metric"u8);
             case Derived.EventAction:
             {
                 var action = (sub11, f.EventType) switch
@@ -260,7 +271,7 @@ internal static class ValueEvaluator
                     (false, 3) => "aggregation-disabled"u8,
                     _ => default,
                 };
-                return action.IsEmpty ? default : FieldValue.Text(action);
+                return action.IsEmpty ? default : FieldValue.PlainText(action);
             }
             case Derived.EventCategory:
                 return IsConfiguration(f) ? FieldValue.Items(Configuration) : f.IsConnectionEvent ? FieldValue.Items(Network) : default;
@@ -277,25 +288,25 @@ internal static class ValueEvaluator
                     _ => default,
                 };
             case Derived.EventOutcome:
-                return FieldValue.Text(f.IsFailure ? "failure"u8 : "success"u8);
+                return FieldValue.PlainText(f.IsFailure ? "failure"u8 : "success"u8);
             case Derived.EventStart:
-                return f.Start is { } s ? FieldValue.Text(scratch[..Formatting.Timestamp(s, scratch)]) : default;
+                return f.Start is { } s ? FieldValue.PlainText(scratch[..Formatting.Timestamp(s, scratch)]) : default;
             case Derived.EventEnd:
-                return f.End is { } e ? FieldValue.Text(scratch[..Formatting.Timestamp(e, scratch)]) : default;
+                return f.End is { } e ? FieldValue.PlainText(scratch[..Formatting.Timestamp(e, scratch)]) : default;
             case Derived.EventDuration:
                 return f.Start is { } s2 && f.End is { } e2 && e2 >= s2 ? FieldValue.Num((ulong)(e2 - s2).Ticks * 100) : default;
             case Derived.RiskScore:
                 return FieldValue.Real(f.RiskScore);
             case Derived.Dataset:
-                return FieldValue.Text(sub11 ? "zos.zert_connection"u8 : "zos.zert_summary"u8);
+                return FieldValue.PlainText(sub11 ? "zos.zert_connection"u8 : "zos.zert_summary"u8);
             case Derived.Namespace:
                 return FieldValue.Text(m.NamespaceUtf8);
             case Derived.SmfSystemId:
                 return f.SystemId.Length == 0 ? default : FieldValue.Text(scratch[..Encoding.UTF8.GetBytes(f.SystemId, scratch)]);
             case Derived.NetworkType:
-                return f.IsConnectionEvent ? FieldValue.Text(r.IsIpv6 ? "ipv6"u8 : "ipv4"u8) : default;
+                return f.IsConnectionEvent ? FieldValue.PlainText(r.IsIpv6 ? "ipv6"u8 : "ipv4"u8) : default;
             case Derived.NetworkTransport:
-                return Proto(f) switch { 6 => FieldValue.Text("tcp"u8), 17 => FieldValue.Text("udp"u8), _ => default };
+                return Proto(f) switch { 6 => FieldValue.PlainText("tcp"u8), 17 => FieldValue.PlainText("udp"u8), _ => default };
             case Derived.NetworkIanaNumber:
             {
                 var p = Proto(f);
@@ -429,5 +440,5 @@ internal static class ValueEvaluator
     private static FieldValue NonZero(ulong v) => v == 0 ? default : FieldValue.Num(v);
 
     private static FieldValue Ip(ZertRecord r, ZertField field, Span<byte> scratch) =>
-        r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.Text(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
+        r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.PlainText(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
 }

@@ -117,6 +117,9 @@ public sealed class ZertNormalizer
             case ValueKind.Bool:
                 w.WriteBoolean(name, v.Bool);
                 break;
+            case ValueKind.Utf8 when v.Plain:
+                w.WritePlainString(name, v.Utf8);
+                break;
             case ValueKind.Utf8:
                 w.WriteString(name, v.Utf8);
                 break;
