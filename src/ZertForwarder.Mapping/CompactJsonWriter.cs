@@ -194,11 +194,7 @@ internal sealed class CompactJsonWriter
     {
         System.Diagnostics.Debug.Assert(IsPlain(utf8), "a value marked plain needs escaping");
         WriteName(name);
-        var span = Reserve(utf8.Length + 2);
-        span[0] = (byte)'"';
-        CopyShort(utf8, span[1..]);
-        span[utf8.Length + 1] = (byte)'"';
-        _length += utf8.Length + 2;
+        WriteQuotedAsIs(utf8);
         _needsComma = true;
     }
 
@@ -224,6 +220,12 @@ internal sealed class CompactJsonWriter
             // Rare (a quote, backslash or control character in a text field): escaped exactly as the writer does.
             utf8 = JsonEncodedText.Encode(utf8, Encoder).EncodedUtf8Bytes;
         }
+        WriteQuotedAsIs(utf8);
+    }
+
+    /// <summary>Writes <c>"utf8"</c> with no escaping: the caller checked, or knows, that none is needed.</summary>
+    private void WriteQuotedAsIs(ReadOnlySpan<byte> utf8)
+    {
         var span = Reserve(utf8.Length + 2);
         span[0] = (byte)'"';
         CopyShort(utf8, span[1..]);

@@ -144,7 +144,7 @@ public sealed partial class PipelineMetrics : IDisposable
         return typed;
     }
 
-    private static string EscapeHelp(string help) => help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+    internal static string EscapeHelp(string help) => help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     internal static string EscapeLabelValue(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal)

@@ -64,7 +64,7 @@ public sealed class RuntimeMetricsCollector : IDisposable
         }
         foreach (var (name, type, help, samples) in families.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
-            writer.Write($"# HELP {name} {help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}\n");
+            writer.Write($"# HELP {name} {PipelineMetrics.EscapeHelp(help)}\n");
             writer.Write($"# TYPE {name} {type}\n");
             foreach (var (labels, value) in samples) writer.Write($"{name}{labels} {PipelineMetrics.FormatValue(value)}\n");
         }

@@ -216,7 +216,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                     continue; // no fetch answered yet
                 }
 
-                _lag.WithLabels(partition.Topic, partition.Partition.Value.ToString(CultureInfo.InvariantCulture))
+                _lag.WithLabels(LagLabels(partition))
                     .Set(Math.Max(0, high.Value - state.NextOffset));
             }
         }
@@ -323,12 +323,16 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             foreach (var partition in list)
             {
                 _partitions.Remove(partition);
-                _lag.Remove(partition.Topic, partition.Partition.Value.ToString(CultureInfo.InvariantCulture));
+                _lag.Remove(LagLabels(partition));
             }
 
             _log.Log(PipelineLogLevel.Information, Component, $"{(commit ? "revoked" : "lost")} {string.Join(", ", list)}");
         }
     }
+
+    /// <summary>The lag gauge's labels of a partition: <c>topic</c>, <c>partition</c>.</summary>
+    private static string[] LagLabels(TopicPartition partition) =>
+        [partition.Topic, partition.Partition.Value.ToString(CultureInfo.InvariantCulture)];
 
     private void CommitLocked(List<TopicPartition> partitions)
     {
