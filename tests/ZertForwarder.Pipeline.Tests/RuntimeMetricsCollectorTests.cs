@@ -37,7 +37,9 @@ public sealed class RuntimeMetricsCollectorTests
         // System.Runtime's dotnet.gc.heap.total_allocated (unit By, a counter) and dotnet.gc.collections per generation.
         Assert.Contains("# TYPE dotnet_gc_heap_total_allocated_bytes_total counter\n", page, StringComparison.Ordinal);
         Assert.True(Sample(page, "dotnet_gc_heap_total_allocated_bytes_total") > 1 << 20);
-        Assert.True(Sample(page, "dotnet_gc_collections_total{gc_heap_generation=\"gen0\"}") >= 1);
+        // Each generation's series counts the collections whose highest generation it was; the collector may raise
+        // GC.Collect(0) to gen1 when other tests allocate in parallel, so the collection shows in one of the three.
+        Assert.True(new[] { "gen0", "gen1", "gen2" }.Sum(g => Sample(page, $"dotnet_gc_collections_total{{gc_heap_generation=\"{g}\"}}")) >= 1);
         Assert.Equal(3, Sample(page, "zertforwarder_records_read_total"));
     }
 
