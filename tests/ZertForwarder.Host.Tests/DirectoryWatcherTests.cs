@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using ZertForwarder.Forwarding;
 using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 
@@ -14,7 +14,7 @@ namespace ZertForwarder.Host.Tests;
 public sealed class DirectoryWatcherTests : IDisposable
 {
     private readonly TempDirectory _work = new();
-    private readonly CountingTimeProvider _time = new();
+    private readonly ObservedTimeProvider _time = new();
     private readonly ConcurrentQueue<string> _reads = new();
     private readonly CancellationTokenSource _stop = new();
 
@@ -104,29 +104,5 @@ public sealed class DirectoryWatcherTests : IDisposable
         Assert.Equal(["a.smf", "b.smf"], _reads);
         await _stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
-    }
-
-    /// <summary>A fake clock that counts the waits armed on it, so a test moves time only once the watcher is parked.</summary>
-    private sealed class CountingTimeProvider : TimeProvider
-    {
-        private readonly FakeTimeProvider _fake = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        private int _timers;
-
-        public int TimersCreated => Volatile.Read(ref _timers);
-
-        public override DateTimeOffset GetUtcNow() => _fake.GetUtcNow();
-
-        public override long GetTimestamp() => _fake.GetTimestamp();
-
-        public override long TimestampFrequency => _fake.TimestampFrequency;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = _fake.CreateTimer(callback, state, dueTime, period);
-            Interlocked.Increment(ref _timers);
-            return timer;
-        }
-
-        public void Advance(TimeSpan by) => _fake.Advance(by);
     }
 }

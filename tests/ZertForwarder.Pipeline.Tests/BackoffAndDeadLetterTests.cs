@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ZertForwarder.Pipeline.Tests.Support;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests;
 

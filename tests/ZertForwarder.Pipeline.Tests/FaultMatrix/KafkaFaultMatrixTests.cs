@@ -65,7 +65,7 @@ public sealed class KafkaFaultMatrixTests(ITestOutputHelper output) : IDisposabl
             {
                 if (i == FaultAfter)
                 {
-                    await Support.Eventually.TrueAsync(() => acks.Counts.Count >= FaultAfter / 2, "some events delivered before the fault", TimeSpan.FromSeconds(30));
+                    await Eventually.TrueAsync(() => acks.Counts.Count >= FaultAfter / 2, "some events delivered before the fault", TimeSpan.FromSeconds(30));
                     await inject(_cluster);
                 }
 

@@ -3,6 +3,7 @@ using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Kafka;
 using ZertForwarder.Pipeline.Tests.Syslog;
 using ZertForwarder.Sinks.Syslog;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.FaultMatrix;
 
@@ -44,13 +45,13 @@ public sealed class SyslogFaultMatrixTests(ITestOutputHelper output)
             {
                 if (i == Events / 3)
                 {
-                    await Support.Eventually.TrueAsync(() => acks.Counts.Count >= Events / 6, "events delivered before the restart", TimeSpan.FromSeconds(30));
+                    await Eventually.TrueAsync(() => acks.Counts.Count >= Events / 6, "events delivered before the restart", TimeSpan.FromSeconds(30));
                     server.Stop();
                 }
 
                 if (i == Events / 2 && !restarted)
                 {
-                    await Support.Eventually.TrueAsync(() => runner.IsDown, "the sink to notice the receiver is gone", TimeSpan.FromSeconds(30));
+                    await Eventually.TrueAsync(() => runner.IsDown, "the sink to notice the receiver is gone", TimeSpan.FromSeconds(30));
                     server.Start();
                     restarted = true;
                 }

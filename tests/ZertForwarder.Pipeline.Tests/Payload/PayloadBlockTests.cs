@@ -1,5 +1,6 @@
 using System.Text;
 using ZertForwarder.Pipeline.Tests.Support;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Payload;
 

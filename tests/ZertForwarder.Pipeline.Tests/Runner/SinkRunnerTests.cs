@@ -1,4 +1,5 @@
 using ZertForwarder.Pipeline.Tests.Support;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Runner;
 
