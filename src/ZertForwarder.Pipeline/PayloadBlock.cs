@@ -34,8 +34,12 @@ public sealed class PayloadBlock : IBufferWriter<byte>
     /// </summary>
     public const int SegmentSize = 64 * 1024;
 
-    /// <summary>Idle segments kept for reuse (32 MB); more than that go to the collector.</summary>
-    private const int MaxPooledSegments = 512;
+    /// <summary>
+    /// Idle segments kept for reuse (8 MB); more than that go to the collector. Half the default sink buffer
+    /// (<see cref="SinkRunnerOptions.BufferBytes"/>): the segments of settled events come back as new ones are
+    /// written, so a small reserve covers the swing; kept idle segments count against the managed heap limit.
+    /// </summary>
+    private const int MaxPooledSegments = 128;
 
     private static readonly ConcurrentStack<byte[]> Pool = new();
 

@@ -18,10 +18,10 @@ public sealed class HeapLimitTests(ITestOutputHelper output)
     public void The_default_grows_with_the_outputs_and_their_buffers()
     {
         var options = new ForwarderOptions();
-        Assert.Equal(256 * MB, HeapLimit.For(options, outputCount: 1));
-        Assert.Equal(512 * MB, HeapLimit.For(options, outputCount: 3));
+        Assert.Equal(128 * MB, HeapLimit.For(options, outputCount: 1));
+        Assert.Equal(192 * MB, HeapLimit.For(options, outputCount: 3));
         options.Pipeline.BufferBytes = 256 * MB;
-        Assert.Equal(128 * MB + 2 * 2 * 256 * MB, HeapLimit.For(options, outputCount: 2));
+        Assert.Equal(96 * MB + 2 * 2 * 256 * MB, HeapLimit.For(options, outputCount: 2));
     }
 
     [Fact]
@@ -57,8 +57,8 @@ public sealed class HeapLimitTests(ITestOutputHelper output)
         string[] run = ["run", "--once", $"Input:Paths:0={dump}", $"Outputs:File:Directory={work.Combine("out")}", "Outputs:File:Formats:0=ecs",
             $"Checkpoint:Directory={work.Combine("state")}", "Logging:Format=json"];
 
-        // 24 MB cannot hold the default 64 MB of sink buffer: mapping runs out of memory part way. Before, the reader then
-        // waited forever for the routing loop that had died; now the run stops, drains what was read and exits 1. When
+        // 24 MB cannot hold the program, the default 16 MB of sink buffer and the batches being mapped: the run runs out
+        // of memory part way. Before, the reader then waited forever for the routing loop that had died; now the run stops, drains what was read and exits 1. When
         // the runtime itself cannot get memory (it prints "Out of memory." and aborts, exit 134; seen under CPU load)
         // no code of ours runs: that case must still not hang, and the restart below must still lose nothing.
         var starved = await ForwarderProcess.RunAsync(work.Path, [.. run, "Memory:HeapLimitMB=24"], TimeSpan.FromSeconds(60));

@@ -16,23 +16,24 @@ namespace ZertForwarder.Running;
 /// a file 241-276 MB without a limit, 179 MB with 256 MB; the CPU per record did not rise.
 /// </para>
 /// <para>
-/// The limit follows the configuration rather than being a constant, so larger buffers get a larger heap: 128 MB for
-/// the program, the mapping tables and the batches being mapped, plus twice the buffer bytes of each output (the
-/// events waiting in its buffer and those in flight in its client). A limit the runtime already has (a container
-/// memory limit, <c>DOTNET_GCHeapHardLimit</c>) is kept when it is lower. <c>Memory:HeapLimitMB</c> sets it outright
-/// (0: none).
+/// The limit follows the configuration rather than being a constant, so larger buffers get a larger heap: 96 MB for
+/// the program, the mapping tables, the batches being mapped and the idle pooled segments (PayloadBlock), plus twice
+/// the buffer bytes of each output (the events waiting in its buffer and those in flight in its client): 128 MB for one
+/// output with the default 16 MB buffer. A limit the runtime already has (a container memory limit,
+/// <c>DOTNET_GCHeapHardLimit</c>) is kept when it is lower. <c>Memory:HeapLimitMB</c> sets it outright (0: none).
 /// </para>
 /// <para>
-/// A limit below what the run holds ends it with the runtime's own "Out of memory." failure, so the default keeps about
-/// twice the measured need: one output runs in 128 MB (1 M records to a file, measured), the default for it is 256 MB.
-/// That measurement needed the pooled buffers below the large-object size (PayloadBlock): with 256 KB segments the
-/// large-object regions (32 MB each) fragmented and 128 MB was not enough. At 10 M records the 256 MB default kept the
-/// resident size flat (run to a file 216-329 MB sampled every 2 s, run to Kafka 263-326 MB, no growth over the run).
+/// The collector sizes its young generation from the limit, so the resident size follows the limit, not the input.
+/// Measured 2026-12-06, 1 M records, <c>/usr/bin/time</c>: with 64 MB buffers and a 256 MB limit, run to a file peaked
+/// at 247-251 MB and to Kafka at 318-340 MB; with 16 MB buffers, 8 MB of idle segments and this 128 MB default, 201-202
+/// MB and 241-245 MB, at the same CPU per record. A limit below what the run holds ends it with log event 1005 (or the
+/// runtime's own "Out of memory."): the same run needs more than 80 MB and runs in 96 MB (to tmpfs, where the file sink
+/// keeps its buffer full), so the default leaves a third above the need.
 /// </para>
 /// </remarks>
 internal static class HeapLimit
 {
-    private const long BaseBytes = 128L * 1024 * 1024;
+    private const long BaseBytes = 96L * 1024 * 1024;
 
     /// <summary>The limit for <paramref name="options"/> in bytes, or null when the forwarder should set none.</summary>
     public static long? For(ForwarderOptions options, int outputCount)
