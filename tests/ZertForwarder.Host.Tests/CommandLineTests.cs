@@ -17,6 +17,8 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     [InlineData("decode", "zertforwarder decode FILE|-")]
     [InlineData("generate", "zertforwarder generate --out FILE --count N")]
     [InlineData("validate-mappings", "zertforwarder validate-mappings [DIR]")]
+    [InlineData("report", "zertforwarder report INPUT... --out DIR")]
+    [InlineData("setup", "zertforwarder setup [--config FILE]")]
     [InlineData("bench", "zertforwarder bench [--records N]")]
     public async Task Each_verb_describes_itself_with_help_and_does_nothing_else(string verb, string synopsis)
     {
@@ -26,7 +28,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Contains(synopsis, result.Stdout, StringComparison.Ordinal);
         // Only this verb: no other verb's synopsis line (a line starting with its name; bench's help names the
         // commands it runs inside its own lines).
-        foreach (var other in new[] { "run", "decode", "generate", "validate-mappings", "bench" }.Where(v => v != verb))
+        foreach (var other in new[] { "run", "decode", "generate", "validate-mappings", "report", "setup", "bench" }.Where(v => v != verb))
         {
             Assert.DoesNotMatch(new Regex($@"^\s*(Usage: )?zertforwarder {other}\b", RegexOptions.Multiline), result.Stdout);
         }

@@ -43,6 +43,8 @@ internal static class CommandLine
         ["run"] = () => VerbLines("run") + "\n\nSettings: --config FILE (JSON), ZERTFORWARDER_<Section>__<Key> environment variables, Section:Key=value arguments (README \"Configuration\").",
         ["decode"] = () => VerbLines("decode") + "\n\nRejected records go to stderr as file:offset: reason; exit 1 if any.",
         ["generate"] = () => VerbLines("generate"),
+        ["report"] = () => VerbLines("report") + "\n\nWrites servers.csv, clients.csv, outbound.csv, sessions.csv, report.html and cbom.cdx.json under DIR and prints the"
+            + "\nbusiest rows. Exit 0: every record read; 1: some records were rejected (each named on stderr); 2: usage errors.",
         ["validate-mappings"] = () => VerbLines("validate-mappings"),
         ["setup"] = () => VerbLines("setup") + "\n\nExit 0: everything installed; 1: Kibana rejected some objects (each named); 2: configuration problems, refused credentials, unreachable cluster.",
         ["bench"] = () => Benchmarks.Bench.Usage,
