@@ -46,8 +46,8 @@ public sealed class CrashRestartTests(ITestOutputHelper output) : IDisposable
         {
             // Mid-run: the checkpoint covers a few batches, far from the end.
             var progressed = expected[2 * MaxBatchItems].EndOffset;
-            await Poll.UntilAsync(() => Checkpoints.Offset(state, dump) >= progressed || first.HasExited, TimeSpan.FromSeconds(20),
-                "the checkpoint to cover two batches", () => first.Stderr);
+            await Eventually.TrueAsync(() => Checkpoints.Offset(state, dump) >= progressed || first.HasExited, "the checkpoint to cover two batches",
+                TimeSpan.FromSeconds(20), () => first.Stderr);
             Assert.False(first.HasExited, "the first run must still be running when it is killed\n" + first.Stderr);
             first.Kill();
             checkpointAtKill = Checkpoints.Offset(state, dump);

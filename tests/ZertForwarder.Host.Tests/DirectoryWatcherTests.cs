@@ -46,7 +46,7 @@ public sealed class DirectoryWatcherTests : IDisposable
 
     /// <summary>Waits until the watcher has armed its <paramref name="count"/>th wait: it has scanned and is parked on the clock.</summary>
     private Task ParkedAsync(int count, Task running) =>
-        Poll.UntilAsync(() => running.IsCompleted || _time.TimersCreated >= count, TimeSpan.FromSeconds(30), $"wait {count} of the watcher");
+        Eventually.TrueAsync(() => running.IsCompleted || _time.TimersCreated >= count, $"wait {count} of the watcher", TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task A_growing_dump_is_read_once_its_size_has_settled_and_is_then_marked_done()

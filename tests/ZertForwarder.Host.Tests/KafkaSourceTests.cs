@@ -47,8 +47,8 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
         var firstOut = _work.Combine("first", "zert-ecs.ndjson");
         await using (var first = ForwarderProcess.Start(_work.Path, ["run", .. source, $"Outputs:File:Directory={_work.Combine("first")}"]))
         {
-            await Poll.UntilAsync(() => LineCount(firstOut) >= expectedIds.Count || first.HasExited, TimeSpan.FromSeconds(20),
-                $"{expectedIds.Count} events in the file output", () => first.Stderr);
+            await Eventually.TrueAsync(() => LineCount(firstOut) >= expectedIds.Count || first.HasExited, $"{expectedIds.Count} events in the file output",
+                TimeSpan.FromSeconds(20), () => first.Stderr);
             first.Signal(ForwarderProcess.Sigterm);
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(15)) == 0, first.Stderr);
             foreach (var line in first.Stderr.Split('\n').Where(l => l.Contains("kafka_source", StringComparison.Ordinal))) output.WriteLine(line);
@@ -76,8 +76,8 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
         var secondDirectory = _work.Combine("second");
         await using (var second = ForwarderProcess.Start(_work.Path, ["run", .. source, $"Outputs:File:Directory={secondDirectory}"]))
         {
-            await Poll.UntilAsync(() => second.Stderr.Contains("assigned", StringComparison.Ordinal) || second.HasExited,
-                TimeSpan.FromSeconds(20), "the partition assignment", () => second.Stderr);
+            await Eventually.TrueAsync(() => second.Stderr.Contains("assigned", StringComparison.Ordinal) || second.HasExited,
+                "the partition assignment", TimeSpan.FromSeconds(20), () => second.Stderr);
             await Task.Delay(TimeSpan.FromSeconds(1.5)); // time to fetch anything that had not been committed
             second.Signal(ForwarderProcess.Sigterm);
             Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(15)) == 0, second.Stderr);

@@ -1,6 +1,7 @@
 using System.Net;
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 
@@ -34,11 +35,11 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
         // Not --once: the process keeps running after the file is done, so the final counts can be read.
         var published = "zertforwarder_events_published_total{sink=\"file\"}";
         string page = "";
-        await Poll.UntilAsync(() =>
+        await Eventually.TrueAsync(() =>
         {
             page = http.GetStringAsync("/metrics").GetAwaiter().GetResult();
             return Endpoints.Sample(page, published) == expected.Count;
-        }, TimeSpan.FromSeconds(20), $"{published} = {expected.Count}", () => page);
+        }, $"{published} = {expected.Count}", TimeSpan.FromSeconds(20), () => page);
         output.WriteLine(page);
 
         Assert.Equal(expected.Count, Endpoints.Sample(page, "zertforwarder_records_total{outcome=\"decoded\"}"));
@@ -112,8 +113,8 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
         [
             "run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}",
         ]);
-        await Poll.UntilAsync(() => File.Exists(outFile) && CountLines(outFile) == expected.Count, TimeSpan.FromSeconds(20),
-            "the file output", () => running.Stderr);
+        await Eventually.TrueAsync(() => File.Exists(outFile) && CountLines(outFile) == expected.Count, "the file output",
+            TimeSpan.FromSeconds(20), () => running.Stderr);
 
         var listening = Endpoints.ListeningPorts(running.Id);
         output.WriteLine($"listening: [{string.Join(", ", listening)}]");

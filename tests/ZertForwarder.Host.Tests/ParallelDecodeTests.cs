@@ -6,6 +6,7 @@ using ZertForwarder.Commands;
 using ZertForwarder.Configuration;
 using ZertForwarder.Generator;
 using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.TestKit;
 using ZertForwarder.Running;
 using ZertForwarder.Smf.Framing;
 using ZertForwarder.Smf.Zert;
@@ -118,7 +119,7 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
         });
 
         // Three batches are in flight and the fourth Post waits for the oldest, which cannot finish.
-        await Poll.UntilAsync(() => Volatile.Read(ref posted) == 3, TimeSpan.FromSeconds(30), "three batches posted");
+        await Eventually.TrueAsync(() => Volatile.Read(ref posted) == 3, "three batches posted", TimeSpan.FromSeconds(30));
         Assert.False(producer.Wait(TimeSpan.FromMilliseconds(200)), "the producer went past the bound");
         Assert.Equal(3, Volatile.Read(ref posted));
         Assert.Empty(consumed);
@@ -184,7 +185,7 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
 
         // Batches 0 and 1 are routed, batch 2's consumer waits: the producer waits with it, at most the bound (3) past
         // the batches consumed, however fast the workers were.
-        await Poll.UntilAsync(() => Volatile.Read(ref posted) >= 3, TimeSpan.FromSeconds(30), "three batches posted");
+        await Eventually.TrueAsync(() => Volatile.Read(ref posted) >= 3, "three batches posted", TimeSpan.FromSeconds(30));
         Assert.False(producer.Wait(TimeSpan.FromMilliseconds(200)), "the producer went past a waiting consumer");
         Assert.Equal([0, 1], consumed);
         Assert.InRange(Volatile.Read(ref posted), 3, 2 + 3);

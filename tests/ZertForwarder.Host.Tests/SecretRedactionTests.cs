@@ -38,14 +38,14 @@ public sealed class SecretRedactionTests(ITestOutputHelper output) : IDisposable
             $"Outputs:Elasticsearch:Url={url}", $"Metrics:Port={port}", "Logging:Level=Trace",
         ]))
         {
-            await Poll.UntilAsync(() => elasticsearch.Documents.Count + elasticsearch.ItemFaults >= expected, TimeSpan.FromSeconds(30),
-                "every event delivered or refused", () => running.Stderr);
+            await Eventually.TrueAsync(() => elasticsearch.Documents.Count + elasticsearch.ItemFaults >= expected, "every event delivered or refused",
+                TimeSpan.FromSeconds(30), () => running.Stderr);
             var metrics = "";
-            await Poll.UntilAsync(() =>
+            await Eventually.TrueAsync(() =>
             {
                 metrics = http.GetStringAsync("/metrics").GetAwaiter().GetResult();
                 return metrics.Contains("zertforwarder_events_dead_lettered_total{sink=\"elasticsearch\"}", StringComparison.Ordinal);
-            }, TimeSpan.FromSeconds(20), "dead letters counted", () => metrics);
+            }, "dead letters counted", TimeSpan.FromSeconds(20), () => metrics);
             running.Signal(ForwarderProcess.Sigterm);
             await running.WaitForExitAsync(TimeSpan.FromSeconds(20));
             everything.Append(running.Stdout).Append(running.Stderr).Append(metrics);

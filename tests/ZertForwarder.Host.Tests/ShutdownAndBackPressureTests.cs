@@ -113,8 +113,8 @@ public sealed class ShutdownAndBackPressureTests(ITestOutputHelper output) : IDi
         int documentsAtSigterm;
         await using (var running = ForwarderProcess.Start(_work.Path, ["run", .. args]))
         {
-            await Poll.UntilAsync(() => elasticsearch.Documents.Count >= 1000 || running.HasExited, TimeSpan.FromSeconds(20),
-                "1000 documents in Elasticsearch", () => running.Stderr);
+            await Eventually.TrueAsync(() => elasticsearch.Documents.Count >= 1000 || running.HasExited, "1000 documents in Elasticsearch",
+                TimeSpan.FromSeconds(20), () => running.Stderr);
             Assert.False(running.HasExited, running.Stderr);
             documentsAtSigterm = elasticsearch.Documents.Count;
             running.Signal(ForwarderProcess.Sigterm);

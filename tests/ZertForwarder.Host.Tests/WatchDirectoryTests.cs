@@ -1,5 +1,6 @@
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 
@@ -44,7 +45,7 @@ public sealed class WatchDirectoryTests(ITestOutputHelper output) : IDisposable
         Func<string, bool> isCompleted = completedAction == "move"
             ? name => File.Exists(Path.Combine(completed, name)) && !File.Exists(Path.Combine(incoming, name))
             : name => File.Exists(Path.Combine(incoming, name + ".done"));
-        await Poll.UntilAsync(() => names.All(isCompleted), TimeSpan.FromSeconds(20), $"both dumps completed ({completedAction})",
+        await Eventually.TrueAsync(() => names.All(isCompleted), $"both dumps completed ({completedAction})", TimeSpan.FromSeconds(20),
             () => running.Stderr);
 
         // A dump is completed only after every record of it was delivered, so the output is whole at this point.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests.Reliability;
 
@@ -36,8 +37,8 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
 
         await using (var first = ForwarderProcess.Start(_work.Path, ["run", .. args, $"Metrics:Port={port}"]))
         {
-            await Poll.UntilAsync(() => first.Stderr.Contains("disk full", StringComparison.Ordinal) || first.HasExited, TimeSpan.FromSeconds(60),
-                "the disk-full error", () => first.Stderr);
+            await Eventually.TrueAsync(() => first.Stderr.Contains("disk full", StringComparison.Ordinal) || first.HasExited, "the disk-full error",
+                TimeSpan.FromSeconds(60), () => first.Stderr);
             Assert.False(first.HasExited, first.Stderr);
             Assert.Contains(Path.GetFullPath(ecs), first.Stderr, StringComparison.Ordinal);
             var page = await http.GetStringAsync("/metrics");
@@ -109,12 +110,12 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
         ]);
 
         var checkpointFile = Path.Combine(Path.GetFullPath(disk.Path), "checkpoints.json");
-        await Poll.UntilAsync(() => running.Stderr.Contains("Cannot write checkpoint file", StringComparison.Ordinal) || running.HasExited,
-            TimeSpan.FromSeconds(30), "the checkpoint write error with its path", () => running.Stderr);
+        await Eventually.TrueAsync(() => running.Stderr.Contains("Cannot write checkpoint file", StringComparison.Ordinal) || running.HasExited,
+            "the checkpoint write error with its path", TimeSpan.FromSeconds(30), () => running.Stderr);
         Assert.False(running.HasExited, running.Stderr);
         Assert.Contains(checkpointFile, running.Stderr, StringComparison.Ordinal);
         // Delivery goes on without a checkpoint.
-        await Poll.UntilAsync(() => CompleteLines(ecs, whileWriting: true).Count == expected.Count, TimeSpan.FromSeconds(30), "every event in the output", () => running.Stderr);
+        await Eventually.TrueAsync(() => CompleteLines(ecs, whileWriting: true).Count == expected.Count, "every event in the output", TimeSpan.FromSeconds(30), () => running.Stderr);
         var page = await http.GetStringAsync("/metrics");
         var errors = Endpoints.Sample(page, "zertforwarder_checkpoint_write_errors_total");
         Assert.True(errors > 0, page);

@@ -78,7 +78,7 @@ public sealed class FatalSinkTests(ITestOutputHelper output) : IDisposable
             "Pipeline:MaxBackoff=00:00:00.200",
         ]);
 
-        await Poll.UntilAsync(() => elasticsearch.RequestFaults > 0, TimeSpan.FromSeconds(30), "a failed bulk request", () => running.Stderr);
+        await Eventually.TrueAsync(() => elasticsearch.RequestFaults > 0, "a failed bulk request", TimeSpan.FromSeconds(30), () => running.Stderr);
         var ready = await StatusAsync(http, "/readyz");
         var health = await StatusAsync(http, "/healthz");
         output.WriteLine($"while Elasticsearch answers 503: /readyz {(int)ready}, /healthz {(int)health}");
@@ -86,8 +86,8 @@ public sealed class FatalSinkTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(HttpStatusCode.OK, health);
 
         Volatile.Write(ref down, false);
-        await Poll.UntilAsync(() => StatusAsync(http, "/readyz").GetAwaiter().GetResult() == HttpStatusCode.OK, TimeSpan.FromSeconds(30),
-            "/readyz 200 once Elasticsearch is back", () => running.Stderr);
+        await Eventually.TrueAsync(() => StatusAsync(http, "/readyz").GetAwaiter().GetResult() == HttpStatusCode.OK, "/readyz 200 once Elasticsearch is back",
+            TimeSpan.FromSeconds(30), () => running.Stderr);
         running.Signal(ForwarderProcess.Sigterm);
         Assert.Equal(0, await running.WaitForExitAsync(TimeSpan.FromSeconds(20)));
     }

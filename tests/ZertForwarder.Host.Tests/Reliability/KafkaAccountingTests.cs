@@ -62,7 +62,7 @@ public sealed class KafkaAccountingTests(ITestOutputHelper output) : IDisposable
 
         string page = "";
         double Sample(string outcome) => Endpoints.Sample(page, $"zertforwarder_records_total{{outcome=\"{outcome}\"}}") ?? 0;
-        await Poll.UntilAsync(() =>
+        await Eventually.TrueAsync(() =>
         {
             try
             {
@@ -73,7 +73,7 @@ public sealed class KafkaAccountingTests(ITestOutputHelper output) : IDisposable
                 return false; // not listening yet
             }
             return Endpoints.Sample(page, "zertforwarder_records_read_total") == messages.Count && Endpoints.Sample(page, "zertforwarder_events_published_total{sink=\"file\"}") == zert;
-        }, TimeSpan.FromSeconds(30), $"{messages.Count} messages read and {zert} events published", () => page + running.Stderr);
+        }, $"{messages.Count} messages read and {zert} events published", TimeSpan.FromSeconds(30), () => page + running.Stderr);
         running.Signal(ForwarderProcess.Sigterm);
         Assert.Equal(1, await running.WaitForExitAsync(TimeSpan.FromSeconds(20))); // rejected records: exit 1
 

@@ -47,8 +47,8 @@ public sealed class KillLoopTests(ITestOutputHelper output) : IDisposable
             tally.Update();
             var target = tally.Lines + random.Next(500, 2_000);
             await using var run = ForwarderProcess.Start(_work.Path, ["run", .. args]);
-            await Poll.UntilAsync(() => (tally.Update() >= target && tally.Distinct >= elasticsearch.Documents.Count + FileAhead) || run.HasExited,
-                TimeSpan.FromSeconds(60), $"{target} lines in the file output, {FileAhead} ahead of Elasticsearch", () => run.Stderr);
+            await Eventually.TrueAsync(() => (tally.Update() >= target && tally.Distinct >= elasticsearch.Documents.Count + FileAhead) || run.HasExited,
+                $"{target} lines in the file output, {FileAhead} ahead of Elasticsearch", TimeSpan.FromSeconds(60), () => run.Stderr);
             Assert.False(run.HasExited, "killed before the end of the input\n" + run.Stderr);
             run.Kill();
             var lines = DiskFullTests.CompleteLines(ecs, whileWriting: true);
