@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -56,58 +55,22 @@ internal sealed class RecordProcessor : IDisposable
     public async Task ProcessAsync(SmfRecordReader reader, string name, Func<long, bool, IEventAcknowledgement?> track, Action<long>? progress,
         CancellationToken cancellationToken, long skipBefore = 0)
     {
-        // Batches are decoded and mapped on the thread pool and routed here, in input order, as their turn comes (the
-        // stage decode uses too). At most InFlight batches exist at once: while the router waits for room in a sink's
-        // buffer, the reader waits as well, so back-pressure reaches the file.
-        var stage = new OrderedParallelStage<TrackedBatch, MappedBatch>(MapBatch, mapped => RouteAsync(mapped, cancellationToken), InFlight);
-        var finished = false;
-        try
+        // The record loop decode uses too: batches are decoded and mapped on the thread pool and routed here, in input
+        // order, as their turn comes. At most InFlight batches exist at once: while the router waits for room in a
+        // sink's buffer, the reader waits as well, so back-pressure reaches the file. A failed batch (mapping out of
+        // memory, a sink write that threw) ends the input; a broken frame chain is thrown after the frames before it
+        // are routed.
+        var loop = new RecordLoop<Frame[], MappedBatch>(BatchSize, InFlight, frames => Track(frames, name, track), MapBatch,
+            mapped => RouteAsync(mapped, cancellationToken));
+        await loop.ReadAsync(reader, skipBefore, position =>
         {
-            var batch = new List<Frame>(BatchSize);
-            var bytes = new FrameBytes();
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                // The reader is synchronous; a batch of frames is read, then mapped on the thread pool.
-                SmfFrame frame;
-                try
-                {
-                    if (!reader.TryReadNext(out frame)) break;
-                }
-                catch (Exception e) when (e is SmfFramingException or InvalidDataException)
-                {
-                    // The frames read before a broken chain are sound: they go out before the break is reported.
-                    if (batch.Count > 0) await stage.PostAsync(Track(batch, bytes, track));
-                    await stage.DrainAsync();
-                    finished = true;
-                    throw;
-                }
-                _stats.FramesRead.Increment();
-                progress?.Invoke(reader.Position);
-                if (frame.EndOffset <= skipBefore) continue;
-                var isError = frame.IsError;
-                // The reader reuses its buffer: the record is copied into the batch's pooled bytes.
-                batch.Add(new Frame(isError ? null : bytes.Add(frame.Record.Span), name, frame.Offset, frame.EndOffset, frame.Error, null, false));
-                if (batch.Count == BatchSize)
-                {
-                    await stage.PostAsync(Track(batch, bytes, track));
-                    batch.Clear(); // Track copied the frames: the list is reused
-                    bytes = new FrameBytes();
-                }
-            }
-            if (batch.Count > 0) await stage.PostAsync(Track(batch, bytes, track));
-            await stage.DrainAsync();
-            finished = true;
-        }
-        finally
-        {
-            // A batch that failed (mapping out of memory, a sink write that threw) ends the input here; batches still
-            // being mapped finish first, so nothing they use is disposed under them.
-            if (!finished) stage.Abandon();
-        }
+            _stats.FramesRead.Increment();
+            progress?.Invoke(position);
+        }, cancellationToken);
     }
 
     /// <summary>Batches mapped or waiting to be routed at once: the stage's default, two per core.</summary>
-    private static int InFlight => OrderedParallelStage<TrackedBatch, MappedBatch>.DefaultMaxInFlight;
+    private static int InFlight => OrderedParallelStage<Frame[], MappedBatch>.DefaultMaxInFlight;
 
     /// <summary>
     /// Decodes and maps one record synchronously (stream sources such as Kafka, one RDW-prefixed record per message).
@@ -132,29 +95,35 @@ internal sealed class RecordProcessor : IDisposable
         await _router.WriteAsync(output.Event, cancellationToken);
     }
 
-    /// <summary>Registers each frame's position with its input, in input order, before the parallel work starts.</summary>
-    private static TrackedBatch Track(List<Frame> frames, FrameBytes bytes, Func<long, bool, IEventAcknowledgement?> track)
+    /// <summary>
+    /// Registers each frame's position with its input, in input order, before the parallel work starts (the record
+    /// loop runs this on the reading flow).
+    /// </summary>
+    private static Frame[] Track(FrameBatch batch, string name, Func<long, bool, IEventAcknowledgement?> track)
     {
-        var tracked = new Frame[frames.Count];
-        for (var i = 0; i < frames.Count; i++)
+        var frames = batch.Frames;
+        var tracked = new Frame[frames.Length];
+        for (var i = 0; i < frames.Length; i++)
         {
             var f = frames[i];
-            var status = f.Record is not { } record ? ZertParseStatus.Malformed : ZertRecordParser.Classify(record.Span);
+            // The record points into the batch's bytes, valid until the batch is routed.
+            ReadOnlyMemory<byte>? record = f.IsError ? null : f.Record;
+            var status = record is not { } bytes ? ZertParseStatus.Malformed : ZertRecordParser.Classify(bytes.Span);
             var expectsEvent = status == ZertParseStatus.Decoded;
-            tracked[i] = f with { Ack = track(f.EndOffset, expectsEvent), AckExpectsEvent = expectsEvent };
+            tracked[i] = new Frame(record, name, f.Offset, f.EndOffset, f.Error, track(f.EndOffset, expectsEvent), expectsEvent);
         }
-        return new TrackedBatch(tracked, bytes);
+        return tracked;
     }
 
     /// <summary>Decodes and maps one batch (on the thread pool).</summary>
-    private MappedBatch MapBatch(TrackedBatch batch)
+    private MappedBatch MapBatch(Frame[] frames)
     {
         // The batch's encodings share one pooled block, given back when the sinks are done with the last of them.
         var block = new PayloadBlock();
         var counts = new RecordCounts();
-        var outputs = new Output[batch.Frames.Length];
-        for (var i = 0; i < outputs.Length; i++) outputs[i] = Map(batch.Frames[i], counts, block);
-        return new MappedBatch(outputs, batch.Bytes, counts);
+        var outputs = new Output[frames.Length];
+        for (var i = 0; i < outputs.Length; i++) outputs[i] = Map(frames[i], counts, block);
+        return new MappedBatch(outputs, counts);
     }
 
     /// <summary>
@@ -186,9 +155,9 @@ internal sealed class RecordProcessor : IDisposable
     {
         // Counted when routed, as one batch: records_total moves with what reaches the router.
         _stats.Add(batch.Counts);
+        // Decoded records, events and dead letters no longer refer to the frames' bytes once this returns: the record
+        // loop reuses them for a later batch.
         await RouteBatchAsync(batch.Outputs, cancellationToken);
-        // Decoded records, events and dead letters no longer refer to the frames' bytes.
-        batch.Frames.Return();
     }
 
     private async Task RouteBatchAsync(Output[] outputs, CancellationToken cancellationToken)
@@ -244,44 +213,7 @@ internal sealed class RecordProcessor : IDisposable
         await _malformedDeadLetters.WriteAsync(dead, "decoder", output.Malformed!, cancellationToken);
     }
 
-    private readonly record struct TrackedBatch(Frame[] Frames, FrameBytes Bytes);
-
-    private readonly record struct MappedBatch(Output[] Outputs, FrameBytes Frames, RecordCounts Counts);
-
-    /// <summary>
-    /// The records of one batch, copied back to back into pooled arrays (the reader reuses its buffer); returned to
-    /// the pool once the batch is routed. One copy per record into a reused array, instead of an array per record
-    /// that lived until its batch was routed and so was copied again by the collector (issue 9).
-    /// </summary>
-    private sealed class FrameBytes
-    {
-        // Below the large-object threshold, like PayloadBlock's segments (a batch takes a few chunks).
-        private const int ChunkSize = 64 * 1024;
-        private readonly List<byte[]> _chunks = [];
-        private byte[] _current = [];
-        private int _used;
-
-        public ReadOnlyMemory<byte> Add(ReadOnlySpan<byte> record)
-        {
-            if (_current.Length - _used < record.Length)
-            {
-                _current = ArrayPool<byte>.Shared.Rent(Math.Max(ChunkSize, record.Length));
-                _chunks.Add(_current);
-                _used = 0;
-            }
-            record.CopyTo(_current.AsSpan(_used));
-            var memory = _current.AsMemory(_used, record.Length);
-            _used += record.Length;
-            return memory;
-        }
-
-        public void Return()
-        {
-            foreach (var chunk in _chunks) ArrayPool<byte>.Shared.Return(chunk);
-            _chunks.Clear();
-            _current = [];
-        }
-    }
+    private readonly record struct MappedBatch(Output[] Outputs, RecordCounts Counts);
 
     private readonly record struct Output(Frame Frame, ForwardedEvent? Event, EventEnvelope Envelope, string? Malformed);
 }

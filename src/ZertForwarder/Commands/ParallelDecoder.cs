@@ -1,16 +1,15 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using ZertForwarder.Forwarding;
-using ZertForwarder.Running;
 using ZertForwarder.Smf.Framing;
 using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Commands;
 
 /// <summary>
-/// The record loop of <c>decode</c>: frames are read on the calling thread and copied into batches; each batch is
-/// decoded and formatted on the thread pool into its own reusable buffer; buffers and the rejection lines are written
-/// in input order, so the output is byte for byte what a one-record-at-a-time loop writes (issue 9).
+/// What <c>decode</c> does with the frames of the shared <see cref="RecordLoop{TWork, TResult}"/> (the one run uses
+/// too): each batch is decoded and formatted on the thread pool into its own reusable buffer; buffers and the rejection
+/// lines are written in input order, so the output is byte for byte what a one-record-at-a-time loop writes (issue 9).
 /// At most <see cref="OrderedParallelStage{TBatch,TResult}.DefaultMaxInFlight"/> batches exist at once, so memory is
 /// bounded by the batch size whatever the input size, and a slow stdout holds the reader back.
 /// </summary>
@@ -25,7 +24,9 @@ internal sealed class ParallelDecoder : IDisposable
     // Formatters may keep per-instance state (a JSON writer), so a worker takes one for a whole batch.
     private readonly ConcurrentBag<DecodeCommand.RecordFormatter> _formatters = [];
     private readonly ConcurrentBag<DecodeCommand.RecordFormatter> _allFormatters = [];
-    private readonly Stack<Batch> _freeBatches = new();
+    // Output buffers are taken by a worker and given back once written, so a batch's output is formatted into memory
+    // that is already there.
+    private readonly ConcurrentBag<Formatted> _freeOutputs = [];
 
     /// <param name="createFormatter">Makes a formatter for one worker; called at most once per concurrent worker.</param>
     public ParallelDecoder(Func<DecodeCommand.RecordFormatter> createFormatter, int batchSize = DefaultBatchSize, int? maxInFlight = null)
@@ -33,7 +34,7 @@ internal sealed class ParallelDecoder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _createFormatter = createFormatter;
         _batchSize = batchSize;
-        _maxInFlight = maxInFlight ?? OrderedParallelStage<Batch, Batch>.DefaultMaxInFlight;
+        _maxInFlight = maxInFlight ?? OrderedParallelStage<FrameBatch, Formatted>.DefaultMaxInFlight;
     }
 
     /// <summary>
@@ -44,157 +45,103 @@ internal sealed class ParallelDecoder : IDisposable
     public RecordCounts Decode(Stream input, SmfContainer container, string name, Stream output, TextWriter errors)
     {
         var counts = new RecordCounts();
-        var stage = new OrderedParallelStage<Batch, Batch>(Process, done => Write(done, output, errors, counts), _maxInFlight);
-        var batch = RentBatch();
+        var loop = new RecordLoop<FrameBatch, Formatted>(_batchSize, _maxInFlight, frames => frames, frames => Format(frames, name),
+            formatted =>
+            {
+                Write(formatted, output, errors, counts);
+                return ValueTask.CompletedTask;
+            });
         try
         {
             using var reader = new SmfRecordReader(input, container, leaveOpen: true);
-            while (reader.TryReadNext(out var frame))
-            {
-                batch.Add(frame);
-                if (batch.Count == _batchSize)
-                {
-                    stage.Post(batch);
-                    batch = RentBatch();
-                }
-            }
-            FinishWith(batch);
+            // The loop is asynchronous for run's sinks; decode's consumer never waits, so the wait costs once per input.
+            loop.ReadAsync(reader).GetAwaiter().GetResult();
         }
         catch (SmfFramingException e)
         {
-            // The frames read before a broken chain are sound: they go out (the partly filled batch too) before the
-            // break is reported.
-            FinishWith(batch);
+            // The loop wrote every record before the break; the break is reported after them.
             output.Flush();
             errors.WriteLine($"{name}:{e.Offset}: {e.Reason}; the rest of the input is not read");
             counts.FramingErrors++;
         }
         catch (InvalidDataException e)
         {
-            FinishWith(batch);
             output.Flush();
             errors.WriteLine($"{name}: {e.Message}");
             counts.FramingErrors++;
         }
-        catch
-        {
-            // Anything else (stdout closed, a formatter bug) ends decode; the workers finish before their formatters
-            // are disposed.
-            stage.Abandon();
-            throw;
-        }
         output.Flush();
         return counts;
-
-        void FinishWith(Batch last)
-        {
-            if (last.Count > 0) stage.Post(last);
-            stage.Drain();
-        }
-
-        // Runs on a pool thread: everything it touches belongs to this batch, except the shared (thread-safe) pools.
-        Batch Process(Batch work)
-        {
-            if (!_formatters.TryTake(out var formatter))
-            {
-                formatter = _createFormatter();
-                _allFormatters.Add(formatter);
-            }
-            try
-            {
-                work.Format(formatter, name);
-            }
-            finally
-            {
-                _formatters.Add(formatter);
-            }
-            return work;
-        }
     }
 
     public void Dispose()
     {
+        // The loop has waited for every worker, even after a failure, so no formatter is still in use.
         foreach (var formatter in _allFormatters) formatter.Dispose();
-        while (_freeBatches.TryPop(out var batch)) batch.Release();
     }
 
-    // Batches are rented and returned on the reading thread only (Post and the consumer both run there).
-    private Batch RentBatch() => _freeBatches.TryPop(out var batch) ? batch : new Batch(_batchSize);
-
-    private void Write(Batch batch, Stream output, TextWriter errors, RecordCounts counts)
+    /// <summary>
+    /// Runs on a pool thread: the same classification, counting and messages as <see cref="SmfInput.Read"/>, one batch
+    /// at a time. Everything it touches belongs to this batch, except the shared (thread-safe) pools.
+    /// </summary>
+    private Formatted Format(FrameBatch batch, string name)
     {
-        output.Write(batch.Output.WrittenSpan);
-        foreach (var line in batch.ErrorLines) errors.WriteLine(line);
-        batch.AddCountsTo(counts);
-        batch.Reset();
-        _freeBatches.Push(batch);
-    }
-
-    /// <summary>A run of frames copied out of the reader, and what formatting them produced.</summary>
-    private sealed class Batch(int capacity)
-    {
-        private readonly FrameSlot[] _frames = new FrameSlot[capacity];
-        private byte[] _bytes = ArrayPool<byte>.Shared.Rent(capacity * 1024);
-        private int _bytesUsed;
-        private RecordCounts _counts = new();
-
-        public int Count { get; private set; }
-        public ArrayBufferWriter<byte> Output { get; } = new(capacity * 2048);
-        public List<string> ErrorLines { get; } = [];
-
-        /// <summary>Copies the frame: the reader reuses its buffer for the next one.</summary>
-        public void Add(in SmfFrame frame)
+        if (!_formatters.TryTake(out var formatter))
         {
-            var length = frame.IsError ? 0 : frame.Record.Length;
-            if (_bytesUsed + length > _bytes.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, _bytesUsed + length));
-                _bytes.AsSpan(0, _bytesUsed).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_bytes);
-                _bytes = larger;
-            }
-            if (length > 0) frame.Record.Span.CopyTo(_bytes.AsSpan(_bytesUsed));
-            _frames[Count++] = new FrameSlot(frame.Offset, _bytesUsed, length, frame.IsError ? frame.Error : null);
-            _bytesUsed += length;
+            formatter = _createFormatter();
+            _allFormatters.Add(formatter);
         }
-
-        /// <summary>The same classification, counting and messages as <see cref="SmfInput.Read"/>, one batch at a time.</summary>
-        public void Format(DecodeCommand.RecordFormatter formatter, string name)
+        if (!_freeOutputs.TryTake(out var formatted)) formatted = new Formatted(_batchSize);
+        try
         {
-            for (var i = 0; i < Count; i++)
+            foreach (var frame in batch.Frames)
             {
-                var frame = _frames[i];
                 if (frame.Error is not null)
                 {
-                    ErrorLines.Add(_counts.CountFramingError(name, frame.Offset, frame.Error));
+                    formatted.ErrorLines.Add(formatted.Counts.CountFramingError(name, frame.Offset, frame.Error));
                     continue;
                 }
-                var result = ZertRecordParser.Parse(_bytes.AsMemory(frame.Start, frame.Length));
-                if (_counts.CountParsed(result, name, frame.Offset) is { } rejection)
+                var result = ZertRecordParser.Parse(frame.Record);
+                if (formatted.Counts.CountParsed(result, name, frame.Offset) is { } rejection)
                 {
-                    ErrorLines.Add(rejection);
+                    formatted.ErrorLines.Add(rejection);
                 }
                 else if (result.Status == ZertParseStatus.Decoded)
                 {
-                    formatter.Write(result.Record!, Output);
-                    Output.Write("\n"u8);
+                    formatter.Write(result.Record!, formatted.Output);
+                    formatted.Output.Write("\n"u8);
                 }
             }
         }
+        finally
+        {
+            _formatters.Add(formatter);
+        }
+        return formatted;
+    }
 
-        public void AddCountsTo(RecordCounts total) => total.Add(_counts);
+    // Runs on the reading flow, in input order.
+    private void Write(Formatted formatted, Stream output, TextWriter errors, RecordCounts counts)
+    {
+        output.Write(formatted.Output.WrittenSpan);
+        foreach (var line in formatted.ErrorLines) errors.WriteLine(line);
+        counts.Add(formatted.Counts);
+        formatted.Reset();
+        _freeOutputs.Add(formatted);
+    }
+
+    /// <summary>What formatting one batch produced: the output lines, the rejection lines and the counts.</summary>
+    private sealed class Formatted(int batchSize)
+    {
+        public ArrayBufferWriter<byte> Output { get; } = new(batchSize * 2048);
+        public List<string> ErrorLines { get; } = [];
+        public RecordCounts Counts { get; private set; } = new();
 
         public void Reset()
         {
-            Count = 0;
-            _bytesUsed = 0;
-            _counts = new RecordCounts();
             Output.ResetWrittenCount();
             ErrorLines.Clear();
+            Counts = new RecordCounts();
         }
-
-        public void Release() => ArrayPool<byte>.Shared.Return(_bytes);
-
-        private readonly record struct FrameSlot(long Offset, int Start, int Length, string? Error);
     }
 }
