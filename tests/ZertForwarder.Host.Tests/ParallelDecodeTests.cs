@@ -83,7 +83,7 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_stage_hands_results_over_in_posting_order_however_the_workers_finish()
+    public async Task The_stage_hands_results_over_in_posting_order_however_the_workers_finish()
     {
         var consumed = new List<int>();
         var stage = new OrderedParallelStage<int, int>(i =>
@@ -91,9 +91,9 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
             // Uneven work so that later batches often finish before earlier ones.
             Thread.SpinWait((i * 7919 % 13) * 5_000);
             return i;
-        }, consumed.Add, maxInFlight: 4);
-        for (var i = 0; i < 500; i++) stage.Post(i);
-        stage.Drain();
+        }, Into(consumed), maxInFlight: 4);
+        for (var i = 0; i < 500; i++) await stage.PostAsync(i);
+        await stage.DrainAsync();
         Assert.Equal(Enumerable.Range(0, 500), consumed);
     }
 
@@ -106,16 +106,16 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
         {
             gate.Wait();
             return i;
-        }, consumed.Add, maxInFlight: 3);
+        }, Into(consumed), maxInFlight: 3);
         var posted = 0;
-        var producer = Task.Run(() =>
+        var producer = Task.Run(async () =>
         {
             for (var i = 0; i < 10; i++)
             {
-                stage.Post(i);
+                await stage.PostAsync(i);
                 Interlocked.Increment(ref posted);
             }
-            stage.Drain();
+            await stage.DrainAsync();
         });
 
         // Three batches are in flight and the fourth Post waits for the oldest, which cannot finish.
@@ -130,21 +130,21 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_worker_failure_surfaces_after_every_earlier_result_is_consumed()
+    public async Task A_worker_failure_surfaces_after_every_earlier_result_is_consumed()
     {
         var consumed = new List<int>();
-        var stage = new OrderedParallelStage<int, int>(i => i == 5 ? throw new InvalidOperationException("batch 5 failed") : i, consumed.Add, maxInFlight: 2);
-        var failure = Assert.Throws<InvalidOperationException>(() =>
+        var stage = new OrderedParallelStage<int, int>(i => i == 5 ? throw new InvalidOperationException("batch 5 failed") : i, Into(consumed), maxInFlight: 2);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
         {
-            for (var i = 0; i < 20; i++) stage.Post(i);
-            stage.Drain();
+            for (var i = 0; i < 20; i++) await stage.PostAsync(i);
+            await stage.DrainAsync();
         });
         Assert.Equal("batch 5 failed", failure.Message);
         Assert.Equal(Enumerable.Range(0, 5), consumed);
     }
 
     [Fact]
-    public void Abandoning_after_a_failure_waits_for_the_batches_still_running()
+    public async Task Abandoning_after_a_failure_waits_for_the_batches_still_running()
     {
         var finished = 0;
         var stage = new OrderedParallelStage<int, int>(i =>
@@ -153,9 +153,9 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
             Thread.SpinWait(200_000);
             Interlocked.Increment(ref finished);
             return i;
-        }, _ => { }, maxInFlight: 4);
-        for (var i = 0; i < 4; i++) stage.Post(i);
-        Assert.Throws<InvalidOperationException>(stage.Drain);
+        }, _ => ValueTask.CompletedTask, maxInFlight: 4);
+        for (var i = 0; i < 4; i++) await stage.PostAsync(i);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await stage.DrainAsync());
         stage.Abandon();
         Assert.Equal(0, stage.InFlight);
         Assert.Equal(3, Volatile.Read(ref finished));
@@ -217,6 +217,13 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
     }
 
     private sealed record Decoded(byte[] Stdout, string Stderr, RecordCounts Counts);
+
+    /// <summary>A consumer that adds each result to <paramref name="consumed"/> and never waits.</summary>
+    private static Func<int, ValueTask> Into(List<int> consumed) => i =>
+    {
+        consumed.Add(i);
+        return ValueTask.CompletedTask;
+    };
 
     private static Func<DecodeCommand.RecordFormatter> FormatterFactory(string format) => format == "json"
         ? () => new DecodeCommand.RawJsonFormatter(surfaceRuleName: false)

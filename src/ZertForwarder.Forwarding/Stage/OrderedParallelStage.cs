@@ -1,44 +1,38 @@
 namespace ZertForwarder.Forwarding;
 
 /// <summary>
-/// An ordered parallel stage: each posted batch is processed on the thread pool, and the results are consumed on the
-/// posting thread strictly in the order the batches were posted. At most <c>maxInFlight</c> batches are being
+/// An ordered parallel stage: each posted batch is processed on the thread pool, and the results are consumed by the
+/// posting flow strictly in the order the batches were posted. At most <c>maxInFlight</c> batches are being
 /// processed or waiting to be consumed; posting one more first waits for the oldest and consumes it, so a slow
 /// consumer (or slow workers) holds the producer back and memory stays bounded.
 /// </summary>
 /// <remarks>
-/// One stage for every verb that maps records: <c>decode</c> consumes with a synchronous write to stdout
-/// (<see cref="Post"/>, <see cref="Drain"/>), <c>run</c>'s <see cref="RecordProcessor"/> with an asynchronous hand-over
-/// to the router, which waits while a sink's buffer is full (<see cref="PostAsync"/>, <see cref="DrainAsync"/>). A
-/// worker's failure surfaces on the posting thread when that batch's turn comes, so a failed batch stops the producer:
-/// there is no separate consumer loop that could die while the producer waits for it.
+/// The stage under the one <see cref="RecordLoop{TWork, TResult}"/> of every verb that maps records: <c>decode</c>
+/// consumes with a write to stdout that never waits, <c>run</c>'s <see cref="RecordProcessor"/> with a hand-over to
+/// the router, which waits while a sink's buffer is full. A worker's failure surfaces on the posting flow when that
+/// batch's turn comes, so a failed batch stops the producer: there is no separate consumer loop that could die while
+/// the producer waits for it.
 /// </remarks>
 /// <typeparam name="TBatch">What the producer hands over, e.g. a batch of frames.</typeparam>
 /// <typeparam name="TResult">What a worker makes of it, e.g. the formatted bytes of the batch.</typeparam>
 internal sealed class OrderedParallelStage<TBatch, TResult>
 {
     private readonly Func<TBatch, TResult> _process;
-    private readonly Action<TResult>? _consume;
-    private readonly Func<TResult, ValueTask>? _consumeAsync;
+    private readonly Func<TResult, ValueTask> _consume;
     private readonly int _maxInFlight;
     private readonly Queue<Task<TResult>> _inFlight;
 
     /// <param name="process">Runs on the thread pool, several batches at once: must be thread-safe.</param>
-    /// <param name="consume">Runs on the posting thread, one result at a time, in posting order.</param>
+    /// <param name="consume">
+    /// Awaited by the posting flow, one result at a time, in posting order: a consumer that waits (a full sink buffer)
+    /// holds the poster back.
+    /// </param>
     /// <param name="maxInFlight">Batches processed or awaiting consumption at once (at least 1).</param>
-    public OrderedParallelStage(Func<TBatch, TResult> process, Action<TResult> consume, int maxInFlight)
-        : this(process, maxInFlight) => _consume = consume;
-
-    /// <param name="process">Runs on the thread pool, several batches at once: must be thread-safe.</param>
-    /// <param name="consumeAsync">Awaited by the posting flow, one result at a time, in posting order.</param>
-    /// <param name="maxInFlight">Batches processed or awaiting consumption at once (at least 1).</param>
-    public OrderedParallelStage(Func<TBatch, TResult> process, Func<TResult, ValueTask> consumeAsync, int maxInFlight)
-        : this(process, maxInFlight) => _consumeAsync = consumeAsync;
-
-    private OrderedParallelStage(Func<TBatch, TResult> process, int maxInFlight)
+    public OrderedParallelStage(Func<TBatch, TResult> process, Func<TResult, ValueTask> consume, int maxInFlight)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
         _process = process;
+        _consume = consume;
         _maxInFlight = maxInFlight;
         _inFlight = new Queue<Task<TResult>>(maxInFlight);
     }
@@ -52,28 +46,15 @@ internal sealed class OrderedParallelStage<TBatch, TResult>
     /// <summary>
     /// Starts processing <paramref name="batch"/>. Results that are already done at the head of the queue are consumed
     /// first; when the bound is reached the oldest is waited for. A worker's exception is rethrown here (or by
-    /// <see cref="Drain"/>) when its turn to be consumed comes, after every earlier result has been consumed.
+    /// <see cref="DrainAsync"/>) when its turn to be consumed comes, after every earlier result has been consumed.
     /// </summary>
-    public void Post(TBatch batch)
-    {
-        while (HeadIsDue) ConsumeOldest();
-        Start(batch);
-    }
-
-    /// <summary>Waits for and consumes every posted batch, in order.</summary>
-    public void Drain()
-    {
-        while (_inFlight.Count > 0) ConsumeOldest();
-    }
-
-    /// <summary><see cref="Post"/> with the asynchronous consumer: a consumer that waits (a full sink buffer) holds the poster back.</summary>
     public async ValueTask PostAsync(TBatch batch)
     {
         while (HeadIsDue) await ConsumeOldestAsync();
         Start(batch);
     }
 
-    /// <summary><see cref="Drain"/> with the asynchronous consumer.</summary>
+    /// <summary>Waits for and consumes every posted batch, in order.</summary>
     public async ValueTask DrainAsync()
     {
         while (_inFlight.Count > 0) await ConsumeOldestAsync();
@@ -104,18 +85,10 @@ internal sealed class OrderedParallelStage<TBatch, TResult>
 
     private void Start(TBatch batch) => _inFlight.Enqueue(Task.Run(() => _process(batch)));
 
-    private void ConsumeOldest()
-    {
-        var consume = _consume ?? throw new InvalidOperationException("This stage consumes asynchronously: use PostAsync and DrainAsync.");
-        // Dequeued before waiting: a faulted batch is not consumed twice if the caller drains after catching.
-        var oldest = _inFlight.Dequeue();
-        consume(oldest.GetAwaiter().GetResult());
-    }
-
     private async ValueTask ConsumeOldestAsync()
     {
-        var consume = _consumeAsync ?? throw new InvalidOperationException("This stage consumes synchronously: use Post and Drain.");
+        // Dequeued before waiting: a faulted batch is not consumed twice if the caller drains after catching.
         var oldest = _inFlight.Dequeue();
-        await consume(await oldest);
+        await _consume(await oldest);
     }
 }
