@@ -62,7 +62,8 @@ public sealed class RecordLoopTests
     {
         var dump = SmfDumpGenerator.GenerateDump(seed: 42, zertCount: 300, GeneratorContainer.Rdw);
         var frames = ReadSequentially(dump);
-        // Frame 50 is in the middle of the eighth batch of 7: its RDW length (3) breaks the chain.
+        // Frame 50, the second of the eighth batch of 7, has an RDW length (3) that breaks the chain: the batch being
+        // filled holds one frame when the break is met.
         const int breakAt = 50;
         var brokenAt = frames[breakAt].Offset;
         dump[brokenAt] = 0;
