@@ -26,9 +26,9 @@ namespace ZertForwarder.Running;
 /// The collector sizes its young generation from the limit, so the resident size follows the limit, not the input.
 /// Measured 2026-12-06, 1 M records, <c>/usr/bin/time</c>: with 64 MB buffers and a 256 MB limit, run to a file peaked
 /// at 247-251 MB and to Kafka at 318-340 MB; with 16 MB buffers, 8 MB of idle segments and this 128 MB default, 201-202
-/// MB and 241-245 MB, at the same CPU per record. A limit below what the run holds ends it with log event 1005 (or the
-/// runtime's own "Out of memory."): the same run needs more than 80 MB and runs in 96 MB (to tmpfs, where the file sink
-/// keeps its buffer full), so the default leaves a third above the need.
+/// MB and 241-262 MB, at the same CPU per record. A limit below what the run holds ends it with log event 1005 (or the
+/// runtime's own "Out of memory."): the same run needs 72-88 MB (to ext4; the sink runner's queue is bounded, see
+/// SinkRunner), so the default leaves about half again the need.
 /// </para>
 /// </remarks>
 internal static class HeapLimit
