@@ -248,10 +248,23 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
         var buffer = new ArrayBufferWriter<byte>(4096);
         try
         {
-            foreach (var item in SmfInput.Read(new MemoryStream(dump), SmfContainer.Auto, Name, counts, stderr.WriteLine))
+            using var reader = new SmfRecordReader(new MemoryStream(dump), SmfContainer.Auto);
+            while (reader.TryReadNext(out var frame))
             {
+                if (frame.IsError)
+                {
+                    stderr.WriteLine(counts.CountFramingError(Name, frame.Offset, frame.Error!));
+                    continue;
+                }
+                var result = ZertRecordParser.Parse(frame.Record.ToArray());
+                if (counts.CountParsed(result, Name, frame.Offset) is { } rejection)
+                {
+                    stderr.WriteLine(rejection);
+                    continue;
+                }
+                if (result.Status != ZertParseStatus.Decoded) continue;
                 buffer.ResetWrittenCount();
-                formatter.Write(item.Record, buffer);
+                formatter.Write(result.Record!, buffer);
                 buffer.Write("\n"u8);
                 stdout.Write(buffer.WrittenSpan);
             }
@@ -269,7 +282,7 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
     /// <see cref="CorruptRecordTests"/>), about one in 700 is followed by a 5-byte frame too short to carry an SMF
     /// record type, and, if asked, the chain of lengths breaks (RDW length 3) shortly before the end.
     /// </summary>
-    private static (byte[] Dump, long Rejected) DumpWithMalformedRecords(ulong seed, int zertCount, bool breakChainNearEnd)
+    internal static (byte[] Dump, long Rejected) DumpWithMalformedRecords(ulong seed, int zertCount, bool breakChainNearEnd)
     {
         var records = SmfDumpGenerator.GenerateRecords(seed, zertCount).Select(r => r.Bytes.ToArray()).ToList();
         var random = new Random((int)seed);

@@ -81,7 +81,7 @@ internal sealed class ParallelDecoder : IDisposable
     }
 
     /// <summary>
-    /// Runs on a pool thread: the same classification, counting and messages as <see cref="SmfInput.Read"/>, one batch
+    /// Runs on a pool thread: every frame counted once (<see cref="RecordCounts"/>) with its rejection line, one batch
     /// at a time. Everything it touches belongs to this batch, except the shared (thread-safe) pools.
     /// </summary>
     private Formatted Format(FrameBatch batch, string name)

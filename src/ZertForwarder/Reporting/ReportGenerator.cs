@@ -39,7 +39,7 @@ internal static class ReportGenerator
         var builder = new ReportBuilder();
         foreach (var path in inputs)
         {
-            foreach (var record in input.Read(path)) builder.Add(record);
+            input.Read(path, builder.Add);
         }
         var report = builder.Build(filter);
         System.IO.Directory.CreateDirectory(directory);

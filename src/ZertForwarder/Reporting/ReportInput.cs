@@ -4,6 +4,7 @@ using System.Text.Json;
 using ZertForwarder.Commands;
 using ZertForwarder.Mapping;
 using ZertForwarder.Smf.Framing;
+using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Reporting;
 
@@ -13,12 +14,27 @@ namespace ZertForwarder.Reporting;
 /// </summary>
 internal sealed class ReportInput(ZertNormalizer normalizer, Action<string> reportError)
 {
+    /// <summary>Records per batch of the record loop, as <c>decode</c>'s.</summary>
+    private const int BatchSize = 512;
+
     public long Rejected { get; private set; }
 
-    public IEnumerable<ReportRecord> Read(string path)
+    /// <summary>Hands every report record of <paramref name="path"/> to <paramref name="add"/>, in input order.</summary>
+    public void Read(string path, Action<ReportRecord> add)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        return IsNdjson(stream) ? ReadNdjson(path) : ReadSmf(path);
+        bool ndjson;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+        {
+            ndjson = IsNdjson(stream);
+        }
+        if (ndjson)
+        {
+            foreach (var record in ReadNdjson(path)) add(record);
+        }
+        else
+        {
+            ReadSmf(path, add);
+        }
     }
 
     /// <summary>
@@ -61,35 +77,80 @@ internal sealed class ReportInput(ZertNormalizer normalizer, Action<string> repo
         }
     }
 
-    private IEnumerable<ReportRecord> ReadSmf(string path)
+    /// <summary>
+    /// An SMF dump goes through the record loop <c>decode</c> and <c>run</c> use: frames are decoded and turned into
+    /// report records on every core, and handed on in input order with the rejection lines.
+    /// </summary>
+    private void ReadSmf(string path, Action<ReportRecord> add)
     {
         var counts = new RecordCounts();
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        var loop = new RecordLoop<FrameBatch, Converted>(BatchSize, OrderedParallelStage<FrameBatch, Converted>.DefaultMaxInFlight,
+            frames => frames, frames => Convert(frames, path),
+            converted =>
+            {
+                foreach (var line in converted.ErrorLines) reportError(line);
+                foreach (var record in converted.Records) add(record);
+                counts.Add(converted.Counts);
+                return ValueTask.CompletedTask;
+            });
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        using var items = SmfInput.Read(stream, SmfContainer.Auto, path, counts, reportError).GetEnumerator();
-        while (true)
+        try
         {
-            try
-            {
-                if (!items.MoveNext()) break;
-            }
-            catch (SmfFramingException e)
-            {
-                Rejected++;
-                reportError($"{path}:{e.Offset}: {e.Reason}; the rest of the input is not read");
-                break;
-            }
-            catch (InvalidDataException e)
-            {
-                Rejected++;
-                reportError($"{path}: {e.Message}");
-                break;
-            }
-            buffer.ResetWrittenCount();
-            normalizer.WriteEcs(items.Current.Record, buffer);
-            using var doc = JsonDocument.Parse(buffer.WrittenMemory);
-            if (ReportRecord.FromEcs(doc.RootElement) is { } record) yield return record;
+            using var reader = new SmfRecordReader(stream, SmfContainer.Auto, leaveOpen: true);
+            // The consumer never waits, so waiting for the loop costs once per input.
+            loop.ReadAsync(reader).GetAwaiter().GetResult();
+        }
+        catch (SmfFramingException e)
+        {
+            // The records before the break were handed on first.
+            Rejected++;
+            reportError($"{path}:{e.Offset}: {e.Reason}; the rest of the input is not read");
+        }
+        catch (InvalidDataException e)
+        {
+            Rejected++;
+            reportError($"{path}: {e.Message}");
         }
         Rejected += counts.Rejected;
+    }
+
+    /// <summary>
+    /// Runs on a pool thread: decodes a batch with the classification and messages of <c>decode</c>, and turns each zERT
+    /// record into a report record through its ECS document (the normalizer is thread-safe). Nothing it returns refers
+    /// to the batch's bytes, which are reused once the batch is consumed.
+    /// </summary>
+    private Converted Convert(FrameBatch batch, string path)
+    {
+        var converted = new Converted();
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        foreach (var frame in batch.Frames)
+        {
+            if (frame.Error is not null)
+            {
+                converted.ErrorLines.Add(converted.Counts.CountFramingError(path, frame.Offset, frame.Error));
+                continue;
+            }
+            var result = ZertRecordParser.Parse(frame.Record);
+            if (converted.Counts.CountParsed(result, path, frame.Offset) is { } rejection)
+            {
+                converted.ErrorLines.Add(rejection);
+            }
+            else if (result.Status == ZertParseStatus.Decoded)
+            {
+                buffer.ResetWrittenCount();
+                normalizer.WriteEcs(result.Record!, buffer);
+                using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+                if (ReportRecord.FromEcs(doc.RootElement) is { } record) converted.Records.Add(record);
+            }
+        }
+        return converted;
+    }
+
+    /// <summary>What one batch of an SMF dump gave: report records, rejection lines and counts, each in input order.</summary>
+    private sealed class Converted
+    {
+        public List<ReportRecord> Records { get; } = [];
+        public List<string> ErrorLines { get; } = [];
+        public RecordCounts Counts { get; } = new();
     }
 }

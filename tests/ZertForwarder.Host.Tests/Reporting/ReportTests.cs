@@ -151,6 +151,39 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_damaged_dump_reports_every_sound_record_before_the_break_and_names_each_rejected_one()
+    {
+        // Malformed records, too-short frames and a broken chain near the end, read in parallel batches: the report
+        // must hold exactly the records decode writes from the same dump (an independent path: its ECS lines are read
+        // back as NDJSON), and stderr must name each rejected frame and the break, in input order.
+        var (bytes, _) = ParallelDecodeTests.DumpWithMalformedRecords(seed: 17, zertCount: 3000, breakChainNearEnd: true);
+        var dump = _work.Combine("damaged.smf");
+        File.WriteAllBytes(dump, bytes);
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "ecs"], RunLimit);
+        Assert.True(decode.ExitCode == 1, decode.ToString());
+        var ndjson = _work.Combine("decoded.ndjson");
+        File.WriteAllText(ndjson, decode.Stdout);
+
+        var fromSmf = await Report([dump, "--out", "from-smf"]);
+        var fromEcs = await Report([ndjson, "--out", "from-ecs"]);
+
+        Assert.True(fromSmf.ExitCode == 1, fromSmf.ToString());
+        Assert.True(fromEcs.ExitCode == 0, fromEcs.ToString());
+        var lines = fromSmf.Stderr.Split('\n').Where(l => l.StartsWith(dump + ":", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count >= 5, fromSmf.Stderr); // rejected frames before the break, and the break
+        Assert.EndsWith("the rest of the input is not read", lines[^1], StringComparison.Ordinal);
+        var offsets = lines.Select(l => long.Parse(l[(dump.Length + 1)..l.IndexOf(':', dump.Length + 1)], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(offsets.Order(), offsets);
+        Assert.Equal(decode.Stderr.Split('\n').Where(l => l.StartsWith(dump + ":", StringComparison.Ordinal)), lines);
+        foreach (var name in new[] { "servers.csv", "clients.csv", "outbound.csv", "sessions.csv" })
+        {
+            var a = File.ReadAllBytes(_work.Combine("from-smf", name));
+            Assert.True(a.Length > 200, name);
+            Assert.True(a.AsSpan().SequenceEqual(File.ReadAllBytes(_work.Combine("from-ecs", name))), $"{name} differs between the damaged dump and its decoded ECS");
+        }
+    }
+
+    [Fact]
     public async Task Filters_narrow_every_view_and_bad_filters_are_usage_errors()
     {
         var dump = Dumps.Write(_work.Combine("in.smf"), 3, 1500);

@@ -1,0 +1,18 @@
+using ZertForwarder.Forwarding;
+using ZertForwarder.Smf.Framing;
+
+namespace ZertForwarder.Commands;
+
+/// <summary>Parsing of input-related option values.</summary>
+internal static class InputOptions
+{
+    /// <summary>The <c>--container</c> argument, spelled as the <c>Input:Container</c> setting is.</summary>
+    public static SmfContainer ParseContainer(string value)
+    {
+        foreach (var container in Enum.GetValues<SmfContainer>())
+        {
+            if (string.Equals(ChoiceNames.Of(container), value, StringComparison.OrdinalIgnoreCase)) return container;
+        }
+        throw new UsageException($"unknown container '{value}': use {ChoiceNames.Choices(typeof(SmfContainer))}");
+    }
+}
