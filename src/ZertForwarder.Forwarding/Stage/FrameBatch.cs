@@ -1,5 +1,6 @@
 using System.Buffers;
 using ZertForwarder.Smf.Framing;
+using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Forwarding;
 
@@ -44,6 +45,28 @@ internal sealed class FrameBatch
     {
         var record = frame.IsError ? default : Copy(frame.Record.Span);
         _frames[Count++] = new SmfFrame(frame.Offset, frame.EndOffset, record, frame.Error);
+    }
+
+    /// <summary>
+    /// Decodes the frames in input order, the way <c>decode</c> and <c>report</c> read a dump: each frame is counted once
+    /// in <paramref name="counts"/>; a frame the reader could not take apart and a record that fails to decode add
+    /// their line (<c>origin:offset: reason</c>) to <paramref name="rejections"/>; each zERT record goes to
+    /// <paramref name="decoded"/>, valid only during the call (it points into this batch). Other SMF types and 119
+    /// subtypes are counted as skipped.
+    /// </summary>
+    public void DecodeEach<TState>(string origin, RecordCounts counts, List<string> rejections, TState state, Action<ZertRecord, TState> decoded)
+    {
+        foreach (var frame in Frames)
+        {
+            if (frame.Error is not null)
+            {
+                rejections.Add(counts.CountFramingError(origin, frame.Offset, frame.Error));
+                continue;
+            }
+            var result = ZertRecordParser.Parse(frame.Record);
+            if (counts.CountParsed(result, origin, frame.Offset) is { } rejection) rejections.Add(rejection);
+            else if (result.Status == ZertParseStatus.Decoded) decoded(result.Record!, state);
+        }
     }
 
     /// <summary>Empties the batch for reuse; its chunks stay, to be filled again.</summary>

@@ -94,24 +94,11 @@ internal sealed class ParallelDecoder : IDisposable
         if (!_freeOutputs.TryTake(out var formatted)) formatted = new Formatted(_batchSize);
         try
         {
-            foreach (var frame in batch.Frames)
+            batch.DecodeEach(name, formatted.Counts, formatted.ErrorLines, (formatter, formatted), static (record, state) =>
             {
-                if (frame.Error is not null)
-                {
-                    formatted.ErrorLines.Add(formatted.Counts.CountFramingError(name, frame.Offset, frame.Error));
-                    continue;
-                }
-                var result = ZertRecordParser.Parse(frame.Record);
-                if (formatted.Counts.CountParsed(result, name, frame.Offset) is { } rejection)
-                {
-                    formatted.ErrorLines.Add(rejection);
-                }
-                else if (result.Status == ZertParseStatus.Decoded)
-                {
-                    formatter.Write(result.Record!, formatted.Output);
-                    formatted.Output.Write("\n"u8);
-                }
-            }
+                state.formatter.Write(record, state.formatted.Output);
+                state.formatted.Output.Write("\n"u8);
+            });
         }
         finally
         {

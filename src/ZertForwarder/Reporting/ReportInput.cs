@@ -123,26 +123,13 @@ internal sealed class ReportInput(ZertNormalizer normalizer, Action<string> repo
     {
         var converted = new Converted();
         var buffer = new ArrayBufferWriter<byte>(4096);
-        foreach (var frame in batch.Frames)
+        batch.DecodeEach(path, converted.Counts, converted.ErrorLines, (normalizer, buffer, converted.Records), static (record, state) =>
         {
-            if (frame.Error is not null)
-            {
-                converted.ErrorLines.Add(converted.Counts.CountFramingError(path, frame.Offset, frame.Error));
-                continue;
-            }
-            var result = ZertRecordParser.Parse(frame.Record);
-            if (converted.Counts.CountParsed(result, path, frame.Offset) is { } rejection)
-            {
-                converted.ErrorLines.Add(rejection);
-            }
-            else if (result.Status == ZertParseStatus.Decoded)
-            {
-                buffer.ResetWrittenCount();
-                normalizer.WriteEcs(result.Record!, buffer);
-                using var doc = JsonDocument.Parse(buffer.WrittenMemory);
-                if (ReportRecord.FromEcs(doc.RootElement) is { } record) converted.Records.Add(record);
-            }
-        }
+            state.buffer.ResetWrittenCount();
+            state.normalizer.WriteEcs(record, state.buffer);
+            using var doc = JsonDocument.Parse(state.buffer.WrittenMemory);
+            if (ReportRecord.FromEcs(doc.RootElement) is { } reportRecord) state.Records.Add(reportRecord);
+        });
         return converted;
     }
 
