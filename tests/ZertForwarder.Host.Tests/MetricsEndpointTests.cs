@@ -135,7 +135,7 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
             {
                 if ((await http.GetAsync(path)).StatusCode == HttpStatusCode.OK) return;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
             {
                 // Not listening yet.
             }

@@ -52,9 +52,9 @@ public sealed class ShutdownAndBackPressureTests(ITestOutputHelper output) : IDi
                 {
                     page = await http.GetStringAsync("/metrics");
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
                 {
-                    continue; // not listening yet
+                    continue; // not listening yet (refused, or reset while the listener starts: a bare SocketException)
                 }
                 var now = Endpoints.Sample(page, "zertforwarder_records_read_total");
                 if (now is > 0 && now == read) break;

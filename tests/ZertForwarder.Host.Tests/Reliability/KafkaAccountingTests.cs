@@ -68,9 +68,9 @@ public sealed class KafkaAccountingTests(ITestOutputHelper output) : IDisposable
             {
                 page = http.GetStringAsync("/metrics").GetAwaiter().GetResult();
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
             {
-                return false; // not listening yet
+                return false; // not listening yet (refused, or reset while the listener starts: a bare SocketException)
             }
             return Endpoints.Sample(page, "zertforwarder_records_read_total") == messages.Count && Endpoints.Sample(page, "zertforwarder_events_published_total{sink=\"file\"}") == zert;
         }, $"{messages.Count} messages read and {zert} events published", TimeSpan.FromSeconds(30), () => page + running.Stderr);
