@@ -53,7 +53,7 @@ internal sealed class EcsPlan
             if (child.Rule is { } rule)
             {
                 if (rule.ConnectionEventsOnly && !PlanKey.IsConnectionEvent(key)) continue;
-                steps.Add(new EcsStep(ValueStepKind(rule), depth, child.NamePrefix, rule));
+                steps.Add(new EcsStep(EcsStepKind.Value, depth, child.NamePrefix, rule));
                 continue;
             }
             var open = steps.Count;
@@ -63,22 +63,6 @@ internal sealed class EcsPlan
             else steps.Add(new EcsStep(EcsStepKind.Close, depth, [], null));
         }
     }
-
-    /// <summary>
-    /// The step kind of a value: the plain field readers that make up most of a document (numbers, coded names, flag
-    /// bits: about 60 % of the rules) get a kind of their own, so the writer reads and writes them directly instead of
-    /// going through <see cref="ValueEvaluator.Evaluate"/> and an intermediate <see cref="FieldValue"/>. A rule limited to
-    /// records with an end keeps the general path, which checks that.
-    /// </summary>
-    private static EcsStepKind ValueStepKind(FieldRule rule) => rule.WithEndOnly ? EcsStepKind.Value : rule.Convert switch
-    {
-        Converter.Number => EcsStepKind.Number,
-        Converter.NumberNonZero => EcsStepKind.NumberNonZero,
-        Converter.Name => EcsStepKind.Name,
-        Converter.NameNonZero => EcsStepKind.NameNonZero,
-        Converter.Bit => EcsStepKind.Bit,
-        _ => EcsStepKind.Value,
-    };
 
     public static readonly EcsPlan Empty = new([], new EcsNode(default));
 
@@ -142,21 +126,6 @@ internal enum EcsStepKind : byte
 
     /// <summary>The object at <see cref="EcsStep.Depth"/> ends: close it if it was opened.</summary>
     Close,
-
-    /// <summary>A <see cref="Converter.Number"/> field: written whenever present.</summary>
-    Number,
-
-    /// <summary>A <see cref="Converter.NumberNonZero"/> field: omitted when zero.</summary>
-    NumberNonZero,
-
-    /// <summary>A <see cref="Converter.Name"/> field: the code's name from the rule's table.</summary>
-    Name,
-
-    /// <summary>A <see cref="Converter.NameNonZero"/> field: as <see cref="Name"/>, code 0 omitted.</summary>
-    NameNonZero,
-
-    /// <summary>A <see cref="Converter.Bit"/> field: one flag bit as a boolean.</summary>
-    Bit,
 }
 
 /// <summary>One step of a compiled ECS write list (<see cref="EcsPlan"/>).</summary>

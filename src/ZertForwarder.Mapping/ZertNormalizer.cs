@@ -78,40 +78,10 @@ public sealed class ZertNormalizer
     {
         var opened = 0; // how many of the enclosing objects have been written
         var pending = s.Pending;
-        var record = s.Facts.Record;
         foreach (ref readonly var step in steps.AsSpan())
         {
-            // The field readers are evaluated here and written straight away (same values as ValueEvaluator.Evaluate
-            // gives for these converters); everything else goes through the evaluator.
-            ulong n;
             switch (step.Kind)
             {
-                case EcsStepKind.Number:
-                    if (!record.TryGetUnsigned(step.Rule!.Field!, out n)) break;
-                    for (; opened < step.Depth; opened++) w.WriteStartObject(pending[opened]);
-                    w.WriteNumber(step.NamePrefix, n);
-                    break;
-                case EcsStepKind.NumberNonZero:
-                    if (!record.TryGetUnsigned(step.Rule!.Field!, out n) || n == 0) break;
-                    for (; opened < step.Depth; opened++) w.WriteStartObject(pending[opened]);
-                    w.WriteNumber(step.NamePrefix, n);
-                    break;
-                case EcsStepKind.Name:
-                case EcsStepKind.NameNonZero:
-                {
-                    var rule = step.Rule!;
-                    if (!record.TryGetUnsigned(rule.Field!, out n) || (n == 0 && step.Kind == EcsStepKind.NameNonZero)) break;
-                    for (; opened < step.Depth; opened++) w.WriteStartObject(pending[opened]);
-                    var name = rule.NameOf(n, s.Buffer);
-                    if (rule.NamesArePlain) w.WritePlainString(step.NamePrefix, name);
-                    else w.WriteString(step.NamePrefix, name);
-                    break;
-                }
-                case EcsStepKind.Bit:
-                    if (!record.TryGetUnsigned(step.Rule!.Field!, out n)) break;
-                    for (; opened < step.Depth; opened++) w.WriteStartObject(pending[opened]);
-                    w.WriteBoolean(step.NamePrefix, (n & step.Rule.Mask) != 0);
-                    break;
                 case EcsStepKind.Value:
                 {
                     var v = ValueEvaluator.Evaluate(step.Rule!, s.Facts, _set, s.Buffer);
