@@ -35,12 +35,8 @@ public sealed class HeapLimitTests(ITestOutputHelper output)
     public async Task A_run_names_its_limit_and_delivers_every_record_under_it()
     {
         using var work = new TempDirectory();
-        var dump = work.Combine("in.smf");
-        Dumps.Write(dump, seed: 9, zertCount: 3000);
-        var expected = Dumps.ZertRecords(dump);
-        var result = await ForwarderProcess.RunAsync(work.Path,
-            ["run", "--once", $"Input:Paths:0={dump}", $"Outputs:File:Directory={work.Combine("out")}", "Outputs:File:Formats:0=ecs",
-             $"Checkpoint:Directory={work.Combine("state")}", "Memory:HeapLimitMB=200"], TimeSpan.FromSeconds(60));
+        var (run, expected) = RunOfDump(work, zertCount: 3000);
+        var result = await ForwarderProcess.RunAsync(work.Path, [.. run, "Memory:HeapLimitMB=200"], TimeSpan.FromSeconds(60));
         output.WriteLine(result.Stderr.Split('\n').FirstOrDefault(l => l.Contains("heap limit", StringComparison.Ordinal)) ?? "(no start line)");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("managed heap limit 200 MB", result.Stderr, StringComparison.Ordinal);
@@ -51,11 +47,8 @@ public sealed class HeapLimitTests(ITestOutputHelper output)
     public async Task Running_out_of_memory_under_a_too_small_limit_stops_the_run_cleanly_and_a_restart_delivers_the_rest_once()
     {
         using var work = new TempDirectory();
-        var dump = work.Combine("in.smf");
-        Dumps.Write(dump, seed: 9, zertCount: 40_000);
-        var expected = Dumps.ZertRecords(dump);
-        string[] run = ["run", "--once", $"Input:Paths:0={dump}", $"Outputs:File:Directory={work.Combine("out")}", "Outputs:File:Formats:0=ecs",
-            $"Checkpoint:Directory={work.Combine("state")}", "Logging:Format=json"];
+        var (baseRun, expected) = RunOfDump(work, zertCount: 40_000);
+        string[] run = [.. baseRun, "Logging:Format=json"];
 
         // 24 MB cannot hold the program, the default 16 MB of sink buffer and the batches being mapped: the run runs out
         // of memory part way. Before, the reader then waited forever for the routing loop that had died; now the run stops, drains what was read and exits 1. When
@@ -84,5 +77,17 @@ public sealed class HeapLimitTests(ITestOutputHelper output)
             .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("event").GetProperty("id").GetString()!).ToList();
         Assert.Equal(expected.Count, ids.Count);
         Assert.True(expected.Select(r => r.EventId).ToHashSet(StringComparer.Ordinal).SetEquals(ids));
+    }
+
+    /// <summary>
+    /// Writes a dump of <paramref name="zertCount"/> zERT records into <paramref name="work"/> and returns the
+    /// <c>run --once</c> arguments that forward it to an ECS file there, with the records it holds.
+    /// </summary>
+    private static (string[] Run, IReadOnlyList<ExpectedRecord> Expected) RunOfDump(TempDirectory work, int zertCount)
+    {
+        var dump = work.Combine("in.smf");
+        Dumps.Write(dump, seed: 9, zertCount: zertCount);
+        return (["run", "--once", $"Input:Paths:0={dump}", $"Outputs:File:Directory={work.Combine("out")}", "Outputs:File:Formats:0=ecs",
+            $"Checkpoint:Directory={work.Combine("state")}"], Dumps.ZertRecords(dump));
     }
 }

@@ -107,21 +107,12 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
             gate.Wait();
             return i;
         }, Into(consumed), maxInFlight: 3);
-        var posted = 0;
-        var producer = Task.Run(async () =>
-        {
-            for (var i = 0; i < 10; i++)
-            {
-                await stage.PostAsync(i);
-                Interlocked.Increment(ref posted);
-            }
-            await stage.DrainAsync();
-        });
+        var (producer, posted) = PostInBackground(stage, 10);
 
         // Three batches are in flight and the fourth Post waits for the oldest, which cannot finish.
-        await Eventually.TrueAsync(() => Volatile.Read(ref posted) == 3, "three batches posted", TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => posted() == 3, "three batches posted", TimeSpan.FromSeconds(30));
         Assert.False(producer.Wait(TimeSpan.FromMilliseconds(200)), "the producer went past the bound");
-        Assert.Equal(3, Volatile.Read(ref posted));
+        Assert.Equal(3, posted());
         Assert.Empty(consumed);
 
         gate.Set();
@@ -172,23 +163,14 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
             if (i == 2) await room.Task;
             consumed.Add(i);
         }, maxInFlight: 3);
-        var posted = 0;
-        var producer = Task.Run(async () =>
-        {
-            for (var i = 0; i < 10; i++)
-            {
-                await stage.PostAsync(i);
-                Interlocked.Increment(ref posted);
-            }
-            await stage.DrainAsync();
-        });
+        var (producer, posted) = PostInBackground(stage, 10);
 
         // Batches 0 and 1 are routed, batch 2's consumer waits: the producer waits with it, at most the bound (3) past
         // the batches consumed, however fast the workers were.
-        await Eventually.TrueAsync(() => Volatile.Read(ref posted) >= 3, "three batches posted", TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(() => posted() >= 3, "three batches posted", TimeSpan.FromSeconds(30));
         Assert.False(producer.Wait(TimeSpan.FromMilliseconds(200)), "the producer went past a waiting consumer");
         Assert.Equal([0, 1], consumed);
-        Assert.InRange(Volatile.Read(ref posted), 3, 2 + 3);
+        Assert.InRange(posted(), 3, 2 + 3);
 
         room.SetResult();
         await producer.WaitAsync(TimeSpan.FromSeconds(30));
@@ -201,11 +183,7 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
         // The hang this replaced: run's routing loop died on a batch that ran out of memory while the reader waited for
         // room in a channel that nobody read any more.
         var consumed = new List<int>();
-        var stage = new OrderedParallelStage<int, int>(i => i == 5 ? throw new OutOfMemoryException() : i, i =>
-        {
-            consumed.Add(i);
-            return ValueTask.CompletedTask;
-        }, maxInFlight: 2);
+        var stage = new OrderedParallelStage<int, int>(i => i == 5 ? throw new OutOfMemoryException() : i, Into(consumed), maxInFlight: 2);
         await Assert.ThrowsAsync<OutOfMemoryException>(async () =>
         {
             for (var i = 0; i < 1000; i++) await stage.PostAsync(i);
@@ -217,6 +195,25 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
     }
 
     private sealed record Decoded(byte[] Stdout, string Stderr, RecordCounts Counts);
+
+    /// <summary>
+    /// Posts 0 .. <paramref name="count"/> - 1 and drains, on the thread pool; <c>posted</c> reads how many posts have
+    /// returned so far.
+    /// </summary>
+    private static (Task Producer, Func<int> Posted) PostInBackground(OrderedParallelStage<int, int> stage, int count)
+    {
+        var posted = 0;
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await stage.PostAsync(i);
+                Interlocked.Increment(ref posted);
+            }
+            await stage.DrainAsync();
+        });
+        return (producer, () => Volatile.Read(ref posted));
+    }
 
     /// <summary>A consumer that adds each result to <paramref name="consumed"/> and never waits.</summary>
     private static Func<int, ValueTask> Into(List<int> consumed) => i =>
