@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using ZertForwarder.Forwarding;
 using ZertForwarder.Smf.Framing;
-using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Commands;
 

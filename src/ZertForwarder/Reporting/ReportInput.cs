@@ -1,10 +1,8 @@
 using ZertForwarder.Forwarding;
 using System.Buffers;
 using System.Text.Json;
-using ZertForwarder.Commands;
 using ZertForwarder.Mapping;
 using ZertForwarder.Smf.Framing;
-using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Reporting;
 
