@@ -156,6 +156,120 @@ public sealed class FileSinkTests : IDisposable
         Assert.Equal(events.Select(e => Text(e.Ecs)), ecsFiles.SelectMany(File.ReadAllLines));
     }
 
+    /// <summary>
+    /// Direct I/O writes whole blocks and puts each batch's partial last block through the page cache, to be written
+    /// again, completed, with the next batch. Lines of every size (one longer than the 1 MB buffer), batches ending at
+    /// every offset in a block, a restart on a file that ends mid-block and rotation must all give the file exactly
+    /// the lines sent, complete at the end of every batch, with or without direct I/O.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_files_hold_exactly_the_lines_of_every_batch_with_or_without_direct_io(bool directIo)
+    {
+        var random = new Random(119);
+        var lines = new List<byte[]>();
+        for (var n = 0; n < 1500; n++)
+        {
+            var length = n == 700 ? (1024 * 1024) + 3000 : random.Next(1, n % 50 == 0 ? 20_000 : 5_000);
+            var line = new byte[length];
+            for (var i = 0; i < length; i++)
+            {
+                line[i] = (byte)('a' + ((n + i) % 26));
+            }
+
+            lines.Add(line);
+        }
+
+        var options = new FileSinkOptions { Directory = _directory, DirectIo = directIo, RotateBytes = 2L * 1024 * 1024 };
+        var path = Path.Combine(_directory, "zert-ecs.ndjson");
+        var log = new RecordingLog();
+        var sent = 0;
+        var sawDirectIo = false;
+        for (var restart = 0; restart < 2; restart++)
+        {
+            await using var sink = new FileSink(options, log: log);
+            await sink.StartAsync(CancellationToken.None);
+            while (sent < lines.Count * (restart + 1) / 2)
+            {
+                var count = Math.Min(random.Next(1, 40), lines.Count - sent);
+                var batch = lines.GetRange(sent, count).Select((line, i) => new ForwardedEvent { EventId = TestEvents.IdOf(sent + i), Dataset = "zos.zert_connection", Ecs = line }).ToList();
+                var outcome = await SendAsync(sink, batch);
+                Assert.All(Enumerable.Range(0, count), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+                sent += count;
+                sawDirectIo |= HasDirectIoHandle(path);
+
+                // Complete at the end of every batch: all lines sent so far, across the rotated files, nothing more.
+                Assert.Equal(Expected(lines, sent), ReadAll(path));
+            }
+        }
+
+        Skip.If(directIo && log.Messages.Any(m => m.Contains("file system refused", StringComparison.Ordinal)),
+            $"the temporary directory's file system does not take direct I/O: {string.Join(" ", log.Messages)}");
+        Assert.True(File.Exists(path + ".2"), "the files were rotated");
+        if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Equal(directIo, sawDirectIo);
+        }
+    }
+
+    private static byte[] Expected(List<byte[]> lines, int count) => [.. lines.Take(count).SelectMany(line => line.Append((byte)'\n'))];
+
+    /// <summary>The rotated files (name.1, name.2, ...) and then the current one, concatenated.</summary>
+    private static byte[] ReadAll(string path)
+    {
+        var all = new List<byte>();
+        for (var n = 1; File.Exists($"{path}.{n}"); n++)
+        {
+            all.AddRange(File.ReadAllBytes($"{path}.{n}"));
+        }
+
+        using var current = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var bytes = new byte[current.Length];
+        current.ReadExactly(bytes);
+        all.AddRange(bytes);
+        return [.. all];
+    }
+
+    /// <summary>
+    /// Whether this process has <paramref name="path"/> open with O_DIRECT (040000 in /proc/self/fdinfo's octal
+    /// flags, x86-64): the kernel's own account of how the file is written.
+    /// </summary>
+    private static bool HasDirectIoHandle(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            string? target;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget;
+            }
+            catch (IOException)
+            {
+                continue; // closed meanwhile
+            }
+
+            if (target != Path.GetFullPath(path))
+            {
+                continue;
+            }
+
+            var info = File.ReadAllLines($"/proc/self/fdinfo/{Path.GetFileName(fd)}");
+            var flags = Convert.ToInt64(info.First(l => l.StartsWith("flags:", StringComparison.Ordinal))[6..].Trim(), 8);
+            if ((flags & 0x4000) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     [Fact]
     public void Unknown_formats_and_negative_rotation_are_configuration_errors()
     {

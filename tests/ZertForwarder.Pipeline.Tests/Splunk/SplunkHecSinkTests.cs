@@ -348,14 +348,4 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         var caProblem = Assert.Throws<ArgumentException>(() => new SplunkHecSink(new SplunkHecSinkOptions { Url = "https://s:8088", Token = "t", CaFile = options.CaFile }));
         Assert.StartsWith($"Outputs:Splunk:CaFile '{options.CaFile}' does not exist", caProblem.Message, StringComparison.Ordinal);
     }
-
-    /// <summary>Keeps the pipeline log lines of a sink.</summary>
-    private sealed class RecordingLog : IPipelineLog
-    {
-        private readonly ConcurrentQueue<string> _messages = new();
-
-        public IReadOnlyList<string> Messages => [.. _messages];
-
-        public void Log(PipelineLogLevel level, string component, string message, Exception? exception = null) => _messages.Enqueue(message);
-    }
 }
