@@ -116,24 +116,8 @@ internal static class HtmlReport
         var cleartext = servers.Where(s => s.Counts.ConnectionsByProtection[0] > 0).OrderByDescending(s => s.Counts.ConnectionsByProtection[0])
             .ThenBy(s => s.Key.ToString(), StringComparer.Ordinal).Take(MaxBars)
             .Select(s => new { label = $"{s.Key.System}/{s.Key.Stack} {s.Key.ServerIp}:{s.Key.Port} {s.Key.Job}", value = s.Counts.ConnectionsByProtection[0] }).ToList();
-        var versions = report.TlsTimeline.Select(t => t.Version).Distinct().Order(StringComparer.Ordinal).ToList();
-        var timeline = new List<object>();
-        if (report.TlsTimeline.Count > 0)
-        {
-            var first = report.TlsTimeline.Min(t => t.Time);
-            var last = report.TlsTimeline.Max(t => t.Time);
-            // The smallest of these buckets that gives at most 40 columns, so the chart stays readable for any span.
-            TimeSpan[] sizes = [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(6), TimeSpan.FromDays(1), TimeSpan.FromDays(7), TimeSpan.FromDays(30)];
-            var bucket = sizes.FirstOrDefault(b => (last - first).Ticks / b.Ticks < 40, sizes[^1]);
-            foreach (var g in report.TlsTimeline.GroupBy(t => new DateTimeOffset(t.Time.UtcTicks - (t.Time.UtcTicks % bucket.Ticks), TimeSpan.Zero)).OrderBy(g => g.Key))
-            {
-                timeline.Add(new
-                {
-                    label = Counts.Time(g.Key),
-                    values = versions.Select(v => g.Where(t => t.Version == v).Sum(t => t.Connections)).ToArray(),
-                });
-            }
-        }
+        var versions = report.TlsTimeline.Versions.ToList();
+        var timeline = report.TlsTimeline.Columns().Select(c => new { label = Counts.Time(c.Start), values = c.Connections }).ToList();
         var quantum = report.Systems.Select(s => new
         {
             label = s.Key,

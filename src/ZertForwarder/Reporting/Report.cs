@@ -19,14 +19,14 @@ internal sealed class Report
     public SortedDictionary<string, Counts> Systems { get; } = new(StringComparer.Ordinal);
 
     /// <summary>TLS connections counted, by record time and protocol version (for the versions-over-time chart).</summary>
-    public List<(DateTimeOffset Time, string Version, long Connections)> TlsTimeline { get; } = [];
+    public TlsTimeline TlsTimeline { get; } = new();
 
     public void Count(in Contribution c, string peer)
     {
         var r = c.Record;
         if (!Systems.TryGetValue(r.System, out var counts)) Systems[r.System] = counts = new Counts();
         counts.Add(c, peer);
-        if (c.Connections > 0 && r.Tls is { Version.Length: > 0 } tls) TlsTimeline.Add((r.Time, tls.Version, c.Connections));
+        if (c.Connections > 0 && r.Tls is { Version.Length: > 0 } tls) TlsTimeline.Add(r.Time, tls.Version, c.Connections);
     }
 
     public void Include(ReportRecord r)
