@@ -172,7 +172,7 @@ internal static class Cbom
                 }),
             },
             ["properties"] = new JsonArray(
-                Property("zertforwarder:records", report.Records.Count.ToString(CultureInfo.InvariantCulture)),
+                Property("zertforwarder:records", report.RecordCount.ToString(CultureInfo.InvariantCulture)),
                 Property("zertforwarder:source", "IBM z/OS Communications Server zERT records")),
         };
         if (report.Newest is { } newest) metadata["timestamp"] = Counts.Time(newest);

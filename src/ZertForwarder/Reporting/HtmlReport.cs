@@ -45,7 +45,7 @@ internal static class HtmlReport
             </style></head><body>
             <h1>zERT report: how z/OS TCP/IP traffic is protected</h1>
             """);
-        html.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">{report.Records.Count} connection and summary records; newest record {Encode(Counts.Time(report.Newest))}. ");
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">{report.RecordCount} connection and summary records; newest record {Encode(Counts.Time(report.Newest))}. ");
         html.Append("Connections and bytes come from subtype 12 summaries where they cover the time, otherwise from subtype 11 (see README, Report).</p>\n");
         html.Append("""
             <h2>Charts</h2>

@@ -10,8 +10,8 @@ internal sealed class Report
     private readonly Dictionary<OutboundKey, OutboundRow> _outbound = [];
     private readonly Dictionary<string, SessionRow> _sessions = new(StringComparer.Ordinal);
 
-    /// <summary>Every record the filters let through (for the charts and the CBOM).</summary>
-    public List<ReportRecord> Records { get; } = [];
+    /// <summary>Connection and interval records the filters let through (for the page and the CBOM).</summary>
+    public long RecordCount { get; private set; }
 
     public DateTimeOffset? Newest { get; private set; }
 
@@ -31,7 +31,7 @@ internal sealed class Report
 
     public void Include(ReportRecord r)
     {
-        Records.Add(r);
+        RecordCount++;
         if (Newest is null || r.Time > Newest) Newest = r.Time;
     }
 

@@ -16,7 +16,7 @@ internal sealed class ReportResult(Report report, string directory, long records
     {
         var rows = Report.Servers;
         const string format = "{0,-8} {1,-8} {2,-28} {3,11} {4,-8} {5,11} {6,9} {7,9} {8,9} {9,9} {10,9}";
-        output.WriteLine($"{Records} zERT records read ({Report.Records.Count} connection and interval records in the report), {Rejected} rejected.");
+        output.WriteLine($"{Records} zERT records read ({Report.RecordCount} connection and interval records in the report), {Rejected} rejected.");
         output.WriteLine(string.Format(CultureInfo.InvariantCulture, format, "system", "stack", "server", "port", "job", "connections", "tls", "ssh", "ipsec", "none", "weak"));
         foreach (var row in rows.Take(maxRows))
         {
@@ -30,18 +30,30 @@ internal sealed class ReportResult(Report report, string directory, long records
     }
 }
 
-/// <summary>Reads the inputs once and writes every view of the report.</summary>
+/// <summary>
+/// Reads the inputs twice and writes every view of the report. The counting rule needs each stack's summary intervals
+/// and addresses before it can count a record (<see cref="StackFacts"/>); the first reading learns only those, the
+/// second counts each record into the rows as it comes. Nothing is kept per record, so memory follows the rows, the
+/// connections and the stacks, not the length of the inputs.
+/// </summary>
 internal static class ReportGenerator
 {
-    public static ReportResult Generate(IEnumerable<string> inputs, string directory, ReportFilter filter, ZertNormalizer normalizer, string mappingsDirectory, Action<string> reportError)
+    public static ReportResult Generate(IReadOnlyList<string> inputs, string directory, ReportFilter filter, ZertNormalizer normalizer, string mappingsDirectory, Action<string> reportError)
     {
+        // The second reading meets the same rejected records and names them; the first says nothing.
+        var learning = new ReportInput(normalizer, reportError: _ => { });
+        var stacks = new StackFacts();
+        foreach (var path in inputs)
+        {
+            learning.Read(path, stacks.Learn);
+        }
         var input = new ReportInput(normalizer, reportError);
-        var builder = new ReportBuilder();
+        var builder = new ReportBuilder(stacks, filter);
         foreach (var path in inputs)
         {
             input.Read(path, builder.Add);
         }
-        var report = builder.Build(filter);
+        var report = builder.Report;
         System.IO.Directory.CreateDirectory(directory);
         CsvReport.Write(report, directory);
         HtmlReport.Write(report, Path.Combine(directory, "report.html"));
@@ -50,6 +62,6 @@ internal static class ReportGenerator
         if (!File.Exists(table)) table = Path.Combine(AppContext.BaseDirectory, "mappings", "cbom", "algorithms.json");
         var catalog = AlgorithmCatalog.Load(table);
         Cbom.Write(report, catalog, Path.Combine(directory, "cbom.cdx.json"));
-        return new ReportResult(report, directory, builder.RecordCount, input.Rejected);
+        return new ReportResult(report, directory, builder.RecordsRead, input.Rejected);
     }
 }
