@@ -10,7 +10,6 @@ namespace ZertForwarder.Reporting;
 /// </summary>
 internal sealed class ReportRecord
 {
-    public required string EventId { get; init; }
     public required DateTimeOffset Time { get; init; }
     /// <summary>11 (connection detail) or 12 (security-session summary).</summary>
     public required int Subtype { get; init; }
@@ -79,7 +78,6 @@ internal sealed class ReportRecord
         var serverPort = Int(doc, "server", "port");
         return new ReportRecord
         {
-            EventId = Str(doc, "event", "id") ?? "",
             Time = ParseTime(doc, "@timestamp") ?? throw new JsonException("an ECS document without @timestamp"),
             Subtype = subtype,
             EventType = zert is { } z4 ? Int(z4, "event_type") : 0,
@@ -132,8 +130,8 @@ internal sealed class ReportRecord
         ? v.ValueKind switch { JsonValueKind.String => Pooled(v.GetString()!), JsonValueKind.Number => v.GetRawText(), _ => null }
         : null;
 
-    // The same systems, jobs, addresses, suites and DNs repeat in almost every record: one copy of each keeps the
-    // report's memory at a few hundred bytes per record.
+    // The same systems, jobs, addresses, suites and DNs repeat in almost every record and end up in the rows' keys and
+    // fields: one copy of each. Texts of one record alone (times) stay out, or the pool would grow with the input.
     [ThreadStatic] private static HashSet<string>? t_pool;
 
     private static string Pooled(string text)
@@ -158,10 +156,12 @@ internal sealed class ReportRecord
         return [.. v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => Pooled(x.GetString()!))];
     }
 
-    private static DateTimeOffset? ParseTime(JsonElement e, params string[] path) =>
-        Str(e, path) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? t
-            : null;
+    /// <summary>A time as <see cref="Str"/> reads it, but not pooled: nearly every record has times of its own.</summary>
+    private static DateTimeOffset? ParseTime(JsonElement e, params string[] path)
+    {
+        var text = Get(e, path) is { } v ? v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null } : null;
+        return text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+    }
 }
 
 /// <summary>X.509 facts of one certificate (ECS <c>x509</c> shape).</summary>
