@@ -10,7 +10,7 @@ namespace ZertForwarder.Reporting;
 internal sealed class TlsTimeline
 {
     /// <summary>The chart's column widths, narrowest first; each is a whole number of the first, the slot.</summary>
-    internal static readonly TimeSpan[] ColumnWidths =
+    private static readonly TimeSpan[] ColumnWidths =
         [TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(6), TimeSpan.FromDays(1), TimeSpan.FromDays(7), TimeSpan.FromDays(30)];
 
     /// <summary>Columns the chart should not exceed, so it stays readable (a span over 40 times the widest width exceeds it).</summary>
