@@ -40,14 +40,15 @@ internal static class ReportGenerator
 {
     public static ReportResult Generate(IReadOnlyList<string> inputs, string directory, ReportFilter filter, ZertNormalizer normalizer, string mappingsDirectory, Action<string> reportError)
     {
-        // The second reading meets the same rejected records and names them; the first says nothing.
-        var learning = new ReportInput(normalizer, reportError: _ => { });
+        // The first reading reads only each record's head. The second meets the same rejected records and names them;
+        // the first says nothing.
+        var learning = new ReportInput<RecordHead>(normalizer, RecordHead.FromEcs, reportError: _ => { });
         var stacks = new StackFacts();
         foreach (var path in inputs)
         {
             learning.Read(path, stacks.Learn);
         }
-        var input = new ReportInput(normalizer, reportError);
+        var input = new ReportInput<ReportRecord>(normalizer, ReportRecord.FromEcs, reportError);
         var builder = new ReportBuilder(stacks, filter);
         foreach (var path in inputs)
         {

@@ -7,18 +7,20 @@ using ZertForwarder.Smf.Framing;
 namespace ZertForwarder.Reporting;
 
 /// <summary>
-/// Reads report records from SMF dumps (RDW or VBS, through the decoder and the normalizer's ECS writer) and from the
-/// forwarder's own ECS NDJSON. A file whose first non-blank byte is <c>{</c> is NDJSON; anything else is SMF.
+/// Reads records from SMF dumps (RDW or VBS, through the decoder and the normalizer's ECS writer) and from the
+/// forwarder's own ECS NDJSON, each ECS document turned into a <typeparamref name="T"/> by <paramref name="read"/>
+/// (null: not a zERT record). A file whose first non-blank byte is <c>{</c> is NDJSON; anything else is SMF.
 /// </summary>
-internal sealed class ReportInput(ZertNormalizer normalizer, Action<string> reportError)
+internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement, T?> read, Action<string> reportError)
+    where T : class
 {
     /// <summary>Records per batch of the record loop, as <c>decode</c>'s.</summary>
     private const int BatchSize = 512;
 
     public long Rejected { get; private set; }
 
-    /// <summary>Hands every report record of <paramref name="path"/> to <paramref name="add"/>, in input order.</summary>
-    public void Read(string path, Action<ReportRecord> add)
+    /// <summary>Hands every record of <paramref name="path"/> to <paramref name="add"/>, in input order.</summary>
+    public void Read(string path, Action<T> add)
     {
         bool ndjson;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
@@ -52,18 +54,18 @@ internal sealed class ReportInput(ZertNormalizer normalizer, Action<string> repo
         return b is '"' or '}';
     }
 
-    private IEnumerable<ReportRecord> ReadNdjson(string path)
+    private IEnumerable<T> ReadNdjson(string path)
     {
         var lineNumber = 0;
         foreach (var line in File.ReadLines(path))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            ReportRecord? record;
+            T? record;
             try
             {
                 using var doc = JsonDocument.Parse(line);
-                record = ReportRecord.FromEcs(doc.RootElement);
+                record = read(doc.RootElement);
             }
             catch (JsonException e)
             {
@@ -77,9 +79,9 @@ internal sealed class ReportInput(ZertNormalizer normalizer, Action<string> repo
 
     /// <summary>
     /// An SMF dump goes through the record loop <c>decode</c> and <c>run</c> use: frames are decoded and turned into
-    /// report records on every core, and handed on in input order with the rejection lines.
+    /// records on every core, and handed on in input order with the rejection lines.
     /// </summary>
-    private void ReadSmf(string path, Action<ReportRecord> add)
+    private void ReadSmf(string path, Action<T> add)
     {
         var counts = new RecordCounts();
         var loop = new RecordLoop<FrameBatch, Converted>(BatchSize, OrderedParallelStage<FrameBatch, Converted>.DefaultMaxInFlight,
@@ -113,28 +115,28 @@ internal sealed class ReportInput(ZertNormalizer normalizer, Action<string> repo
     }
 
     /// <summary>
-    /// Runs on a pool thread: decodes a batch with the classification and messages of <c>decode</c>, and turns each zERT
-    /// record into a report record through its ECS document (the normalizer is thread-safe). Nothing it returns refers
-    /// to the batch's bytes, which are reused once the batch is consumed.
+    /// Runs on a pool thread: decodes a batch with the classification and messages of <c>decode</c>, and reads each zERT
+    /// record from its ECS document (the normalizer is thread-safe). Nothing it returns refers to the batch's bytes,
+    /// which are reused once the batch is consumed.
     /// </summary>
     private Converted Convert(FrameBatch batch, string path)
     {
         var converted = new Converted();
         var buffer = new ArrayBufferWriter<byte>(4096);
-        batch.DecodeEach(path, converted.Counts, converted.ErrorLines, (normalizer, buffer, converted.Records), static (record, state) =>
+        batch.DecodeEach(path, converted.Counts, converted.ErrorLines, (normalizer, buffer, read, converted.Records), static (record, state) =>
         {
             state.buffer.ResetWrittenCount();
             state.normalizer.WriteEcs(record, state.buffer);
             using var doc = JsonDocument.Parse(state.buffer.WrittenMemory);
-            if (ReportRecord.FromEcs(doc.RootElement) is { } reportRecord) state.Records.Add(reportRecord);
+            if (state.read(doc.RootElement) is { } item) state.Records.Add(item);
         });
         return converted;
     }
 
-    /// <summary>What one batch of an SMF dump gave: report records, rejection lines and counts, each in input order.</summary>
+    /// <summary>What one batch of an SMF dump gave: records, rejection lines and counts, each in input order.</summary>
     private sealed class Converted
     {
-        public List<ReportRecord> Records { get; } = [];
+        public List<T> Records { get; } = [];
         public List<string> ErrorLines { get; } = [];
         public RecordCounts Counts { get; } = new();
     }

@@ -10,14 +10,17 @@ namespace ZertForwarder.Reporting;
 /// </summary>
 internal sealed class ReportRecord
 {
-    public required DateTimeOffset Time { get; init; }
-    /// <summary>11 (connection detail) or 12 (security-session summary).</summary>
-    public required int Subtype { get; init; }
-    public required int EventType { get; init; }
-    public string Sysplex { get; init; } = "";
+    public required RecordHead Head { get; init; }
+    public DateTimeOffset Time => Head.Time;
+    public int Subtype => Head.Subtype;
+    public int EventType => Head.EventType;
+    public string Sysplex => Head.Sysplex;
     /// <summary>SMF system id (<c>labels.smf_system_id</c>).</summary>
-    public string System { get; init; } = "";
-    public string Stack { get; init; } = "";
+    public string System => Head.System;
+    public string Stack => Head.Stack;
+    public string? LocalIp => Head.LocalIp;
+    public DateTimeOffset? Start => Head.Start;
+    public DateTimeOffset? End => Head.End;
     public string Job { get; init; } = "";
     public string Transport { get; init; } = "";
     /// <summary><c>ingress</c> (z/OS is the server), <c>egress</c> (z/OS is the client) or <c>unknown</c>.</summary>
@@ -26,13 +29,10 @@ internal sealed class ReportRecord
     public int ServerPort { get; init; }
     public int ServerPortEnd { get; init; }
     public string? ClientIp { get; init; }
-    public string? LocalIp { get; init; }
     public int LocalPort { get; init; }
     public string? RemoteIp { get; init; }
     public int RemotePort { get; init; }
     public long? ConnectionId { get; init; }
-    public DateTimeOffset? Start { get; init; }
-    public DateTimeOffset? End { get; init; }
     /// <summary>119-11: the connection's life-to-date byte counters as of this record.</summary>
     public long LifeBytesIn { get; init; }
     public long LifeBytesOut { get; init; }
@@ -61,16 +61,14 @@ internal sealed class ReportRecord
     /// <summary>Connection records that belong to a connection (not the zERT enable/disable events 5 and 6).</summary>
     public bool IsConnectionEvent => Subtype == 11 && EventType is >= 1 and <= 4 or 7 && ConnectionId is not null;
 
-    public bool IsIntervalSummary => Subtype == 12 && EventType == 1;
+    public bool IsIntervalSummary => Head.IsIntervalSummary;
 
-    public string StackKey => $"{Sysplex}/{System}/{Stack}";
+    public string StackKey => Head.StackKey;
 
     /// <summary>Reads one ECS document; null for a document that is not a zERT record (wrong dataset).</summary>
     public static ReportRecord? FromEcs(JsonElement doc)
     {
-        var dataset = Str(doc, "event", "dataset");
-        var subtype = dataset switch { "zos.zert_connection" => 11, "zos.zert_summary" => 12, _ => 0 };
-        if (subtype == 0) return null;
+        if (RecordHead.FromEcs(doc) is not { } head) return null;
         var zert = Get(doc, "zos", "zert");
         var summary = zert is { } z ? Get(z, "summary") : null;
         var assessment = zert is { } z2 ? Get(z2, "assessment") : null;
@@ -78,12 +76,7 @@ internal sealed class ReportRecord
         var serverPort = Int(doc, "server", "port");
         return new ReportRecord
         {
-            Time = ParseTime(doc, "@timestamp") ?? throw new JsonException("an ECS document without @timestamp"),
-            Subtype = subtype,
-            EventType = zert is { } z4 ? Int(z4, "event_type") : 0,
-            Sysplex = Str(doc, "labels", "sysplex") ?? "",
-            System = Str(doc, "labels", "smf_system_id") ?? Str(doc, "host", "name") ?? "",
-            Stack = Str(doc, "event", "provider") ?? Str(doc, "observer", "name") ?? "",
+            Head = head,
             Job = Str(doc, "process", "name") ?? "",
             Transport = Str(doc, "network", "transport") ?? "",
             Direction = Str(doc, "network", "direction") ?? "unknown",
@@ -91,13 +84,10 @@ internal sealed class ReportRecord
             ServerPort = serverPort,
             ServerPortEnd = portRangeEnd == 0 ? serverPort : portRangeEnd,
             ClientIp = Str(doc, "client", "ip"),
-            LocalIp = zert is { } z5 ? Str(z5, "local", "ip") : null,
             LocalPort = zert is { } z6 ? Int(z6, "local", "port") : 0,
             RemoteIp = zert is { } z7 ? Str(z7, "remote", "ip") : null,
             RemotePort = zert is { } z8 ? Int(z8, "remote", "port") : 0,
             ConnectionId = zert is { } z9 && Get(z9, "connection_id") is { ValueKind: JsonValueKind.Number } id ? id.GetInt64() : null,
-            Start = ParseTime(doc, "event", "start"),
-            End = ParseTime(doc, "event", "end"),
             LifeBytesIn = zert is { } za ? Long(za, "bytes_in") : 0,
             LifeBytesOut = zert is { } zb ? Long(zb, "bytes_out") : 0,
             SummaryConnections = summary is { } s1 ? Long(s1, "connections", "delta") : 0,
@@ -157,10 +147,42 @@ internal sealed class ReportRecord
     }
 
     /// <summary>A time as <see cref="Str"/> reads it, but not pooled: nearly every record has times of its own.</summary>
-    private static DateTimeOffset? ParseTime(JsonElement e, params string[] path)
+    internal static DateTimeOffset? ParseTime(JsonElement e, params string[] path)
     {
         var text = Get(e, path) is { } v ? v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null } : null;
         return text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+    }
+}
+
+/// <summary>
+/// What a record is, whose stack and when, and the stack's address it names: all the report's first reading needs
+/// (<see cref="StackFacts"/>), read without the rest of the document. <see cref="ReportRecord.FromEcs"/> starts from
+/// it, so both readings see the same values and reject the same documents.
+/// </summary>
+internal sealed record RecordHead(int Subtype, int EventType, string Sysplex, string System, string Stack, DateTimeOffset Time,
+    DateTimeOffset? Start, DateTimeOffset? End, string? LocalIp)
+{
+    public bool IsIntervalSummary => Subtype == 12 && EventType == 1;
+
+    public string StackKey => $"{Sysplex}/{System}/{Stack}";
+
+    /// <summary>Null for a document that is not a zERT record (wrong dataset).</summary>
+    public static RecordHead? FromEcs(JsonElement doc)
+    {
+        var dataset = ReportRecord.Str(doc, "event", "dataset");
+        var subtype = dataset switch { "zos.zert_connection" => 11, "zos.zert_summary" => 12, _ => 0 };
+        if (subtype == 0) return null;
+        var zert = ReportRecord.Get(doc, "zos", "zert");
+        return new RecordHead(
+            subtype,
+            zert is { } z1 ? ReportRecord.Int(z1, "event_type") : 0,
+            ReportRecord.Str(doc, "labels", "sysplex") ?? "",
+            ReportRecord.Str(doc, "labels", "smf_system_id") ?? ReportRecord.Str(doc, "host", "name") ?? "",
+            ReportRecord.Str(doc, "event", "provider") ?? ReportRecord.Str(doc, "observer", "name") ?? "",
+            ReportRecord.ParseTime(doc, "@timestamp") ?? throw new JsonException("an ECS document without @timestamp"),
+            ReportRecord.ParseTime(doc, "event", "start"),
+            ReportRecord.ParseTime(doc, "event", "end"),
+            zert is { } z2 ? ReportRecord.Str(z2, "local", "ip") : null);
     }
 }
 

@@ -14,7 +14,7 @@ internal sealed class StackFacts
     /// <summary>The stacks' own addresses, learnt from 119-11 local endpoints (a summary only says server and client).</summary>
     public IReadOnlyDictionary<string, HashSet<string>> Homes => _homes;
 
-    public void Learn(ReportRecord r)
+    public void Learn(RecordHead r)
     {
         if (r.IsIntervalSummary && r.Start is { } start)
         {

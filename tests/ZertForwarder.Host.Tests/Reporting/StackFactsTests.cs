@@ -74,16 +74,6 @@ public sealed class StackFactsTests
         Assert.Equal(["10.1.1.1", "10.1.1.2"], facts.Homes["PLEX1/SYSA/TCPIP"].Order(StringComparer.Ordinal));
     }
 
-    private static ReportRecord Record(int subtype, int eventType, string stack, DateTimeOffset time, DateTimeOffset? start = null, string? localIp = null) => new()
-    {
-        Time = time,
-        Subtype = subtype,
-        EventType = eventType,
-        Sysplex = "PLEX1",
-        System = "SYSA",
-        Stack = stack,
-        Start = start,
-        End = start is null ? null : time,
-        LocalIp = localIp,
-    };
+    private static RecordHead Record(int subtype, int eventType, string stack, DateTimeOffset time, DateTimeOffset? start = null, string? localIp = null) =>
+        new(subtype, eventType, "PLEX1", "SYSA", stack, time, start, start is null ? null : time, localIp);
 }
