@@ -56,10 +56,20 @@ internal static class DirectIo
 
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
         var fd = (int)handle.DangerousGetHandle();
-        var flags = Fcntl(fd, GetStatusFlags, 0);
-        if (flags < 0 || Fcntl(fd, SetStatusFlags, flags | flag) < 0)
+        try
         {
-            whyNot = $"the file system refused it (errno {Marshal.GetLastPInvokeError()})";
+            var flags = Fcntl(fd, GetStatusFlags, 0);
+            if (flags < 0 || Fcntl(fd, SetStatusFlags, flags | flag) < 0)
+            {
+                whyNot = $"the file system refused it (errno {Marshal.GetLastPInvokeError()})";
+                handle.Dispose();
+                return null;
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library that cannot be loaded by this name: ordinary writes serve.
+            whyNot = $"fcntl is not available ({e.Message})";
             handle.Dispose();
             return null;
         }
