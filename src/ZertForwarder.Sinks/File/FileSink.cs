@@ -246,7 +246,6 @@ public sealed class FileSink : ISink
         private SafeFileHandle? _handle;
         private SafeFileHandle? _direct; // the same file with direct I/O, while it is in use
         private bool _directIo = directIo; // cleared for good once the file system refuses it
-        private long _length; // end of the file's content; between batches, of its last complete line
         private long _chunkStart; // the file offset of the buffer's first byte
         private int _inFile; // how many of the buffer's first bytes the file already holds
         private BlockAlignedBuffer _chunk = new(ChunkBytes);
@@ -254,7 +253,10 @@ public sealed class FileSink : ISink
         public string Path { get; } = path;
 
         /// <summary>Where the file stands before a batch (the batch may rotate it; a rotated file is complete and synced).</summary>
-        public (SafeFileHandle? Handle, long Length) Mark() => (_handle, _length);
+        public (SafeFileHandle? Handle, long Length) Mark() => (_handle, Length);
+
+        /// <summary>End of the file's content (between batches, of its last complete line): the buffer's bytes the file holds end there.</summary>
+        private long Length => _chunkStart + _inFile;
 
         public async Task WriteLinesAsync(IEnumerable<ReadOnlyMemory<byte>> lines, CancellationToken cancellationToken)
         {
@@ -335,7 +337,6 @@ public sealed class FileSink : ISink
                 _inFile = endOfBatch ? kept : whole > 0 ? 0 : _inFile;
             }
 
-            _length = _chunkStart + _inFile;
             return kept;
         }
 
@@ -347,18 +348,18 @@ public sealed class FileSink : ISink
             _chunk = larger;
         }
 
-        /// <summary>Points the buffer at the end of the file, reading back the partial last block that direct I/O rewrites.</summary>
-        private void Reposition()
+        /// <summary>Points the buffer at the file's end, <paramref name="length"/>, reading back the partial last block that direct I/O rewrites.</summary>
+        private void Reposition(long length)
         {
-            _chunkStart = _direct is null ? _length : _length & ~(long)(DirectIo.BlockSize - 1);
-            _inFile = (int)(_length - _chunkStart);
+            _chunkStart = _direct is null ? length : length & ~(long)(DirectIo.BlockSize - 1);
+            _inFile = (int)(length - _chunkStart);
             var read = 0;
             while (read < _inFile)
             {
                 var n = RandomAccess.Read(_handle!, _chunk.Span[read.._inFile], _chunkStart + read);
                 if (n == 0)
                 {
-                    throw new IOException($"'{Path}' is shorter than expected ({_chunkStart + read} < {_length} bytes).");
+                    throw new IOException($"'{Path}' is shorter than expected ({_chunkStart + read} < {length} bytes).");
                 }
 
                 read += n;
@@ -386,8 +387,7 @@ public sealed class FileSink : ISink
             try
             {
                 RandomAccess.SetLength(_handle, length);
-                _length = length;
-                Reposition();
+                Reposition(length);
             }
             catch (IOException e)
             {
@@ -430,20 +430,26 @@ public sealed class FileSink : ISink
                 log.Log(PipelineLogLevel.Error, "file", $"Cannot sync '{Path}' to disk on close: {e.Message}");
             }
 
+            DisposeHandles();
+        }
+
+        /// <summary>Closes both handles on the file (the direct one while direct I/O is in use).</summary>
+        private void DisposeHandles()
+        {
             _direct?.Dispose();
             _direct = null;
-            _handle.Dispose();
+            _handle?.Dispose();
             _handle = null;
         }
 
         private void Open()
         {
             _handle = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
-            _length = LastCompleteLineEnd(_handle);
-            if (_length != RandomAccess.GetLength(_handle))
+            var length = LastCompleteLineEnd(_handle);
+            if (length != RandomAccess.GetLength(_handle))
             {
                 // A crash or a full disk in the middle of a write: the cut-off line is sent again after the checkpoint.
-                RandomAccess.SetLength(_handle, _length);
+                RandomAccess.SetLength(_handle, length);
             }
 
             if (_directIo)
@@ -455,7 +461,7 @@ public sealed class FileSink : ISink
                 }
             }
 
-            Reposition();
+            Reposition(length);
         }
 
         private static long LastCompleteLineEnd(SafeFileHandle handle)
@@ -481,10 +487,7 @@ public sealed class FileSink : ISink
         private void Rotate()
         {
             RandomAccess.FlushToDisk(_handle!);
-            _direct?.Dispose();
-            _direct = null;
-            _handle!.Dispose();
-            _handle = null;
+            DisposeHandles();
             System.IO.File.Move(Path, $"{Path}.{NextRotationNumber().ToString(CultureInfo.InvariantCulture)}");
             Open();
         }
