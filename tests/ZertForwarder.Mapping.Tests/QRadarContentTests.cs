@@ -26,24 +26,53 @@ public sealed class QRadarContentTests
         var ids = leef.EventIds11.Skip(1).Concat(leef.EventIds12.Skip(1)).Append(leef.UnknownEventId).Select(b => System.Text.Encoding.UTF8.GetString(b)).Distinct().ToList();
         Assert.Equal(11, ids.Count);
         var qidNames = File.ReadAllLines(Path.Combine(Dir, "qid-map.csv")).Select(l => l.Split(',')).ToList();
-        // qidmap_cli.sh -i -f takes name,description,severity,low-level category id: four fields, no embedded commas.
+        // qidmap_cli.sh -i -f reads one entry a line, no header: qid,name,description,severity,low-level category id,
+        // the qid left empty for a new entry (as in ",XSense Alert,XSense Alert Report From <XSense Name>,5,7001").
+        // No quoting: a quote would become part of the name, so no field may hold a comma or a quote.
         Assert.All(qidNames, f =>
         {
-            Assert.Equal(4, f.Length);
-            Assert.InRange(int.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture), 1, 10);
-            Assert.Matches("^[0-9]{4,5}$", f[3]);
+            Assert.Equal(5, f.Length);
+            Assert.Equal("", f[0]);
+            Assert.InRange(f[1].Length, 1, 255); // --qname: up to 255 characters
+            Assert.InRange(f[2].Length, 1, 2048); // --qdescription: up to 2048 characters
+            Assert.DoesNotContain('"', f[1] + f[2]);
+            Assert.InRange(int.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture), 1, 10);
+            Assert.Contains(int.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture), LowLevelCategories.Keys);
         });
+        Assert.Equal(qidNames.Count, qidNames.Select(f => f[1]).Distinct(StringComparer.Ordinal).Count());
         var map = File.ReadAllLines(Path.Combine(Dir, "event-map.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.All(map, r =>
+        {
+            Assert.Equal(7, r.Length);
+            var id = int.Parse(r[5], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(LowLevelCategories.TryGetValue(id, out var category), $"low-level category {id} is not in the table");
+            Assert.Equal(category, (r[3], r[4]));
+        });
         foreach (var id in ids)
         {
             foreach (var cat in Categories)
             {
                 var row = map.SingleOrDefault(r => r[0] == id && r[1] == cat);
                 Assert.True(row is not null, $"event-map.csv has no row for {id} / {cat}");
-                Assert.Contains(qidNames, q => q[0] == row![2] && q[3] == row[5]);
+                Assert.Contains(qidNames, q => q[1] == row![2] && q[3] == row[6] && q[4] == row[5]);
             }
         }
     }
+
+    /// <summary>
+    /// The low-level categories the QID map uses, with their high-level category, as IBM's QRadar event category
+    /// tables list them (Access 4000, System 8000, Policy 9000).
+    /// </summary>
+    private static readonly Dictionary<int, (string High, string Low)> LowLevelCategories = new()
+    {
+        [4001] = ("Access", "Unknown Network Communication Event"),
+        [4005] = ("Access", "Misc Network Communication Event"),
+        [4016] = ("Access", "Session Opened"),
+        [4017] = ("Access", "Session Closed"),
+        [8009] = ("System", "Service Started"),
+        [8010] = ("System", "Service Stopped"),
+        [9013] = ("Policy", "Compliance Policy Violation"),
+    };
 
     /// <summary>Every key of every LEEF line (predefined and flat), with the QRadar property type it needs.</summary>
     private static SortedDictionary<string, string> EmittableKeys()
@@ -54,7 +83,8 @@ public sealed class QRadarContentTests
         {
             var type = rule.Target.EndsWith("_PORT", StringComparison.Ordinal) || rule.Target.EndsWith("_PORT_START", StringComparison.Ordinal)
                 ? "Port"
-                : rule.EsType switch { "long" or "float" => "Numeric", "ip" => "IP", _ => "AlphaNumeric" };
+                // An address is text: a custom property of type IP holds IPv4 only, and zERT addresses may be IPv6.
+                : rule.EsType switch { "long" or "float" => "Numeric", _ => "AlphaNumeric" };
             keys[rule.Target] = type;
         }
         // The raw enforcement hex is only written with Mappings:LeefEnforcementRaw=true.
@@ -83,7 +113,7 @@ public sealed class QRadarContentTests
             }
             var root = new JsonObject
             {
-                ["_comment"] = "QRadar custom event properties for the LEEF keys of ZertForwarder: create each for the zERT log source type (DSM Editor: Add property, expression type LEEF key). Generated from the mapping rules; see README.md.",
+                ["_comment"] = "QRadar custom event properties for the LEEF keys of ZertForwarder: create each for the zERT log source type (DSM Editor: Add property, expression type LEEF key; field type AlphaNumeric is Text in the editor, Numeric is Number). Addresses are AlphaNumeric: a QRadar property of field type IP takes IPv4 only, and zERT addresses may be IPv6. Generated from the mapping rules; see README.md.",
                 ["predefined_keys_parsed_by_qradar"] = new JsonArray([.. Predefined.Order(StringComparer.Ordinal).Select(k => (JsonNode)k)]),
                 ["properties"] = properties,
             };
