@@ -62,6 +62,12 @@ public sealed class FakeSplunkHec : IAsyncDisposable
     /// <summary>Event request number (1-based) → HTTP status to answer for the whole request without indexing anything.</summary>
     public Func<int, int?> RequestFault { get; set; } = _ => null;
 
+    /// <summary>
+    /// An <c>invalid-event-number</c> to put in the answer to a scripted 503 (HEC can give one with "Server is busy",
+    /// code 9); the request is still not indexed at all, so a sender that trusted it would lose the events before it.
+    /// </summary>
+    public int? BusyInvalidEventNumber { get; set; }
+
     /// <summary>The ECS <c>event.id</c>s this fake finds invalid (answered as HEC's code 6, "Invalid data format").</summary>
     public ConcurrentDictionary<string, bool> InvalidEventIds { get; } = new(StringComparer.Ordinal);
 
@@ -182,6 +188,12 @@ public sealed class FakeSplunkHec : IAsyncDisposable
                 503 => ("Server is busy", 9),
                 _ => ("Internal server error", 8),
             };
+            if (status == 503 && BusyInvalidEventNumber is { } busyAt)
+            {
+                await WriteJson(context, status, new JsonObject { ["text"] = text, ["code"] = code, ["invalid-event-number"] = busyAt });
+                return;
+            }
+
             await Answer(context, status, text, code);
             return;
         }

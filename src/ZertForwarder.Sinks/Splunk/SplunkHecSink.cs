@@ -25,13 +25,16 @@ namespace ZertForwarder.Sinks.Splunk;
 /// time-outs and connection errors → retried with the runner's back-off. 401/403 (token missing, invalid or disabled)
 /// and 400 codes that no event can fix (7 incorrect index, 10/11 data channel, 14 acknowledgement disabled) →
 /// <see cref="SinkFatalException"/>.</para>
-/// <para>400 with <c>invalid-event-number</c> n: HEC stopped at the n-th event (0-based) of the request. That event is
-/// dead-lettered with HEC's text and the events after it are sent again at once. Splunk documents the number as the
-/// position of the first invalid event but says nothing explicit about the events before it; HEC reads a request's
-/// events in order and passes on those it accepted before stopping, so they count as delivered and are not sent again
-/// (that would index them twice). With acknowledgement on, an <c>ackId</c> in that answer is polled for them; HEC's
-/// error answers carry none, so they then count as delivered unacknowledged (README "Splunk"). Other 4xx → every event
-/// of the request is dead-lettered with HEC's text.</para>
+/// <para>400 with <c>invalid-event-number</c> n: HEC stopped at the n-th event of the request (Splunk's REST API
+/// reference: "the zero-based index of first invalid event in an event sequence"). That event is dead-lettered with
+/// HEC's text and the events after it are sent again at once. Splunk's documentation says nothing explicit about the
+/// events before it; HEC reads a request's events in order and passes on those it accepted before stopping (Splunk's
+/// own collector team describes the number as where processing stopped), so they count as delivered and are not sent
+/// again (that would index them twice). With acknowledgement on, an <c>ackId</c> in that answer is polled for them;
+/// HEC's error answers carry none, so they then count as delivered unacknowledged (README "Splunk"). Other 4xx → every
+/// event of the request is dead-lettered with HEC's text. An <c>invalid-event-number</c> in a 503 ("Server is busy")
+/// is not used: there is no invalid event then, and no document says the events before it were taken, so the whole
+/// request is retried.</para>
 /// </remarks>
 public sealed class SplunkHecSink : ISink
 {

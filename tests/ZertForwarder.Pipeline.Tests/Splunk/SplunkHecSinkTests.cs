@@ -155,6 +155,30 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_503_with_an_invalid_event_number_counts_no_event_as_delivered_and_the_whole_request_is_retried()
+    {
+        // Splunk defines invalid-event-number only as the position of the first invalid event; on "Server is busy" there
+        // is none, so nothing before it may be taken as written (this fake indexed nothing of that request).
+        _hec.RequestFault = request => request == 1 ? 503 : null;
+        _hec.BusyInvalidEventNumber = 6;
+        await using var sink = new SplunkHecSink(Options());
+        var events = Enumerable.Range(0, 10).Select(n => ZertEvent(n)).ToList();
+
+        var outcome = await SendAsync(sink, events);
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(ItemOutcome.Retry, outcome[i]);
+            Assert.Equal("HTTP 503: \"Server is busy\" (code 9, invalid-event-number 6)", outcome.Reason(i));
+        }
+
+        Assert.Empty(_hec.Indexed);
+        var again = await SendAsync(sink, events);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(ItemOutcome.Delivered, again[i]));
+        Assert.All(events, e => Assert.Equal(1, _hec.IndexedCount(e.EventId)));
+    }
+
+    [Fact]
     public async Task An_invalid_event_is_dead_lettered_with_HECs_text_and_only_the_events_after_it_are_sent_again()
     {
         await using var sink = new SplunkHecSink(Options());
