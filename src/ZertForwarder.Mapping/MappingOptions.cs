@@ -92,4 +92,11 @@ public readonly record struct EventEnvelope(
     IReadOnlyList<string> Protection,
     string AssessmentLevel,
     bool Weak,
-    DateTime? RecordTime = null);
+    DateTime? RecordTime = null)
+{
+    /// <summary>
+    /// <see cref="Key"/> as UTF-8 when the normalizer has it at hand (endpoint keys, shared by every record of the
+    /// endpoint: read only); null otherwise.
+    /// </summary>
+    public byte[]? KeyUtf8 { get; init; }
+}

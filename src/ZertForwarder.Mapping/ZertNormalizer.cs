@@ -16,6 +16,7 @@ public sealed class ZertNormalizer
     [ThreadStatic] private static Scratch? t_scratch;
 
     private readonly MappingSet _set;
+    private readonly EnvelopeNames _names = new();
 
     public ZertNormalizer(MappingSet mappings) => _set = mappings;
 
@@ -253,12 +254,6 @@ public sealed class ZertNormalizer
     }
 
     /// <summary>Routing facts of a record (contract §6) and the facts of the end-of-run table.</summary>
-    /// <summary>The Kafka key of an endpoint: <c>ip:port</c>, IPv6 in brackets (<c>[2001:db8::1]:443</c>, RFC 3986 style).</summary>
-    private static string EndpointKey(string ip, ulong port, bool ipv6) =>
-        ipv6 || ip.Contains(':', StringComparison.Ordinal)
-            ? "[" + ip + "]:" + port.ToString(CultureInfo.InvariantCulture)
-            : ip + ":" + port.ToString(CultureInfo.InvariantCulture);
-
     public EventEnvelope Describe(ZertRecord record)
     {
         var s = Prepare(record);
@@ -266,32 +261,31 @@ public sealed class ZertNormalizer
         var sub11 = record.Subtype == 11;
         string? serverIp = null;
         var serverPort = 0;
-        string key;
-        var buffer = s.Buffer.AsSpan();
+        EnvelopeNames.Endpoint endpoint;
         if (sub11)
         {
-            var localIsServer = f.Role != LocalRole.Client; // unknown role: the local endpoint is the key (contract §6)
-            var field = f.Role == LocalRole.Unknown || localIsServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP;
-            var port = f.Role == LocalRole.Unknown || localIsServer ? f.LocalPort : f.RemotePort;
-            var ip = record.TryGetBytes(field, out var bytes) ? System.Text.Encoding.ASCII.GetString(buffer[..Formatting.Ip(bytes, record.IsIpv6, buffer)]) : "";
-            key = EndpointKey(ip, port, record.IsIpv6);
+            // Unknown role: the local endpoint is the key (contract §6), and there is no server to name.
+            var local = f.Role != LocalRole.Client;
+            endpoint = EndpointOf(record, local ? ZertFields.SC_SALIP : ZertFields.SC_SARIP, local ? f.LocalPort : f.RemotePort, s.Buffer);
             if (f.Role != LocalRole.Unknown)
             {
-                serverIp = ip;
-                serverPort = (int)port;
+                serverIp = endpoint.Ip;
+                serverPort = (int)(local ? f.LocalPort : f.RemotePort);
             }
         }
         else
         {
-            var ip = record.TryGetBytes(ZertFields.SS_SASrvIP, out var bytes) ? System.Text.Encoding.ASCII.GetString(buffer[..Formatting.Ip(bytes, record.IsIpv6, buffer)]) : "";
             serverPort = (int)f.Counter(ZertFields.SS_SASrvPortStart);
-            serverIp = ip;
-            key = EndpointKey(ip, (ulong)serverPort, record.IsIpv6);
+            endpoint = EndpointOf(record, ZertFields.SS_SASrvIP, (ulong)serverPort, s.Buffer);
+            serverIp = endpoint.Ip;
         }
+        var key = endpoint.Key;
+        var keyUtf8 = endpoint.KeyUtf8;
         if (!f.IsConnectionEvent)
         {
             // zERT / aggregation enabled or disabled: no endpoint; keep one stack's configuration events in order.
             key = f.SystemId + "/" + (record.GetText(ZertFields.TI_Stack) ?? "");
+            keyUtf8 = null;
         }
         return new EventEnvelope(
             f.EventId,
@@ -301,10 +295,17 @@ public sealed class ZertNormalizer
             sub11,
             serverIp,
             serverPort,
-            record.GetText(sub11 ? ZertFields.SC_SAJobname : ZertFields.SS_SAJobname),
+            record.TryGetBytes(sub11 ? ZertFields.SC_SAJobname : ZertFields.SS_SAJobname, out var job) ? _names.NameOf(job) : null,
             ValueEvaluator.ProtectionList(f.Protection),
             AssessmentPolicy.LevelNames[(int)f.Level],
             f.Level is AssessmentLevel.Weak or AssessmentLevel.Cleartext,
-            f.RecordTime);
+            f.RecordTime)
+        {
+            KeyUtf8 = keyUtf8,
+        };
     }
+
+    /// <summary>The endpoint of an address field and a port; an absent address gives the empty address, as before.</summary>
+    private EnvelopeNames.Endpoint EndpointOf(ZertRecord record, ZertField address, ulong port, Span<byte> scratch) =>
+        _names.EndpointOf(record.TryGetBytes(address, out var bytes) ? bytes : default, record.IsIpv6, port, scratch);
 }

@@ -34,7 +34,8 @@ public sealed class ForwardedEvent
     /// <summary>
     /// UTF-8 bytes of <see cref="Key"/> and of <see cref="EventId"/>, built by the producer of the event (on the parallel
     /// mapping workers) when a Kafka output is configured, so the Kafka sink's single produce loop does not encode
-    /// them. Null when not built: the sink then encodes them itself.
+    /// them. Null when not built: the sink then encodes them itself. Read only: the key's array is shared by every event
+    /// of the same endpoint.
     /// </summary>
     public byte[]? KeyUtf8 { get; init; }
 

@@ -34,7 +34,7 @@ internal sealed class EventFactory(ZertNormalizer normalizer, OutputFormats form
             Key = envelope.Key,
             SmfSystemId = envelope.SmfSystemId,
             // Encoded here, on one of the parallel workers, rather than in the Kafka sink's single produce loop.
-            KeyUtf8 = formats.KafkaFields && envelope.Key is { } key ? Encoding.UTF8.GetBytes(key) : null,
+            KeyUtf8 = formats.KafkaFields ? envelope.KeyUtf8 ?? (envelope.Key is { } key ? Encoding.UTF8.GetBytes(key) : null) : null,
             EventIdUtf8 = formats.KafkaFields ? Encoding.ASCII.GetBytes(envelope.EventId) : null,
             Ecs = formats.Ecs ? Encode(record, _writeEcs, block) : default,
             Leef = formats.Leef ? Encode(record, _writeLeef, block) : default,
