@@ -110,6 +110,7 @@ internal sealed class CompactJsonWriter
         _needsComma = false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteEndObject()
     {
         Reserve(1)[0] = (byte)'}';
@@ -144,6 +145,7 @@ internal sealed class CompactJsonWriter
         _needsComma = true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteNumber(byte[] name, ulong value)
     {
         WriteName(name);
@@ -178,6 +180,7 @@ internal sealed class CompactJsonWriter
         _needsComma = true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteString(byte[] name, ReadOnlySpan<byte> utf8)
     {
         WriteName(name);
@@ -190,6 +193,7 @@ internal sealed class CompactJsonWriter
     /// addresses, dates, fixed words) and table names checked when the mapping was compiled. The check was about 5 % of
     /// <c>decode</c>'s CPU for every string value of every document.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WritePlainString(byte[] name, ReadOnlySpan<byte> utf8)
     {
         System.Diagnostics.Debug.Assert(IsPlain(utf8), "a value marked plain needs escaping");
@@ -206,6 +210,7 @@ internal sealed class CompactJsonWriter
     }
 
     /// <param name="name">A <see cref="NamePrefix"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteName(byte[] name)
     {
         ReadOnlySpan<byte> bytes = _needsComma ? name : name.AsSpan(1);
@@ -224,6 +229,7 @@ internal sealed class CompactJsonWriter
     }
 
     /// <summary>Writes <c>"utf8"</c> with no escaping: the caller checked, or knows, that none is needed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteQuotedAsIs(ReadOnlySpan<byte> utf8)
     {
         var span = Reserve(utf8.Length + 2);

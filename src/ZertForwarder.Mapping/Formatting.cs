@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace ZertForwarder.Mapping;
@@ -10,6 +11,7 @@ internal static class Formatting
 {
     private static ReadOnlySpan<byte> HexDigits => "0123456789ABCDEF"u8;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Hex(ReadOnlySpan<byte> bytes, Span<byte> destination)
     {
         for (var i = 0; i < bytes.Length; i++)
@@ -24,6 +26,7 @@ internal static class Formatting
     /// A 16-byte address field as text, by the decoder's rule (layout spec §0): IPv4 from bytes 0-3 unless the record is
     /// IPv6 or bytes 4-15 are not zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Ip(ReadOnlySpan<byte> field, bool ipv6, Span<byte> destination)
     {
         if (!ipv6 && !field[4..].ContainsAnyExcept((byte)0))
@@ -157,6 +160,7 @@ internal static class Formatting
     }
 
     /// <summary>A non-negative value as exactly <paramref name="count"/> decimal digits, zero padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Digits(int value, int count, Span<byte> destination)
     {
         // Two digits per step from a table: a document has several timestamps of ~17 digits each.

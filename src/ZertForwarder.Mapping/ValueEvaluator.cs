@@ -129,6 +129,7 @@ internal static class ValueEvaluator
 
     public static IReadOnlyList<string> ProtectionList(byte protection) => ProtectionLists[protection >> 5];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FieldValue Evaluate(FieldRule rule, RecordFacts f, MappingSet m, Span<byte> scratch)
     {
         var r = f.Record;
@@ -230,6 +231,7 @@ internal static class ValueEvaluator
         return default;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static FieldValue Derive(Derived d, RecordFacts f, MappingSet m, Span<byte> scratch)
     {
         var r = f.Record;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using ZertForwarder.Smf.Zert;
@@ -75,6 +76,15 @@ public sealed class ZertNormalizer
     /// Runs a compiled write list (<see cref="EcsPlan"/>). An object is opened only when its first value is written,
     /// so objects whose facts are all absent never appear (contract §2: absent facts are omitted).
     /// </summary>
+    /// <remarks>
+    /// This loop and the few methods it spends its time in (value evaluation, the JSON writer's name, number and string
+    /// writes, field reads, hex, address and EBCDIC conversion) are marked
+    /// <see cref="MethodImplOptions.AggressiveOptimization"/>: they are compiled optimized at their first call instead
+    /// of running unoptimized until tiered compilation replaces them, which in a run of a million records took 6-8 %
+    /// of the CPU. Measured: <c>decode</c> of 1 M records 5 % less CPU (7 of 8 alternated pairs), start-up +0.03 s
+    /// (README, Performance). Tiered PGO is off (ZertForwarder.csproj), so these methods lose no profile.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteSteps(EcsStep[] steps, Scratch s, CompactJsonWriter w)
     {
         var opened = 0; // how many of the enclosing objects have been written
@@ -105,6 +115,7 @@ public sealed class ZertNormalizer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void WriteJsonValue(CompactJsonWriter w, byte[] name, scoped in FieldValue v, bool joinLists)
     {
         switch (v.Kind)

@@ -75,6 +75,7 @@ public static class Ebcdic
     /// Transcodes <paramref name="text"/> (already trimmed) to UTF-8; <paramref name="destination"/> must hold
     /// three bytes per input byte in the worst case. Returns the number of bytes written.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TranscodeToUtf8(ReadOnlySpan<byte> text, Span<byte> destination)
     {
         var n = 0;

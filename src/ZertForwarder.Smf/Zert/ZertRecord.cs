@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Runtime.CompilerServices;
 
 namespace ZertForwarder.Smf.Zert;
 
@@ -86,6 +87,7 @@ public sealed class ZertRecord
     }
 
     /// <summary>The field's bytes when the section is present and long enough to hold the whole field.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGetBytes(ZertField field, out ReadOnlySpan<byte> value)
     {
         var s = _sections[(int)field.Section];
@@ -102,6 +104,7 @@ public sealed class ZertRecord
     }
 
     /// <summary>Unsigned big-endian value of a 1/2/4/8-byte field (masked where the spec says so).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGetUnsigned(ZertField field, out ulong value)
     {
         var s = _sections[(int)field.Section];
