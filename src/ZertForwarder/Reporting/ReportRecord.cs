@@ -107,7 +107,7 @@ internal sealed class ReportRecord
         };
     }
 
-    internal static JsonElement? Get(JsonElement e, params string[] path)
+    internal static JsonElement? Get(JsonElement e, params ReadOnlySpan<string> path)
     {
         foreach (var name in path)
         {
@@ -116,7 +116,7 @@ internal sealed class ReportRecord
         return e;
     }
 
-    internal static string? Str(JsonElement e, params string[] path) => Get(e, path) is { } v
+    internal static string? Str(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { } v
         ? v.ValueKind switch { JsonValueKind.String => Pooled(v.GetString()!), JsonValueKind.Number => v.GetRawText(), _ => null }
         : null;
 
@@ -132,13 +132,13 @@ internal sealed class ReportRecord
         return text;
     }
 
-    internal static int Int(JsonElement e, params string[] path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var i) ? i : 0;
+    internal static int Int(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var i) ? i : 0;
 
-    internal static long Long(JsonElement e, params string[] path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var i) ? i : 0;
+    internal static long Long(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var i) ? i : 0;
 
-    internal static bool? Bool(JsonElement e, params string[] path) => Get(e, path) is { } v && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+    internal static bool? Bool(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { } v && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
 
-    internal static IReadOnlyList<string> Strings(JsonElement e, params string[] path)
+    internal static IReadOnlyList<string> Strings(JsonElement e, params ReadOnlySpan<string> path)
     {
         if (Get(e, path) is not { } v) return [];
         if (v.ValueKind == JsonValueKind.String) return [v.GetString()!];
@@ -147,7 +147,7 @@ internal sealed class ReportRecord
     }
 
     /// <summary>A time as <see cref="Str"/> reads it, but not pooled: nearly every record has times of its own.</summary>
-    internal static DateTimeOffset? ParseTime(JsonElement e, params string[] path)
+    internal static DateTimeOffset? ParseTime(JsonElement e, params ReadOnlySpan<string> path)
     {
         var text = Get(e, path) is { } v ? v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null } : null;
         return text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
