@@ -46,6 +46,10 @@ WORKDIR /app
 COPY --from=build /app ./
 # The aspnet image sets ASPNETCORE_HTTP_PORTS=8080; clear it so nothing listens except the configured metrics port.
 ENV ASPNETCORE_HTTP_PORTS=""
+# Two malloc arenas instead of glibc's eight per core: librdkafka's threads copy and free every message, and each arena
+# keeps what its thread freed. Run to Kafka, 1 M records, four alternated pairs: peak RSS 233-237 against 239-249 MiB at
+# the same CPU. It has to come from the environment: the runtime's own threads have taken arenas before the program runs.
+ENV MALLOC_ARENA_MAX=2
 # Numeric non-root user, the same uid the Helm chart sets (runAsUser 10001), so runAsNonRoot can be verified by the
 # kubelet. It needs no /etc/passwd entry: the program writes only to configured directories and /tmp.
 USER 10001:10001
