@@ -16,24 +16,33 @@ namespace ZertForwarder.Running;
 /// a file 241-276 MB without a limit, 179 MB with 256 MB; the CPU per record did not rise.
 /// </para>
 /// <para>
-/// The limit follows the configuration rather than being a constant, so larger buffers get a larger heap: 96 MB for
+/// The limit follows the configuration rather than being a constant, so larger buffers get a larger heap: 80 MB for
 /// the program, the mapping tables, the batches being mapped and the idle pooled segments (PayloadBlock), plus twice
-/// the buffer bytes of each output (the events waiting in its buffer and those in flight in its client): 128 MB for one
+/// the buffer bytes of each output (the events waiting in its buffer and those in flight in its client): 112 MB for one
 /// output with the default 16 MB buffer. A limit the runtime already has (a container memory limit,
 /// <c>DOTNET_GCHeapHardLimit</c>) is kept when it is lower. <c>Memory:HeapLimitMB</c> sets it outright (0: none).
 /// </para>
 /// <para>
 /// The collector sizes its young generation from the limit, so the resident size follows the limit, not the input.
 /// Measured 2026-12-06, 1 M records, <c>/usr/bin/time</c>: with 64 MB buffers and a 256 MB limit, run to a file peaked
-/// at 247-251 MB and to Kafka at 318-340 MB; with 16 MB buffers, 8 MB of idle segments and this 128 MB default, 201-202
+/// at 247-251 MB and to Kafka at 318-340 MB; with 16 MB buffers, 8 MB of idle segments and the 128 MB default of then, 201-202
 /// MB and 241-262 MB, at the same CPU per record. A limit below what the run holds ends it with log event 1005 (or the
 /// runtime's own "Out of memory."): the same run needs 72-88 MB (to ext4; the sink runner's queue is bounded, see
 /// SinkRunner), so the default leaves about half again the need.
 /// </para>
+/// <para>
+/// The base was 96 MB (128 MB for one output) until 2026-12-06 12:20 UTC: run to Kafka then peaked at 238-263 MiB at
+/// 1 M records and 253 MiB at 10 M, against the 256 MB target, because librdkafka's copies and the C library's arenas
+/// come on top of the managed heap. With 80 MB (112 MB for one output), 1 M records, alternated pairs: run to Kafka
+/// 220-240 MiB against 242-263 with 128 MB (CPU 22.0-23.0 against 22.6-23.5 s, three pairs); run to a file 179-181
+/// against 195-196 MiB (13.1-13.3 against 12.2-13.6 s, three pairs). 112 MB is still half again the 72 MB below which
+/// the run cannot start its first batches. A 96 MB limit went lower still (212-218 MiB, at about the CPU of 112 MB in
+/// three pairs) but had cost 4-8 % more CPU in the morning's measurement and leaves only a third above that need.
+/// </para>
 /// </remarks>
 internal static class HeapLimit
 {
-    private const long BaseBytes = 96L * 1024 * 1024;
+    private const long BaseBytes = 80L * 1024 * 1024;
 
     /// <summary>The limit for <paramref name="options"/> in bytes, or null when the forwarder should set none.</summary>
     public static long? For(ForwarderOptions options, int outputCount)
