@@ -61,11 +61,23 @@ public sealed class ZertNormalizer
     }
 
     /// <summary>One ECS document (compact JSON, no trailing newline).</summary>
-    public void WriteEcs(ZertRecord record, IBufferWriter<byte> output)
+    public void WriteEcs(ZertRecord record, IBufferWriter<byte> output) =>
+        WriteDocument(record, record.Subtype == 11 ? _set.Ecs11 : _set.Ecs12, output);
+
+    /// <summary>The rules of <paramref name="targets"/> (dotted ECS paths), compiled for <see cref="WriteEcs(ZertRecord, EcsTargets, IBufferWriter{byte})"/>.</summary>
+    public EcsTargets SelectEcsTargets(IReadOnlyCollection<string> targets) => EcsTargets.Select(_set, targets);
+
+    /// <summary>
+    /// The ECS document of <paramref name="record"/> with only the values of <paramref name="targets"/>: the same bytes
+    /// at those paths as <see cref="WriteEcs(ZertRecord, IBufferWriter{byte})"/> writes, and nothing else.
+    /// </summary>
+    public void WriteEcs(ZertRecord record, EcsTargets targets, IBufferWriter<byte> output) =>
+        WriteDocument(record, record.Subtype == 11 ? targets.Connection : targets.Summary, output);
+
+    private void WriteDocument(ZertRecord record, EcsPlan plan, IBufferWriter<byte> output)
     {
         var s = Prepare(record);
         var w = Writer(s);
-        var plan = record.Subtype == 11 ? _set.Ecs11 : _set.Ecs12;
         w.WriteStartObject();
         WriteSteps(plan.StepsFor(s.PlanKey), s, w);
         w.WriteEndObject();

@@ -40,9 +40,9 @@ internal static class ReportGenerator
 {
     public static ReportResult Generate(IReadOnlyList<string> inputs, string directory, ReportFilter filter, ZertNormalizer normalizer, string mappingsDirectory, Action<string> reportError)
     {
-        // The first reading reads only each record's head. The second meets the same rejected records and names them;
-        // the first says nothing.
-        var learning = new ReportInput<RecordHead>(normalizer, RecordHead.FromEcs, reportError: _ => { });
+        // The first reading reads only each record's head, from documents with only the head's values. The second meets
+        // the same rejected records and names them; the first says nothing.
+        var learning = new ReportInput<RecordHead>(normalizer, RecordHead.FromEcs, reportError: _ => { }, normalizer.SelectEcsTargets(RecordHead.Targets));
         var stacks = new StackFacts();
         foreach (var path in inputs)
         {

@@ -166,6 +166,17 @@ internal sealed record RecordHead(int Subtype, int EventType, string Sysplex, st
 
     public string StackKey => $"{Sysplex}/{System}/{Stack}";
 
+    /// <summary>
+    /// The ECS paths <see cref="FromEcs"/> reads: the report's first reading writes documents with only these
+    /// (<see cref="ZertNormalizer.SelectEcsTargets"/>). A path read below and missing here would read as absent there;
+    /// RecordHeadTests compares both readings' heads.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Targets =
+    [
+        "event.dataset", "zos.zert.event_type", "labels.sysplex", "labels.smf_system_id", "host.name", "event.provider",
+        "observer.name", "@timestamp", "event.start", "event.end", "zos.zert.local.ip",
+    ];
+
     /// <summary>Null for a document that is not a zERT record (wrong dataset).</summary>
     public static RecordHead? FromEcs(JsonElement doc)
     {
