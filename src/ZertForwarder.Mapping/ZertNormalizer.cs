@@ -289,11 +289,12 @@ public sealed class ZertNormalizer
         {
             // Unknown role: the local endpoint is the key (contract §6), and there is no server to name.
             var local = f.Role != LocalRole.Client;
-            endpoint = EndpointOf(record, local ? ZertFields.SC_SALIP : ZertFields.SC_SARIP, local ? f.LocalPort : f.RemotePort, s.Buffer);
+            var port = local ? f.LocalPort : f.RemotePort;
+            endpoint = EndpointOf(record, local ? ZertFields.SC_SALIP : ZertFields.SC_SARIP, port, s.Buffer);
             if (f.Role != LocalRole.Unknown)
             {
                 serverIp = endpoint.Ip;
-                serverPort = (int)(local ? f.LocalPort : f.RemotePort);
+                serverPort = (int)port;
             }
         }
         else
