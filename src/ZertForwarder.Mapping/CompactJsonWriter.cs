@@ -202,6 +202,26 @@ internal sealed class CompactJsonWriter
         _needsComma = true;
     }
 
+    /// <summary>
+    /// A whole member encoded ahead of time, <c>,"name":value</c> (a constant of the mapping, <see cref="EcsPlan"/>):
+    /// one copy instead of a name, an escaping check and a value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void WriteEncodedMember(byte[] member)
+    {
+        WriteName(member);
+        _needsComma = true;
+    }
+
+    /// <summary><c>,"name":"value"</c> with both already escaped, for <see cref="WriteEncodedMember"/>.</summary>
+    public static byte[] EncodedMember(byte[] namePrefix, ReadOnlySpan<byte> utf8Value)
+    {
+        var writer = new CompactJsonWriter(capacity: namePrefix.Length + utf8Value.Length + 8);
+        writer.WriteStartObject();
+        writer.WriteString(namePrefix, utf8Value);
+        return [(byte)',', .. writer.Written[1..]];
+    }
+
     public void WriteStringValue(ReadOnlySpan<byte> utf8)
     {
         if (_needsComma) WriteRaw(","u8);

@@ -39,11 +39,19 @@ public sealed class WritePlanTests
     {
         var set = TestMappings.Set;
         var normalizer = new ZertNormalizer(set);
+        var facts = new RecordFacts();
+        var kinds = new HashSet<EcsStepKind>();
         foreach (var record in Records)
         {
             var expected = TreeWalkEcs(set, record);
             Assert.Equal(expected, TestMappings.Render(normalizer.WriteEcs, record));
+            facts.Compute(record, set);
+            var plan = record.Subtype == 11 ? set.Ecs11 : set.Ecs12;
+            kinds.UnionWith(plan.StepsFor(PlanKey.Of(record, facts.IsConnectionEvent)).Select(s => s.Kind));
         }
+        // The tree walk evaluates every value through ValueEvaluator.Evaluate; the write list runs most of them as
+        // direct steps, and each kind of step was compared.
+        Assert.Equal(Enum.GetValues<EcsStepKind>().Order(), kinds.Order());
     }
 
     [Fact]
