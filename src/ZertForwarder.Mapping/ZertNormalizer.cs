@@ -73,7 +73,7 @@ public sealed class ZertNormalizer
     public void WriteEcs(ZertRecord record, IBufferWriter<byte> output) =>
         WriteDocument(record, record.Subtype == 11 ? _set.Ecs11 : _set.Ecs12, output);
 
-    /// <summary>The rules of <paramref name="targets"/> (dotted ECS paths), compiled for <see cref="WriteEcs(ZertRecord, EcsTargets, IBufferWriter{byte})"/>.</summary>
+    /// <summary>The rules of <paramref name="targets"/> (dotted ECS paths of values or of whole objects), compiled for <see cref="WriteEcs(ZertRecord, EcsTargets, IBufferWriter{byte})"/>.</summary>
     public EcsTargets SelectEcsTargets(IReadOnlyCollection<string> targets) => EcsTargets.Select(_set, targets);
 
     /// <summary>

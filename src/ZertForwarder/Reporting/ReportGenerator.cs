@@ -40,15 +40,15 @@ internal static class ReportGenerator
 {
     public static ReportResult Generate(IReadOnlyList<string> inputs, string directory, ReportFilter filter, ZertNormalizer normalizer, string mappingsDirectory, Action<string> reportError)
     {
-        // The first reading reads only each record's head, from documents with only the head's values. The second meets
-        // the same rejected records and names them; the first says nothing.
+        // Each reading writes documents with only the values it reads: the first a record's head, the second what the
+        // rows count. The second meets the same rejected records and names them; the first says nothing.
         var learning = new ReportInput<RecordHead>(normalizer, RecordHead.FromEcs, reportError: _ => { }, normalizer.SelectEcsTargets(RecordHead.Targets));
         var stacks = new StackFacts();
         foreach (var path in inputs)
         {
             learning.Read(path, stacks.Learn);
         }
-        var input = new ReportInput<ReportRecord>(normalizer, ReportRecord.FromEcs, reportError);
+        var input = new ReportInput<ReportRecord>(normalizer, ReportRecord.FromEcs, reportError, normalizer.SelectEcsTargets(ReportRecord.Targets));
         var builder = new ReportBuilder(stacks, filter);
         foreach (var path in inputs)
         {
