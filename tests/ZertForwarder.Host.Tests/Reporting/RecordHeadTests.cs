@@ -1,9 +1,4 @@
-using System.Buffers;
-using System.Text.Json;
-using ZertForwarder.Generator;
-using ZertForwarder.Mapping;
 using ZertForwarder.Reporting;
-using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Host.Tests.Reporting;
 
@@ -17,28 +12,17 @@ public sealed class RecordHeadTests
     [Fact]
     public void The_head_of_the_selected_values_is_the_head_of_the_whole_document()
     {
-        var mappings = MappingSet.Load(Path.Combine(AppContext.BaseDirectory, "mappings"),
-            new MappingOptions { UtcOffsets = new Dictionary<string, TimeSpan>(StringComparer.Ordinal) { ["SYSA"] = TimeSpan.FromHours(-5), ["PRD1"] = TimeSpan.FromHours(1) } });
-        var normalizer = mappings.CreateNormalizer();
+        var normalizer = BothDocuments.Normalizer();
         var selected = normalizer.SelectEcsTargets(RecordHead.Targets);
-        var whole = new ArrayBufferWriter<byte>();
-        var few = new ArrayBufferWriter<byte>();
         int heads = 0, withStart = 0, withEnd = 0, withLocalIp = 0, summaries = 0;
         long fewBytes = 0, wholeBytes = 0;
-        foreach (var generated in SmfDumpGenerator.GenerateRecords(119, 3000))
+        foreach (var (whole, few, wholeSize, fewSize) in BothDocuments.Of(normalizer, selected))
         {
-            if (ZertRecordParser.Parse(generated.Bytes).Record is not { } record) continue;
-            whole.ResetWrittenCount();
-            few.ResetWrittenCount();
-            normalizer.WriteEcs(record, whole);
-            normalizer.WriteEcs(record, selected, few);
-            using var wholeDoc = JsonDocument.Parse(whole.WrittenMemory);
-            using var fewDoc = JsonDocument.Parse(few.WrittenMemory);
-            var expected = RecordHead.FromEcs(wholeDoc.RootElement);
-            Assert.Equal(expected, RecordHead.FromEcs(fewDoc.RootElement));
-            Assert.True(few.WrittenCount < whole.WrittenCount, $"{few.WrittenCount} bytes of {whole.WrittenCount}: not a selection");
-            fewBytes += few.WrittenCount;
-            wholeBytes += whole.WrittenCount;
+            var expected = RecordHead.FromEcs(whole);
+            Assert.Equal(expected, RecordHead.FromEcs(few));
+            Assert.True(fewSize < wholeSize, $"{fewSize} bytes of {wholeSize}: not a selection");
+            fewBytes += fewSize;
+            wholeBytes += wholeSize;
             heads++;
             if (expected!.Start is not null) withStart++;
             if (expected.End is not null) withEnd++;

@@ -1,9 +1,6 @@
-using System.Buffers;
 using System.Text.Json;
-using ZertForwarder.Generator;
 using ZertForwarder.Mapping;
 using ZertForwarder.Reporting;
-using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Host.Tests.Reporting;
 
@@ -17,7 +14,7 @@ public sealed class ReportRecordTargetTests
     [Fact]
     public void The_record_of_the_selected_values_is_the_record_of_the_whole_document()
     {
-        var normalizer = Normalizer();
+        var normalizer = BothDocuments.Normalizer();
         var selected = normalizer.SelectEcsTargets(ReportRecord.Targets);
         var compared = Compare(normalizer, selected, out var fewBytes, out var wholeBytes, out var seen);
 
@@ -37,7 +34,7 @@ public sealed class ReportRecordTargetTests
     [InlineData("process.name")]
     public void Leaving_out_a_target_the_record_reads_changes_records(string left)
     {
-        var normalizer = Normalizer();
+        var normalizer = BothDocuments.Normalizer();
         var selected = normalizer.SelectEcsTargets([.. ReportRecord.Targets.Where(t => t != left)]);
         Assert.Throws<Xunit.Sdk.EqualException>(() => Compare(normalizer, selected, out _, out _, out _));
     }
@@ -45,56 +42,33 @@ public sealed class ReportRecordTargetTests
     [Fact]
     public void A_target_naming_an_object_selects_every_value_below_it_and_nothing_beside_it()
     {
-        var normalizer = Normalizer();
+        var normalizer = BothDocuments.Normalizer();
         var selected = normalizer.SelectEcsTargets(["zos.zert.tls", "event.dataset"]);
-        var few = new ArrayBufferWriter<byte>();
-        var whole = new ArrayBufferWriter<byte>();
-        foreach (var generated in SmfDumpGenerator.GenerateRecords(119, 400))
+        foreach (var (whole, few, _, _) in BothDocuments.Of(normalizer, selected, count: 400))
         {
-            if (ZertRecordParser.Parse(generated.Bytes).Record is not { } record || !record.HasSection(ZertSection.Tls)) continue;
-            few.ResetWrittenCount();
-            whole.ResetWrittenCount();
-            normalizer.WriteEcs(record, selected, few);
-            normalizer.WriteEcs(record, whole);
-            using var fewDoc = JsonDocument.Parse(few.WrittenMemory);
-            using var wholeDoc = JsonDocument.Parse(whole.WrittenMemory);
-            var expected = wholeDoc.RootElement.GetProperty("zos").GetProperty("zert").GetProperty("tls").GetRawText();
-            Assert.Equal(expected, fewDoc.RootElement.GetProperty("zos").GetProperty("zert").GetProperty("tls").GetRawText());
+            if (!whole.GetProperty("zos").GetProperty("zert").TryGetProperty("tls", out var expected)) continue;
+            Assert.Equal(expected.GetRawText(), few.GetProperty("zos").GetProperty("zert").GetProperty("tls").GetRawText());
             // Beside it: the dataset asked for, and no other member of zos.zert.
-            Assert.Equal(["event", "zos"], fewDoc.RootElement.EnumerateObject().Select(p => p.Name).Order());
-            Assert.Equal(["tls"], fewDoc.RootElement.GetProperty("zos").GetProperty("zert").EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["event", "zos"], few.EnumerateObject().Select(p => p.Name).Order());
+            Assert.Equal(["tls"], few.GetProperty("zos").GetProperty("zert").EnumerateObject().Select(p => p.Name));
             return;
         }
         Assert.Fail("no TLS record generated");
     }
 
-    private static ZertNormalizer Normalizer() =>
-        MappingSet.Load(Path.Combine(AppContext.BaseDirectory, "mappings"),
-            new MappingOptions { UtcOffsets = new Dictionary<string, TimeSpan>(StringComparer.Ordinal) { ["SYSA"] = TimeSpan.FromHours(-5) } })
-            .CreateNormalizer();
-
     /// <summary>Reads 3,000 generated records both ways and asserts each pair equal; returns how many were compared.</summary>
     private static int Compare(ZertNormalizer normalizer, EcsTargets selected, out long fewBytes, out long wholeBytes, out HashSet<string> seen)
     {
-        var whole = new ArrayBufferWriter<byte>();
-        var few = new ArrayBufferWriter<byte>();
         var compared = 0;
         fewBytes = wholeBytes = 0;
         seen = [];
-        foreach (var generated in SmfDumpGenerator.GenerateRecords(119, 3000))
+        foreach (var (whole, few, wholeSize, fewSize) in BothDocuments.Of(normalizer, selected))
         {
-            if (ZertRecordParser.Parse(generated.Bytes).Record is not { } record) continue;
-            whole.ResetWrittenCount();
-            few.ResetWrittenCount();
-            normalizer.WriteEcs(record, whole);
-            normalizer.WriteEcs(record, selected, few);
-            using var wholeDoc = JsonDocument.Parse(whole.WrittenMemory);
-            using var fewDoc = JsonDocument.Parse(few.WrittenMemory);
-            var expected = ReportRecord.FromEcs(wholeDoc.RootElement)!;
+            var expected = ReportRecord.FromEcs(whole)!;
             // Records hold lists and nested records: compared through their serialized properties, all of them.
-            Assert.Equal(JsonSerializer.Serialize(expected), JsonSerializer.Serialize(ReportRecord.FromEcs(fewDoc.RootElement)));
-            fewBytes += few.WrittenCount;
-            wholeBytes += whole.WrittenCount;
+            Assert.Equal(JsonSerializer.Serialize(expected), JsonSerializer.Serialize(ReportRecord.FromEcs(few)));
+            fewBytes += fewSize;
+            wholeBytes += wholeSize;
             compared++;
             if (expected.Tls is not null) seen.Add("tls");
             if (expected.Ssh is not null) seen.Add("ssh");
