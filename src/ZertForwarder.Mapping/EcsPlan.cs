@@ -71,7 +71,7 @@ internal sealed class EcsPlan
 
     /// <summary>
     /// The step for <paramref name="rule"/>'s value. The converters of most values (numbers, code names, text, interval
-    /// deltas, constants: about 45 of the 120 values a record has) and the derived values (about 40) get a step the writer
+    /// deltas, constants: about 50 of the 120 values a record has) and the derived values (about 40) get a step the writer
     /// runs directly; the rest go through <see cref="ValueEvaluator.Evaluate"/>. The direct steps write the same bytes
     /// (the golden files pin them) with less work per value: no evaluated-value struct, no second switch on its kind,
     /// no escaping check of a constant. Measured on 1 M records: see the README, Performance.
