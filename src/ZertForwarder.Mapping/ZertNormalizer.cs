@@ -16,6 +16,12 @@ public sealed class ZertNormalizer
 {
     [ThreadStatic] private static Scratch? t_scratch;
 
+    /// <summary>
+    /// Size of each mapping thread's scratch buffer: room for the largest value, the hex of an enforcement section or the
+    /// UTF-8 of a DN in a 32,756-byte record (§C.1). The program keeps arrays of this size off the large-object heap.
+    /// </summary>
+    internal const int ScratchBytes = 128 * 1024;
+
     private readonly MappingSet _set;
     private readonly EnvelopeNames _names = new();
 
@@ -26,8 +32,7 @@ public sealed class ZertNormalizer
     private sealed class Scratch
     {
         public readonly RecordFacts Facts = new();
-        // Room for the largest value: hex of an enforcement section or UTF-8 of a DN in a 32,756-byte record (§C.1).
-        public readonly byte[] Buffer = new byte[128 * 1024];
+        public readonly byte[] Buffer = new byte[ScratchBytes];
         /// <summary>Names of the objects around the next value that are not written yet, by depth.</summary>
         public readonly PendingName[] Pending = new PendingName[16];
 

@@ -25,7 +25,10 @@ public sealed class SmfRecordReader : IDisposable
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
-    private byte[] _buffer = new byte[256 * 1024];
+    /// <summary>Size of the read buffer (the program keeps arrays of this size off the large-object heap).</summary>
+    public const int BufferBytes = 256 * 1024;
+
+    private byte[] _buffer = new byte[BufferBytes];
     private int _start;
     private int _end;
     private long _bufferOffset; // input offset of _buffer[0]
