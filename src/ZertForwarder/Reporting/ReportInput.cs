@@ -9,11 +9,11 @@ namespace ZertForwarder.Reporting;
 /// <summary>
 /// Reads records from SMF dumps (RDW or VBS, through the decoder and the normalizer's ECS writer) and from the
 /// forwarder's own ECS NDJSON, each ECS document turned into a <typeparamref name="T"/> by <paramref name="read"/>
-/// (null: not a zERT record). A file whose first non-blank byte is <c>{</c> is NDJSON; anything else is SMF. With
-/// <paramref name="only"/>, the documents made from SMF records hold only those targets' values (a reader that needs
-/// few of them; the values at those paths are the full document's).
+/// (null: not a zERT record). A file whose first non-blank byte is <c>{</c> is NDJSON; anything else is SMF. The
+/// documents made from SMF records hold only the values of <paramref name="only"/>, the targets the reader needs (the
+/// values at those paths are the full document's).
 /// </summary>
-internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement, T?> read, Action<string> reportError, EcsTargets? only = null)
+internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement, T?> read, Action<string> reportError, EcsTargets only)
     where T : class
 {
     /// <summary>Records per batch of the record loop, as <c>decode</c>'s.</summary>
@@ -128,8 +128,7 @@ internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement
         batch.DecodeEach(path, converted.Counts, converted.ErrorLines, (normalizer, only, buffer, read, converted.Records), static (record, state) =>
         {
             state.buffer.ResetWrittenCount();
-            if (state.only is null) state.normalizer.WriteEcs(record, state.buffer);
-            else state.normalizer.WriteEcs(record, state.only, state.buffer);
+            state.normalizer.WriteEcs(record, state.only, state.buffer);
             using var doc = JsonDocument.Parse(state.buffer.WrittenMemory);
             if (state.read(doc.RootElement) is { } item) state.Records.Add(item);
         });
