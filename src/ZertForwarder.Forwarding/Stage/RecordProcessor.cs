@@ -83,7 +83,7 @@ internal sealed class RecordProcessor : IDisposable
         var framingError = SmfRecordReader.CheckSingleRecord(record);
         var frame = new Frame(record, origin, 0, record.Length, framingError, ack, true);
         var counts = new RecordCounts();
-        var output = Map(frame, counts);
+        var output = Map(frame, counts, _factories.Value!);
         _stats.Add(counts);
         if (output.Event is null)
         {
@@ -121,8 +121,9 @@ internal sealed class RecordProcessor : IDisposable
         // The batch's encodings share one pooled block, given back when the sinks are done with the last of them.
         var block = new PayloadBlock();
         var counts = new RecordCounts();
+        var factory = _factories.Value!; // this worker's, for the whole batch
         var outputs = new Output[frames.Length];
-        for (var i = 0; i < outputs.Length; i++) outputs[i] = Map(frames[i], counts, block);
+        for (var i = 0; i < outputs.Length; i++) outputs[i] = Map(frames[i], counts, factory, block);
         return new MappedBatch(outputs, counts);
     }
 
@@ -130,7 +131,7 @@ internal sealed class RecordProcessor : IDisposable
     /// Decodes and maps one frame, counting it in <paramref name="counts"/> under exactly one outcome with the
     /// classification decode and report use.
     /// </summary>
-    private Output Map(Frame frame, RecordCounts counts, PayloadBlock? block = null)
+    private static Output Map(Frame frame, RecordCounts counts, EventFactory factory, PayloadBlock? block = null)
     {
         // A frame the reader could not take apart (a file's broken frame has no bytes; a Kafka message whose RDW does not
         // match its size keeps them, for the dead letter) is not parsed.
@@ -145,7 +146,7 @@ internal sealed class RecordProcessor : IDisposable
         return result.Status switch
         {
             ZertParseStatus.Decoded => new Output(frame,
-                _factories.Value!.Create(result.Record!, frame.AckExpectsEvent ? frame.Ack : null, out var envelope, block), envelope, null),
+                factory.Create(result.Record!, frame.AckExpectsEvent ? frame.Ack : null, out var envelope, block), envelope, null),
             ZertParseStatus.Malformed => new Output(frame, null, default, result.RejectionReason),
             _ => new Output(frame, null, default, null), // another SMF type or 119 subtype: skipped
         };
