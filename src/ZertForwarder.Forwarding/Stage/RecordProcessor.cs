@@ -165,35 +165,44 @@ internal sealed class RecordProcessor : IDisposable
     {
         // The batch's events go to the router in one call (in input order); frames without an event are settled here.
         var events = new List<ForwardedEvent>(outputs.Length);
-        foreach (var output in outputs)
+        for (var o = 0; o < outputs.Length; o++)
         {
-            if (output.Event is not null)
+            // Read in place: an output is a large struct, and a copy held across the await below would be one more copy
+            // of it into this method's state, with a write barrier per reference, for every record.
+            if (outputs[o].Event is { } forwarded)
             {
-                _stats.AddForwarded(output.Envelope);
-                events.Add(output.Event);
+                _stats.AddForwarded(outputs[o].Envelope);
+                events.Add(forwarded);
                 continue;
             }
-            if (output.Malformed is not null)
+            if (outputs[o].Malformed is not null)
             {
-                await DeadLetterMalformedAsync(output, cancellationToken);
+                await DeadLetterMalformedAsync(outputs[o], cancellationToken);
             }
-            // A frame that produces no event is done for every sink at once; a zERT frame whose record turned out
-            // malformed was tracked for K sinks, so complete it K times.
-            if (output.Frame.Ack is ISinkAcknowledgement perSink)
-            {
-                for (var i = 0; i < _router.SinkCount; i++)
-                {
-                    if (perSink.IsExpectedBy(i)) perSink.CompleteFor(i);
-                }
-            }
-            else if (output.Frame.Ack is { } ack)
-            {
-                var completions = output.Frame.AckExpectsEvent ? _router.SinkCount : 0;
-                for (var i = 0; i < completions; i++) ack.Complete();
-            }
+            CompleteWithoutEvent(outputs[o].Frame);
         }
         if (events.Count == 0) return;
         await _router.WriteBatchAsync(events, cancellationToken);
+    }
+
+    /// <summary>
+    /// A frame that produces no event is done for every sink at once; a zERT frame whose record turned out malformed
+    /// was tracked for K sinks, so it is completed K times.
+    /// </summary>
+    private void CompleteWithoutEvent(in Frame frame)
+    {
+        if (frame.Ack is ISinkAcknowledgement perSink)
+        {
+            for (var i = 0; i < _router.SinkCount; i++)
+            {
+                if (perSink.IsExpectedBy(i)) perSink.CompleteFor(i);
+            }
+        }
+        else if (frame.Ack is { } ack)
+        {
+            var completions = frame.AckExpectsEvent ? _router.SinkCount : 0;
+            for (var i = 0; i < completions; i++) ack.Complete();
+        }
     }
 
     private async Task DeadLetterMalformedAsync(Output output, CancellationToken cancellationToken)

@@ -217,7 +217,7 @@ public sealed class KafkaSink : ISink
             return true;
         }
 
-        var message = _messages.Build(item, _messages.ValueArray(value), contentType);
+        var message = _messages.Build(item, _messages.ValueArray(value, pooled: item.Payload is not null), contentType);
         try
         {
             producer.Produce(topic, message, results.Handler(index));
