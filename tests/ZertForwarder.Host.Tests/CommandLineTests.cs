@@ -71,4 +71,20 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("run to Elasticsearch rate / decode rate:", result.Stdout, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"load average \d+\.\d+ \d+\.\d+ \d+\.\d+"), result.Stdout);
     }
+
+    [Fact]
+    public async Task Bench_without_room_for_its_files_says_so_before_writing_anything()
+    {
+        // Two billion records to a file need terabytes; no test machine has them, so this refusal is certain.
+        var temp = Path.Combine(_work.Path, "tmp");
+        Directory.CreateDirectory(temp);
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--records", "2000000000", "--pairs", "file"], RunLimit,
+            new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Matches(new Regex(@"bench of 2,000,000,000 records with the pairs file needs about \d+\.\d GB free in '[^']+' .*, and \d+\.\d GB are free"),
+            result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+    }
 }

@@ -50,6 +50,8 @@ internal static partial class Bench
           Prints wall time, records/s, CPU time per record and peak RSS of each process (min/median/max), the load
           average, and the ratio to each target. --env sets environment variables of the zertforwarder processes
           (e.g. DOTNET_gcServer=0) to compare runtime settings. Needs Linux; the kafka pair needs kcat on PATH.
+          Writes its files under TMPDIR and first checks there is room (about 8.2 GB per million records with
+          both pairs); without it, stops before writing anything (exit 2).
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -81,6 +83,12 @@ internal static partial class Bench
         if (settings.Pairs.Contains("kafka") && kcat is null)
         {
             Console.Error.WriteLine("zertforwarder: bench --pairs kafka needs kcat on PATH (Debian: apt-get install kcat) for the reference producer.");
+            return CommandLine.UsageError;
+        }
+
+        if (DiskRoom.Shortfall(settings, Path.GetTempPath()) is { } shortfall)
+        {
+            Console.Error.WriteLine($"zertforwarder: {shortfall}");
             return CommandLine.UsageError;
         }
 
