@@ -87,4 +87,18 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
     }
+
+    [Fact]
+    public async Task Bench_with_a_missing_temporary_directory_says_so_without_a_stack_trace()
+    {
+        var missing = Path.Combine(_work.Path, "no-such-directory");
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--records", "10", "--pairs", "file"], RunLimit,
+            new Dictionary<string, string> { ["TMPDIR"] = missing });
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("which cannot be used", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no-such-directory", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(missing));
+    }
 }

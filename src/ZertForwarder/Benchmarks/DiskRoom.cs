@@ -27,9 +27,26 @@ internal static class DiskRoom
         return settings.Records * perRecord / 4 * 5;
     }
 
-    /// <summary>Why the bench cannot run in <paramref name="directory"/> (too little free space), or null when it can.</summary>
-    public static string? Shortfall(Bench.BenchSettings settings, string directory) =>
-        Shortfall(settings, directory, new DriveInfo(directory).AvailableFreeSpace);
+    /// <summary>Why the bench cannot run in <paramref name="directory"/> (missing, or too little free space), or null when it can.</summary>
+    public static string? Shortfall(Bench.BenchSettings settings, string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return $"bench writes its files under the temporary directory '{directory}' (TMPDIR), which cannot be used: it does not exist";
+        }
+
+        long available;
+        try
+        {
+            available = new DriveInfo(directory).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"bench writes its files under the temporary directory '{directory}' (TMPDIR), which cannot be used: {e.Message}";
+        }
+
+        return Shortfall(settings, directory, available);
+    }
 
     internal static string? Shortfall(Bench.BenchSettings settings, string directory, long availableBytes)
     {
