@@ -35,5 +35,9 @@ public sealed class BenchDiskRoomTests
         Assert.NotNull(refusal);
         Assert.Contains("10,000,000 records with the pairs file,kafka", refusal, StringComparison.Ordinal);
         Assert.Contains("'/scratch'", refusal, StringComparison.Ordinal);
+        Assert.Contains("(the dump, kcat's input, one round's file output)", refusal, StringComparison.Ordinal);
+
+        var fileOnly = Settings(10_000_000, "file");
+        Assert.Contains("(the dump, one round's file output)", DiskRoom.Shortfall(fileOnly, "/scratch", 0), StringComparison.Ordinal);
     }
 }

@@ -30,11 +30,7 @@ internal static class DiskRoom
     /// <summary>Why the bench cannot run in <paramref name="directory"/> (missing, or too little free space), or null when it can.</summary>
     public static string? Shortfall(Bench.BenchSettings settings, string directory)
     {
-        if (!Directory.Exists(directory))
-        {
-            return $"bench writes its files under the temporary directory '{directory}' (TMPDIR), which cannot be used: it does not exist";
-        }
-
+        if (!Directory.Exists(directory)) return Unusable(directory, "it does not exist");
         long available;
         try
         {
@@ -42,19 +38,26 @@ internal static class DiskRoom
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"bench writes its files under the temporary directory '{directory}' (TMPDIR), which cannot be used: {e.Message}";
+            return Unusable(directory, e.Message);
         }
 
         return Shortfall(settings, directory, available);
     }
 
+    private static string Unusable(string directory, string why) =>
+        $"bench writes its files under the temporary directory '{directory}' (TMPDIR), which cannot be used: {why}";
+
     internal static string? Shortfall(Bench.BenchSettings settings, string directory, long availableBytes)
     {
         var needed = Needed(settings);
         if (availableBytes >= needed) return null;
+        // Name only what these pairs write, so the figure can be checked against the remarks above.
+        List<string> parts = ["the dump"];
+        if (settings.Pairs.Contains("kafka")) parts.Add("kcat's input");
+        if (settings.Pairs.Contains("file")) parts.Add("one round's file output");
         return string.Create(CultureInfo.InvariantCulture,
             $"bench of {settings.Records:N0} records with the pairs {string.Join(",", settings.Pairs.Order(StringComparer.Ordinal))} needs about {Gigabytes(needed)} GB free in '{directory}' " +
-            $"(the dump, kcat's input, one round's file output), and {Gigabytes(availableBytes)} GB are free. Use fewer --records, fewer --pairs, or point TMPDIR at a larger file system.");
+            $"({string.Join(", ", parts)}), and {Gigabytes(availableBytes)} GB are free. Use fewer --records, fewer --pairs, or point TMPDIR at a larger file system.");
     }
 
     private static string Gigabytes(long bytes) => (bytes / 1e9).ToString("0.0", CultureInfo.InvariantCulture);
