@@ -29,7 +29,7 @@ public sealed class FileSink : ISink
     private static readonly byte[] NewLineBytes = [NewLine];
 
     private readonly FileSinkOptions _options;
-    private readonly IReadOnlyList<FileFormat> _formats;
+    private readonly FileFormat[] _formats; // an array: it is looped over per event, without an enumerator
     private readonly Stream? _standardOutput;
     private readonly IPipelineLog _log;
     private readonly Counter _writeErrors;
@@ -51,7 +51,7 @@ public sealed class FileSink : ISink
         }
 
         _options = options;
-        _formats = options.EffectiveFormats();
+        _formats = [.. options.EffectiveFormats()];
         _standardOutput = options.Stdout ? standardOutput ?? Console.OpenStandardOutput() : null;
         _log = log ?? NullPipelineLog.Instance;
         _writeErrors = (metrics ?? new PipelineMetrics())
@@ -89,8 +89,7 @@ public sealed class FileSink : ISink
         var written = new List<int>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            var missing = _formats.FirstOrDefault(f => Encoding(batch[i], f).IsEmpty, (FileFormat)(-1));
-            if (missing != (FileFormat)(-1))
+            if (MissingFormat(batch[i]) is { } missing)
             {
                 outcome.Reject(i, $"event has no {missing.ToString().ToLowerInvariant()} encoding");
                 continue;
@@ -138,7 +137,7 @@ public sealed class FileSink : ISink
             foreach (var format in _formats)
             {
                 failing = _files[format];
-                await failing.WriteLinesAsync(items.Select(i => Encoding(batch[i], format)), cancellationToken);
+                await failing.WriteLinesAsync(batch, items, format, cancellationToken);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -220,6 +219,16 @@ public sealed class FileSink : ISink
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The first configured format the event has no bytes for, or null. (A plain loop: this runs per event.)</summary>
+    private FileFormat? MissingFormat(ForwardedEvent forwardedEvent)
+    {
+        foreach (var format in _formats)
+        {
+            if (Encoding(forwardedEvent, format).IsEmpty) return format;
+        }
+        return null;
+    }
+
     private static ReadOnlyMemory<byte> Encoding(ForwardedEvent forwardedEvent, FileFormat format) => format switch
     {
         FileFormat.Ecs => forwardedEvent.Ecs,
@@ -258,7 +267,8 @@ public sealed class FileSink : ISink
         /// <summary>End of the file's content (between batches, of its last complete line): the buffer's bytes the file holds end there.</summary>
         private long Length => _chunkStart + _inFile;
 
-        public async Task WriteLinesAsync(IEnumerable<ReadOnlyMemory<byte>> lines, CancellationToken cancellationToken)
+        /// <summary>Appends <paramref name="format"/>'s bytes of the events at <paramref name="items"/>, one line each.</summary>
+        public async Task WriteLinesAsync(IReadOnlyList<ForwardedEvent> batch, List<int> items, FileFormat format, CancellationToken cancellationToken)
         {
             if (_handle is null)
             {
@@ -266,8 +276,11 @@ public sealed class FileSink : ISink
             }
 
             var used = _inFile;
-            foreach (var line in lines)
+            // Indexed, not an enumerator over a projection: per line, an enumerator's interface calls and a delegate
+            // call were about 0.5 % of run's CPU (perf, 1 M records).
+            for (var n = 0; n < items.Count; n++)
             {
+                var line = Encoding(batch[items[n]], format);
                 var lineBytes = line.Length + 1;
                 var position = _chunkStart + used;
                 if (rotateBytes > 0 && position > 0 && position + lineBytes > rotateBytes)
