@@ -81,24 +81,6 @@ public sealed class ForwardedEvent
         }
     }
 
-    private int _sizeInBytes;
-
     /// <summary>Approximate in-memory size, used for the byte limits of batches and buffers.</summary>
-    /// <remarks>
-    /// Worked out at its first use and kept: a runner asks for it four times per event (buffer, batch, release), and
-    /// each time read the event id's string as well, another object and often another cache line.
-    /// </remarks>
-    public int SizeInBytes
-    {
-        get
-        {
-            var size = _sizeInBytes;
-            if (size == 0)
-            {
-                // The properties are init-only, so the size cannot change after the first read; a race computes the same value.
-                _sizeInBytes = size = Ecs.Length + Leef.Length + Flat.Length + EventId.Length + 64;
-            }
-            return size;
-        }
-    }
+    public int SizeInBytes => Ecs.Length + Leef.Length + Flat.Length + EventId.Length + 64;
 }
