@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real components the tests talk to (see README "Tests"): kcat as an independent Kafka
+# Installs the real components the tests talk to (see README "Two commands"): kcat as an independent Kafka
 # client, rsyslog (with GnuTLS) as a real TCP/TLS syslog receiver, helm and a Kubernetes schema
 # validator for the chart. Everything lands in Debian's usual places or in ./.tools (git-ignored).
 # Idempotent: a tool already present is not fetched again.

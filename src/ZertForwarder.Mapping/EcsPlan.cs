@@ -74,7 +74,7 @@ internal sealed class EcsPlan
     /// deltas, constants: about 50 of the 120 values a record has) and the derived values (about 40) get a step the writer
     /// runs directly; the rest go through <see cref="ValueEvaluator.Evaluate"/>. The direct steps write the same bytes
     /// (the golden files pin them) with less work per value: no evaluated-value struct, no second switch on its kind,
-    /// no escaping check of a constant. Measured on 1 M records: see the README, Performance.
+    /// no escaping check of a constant. Measured on 1 M records: see docs/performance.md.
     /// </summary>
     private static EcsStepKind KindOf(FieldRule rule)
     {

@@ -108,7 +108,7 @@ public sealed class ZertNormalizer
     /// <see cref="MethodImplOptions.AggressiveOptimization"/>: they are compiled optimized at their first call instead
     /// of running unoptimized until tiered compilation replaces them, which in a run of a million records took 6-8 %
     /// of the CPU. Measured: <c>decode</c> of 1 M records 5 % less CPU (7 of 8 alternated pairs), start-up +0.03 s
-    /// (README, Performance). Tiered PGO is off (ZertForwarder.csproj), so these methods lose no profile.
+    /// (docs/performance.md). Tiered PGO is off (ZertForwarder.csproj), so these methods lose no profile.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteSteps(EcsStep[] steps, Scratch s, CompactJsonWriter w)

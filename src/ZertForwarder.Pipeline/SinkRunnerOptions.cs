@@ -8,7 +8,7 @@ public sealed class SinkRunnerOptions
 
     /// <summary>Most bytes (<see cref="ForwardedEvent.SizeInBytes"/>) the runner holds before writers wait.</summary>
     /// <remarks>
-    /// 16 MB by measurement (README "Memory and the garbage collector"): about 5,000 ECS documents, three Elasticsearch
+    /// 16 MB by measurement (docs/performance.md, "Memory and the garbage collector"): about 5,000 ECS documents, three Elasticsearch
     /// bulk requests of the default 5 MB, or 50 ms of Kafka traffic at 100,000 messages/s. With 64 MB the run to a file
     /// and to Kafka went no faster, and its managed heap limit (twice the buffers plus a base) had to be 64 MB higher.
     /// </remarks>

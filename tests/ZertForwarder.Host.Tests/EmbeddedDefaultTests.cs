@@ -7,7 +7,7 @@ namespace ZertForwarder.Host.Tests;
 
 /// <summary>
 /// "Operate": <c>zertforwarder run</c> with no configuration at all reads the bundled sample and writes the three
-/// files under ./out, prints the per-server summary and exits 0 (README "Quick start").
+/// files under ./out, prints the per-server summary and exits 0 (README "Two commands").
 /// </summary>
 public sealed class EmbeddedDefaultTests(ITestOutputHelper output)
 {

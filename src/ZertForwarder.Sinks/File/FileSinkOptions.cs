@@ -22,7 +22,7 @@ public sealed class FileSinkOptions
     /// Write whole 4 KB blocks with direct I/O (Linux <c>O_DIRECT</c>), past the page cache, where the file system
     /// accepts it; the last partial block of each batch, and everything when this is false or refused, goes through
     /// the page cache. The file's bytes are the same either way; direct I/O saves the copy into the page cache, which
-    /// was the largest single cost of <c>run</c> to a file (README, Performance).
+    /// was the largest single cost of <c>run</c> to a file (docs/performance.md).
     /// </summary>
     public bool DirectIo { get; set; } = true;
 

@@ -13,7 +13,7 @@ internal readonly record struct ChildMeasurement(TimeSpan Wall, TimeSpan User, T
 {
     public TimeSpan Cpu => User + System;
 
-    public double PeakResidentMegabytes => PeakResidentKilobytes / 1024.0;
+    public double PeakResidentMebibytes => PeakResidentKilobytes / 1024.0;
 }
 
 /// <summary>
