@@ -44,9 +44,9 @@ internal static class EventMessage
         if (sub11 && f.Role == LocalRole.Unknown)
         {
             w.Add("local "u8);
-            Endpoint(ref w, r, sub11 ? ZertFields.SC_SALIP : ZertFields.SS_SASrvIP, f.LocalPort, scratch);
+            Endpoint(ref w, f, sub11 ? ZertFields.SC_SALIP : ZertFields.SS_SASrvIP, f.LocalPort);
             w.Add(" <-> remote "u8);
-            Endpoint(ref w, r, ZertFields.SC_SARIP, f.RemotePort, scratch);
+            Endpoint(ref w, f, ZertFields.SC_SARIP, f.RemotePort);
         }
         else
         {
@@ -141,10 +141,10 @@ internal static class EventMessage
         }
     }
 
-    private static void Endpoint(ref SpanText w, ZertRecord r, ZertField field, ulong port, scoped Span<byte> scratch)
+    private static void Endpoint(ref SpanText w, RecordFacts f, ZertField field, ulong port)
     {
-        if (r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip)) w.Add(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]);
-        else w.Add("?"u8);
+        var ip = f.AddressText(field);
+        w.Add(ip.IsEmpty ? "?"u8 : ip);
         if (port != 0) w.Add(':', port);
     }
 

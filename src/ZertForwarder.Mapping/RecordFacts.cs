@@ -28,6 +28,16 @@ internal sealed class RecordFacts
     private readonly byte[] _relatedIps = new byte[4 * 46];
     private int _relatedIpsLength;
 
+    // The record's addresses as text, each formatted once (AddressText). A record has four address fields (layout
+    // §2.2/§3.2 local and remote or server and client, §2.5/§3.4 the IKE tunnel endpoints); one more slot serves a
+    // mapping that converts some other field to an address, without caching it.
+    private const int AddressSlots = 4;
+    private const int AddressTextSize = 46; // the longest IPv6 text, 45 characters
+    private readonly ZertField?[] _addressFields = new ZertField?[AddressSlots];
+    private readonly byte[] _addressText = new byte[(AddressSlots + 1) * AddressTextSize];
+    private readonly int[] _addressLengths = new int[AddressSlots];
+    private int _addressCount;
+
     public ZertRecord Record { get; private set; } = null!;
 
     /// <summary>The mapping set the facts were computed with.</summary>
@@ -110,6 +120,7 @@ internal sealed class RecordFacts
         _eventId = null;
         _hasEventIdUtf8 = false;
         _relatedIpsLength = -1;
+        _addressCount = 0;
         _communityIdLength = -1;
         _messageLength = -1;
         PendingMappings = mappings;
@@ -250,6 +261,30 @@ internal sealed class RecordFacts
     }
 
     /// <summary>
+    /// An address field as text (dotted IPv4, or IPv6 as RFC 5952 writes it, by the record's SAFlags), or empty when
+    /// the field is absent or all zero. Formatted once per record: the same two addresses appear in about ten values of
+    /// the outputs (client, server, source, destination, local, remote, related, the message, LEEF src and dst).
+    /// </summary>
+    public ReadOnlySpan<byte> AddressText(ZertField field)
+    {
+        for (var i = 0; i < _addressCount; i++)
+        {
+            if (ReferenceEquals(_addressFields[i], field)) return _addressText.AsSpan(i * AddressTextSize, _addressLengths[i]);
+        }
+        var slot = _addressCount < AddressSlots ? _addressCount : AddressSlots;
+        var length = Record.TryGetBytes(field, out var bytes) && !Formatting.IsZero(bytes)
+            ? Formatting.Ip(bytes, Record.IsIpv6, _addressText.AsSpan(slot * AddressTextSize, AddressTextSize))
+            : 0;
+        if (slot < AddressSlots)
+        {
+            _addressFields[slot] = field;
+            _addressLengths[slot] = length;
+            _addressCount++;
+        }
+        return _addressText.AsSpan(slot * AddressTextSize, length);
+    }
+
+    /// <summary>
     /// Every IP address the document carries, in document order, without repeats (contract §2.1), as UTF-8 text with
     /// the addresses separated by commas (no address contains one): written straight from the record bytes, without
     /// a string or a list per record. Empty when there is none.
@@ -277,10 +312,12 @@ internal sealed class RecordFacts
 
     private void AddRelatedIp(ZertField field)
     {
-        if (!Record.TryGetBytes(field, out var bytes) || Formatting.IsZero(bytes)) return;
+        var text = AddressText(field);
+        if (text.IsEmpty) return;
         var buffer = _relatedIps.AsSpan();
         var start = _relatedIpsLength == 0 ? 0 : _relatedIpsLength + 1;
-        var length = Formatting.Ip(bytes, Record.IsIpv6, buffer[start..]);
+        text.CopyTo(buffer[start..]);
+        var length = text.Length;
         var ip = buffer.Slice(start, length);
         // Already listed? Compare with each earlier item.
         var rest = buffer[.._relatedIpsLength];

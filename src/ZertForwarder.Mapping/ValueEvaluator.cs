@@ -184,7 +184,7 @@ internal static class ValueEvaluator
                 return FieldValue.PlainText(scratch[..Formatting.Hex(bytes, scratch)]);
             }
             case Converter.Ip:
-                return r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.PlainText(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
+                return Ip(f, field);
             case Converter.Date:
             {
                 if (!r.TryGetDate(field, out var date)) return default;
@@ -329,11 +329,11 @@ internal static class ValueEvaluator
                 return id.IsEmpty ? default : FieldValue.Text(id);
             }
             case Derived.ClientIp:
-                if (!sub11) return Ip(r, ZertFields.SS_SACltIP, scratch);
-                return known ? Ip(r, localServer ? ZertFields.SC_SARIP : ZertFields.SC_SALIP, scratch) : default;
+                if (!sub11) return Ip(f, ZertFields.SS_SACltIP);
+                return known ? Ip(f, localServer ? ZertFields.SC_SARIP : ZertFields.SC_SALIP) : default;
             case Derived.ServerIp:
-                if (!sub11) return Ip(r, ZertFields.SS_SASrvIP, scratch);
-                return known ? Ip(r, localServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP, scratch) : default;
+                if (!sub11) return Ip(f, ZertFields.SS_SASrvIP);
+                return known ? Ip(f, localServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP) : default;
             case Derived.ClientPort:
                 return sub11 && known ? NonZero(localServer ? f.RemotePort : f.LocalPort) : default;
             case Derived.ServerPort:
@@ -348,11 +348,11 @@ internal static class ValueEvaluator
             case Derived.ServerPackets:
                 return sub11 && known && f.IsConnectionEvent ? FieldValue.Num(f.Counter(localServer ? ZertFields.SC_SAOutSegDG : ZertFields.SC_SAInSegDG)) : default;
             case Derived.LeefSource:
-                if (!sub11) return Ip(r, ZertFields.SS_SACltIP, scratch);
-                return Ip(r, localServer ? ZertFields.SC_SARIP : ZertFields.SC_SALIP, scratch);
+                if (!sub11) return Ip(f, ZertFields.SS_SACltIP);
+                return Ip(f, localServer ? ZertFields.SC_SARIP : ZertFields.SC_SALIP);
             case Derived.LeefDestination:
-                if (!sub11) return Ip(r, ZertFields.SS_SASrvIP, scratch);
-                return Ip(r, localServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP, scratch);
+                if (!sub11) return Ip(f, ZertFields.SS_SASrvIP);
+                return Ip(f, localServer ? ZertFields.SC_SALIP : ZertFields.SC_SARIP);
             case Derived.LeefSourcePort:
                 return sub11 ? NonZero(localServer ? f.RemotePort : f.LocalPort) : default;
             case Derived.LeefDestinationPort:
@@ -441,6 +441,9 @@ internal static class ValueEvaluator
 
     private static FieldValue NonZero(ulong v) => v == 0 ? default : FieldValue.Num(v);
 
-    private static FieldValue Ip(ZertRecord r, ZertField field, Span<byte> scratch) =>
-        r.TryGetBytes(field, out var ip) && !Formatting.IsZero(ip) ? FieldValue.PlainText(scratch[..Formatting.Ip(ip, r.IsIpv6, scratch)]) : default;
+    private static FieldValue Ip(RecordFacts f, ZertField field)
+    {
+        var text = f.AddressText(field);
+        return text.IsEmpty ? default : FieldValue.PlainText(text);
+    }
 }
