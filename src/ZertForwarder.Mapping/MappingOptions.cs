@@ -76,12 +76,12 @@ public sealed class MappingException : Exception
 }
 
 /// <summary>
-/// What the host needs to route and count a record without parsing the outputs (output contract §6): ids, the Kafka
-/// key, the facts of the end-of-run summary table, and the record's SMF time in UTC (the <c>@timestamp</c>, for the
-/// freshness metric).
+/// What the host needs to route and count a record without parsing the outputs (output contract §6): the event id (as
+/// its 32 ASCII bytes, a new array per record), the Kafka key, the facts of the end-of-run summary table, and the
+/// record's SMF time in UTC (the <c>@timestamp</c>, for the freshness metric).
 /// </summary>
 public readonly record struct EventEnvelope(
-    string EventId,
+    byte[] EventIdUtf8,
     string Dataset,
     string Key,
     string SmfSystemId,

@@ -379,7 +379,7 @@ public sealed class ZertNormalizer
             keyUtf8 = null;
         }
         return new EventEnvelope(
-            f.EventId,
+            f.EventIdUtf8.ToArray(),
             sub11 ? "zos.zert_connection" : "zos.zert_summary",
             key,
             f.SystemId,

@@ -10,8 +10,18 @@ namespace ZertForwarder.Pipeline;
 /// </remarks>
 public sealed class ForwardedEvent
 {
-    /// <summary>Lower-case hex of the first 16 bytes of SHA-256 over the logical SMF record (output contract §1).</summary>
-    public required string EventId { get; init; }
+    private string? _eventId;
+
+    /// <summary>
+    /// Lower-case hex of the first 16 bytes of SHA-256 over the logical SMF record (output contract §1). Given either as
+    /// this text or as <see cref="EventIdUtf8"/>; from the bytes the text is made on first use, since only some sinks
+    /// (Elasticsearch's <c>_id</c>, syslog's MSGID, dead letters) read it and the file and Kafka outputs never do.
+    /// </summary>
+    public string EventId
+    {
+        get => _eventId ??= EventIdUtf8 is { } utf8 ? System.Text.Encoding.ASCII.GetString(utf8) : "";
+        init => _eventId = value;
+    }
 
     /// <summary><c>zos.zert_connection</c> or <c>zos.zert_summary</c>.</summary>
     public required string Dataset { get; init; }
@@ -32,14 +42,16 @@ public sealed class ForwardedEvent
     public ReadOnlyMemory<byte> Flat { get; init; }
 
     /// <summary>
-    /// UTF-8 bytes of <see cref="Key"/> and of <see cref="EventId"/>, built by the producer of the event (on the parallel
-    /// mapping workers) when a Kafka output is configured, so the Kafka sink's single produce loop does not encode
-    /// them. Null when not built: the sink then encodes them itself. Read only: the key's array is shared by every event
-    /// of the same endpoint.
+    /// UTF-8 bytes of <see cref="Key"/>, built by the producer of the event (on the parallel mapping workers) when a
+    /// Kafka output is configured, so the Kafka sink's single produce loop does not encode them. Null when not built:
+    /// the sink then encodes the key itself. Read only: the array is shared by every event of the same endpoint.
     /// </summary>
     public byte[]? KeyUtf8 { get; init; }
 
-    /// <inheritdoc cref="KeyUtf8"/>
+    /// <summary>
+    /// <see cref="EventId"/> as UTF-8 (32 ASCII bytes), as the mapping workers compute it; null when the event was made
+    /// from the text. Read only.
+    /// </summary>
     public byte[]? EventIdUtf8 { get; init; }
 
     /// <summary>Where the event came from, for checkpointing after delivery. Null for sources that need no acknowledgement.</summary>
@@ -82,5 +94,5 @@ public sealed class ForwardedEvent
     }
 
     /// <summary>Approximate in-memory size, used for the byte limits of batches and buffers.</summary>
-    public int SizeInBytes => Ecs.Length + Leef.Length + Flat.Length + EventId.Length + 64;
+    public int SizeInBytes => Ecs.Length + Leef.Length + Flat.Length + (EventIdUtf8?.Length ?? EventId.Length) + 64;
 }

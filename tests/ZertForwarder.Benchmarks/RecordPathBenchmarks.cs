@@ -51,7 +51,7 @@ public class RecordPathBenchmarks
         _normalizer.WriteEcs(_connectionRecord, _output);
         _event = new ForwardedEvent
         {
-            EventId = envelope.EventId,
+            EventId = System.Text.Encoding.ASCII.GetString(envelope.EventIdUtf8),
             Dataset = envelope.Dataset,
             Key = envelope.Key,
             SmfSystemId = envelope.SmfSystemId,
@@ -60,13 +60,12 @@ public class RecordPathBenchmarks
         _ecs = _event.Ecs.ToArray();
         _prebuiltEvent = new ForwardedEvent
         {
-            EventId = envelope.EventId,
             Dataset = envelope.Dataset,
             Key = envelope.Key,
             SmfSystemId = envelope.SmfSystemId,
             Ecs = _ecs,
             KeyUtf8 = envelope.Key is null ? null : System.Text.Encoding.UTF8.GetBytes(envelope.Key),
-            EventIdUtf8 = System.Text.Encoding.ASCII.GetBytes(envelope.EventId),
+            EventIdUtf8 = envelope.EventIdUtf8,
         };
     }
 

@@ -62,7 +62,7 @@ public sealed class GeneratorRoundTripTests
             Assert.DoesNotContain('\n', leef);
             Assert.StartsWith("LEEF:2.0|IBM|zERT|", leef, StringComparison.Ordinal);
             JsonNode.Parse(TestMappings.Render(normalizer.WriteFlat, record));
-            Assert.Equal(id, normalizer.Describe(record).EventId);
+            Assert.Equal(id, System.Text.Encoding.ASCII.GetString(normalizer.Describe(record).EventIdUtf8));
         }
     }
 }

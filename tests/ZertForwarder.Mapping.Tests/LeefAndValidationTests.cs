@@ -56,7 +56,7 @@ public sealed class LeefAndValidationTests
         var line = TestMappings.Render(TestMappings.Normalizer.WriteLeef, record);
         var (header, attributes) = ParseLeef(line);
         Assert.Equal("x09", header[5]);
-        Assert.Contains(attributes, a => a.Key == "externalId" && a.Value == TestMappings.Normalizer.Describe(record).EventId);
+        Assert.Contains(attributes, a => a.Key == "externalId" && a.Value == System.Text.Encoding.ASCII.GetString(TestMappings.Normalizer.Describe(record).EventIdUtf8));
         Assert.Contains(attributes, a => a.Key == "cat" && a.Value is "TLS" or "SSH" or "IPSEC" or "MULTIPLE" or "NONE");
         Assert.Contains(attributes, a => a.Key == "sev" && int.Parse(a.Value, System.Globalization.CultureInfo.InvariantCulture) is >= 1 and <= 10);
     }

@@ -29,13 +29,12 @@ internal sealed class EventFactory(ZertNormalizer normalizer, OutputFormats form
         block?.AddEvent();
         return new ForwardedEvent
         {
-            EventId = envelope.EventId,
+            EventIdUtf8 = envelope.EventIdUtf8, // the text only when a sink asks for it
             Dataset = envelope.Dataset,
             Key = envelope.Key,
             SmfSystemId = envelope.SmfSystemId,
             // Encoded here, on one of the parallel workers, rather than in the Kafka sink's single produce loop.
             KeyUtf8 = formats.KafkaFields ? envelope.KeyUtf8 ?? (envelope.Key is { } key ? Encoding.UTF8.GetBytes(key) : null) : null,
-            EventIdUtf8 = formats.KafkaFields ? Encoding.ASCII.GetBytes(envelope.EventId) : null,
             Ecs = formats.Ecs ? Encode(record, _writeEcs, block) : default,
             Leef = formats.Leef ? Encode(record, _writeLeef, block) : default,
             Flat = formats.Flat ? Encode(record, _writeFlat, block) : default,
