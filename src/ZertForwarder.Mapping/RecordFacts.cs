@@ -23,7 +23,6 @@ internal sealed class RecordFacts
     private int _communityIdLength;
     private readonly byte[] _eventIdUtf8 = new byte[ZertEventId.Length];
     private bool _hasEventIdUtf8;
-    private string? _eventId;
     // Four addresses of at most 45 characters (IPv6 text) and their separators.
     private readonly byte[] _relatedIps = new byte[4 * 46];
     private int _relatedIpsLength;
@@ -96,9 +95,7 @@ internal sealed class RecordFacts
 
     private MappingSet? PendingMappings { get; set; }
 
-    public string EventId => _eventId ??= System.Text.Encoding.ASCII.GetString(EventIdUtf8);
-
-    /// <summary>The event id as UTF-8, computed once per record and shared by the writers and <see cref="EventId"/>.</summary>
+    /// <summary>The event id as UTF-8, computed once per record and shared by the writers and the envelope (<see cref="ZertNormalizer.Describe"/>).</summary>
     public ReadOnlySpan<byte> EventIdUtf8
     {
         get
@@ -117,7 +114,6 @@ internal sealed class RecordFacts
         Record = record;
         Mappings = null; // set last, so a half-computed record is never taken as done
         Subtype = record.Subtype;
-        _eventId = null;
         _hasEventIdUtf8 = false;
         _relatedIpsLength = -1;
         _addressCount = 0;

@@ -75,7 +75,7 @@ public sealed class WritePlanTests
                 {
                     left++;
                     Assert.True(ValueEvaluator.Evaluate(rule, facts, set, scratch).Kind == ValueKind.None,
-                        $"{rule.Target} was left out of the plan but has a value for {facts.EventId}");
+                        $"{rule.Target} was left out of the plan but has a value for {System.Text.Encoding.ASCII.GetString(facts.EventIdUtf8)}");
                 }
             }
         }
