@@ -107,16 +107,20 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
             gate.Wait();
             return i;
         }, Into(consumed), maxInFlight: 3);
-        var (producer, posted) = PostInBackground(stage, 10);
-
-        // Three batches are in flight and the fourth Post waits for the oldest, which cannot finish.
-        await Eventually.TrueAsync(() => posted() == 3, "three batches posted", TimeSpan.FromSeconds(30));
-        Assert.False(producer.Wait(TimeSpan.FromMilliseconds(200)), "the producer went past the bound");
-        Assert.Equal(3, posted());
+        // Posted from here: the workers all wait at the gate, so nothing finishes and only the bound decides whether a
+        // post returns. Three start at once; the fourth waits for the oldest, which cannot finish.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(stage.PostAsync(i).AsTask().IsCompletedSuccessfully, $"post {i} is within the bound");
+        }
+        var fourth = stage.PostAsync(3).AsTask();
+        Assert.False(fourth.IsCompleted, "the producer went past the bound");
         Assert.Empty(consumed);
 
         gate.Set();
-        await producer.WaitAsync(TimeSpan.FromSeconds(30));
+        await fourth.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var i = 4; i < 10; i++) await stage.PostAsync(i);
+        await stage.DrainAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(Enumerable.Range(0, 10), consumed);
     }
 
@@ -138,14 +142,19 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
     public async Task Abandoning_after_a_failure_waits_for_the_batches_still_running()
     {
         var finished = 0;
+        // The workers start only once all four batches are posted: a batch that failed before a later post would be
+        // reported by that post (it consumes finished batches first), not by the drain this test is about.
+        using var allPosted = new ManualResetEventSlim();
         var stage = new OrderedParallelStage<int, int>(i =>
         {
+            allPosted.Wait();
             if (i == 0) throw new InvalidOperationException("batch 0 failed");
             Thread.SpinWait(200_000);
             Interlocked.Increment(ref finished);
             return i;
         }, _ => ValueTask.CompletedTask, maxInFlight: 4);
         for (var i = 0; i < 4; i++) await stage.PostAsync(i);
+        allPosted.Set();
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await stage.DrainAsync());
         stage.Abandon();
         Assert.Equal(0, stage.InFlight);
@@ -158,17 +167,23 @@ public sealed class ParallelDecodeTests(ITestOutputHelper output)
         // run's use: the consumer hands a batch to the router, which waits while a sink's buffer is full.
         var consumed = new List<int>();
         var room = new TaskCompletionSource();
+        var waitingForRoom = 0;
         var stage = new OrderedParallelStage<int, int>(i => i, async i =>
         {
-            if (i == 2) await room.Task;
+            if (i == 2)
+            {
+                Volatile.Write(ref waitingForRoom, 1);
+                await room.Task;
+            }
             consumed.Add(i);
         }, maxInFlight: 3);
         var (producer, posted) = PostInBackground(stage, 10);
 
-        // Batches 0 and 1 are routed, batch 2's consumer waits: the producer waits with it, at most the bound (3) past
-        // the batches consumed, however fast the workers were.
-        await Eventually.TrueAsync(() => posted() >= 3, "three batches posted", TimeSpan.FromSeconds(30));
-        Assert.False(producer.Wait(TimeSpan.FromMilliseconds(200)), "the producer went past a waiting consumer");
+        // Batches 0 and 1 are routed, batch 2's consumer waits. The consumer runs on the producer's own flow (inside a
+        // post), so once it waits the producer cannot post again: the count is final, at most the bound (3) past the
+        // batches consumed, however fast the workers were.
+        await Eventually.TrueAsync(() => Volatile.Read(ref waitingForRoom) == 1, "batch 2's consumer waiting", TimeSpan.FromSeconds(30));
+        Assert.False(producer.IsCompleted, "the producer went past a waiting consumer");
         Assert.Equal([0, 1], consumed);
         Assert.InRange(posted(), 3, 2 + 3);
 
