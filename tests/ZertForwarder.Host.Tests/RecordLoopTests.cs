@@ -119,8 +119,10 @@ public sealed class RecordLoopTests
         var room = new TaskCompletionSource();
         var consumed = new List<Seen>();
         var read = 0;
+        var waitingForRoom = 0;
         var loop = new RecordLoop<FrameBatch, Seen[]>(batchSize, maxInFlight, batch => batch, Copy, async copies =>
         {
+            Volatile.Write(ref waitingForRoom, 1);
             await room.Task;
             consumed.AddRange(copies);
         });
@@ -128,10 +130,11 @@ public sealed class RecordLoopTests
         using var reader = new SmfRecordReader(new MemoryStream(dump));
         var reading = Task.Run(() => loop.ReadAsync(reader, frameRead: _ => Interlocked.Increment(ref read)));
 
-        // The first batch's consumer waits: at most the bound of batches, the one being consumed and the one being
-        // filled are read, however fast the workers are.
-        await Eventually.TrueAsync(() => Volatile.Read(ref read) >= batchSize, "the first batch read", Patience);
-        Assert.False(reading.Wait(TimeSpan.FromMilliseconds(200)), "the reader went past a waiting consumer");
+        // The first batch's consumer waits. It runs on the loop's own flow, the one that reads, so from then on nothing
+        // more is read: at most the bound of batches, the one being consumed and the one being filled, however fast the
+        // workers are.
+        await Eventually.TrueAsync(() => Volatile.Read(ref waitingForRoom) == 1, "the first batch's consumer waiting", Patience);
+        Assert.False(reading.IsCompleted, "the reader went past a waiting consumer");
         Assert.InRange(Volatile.Read(ref read), batchSize, (maxInFlight + 2) * batchSize);
 
         room.SetResult();
