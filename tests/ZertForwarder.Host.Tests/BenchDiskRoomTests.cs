@@ -40,4 +40,16 @@ public sealed class BenchDiskRoomTests
         var fileOnly = Settings(10_000_000, "file");
         Assert.Contains("(the dump, one round's file output)", DiskRoom.Shortfall(fileOnly, "/scratch", 0), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_dump_given_with_input_is_not_copied_so_it_needs_no_room()
+    {
+        var generated = Settings(1_000_000, "file");
+        var own = generated with { Input = new Bench.BenchInput("/data/own.smf", 1_000_000, 0) };
+
+        Assert.Equal(DiskRoom.Needed(Settings(1_000_000)), DiskRoom.Needed(generated) - DiskRoom.Needed(own));
+        Assert.Equal(0, DiskRoom.Needed(own with { Pairs = [] }));
+        var refusal = DiskRoom.Shortfall(own, "/scratch", 0);
+        Assert.Contains("(one round's file output)", refusal, StringComparison.Ordinal);
+    }
 }

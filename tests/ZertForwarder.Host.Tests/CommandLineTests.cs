@@ -73,6 +73,52 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Bench_measures_a_dump_of_the_users_own_and_counts_what_its_reader_rejects()
+    {
+        // An RDW dump with malformed records and broken frames among the good ones (the bench generates VBS).
+        var (dump, rejected) = ParallelDecodeTests.DumpWithMalformedRecords(seed: 93, zertCount: 1_500, breakChainNearEnd: false);
+        Assert.True(rejected > 0, "the dump has no rejected records");
+        var path = _work.Combine("own.smf");
+        File.WriteAllBytes(path, dump);
+        var zert = Dumps.ZertRecords(path).Count;
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--input", path, "--rounds", "1", "--no-cold", "--pairs", "file"],
+            TimeSpan.FromMinutes(5));
+
+        output.WriteLine(result.Stdout);
+        // The programs exit 1 on this dump (records rejected); the bench accepts that only because its reader found them.
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(FormattableString.Invariant($"input: {zert:N0} zERT records ({path}, "), result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(FormattableString.Invariant($"; {rejected:N0} rejected by the reader)"), result.Stdout, StringComparison.Ordinal);
+        foreach (var program in new[] { "decode", "file" })
+        {
+            Assert.Matches(new Regex($@"^{program}\s+[\d,]+ / [\d,]+ / [\d,]+\s+[\d.]+ / [\d.]+ / [\d.]+", RegexOptions.Multiline), result.Stdout);
+        }
+        Assert.Equal(dump, File.ReadAllBytes(path));
+    }
+
+    [Theory]
+    [InlineData("--records", "--input measures the dump as it is")]
+    [InlineData("--missing", "no such file")]
+    [InlineData("--empty", "holds no zERT records")]
+    public async Task Bench_refuses_an_input_it_cannot_measure_before_writing_anything(string variant, string message)
+    {
+        var temp = Path.Combine(_work.Path, "tmp");
+        Directory.CreateDirectory(temp);
+        var path = _work.Combine("input.smf");
+        if (variant == "--records") Dumps.Write(path, seed: 5, zertCount: 10);
+        if (variant == "--empty") File.WriteAllBytes(path, []);
+        string[] args = variant == "--records" ? ["bench", "--input", path, "--records", "10"] : ["bench", "--input", path];
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, args, RunLimit, new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+    }
+
+    [Fact]
     public async Task Bench_without_room_for_its_files_says_so_before_writing_anything()
     {
         // Two billion records to a file need terabytes; no test machine has them, so this refusal is certain.

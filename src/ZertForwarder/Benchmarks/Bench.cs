@@ -49,13 +49,14 @@ internal static partial class Bench
             $"{peakMebibytes:N1} MiB ({bytes / 1e6:N0} MB) = {bytes / PeakRssTargetBytes:P0} of 256,000,000 bytes: {verdict}");
     }
 
-    private static readonly HashSet<string> ValueOptions = ["--records", "--seed", "--pairs", "--rounds", "--env", "--splunk", "--splunk-token-file"];
+    private static readonly HashSet<string> ValueOptions = ["--records", "--seed", "--input", "--pairs", "--rounds", "--env", "--splunk", "--splunk-token-file"];
     private static readonly HashSet<string> Switches = ["--no-cold", "--ack"];
 
     public const string Usage = """
         Usage: zertforwarder bench [--records N] [--pairs file,kafka,elasticsearch] [--rounds R] [--no-cold] [--env NAME=VALUE,...] [--seed S]
-                                   [--splunk URL [--splunk-token-file F] [--ack]]
-          Generates a dump of N zERT records (default 1000000), then runs as separate processes, R rounds in turn
+                                   [--input FILE] [--splunk URL [--splunk-token-file F] [--ack]]
+          Generates a dump of N zERT records (default 1000000), or with --input FILE measures an SMF dump of your own
+          (RDW or VBS, read as decode reads it, never written), then runs as separate processes, R rounds in turn
           (default 3) after one cold pass (input evicted from the page cache):
             decode      zertforwarder decode --format ecs FILE > /dev/null                  (always; the reference)
             file        zertforwarder run --once: FILE -> ECS file output                   (pair 'file')
@@ -69,7 +70,8 @@ internal static partial class Bench
           average, and the ratio to each target. --env sets environment variables of the zertforwarder processes
           (e.g. DOTNET_gcServer=0) to compare runtime settings. Needs Linux; the kafka pair needs kcat on PATH.
           Writes its files under TMPDIR and first checks there is room (about 8.2 GB per million records with
-          both pairs); without it, stops before writing anything (exit 2).
+          both pairs); without it, stops before writing anything (exit 2). Records an --input dump's reader rejects are
+          counted, not measured: the programs may then exit 1, and must still forward every other record.
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -80,9 +82,10 @@ internal static partial class Bench
             return CommandLine.Success;
         }
         var a = new Arguments(args, ValueOptions, Switches);
-        if (a.Positional.Count > 0) throw new UsageException($"bench takes no file argument ('{a.Positional[0]}')");
+        if (a.Positional.Count > 0) throw new UsageException($"bench takes no file argument ('{a.Positional[0]}'); a dump of your own goes with --input");
+        var input = a.Value("--input") is { } inputPath ? CountInput(inputPath, a) : null;
         var settings = new BenchSettings(
-            Records: checked((int)Math.Max(1, a.Long("--records", 1_000_000))),
+            Records: input is { } counted ? counted.ZertRecords : checked((int)Math.Max(1, a.Long("--records", 1_000_000))),
             Rounds: checked((int)Math.Max(1, a.Long("--rounds", 3))),
             Seed: (ulong)a.Long("--seed", 7),
             Cold: !a.Has("--no-cold"),
@@ -90,7 +93,8 @@ internal static partial class Bench
             Environment: ParseEnvironment(a.Value("--env")),
             SplunkUrl: a.Value("--splunk"),
             SplunkTokenFile: a.Value("--splunk-token-file") is { } tokenFile ? Path.GetFullPath(tokenFile) : null,
-            SplunkAck: a.Has("--ack"));
+            SplunkAck: a.Has("--ack"),
+            Input: input);
         if (settings.SplunkUrl is null && (settings.SplunkTokenFile is not null || settings.SplunkAck))
         {
             throw new UsageException("--splunk-token-file and --ack go with --splunk URL");
@@ -127,6 +131,57 @@ internal static partial class Bench
         }
     }
 
+    /// <summary>
+    /// The zERT records of an <c>--input</c> dump, counted before anything is written (the disk check needs the count).
+    /// A dump the reader cannot read to its end is refused: the programs would stop at the break, and rates over part
+    /// of a file compare with nothing.
+    /// </summary>
+    private static BenchInput CountInput(string path, Arguments a)
+    {
+        if (a.Has("--records") || a.Has("--seed")) throw new UsageException("--input measures the dump as it is: --records and --seed are for a generated one");
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath)) throw new UsageException($"--input '{path}': no such file");
+        int zert;
+        long rejected;
+        try
+        {
+            (zert, rejected) = CountRecords(fullPath);
+        }
+        catch (Exception e) when (e is SmfFramingException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--input '{path}' cannot be read to its end: {e.Message}");
+        }
+        if (zert == 0) throw new UsageException($"--input '{path}' holds no zERT records (SMF type 119, subtypes 11 and 12)");
+        return new BenchInput(fullPath, zert, rejected);
+    }
+
+    /// <summary>
+    /// What the programs will find in a dump: the zERT records they forward, and the frames and records the reader
+    /// rejects (broken frames, malformed zERT records); other SMF types and subtypes are neither.
+    /// </summary>
+    private static (int ZertRecords, long Rejected) CountRecords(string path)
+    {
+        var (zert, rejected) = (0, 0L);
+        using var reader = new SmfRecordReader(File.OpenRead(path));
+        while (reader.TryReadNext(out var frame))
+        {
+            if (frame.IsError)
+            {
+                rejected++;
+                continue;
+            }
+            switch (ZertRecordParser.Parse(frame.Record.ToArray()).Status)
+            {
+                case ZertParseStatus.Decoded: zert++; break;
+                case ZertParseStatus.Malformed: rejected++; break;
+            }
+        }
+        return (zert, rejected);
+    }
+
+    /// <summary>A dump of the user's own (<c>--input</c>): where it is and what its reader finds in it.</summary>
+    internal sealed record BenchInput(string Path, int ZertRecords, long Rejected);
+
     private static HashSet<string> ParsePairs(string text)
     {
         var pairs = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
@@ -149,8 +204,9 @@ internal static partial class Bench
         return variables;
     }
 
+    /// <param name="Input">A dump of the user's own instead of a generated one; <see cref="Records"/> is then its count of zERT records.</param>
     internal sealed record BenchSettings(int Records, int Rounds, ulong Seed, bool Cold, HashSet<string> Pairs, Dictionary<string, string?> Environment,
-        string? SplunkUrl = null, string? SplunkTokenFile = null, bool SplunkAck = false);
+        string? SplunkUrl = null, string? SplunkTokenFile = null, bool SplunkAck = false, BenchInput? Input = null);
 
     /// <summary>One measured program: how to start it and how many records it handled.</summary>
     private sealed record MeasuredProgram(string Name, string Description, Func<int, ChildMeasurement> Run);
@@ -159,7 +215,7 @@ internal static partial class Bench
     {
         private readonly Dictionary<string, List<ChildMeasurement>> _warm = [];
         private readonly Dictionary<string, ChildMeasurement> _cold = [];
-        private readonly string _input = Path.Combine(work, "bench.smf");
+        private readonly string _input = settings.Input?.Path ?? Path.Combine(work, "bench.smf");
         private readonly string _kcatLines = Path.Combine(work, "messages.tsv");
         private readonly (string Path, string[] Prefix) _self = SelfExecutable();
         private long _zertRecords;
@@ -172,7 +228,16 @@ internal static partial class Bench
                 $"bench {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}"));
             Console.Out.WriteLine($"program: {_self.Path} {string.Join(' ', _self.Prefix)}".TrimEnd() +
                 (settings.Environment.Count > 0 ? $"; environment {string.Join(", ", settings.Environment.Select(e => $"{e.Key}={e.Value}"))}" : ""));
-            Generate();
+            if (settings.Input is { } input)
+            {
+                _zertRecords = input.ZertRecords;
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"input: {_zertRecords:N0} zERT records ({_input}, {new FileInfo(_input).Length / 1048576.0:N0} MiB; {input.Rejected:N0} rejected by the reader)"));
+            }
+            else
+            {
+                Generate();
+            }
             var programs = new List<MeasuredProgram> { new("decode", "decode --format ecs FILE > /dev/null", Decode) };
             if (settings.Pairs.Contains("file")) programs.Add(new("file", "run --once, FILE -> ECS file output", RunToFile));
             ChildProcess? mock = null;
@@ -241,11 +306,7 @@ internal static partial class Bench
                 SmfDumpGenerator.WriteDump(file, settings.Seed, settings.Records, GeneratorContainer.Vbs);
                 file.Flush(flushToDisk: true); // dirty pages cannot be evicted for the cold pass
             }
-            using var reader = new SmfRecordReader(File.OpenRead(_input));
-            while (reader.TryReadNext(out var frame))
-            {
-                if (!frame.IsError && ZertRecordParser.Parse(frame.Record.ToArray()).Status == ZertParseStatus.Decoded) _zertRecords++;
-            }
+            _zertRecords = CountRecords(_input).ZertRecords;
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"input: {_zertRecords:N0} zERT records (VBS dump of {new FileInfo(_input).Length / 1048576.0:N0} MiB, seed {settings.Seed})"));
         }
@@ -362,7 +423,9 @@ internal static partial class Bench
             var stdoutPath = stdout ?? Path.Combine(work, name + ".out");
             var stderrPath = Path.Combine(work, name + ".err");
             var measurement = ChildProcess.Run(_self.Path, [.. _self.Prefix, .. arguments], stdoutPath, stderrPath, settings.Environment);
-            if (measurement.ExitCode != 0)
+            // Exit 1 says records were rejected (or dead-lettered): expected only of an --input dump with rejected records.
+            var rejectionsExpected = settings.Input is { Rejected: > 0 } && measurement.ExitCode == CommandLine.RecordsRejected;
+            if (measurement.ExitCode != 0 && !rejectionsExpected)
             {
                 throw new InvalidOperationException($"zertforwarder {arguments[0]} failed (exit {measurement.ExitCode}): {Tail(stderrPath)}");
             }
