@@ -83,9 +83,13 @@ internal static partial class Bench
         }
         var a = new Arguments(args, ValueOptions, Switches);
         if (a.Positional.Count > 0) throw new UsageException($"bench takes no file argument ('{a.Positional[0]}'); a dump of your own goes with --input");
-        var input = a.Value("--input") is { } inputPath ? CountInput(inputPath, a) : null;
+        var inputPath = a.Value("--input");
+        if (inputPath is not null && (a.Has("--records") || a.Has("--seed")))
+        {
+            throw new UsageException("--input measures the dump as it is: --records and --seed are for a generated one");
+        }
         var settings = new BenchSettings(
-            Records: input is { } counted ? counted.ZertRecords : checked((int)Math.Max(1, a.Long("--records", 1_000_000))),
+            Records: checked((int)Math.Max(1, a.Long("--records", 1_000_000))),
             Rounds: checked((int)Math.Max(1, a.Long("--rounds", 3))),
             Seed: (ulong)a.Long("--seed", 7),
             Cold: !a.Has("--no-cold"),
@@ -93,8 +97,7 @@ internal static partial class Bench
             Environment: ParseEnvironment(a.Value("--env")),
             SplunkUrl: a.Value("--splunk"),
             SplunkTokenFile: a.Value("--splunk-token-file") is { } tokenFile ? Path.GetFullPath(tokenFile) : null,
-            SplunkAck: a.Has("--ack"),
-            Input: input);
+            SplunkAck: a.Has("--ack"));
         if (settings.SplunkUrl is null && (settings.SplunkTokenFile is not null || settings.SplunkAck))
         {
             throw new UsageException("--splunk-token-file and --ack go with --splunk URL");
@@ -108,6 +111,12 @@ internal static partial class Bench
             return CommandLine.UsageError;
         }
 
+        // Counted after the quick checks (a large dump takes seconds to read) and before the disk check, which needs it.
+        if (inputPath is not null)
+        {
+            var input = CountInput(inputPath);
+            settings = settings with { Records = input.ZertRecords, Input = input };
+        }
         if (DiskRoom.Shortfall(settings, Path.GetTempPath()) is { } shortfall)
         {
             Console.Error.WriteLine($"zertforwarder: {shortfall}");
@@ -136,9 +145,8 @@ internal static partial class Bench
     /// A dump the reader cannot read to its end is refused: the programs would stop at the break, and rates over part
     /// of a file compare with nothing.
     /// </summary>
-    private static BenchInput CountInput(string path, Arguments a)
+    private static BenchInput CountInput(string path)
     {
-        if (a.Has("--records") || a.Has("--seed")) throw new UsageException("--input measures the dump as it is: --records and --seed are for a generated one");
         var fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath)) throw new UsageException($"--input '{path}': no such file");
         int zert;
