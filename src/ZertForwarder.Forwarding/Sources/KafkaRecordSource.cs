@@ -178,18 +178,16 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                 Commit();
             }
 
-            if (result is null || result.IsPartitionEOF || cancellationToken.IsCancellationRequested)
-            {
-                continue;
-            }
-
-            var record = Track(result);
+            // Refreshed while records come and while the reader waits for new ones: refreshed only per record, a gauge
+            // would keep the lag it had a moment before the reader caught up for as long as the topic stayed quiet.
+            // (While the pipeline holds the reader back, nothing runs here and the gauge keeps its last value.)
+            var record = result is null || result.IsPartitionEOF || cancellationToken.IsCancellationRequested ? null : Track(result);
             if (_time.GetElapsedTime(_lastLagTimestamp) >= LagInterval)
             {
                 UpdateLag();
             }
 
-            yield return record;
+            if (record is not null) yield return record;
         }
     }
 

@@ -128,6 +128,41 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public async Task The_lag_gauge_falls_to_zero_once_the_reader_has_read_everything_and_waits_for_more()
+    {
+        _cluster.CreateTopic("smf-quiet", 1);
+        Publish("smf-quiet", 0, 0, 50);
+        using var metrics = new PipelineMetrics();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var series = $"{KafkaRecordSource.LagMetric}{{topic=\"smf-quiet\",partition=\"0\"}}";
+        using var stop = new CancellationTokenSource();
+
+        await using var source = new KafkaRecordSource(Options("smf-quiet", "quiet", commitIntervalMs: 60_000), sinkCount: 1, new TestOutputLog(output), time, metrics);
+        await using var records = source.ReadAsync(stop.Token).GetAsyncEnumerator();
+        // The second record a second after the first: 48 of the 50 are left.
+        Assert.True(await records.MoveNextAsync());
+        time.Advance(KafkaRecordSource.LagInterval);
+        Assert.True(await records.MoveNextAsync());
+        Assert.Contains($"{series} 48\n", metrics.Render(), StringComparison.Ordinal);
+        // The rest within that second: the gauge is not refreshed yet.
+        for (var i = 2; i < 50; i++)
+        {
+            Assert.True(await records.MoveNextAsync());
+        }
+        Assert.Contains($"{series} 48\n", metrics.Render(), StringComparison.Ordinal);
+
+        // The topic is quiet: the reader waits for a record that does not come, and a second later the gauge says it is
+        // caught up instead of keeping the 48 it had.
+        var waiting = records.MoveNextAsync().AsTask();
+        time.Advance(KafkaRecordSource.LagInterval);
+        await Eventually.TrueAsync(() => metrics.Render().Contains($"{series} 0\n", StringComparison.Ordinal), "the lag gauge at 0");
+        Assert.False(waiting.IsCompleted, "no record was published after the 50");
+
+        await stop.CancelAsync();
+        Assert.False(await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task Record_without_events_is_done_for_every_sink()
     {
         _cluster.CreateTopic("smf-skip", 1);
