@@ -83,7 +83,8 @@ public sealed class KafkaSourceRecord
 /// </para>
 /// <para>
 /// The consumer is polled only while the caller iterates <see cref="ReadAsync"/>; a pipeline blocked for longer
-/// than <c>max.poll.interval.ms</c> (default 5 minutes) loses its partitions, which is again only a re-read.
+/// than <c>max.poll.interval.ms</c> (default 5 minutes) loses its partitions, which is again only a re-read. While it is
+/// blocked the lag gauge is refreshed from the brokers on a timer (<see cref="HeldBackLagInterval"/>).
 /// </para>
 /// </remarks>
 public sealed class KafkaRecordSource : IAsyncDisposable
@@ -97,6 +98,14 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     /// <summary>How often the lag gauge is refreshed: it reads the high watermark librdkafka cached from its last fetch, no request.</summary>
     public static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the lag gauge is refreshed from the brokers while the pipeline holds the reader back (no poll then, so
+    /// no fetch and no cached watermark): one offsets request per owned partition, so less often than <see cref="LagInterval"/>.
+    /// </summary>
+    public static readonly TimeSpan HeldBackLagInterval = TimeSpan.FromSeconds(15);
+
+    private static readonly TimeSpan WatermarkQueryTimeout = TimeSpan.FromSeconds(5);
+
     private readonly KafkaRecordSourceOptions _options;
     private readonly int _sinkCount;
     private readonly IPipelineLog _log;
@@ -109,6 +118,9 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     private long _lastCommitTimestamp;
     private long _lastLagTimestamp;
     private readonly GaugeFamily _lag;
+    private readonly ITimer _heldBackLagTimer;
+    private int _heldBackLagRunning; // 1 while the timer's refresh runs: a slow broker must not pile refreshes up
+    private volatile bool _stopping; // set first by DisposeAsync: a refresh asks no more brokers
     private volatile bool _closed;
 
     /// <param name="options">Cluster, topic and group.</param>
@@ -126,7 +138,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         _log = log ?? NullPipelineLog.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _lag = (metrics ?? new PipelineMetrics()).Gauge(LagMetric,
-            "Records in an owned partition of the raw topic this member has not read yet (high watermark minus next offset), refreshed every second.",
+            "Records in an owned partition of the raw topic this member has not read yet (high watermark minus next offset); refreshed every second while reading, every 15 seconds from the brokers while the pipeline holds the reader back.",
             "topic", "partition");
         var tlsDiagnosis = new KafkaTlsDiagnosis(options, _log, Component);
 
@@ -156,6 +168,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             .SetPartitionsLostHandler((_, lost) => OnRevoked(lost.Select(p => p.TopicPartition), commit: false))
             .Build();
         _lastCommitTimestamp = _lastLagTimestamp = _time.GetTimestamp();
+        _heldBackLagTimer = _time.CreateTimer(_ => RefreshLagWhileHeldBack(), null, HeldBackLagInterval, HeldBackLagInterval);
     }
 
     /// <summary>The partitions this member currently owns.</summary>
@@ -180,7 +193,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
 
             // Refreshed while records come and while the reader waits for new ones: refreshed only per record, a gauge
             // would keep the lag it had a moment before the reader caught up for as long as the topic stayed quiet.
-            // (While the pipeline holds the reader back, nothing runs here and the gauge keeps its last value.)
+            // (While the pipeline holds the reader back nothing runs here: see RefreshLagWhileHeldBack.)
             var record = result is null || result.IsPartitionEOF || cancellationToken.IsCancellationRequested ? null : Track(result);
             if (_time.GetElapsedTime(_lastLagTimestamp) >= LagInterval)
             {
@@ -200,7 +213,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     {
         lock (_consumerLock)
         {
-            _lastLagTimestamp = _time.GetTimestamp();
+            Volatile.Write(ref _lastLagTimestamp, _time.GetTimestamp());
             if (_closed)
             {
                 return;
@@ -236,6 +249,9 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     /// <summary>Commits what is done, leaves the group (so the partitions move at once) and closes the consumer.</summary>
     public async ValueTask DisposeAsync()
     {
+        // A refresh in progress finishes its current query (at most WatermarkQueryTimeout) and asks no more.
+        _stopping = true;
+        await _heldBackLagTimer.DisposeAsync();
         await Task.Run(() =>
         {
             lock (_consumerLock)
@@ -325,6 +341,55 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             }
 
             _log.Log(PipelineLogLevel.Information, Component, $"{(commit ? "revoked" : "lost")} {string.Join(", ", list)}");
+        }
+    }
+
+    /// <summary>
+    /// The lag while the read loop does not run (the pipeline holds the reader back, e.g. a sink's buffer is full): then
+    /// nothing polls, librdkafka fetches nothing and its cached high watermark stops moving, so the brokers are asked.
+    /// Without this the gauge would keep the lag of the moment the reader stopped, and an alert on a growing lag would
+    /// stay quiet through an outage of a sink. Runs on the timer; the queries are made outside the consumer's lock (they
+    /// wait for the brokers, and a poll must not wait for them), and a gauge is set only for a partition still owned.
+    /// </summary>
+    private void RefreshLagWhileHeldBack()
+    {
+        if (_stopping || _time.GetElapsedTime(Volatile.Read(ref _lastLagTimestamp)) < HeldBackLagInterval) return;
+        if (Interlocked.Exchange(ref _heldBackLagRunning, 1) == 1) return;
+        try
+        {
+            List<(TopicPartition Partition, long NextOffset)> owned;
+            lock (_consumerLock)
+            {
+                if (_closed) return;
+                owned = [.. _partitions.Select(p => (p.Key, p.Value.NextOffset))];
+            }
+
+            foreach (var (partition, nextOffset) in owned)
+            {
+                if (_stopping) return;
+                Offset high;
+                try
+                {
+                    high = _consumer.QueryWatermarkOffsets(partition, WatermarkQueryTimeout).High;
+                }
+                catch (Exception e) when (e is KafkaException or ObjectDisposedException)
+                {
+                    continue; // a broker that does not answer, or a consumer closing: the next refresh tries again
+                }
+
+                lock (_consumerLock)
+                {
+                    // NextOffset may have moved if the reader went on meanwhile; the loop then refreshes the gauge itself.
+                    if (!_closed && !high.IsSpecial && _partitions.TryGetValue(partition, out var state) && state.NextOffset == nextOffset)
+                    {
+                        _lag.WithLabels(LagLabels(partition)).Set(Math.Max(0, high.Value - nextOffset));
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _heldBackLagRunning, 0);
         }
     }
 

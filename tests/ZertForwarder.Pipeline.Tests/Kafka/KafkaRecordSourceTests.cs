@@ -163,6 +163,32 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public async Task While_the_reader_is_held_back_the_lag_gauge_follows_the_brokers()
+    {
+        _cluster.CreateTopic("smf-held", 1);
+        Publish("smf-held", 0, 0, 100);
+        using var metrics = new PipelineMetrics();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var series = $"{KafkaRecordSource.LagMetric}{{topic=\"smf-held\",partition=\"0\"}}";
+
+        await using var source = new KafkaRecordSource(Options("smf-held", "held", commitIntervalMs: 60_000), sinkCount: 1, new TestOutputLog(output), time, metrics);
+        await using var records = source.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(await records.MoveNextAsync());
+        }
+        time.Advance(KafkaRecordSource.LagInterval);
+        Assert.True(await records.MoveNextAsync());
+        Assert.Contains($"{series} 89\n", metrics.Render(), StringComparison.Ordinal);
+
+        // The reader is held back from here on (as by a full sink buffer): nothing polls, so nothing is fetched. 50 more
+        // records arrive; after the held-back interval the gauge counts them, asked of the brokers: 150 - 11.
+        Publish("smf-held", 0, 100, 50);
+        time.Advance(KafkaRecordSource.HeldBackLagInterval);
+        await Eventually.TrueAsync(() => metrics.Render().Contains($"{series} 139\n", StringComparison.Ordinal), "the lag gauge at 139");
+    }
+
+    [Fact]
     public async Task Record_without_events_is_done_for_every_sink()
     {
         _cluster.CreateTopic("smf-skip", 1);
