@@ -100,13 +100,11 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public async Task The_lag_gauge_counts_the_records_of_an_owned_partition_not_read_yet_and_goes_when_the_partition_goes()
     {
-        _cluster.CreateTopic("smf-lag", 1);
-        Publish("smf-lag", 0, 0, 100);
         using var metrics = new PipelineMetrics();
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        var series = $"{KafkaRecordSource.LagMetric}{{topic=\"smf-lag\",partition=\"0\"}}";
+        var (source, series) = LagScenario("smf-lag", 100, metrics, time);
 
-        await using (var source = new KafkaRecordSource(Options("smf-lag", "lag", commitIntervalMs: 60_000), sinkCount: 1, new TestOutputLog(output), time, metrics))
+        await using (source)
         {
             // Read 10 records and stop pulling: the reader is held back (as by a full sink buffer).
             await using var records = source.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
@@ -130,14 +128,12 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public async Task The_lag_gauge_falls_to_zero_once_the_reader_has_read_everything_and_waits_for_more()
     {
-        _cluster.CreateTopic("smf-quiet", 1);
-        Publish("smf-quiet", 0, 0, 50);
         using var metrics = new PipelineMetrics();
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        var series = $"{KafkaRecordSource.LagMetric}{{topic=\"smf-quiet\",partition=\"0\"}}";
+        var (source, series) = LagScenario("smf-quiet", 50, metrics, time);
+        await using var _ = source;
         using var stop = new CancellationTokenSource();
 
-        await using var source = new KafkaRecordSource(Options("smf-quiet", "quiet", commitIntervalMs: 60_000), sinkCount: 1, new TestOutputLog(output), time, metrics);
         await using var records = source.ReadAsync(stop.Token).GetAsyncEnumerator();
         // The second record a second after the first: 48 of the 50 are left.
         Assert.True(await records.MoveNextAsync());
@@ -165,13 +161,11 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public async Task While_the_reader_is_held_back_the_lag_gauge_follows_the_brokers()
     {
-        _cluster.CreateTopic("smf-held", 1);
-        Publish("smf-held", 0, 0, 100);
         using var metrics = new PipelineMetrics();
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        var series = $"{KafkaRecordSource.LagMetric}{{topic=\"smf-held\",partition=\"0\"}}";
+        var (source, series) = LagScenario("smf-held", 100, metrics, time);
+        await using var _ = source;
 
-        await using var source = new KafkaRecordSource(Options("smf-held", "held", commitIntervalMs: 60_000), sinkCount: 1, new TestOutputLog(output), time, metrics);
         await using var records = source.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
         for (var i = 0; i < 10; i++)
         {
@@ -186,6 +180,18 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
         Publish("smf-held", 0, 100, 50);
         time.Advance(KafkaRecordSource.HeldBackLagInterval);
         await Eventually.TrueAsync(() => metrics.Render().Contains($"{series} 139\n", StringComparison.Ordinal), "the lag gauge at 139");
+    }
+
+    /// <summary>
+    /// A one-partition topic holding <paramref name="records"/> records, and a source on it (its own group) whose lag
+    /// gauge goes to <paramref name="metrics"/> on <paramref name="time"/>; with the gauge's series name for that partition.
+    /// </summary>
+    private (KafkaRecordSource Source, string LagSeries) LagScenario(string topic, int records, PipelineMetrics metrics, TimeProvider time)
+    {
+        _cluster.CreateTopic(topic, 1);
+        Publish(topic, 0, 0, records);
+        var source = new KafkaRecordSource(Options(topic, topic + "-group", commitIntervalMs: 60_000), sinkCount: 1, new TestOutputLog(output), time, metrics);
+        return (source, $"{KafkaRecordSource.LagMetric}{{topic=\"{topic}\",partition=\"0\"}}");
     }
 
     [Fact]
