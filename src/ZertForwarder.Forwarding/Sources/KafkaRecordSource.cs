@@ -372,9 +372,11 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                 {
                     high = _consumer.QueryWatermarkOffsets(partition, WatermarkQueryTimeout).High;
                 }
-                catch (Exception e) when (e is KafkaException or ObjectDisposedException)
+                catch (Exception)
                 {
-                    continue; // a broker that does not answer, or a consumer closing: the next refresh tries again
+                    // A broker that does not answer, a consumer closing, anything else: this runs on a timer, where an
+                    // exception would end the process, and it is only a gauge. The next refresh tries again.
+                    continue;
                 }
 
                 lock (_consumerLock)
