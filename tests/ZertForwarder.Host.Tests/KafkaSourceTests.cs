@@ -12,7 +12,7 @@ namespace ZertForwarder.Host.Tests;
 /// <summary>
 /// Input:Kafka: raw SMF records (one logical record with its RDW per message, as an SMF-to-Kafka bridge publishes
 /// them) are decoded and forwarded; offsets are committed only for delivered records, so a second run of the same
-/// consumer group reads nothing again.
+/// consumer group reads only what was published after the first.
 /// </summary>
 public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
 {
@@ -23,7 +23,7 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _work.Dispose();
 
     [Fact]
-    public async Task Raw_records_from_a_topic_are_all_forwarded_and_a_second_run_of_the_group_reads_nothing_new()
+    public async Task Raw_records_from_a_topic_are_all_forwarded_and_a_second_run_of_the_group_reads_only_what_is_new()
     {
         using var kafka = new MockKafkaCluster();
         kafka.CreateTopic(Topic, partitions: 3);
@@ -73,18 +73,35 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
             }
         }
 
+        // The second run must read nothing it was given before. Once it is assigned, one new record is published to
+        // each partition: a partition is read in order from the group's committed offset, so when the new record of
+        // every partition is in the output, anything before it that had not been committed would be there too.
+        var latecomers = SmfDumpGenerator.GenerateRecords(seed: 10, zertCount: 10)
+            .Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded).Take(3).Select(r => r.Bytes).ToList();
+        var latecomerIds = latecomers.Select(b => ZertEventId.Compute(b)).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(3, latecomerIds.Count);
+        Assert.False(latecomerIds.Overlaps(expectedIds));
         var secondDirectory = _work.Combine("second");
+        var secondOut = Path.Combine(secondDirectory, "zert-ecs.ndjson");
         await using (var second = ForwarderProcess.Start(_work.Path, ["run", .. source, $"Outputs:File:Directory={secondDirectory}"]))
         {
             await Eventually.TrueAsync(() => second.Stderr.Contains("assigned", StringComparison.Ordinal) || second.HasExited,
                 "the partition assignment", TimeSpan.FromSeconds(20), () => second.Stderr);
-            await Task.Delay(TimeSpan.FromSeconds(1.5)); // time to fetch anything that had not been committed
+            using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+            {
+                for (var p = 0; p < latecomers.Count; p++) producer.Produce(new TopicPartition(Topic, p), new Message<Null, byte[]> { Value = latecomers[p] });
+                Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
+            }
+            await Eventually.TrueAsync(() => LineCount(secondOut) >= latecomers.Count || second.HasExited, "the new record of each partition in the output",
+                TimeSpan.FromSeconds(20), () => second.Stderr);
             second.Signal(ForwarderProcess.Sigterm);
             Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(15)) == 0, second.Stderr);
         }
-        var secondCount = LineCount(Path.Combine(secondDirectory, "zert-ecs.ndjson"));
-        output.WriteLine($"second run of the group wrote {secondCount} events");
-        Assert.Equal(0, secondCount);
+        var secondIds = File.ReadAllLines(secondOut)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("event").GetProperty("id").GetString()!).ToList();
+        output.WriteLine($"second run of the group wrote {secondIds.Count} events");
+        Assert.Equal(latecomers.Count, secondIds.Count);
+        Assert.True(latecomerIds.SetEquals(secondIds));
     }
 
     private static int LineCount(string path)
