@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
+using ZertForwarder.Benchmarks;
 using ZertForwarder.Host.Tests.Support;
 
 namespace ZertForwarder.Host.Tests;
@@ -54,7 +55,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         // Only checks that the harness works (children start, forward every record, figures and verdicts print);
         // speed is never asserted in a test.
         var result = await ForwarderProcess.RunAsync(_work.Path,
-            ["bench", "--records", "2000", "--rounds", "2", "--pairs", "file,elasticsearch"], TimeSpan.FromMinutes(5));
+            ["bench", "--records", "2000", "--rounds", "2", "--pairs", "file,elasticsearch", .. AllowUnoptimized], TimeSpan.FromMinutes(5));
 
         output.WriteLine(result.Stdout);
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -82,7 +83,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         File.WriteAllBytes(path, dump);
         var zert = Dumps.ZertRecords(path).Count;
 
-        var result = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--input", path, "--rounds", "1", "--no-cold", "--pairs", "file"],
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--input", path, "--rounds", "1", "--no-cold", "--pairs", "file", .. AllowUnoptimized],
             TimeSpan.FromMinutes(5));
 
         output.WriteLine(result.Stdout);
@@ -95,6 +96,49 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
             Assert.Matches(new Regex($@"^{program}\s+[\d,]+ / [\d,]+ / [\d,]+\s+[\d.]+ / [\d.]+ / [\d.]+", RegexOptions.Multiline), result.Stdout);
         }
         Assert.Equal(dump, File.ReadAllBytes(path));
+    }
+
+    /// <summary>
+    /// The tests run whichever build the test run built (CI: Release; a plain <c>dotnet test</c>: Debug), and only check
+    /// that the bench works: a Debug build is measured only when asked to.
+    /// </summary>
+    private static string[] AllowUnoptimized => BuildCheck.IsUnoptimized(typeof(BuildCheck).Assembly) ? ["--allow-unoptimized"] : [];
+
+    [Fact]
+    public async Task Bench_refuses_to_measure_unoptimized_code_before_writing_anything_unless_told_to()
+    {
+        // DOTNET_JITMinOpts=1 turns the JIT's optimizations off in any build, as a Debug build has them off.
+        var temp = Path.Combine(_work.Path, "tmp");
+        Directory.CreateDirectory(temp);
+        var environment = new Dictionary<string, string> { ["TMPDIR"] = temp, ["DOTNET_JITMinOpts"] = "1" };
+
+        var refused = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--records", "10", "--pairs", "file"], RunLimit, environment);
+
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("DOTNET_JITMinOpts=1 turns the JIT's optimizations off", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("dotnet run -c Release --project src/ZertForwarder -- bench", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refused.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+
+        var measured = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--records", "10", "--rounds", "1", "--no-cold", "--pairs", "file", "--allow-unoptimized"],
+            TimeSpan.FromMinutes(5), environment);
+
+        output.WriteLine(measured.Stdout);
+        Assert.True(measured.ExitCode == 0, measured.ToString());
+        // Marked where the figures are printed and again with the verdicts.
+        Assert.Equal(2, Regex.Count(measured.Stdout, "build: UNOPTIMIZED \\(.*DOTNET_JITMinOpts=1.*\\), measured because of --allow-unoptimized"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+    }
+
+    [SkippableFact]
+    public async Task Bench_says_its_build_is_optimized_when_it_is()
+    {
+        Skip.If(BuildCheck.IsUnoptimized(typeof(BuildCheck).Assembly), "this test run built the program without optimizations (Debug); CI builds Release");
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--records", "10", "--rounds", "1", "--no-cold", "--pairs", "file"], TimeSpan.FromMinutes(5));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("\nbuild: optimized\n", result.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain("UNOPTIMIZED", result.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -50,11 +50,11 @@ internal static partial class Bench
     }
 
     private static readonly HashSet<string> ValueOptions = ["--records", "--seed", "--input", "--pairs", "--rounds", "--env", "--splunk", "--splunk-token-file"];
-    private static readonly HashSet<string> Switches = ["--no-cold", "--ack"];
+    private static readonly HashSet<string> Switches = ["--no-cold", "--ack", "--allow-unoptimized"];
 
     public const string Usage = """
         Usage: zertforwarder bench [--records N] [--pairs file,kafka,elasticsearch] [--rounds R] [--no-cold] [--env NAME=VALUE,...] [--seed S]
-                                   [--input FILE] [--splunk URL [--splunk-token-file F] [--ack]]
+                                   [--input FILE] [--splunk URL [--splunk-token-file F] [--ack]] [--allow-unoptimized]
           Generates a dump of N zERT records (default 1000000), or with --input FILE measures an SMF dump of your own
           (RDW or VBS, read as decode reads it, never written), then runs as separate processes, R rounds in turn
           (default 3) after one cold pass (input evicted from the page cache):
@@ -72,6 +72,9 @@ internal static partial class Bench
           Writes its files under TMPDIR and first checks there is room (about 8.2 GB per million records with
           both pairs); without it, stops before writing anything (exit 2). Records an --input dump's reader rejects are
           counted, not measured: the programs may then exit 1, and must still forward every other record.
+          Measures only optimized code: a Debug build (dotnet run/build without -c Release) or DOTNET_JITMinOpts is
+          refused (exit 2); run it as dotnet run -c Release --project src/ZertForwarder -- bench ...
+          --allow-unoptimized measures such a build anyway, marked as such (to try the bench itself).
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -122,6 +125,15 @@ internal static partial class Bench
             Console.Error.WriteLine($"zertforwarder: {shortfall}");
             return CommandLine.UsageError;
         }
+        var unoptimized = BuildCheck.Problems(settings.Environment);
+        if (unoptimized.Count > 0 && !a.Has("--allow-unoptimized"))
+        {
+            Console.Error.WriteLine($"zertforwarder: bench would measure unoptimized code ({string.Join("; ", unoptimized)}), which runs several " +
+                "times slower than what users run, so its figures would say nothing about the targets. Build and run it optimized: " +
+                "dotnet run -c Release --project src/ZertForwarder -- bench ... (--allow-unoptimized measures it anyway, marked as such).");
+            return CommandLine.UsageError;
+        }
+        settings = settings with { Unoptimized = unoptimized };
 
         var work = Directory.CreateTempSubdirectory("zertforwarder-bench-");
         try
@@ -214,7 +226,14 @@ internal static partial class Bench
 
     /// <param name="Input">A dump of the user's own instead of a generated one; <see cref="Records"/> is then its count of zERT records.</param>
     internal sealed record BenchSettings(int Records, int Rounds, ulong Seed, bool Cold, HashSet<string> Pairs, Dictionary<string, string?> Environment,
-        string? SplunkUrl = null, string? SplunkTokenFile = null, bool SplunkAck = false, BenchInput? Input = null);
+        string? SplunkUrl = null, string? SplunkTokenFile = null, bool SplunkAck = false, BenchInput? Input = null,
+        IReadOnlyList<string>? Unoptimized = null)
+    {
+        /// <summary>Printed with the program and again with the verdicts, so no figure of an unoptimized build is read as a real one.</summary>
+        public string BuildLine => Unoptimized is { Count: > 0 } problems
+            ? $"build: UNOPTIMIZED ({string.Join("; ", problems)}), measured because of --allow-unoptimized: these figures are not comparable with the targets"
+            : "build: optimized";
+    }
 
     /// <summary>One measured program: how to start it and how many records it handled.</summary>
     private sealed record MeasuredProgram(string Name, string Description, Func<int, ChildMeasurement> Run);
@@ -236,6 +255,7 @@ internal static partial class Bench
                 $"bench {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}"));
             Console.Out.WriteLine($"program: {_self.Path} {string.Join(' ', _self.Prefix)}".TrimEnd() +
                 (settings.Environment.Count > 0 ? $"; environment {string.Join(", ", settings.Environment.Select(e => $"{e.Key}={e.Value}"))}" : ""));
+            Console.Out.WriteLine(settings.BuildLine);
             if (settings.Input is { } input)
             {
                 _zertRecords = input.ZertRecords;
@@ -470,6 +490,7 @@ internal static partial class Bench
 
             Console.Out.WriteLine();
             Console.Out.WriteLine("targets (per-round ratios, median [min-max]):");
+            if (settings.Unoptimized is { Count: > 0 }) Console.Out.WriteLine($"  {settings.BuildLine}");
             var decode = _warm["decode"];
             var decodeRates = decode.Select(m => _zertRecords / m.Wall.TotalSeconds).ToList();
             Verdict("decode + ECS >= 500,000 records/s", decodeRates.Select(r => r / DecodeTarget).ToList(), 1.0, higherIsBetter: true);
