@@ -72,9 +72,8 @@ internal static partial class Bench
           Writes its files under TMPDIR and first checks there is room (about 8.2 GB per million records with
           both pairs); without it, stops before writing anything (exit 2). Records an --input dump's reader rejects are
           counted, not measured: the programs may then exit 1, and must still forward every other record.
-          Measures only optimized code: a Debug build (dotnet run/build without -c Release) or DOTNET_JITMinOpts is
-          refused (exit 2); run it as dotnet run -c Release --project src/ZertForwarder -- bench ...
-          --allow-unoptimized measures such a build anyway, marked as such (to try the bench itself).
+          Measures only optimized code: a build made with -p:Optimize=false, or DOTNET_JITMinOpts, is refused
+          (exit 2); --allow-unoptimized measures it anyway, marked as such (to try the bench itself).
         """;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
