@@ -41,7 +41,7 @@ public sealed class ForwarderOptions
 public sealed class MemorySettings
 {
     /// <summary>
-    /// Managed heap limit in MB for <c>run</c>. Unset: 80 MB plus twice the buffer bytes of every configured output
+    /// Managed heap limit in MB for <c>run</c>. Unset: 64 MB plus twice the buffer bytes of every configured output
     /// (<c>Pipeline:BufferBytes</c> each), unless the runtime already has a lower limit (a container memory limit,
     /// <c>DOTNET_GCHeapHardLimit</c>). 0: the forwarder sets none.
     /// </summary>

@@ -18,10 +18,10 @@ public sealed class HeapLimitTests(ITestOutputHelper output)
     public void The_default_grows_with_the_outputs_and_their_buffers()
     {
         var options = new ForwarderOptions();
-        Assert.Equal(112 * MB, HeapLimit.For(options, outputCount: 1));
-        Assert.Equal(176 * MB, HeapLimit.For(options, outputCount: 3));
+        Assert.Equal(96 * MB, HeapLimit.For(options, outputCount: 1));
+        Assert.Equal(160 * MB, HeapLimit.For(options, outputCount: 3));
         options.Pipeline.BufferBytes = 256 * MB;
-        Assert.Equal(80 * MB + 2 * 2 * 256 * MB, HeapLimit.For(options, outputCount: 2));
+        Assert.Equal(64 * MB + 2 * 2 * 256 * MB, HeapLimit.For(options, outputCount: 2));
     }
 
     [Fact]

@@ -16,9 +16,9 @@ namespace ZertForwarder.Running;
 /// a file 241-276 MB without a limit, 179 MB with 256 MB; the CPU per record did not rise.
 /// </para>
 /// <para>
-/// The limit follows the configuration rather than being a constant, so larger buffers get a larger heap: 80 MB for
+/// The limit follows the configuration rather than being a constant, so larger buffers get a larger heap: 64 MB for
 /// the program, the mapping tables, the batches being mapped and the idle pooled segments (PayloadBlock), plus twice
-/// the buffer bytes of each output (the events waiting in its buffer and those in flight in its client): 112 MB for one
+/// the buffer bytes of each output (the events waiting in its buffer and those in flight in its client): 96 MB for one
 /// output with the default 16 MB buffer. A limit the runtime already has (a container memory limit,
 /// <c>DOTNET_GCHeapHardLimit</c>) is kept when it is lower. <c>Memory:HeapLimitMB</c> sets it outright (0: none).
 /// </para>
@@ -35,14 +35,23 @@ namespace ZertForwarder.Running;
 /// 1 M records and 253 MiB at 10 M, against the 256 MB target, because librdkafka's copies and the C library's arenas
 /// come on top of the managed heap. With 80 MB (112 MB for one output), 1 M records, alternated pairs: run to Kafka
 /// 220-240 MiB against 242-263 with 128 MB (CPU 22.0-23.0 against 22.6-23.5 s, three pairs); run to a file 179-181
-/// against 195-196 MiB (13.1-13.3 against 12.2-13.6 s, three pairs). 112 MB is still half again the 72 MB below which
-/// the run cannot start its first batches. A 96 MB limit went lower still (212-218 MiB, at about the CPU of 112 MB in
-/// three pairs) but had cost 4-8 % more CPU in the morning's measurement and leaves only a third above that need.
+/// against 195-196 MiB (13.1-13.3 against 12.2-13.6 s, three pairs).
+/// </para>
+/// <para>
+/// The base has been 64 MB (96 MB for one output) since 2026-12-06 23:50 UTC. At 112 MB run to Kafka still reached
+/// 251 MiB in one of six runs of 1 M records, over the 256,000,000-byte target (244.1 MiB): the collector keeps its
+/// regions committed up to the limit (114 MB resident at a peak of 240 MiB), while the live heap stays near 35 MB even
+/// with a sink's buffer full (16 MB of events held, broker unreachable). Alternated pairs, 1 M records, 96 against
+/// 112 MB: run to Kafka 215-229 against 227-251 MiB and the same CPU (12 pairs, per-pair medians +0.6 % and -2.3 %); run
+/// to a file 163-164 against 179-180 MiB, CPU +0.1 % (6 pairs). What a run needs: run to Kafka on 1 M records ran with a
+/// 64 MB limit (2 of 2) and ran out of memory at 56 MB (1 of 2); run to a file ran at 48 MB. So 96 MB is half again
+/// the largest need measured, as 112 MB was of the 72 MB measured earlier in the day, before the code allocated less.
+/// As 8 cores (<c>DOTNET_PROCESSOR_COUNT=8</c>, more threads and batches in flight), 0 of 20 runs at 96 MB ran out of memory.
 /// </para>
 /// </remarks>
 internal static class HeapLimit
 {
-    private const long BaseBytes = 80L * 1024 * 1024;
+    private const long BaseBytes = 64L * 1024 * 1024;
 
     /// <summary>The limit for <paramref name="options"/> in bytes, or null when the forwarder should set none.</summary>
     public static long? For(ForwarderOptions options, int outputCount)
