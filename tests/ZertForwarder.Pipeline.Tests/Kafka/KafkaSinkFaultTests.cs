@@ -66,7 +66,9 @@ public sealed class KafkaSinkFaultTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Produce_request_errors_and_disconnects_lose_and_duplicate_nothing()
     {
-        await using var sink = Sink();
+        // One request in flight per connection: a disconnect fails every request in flight on it, and one the mock had
+        // already appended would come back as a duplicate that only a real broker drops (test infrastructure §1c).
+        await using var sink = Sink(o => o.Properties["max.in.flight.requests.per.connection"] = "1");
         await SendAllDeliveredAsync(sink, 0, 100);
         // NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS x2, _TRANSPORT (disconnect), REQUEST_TIMED_OUT
         _cluster.PushRequestErrors(MockKafkaCluster.ProduceApiKey, 6, 7, 19, 19, -195, 7);
