@@ -33,7 +33,7 @@ public sealed class EmbeddedDefaultTests(ITestOutputHelper output)
         Assert.Equal(expected.Count, flat.Length);
 
         // Every ECS document carries its record's event id (output contract §6), once each, in input order.
-        var ecsIds = ecs.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("event").GetProperty("id").GetString()).ToList();
+        var ecsIds = EcsLines.EventIds(ecs);
         Assert.Equal(expected.Select(r => r.EventId), ecsIds);
         Assert.All(leef, line => Assert.StartsWith("LEEF:2.0|", line, StringComparison.Ordinal));
         Assert.All(flat, line => Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(line).RootElement.ValueKind));

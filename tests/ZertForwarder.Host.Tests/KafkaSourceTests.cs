@@ -53,8 +53,7 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
             Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(15)) == 0, first.Stderr);
             foreach (var line in first.Stderr.Split('\n').Where(l => l.Contains("kafka_source", StringComparison.Ordinal))) output.WriteLine(line);
         }
-        var ids = File.ReadAllLines(firstOut)
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("event").GetProperty("id").GetString()!).ToList();
+        var ids = EcsLines.EventIds(File.ReadAllLines(firstOut));
         output.WriteLine($"{records.Count} raw records in the topic ({expectedIds.Count} zERT); first run wrote {ids.Count} events");
         Assert.Equal(expectedIds.Count, ids.Count);
         Assert.True(expectedIds.SetEquals(ids));
@@ -97,8 +96,7 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
             second.Signal(ForwarderProcess.Sigterm);
             Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(15)) == 0, second.Stderr);
         }
-        var secondIds = File.ReadAllLines(secondOut)
-            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("event").GetProperty("id").GetString()!).ToList();
+        var secondIds = EcsLines.EventIds(File.ReadAllLines(secondOut));
         output.WriteLine($"second run of the group wrote {secondIds.Count} events");
         Assert.Equal(latecomers.Count, secondIds.Count);
         Assert.True(latecomerIds.SetEquals(secondIds));

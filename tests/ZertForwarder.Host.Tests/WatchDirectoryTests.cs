@@ -50,7 +50,7 @@ public sealed class WatchDirectoryTests(ITestOutputHelper output) : IDisposable
 
         // A dump is completed only after every record of it was delivered, so the output is whole at this point.
         var lines = File.ReadAllLines(outFile);
-        var ids = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("event").GetProperty("id").GetString()!).ToList();
+        var ids = EcsLines.EventIds(lines);
         output.WriteLine($"{completedAction}: {lines.Length} events written for {expectedIds.Count} zERT records in two dumps; " +
                          $"incoming now [{string.Join(", ", Directory.GetFiles(incoming).Select(Path.GetFileName))}]");
         Assert.Equal(expectedIds.Count, lines.Length);
