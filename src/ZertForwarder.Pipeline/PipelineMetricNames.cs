@@ -11,4 +11,5 @@ public static class PipelineMetricNames
     public const string BatchDuration = "zertforwarder_batch_duration_seconds";
     public const string BufferItems = "zertforwarder_buffer_items";
     public const string BufferBytes = "zertforwarder_buffer_bytes";
+    public const string BufferWaitingWriters = "zertforwarder_buffer_waiting_writers";
 }

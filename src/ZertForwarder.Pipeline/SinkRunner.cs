@@ -149,7 +149,17 @@ public sealed class SinkRunner : IAsyncDisposable
                     if (!_budget.TryAcquire(size))
                     {
                         UpdateBufferGauges();
-                        await _budget.AcquireAsync(size, cancellationToken);
+                        // The writer (the reading flow, through the router) stops here until the sink frees room: the
+                        // gauge says which sink holds the input back, and for how long it has (alert on it staying 1).
+                        _metrics.BufferWaitingWriters.Add(1);
+                        try
+                        {
+                            await _budget.AcquireAsync(size, cancellationToken);
+                        }
+                        finally
+                        {
+                            _metrics.BufferWaitingWriters.Add(-1);
+                        }
                     }
                 }
                 catch (InvalidOperationException) when (_fatal is { } fatal)
@@ -592,6 +602,8 @@ public sealed class SinkRunner : IAsyncDisposable
             BatchDuration = registry.Histogram(PipelineMetricNames.BatchDuration, "Time one batch send took.", PipelineMetrics.DefaultDurationBuckets, "sink").WithLabels(sink);
             BufferItems = registry.Gauge(PipelineMetricNames.BufferItems, "Events held by the sink runner.", "sink").WithLabels(sink);
             BufferBytes = registry.Gauge(PipelineMetricNames.BufferBytes, "Bytes held by the sink runner.", "sink").WithLabels(sink);
+            BufferWaitingWriters = registry.Gauge(PipelineMetricNames.BufferWaitingWriters,
+                "Hand-overs waiting for room in the sink runner's buffer; above 0, this sink is holding the input back.", "sink").WithLabels(sink);
         }
 
         public Counter Published { get; }
@@ -609,5 +621,7 @@ public sealed class SinkRunner : IAsyncDisposable
         public Gauge BufferItems { get; }
 
         public Gauge BufferBytes { get; }
+
+        public Gauge BufferWaitingWriters { get; }
     }
 }

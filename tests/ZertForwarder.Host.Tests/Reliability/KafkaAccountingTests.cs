@@ -64,14 +64,8 @@ public sealed class KafkaAccountingTests(ITestOutputHelper output) : IDisposable
         double Sample(string outcome) => Endpoints.Sample(page, $"zertforwarder_records_total{{outcome=\"{outcome}\"}}") ?? 0;
         await Eventually.TrueAsync(() =>
         {
-            try
-            {
-                page = http.GetStringAsync("/metrics").GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
-            {
-                return false; // not listening yet (refused, or reset while the listener starts: a bare SocketException)
-            }
+            if (Endpoints.TryGetMetrics(http) is not { } current) return false;
+            page = current;
             return Endpoints.Sample(page, "zertforwarder_records_read_total") == messages.Count && Endpoints.Sample(page, "zertforwarder_events_published_total{sink=\"file\"}") == zert;
         }, $"{messages.Count} messages read and {zert} events published", TimeSpan.FromSeconds(30), () => page + running.Stderr);
         running.Signal(ForwarderProcess.Sigterm);

@@ -15,6 +15,22 @@ public static class Endpoints
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// The forwarder's <c>/metrics</c> page, or null while it is not listening yet (connection refused, or reset while
+    /// the listener starts: a bare <see cref="SocketException"/>). Synchronous, for <c>Eventually</c> conditions.
+    /// </summary>
+    public static string? TryGetMetrics(HttpClient http)
+    {
+        try
+        {
+            return http.GetStringAsync("/metrics").GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is HttpRequestException or SocketException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The value of one sample line (<c>name{labels} value</c>) of a Prometheus text page, null when absent.</summary>
     public static double? Sample(string metricsText, string series)
     {

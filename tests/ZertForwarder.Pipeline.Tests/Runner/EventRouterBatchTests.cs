@@ -39,17 +39,24 @@ public sealed class EventRouterBatchTests
     {
         var time = new ObservedTimeProvider();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new ScriptedSink { BeforeSend = (_, ct) => release.Task.WaitAsync(ct) };
-        await using var runner = new SinkRunner(sink, new SinkRunnerOptions { BufferCapacity = 10, MaxBatchItems = 5, MaxBatchAge = TimeSpan.Zero }, timeProvider: time);
+        var sink = new ScriptedSink("slow") { BeforeSend = (_, ct) => release.Task.WaitAsync(ct) };
+        var metrics = new PipelineMetrics();
+        await using var runner = new SinkRunner(sink, new SinkRunnerOptions { BufferCapacity = 10, MaxBatchItems = 5, MaxBatchAge = TimeSpan.Zero },
+            metrics: metrics, timeProvider: time);
         var router = new EventRouter([runner]);
         await runner.StartAsync(CancellationToken.None);
+        const string waiting = "zertforwarder_buffer_waiting_writers{sink=\"slow\"}";
 
         var writing = router.WriteBatchAsync(TestEvents.Many(30), CancellationToken.None).AsTask();
-        await Eventually.TrueAsync(() => runner.BufferedItems == 10 && sink.SendCalls == 1, "the buffer is full and a send is held");
+        // The gauge says the writer is held (what the back-pressure host test waits for instead of watching counts).
+        await Eventually.TrueAsync(() => sink.SendCalls == 1 && metrics.Render().Contains(waiting + " 1\n", StringComparison.Ordinal),
+            "a send is held and the writer waits for room");
+        Assert.Equal(10, runner.BufferedItems);
         Assert.False(writing.IsCompleted);
 
         release.SetResult();
         await writing;
+        Assert.Contains(waiting + " 0\n", metrics.Render(), StringComparison.Ordinal);
         Assert.True(await router.CompleteAsync(CancellationToken.None));
         Assert.Equal(30, sink.Delivered.Count);
     }
