@@ -149,8 +149,8 @@ public sealed class SinkRunner : IAsyncDisposable
                     if (!_budget.TryAcquire(size))
                     {
                         UpdateBufferGauges();
-                        // The writer (the reading flow, through the router) stops here until the sink frees room: the
-                        // gauge says which sink holds the input back, and for how long it has (alert on it staying 1).
+                        // The writer (an input's reading flow, through the router) stops here until the sink frees
+                        // room: the gauge says which sink holds the input back.
                         _metrics.BufferWaitingWriters.Add(1);
                         try
                         {
