@@ -30,26 +30,25 @@ internal sealed class ForwarderHost : IAsyncDisposable
     private readonly Counter _deadLetterCount;
     private readonly List<PeriodicCheckpoint> _openCheckpoints = [];
 
-    /// <param name="extraSinks">Sinks beyond the configured outputs (the memory benchmark's counting sink).</param>
-    /// <param name="formats">Encodings to produce; default: what the configured outputs need.</param>
+    /// <param name="serverSummary">Keep the per-server table <c>run --once</c> prints (<see cref="ServerSummary"/>).</param>
     public ForwarderHost(ForwarderOptions options, ZertNormalizer normalizer, PipelineMetrics metrics, ILoggerFactory loggers, TimeProvider time,
-        IEnumerable<ISink>? extraSinks = null, OutputFormats? formats = null)
+        bool serverSummary = false)
     {
         _options = options;
         _logger = loggers.CreateLogger("zertforwarder");
         _pipelineLog = new PipelineLogAdapter(loggers.CreateLogger("zertforwarder.pipeline"));
         _time = time;
-        Statistics = new RunStatistics(metrics);
+        Statistics = new RunStatistics(metrics, serverSummary);
         _deadLetterCount = metrics.Counter("zertforwarder_run_dead_letters_total", "Dead letters written in this run (sinks and malformed records).").WithLabels();
 
         _checkpoints = new FileCheckpointStore(options.Checkpoint.Directory, options.Checkpoint.Interval, time, _pipelineLog, metrics);
         _deadLetters = CreateDeadLetters();
-        foreach (var sink in CreateSinks(metrics).Concat(extraSinks ?? []))
+        foreach (var sink in CreateSinks(metrics))
         {
             _runners.Add(new SinkRunner(sink, options.Pipeline, _deadLetters, metrics, time, log: _pipelineLog));
         }
         _router = new EventRouter(_runners);
-        _processor = new RecordProcessor(normalizer, formats ?? OutputFormats.For(options.Outputs), _router,
+        _processor = new RecordProcessor(normalizer, OutputFormats.For(options.Outputs), _router,
             options.DeadLetter.MalformedRecords ? _deadLetters : null, Statistics, _logger);
     }
 

@@ -9,9 +9,11 @@ namespace ZertForwarder.Forwarding;
 /// </summary>
 internal sealed class RunStatistics
 {
-    public RunStatistics(PipelineMetrics metrics)
+    /// <param name="serverSummary">Whether to keep the per-server table (<see cref="ServerSummary"/>: <c>run --once</c> prints it).</param>
+    public RunStatistics(PipelineMetrics metrics, bool serverSummary = false)
     {
         Metrics = metrics;
+        Summary = serverSummary ? new ServerSummary() : null;
         // Records read have their own counter: as an outcome label beside the outcomes they add up to, a sum over
         // zertforwarder_records_total counted every record twice (issue 9).
         FramesRead = metrics.Counter("zertforwarder_records_read_total", "SMF records read from inputs (the sum of zertforwarder_records_total's outcomes once each is settled).").WithLabels();
@@ -45,8 +47,8 @@ internal sealed class RunStatistics
     public Counter InputsBroken { get; }
     public Counter BytesRead { get; }
 
-    /// <summary>Filled by the routing loop only (single writer).</summary>
-    public ServerSummary Summary { get; } = new();
+    /// <summary>The per-server table when kept (constructor); filled by the routing loop only (single writer).</summary>
+    public ServerSummary? Summary { get; }
 
     /// <summary>
     /// Adds the outcomes of a batch counted by <see cref="RecordCounts"/> (the classification every verb uses). Frames
@@ -63,7 +65,7 @@ internal sealed class RunStatistics
     /// <summary>Counts a record that became an event: the summary table and the newest record time of its system.</summary>
     public void AddForwarded(in EventEnvelope envelope)
     {
-        Summary.Add(envelope);
+        Summary?.Add(envelope);
         if (envelope.RecordTime is not { } time) return;
         // Records arrive out of time order across stacks and dumps, so the gauge only moves forward.
         if (!_newestBySystem.TryGetValue(envelope.SmfSystemId, out var gauge))

@@ -102,7 +102,7 @@ internal static class RunCommand
         ForwarderHost host;
         try
         {
-            host = new ForwarderHost(options, normalizer, metrics, loggers, time);
+            host = new ForwarderHost(options, normalizer, metrics, loggers, time, serverSummary: once && !loaded.IsEmbeddedDefault);
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or CryptographicException or JsonException or InvalidDataException)
         {
@@ -161,9 +161,9 @@ internal static class RunCommand
                     options.Mappings.Directory ?? MappingLoading.DefaultDirectory, Console.Error.WriteLine);
                 report.WriteSummary(Console.Out, maxRows: 15);
             }
-            else if (stats.Summary.Count > 0)
+            else if (stats.Summary is { Count: > 0 } servers)
             {
-                stats.Summary.WriteTo(Console.Out);
+                servers.WriteTo(Console.Out);
             }
         }
         // A broken frame chain leaves the rest of that input unread: like a rejected record, the operator must look (exit 1).
