@@ -117,7 +117,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         var sources = new List<Task>();
         var input = _options.Input;
         if (input.Paths.Length > 0) sources.Add(RunSourceAsync(() => ReadPathsAsync(input.Paths, read), reading));
-        if (input.Watch is { } watch) sources.Add(RunSourceAsync(() => new DirectoryWatcher(watch, ReadFileAsync, Progress, _logger, _time).RunAsync(once, read), reading));
+        if (input.Watch is { } watch) sources.Add(RunSourceAsync(() => new DirectoryWatcher(watch, ReadFileAsync, Progress, _logger, _time, _checkpoints.Forget).RunAsync(once, read), reading));
         if (input.Kafka is { } kafka) sources.Add(RunSourceAsync(() => ReadKafkaAsync(kafka, read), reading));
         try
         {

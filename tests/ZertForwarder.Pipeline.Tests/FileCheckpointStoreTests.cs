@@ -153,6 +153,41 @@ public sealed class FileCheckpointStoreTests : IDisposable
         Assert.Equal(500, store.GetResumeOffset(input));
     }
 
+    [Fact]
+    public void A_forgotten_file_leaves_the_checkpoint_file_and_a_file_later_at_its_path_is_new()
+    {
+        var time = new ObservedTimeProvider();
+        var done = InputFile("done.smf", Records(3));
+        var other = InputFile("other.smf", Records(4));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.FromSeconds(5), time))
+        {
+            store.MarkCompleted(done, 300); // first change: written at once
+            store.Commit(other, 200);
+            time.Advance(TimeSpan.FromSeconds(5));
+            Assert.Equal([Path.GetFullPath(done), Path.GetFullPath(other)], PathsIn(File.ReadAllText(store.CheckpointPath)));
+
+            // A watched dump once moved away: it goes from the file at the next write, like any other change.
+            File.Delete(done);
+            store.Forget(done);
+            Assert.Equal(2, PathsIn(File.ReadAllText(store.CheckpointPath)).Count);
+            time.Advance(TimeSpan.FromSeconds(5));
+            Assert.Equal([Path.GetFullPath(other)], PathsIn(File.ReadAllText(store.CheckpointPath)));
+            store.Forget(Path.Combine(_root, "never-seen.smf")); // nothing to drop, nothing written
+        }
+
+        // A new dump under the same name is read from its start, as a file never seen (not "replaced").
+        File.WriteAllText(done, Records(3));
+        using var restarted = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        Assert.Equal(new FileResumePoint(0, false, false), restarted.GetResumePoint(done));
+        Assert.Equal(200, restarted.GetResumeOffset(other));
+    }
+
+    private static List<string> PathsIn(string checkpointJson)
+    {
+        using var document = JsonDocument.Parse(checkpointJson);
+        return document.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("path").GetString()!).ToList();
+    }
+
     private static long OffsetIn(string checkpointJson)
     {
         using var document = JsonDocument.Parse(checkpointJson);

@@ -13,8 +13,12 @@ namespace ZertForwarder.Forwarding;
 /// (<see cref="ForwarderHost.ReadFileAsync"/>); false leaves the file where it is, not retried in a loop.
 /// </param>
 /// <param name="progress">Where the sizes of the files taken are added, for the progress bar.</param>
+/// <param name="forget">
+/// Called with a file's path once it is completed (moved, deleted or marked): from then on the completion itself keeps
+/// the file from being read again, so the host drops its checkpoint (<c>FileCheckpointStore.Forget</c>).
+/// </param>
 internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, CancellationToken, Task<bool>> readFile, InputProgress progress,
-    ILogger logger, TimeProvider time)
+    ILogger logger, TimeProvider time, Action<string>? forget = null)
 {
     public const string DoneSuffix = ".done";
 
@@ -76,5 +80,6 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
                 break;
         }
         Log.WatchedFileCompleted(logger, file, ChoiceNames.Of(settings.CompletedAction));
+        forget?.Invoke(file);
     }
 }
