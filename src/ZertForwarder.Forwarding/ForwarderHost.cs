@@ -219,7 +219,23 @@ internal sealed class ForwarderHost : IAsyncDisposable
     public async Task<bool> ReadFileAsync(string path, CancellationToken stop)
     {
         var isStdin = path == "-";
-        var resume = isStdin ? default : _checkpoints.GetResumePoint(path);
+        FileResumePoint resume;
+        try
+        {
+            // Reads the file's head (its identity): a file the watcher found that cannot be read fails here, and fails
+            // this file only, like one that fails while it is read.
+            resume = isStdin ? default : _checkpoints.GetResumePoint(path);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Log.InputNotPermitted(_logger, path, e.Message);
+            return false;
+        }
+        catch (IOException e)
+        {
+            Log.InputFailed(_logger, e, path);
+            return false;
+        }
         if (resume.IsCompleted && !resume.WasReplaced)
         {
             Log.InputSkipped(_logger, path);
@@ -243,6 +259,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         if (checkpointer is not null) lock (_openCheckpoints) _openCheckpoints.Add(checkpointer);
         var container = _options.Input.Container;
         long done = 0;
+        var lastTracked = resume.Offset;
         try
         {
             await using var stream = isStdin ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -256,7 +273,11 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 Log.InputOpened(_logger, path);
             }
             await _processor.ProcessAsync(reader, path,
-                (endOffset, expectsEvent) => tracker.Track(endOffset, expectsEvent),
+                (endOffset, expectsEvent) =>
+                {
+                    lastTracked = endOffset; // called in input order, on the reading flow
+                    return tracker.Track(endOffset, expectsEvent);
+                },
                 position =>
                 {
                     Progress.AddDone(position - done);
@@ -296,7 +317,39 @@ internal sealed class ForwarderHost : IAsyncDisposable
             // Start-up checks every named file; a file found by a glob or the watcher, or changed since, ends up here.
             Log.InputNotPermitted(_logger, path, e.Message);
         }
+        if (checkpointer is not null) RetireWhenDelivered(tracker, checkpointer, lastTracked);
         return false;
+    }
+
+    /// <summary>
+    /// A file that failed part-way (a broken frame chain, not an SMF dump) has the records read before the failure in
+    /// the sinks: its checkpointer carries their commits until the last of them is delivered, and then goes. Until
+    /// then it stays in the open list, so a drain at shutdown still writes its final position. Before, a watch that
+    /// runs for months kept one checkpoint timer per failed dump, firing for ever. (After a read error the records of
+    /// batches abandoned with it are never acknowledged: that checkpointer stays until the drain, as before.)
+    /// </summary>
+    private void RetireWhenDelivered(PerSinkAckTracker tracker, PeriodicCheckpoint checkpointer, long end)
+    {
+        var retired = 0;
+        void OnCommitted(long position)
+        {
+            if (position < end || Interlocked.Exchange(ref retired, 1) != 0) return;
+            tracker.Committed -= OnCommitted;
+            lock (_openCheckpoints) _openCheckpoints.Remove(checkpointer);
+            // Writes the last position (the timer's last tick may not have): synchronous in practice, awaited by nobody.
+            _ = checkpointer.DisposeAsync().AsTask();
+        }
+        tracker.Committed += OnCommitted;
+        OnCommitted(tracker.CommittedPosition);
+    }
+
+    /// <summary>Files whose checkpointer still carries commits (being read, or failed with records not yet delivered).</summary>
+    internal int OpenCheckpointCount
+    {
+        get
+        {
+            lock (_openCheckpoints) return _openCheckpoints.Count;
+        }
     }
 
     private static async Task WaitForCommitAsync(PerSinkAckTracker tracker, long end, CancellationToken stop)

@@ -34,14 +34,16 @@ public sealed class DirectoryWatcherTests : IDisposable
         SettleTime = TimeSpan.FromSeconds(2),
     };
 
+    private DirectoryWatcher? _watcher;
+
     private Task Start(WatchSettings settings, Func<string, bool> outcome)
     {
-        var watcher = new DirectoryWatcher(settings, (file, _) =>
+        _watcher = new DirectoryWatcher(settings, (file, _) =>
         {
             _reads.Enqueue(Path.GetFileName(file));
             return Task.FromResult(outcome(file));
         }, new InputProgress(), NullLogger.Instance, _time);
-        return Task.Run(() => watcher.RunAsync(once: false, _stop.Token));
+        return Task.Run(() => _watcher.RunAsync(once: false, _stop.Token));
     }
 
     /// <summary>Waits until the watcher has armed its <paramref name="count"/>th wait: it has scanned and is parked on the clock.</summary>
@@ -102,6 +104,67 @@ public sealed class DirectoryWatcherTests : IDisposable
             await ParkedAsync(wait, running);
         }
         Assert.Equal(["a.smf", "b.smf"], _reads);
+        await _stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Fact]
+    public async Task A_dump_that_goes_away_while_an_earlier_one_is_read_is_skipped_and_the_watch_goes_on()
+    {
+        var settings = Settings(CompletedAction.Move);
+        Directory.CreateDirectory(settings.Directory);
+        foreach (var name in new[] { "a.smf", "b.smf", "c.smf" }) File.WriteAllBytes(Path.Combine(settings.Directory, name), new byte[10]);
+        // While a.smf is read, b.smf is taken away (an operator, a second forwarder): the scan's list still names it.
+        var running = Start(settings, file =>
+        {
+            if (Path.GetFileName(file) == "a.smf") File.Delete(Path.Combine(settings.Directory, "b.smf"));
+            return true;
+        });
+
+        await ParkedAsync(1, running);
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(2, running);
+        Assert.False(running.IsFaulted, running.Exception?.ToString());
+        Assert.Equal(["a.smf", "c.smf"], _reads);
+        Assert.True(File.Exists(Path.Combine(settings.CompletedDirectory!, "c.smf")));
+        await _stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Fact]
+    public async Task A_failed_dump_replaced_under_its_name_is_read_again_and_files_that_went_away_are_forgotten()
+    {
+        var settings = Settings(CompletedAction.Move);
+        settings.Pattern = "*";
+        Directory.CreateDirectory(settings.Directory);
+        var dump = Path.Combine(settings.Directory, "a.smf");
+        var partial = Path.Combine(settings.Directory, "b.smf.part"); // a transfer's temporary name, renamed when complete
+        File.WriteAllBytes(dump, new byte[10]);
+        var attempts = 0;
+        var running = Start(settings, file => Path.GetFileName(file) != "a.smf" || ++attempts > 1);
+
+        File.WriteAllBytes(partial, new byte[5]);
+        await ParkedAsync(1, running); // both noted as landing
+        File.Move(partial, Path.Combine(settings.Directory, "b.smf"));
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(2, running); // a.smf read and failed; b.smf.part gone; b.smf noted
+        Assert.Equal(["a.smf"], _reads);
+        Assert.Equal(2, _watcher!.FilesRemembered); // a.smf (failed) and b.smf (landing); b.smf.part forgotten
+
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(3, running);
+        Assert.Equal(["a.smf", "b.smf"], _reads); // the failed one is not read again as it is
+
+        // A new dump under the failed one's name (another size): read again, and this time it goes through.
+        File.WriteAllBytes(dump, new byte[20]);
+        for (var wait = 4; wait <= 5; wait++)
+        {
+            _time.Advance(settings.PollInterval);
+            await ParkedAsync(wait, running);
+        }
+        Assert.Equal(["a.smf", "b.smf", "a.smf"], _reads);
+        Assert.True(File.Exists(Path.Combine(settings.CompletedDirectory!, "a.smf")));
+        Assert.Equal(0, _watcher.FilesRemembered);
         await _stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }

@@ -133,11 +133,7 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         AssertNoStackTrace(generate);
     }
 
-    /// <summary>
-    /// A dump file with mode 000. Root reads any file through the capabilities CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
-    /// (capabilities(7)), and tests and CI run as root: there the forwarder runs under <c>setpriv</c> without those two
-    /// capabilities (bounding and inheritable sets), so that, like any other user, it is bound by the file's mode.
-    /// </summary>
+    /// <summary>A dump file with mode 000; the forwarder runs bound by file modes (<see cref="WithoutFileCapabilities"/>).</summary>
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task An_input_file_that_cannot_be_read_is_listed_at_start_up()
@@ -145,9 +141,7 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         Assert.True(OperatingSystem.IsLinux(), "file modes and capabilities are Linux's");
         var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
         File.SetUnixFileMode(dump, UnixFileMode.None);
-        string[]? launcher = geteuid() == 0
-            ? ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps", "-dac_override,-dac_read_search", "--"]
-            : null;
+        var launcher = WithoutFileCapabilities.Launcher();
 
         var result = await ForwarderProcess.RunAsync(_work.Path,
             ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}"],
@@ -220,9 +214,4 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
         return certificate.ExportCertificatePem() + "\n";
     }
-
-    [System.Runtime.InteropServices.DllImport("libc")]
-#pragma warning disable SYSLIB1054 // a single blittable call; LibraryImport would need unsafe code in the test project
-    private static extern uint geteuid();
-#pragma warning restore SYSLIB1054
 }

@@ -23,7 +23,15 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
     public const string DoneSuffix = ".done";
 
     private readonly Dictionary<string, (long Size, DateTimeOffset Since)> _landing = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Files whose reading failed, with their size and modification time then: skipped while they stay as they were,
+    /// read again once replaced (a new dump under the same name), forgotten once gone.
+    /// </summary>
+    private readonly Dictionary<string, (long Size, DateTime Modified)> _failed = new(StringComparer.Ordinal);
+
+    /// <summary>Files the watcher holds state for: landing (not settled yet) or failed.</summary>
+    internal int FilesRemembered => _landing.Count + _failed.Count;
 
     /// <summary>Runs until <paramref name="stop"/>; with <paramref name="once"/>, until the files present are all processed.</summary>
     public async Task RunAsync(bool once, CancellationToken stop)
@@ -32,10 +40,21 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
         while (!stop.IsCancellationRequested)
         {
             var waiting = false;
-            foreach (var file in Candidates())
+            var candidates = Candidates();
+            // Files that went away before they settled (a transfer's temporary name renamed) or after they failed
+            // are forgotten, so a watch that runs for months keeps nothing per file it once saw.
+            ForgetAllBut(candidates);
+            foreach (var file in candidates)
             {
                 stop.ThrowIfCancellationRequested();
-                var size = new FileInfo(file).Length;
+                var info = new FileInfo(file);
+                if (!info.Exists) continue; // renamed or deleted while earlier files were read; the next scan decides
+                var size = info.Length;
+                if (_failed.TryGetValue(file, out var failed))
+                {
+                    if (failed == (size, info.LastWriteTimeUtc)) continue; // reported by the host; not retried in a loop
+                    _failed.Remove(file); // replaced since: a new dump under the same name
+                }
                 var now = time.GetUtcNow();
                 if (!_landing.TryGetValue(file, out var seen) || seen.Size != size)
                 {
@@ -51,7 +70,7 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
                 _landing.Remove(file);
                 progress.AddTotal(size);
                 if (await readFile(file, stop)) Complete(file);
-                else _failed.Add(file); // reported by the host; not retried in a loop
+                else _failed[file] = (size, info.LastWriteTimeUtc);
             }
             if (once && !waiting) return;
             await Task.Delay(waiting ? TimeSpan.FromMilliseconds(Math.Min(settings.SettleTime.TotalMilliseconds, settings.PollInterval.TotalMilliseconds)) : settings.PollInterval, time, stop);
@@ -60,9 +79,17 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
 
     private List<string> Candidates() =>
         Directory.GetFiles(settings.Directory, settings.Pattern)
-            .Where(f => !f.EndsWith(DoneSuffix, StringComparison.Ordinal) && !File.Exists(f + DoneSuffix) && !_failed.Contains(f))
+            .Where(f => !f.EndsWith(DoneSuffix, StringComparison.Ordinal) && !File.Exists(f + DoneSuffix))
             .Order(StringComparer.Ordinal)
             .ToList();
+
+    private void ForgetAllBut(List<string> present)
+    {
+        if (_landing.Count == 0 && _failed.Count == 0) return;
+        var current = present.ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _landing.Keys.Where(f => !current.Contains(f)).ToList()) _landing.Remove(gone);
+        foreach (var gone in _failed.Keys.Where(f => !current.Contains(f)).ToList()) _failed.Remove(gone);
+    }
 
     private void Complete(string file)
     {
