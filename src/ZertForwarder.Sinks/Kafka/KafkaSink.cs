@@ -46,6 +46,13 @@ public sealed class KafkaSink : ISink
     // Delivery-report collectors are reused once a batch has all its reports, with their per-item handlers.
     private readonly System.Collections.Concurrent.ConcurrentBag<DeliveryResults> _idleResults = [];
 
+    // Collectors of batches produced and still waiting for reports: a producer rebuilt after a fatal error settles
+    // what its predecessor never reported (Producer()).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<DeliveryResults, byte> _awaiting = new();
+
+    /// <summary>How long a failed producer may take to hand over the reports of the messages it still held.</summary>
+    private static readonly TimeSpan FailedProducerFlushLimit = TimeSpan.FromSeconds(10);
+
     public KafkaSink(KafkaSinkOptions options, IPipelineLog? log = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -104,7 +111,6 @@ public sealed class KafkaSink : ISink
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(outcome);
-        var producer = Producer();
         var copiesPerItem = string.IsNullOrWhiteSpace(_options.LeefTopic) ? 1 : 2;
         if (!_idleResults.TryTake(out var results)) results = new DeliveryResults(this);
         results.Reset(batch.Count, copiesPerItem * batch.Count);
@@ -112,6 +118,10 @@ public sealed class KafkaSink : ISink
         await _produceGate.WaitAsync(cancellationToken);
         try
         {
+            // Taken inside the gate, so a producer rebuilt after a fatal error is never disposed under a batch that
+            // is still producing into it.
+            var producer = Producer();
+            _awaiting[results] = 0;
             await ProduceBatchAsync(producer, batch, copiesPerItem, results, cancellationToken);
         }
         finally
@@ -119,7 +129,14 @@ public sealed class KafkaSink : ISink
             _produceGate.Release();
         }
 
-        await results.AllReported.WaitAsync(cancellationToken);
+        try
+        {
+            await results.AllReported.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _awaiting.TryRemove(results, out _);
+        }
         results.CopyTo(outcome);
         // Every report is in: nothing refers to this collector any more. (A cancelled wait leaves it to the collector.)
         _idleResults.Add(results);
@@ -291,8 +308,13 @@ public sealed class KafkaSink : ISink
             if (_producer is not null && _producerFailed)
             {
                 _log.Log(PipelineLogLevel.Warning, Component, "recreating the Kafka producer after a fatal error");
+                // After a fatal error librdkafka fails every message it holds; Flush serves those reports. Dispose
+                // stops the thread that serves reports, so one not served by then would never come: the batch
+                // waiting for it gets a retry for that item instead of waiting for ever.
+                _producer.Flush(FailedProducerFlushLimit);
                 _producer.Dispose();
                 _producer = null;
+                foreach (var waiting in _awaiting.Keys) waiting.SettleUnreported("no delivery report from a producer that failed (fatal error)");
             }
 
             if (_producer is null)
@@ -327,6 +349,8 @@ public sealed class KafkaSink : ISink
         private readonly object _lock = new();
         private ItemOutcome[] _outcomes = [];
         private string?[] _reasons = [];
+        private byte[] _reported = []; // reports in per item, of _copies
+        private int _copies;
         private int _items;
         private TaskCompletionSource _allReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _outstanding;
@@ -338,14 +362,17 @@ public sealed class KafkaSink : ISink
             {
                 _outcomes = new ItemOutcome[items];
                 _reasons = new string?[items];
+                _reported = new byte[items];
             }
             else
             {
                 Array.Clear(_outcomes, 0, items);
                 Array.Clear(_reasons, 0, items);
+                Array.Clear(_reported, 0, items);
             }
 
             _items = items;
+            _copies = items == 0 ? 0 : messages / items;
             _allReported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _outstanding = messages;
             if (messages == 0)
@@ -370,19 +397,45 @@ public sealed class KafkaSink : ISink
 
         public void Report(int index, (ItemOutcome Outcome, string? Reason) result) => Report(index, result.Outcome, result.Reason);
 
-        public void Report(int index, ItemOutcome outcome, string? reason)
+        /// <summary>
+        /// Ends the wait of a batch whose producer is gone: every item still lacking a report of one of its copies is
+        /// retried (an item with one copy delivered and one unreported too: the retry may repeat the delivered copy).
+        /// </summary>
+        public void SettleUnreported(string reason)
         {
             lock (_lock)
             {
+                if (_outstanding == 0) return;
+                for (var i = 0; i < _items; i++)
+                {
+                    if (_reported[i] < _copies && _outcomes[i] != ItemOutcome.Rejected)
+                    {
+                        _outcomes[i] = ItemOutcome.Retry;
+                        _reasons[i] = reason;
+                    }
+                }
+                _outstanding = 0;
+            }
+            _allReported.TrySetResult();
+        }
+
+        public void Report(int index, ItemOutcome outcome, string? reason)
+        {
+            bool last;
+            lock (_lock)
+            {
+                if (_outstanding == 0) return; // settled already (SettleUnreported)
                 // An item with two copies (ECS + LEEF topic) takes the worse outcome: Rejected > Retry > Delivered.
                 if (outcome > _outcomes[index])
                 {
                     _outcomes[index] = outcome;
                     _reasons[index] = reason;
                 }
+                _reported[index]++;
+                last = --_outstanding == 0;
             }
 
-            if (Interlocked.Decrement(ref _outstanding) == 0)
+            if (last)
             {
                 _allReported.TrySetResult();
             }

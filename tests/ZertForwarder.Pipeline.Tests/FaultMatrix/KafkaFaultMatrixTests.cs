@@ -50,6 +50,19 @@ public sealed class KafkaFaultMatrixTests(ITestOutputHelper output) : IDisposabl
         return Task.CompletedTask;
     }, options => options.Properties["socket.timeout.ms"] = "1000");
 
+    /// <summary>
+    /// A fatal producer error in mid-stream, while batches wait for their delivery reports: with the gapless guarantee
+    /// an out-of-order sequence (OUT_OF_ORDER_SEQUENCE_NUMBER, 45) is fatal, librdkafka fails every message it holds,
+    /// and the sink builds a new producer. The batches still waiting must get their reports (or a retry), not wait
+    /// for ever on a producer that was disposed.
+    /// </summary>
+    [Fact]
+    public Task Fatal_producer_error() => RunAsync("fatal producer error", cluster =>
+    {
+        cluster.PushRequestErrors(MockKafkaCluster.ProduceApiKey, 45);
+        return Task.CompletedTask;
+    }, options => options.Properties["enable.gapless.guarantee"] = "true");
+
     private async Task RunAsync(string fault, Func<MockKafkaCluster, Task> inject, Action<KafkaSinkOptions>? configure = null)
     {
         _cluster.CreateTopic(Topic, partitions: 4);
@@ -58,7 +71,7 @@ public sealed class KafkaFaultMatrixTests(ITestOutputHelper output) : IDisposabl
         var acks = new Support.AckCounter();
         var deadLetters = new Support.MemoryDeadLetters();
         var runnerOptions = new SinkRunnerOptions { MaxBatchItems = 100, MaxBatchAge = TimeSpan.FromMilliseconds(20), InitialBackoff = TimeSpan.FromMilliseconds(50), MaxBackoff = TimeSpan.FromMilliseconds(500) };
-        await using (var runner = new SinkRunner(new KafkaSink(options), runnerOptions, deadLetters))
+        await using (var runner = new SinkRunner(new KafkaSink(options, new Kafka.TestOutputLog(output)), runnerOptions, deadLetters))
         {
             await runner.StartAsync(CancellationToken.None);
             for (var i = 0; i < Events; i++)
