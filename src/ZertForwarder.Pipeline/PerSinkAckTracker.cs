@@ -26,6 +26,9 @@ public sealed class PerSinkAckTracker
 {
     private readonly AckTracker[] _sinks;
     private readonly long[] _resumeAfter;
+
+    /// <summary>The handle of every frame that makes no event (several sinks): nothing to complete, so one serves all.</summary>
+    private readonly Handle _noneExpected;
     private long _committed;
 
     /// <param name="startPosition">Where the input is read from (the lowest of the sinks' positions).</param>
@@ -36,6 +39,7 @@ public sealed class PerSinkAckTracker
         _sinks = [.. sinkResumePositions.Select(_ => new AckTracker(startPosition))];
         _resumeAfter = [.. sinkResumePositions];
         _committed = startPosition;
+        _noneExpected = new Handle(new IEventAcknowledgement[_sinks.Length], new bool[_sinks.Length]);
         foreach (var sink in _sinks)
         {
             sink.Committed += _ => OnSinkCommitted();
@@ -61,9 +65,17 @@ public sealed class PerSinkAckTracker
     {
         if (_sinks.Length == 1)
         {
-            // One output, the common case: no per-record arrays (a record is tracked for every frame read).
+            // One output, the common case: no per-record arrays (a record is tracked for every frame read), and for a
+            // frame no sink waits for (another SMF type, a record the sink already has) no handle of its own.
             var expectedByOnlySink = expectsEvent && position > _resumeAfter[0];
-            return new SingleSinkHandle(_sinks[0].Track(position, expectedByOnlySink ? 1 : 0), expectedByOnlySink);
+            var tracked = _sinks[0].Track(position, expectedByOnlySink ? 1 : 0);
+            return expectedByOnlySink ? new SingleSinkHandle(tracked, expected: true) : SingleSinkHandle.NotExpected;
+        }
+
+        if (!expectsEvent)
+        {
+            foreach (var sink in _sinks) sink.Track(position, 0);
+            return _noneExpected;
         }
 
         var handles = new IEventAcknowledgement[_sinks.Length];
@@ -99,8 +111,11 @@ public sealed class PerSinkAckTracker
         Committed?.Invoke(lowest);
     }
 
-    private sealed class SingleSinkHandle(IEventAcknowledgement handle, bool expected) : ISinkAcknowledgement
+    private sealed class SingleSinkHandle(IEventAcknowledgement? handle, bool expected) : ISinkAcknowledgement
     {
+        /// <summary>The handle of every position the sink does not wait for: nothing to complete, so one serves all.</summary>
+        public static readonly SingleSinkHandle NotExpected = new(null, expected: false);
+
         public bool IsExpectedBy(int sinkIndex) => OnlySink(sinkIndex) && expected;
 
         public void CompleteFor(int sinkIndex)
@@ -110,7 +125,7 @@ public sealed class PerSinkAckTracker
                 throw new InvalidOperationException($"Sink {sinkIndex} was not expected to complete this position.");
             }
 
-            handle.Complete();
+            handle!.Complete();
         }
 
         public void Complete() => throw new InvalidOperationException("A per-sink acknowledgement is completed with CompleteFor(sink index).");

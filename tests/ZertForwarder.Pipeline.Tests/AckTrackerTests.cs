@@ -41,6 +41,36 @@ public sealed class AckTrackerTests
     }
 
     [Fact]
+    public void Records_without_an_event_behind_a_waiting_one_take_one_entry_per_run_and_commit_as_before()
+    {
+        // A full SMF dump while the sink is down: 100 records of other types between zERT records, none delivered.
+        var tracker = new AckTracker();
+        var events = new List<IEventAcknowledgement>();
+        long position = 0;
+        for (var e = 0; e < 50; e++)
+        {
+            events.Add(tracker.Track(position += 10, 1));
+            for (var other = 0; other < 100; other++) tracker.Track(position += 10, 0);
+        }
+        Assert.Equal(100, tracker.PendingCount); // 50 events and 50 runs, not 5,050 entries
+        Assert.Equal(0, tracker.CommittedPosition);
+
+        // Delivered out of order: the committed position still moves over the contiguous prefix only, and past each
+        // run to its last record.
+        events[1].Complete();
+        Assert.Equal(0, tracker.CommittedPosition);
+        events[0].Complete();
+        Assert.Equal(2 * 1010, tracker.CommittedPosition); // both events and the runs after them
+        foreach (var e in events.Skip(2)) e.Complete();
+        Assert.Equal(position, tracker.CommittedPosition);
+        Assert.Equal(0, tracker.PendingCount);
+
+        // Nothing waits now: a record without an event is committed at once, as before.
+        tracker.Track(position + 10, 0);
+        Assert.Equal(position + 10, tracker.CommittedPosition);
+    }
+
+    [Fact]
     public void Completing_a_handle_more_often_than_expected_is_an_error()
     {
         var tracker = new AckTracker();
