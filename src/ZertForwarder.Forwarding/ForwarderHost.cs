@@ -389,7 +389,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
             return Counted(new KafkaDeadLetterOutput(kafka, topic, _pipelineLog));
         }
         var directory = dl.Directory ?? Path.Combine(_options.Checkpoint.Directory, "dead-letters");
-        return Counted(new FileDeadLetterOutput(Path.Combine(directory, "dead-letters.ndjson"), _time));
+        return Counted(new FileDeadLetterOutput(Path.Combine(directory, "dead-letters.ndjson"), _time, dl.RotateBytes));
     }
 
     private CountingDeadLetterOutput Counted(IDeadLetterOutput inner)

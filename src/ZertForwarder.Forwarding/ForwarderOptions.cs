@@ -101,6 +101,9 @@ public sealed class DeadLetterSettings
 
     /// <summary>Also dead-letter malformed SMF records (raw bytes as hex with the reason).</summary>
     public bool MalformedRecords { get; set; } = true;
+
+    /// <summary>Size past which the dead-letter file is renamed to <c>dead-letters.ndjson.N</c> and a new one begun (0: never).</summary>
+    public long RotateBytes { get; set; } = FileDeadLetterOutput.DefaultRotateBytes;
 }
 
 public sealed class CheckpointSettings

@@ -9,23 +9,38 @@ namespace ZertForwarder.Pipeline;
 /// valid JSON they are kept as <c>event_base64</c> instead, so nothing is lost or mangled.
 /// </summary>
 /// <remarks>
+/// <para>
 /// <c>time</c> is when the event was dead-lettered (from the injected <see cref="TimeProvider"/>); it describes the
 /// dead-lettering, not the event, so it does not break the determinism of event outputs. Each write is flushed to
 /// the operating system before it returns; <see cref="FlushAsync"/> also flushes to disk.
+/// </para>
+/// <para>
+/// A forwarder that runs for months must not grow one file without end (during an outage every event can end up
+/// here): past <c>rotateBytes</c> the file is renamed to <c>name.N</c> (<see cref="RotatedFiles"/>) and a new one
+/// begun; rotated files are kept. A file moved away or truncated by an outside rotation (logrotate's <c>create</c> or
+/// <c>copytruncate</c>) is noticed at the next dead letter, which then starts the new file or the emptied one at its
+/// end, not at the old length (which would leave a run of zero bytes).
+/// </para>
 /// </remarks>
 public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
 {
+    /// <summary>The default size at which the file is rotated: the file output's.</summary>
+    public const long DefaultRotateBytes = 256L * 1024 * 1024;
+
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
-    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
+    private Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
     private long _length; // end of the last complete dead letter
+    private readonly long _rotateBytes;
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Appends to <paramref name="path"/>, creating it and its directory when missing.</summary>
-    public FileDeadLetterOutput(string path, TimeProvider? timeProvider = null)
+    /// <param name="rotateBytes">Size past which the file is rotated (0: never).</param>
+    public FileDeadLetterOutput(string path, TimeProvider? timeProvider = null, long rotateBytes = DefaultRotateBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(rotateBytes);
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
         {
@@ -33,9 +48,16 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
         }
 
         Path = path;
-        _handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
-        _length = RandomAccess.GetLength(_handle);
+        _rotateBytes = rotateBytes;
+        _handle = Open(path, out _length);
         _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle Open(string path, out long length)
+    {
+        var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        length = RandomAccess.GetLength(handle);
+        return handle;
     }
 
     public string Path { get; }
@@ -52,6 +74,12 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
             var whole = new byte[line.Length + 1];
             line.CopyTo(whole, 0);
             whole[^1] = NewLine[0];
+            FollowOutsideRotationLocked();
+            if (_rotateBytes > 0 && _length > 0 && _length + whole.Length > _rotateBytes)
+            {
+                RotateLocked();
+            }
+
             try
             {
                 await RandomAccess.WriteAsync(_handle, whole, _length, cancellationToken);
@@ -103,6 +131,32 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
             _gate.Release();
             _gate.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The path names another file than the one written (moved away, then maybe created anew) or the file is shorter
+    /// than written (truncated in place): write on at the path's file, at its end.
+    /// </summary>
+    private void FollowOutsideRotationLocked()
+    {
+        var atPath = new FileInfo(Path);
+        var written = RandomAccess.GetLength(_handle);
+        if (atPath.Exists && atPath.Length == written)
+        {
+            if (written < _length) _length = written; // truncated in place (copytruncate)
+            return;
+        }
+
+        _handle.Dispose();
+        _handle = Open(Path, out _length);
+    }
+
+    private void RotateLocked()
+    {
+        RandomAccess.FlushToDisk(_handle);
+        _handle.Dispose();
+        RotatedFiles.Rotate(Path);
+        _handle = Open(Path, out _length);
     }
 
     private void TryCutBack()

@@ -65,4 +65,68 @@ public sealed class BackoffAndDeadLetterTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task The_dead_letter_file_is_rotated_past_its_size_and_every_dead_letter_is_kept_once()
+    {
+        var directory = Directory.CreateTempSubdirectory("zert-dlq-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "dead-letters.ndjson");
+            var lineLength = FileDeadLetterOutput.Format(TestEvents.Create(0), "kafka", "retry limit exceeded", DateTimeOffset.UnixEpoch).Length + 1;
+            await using (var output = new FileDeadLetterOutput(path, new ObservedTimeProvider(), rotateBytes: 3 * lineLength + 10))
+            {
+                for (var i = 0; i < 10; i++) await output.WriteAsync(TestEvents.Create(i), "kafka", "retry limit exceeded", CancellationToken.None);
+            }
+
+            // Three dead letters fit in a file: 10 make .1, .2, .3 and the current one, in order, each line whole.
+            string[] files = [path + ".1", path + ".2", path + ".3", path];
+            Assert.Equal(files.Order(StringComparer.Ordinal), Directory.GetFiles(directory).Order(StringComparer.Ordinal));
+            var ids = files.SelectMany(File.ReadAllLines).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("event_id").GetString()).ToList();
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => TestEvents.Create(i).EventId), ids);
+            Assert.All(files[..3], f => Assert.Equal(3, File.ReadAllLines(f).Length));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("copytruncate")]
+    public async Task An_outside_rotation_is_followed_at_the_next_dead_letter(string mode)
+    {
+        var directory = Directory.CreateTempSubdirectory("zert-dlq-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "dead-letters.ndjson");
+            await using (var output = new FileDeadLetterOutput(path, new ObservedTimeProvider()))
+            {
+                await output.WriteAsync(TestEvents.Create(1), "kafka", "retry limit exceeded", CancellationToken.None);
+                await output.WriteAsync(TestEvents.Create(2), "kafka", "retry limit exceeded", CancellationToken.None);
+                if (mode == "create")
+                {
+                    File.Move(path, path + ".old"); // logrotate's default: move away, create an empty file
+                    File.WriteAllBytes(path, []);
+                }
+                else
+                {
+                    File.Copy(path, path + ".old"); // copytruncate: copy, then empty the file in place
+                    using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) truncate.SetLength(0);
+                }
+                await output.WriteAsync(TestEvents.Create(3), "kafka", "retry limit exceeded", CancellationToken.None);
+            }
+
+            Assert.Equal(2, File.ReadAllLines(path + ".old").Length);
+            var bytes = File.ReadAllBytes(path);
+            Assert.DoesNotContain((byte)0, bytes); // no run of zero bytes where the old lines were
+            var line = Assert.Single(File.ReadAllLines(path));
+            Assert.Equal(TestEvents.Create(3).EventId, JsonDocument.Parse(line).RootElement.GetProperty("event_id").GetString());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

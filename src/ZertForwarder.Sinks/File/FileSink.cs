@@ -512,31 +512,8 @@ public sealed class FileSink : ISink
         {
             RandomAccess.FlushToDisk(_handle!);
             DisposeHandles();
-            System.IO.File.Move(Path, $"{Path}.{NextRotationNumber().ToString(CultureInfo.InvariantCulture)}");
+            RotatedFiles.Rotate(Path);
             Open();
-        }
-
-        /// <summary>Highest existing <c>name.N</c> + 1: numbering without timestamps keeps names deterministic.</summary>
-        private int NextRotationNumber()
-        {
-            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
-            var prefix = System.IO.Path.GetFileName(Path) + ".";
-            var highest = 0;
-            foreach (var candidate in System.IO.Directory.EnumerateFiles(directory, prefix + "*"))
-            {
-                var name = System.IO.Path.GetFileName(candidate);
-                if (name.Length <= prefix.Length || !name.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    continue; // the "name.*" pattern also matches the current file itself
-                }
-
-                if (int.TryParse(name.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > highest)
-                {
-                    highest = number;
-                }
-            }
-
-            return highest + 1;
         }
     }
 }
