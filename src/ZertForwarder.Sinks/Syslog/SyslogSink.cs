@@ -170,6 +170,7 @@ public sealed class SyslogSink : ISink
         }
 
         var client = new TcpClient { NoDelay = false };
+        SslStream? ssl = null;
         try
         {
             using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
@@ -179,7 +180,7 @@ public sealed class SyslogSink : ISink
             Stream stream = client.GetStream();
             if (_useTls)
             {
-                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = ssl;
                 await ssl.AuthenticateAsClientAsync(
                     new SslClientAuthenticationOptions
@@ -201,6 +202,7 @@ public sealed class SyslogSink : ISink
         catch (Exception e) when (!cancellationToken.IsCancellationRequested &&
             e is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
+            ssl?.Dispose(); // a failed handshake's native TLS state, at once rather than at a later collection
             client.Dispose();
             var delay = _backoff.Ceiling(_failedConnects++);
             _nextConnectTimestamp = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);

@@ -78,7 +78,15 @@ internal static class ServerCertificateTrust
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (intermediates is not null) chain.ChainPolicy.ExtraStore.AddRange(intermediates);
-        return chain.Build(leaf);
+        try
+        {
+            return chain.Build(leaf);
+        }
+        finally
+        {
+            // The chain's elements are certificate objects of their own (native handles), made at every handshake.
+            foreach (var element in chain.ChainElements) element.Certificate.Dispose();
+        }
     }
 
     /// <summary>The DNS names and IP addresses of the subject alternative name extension, else the common name.</summary>
