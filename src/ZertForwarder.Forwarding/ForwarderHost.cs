@@ -41,7 +41,8 @@ internal sealed class ForwarderHost : IAsyncDisposable
         Statistics = new RunStatistics(metrics, serverSummary);
         _deadLetterCount = metrics.Counter("zertforwarder_run_dead_letters_total", "Dead letters written in this run (sinks and malformed records).").WithLabels();
 
-        _checkpoints = new FileCheckpointStore(options.Checkpoint.Directory, options.Checkpoint.Interval, time, _pipelineLog, metrics);
+        _checkpoints = new FileCheckpointStore(options.Checkpoint.Directory, options.Checkpoint.Interval, time, _pipelineLog, metrics,
+            options.Checkpoint.ForgetMissingAfter);
         _deadLetters = CreateDeadLetters();
         foreach (var sink in CreateSinks(metrics))
         {

@@ -113,6 +113,9 @@ public sealed class CheckpointSettings
 
     /// <summary>Least time between two checkpoint writes.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Checkpoints of completed input files gone longer than this are dropped at start (0: never).</summary>
+    public TimeSpan ForgetMissingAfter { get; set; } = TimeSpan.FromDays(30);
 }
 
 public sealed class MappingSettings

@@ -61,8 +61,14 @@ public sealed class FileCheckpointStore : IDisposable
     /// <param name="timeProvider">Clock for the write interval.</param>
     /// <param name="log">Reports write failures with the path (the next commit or <see cref="Flush"/> tries again).</param>
     /// <param name="metrics">Registry for <c>zertforwarder_checkpoint_write_errors_total</c>; a private one when null.</param>
+    /// <param name="forgetMissingAfter">
+    /// Entries of completed files that are gone and were last seen longer ago than this are dropped when the store is
+    /// loaded (zero: never). Without it, a <c>run --once</c> from cron over a glob of dumps that housekeeping deletes
+    /// keeps, and rewrites at every checkpoint, one entry per dump it ever read. The wait guards against a volume that
+    /// is only missing for a while: a completed file that comes back after it is read again.
+    /// </param>
     public FileCheckpointStore(string directory, TimeSpan minWriteInterval, TimeProvider? timeProvider = null, IPipelineLog? log = null,
-        PipelineMetrics? metrics = null)
+        PipelineMetrics? metrics = null, TimeSpan forgetMissingAfter = default)
     {
         _writeErrors = (metrics ?? new PipelineMetrics())
             .Counter("zertforwarder_checkpoint_write_errors_total", "Checkpoint writes that failed (disk full, I/O error); retried at the next commit.")
@@ -75,7 +81,39 @@ public sealed class FileCheckpointStore : IDisposable
         _minWriteInterval = minWriteInterval;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _log = log ?? NullPipelineLog.Instance;
+        ArgumentOutOfRangeException.ThrowIfLessThan(forgetMissingAfter, TimeSpan.Zero);
         Load();
+        if (forgetMissingAfter > TimeSpan.Zero) ForgetMissing(forgetMissingAfter);
+    }
+
+    /// <summary>How often a file's <see cref="FileCheckpoint.LastSeen"/> is brought up to date when it is only looked at.</summary>
+    private static readonly TimeSpan LastSeenResolution = TimeSpan.FromHours(1);
+
+    private void ForgetMissing(TimeSpan after)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var forgotten = 0;
+        foreach (var (path, checkpoint) in _files.ToList())
+        {
+            if (!checkpoint.Completed || File.Exists(path)) continue;
+            if (checkpoint.LastSeen is not { } seen)
+            {
+                _files[path] = checkpoint with { LastSeen = now }; // written before this field existed: the wait starts now
+                _dirty = true;
+            }
+            else if (now - seen > after)
+            {
+                _files.Remove(path);
+                _dirty = true;
+                forgotten++;
+            }
+        }
+
+        if (forgotten > 0)
+        {
+            _log.Log(PipelineLogLevel.Information, "checkpoint",
+                $"Forgot the checkpoints of {forgotten} completed input file(s) gone for more than {after} (Checkpoint:ForgetMissingAfter).");
+        }
     }
 
     /// <summary>
@@ -114,6 +152,13 @@ public sealed class FileCheckpointStore : IDisposable
 
             if (IsSameFile(saved, current))
             {
+                var now = _timeProvider.GetUtcNow();
+                if (saved.LastSeen is not { } seen || now - seen > LastSeenResolution)
+                {
+                    _files[key] = saved with { LastSeen = now };
+                    _dirty = true;
+                }
+
                 return new FileResumePoint(saved.Offset, saved.Completed, false) { SinkOffsets = saved.Sinks };
             }
 
@@ -220,7 +265,7 @@ public sealed class FileCheckpointStore : IDisposable
                 checkpoint = NewCheckpoint(FileIdentity.Read(key));
             }
 
-            _files[key] = change(checkpoint);
+            _files[key] = change(checkpoint) with { LastSeen = _timeProvider.GetUtcNow() };
             ScheduleWriteLocked();
         }
     }
@@ -332,8 +377,8 @@ public sealed class FileCheckpointStore : IDisposable
         }
     }
 
-    private static FileCheckpoint NewCheckpoint(FileIdentity identity) =>
-        new(identity.Path, identity.Size, identity.HeadSha256, identity.HeadLength, 0, false);
+    private FileCheckpoint NewCheckpoint(FileIdentity identity) =>
+        new(identity.Path, identity.Size, identity.HeadSha256, identity.HeadLength, 0, false) { LastSeen = _timeProvider.GetUtcNow() };
 
     private static bool IsSameFile(FileCheckpoint saved, FileIdentity current)
     {
@@ -353,6 +398,10 @@ public sealed class FileCheckpointStore : IDisposable
         /// <summary>Per sink name, the offset up to which that sink has every event (absent in older checkpoint files).</summary>
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public IReadOnlyDictionary<string, long>? Sinks { get; init; }
+
+        /// <summary>When the file was last read or looked at (UTC; absent in older checkpoint files).</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public DateTimeOffset? LastSeen { get; init; }
     }
 
     private sealed class CheckpointDocument

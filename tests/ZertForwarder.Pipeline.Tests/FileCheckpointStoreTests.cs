@@ -182,6 +182,49 @@ public sealed class FileCheckpointStoreTests : IDisposable
         Assert.Equal(200, restarted.GetResumeOffset(other));
     }
 
+    [Fact]
+    public void Completed_files_gone_longer_than_the_wait_are_forgotten_at_load_and_nothing_else_is()
+    {
+        var time = new ObservedTimeProvider();
+        var deletedLongAgo = InputFile("old.smf", Records(2));
+        var deletedLately = InputFile("recent.smf", Records(2));
+        var unfinishedAndGone = InputFile("unfinished.smf", Records(2));
+        var stillThere = InputFile("present.smf", Records(2));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero, time))
+        {
+            store.MarkCompleted(deletedLongAgo, 200);
+            store.Commit(unfinishedAndGone, 100);
+            store.MarkCompleted(stillThere, 200);
+            time.Advance(TimeSpan.FromDays(20));
+            store.MarkCompleted(deletedLately, 200);
+        }
+
+        foreach (var gone in new[] { deletedLongAgo, deletedLately, unfinishedAndGone }) File.Delete(gone);
+        time.Advance(TimeSpan.FromDays(11)); // old.smf last seen 31 days ago, recent.smf 11
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero, time, forgetMissingAfter: TimeSpan.FromDays(30)))
+        {
+            // Only the completed file gone for longer than the wait; an unfinished one still holds where to resume.
+            store.Flush();
+        }
+        Assert.Equal(new[] { deletedLately, stillThere, unfinishedAndGone }.Select(Path.GetFullPath).Order(StringComparer.Ordinal),
+            PathsIn(File.ReadAllText(Path.Combine(CheckpointDirectory, FileCheckpointStore.FileName))));
+
+        // Looking at a present file keeps it seen: 40 days on, a completed file still there is not forgotten once it
+        // goes, until the wait has passed since it was last looked at.
+        time.Advance(TimeSpan.FromDays(40));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero, time, forgetMissingAfter: TimeSpan.FromDays(30)))
+        {
+            Assert.True(store.GetResumePoint(stillThere).IsCompleted);
+        }
+        File.Delete(stillThere);
+        time.Advance(TimeSpan.FromDays(29));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero, time, forgetMissingAfter: TimeSpan.FromDays(30))) store.Flush();
+        Assert.Contains(Path.GetFullPath(stillThere), PathsIn(File.ReadAllText(Path.Combine(CheckpointDirectory, FileCheckpointStore.FileName))));
+        time.Advance(TimeSpan.FromDays(2));
+        using (var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero, time, forgetMissingAfter: TimeSpan.FromDays(30))) store.Flush();
+        Assert.Equal([Path.GetFullPath(unfinishedAndGone)], PathsIn(File.ReadAllText(Path.Combine(CheckpointDirectory, FileCheckpointStore.FileName))));
+    }
+
     private static List<string> PathsIn(string checkpointJson)
     {
         using var document = JsonDocument.Parse(checkpointJson);

@@ -58,6 +58,7 @@ public static class OptionsValidator
         }
         if (o.DeadLetter.KafkaTopic is not null && o.Outputs.Kafka is null)
             errors.Add("DeadLetter:KafkaTopic needs Outputs:Kafka for the connection");
+        if (o.Checkpoint.ForgetMissingAfter < TimeSpan.Zero) errors.Add("Checkpoint:ForgetMissingAfter must not be negative (0 keeps every checkpoint)");
         if (o.DeadLetter.RotateBytes < 0) errors.Add("DeadLetter:RotateBytes must not be negative (0 disables rotation)");
         errors.AddRange(o.Pipeline.Validate().Select(e => "Pipeline: " + e));
 
