@@ -28,6 +28,9 @@ internal sealed class CryptoAssessor
     /// <summary>The fields of one certificate group (layout §2.3-2.5, §3.2-3.4); fields a subtype lacks are null.</summary>
     internal readonly record struct CertGroup(ZertField? Signature, ZertField? Digest, ZertField? KeyType, ZertField? KeyLength, ZertField? Time);
 
+    /// <summary>The quantum-readiness judge (its cache of part lists is bounded: <see cref="QuantumParts.MaxLists"/>).</summary>
+    internal QuantumParts Quantum => _quantum;
+
     public CryptoAssessor(AssessmentPolicy policy, ValueTableSet tables)
     {
         _policy = policy;

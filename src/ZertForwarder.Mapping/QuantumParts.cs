@@ -137,11 +137,20 @@ internal sealed class QuantumParts
         }
     }
 
-    /// <summary>The encoded list of a part text, built once per distinct text (few occur).</summary>
+    /// <summary>
+    /// The encoded list of a part text, built once per distinct text (few occur). The texts carry key lengths from the
+    /// record, so records with damaged length fields could make new ones without end: past <see cref="MaxLists"/> a
+    /// new text's list is built for its record and not kept.
+    /// </summary>
     private EncodedList List(ReadOnlySpan<char> text)
     {
         if (_byText.TryGetValue(text, out var list)) return list;
         var key = text.ToString();
-        return _lists.GetOrAdd(key, k => new EncodedList(k.Split(',')));
+        return _lists.Count < MaxLists ? _lists.GetOrAdd(key, k => new EncodedList(k.Split(','))) : new EncodedList(key.Split(','));
     }
+
+    /// <summary>Distinct part lists kept at most (a workload has tens).</summary>
+    internal const int MaxLists = 4096;
+
+    internal int KeptLists => _lists.Count;
 }

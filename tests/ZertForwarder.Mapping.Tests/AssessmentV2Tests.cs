@@ -29,6 +29,27 @@ public sealed class AssessmentV2Tests
     }
 
     [Fact]
+    public void Quantum_part_lists_stay_right_and_bounded_whatever_key_lengths_the_records_carry()
+    {
+        // Key lengths come from the record: damaged length fields could make a new part list per record.
+        var set = MappingSet.Load(TestMappings.Directory, TestMappings.Options);
+        var normalizer = new ZertNormalizer(set);
+        for (var bits = 1; bits <= QuantumParts.MaxLists + 200; bits++)
+        {
+            var record = GoldenCases.Tls(1, flags: 0x10, version: 0x0303, cipher: "C02F", role: 2, type: 1, enc: 0, mac: 0, kex: 0, keyBits: bits).Build();
+            if (bits % 700 == 0 || bits > QuantumParts.MaxLists)
+            {
+                Assert.Equal(["key_exchange:ECDHE", $"certificate:RSA-{bits}"], Assessment(normalizer, record)["quantum_vulnerable"]!.AsArray().Select(p => (string)p!));
+            }
+            else
+            {
+                TestMappings.Render(normalizer.WriteEcs, TestMappings.Parse(record));
+            }
+        }
+        Assert.Equal(QuantumParts.MaxLists, set.Assessor.Quantum.KeptLists);
+    }
+
+    [Fact]
     public void ECDHE_is_not_quantum_safe_and_names_the_vulnerable_parts()
     {
         var a = Assessment(TestMappings.Normalizer, GoldenCases.All["c11-e1-tls12-server-strong"]().Build());

@@ -139,7 +139,7 @@ internal static class GoldenCases
         return b;
     }
 
-    private static SpecRecordBuilder Tls(byte eventType, byte flags, ushort version, string cipher, byte role, byte type, ushort enc, ushort mac, ushort kex,
+    internal static SpecRecordBuilder Tls(byte eventType, byte flags, ushort version, string cipher, byte role, byte type, ushort enc, ushort mac, ushort kex,
         int keyBits = 2048, ushort signature = 7, ushort digest = 6, byte notAfterType = 2, string notAfter = "20270630235959Z", byte fips = 0)
     {
         var b = Connection(eventType, 0x80, flags);
