@@ -34,6 +34,9 @@ internal sealed class RunStatistics
     /// <summary>The freshness gauge (README "Metrics"; the Helm chart's stale-records alert reads it).</summary>
     public const string NewestRecordMetric = "zertforwarder_newest_record_timestamp_seconds";
 
+    /// <summary>Systems the freshness gauge follows at most (a sysplex has up to 32; an installation a few sysplexes).</summary>
+    public const int MaxSystems = 1024;
+
     private readonly GaugeFamily _newestRecord;
     private readonly ConcurrentDictionary<string, Gauge> _newestBySystem = new(StringComparer.Ordinal);
 
@@ -69,7 +72,11 @@ internal sealed class RunStatistics
         if (envelope.RecordTime is not { } time) return;
         // Records arrive out of time order across stacks and dumps, so the gauge only moves forward.
         if (!_newestBySystem.TryGetValue(envelope.SmfSystemId, out var gauge))
+        {
+            // A label per system id, which comes from the record: a damaged id would add a series for good.
+            if (_newestBySystem.Count >= MaxSystems) return;
             gauge = _newestBySystem.GetOrAdd(envelope.SmfSystemId, _newestRecord.WithLabels(envelope.SmfSystemId));
+        }
         gauge.SetMax((time - DateTime.UnixEpoch).TotalSeconds);
     }
 

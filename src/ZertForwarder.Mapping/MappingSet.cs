@@ -41,10 +41,14 @@ public sealed class MappingSet
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _missingOffsets = new(StringComparer.Ordinal);
 
-    /// <summary>Reports a system without a configured UTC offset once (<see cref="MappingOptions.MissingUtcOffset"/>).</summary>
+    /// <summary>
+    /// Reports a system without a configured UTC offset once (<see cref="MappingOptions.MissingUtcOffset"/>), for at most
+    /// 1,024 systems: the id comes from the record, and damaged ids would otherwise be remembered without end.
+    /// </summary>
     internal void NoteMissingUtcOffset(string systemId)
     {
-        if (Options.MissingUtcOffset is { } report && !_missingOffsets.ContainsKey(systemId) && _missingOffsets.TryAdd(systemId, true)) report(systemId);
+        if (Options.MissingUtcOffset is { } report && !_missingOffsets.ContainsKey(systemId) && _missingOffsets.Count < 1024 && _missingOffsets.TryAdd(systemId, true))
+            report(systemId);
     }
 
     /// <summary>The flat rules in LEEF order: assessment first, then the rest, DNs last (the ones a length cap shortens).</summary>

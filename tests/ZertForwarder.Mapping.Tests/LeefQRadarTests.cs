@@ -131,4 +131,16 @@ public sealed class LeefQRadarTests
         }
         Assert.Equal(["SYSA", "SYSB"], reported.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void Systems_without_an_offset_are_reported_for_at_most_1024_ids()
+    {
+        // The id comes from the record: damaged ids must not be remembered (and warned about) without end.
+        var reported = new List<string>();
+        var set = MappingSet.Load(TestMappings.Directory, new MappingOptions { MissingUtcOffset = reported.Add });
+        for (var i = 0; i < 1100; i++) set.NoteMissingUtcOffset($"S{i:X3}");
+        set.NoteMissingUtcOffset("S000");
+        Assert.Equal(1024, reported.Count);
+        Assert.Equal(Enumerable.Range(0, 1024).Select(i => $"S{i:X3}"), reported);
+    }
 }

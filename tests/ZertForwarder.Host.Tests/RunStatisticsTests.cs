@@ -9,11 +9,13 @@ using ZertForwarder.Mapping;
 namespace ZertForwarder.Host.Tests;
 
 /// <summary>
-/// The per-server table <c>run --once</c> prints with a configuration: its counts agree with the ECS documents the
-/// same run wrote, busiest servers first, and it holds at most <see cref="ServerSummary.MaxServers"/> rows whatever
-/// the input names (records of servers beyond that are counted under the table, not lost from it).
+/// What a run keeps about the records it forwards (<see cref="RunStatistics"/>). The per-server table <c>run --once</c>
+/// prints with a configuration: its counts agree with the ECS documents the same run wrote, busiest servers first,
+/// and it holds at most <see cref="ServerSummary.MaxServers"/> rows whatever the input names (records of servers
+/// beyond that are counted under the table, not lost from it); a run that does not print it keeps none. The
+/// freshness gauge follows at most <see cref="RunStatistics.MaxSystems"/> systems.
 /// </summary>
-public sealed partial class ServerSummaryTests
+public sealed partial class RunStatisticsTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
@@ -116,6 +118,22 @@ public sealed partial class ServerSummaryTests
         using var once = new Pipeline.PipelineMetrics();
         Assert.Null(new RunStatistics(continuous).Summary);
         Assert.NotNull(new RunStatistics(once, serverSummary: true).Summary);
+    }
+
+    [Fact]
+    public void The_freshness_gauge_follows_at_most_1024_systems()
+    {
+        using var metrics = new Pipeline.PipelineMetrics();
+        var stats = new RunStatistics(metrics);
+        var time = new DateTime(2026, 3, 2, 0, 0, 0, DateTimeKind.Utc);
+        // System ids come from the records: damaged ones must not add a series each for as long as the run lasts.
+        for (var i = 0; i < RunStatistics.MaxSystems + 50; i++) stats.AddForwarded(Connection("10.0.0.1", weak: false) with { SmfSystemId = $"S{i:X3}", RecordTime = time });
+        stats.AddForwarded(Connection("10.0.0.1", weak: false) with { SmfSystemId = "S000", RecordTime = time.AddHours(1) });
+
+        var series = metrics.Render().Split('\n').Where(l => l.StartsWith(RunStatistics.NewestRecordMetric + "{", StringComparison.Ordinal)).ToList();
+        Assert.Equal(RunStatistics.MaxSystems, series.Count);
+        var s000 = Assert.Single(series, l => l.Contains("system=\"S000\"", StringComparison.Ordinal));
+        Assert.EndsWith(" " + (time.AddHours(1) - DateTime.UnixEpoch).TotalSeconds.ToString(CultureInfo.InvariantCulture), s000, StringComparison.Ordinal);
     }
 
     private static long Number(Match m, string group) => long.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture);
