@@ -288,6 +288,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 stop,
                 skipBefore: resume.Offset);
             var end = reader.Position;
+            // Bytes past the last record (zero padding of a copied data set, which the reader skips) belong to no
+            // frame: tracked as done, so the file's commit reaches its end instead of waiting for ever below.
+            if (end > lastTracked) tracker.Track(end, expectsEvent: false);
             await WaitForCommitAsync(tracker, end, stop);
             if (checkpointer is not null)
             {

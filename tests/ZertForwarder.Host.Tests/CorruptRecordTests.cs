@@ -87,6 +87,32 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Convert.ToHexString(victimBytes), document.RootElement.GetProperty("record_hex").GetString());
     }
 
+    /// <summary>
+    /// A dump copied from a data set with zero padding after its last record (the reader skips it as padding): the
+    /// file's commit must reach its end. It waited for ever for the padding, which no record covers.
+    /// </summary>
+    [Theory]
+    [InlineData(Generator.Containers.SmfContainer.Rdw)]
+    [InlineData(Generator.Containers.SmfContainer.Vbs)]
+    public async Task A_dump_with_zero_padding_after_its_last_record_completes_and_a_second_run_skips_it(Generator.Containers.SmfContainer container)
+    {
+        var dump = _work.Combine("padded.smf");
+        Dumps.Write(dump, seed: 19, zertCount: 200, container);
+        var expected = Dumps.ZertRecords(dump).Count;
+        using (var file = new FileStream(dump, FileMode.Append)) file.Write(new byte[4096]);
+        string[] args = ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}"];
+
+        var first = await ForwarderProcess.RunAsync(_work.Path, args, TimeSpan.FromSeconds(30));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal(expected, File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")).Length);
+        Assert.Equal(new FileInfo(dump).Length, Checkpoints.Offset(_work.Combine("state"), dump));
+
+        var second = await ForwarderProcess.RunAsync(_work.Path, args, TimeSpan.FromSeconds(30));
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("0 SMF records read", second.Stdout, StringComparison.Ordinal);
+        Assert.Equal(expected, File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")).Length);
+    }
+
     [Fact]
     public async Task A_broken_frame_chain_is_reported_with_file_and_offset_the_records_before_it_are_delivered_and_the_run_exits_1()
     {
