@@ -200,6 +200,32 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         Assert.False(Directory.Exists(_work.Combine("out")));
     }
 
+    [Fact]
+    public async Task Limits_that_would_let_a_wait_last_for_ever_or_are_negative_are_listed()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            "Outputs:Kafka:BootstrapServers=127.0.0.1:9", "Outputs:Kafka:Topic=zert", "Outputs:Kafka:MessageTimeoutMs=0",
+            "Outputs:Kafka:Properties:delivery.timeout.ms=0", "DeadLetter:RotateBytes=-1", "Checkpoint:ForgetMissingAfter=-1.00:00:00",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoStackTrace(result);
+        foreach (var expected in new[]
+        {
+            "Outputs:Kafka:MessageTimeoutMs must be positive",
+            "Outputs:Kafka:Properties:delivery.timeout.ms must be a positive number of milliseconds",
+            "DeadLetter:RotateBytes must not be negative",
+            "Checkpoint:ForgetMissingAfter must not be negative",
+        })
+        {
+            Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        }
+    }
+
     private static void AssertNoStackTrace(ForwarderResult result)
     {
         var all = result.Stdout + result.Stderr;

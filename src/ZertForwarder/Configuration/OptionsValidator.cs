@@ -46,6 +46,14 @@ public static class OptionsValidator
         {
             if (string.IsNullOrWhiteSpace(kafka.BootstrapServers)) errors.Add("Outputs:Kafka:BootstrapServers is required");
             if (string.IsNullOrWhiteSpace(kafka.Topic)) errors.Add("Outputs:Kafka:Topic is required");
+            // 0 is librdkafka's "no limit": during an outage no delivery report would come, so a batch would wait
+            // for ever instead of being retried and, past Pipeline:RetryTimeLimit, dead-lettered.
+            if (kafka.MessageTimeoutMs <= 0) errors.Add($"Outputs:Kafka:MessageTimeoutMs must be positive (it is {kafka.MessageTimeoutMs}; 0 would let a message wait for ever)");
+            foreach (var alias in new[] { "message.timeout.ms", "delivery.timeout.ms" })
+            {
+                if (kafka.Properties.TryGetValue(alias, out var value) && !(int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms > 0))
+                    errors.Add($"Outputs:Kafka:Properties:{alias} must be a positive number of milliseconds (it is '{value}'; 0 would let a message wait for ever)");
+            }
         }
         if (o.Outputs.Elasticsearch is { } es) errors.AddRange(es.Validate().Select(e => "Outputs:Elasticsearch: " + e));
         if (o.Outputs.Splunk is { } splunk) errors.AddRange(splunk.Validate());
