@@ -48,6 +48,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         {
             _runners.Add(new SinkRunner(sink, options.Pipeline, _deadLetters, metrics, time, log: _pipelineLog));
         }
+        _checkpoints.BeforeWrite = SyncBeforeCheckpoint;
         _router = new EventRouter(_runners);
         _processor = new RecordProcessor(normalizer, OutputFormats.For(options.Outputs), _router,
             options.DeadLetter.MalformedRecords ? _deadLetters : null, Statistics, _logger);
@@ -385,6 +386,19 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
     }
 
+    private FileSink? _fileSink;
+    private FileDeadLetterOutput? _fileDeadLetters;
+
+    /// <summary>
+    /// A checkpoint only counts what is on disk: the file output's lines and the dead letters written so far are
+    /// fsynced before each checkpoint write (an I/O error keeps the checkpoint from being written).
+    /// </summary>
+    private void SyncBeforeCheckpoint()
+    {
+        _fileSink?.SyncToDisk();
+        _fileDeadLetters?.SyncToDisk();
+    }
+
     private CountingDeadLetterOutput CreateDeadLetters()
     {
         var dl = _options.DeadLetter;
@@ -393,7 +407,8 @@ internal sealed class ForwarderHost : IAsyncDisposable
             return Counted(new KafkaDeadLetterOutput(kafka, topic, _pipelineLog));
         }
         var directory = dl.Directory ?? Path.Combine(_options.Checkpoint.Directory, "dead-letters");
-        return Counted(new FileDeadLetterOutput(Path.Combine(directory, "dead-letters.ndjson"), _time, dl.RotateBytes));
+        _fileDeadLetters = new FileDeadLetterOutput(Path.Combine(directory, "dead-letters.ndjson"), _time, dl.RotateBytes);
+        return Counted(_fileDeadLetters);
     }
 
     private CountingDeadLetterOutput Counted(IDeadLetterOutput inner)
@@ -411,8 +426,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         if (outputs.File is { } file)
         {
             var fileSink = new FileSink(file, log: _pipelineLog, metrics: metrics);
-            // A checkpoint only counts lines that are on disk: the file output is fsynced before each checkpoint write.
-            _checkpoints.BeforeWrite = fileSink.SyncToDisk;
+            _fileSink = fileSink;
             yield return fileSink;
         }
         if (outputs.Splunk is { } splunk) yield return new SplunkHecSink(splunk, _pipelineLog, _time);

@@ -31,6 +31,7 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
 
     private Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
     private long _length; // end of the last complete dead letter
+    private bool _unsynced; // written since the last fsync (under _gate)
     private readonly long _rotateBytes;
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -84,12 +85,33 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
             {
                 await RandomAccess.WriteAsync(_handle, whole, _length, cancellationToken);
                 _length += whole.Length;
+                _unsynced = true;
             }
             catch (IOException)
             {
                 TryCutBack();
                 throw;
             }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Makes every dead letter written so far durable (fsync), when any was written since the last time. Called before
+    /// a checkpoint write: a checkpoint that counts a dead-lettered record must not outlive the dead letter after a
+    /// power loss. Throws <see cref="IOException"/> when the disk refuses (the checkpoint then waits).
+    /// </summary>
+    public void SyncToDisk()
+    {
+        _gate.Wait();
+        try
+        {
+            if (!_unsynced) return;
+            RandomAccess.FlushToDisk(_handle);
+            _unsynced = false;
         }
         finally
         {
@@ -125,11 +147,13 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
             }
 
             _handle.Dispose();
+            _unsynced = false; // closed: what was written is flushed above, and later syncs have nothing to do
         }
         finally
         {
+            // Not disposed: a checkpoint written at shutdown after this still calls SyncToDisk (the semaphore holds
+            // no wait handle, so nothing is left unreleased).
             _gate.Release();
-            _gate.Dispose();
         }
     }
 
@@ -147,8 +171,10 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
             return;
         }
 
+        RandomAccess.FlushToDisk(_handle); // what was written to the file now elsewhere
         _handle.Dispose();
         _handle = Open(Path, out _length);
+        _unsynced = false;
     }
 
     private void RotateLocked()
@@ -157,6 +183,7 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
         _handle.Dispose();
         RotatedFiles.Rotate(Path);
         _handle = Open(Path, out _length);
+        _unsynced = false;
     }
 
     private void TryCutBack()

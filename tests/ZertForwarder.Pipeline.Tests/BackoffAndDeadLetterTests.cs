@@ -92,6 +92,34 @@ public sealed class BackoffAndDeadLetterTests
         }
     }
 
+    [Fact]
+    public async Task Dead_letters_are_synced_before_a_checkpoint_and_a_checkpoint_at_shutdown_after_closing_is_harmless()
+    {
+        var directory = Directory.CreateTempSubdirectory("zert-dlq-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "dead-letters.ndjson");
+            var output = new FileDeadLetterOutput(path, new ObservedTimeProvider());
+            var checkpoints = new FileCheckpointStore(Path.Combine(directory, "state"), TimeSpan.Zero) { BeforeWrite = output.SyncToDisk };
+            var input = Path.Combine(directory, "dump.smf");
+            File.WriteAllBytes(input, new byte[100]);
+            await output.WriteAsync(TestEvents.Create(1), "kafka", "retry limit exceeded", CancellationToken.None);
+            checkpoints.Commit(input, 100); // syncs the dead letter, then writes the checkpoint
+            Assert.Single(File.ReadAllLines(path));
+
+            // The host closes its outputs before the checkpoint store: its last write still syncs, with nothing to do.
+            await output.DisposeAsync();
+            checkpoints.MarkCompleted(input, 100);
+            checkpoints.Dispose();
+            Assert.False(checkpoints.IsFailing);
+            Assert.Contains("\"completed\": true", File.ReadAllText(checkpoints.CheckpointPath), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("create")]
     [InlineData("copytruncate")]
