@@ -116,13 +116,25 @@ public sealed class SyslogSink : ISink
 
                 if (buffer.WrittenCount >= ChunkBytes || i == batch.Count - 1)
                 {
-                    await connection.Stream.WriteAsync(buffer.WrittenMemory, cancellationToken);
+                    using (var writeLimit = new CancellationTokenSource(_options.WriteTimeout, _time))
+                    using (var linked = CancellationTokenSource.CreateLinkedTokenSource(writeLimit.Token, cancellationToken))
+                    {
+                        await connection.Stream.WriteAsync(buffer.WrittenMemory, linked.Token);
+                        await connection.Stream.FlushAsync(linked.Token);
+                    }
                     buffer.ResetWrittenCount();
-                    await connection.Stream.FlushAsync(cancellationToken);
                     MarkDelivered(outcome, chunkStart, i);
                     chunkStart = i + 1;
                 }
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The receiver took nothing for WriteTimeout. A stream whose write was cancelled cannot be used again.
+            var reason = $"the syslog receiver {_options.Host}:{_port} took no data for {_options.WriteTimeout}";
+            _log.Log(PipelineLogLevel.Warning, Component, reason + "; reconnecting");
+            outcome.SetPending(ItemOutcome.Retry, reason);
+            await DropConnectionAsync(backOff: false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {

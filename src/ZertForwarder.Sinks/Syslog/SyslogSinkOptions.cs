@@ -49,6 +49,13 @@ public sealed class SyslogSinkOptions
     /// <summary>Limit for the TCP connect plus the TLS handshake.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Limit for writing one chunk of messages. A receiver that accepted the connection but stopped reading (stalled,
+    /// or gone without a reset) fills the socket's buffers and a write waits: past this the connection is dropped
+    /// and the items are retried (and, past <c>Pipeline:RetryTimeLimit</c>, dead-lettered) instead of waiting for ever.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>First wait before reconnecting after a failed connection attempt; doubles per failure up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -63,6 +63,7 @@ public static class OptionsValidator
         {
             if (string.IsNullOrWhiteSpace(syslog.Host)) errors.Add("Outputs:Syslog:Host is required");
             if (syslog.Port is < 1 or > 65535) errors.Add("Outputs:Syslog:Port must be 1-65535");
+            if (syslog.WriteTimeout <= TimeSpan.Zero) errors.Add("Outputs:Syslog:WriteTimeout must be positive");
         }
         if (o.DeadLetter.KafkaTopic is not null && o.Outputs.Kafka is null)
             errors.Add("DeadLetter:KafkaTopic needs Outputs:Kafka for the connection");

@@ -1,6 +1,7 @@
 using System.Text;
 using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Kafka;
+using ZertForwarder.Pipeline.Tests.Support;
 using ZertForwarder.Sinks.Syslog;
 
 namespace ZertForwarder.Pipeline.Tests.Syslog;
@@ -155,6 +156,48 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Range(0, 200).Select(LeefOf).Order(StringComparer.Ordinal), messages.Distinct().Order(StringComparer.Ordinal));
         // Written before the restart and seen by the receiver: exactly once.
         Assert.All(Enumerable.Range(0, 100), i => Assert.Single(messages, LeefOf(i)));
+    }
+
+    /// <summary>
+    /// A receiver that accepts the connection and then reads nothing (stalled, or gone without a reset): the socket's
+    /// buffers fill and the write waits. Past WriteTimeout the items are retried and the connection dropped, instead
+    /// of the batch (and with it every input) waiting for ever.
+    /// </summary>
+    [Fact]
+    public async Task A_receiver_that_stops_reading_makes_the_write_time_out_and_the_items_retry()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Server.ReceiveBufferSize = 64 * 1024;
+        listener.Start();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        using var stopAccepting = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stopAccepting.IsCancellationRequested)
+            {
+                accepted.Add(await listener.AcceptSocketAsync(stopAccepting.Token)); // kept open, never read
+            }
+        });
+        var log = new RecordingLog();
+        await using var sink = new SyslogSink(new SyslogSinkOptions
+        {
+            Host = "127.0.0.1",
+            Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port,
+            Protocol = SyslogProtocol.Tcp,
+            WriteTimeout = TimeSpan.FromSeconds(1),
+        }, log);
+
+        // About 20 MB of messages: far more than the two sockets' buffers hold.
+        var batch = SampleEvents.Range(0, 20_000);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await SendAsync(sink, batch).WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"returned after {started.Elapsed.TotalSeconds:F1} s; {Enumerable.Range(0, batch.Count).Count(i => outcome[i] == ItemOutcome.Delivered)} written before the stall");
+        Assert.Equal(ItemOutcome.Retry, outcome[batch.Count - 1]);
+        Assert.Contains("took no data for 00:00:01", outcome.Reason(batch.Count - 1), StringComparison.Ordinal);
+        Assert.Contains(log.Messages, m => m.Contains("took no data", StringComparison.Ordinal));
+        await stopAccepting.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accepting);
+        foreach (var socket in accepted) socket.Dispose();
     }
 
     [Fact]
