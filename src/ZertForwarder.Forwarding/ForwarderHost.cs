@@ -156,7 +156,18 @@ internal sealed class ForwarderHost : IAsyncDisposable
         List<PeriodicCheckpoint> unfinished;
         lock (_openCheckpoints) unfinished = [.. _openCheckpoints];
         foreach (var checkpointer in unfinished) await checkpointer.DisposeAsync();
-        await _deadLetters.FlushAsync(CancellationToken.None);
+        try
+        {
+            // Within the drain's deadline: a Kafka dead-letter topic that cannot be reached would otherwise hold the
+            // exit for as long as librdkafka keeps the messages. Nothing is lost past it: a dead letter not confirmed
+            // leaves its event unacknowledged (read again after a restart); the file output's dead letters are
+            // fsynced by the checkpoint write below either way.
+            await _deadLetters.FlushAsync(drainLimit.Token);
+        }
+        catch (OperationCanceledException) when (drainLimit.IsCancellationRequested)
+        {
+            Log.DeadLetterFlushTimedOut(_logger);
+        }
         _checkpoints.Flush();
         if (_fatal is SinkFatalException stopped) throw new SinkFatalException(stopped.Message, stopped);
         if (_fatal is { } failed) throw new RunStoppedException(failed);

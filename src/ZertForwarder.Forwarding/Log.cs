@@ -28,6 +28,9 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Critical, "The run stopped: {Reason}; what was read before is delivered, and the rest is read again on restart.")]
     public static partial void RunStopped(ILogger logger, Exception exception, string reason);
 
+    [LoggerMessage(1006, LogLevel.Error, "The dead-letter output did not confirm everything before the drain's deadline; those events stay unacknowledged and are read again on restart.")]
+    public static partial void DeadLetterFlushTimedOut(ILogger logger);
+
     [LoggerMessage(2000, LogLevel.Information, "Reading {Input}.")]
     public static partial void InputOpened(ILogger logger, string input);
 

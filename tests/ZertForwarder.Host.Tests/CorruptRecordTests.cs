@@ -88,6 +88,38 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
+    /// The Kafka dead-letter topic cannot be reached when the run is stopped: the dead letter still owed does not hold
+    /// the exit for as long as librdkafka would keep it (Outputs:Kafka:MessageTimeoutMs, 60 s for dead letters); it is
+    /// given up at the drain's deadline, logged (1006), and its record stays unacknowledged.
+    /// </summary>
+    [Fact]
+    public async Task A_dead_letter_topic_that_cannot_be_reached_does_not_hold_the_exit_past_the_drain()
+    {
+        using var kafka = new MockKafkaCluster();
+        kafka.CreateTopic("zert-events", partitions: 1);
+        kafka.CreateTopic("zert-dead-letters", partitions: 1);
+        for (var broker = 1; broker <= 3; broker++) kafka.BrokerDown(broker);
+        var (dump, _, victimOffset) = WriteDumpWithCorruptRecord();
+
+        await using var running = ForwarderProcess.Start(_work.Path,
+        [
+            "run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", "Shutdown:DrainTimeout=00:00:02",
+            $"Outputs:Kafka:BootstrapServers={kafka.BootstrapServers}", "Outputs:Kafka:Topic=zert-events", "DeadLetter:KafkaTopic=zert-dead-letters",
+        ]);
+        await Eventually.TrueAsync(() => running.Stderr.Contains("SMF119SD_TRN is 1", StringComparison.Ordinal), "the corrupt record rejected",
+            TimeSpan.FromSeconds(30), () => running.Stderr);
+
+        var stopped = System.Diagnostics.Stopwatch.StartNew();
+        running.Signal(ForwarderProcess.Sigterm);
+        var exitCode = await running.WaitForExitAsync(TimeSpan.FromSeconds(50));
+        output.WriteLine($"exit {exitCode} {stopped.Elapsed.TotalSeconds:F1} s after SIGTERM");
+        Assert.Contains("\"EventId\":1006", running.Stderr, StringComparison.Ordinal);
+        Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(40), $"took {stopped.Elapsed} to exit");
+        // The dead letter was not confirmed: the checkpoint stays before the corrupt record (only skipped records count).
+        Assert.InRange(Checkpoints.Offset(_work.Combine("state"), dump), 0, victimOffset);
+    }
+
+    /// <summary>
     /// A dump copied from a data set with zero padding after its last record (the reader skips it as padding): the
     /// file's commit must reach its end. It waited for ever for the padding, which no record covers.
     /// </summary>
