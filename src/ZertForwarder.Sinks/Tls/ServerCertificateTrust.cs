@@ -109,16 +109,19 @@ internal static class ServerCertificateTrust
     /// <summary><see cref="Names"/> quoted and joined, for messages: <c>'localhost', '127.0.0.1'</c>.</summary>
     public static string QuotedNames(X509Certificate2 certificate) => string.Join(", ", Names(certificate).Select(n => $"'{n}'"));
 
+    /// <summary>
+    /// The server's own certificate has the pinned fingerprint, or the pinned certificate (Elasticsearch prints its
+    /// HTTP CA's) is one the server sent and the server's certificate chains to it. Finding the pinned certificate
+    /// among those the server sent is not enough on its own: a server sends whatever it likes along with its own
+    /// certificate, a public CA certificate included, so a self-signed certificate for the right name with the real
+    /// CA appended would pass. The signatures from the leaf up to the pinned certificate are what prove it.
+    /// </summary>
     private static bool HasPinnedCertificate(X509Certificate2 leaf, X509Chain? chain, byte[] pinnedSha256)
     {
         bool Pinned(X509Certificate2 c) => SHA256.HashData(c.RawData).AsSpan().SequenceEqual(pinnedSha256);
         if (Pinned(leaf)) return true;
         if (chain is null) return false;
-        foreach (var element in chain.ChainElements)
-        {
-            if (Pinned(element.Certificate)) return true;
-        }
-
-        return chain.ChainPolicy.ExtraStore.Any(Pinned);
+        var pinned = chain.ChainElements.Select(e => e.Certificate).Concat(chain.ChainPolicy.ExtraStore).FirstOrDefault(Pinned);
+        return pinned is not null && ChainsTo(leaf, chain.ChainPolicy.ExtraStore, [pinned]);
     }
 }
