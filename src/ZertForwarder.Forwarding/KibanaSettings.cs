@@ -43,6 +43,10 @@ public sealed class KibanaSettings
         {
             problems.Add("Kibana:Url must not hold a user or password; use Kibana:Username and Kibana:PasswordFile.");
         }
+        else if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            problems.Add("Kibana:Url must not carry a query or fragment; give an API key as Kibana:ApiKeyFile.");
+        }
 
         if (!string.IsNullOrEmpty(ApiKeyFile) && !string.IsNullOrEmpty(Username))
         {

@@ -2,7 +2,9 @@ namespace ZertForwarder.Pipeline;
 
 /// <summary>
 /// The one way a URL is shown anywhere (logs, errors, metric labels, dead letters): without its user info, so that a
-/// password written as <c>https://user:password@host:9200</c> never leaves the configuration (README "Configuration").
+/// password written as <c>https://user:password@host:9200</c> never leaves the configuration (README "Configuration"),
+/// and with its query and fragment hidden (<c>?***</c>), where a key could be too (the settings refuse both; this is
+/// for text that reaches a message anyway).
 /// </summary>
 public static class UrlRedaction
 {
@@ -16,7 +18,9 @@ public static class UrlRedaction
     {
         if (string.IsNullOrEmpty(url)) return "";
         var (authorityStart, userInfoLength) = FindUserInfo(url);
-        return userInfoLength < 0 ? url : string.Concat(url.AsSpan(0, authorityStart), url.AsSpan(authorityStart + userInfoLength + 1));
+        var shown = userInfoLength < 0 ? url : string.Concat(url.AsSpan(0, authorityStart), url.AsSpan(authorityStart + userInfoLength + 1));
+        var hidden = shown.IndexOfAny(['?', '#'], authorityStart);
+        return hidden < 0 || hidden == shown.Length - 1 ? shown : string.Concat(shown.AsSpan(0, hidden + 1), "***");
     }
 
     /// <summary>
@@ -26,9 +30,11 @@ public static class UrlRedaction
     public static string RedactIn(string text, string? url)
     {
         if (string.IsNullOrEmpty(text) || string.IsNullOrEmpty(url)) return text;
-        var (authorityStart, userInfoLength) = FindUserInfo(url);
-        if (userInfoLength <= 0) return text;
         var result = text.Replace(url, Redact(url), StringComparison.Ordinal);
+        var (authorityStart, userInfoLength) = FindUserInfo(url);
+        var query = url.IndexOfAny(['?', '#'], authorityStart);
+        if (query >= 0 && query < url.Length - 1) result = result.Replace(url[(query + 1)..], "***", StringComparison.Ordinal);
+        if (userInfoLength <= 0) return result;
         var userInfo = url.Substring(authorityStart, userInfoLength);
         result = result.Replace(userInfo, "***", StringComparison.Ordinal);
         // The password alone, also as the client may have percent-decoded it. A very short one is left alone: replacing

@@ -22,12 +22,19 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
         var expected = Dumps.ZertRecords(dump);
         var port = Endpoints.FreePort();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        // Settings meant for other ASP.NET Core programs, in the environment and in the working directory, open nothing.
+        var elsewhere = Endpoints.FreePort();
+        File.WriteAllText(_work.Combine("appsettings.json"), $$"""{ "Kestrel": { "Endpoints": { "File": { "Url": "http://127.0.0.1:{{Endpoints.FreePort()}}" } } } }""");
 
         await using var running = ForwarderProcess.Start(_work.Path,
         [
             "run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
             $"Outputs:File:Directory={_work.Combine("out")}", $"Metrics:Port={port}",
-        ]);
+        ], new Dictionary<string, string>
+        {
+            ["Kestrel__Endpoints__Extra__Url"] = $"http://127.0.0.1:{elsewhere}",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{elsewhere}",
+        });
 
         await WaitForStatusAsync(http, "/readyz", running);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);

@@ -141,5 +141,12 @@ public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("Kibana:Space must be a space id", wrong.Stderr, StringComparison.Ordinal);
         Assert.Contains("Retention must be a positive Elasticsearch time value", wrong.Stderr, StringComparison.Ordinal);
         Assert.Empty(_kibana.Requests);
+
+        // A key in the URL's query would be shown wherever the URL is: refused, and not echoed.
+        var query = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}?api_key=QSECRET77"], RunLimit);
+        Assert.True(query.ExitCode == 2, query.ToString());
+        Assert.Contains("Kibana:Url must not carry a query", query.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("QSECRET77", query.Stdout + query.Stderr, StringComparison.Ordinal);
+        Assert.Empty(_kibana.Requests);
     }
 }

@@ -226,6 +226,23 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Kafka_properties_that_would_turn_off_TLS_verification_are_refused()
+    {
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Checkpoint:Directory={_work.Combine("state")}",
+            "Input:Kafka:BootstrapServers=127.0.0.1:9", "Input:Kafka:Properties:ssl.endpoint.identification.algorithm=none",
+            "Outputs:Kafka:BootstrapServers=127.0.0.1:9", "Outputs:Kafka:Topic=zert", "Outputs:Kafka:Properties:enable.ssl.certificate.verification=false",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoStackTrace(result);
+        Assert.Contains("Input:Kafka:Properties:ssl.endpoint.identification.algorithm cannot turn off the brokers' host name check", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Outputs:Kafka:Properties:enable.ssl.certificate.verification cannot turn off the brokers' certificate check", result.Stderr, StringComparison.Ordinal);
+    }
+
     private static void AssertNoStackTrace(ForwarderResult result)
     {
         var all = result.Stdout + result.Stderr;

@@ -3,7 +3,7 @@ namespace ZertForwarder.Sinks.Elasticsearch;
 /// <summary>Options of <see cref="ElasticsearchSink"/> (config section <c>Outputs:Elasticsearch</c>).</summary>
 /// <remarks>
 /// Secrets: set <see cref="ApiKey"/> / <see cref="Password"/> only through environment variables
-/// (<c>Outputs__Elasticsearch__ApiKey</c>) or, better, point <see cref="ApiKeyFile"/> / <see cref="PasswordFile"/> at a
+/// (<c>ZERTFORWARDER_Outputs__Elasticsearch__ApiKey</c>) or, better, point <see cref="ApiKeyFile"/> / <see cref="PasswordFile"/> at a
 /// mounted secret. They are never logged.
 /// </remarks>
 public sealed class ElasticsearchSinkOptions
@@ -103,6 +103,11 @@ public sealed class ElasticsearchSinkOptions
             if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
                 problems.Add($"Outputs:Elasticsearch:{key} must be an absolute http:// or https:// URL.");
+            }
+            else if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            {
+                // A query is no part of a node address; one that carries a key would be shown wherever the URL is.
+                problems.Add($"Outputs:Elasticsearch:{key} must not carry a query or fragment; give an API key as ApiKey or ApiKeyFile.");
             }
         }
 

@@ -33,7 +33,7 @@ public class KafkaConnectionOptions
     public string ClientId { get; set; } = "zertforwarder";
 
     /// <summary>
-    /// Any further librdkafka property (<c>ssl.endpoint.identification.algorithm</c>, <c>socket.timeout.ms</c>, ...).
+    /// Any further librdkafka property (<c>socket.timeout.ms</c>, <c>client.rack</c>, ...); the start-up checks refuse those that would turn off TLS verification.
     /// Applied last, so it can override the typed options above.
     /// </summary>
     public IDictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);

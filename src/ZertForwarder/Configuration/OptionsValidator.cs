@@ -40,6 +40,7 @@ public static class OptionsValidator
             if (string.IsNullOrWhiteSpace(source.BootstrapServers)) errors.Add("Input:Kafka:BootstrapServers is required");
             if (string.IsNullOrWhiteSpace(source.Topic)) errors.Add("Input:Kafka:Topic is required");
             if (string.IsNullOrWhiteSpace(source.GroupId)) errors.Add("Input:Kafka:GroupId is required");
+            errors.AddRange(TlsVerificationKept("Input:Kafka", source.Properties));
         }
 
         if (o.Outputs.Kafka is { } kafka)
@@ -48,6 +49,7 @@ public static class OptionsValidator
             if (string.IsNullOrWhiteSpace(kafka.Topic)) errors.Add("Outputs:Kafka:Topic is required");
             // 0 is librdkafka's "no limit": during an outage no delivery report would come, so a batch would wait
             // for ever instead of being retried and, past Pipeline:RetryTimeLimit, dead-lettered.
+            errors.AddRange(TlsVerificationKept("Outputs:Kafka", kafka.Properties));
             if (kafka.MessageTimeoutMs <= 0) errors.Add($"Outputs:Kafka:MessageTimeoutMs must be positive (it is {kafka.MessageTimeoutMs}; 0 would let a message wait for ever)");
             foreach (var alias in new[] { "message.timeout.ms", "delivery.timeout.ms" })
             {
@@ -81,6 +83,18 @@ public static class OptionsValidator
         if (o.Metrics.Port > 0 && !System.Net.IPAddress.TryParse(o.Metrics.Address, out _))
             errors.Add($"Metrics:Address '{o.Metrics.Address}' must be an IP address such as 127.0.0.1 or 0.0.0.0");
         return errors;
+    }
+
+    /// <summary>
+    /// TLS verification cannot be switched off by a setting (README "TLS verification"): librdkafka's properties that
+    /// would (no certificate check, no host name check) are refused. A private CA is trusted with SslCaLocation.
+    /// </summary>
+    private static IEnumerable<string> TlsVerificationKept(string section, IDictionary<string, string> properties)
+    {
+        if (properties.TryGetValue("enable.ssl.certificate.verification", out var verify) && !string.Equals(verify.Trim(), "true", StringComparison.OrdinalIgnoreCase))
+            yield return $"{section}:Properties:enable.ssl.certificate.verification cannot turn off the brokers' certificate check; trust a private CA with {section}:SslCaLocation";
+        if (properties.TryGetValue("ssl.endpoint.identification.algorithm", out var identify) && !string.Equals(identify.Trim(), "https", StringComparison.OrdinalIgnoreCase))
+            yield return $"{section}:Properties:ssl.endpoint.identification.algorithm cannot turn off the brokers' host name check (only 'https' is accepted)";
     }
 
     /// <summary>Parses <c>+HH:MM</c> / <c>-HH:MM</c> (within ±14 hours).</summary>

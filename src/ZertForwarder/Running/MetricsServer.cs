@@ -27,6 +27,9 @@ internal sealed class MetricsServer : IAsyncDisposable
         Func<string>? readinessDetail = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Only what is configured here listens: without this the host also read a Kestrel section from the environment
+        // (Kestrel__Endpoints__...) or an appsettings.json in the working directory and opened those ports too.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
         {

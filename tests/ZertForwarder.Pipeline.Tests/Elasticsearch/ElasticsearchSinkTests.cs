@@ -465,6 +465,8 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains(problems, p => p.Contains("Password", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("RequestTimeout", StringComparison.Ordinal));
         Assert.Empty(new ElasticsearchSinkOptions { Url = "https://es:9200" }.Validate());
+        Assert.Contains(new ElasticsearchSinkOptions { Url = "https://es:9200/?api_key=k" }.Validate(),
+            p => p.Contains("Outputs:Elasticsearch:Url must not carry a query", StringComparison.Ordinal) && !p.Contains("api_key", StringComparison.Ordinal));
 
         var more = new ElasticsearchSinkOptions
         {
