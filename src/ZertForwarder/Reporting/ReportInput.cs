@@ -69,7 +69,7 @@ internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement
                 using var doc = JsonDocument.Parse(line);
                 record = read(doc.RootElement);
             }
-            catch (JsonException e)
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
             {
                 Rejected++;
                 reportError($"{path}:{lineNumber}: not an ECS document: {e.Message}");
@@ -93,6 +93,7 @@ internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement
                 foreach (var line in converted.ErrorLines) reportError(line);
                 foreach (var record in converted.Records) add(record);
                 counts.Add(converted.Counts);
+                Rejected += converted.Unusable;
                 return ValueTask.CompletedTask;
             });
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -125,12 +126,22 @@ internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement
     {
         var converted = new Converted();
         var buffer = new ArrayBufferWriter<byte>(4096);
-        batch.DecodeEach(path, converted.Counts, converted.ErrorLines, (normalizer, only, buffer, read, converted.Records), static (record, state) =>
+        batch.DecodeEach(path, converted.Counts, converted.ErrorLines, (normalizer, only, buffer, read, converted, path), static (record, state) =>
         {
             state.buffer.ResetWrittenCount();
             state.normalizer.WriteEcs(record, state.only, state.buffer);
             using var doc = JsonDocument.Parse(state.buffer.WrittenMemory);
-            if (state.read(doc.RootElement) is { } item) state.Records.Add(item);
+            try
+            {
+                if (state.read(doc.RootElement) is { } item) state.converted.Records.Add(item);
+            }
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+            {
+                // A record the report cannot place (an SMF header date or time out of range gives no @timestamp) is
+                // left out with the reason, as a bad line of an ECS file is; decode and run still forward it.
+                state.converted.Unusable++;
+                state.converted.ErrorLines.Add($"{state.path}: {Describe(record)} left out of the report: {e.Message}");
+            }
         });
         return converted;
     }
@@ -141,5 +152,11 @@ internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement
         public List<T> Records { get; } = [];
         public List<string> ErrorLines { get; } = [];
         public RecordCounts Counts { get; } = new();
+
+        /// <summary>Records decoded but left out of the report (<see cref="ReportInput{T}.Convert"/>).</summary>
+        public int Unusable { get; set; }
     }
+
+    private static string Describe(Smf.Zert.ZertRecord record) =>
+        $"an SMF 119 subtype {record.Subtype} record of system {record.Header.SystemId}";
 }

@@ -106,7 +106,7 @@ internal sealed class ReportRecord
             LocalPort = zert is { } z6 ? Int(z6, "local", "port") : 0,
             RemoteIp = zert is { } z7 ? Str(z7, "remote", "ip") : null,
             RemotePort = zert is { } z8 ? Int(z8, "remote", "port") : 0,
-            ConnectionId = zert is { } z9 && Get(z9, "connection_id") is { ValueKind: JsonValueKind.Number } id ? id.GetInt64() : null,
+            ConnectionId = zert is { } z9 && Get(z9, "connection_id") is { ValueKind: JsonValueKind.Number } id && id.TryGetInt64(out var connection) ? connection : null,
             LifeBytesIn = zert is { } za ? Long(za, "bytes_in") : 0,
             LifeBytesOut = zert is { } zb ? Long(zb, "bytes_out") : 0,
             SummaryConnections = summary is { } s1 ? Long(s1, "connections", "delta") : 0,

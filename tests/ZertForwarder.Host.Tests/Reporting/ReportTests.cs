@@ -150,6 +150,37 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// A record whose SMF header time is out of range (SMF119TME = 8,640,000 hundredths, midnight of the next day)
+    /// decodes, but its document has no @timestamp to place it by: the report leaves it out with the reason and exit 1,
+    /// as it does a bad line of an ECS file; it crashed. An ECS line with a connection id that is no 64-bit integer
+    /// is read with the id left empty.
+    /// </summary>
+    [Fact]
+    public async Task A_record_the_report_cannot_place_is_left_out_with_the_reason_and_the_rest_is_reported()
+    {
+        var records = SmfDumpGenerator.GenerateRecords(21, 300).Select(r => r.Bytes.ToArray()).ToList();
+        var victim = records.FindIndex(r => r.Length > 24 && r[5] == 119 && r[22] == 0 && r[23] is 11 or 12);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(records[victim].AsSpan(6), 8_640_000); // SMF119TME
+        var dump = _work.Combine("bad-time.smf");
+        File.WriteAllBytes(dump, records.SelectMany(r => r).ToArray());
+
+        var result = await Report([dump, "--out", "r"]);
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Split('\n'), l => l.StartsWith(dump + ": an SMF 119 subtype", StringComparison.Ordinal) && l.Contains("left out of the report", StringComparison.Ordinal));
+        Assert.NotEmpty(ReportFiles.ReadCsv(_work.Combine("r", "servers.csv")));
+
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "ecs"], RunLimit);
+        var lines = decode.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var connection = lines.FindIndex(l => l.Contains("\"connection_id\":", StringComparison.Ordinal));
+        lines[connection] = System.Text.RegularExpressions.Regex.Replace(lines[connection], "\"connection_id\":[0-9]+", "\"connection_id\":99999999999999999999");
+        var ndjson = _work.Combine("odd-id.ndjson");
+        File.WriteAllLines(ndjson, lines.Where(l => l.Contains("\"@timestamp\"", StringComparison.Ordinal)));
+        var fromEcs = await Report([ndjson, "--out", "r2"]);
+        Assert.True(fromEcs.ExitCode == 0, fromEcs.ToString());
+    }
+
     [Fact]
     public async Task A_damaged_dump_reports_every_sound_record_before_the_break_and_names_each_rejected_one()
     {
