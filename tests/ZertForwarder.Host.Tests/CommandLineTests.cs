@@ -190,4 +190,22 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(missing));
     }
+
+    /// <summary>Output that cannot be written (stdout on a full disk): one line naming why, exit 1, no stack trace.</summary>
+    [Theory]
+    [InlineData("decode")]
+    [InlineData("--help")]
+    public async Task Output_to_a_full_disk_is_one_error_line_and_exit_1(string verb)
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 5, zertCount: 200);
+        string[] args = verb == "decode" ? ["decode", dump, "--format", "ecs", "Zos:UtcOffsets:SYSA=-05:00"] : ["--help"];
+        // The program's stdout is /dev/full (the launcher execs it with that redirection).
+        var result = await ForwarderProcess.RunAsync(_work.Path, args, RunLimit, launcher: ["bash", "-c", "exec \"$@\" > /dev/full", "bash"]);
+
+        output.WriteLine(result.ToString());
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("zertforwarder: cannot write the output: No space left on device", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -58,6 +58,29 @@ internal static class CommandLine
 
     public static async Task<int> RunAsync(string[] args)
     {
+        try
+        {
+            return await RunVerbAsync(args);
+        }
+        catch (IOException e)
+        {
+            // Output that cannot be written (stdout on a full disk, a closed pipe reported as an error): one line and
+            // exit 1, never a stack trace. The verbs handle their inputs' and outputs' errors themselves; this is what
+            // reaches the top, mostly the console.
+            try
+            {
+                Console.Error.WriteLine($"zertforwarder: cannot write the output: {e.Message}");
+            }
+            catch (IOException)
+            {
+                // stderr is gone too: the exit code says it.
+            }
+            return RecordsRejected;
+        }
+    }
+
+    private static async Task<int> RunVerbAsync(string[] args)
+    {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             if (args.Length == 0) return await RunCommand.ExecuteAsync([]);
