@@ -152,6 +152,15 @@ public sealed class FileCheckpointStore : IDisposable
 
             if (IsSameFile(saved, current))
             {
+                if (saved.Completed && current.Size > saved.Offset)
+                {
+                    // Read to its end before and longer now (records appended, a dump copied again over a shorter copy
+                    // of itself): read on from where it ended, not skipped.
+                    saved = saved with { Completed = false };
+                    _files[key] = saved;
+                    _dirty = true;
+                }
+
                 var now = _timeProvider.GetUtcNow();
                 if (saved.LastSeen is not { } seen || now - seen > LastSeenResolution)
                 {

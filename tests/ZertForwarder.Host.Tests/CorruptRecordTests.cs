@@ -145,6 +145,31 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(expected, File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")).Length);
     }
 
+    /// <summary>
+    /// A dump read to its end and later appended to (a collection job adding the next interval's records): the next
+    /// run reads on from where the last ended. It was skipped as "already delivered completely".
+    /// </summary>
+    [Fact]
+    public async Task A_completed_dump_that_grows_is_read_on_from_where_it_ended()
+    {
+        var records = SmfDumpGenerator.GenerateRecords(seed: 22, zertCount: 400).Select(r => r.Bytes.ToArray()).ToList();
+        var dump = _work.Combine("growing.smf");
+        File.WriteAllBytes(dump, records.Take(200).SelectMany(r => r).ToArray());
+        string[] args = ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}"];
+        var first = await ForwarderProcess.RunAsync(_work.Path, args, TimeSpan.FromSeconds(30));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var firstIds = EcsLines.EventIds(File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")));
+
+        using (var file = new FileStream(dump, FileMode.Append)) file.Write(records.Skip(200).SelectMany(r => r).ToArray());
+        var second = await ForwarderProcess.RunAsync(_work.Path, args, TimeSpan.FromSeconds(30));
+        Assert.True(second.ExitCode == 0, second.ToString());
+
+        var ids = EcsLines.EventIds(File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")));
+        Assert.Equal(Dumps.ZertRecords(dump).Select(r => r.EventId), ids); // every record once, in input order
+        Assert.True(ids.Count > firstIds.Count);
+        Assert.Equal(new FileInfo(dump).Length, Checkpoints.Offset(_work.Combine("state"), dump));
+    }
+
     [Fact]
     public async Task A_broken_frame_chain_is_reported_with_file_and_offset_the_records_before_it_are_delivered_and_the_run_exits_1()
     {

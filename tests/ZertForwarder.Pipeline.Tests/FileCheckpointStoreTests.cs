@@ -52,8 +52,15 @@ public sealed class FileCheckpointStoreTests : IDisposable
             store.MarkCompleted(input, 500);
         }
 
-        using var restarted = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
-        Assert.Equal(new FileResumePoint(500, true, false), restarted.GetResumePoint(input));
+        using (var restarted = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero))
+        {
+            Assert.Equal(new FileResumePoint(500, true, false), restarted.GetResumePoint(input));
+        }
+
+        // Completed, then longer: read on from its end, not skipped.
+        File.AppendAllText(input, Records(2));
+        using var grown = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        Assert.Equal(new FileResumePoint(500, false, false), grown.GetResumePoint(input));
     }
 
     [Fact]
