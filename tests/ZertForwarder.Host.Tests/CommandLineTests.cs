@@ -208,4 +208,22 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// run with Outputs:File:Stdout=true whose reader goes away (| head): the run stops (exit 2) with the events not
+    /// written unacknowledged. The console's stream dropped the writes silently: exit 0 and the whole file checkpointed.
+    /// </summary>
+    [Fact]
+    public async Task A_standard_output_whose_reader_went_away_stops_run_and_checkpoints_nothing_unwritten()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 6, zertCount: 3000);
+        string[] args = ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", "Outputs:File:Stdout=true"];
+        var result = await ForwarderProcess.RunAsync(_work.Path, args, RunLimit,
+            launcher: ["bash", "-c", "\"$@\" | head -c 1 > /dev/null; exit ${PIPESTATUS[0]}", "bash"]);
+
+        output.WriteLine(result.ToString());
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("the file output cannot write to standard output", result.Stderr, StringComparison.Ordinal);
+        Assert.True(Checkpoints.Offset(_work.Combine("state"), dump) < new FileInfo(dump).Length / 2);
+    }
 }

@@ -31,6 +31,14 @@ public sealed class FileSink : ISink
     private readonly FileSinkOptions _options;
     private readonly FileFormat[] _formats; // an array: it is looped over per event, without an enumerator
     private readonly Stream? _standardOutput;
+
+    /// <summary>
+    /// Standard output as a stream that reports a closed pipe. The console's own stream drops writes to a pipe whose
+    /// reader went away without an error (it ignores EPIPE), and every later event would have been counted delivered.
+    /// </summary>
+    private static Stream OpenStandardOutput() => OperatingSystem.IsWindows()
+        ? Console.OpenStandardOutput()
+        : new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
     private readonly IPipelineLog _log;
     private readonly Counter _writeErrors;
     private readonly Dictionary<FileFormat, RotatingFile> _files = [];
@@ -52,7 +60,7 @@ public sealed class FileSink : ISink
 
         _options = options;
         _formats = [.. options.EffectiveFormats()];
-        _standardOutput = options.Stdout ? standardOutput ?? Console.OpenStandardOutput() : null;
+        _standardOutput = options.Stdout ? standardOutput ?? OpenStandardOutput() : null;
         _log = log ?? NullPipelineLog.Instance;
         _writeErrors = (metrics ?? new PipelineMetrics())
             .Counter("zertforwarder_file_write_errors_total", "Batches the file output could not write (disk full, I/O error); retried.")
@@ -105,16 +113,25 @@ public sealed class FileSink : ISink
 
         if (_standardOutput is not null)
         {
-            foreach (var i in written)
+            try
             {
-                foreach (var format in _formats)
+                foreach (var i in written)
                 {
-                    await _standardOutput.WriteAsync(Encoding(batch[i], format), cancellationToken);
-                    await _standardOutput.WriteAsync(NewLineBytes, cancellationToken);
+                    foreach (var format in _formats)
+                    {
+                        await _standardOutput.WriteAsync(Encoding(batch[i], format), cancellationToken);
+                        await _standardOutput.WriteAsync(NewLineBytes, cancellationToken);
+                    }
                 }
-            }
 
-            await _standardOutput.FlushAsync(cancellationToken);
+                await _standardOutput.FlushAsync(cancellationToken);
+            }
+            catch (IOException e)
+            {
+                // Standard output closed (the reading process went away: a broken pipe) or failing: no retry brings the
+                // reader back, so the run stops with these events unacknowledged.
+                throw new SinkFatalException($"the file output cannot write to standard output: {e.Message}", e);
+            }
         }
         else
         {
