@@ -140,7 +140,7 @@ public sealed class FileCheckpointStore : IDisposable
     /// <summary>Decides where to start reading <paramref name="inputPath"/>, checking that it is still the same file.</summary>
     public FileResumePoint GetResumePoint(string inputPath)
     {
-        var key = Path.GetFullPath(inputPath);
+        var key = KeyOf(inputPath);
         var current = FileIdentity.Read(key);
         lock (_gate)
         {
@@ -223,7 +223,7 @@ public sealed class FileCheckpointStore : IDisposable
     /// </summary>
     public void Forget(string inputPath)
     {
-        var key = Path.GetFullPath(inputPath);
+        var key = KeyOf(inputPath);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -265,7 +265,7 @@ public sealed class FileCheckpointStore : IDisposable
 
     private void Update(string inputPath, Func<FileCheckpoint, FileCheckpoint> change)
     {
-        var key = Path.GetFullPath(inputPath);
+        var key = KeyOf(inputPath);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -383,6 +383,24 @@ public sealed class FileCheckpointStore : IDisposable
         foreach (var file in document.Files)
         {
             _files[file.Path] = file;
+        }
+    }
+
+    /// <summary>
+    /// The file's full path with symbolic links followed to the file itself: the same dump named through a link (an
+    /// input list with both, or a "latest" link) is one file with one checkpoint, not read twice. (A hard link cannot
+    /// be told from its file by name; two hard links are two inputs.)
+    /// </summary>
+    private static string KeyOf(string inputPath)
+    {
+        var full = Path.GetFullPath(inputPath);
+        try
+        {
+            return new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+        }
+        catch (IOException)
+        {
+            return full; // a link that cannot be followed: the read that follows reports the file
         }
     }
 

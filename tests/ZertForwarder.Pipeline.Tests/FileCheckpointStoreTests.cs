@@ -232,6 +232,19 @@ public sealed class FileCheckpointStoreTests : IDisposable
         Assert.Equal([Path.GetFullPath(unfinishedAndGone)], PathsIn(File.ReadAllText(Path.Combine(CheckpointDirectory, FileCheckpointStore.FileName))));
     }
 
+    [Fact]
+    public void A_dump_named_through_a_symbolic_link_is_the_same_file()
+    {
+        var input = InputFile("dump.smf", Records(3));
+        var link = Path.Combine(_root, "latest.smf");
+        File.CreateSymbolicLink(link, input);
+        using var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        store.MarkCompleted(input, 300);
+
+        Assert.Equal(new FileResumePoint(300, true, false), store.GetResumePoint(link));
+        Assert.Equal([Path.GetFullPath(input)], PathsIn(File.ReadAllText(store.CheckpointPath)));
+    }
+
     private static List<string> PathsIn(string checkpointJson)
     {
         using var document = JsonDocument.Parse(checkpointJson);
