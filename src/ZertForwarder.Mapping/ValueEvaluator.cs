@@ -243,7 +243,11 @@ internal static class ValueEvaluator
             case Derived.RecordTime:
                 return f.RecordTime is { } rt ? FieldValue.PlainText(scratch[..Formatting.Timestamp(rt, scratch)]) : default;
             case Derived.RecordEpochMillis:
-                return f.RecordTime is { } rt2 ? FieldValue.Num((ulong)((rt2.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond)) : default;
+                // Milliseconds since 1970 (LEEF devTime): a header date before 1970 (a damaged SMF119DTE) has none, and
+                // wrapped around to 18 digits as an unsigned number; the record's time stays in the ECS @timestamp.
+                return f.RecordTime is { } rt2 && rt2 >= DateTime.UnixEpoch
+                    ? FieldValue.Num((ulong)((rt2.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMillisecond))
+                    : default;
             case Derived.EventId:
                 return FieldValue.PlainText(f.EventIdUtf8);
             case Derived.EventCode:

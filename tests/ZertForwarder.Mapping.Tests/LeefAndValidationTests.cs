@@ -122,4 +122,17 @@ public sealed class LeefAndValidationTests
         Assert.Equal("SYSA/TCPIP", enabled.Key); // no endpoint: one stack's enable/disable events stay in one partition
         Assert.False(enabled.IsConnectionDetail && enabled.ServerIp is not null);
     }
+
+    [Fact]
+    public void A_record_dated_before_1970_has_no_devTime_and_keeps_its_time_in_ECS()
+    {
+        // SMF119DTE 0069365F (1969-12-31), as a damaged header date reads: devTime would wrap around to 18 digits.
+        var builder = GoldenCases.All["c11-e1-tls12-server-strong"]();
+        builder.LocalTime = new DateTime(1969, 12, 31, 21, 5, 42, 910);
+        var record = TestMappings.Parse(builder.Build());
+        var (_, attributes) = ParseLeef(TestMappings.Render(TestMappings.Normalizer.WriteLeef, record));
+        Assert.DoesNotContain(attributes, a => a.Key == "devTime");
+        var ecs = System.Text.Json.Nodes.JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteEcs, record))!;
+        Assert.StartsWith("1969-12-31T", (string)ecs["@timestamp"]!, StringComparison.Ordinal);
+    }
 }
