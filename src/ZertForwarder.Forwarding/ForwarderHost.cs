@@ -29,6 +29,8 @@ internal sealed class ForwarderHost : IAsyncDisposable
     private readonly RecordProcessor _processor;
     private readonly Counter _deadLetterCount;
     private readonly List<PeriodicCheckpoint> _openCheckpoints = [];
+    private FileSink? _fileSink; // synced before each checkpoint write (SyncBeforeCheckpoint), as are
+    private FileDeadLetterOutput? _fileDeadLetters; // the dead letters when they go to a file
 
     /// <param name="serverSummary">Keep the per-server table <c>run --once</c> prints (<see cref="ServerSummary"/>).</param>
     public ForwarderHost(ForwarderOptions options, ZertNormalizer normalizer, PipelineMetrics metrics, ILoggerFactory loggers, TimeProvider time,
@@ -396,9 +398,6 @@ internal sealed class ForwarderHost : IAsyncDisposable
             await _processor.ProcessOneAsync(record.Value.ToArray(), record.Origin, record.Acknowledgement, record.CompleteWithoutEvents, stop);
         }
     }
-
-    private FileSink? _fileSink;
-    private FileDeadLetterOutput? _fileDeadLetters;
 
     /// <summary>
     /// A checkpoint only counts what is on disk: the file output's lines and the dead letters written so far are
