@@ -115,16 +115,19 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task A_directory_named_as_an_input_file_or_as_the_generate_output_is_a_usage_error()
+    public async Task A_directory_named_as_an_input_file_to_run_or_decode_or_as_the_generate_output_is_a_usage_error()
     {
         var directory = Directory.CreateDirectory(_work.Combine("dumps")).FullName;
 
         var run = await ForwarderProcess.RunAsync(_work.Path,
             ["run", "--once", $"Input:Paths:0={directory}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}"], RunLimit);
         var generate = await ForwarderProcess.RunAsync(_work.Path, ["generate", "--out", directory, "--count", "5"], RunLimit);
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", directory], RunLimit);
 
         output.WriteLine(run.ToString());
         output.WriteLine(generate.ToString());
+        Assert.True(decode.ExitCode == 2, decode.ToString());
+        Assert.Contains($"'{directory}' is a directory", decode.Stderr, StringComparison.Ordinal);
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.Contains($"Input:Paths: '{directory}' is a directory", run.Stderr, StringComparison.Ordinal);
         Assert.True(generate.ExitCode == 2, generate.ToString());

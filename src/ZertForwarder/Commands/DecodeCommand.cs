@@ -81,6 +81,8 @@ internal static class DecodeCommand
 
     private static FileStream OpenFile(string path)
     {
+        // Opening a directory fails with "access denied", which sends the user looking at permissions.
+        if (Directory.Exists(path)) throw new UsageException($"'{path}' is a directory; decode reads one SMF dump file (or - for stdin)");
         try
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
