@@ -152,19 +152,14 @@ public sealed class FileCheckpointStore : IDisposable
 
             if (IsSameFile(saved, current))
             {
-                if (saved.Completed && current.Size > saved.Offset)
-                {
-                    // Read to its end before and longer now (records appended, a dump copied again over a shorter copy
-                    // of itself): read on from where it ended, not skipped.
-                    saved = saved with { Completed = false };
-                    _files[key] = saved;
-                    _dirty = true;
-                }
-
+                // Read to its end before and longer now (records appended, a dump copied again over a shorter copy of
+                // itself): read on from where it ended, not skipped.
+                var grown = saved.Completed && current.Size > saved.Offset;
                 var now = _timeProvider.GetUtcNow();
-                if (saved.LastSeen is not { } seen || now - seen > LastSeenResolution)
+                if (grown || saved.LastSeen is not { } seen || now - seen > LastSeenResolution)
                 {
-                    _files[key] = saved with { LastSeen = now };
+                    saved = saved with { Completed = saved.Completed && !grown, LastSeen = now };
+                    _files[key] = saved;
                     _dirty = true;
                 }
 

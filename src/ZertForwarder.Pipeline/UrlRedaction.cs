@@ -19,8 +19,8 @@ public static class UrlRedaction
         if (string.IsNullOrEmpty(url)) return "";
         var (authorityStart, userInfoLength) = FindUserInfo(url);
         var shown = userInfoLength < 0 ? url : string.Concat(url.AsSpan(0, authorityStart), url.AsSpan(authorityStart + userInfoLength + 1));
-        var hidden = shown.IndexOfAny(['?', '#'], authorityStart);
-        return hidden < 0 || hidden == shown.Length - 1 ? shown : string.Concat(shown.AsSpan(0, hidden + 1), "***");
+        var hidden = QueryStart(shown, authorityStart);
+        return hidden < 0 ? shown : string.Concat(shown.AsSpan(0, hidden), "***");
     }
 
     /// <summary>
@@ -32,8 +32,8 @@ public static class UrlRedaction
         if (string.IsNullOrEmpty(text) || string.IsNullOrEmpty(url)) return text;
         var result = text.Replace(url, Redact(url), StringComparison.Ordinal);
         var (authorityStart, userInfoLength) = FindUserInfo(url);
-        var query = url.IndexOfAny(['?', '#'], authorityStart);
-        if (query >= 0 && query < url.Length - 1) result = result.Replace(url[(query + 1)..], "***", StringComparison.Ordinal);
+        var query = QueryStart(url, authorityStart);
+        if (query >= 0) result = result.Replace(url[query..], "***", StringComparison.Ordinal);
         if (userInfoLength <= 0) return result;
         var userInfo = url.Substring(authorityStart, userInfoLength);
         result = result.Replace(userInfo, "***", StringComparison.Ordinal);
@@ -47,6 +47,13 @@ public static class UrlRedaction
             result = result.Replace(Uri.UnescapeDataString(password), "***", StringComparison.Ordinal);
         }
         return result;
+    }
+
+    /// <summary>Where the text after the first <c>?</c> or <c>#</c> past the authority starts; -1 when there is none or it is empty.</summary>
+    private static int QueryStart(string url, int authorityStart)
+    {
+        var mark = url.IndexOfAny(['?', '#'], authorityStart);
+        return mark < 0 || mark == url.Length - 1 ? -1 : mark + 1;
     }
 
     /// <summary>Where the authority starts and how long its user info is (-1: none; the '@' follows it).</summary>

@@ -69,7 +69,7 @@ internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement
                 using var doc = JsonDocument.Parse(line);
                 record = read(doc.RootElement);
             }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+            catch (Exception e) when (IsUnreadable(e))
             {
                 Rejected++;
                 reportError($"{path}:{lineNumber}: not an ECS document: {e.Message}");
@@ -135,7 +135,7 @@ internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement
             {
                 if (state.read(doc.RootElement) is { } item) state.converted.Records.Add(item);
             }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+            catch (Exception e) when (IsUnreadable(e))
             {
                 // A record the report cannot place (an SMF header date or time out of range gives no @timestamp) is
                 // left out with the reason, as a bad line of an ECS file is; decode and run still forward it.
@@ -156,6 +156,9 @@ internal sealed class ReportInput<T>(ZertNormalizer normalizer, Func<JsonElement
         /// <summary>Records decoded but left out of the report (<see cref="ReportInput{T}.Convert"/>).</summary>
         public int Unusable { get; set; }
     }
+
+    /// <summary>What reading a document's fields throws for one the report cannot use (not a whole input's failure).</summary>
+    private static bool IsUnreadable(Exception e) => e is JsonException or FormatException or InvalidOperationException;
 
     private static string Describe(Smf.Zert.ZertRecord record) =>
         $"an SMF 119 subtype {record.Subtype} record of system {record.Header.SystemId}";
