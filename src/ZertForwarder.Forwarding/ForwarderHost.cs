@@ -215,11 +215,23 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Opens an input. A named pipe's open waits for its writer, in the kernel, where a stop signal cannot reach it:
+    /// it is done on another thread so that a stop still ends the run (the abandoned open ends with the process).
+    /// </summary>
+    private static async Task<Stream> OpenInputAsync(string path, bool isStream, CancellationToken stop)
+    {
+        if (path == "-") return Console.OpenStandardInput();
+        if (!isStream) return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return await Task.Factory.StartNew(() => (Stream)new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(stop);
+    }
+
     private async Task ReadPathsAsync(string[] patterns, CancellationToken stop)
     {
         var files = InputPaths.Expand(patterns, out var missing);
         foreach (var m in missing) Log.InputMatchesNoFile(_logger, m);
-        Progress.AddTotal(files.Where(f => f != "-").Sum(f => new FileInfo(f).Length));
+        Progress.AddTotal(files.Where(f => !InputPaths.IsStream(f)).Sum(f => new FileInfo(f).Length));
         foreach (var file in files)
         {
             stop.ThrowIfCancellationRequested();
@@ -233,13 +245,14 @@ internal sealed class ForwarderHost : IAsyncDisposable
     /// </summary>
     public async Task<bool> ReadFileAsync(string path, CancellationToken stop)
     {
-        var isStdin = path == "-";
+        // Stdin or a named pipe: read from its start, never checkpointed (InputPaths.IsStream).
+        var isStream = InputPaths.IsStream(path);
         FileResumePoint resume;
         try
         {
             // Reads the file's head (its identity): a file the watcher found that cannot be read fails here, and fails
             // this file only, like one that fails while it is read.
-            resume = isStdin ? default : _checkpoints.GetResumePoint(path);
+            resume = isStream ? default : _checkpoints.GetResumePoint(path);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -267,7 +280,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         var tracker = new PerSinkAckTracker(resume.Offset, perSinkResume);
         // The trackers advance once per delivered record; the store needs the latest offsets only every so often
         // (it writes at most once per Checkpoint:Interval anyway), so a timer carries them over.
-        var checkpointer = isStdin ? null : new PeriodicCheckpoint(tracker, sinkNames, (offset, sinks) => _checkpoints.Commit(path, offset, sinks),
+        var checkpointer = isStream ? null : new PeriodicCheckpoint(tracker, sinkNames, (offset, sinks) => _checkpoints.Commit(path, offset, sinks),
             _options.Checkpoint.Interval / 2, _time);
         // A file left unfinished (stop signal, broken frame chain) still has events in the sinks: they are delivered
         // during the drain, so its checkpointer must keep carrying commits until RunAsync has drained.
@@ -277,7 +290,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         var lastTracked = resume.Offset;
         try
         {
-            await using var stream = isStdin ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            await using var stream = await OpenInputAsync(path, isStream, stop);
             using var reader = new SmfRecordReader(stream, container, leaveOpen: true);
             if (resume.Offset > 0)
             {
@@ -311,7 +324,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 await checkpointer.DisposeAsync();
                 lock (_openCheckpoints) _openCheckpoints.Remove(checkpointer);
             }
-            if (!isStdin) _checkpoints.MarkCompleted(path, end);
+            if (!isStream) _checkpoints.MarkCompleted(path, end);
             Statistics.InputsCompleted.Increment();
             Log.InputCompleted(_logger, path);
             return true;

@@ -80,6 +80,9 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
     private List<string> Candidates() =>
         Directory.GetFiles(settings.Directory, settings.Pattern)
             .Where(f => !f.EndsWith(DoneSuffix, StringComparison.Ordinal) && !File.Exists(f + DoneSuffix))
+            // A named pipe or device in the directory is no dump that lands and settles: reading it would wait on its
+            // writer for ever, holding up every file after it (README "Inputs").
+            .Where(f => !InputPaths.IsStream(f))
             .Order(StringComparer.Ordinal)
             .ToList();
 

@@ -43,6 +43,8 @@ internal static class StartupChecks
         {
             // Missing named files are the validator's (a glob may match nothing yet); here: what is there must be readable.
             if (path == "-" || Path.GetFileName(path).AsSpan().IndexOfAny('*', '?') >= 0) continue;
+            // A named pipe is not opened to look: that waits for its writer and, on close, ends it (InputPaths.IsStream).
+            if (InputPaths.IsStream(path)) continue;
             if (Directory.Exists(path)) problems.Add($"Input:Paths: '{path}' is a directory; name the dump files (a glob like '{Path.Combine(path, "*")}' works) or use Input:Watch:Directory");
             else if (File.Exists(path)) problems.RequireReadableFile("Input:Paths", path);
         }
