@@ -53,7 +53,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         _checkpoints.BeforeWrite = SyncBeforeCheckpoint;
         _router = new EventRouter(_runners);
         _processor = new RecordProcessor(normalizer, OutputFormats.For(options.Outputs), _router,
-            options.DeadLetter.MalformedRecords ? _deadLetters : null, Statistics, _logger);
+            options.DeadLetter.MalformedRecords ? _deadLetters : null, Statistics, _logger, time);
     }
 
     /// <summary>Longest wait for delivery at the end of a <c>--once</c> run that no signal interrupted.</summary>

@@ -66,6 +66,9 @@ internal static partial class Log
     [LoggerMessage(3000, LogLevel.Warning, "{Origin}:{Offset}: {Reason}")]
     public static partial void RecordRejected(ILogger logger, string origin, long offset, string reason);
 
+    [LoggerMessage(3001, LogLevel.Warning, "{Count} more rejected records were not logged (at most {PerWindow} lines per {WindowSeconds} s); they are counted as rejected, and dead-lettered unless DeadLetter:MalformedRecords is off.")]
+    public static partial void RejectionsNotLogged(ILogger logger, long count, int perWindow, double windowSeconds);
+
     [LoggerMessage(3010, LogLevel.Warning, "{Warning}")]
     public static partial void MissingUtcOffset(ILogger logger, string warning);
 

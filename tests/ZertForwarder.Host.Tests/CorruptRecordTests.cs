@@ -204,6 +204,41 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>A 500-record RDW dump whose first zERT record past the middle has SMF119SD_TRN = 1 (it needs at least 2, layout §1).</summary>
+    /// <summary>
+    /// A dump where most records are corrupt: every one is rejected, counted and dead-lettered, but the log carries a
+    /// hundred warnings, not one per record (one line each buried every other log line).
+    /// </summary>
+    [Fact]
+    public async Task A_dump_of_corrupt_records_is_dead_lettered_in_full_and_logged_a_hundred_lines_at_most()
+    {
+        var records = SmfDumpGenerator.GenerateRecords(seed: 13, zertCount: 400).Select(r => r.Bytes.ToArray()).ToList();
+        var corrupt = 0;
+        foreach (var record in records.Where(r => ZertRecordParser.Parse(r).Status == ZertParseStatus.Decoded))
+        {
+            record[24] = 0; // SMF119SD_TRN, the triplet count at offset 24
+            record[25] = 1;
+            corrupt++;
+        }
+        var dump = _work.Combine("corrupt.smf");
+        File.WriteAllBytes(dump, records.SelectMany(r => r).ToArray());
+        var deadLetterDirectory = _work.Combine("dead-letters");
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            $"Outputs:File:Directory={_work.Combine("out")}", $"DeadLetter:Directory={deadLetterDirectory}",
+        ], TimeSpan.FromSeconds(60));
+
+        var warnings = result.Stderr.Split('\n').Count(l => l.Contains("\"EventId\":3000", StringComparison.Ordinal));
+        var deadLetters = Directory.GetFiles(deadLetterDirectory).SelectMany(File.ReadAllLines).Count();
+        output.WriteLine($"{corrupt} corrupt records; {warnings} warnings; {deadLetters} dead letters; exit {result.ExitCode}");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.True(corrupt > 150, $"only {corrupt} corrupt records");
+        Assert.Equal(100, warnings);
+        Assert.Equal(corrupt, deadLetters);
+        Assert.Contains($"{corrupt} rejected", result.Stdout, StringComparison.Ordinal);
+    }
+
     private (string Path, byte[] Victim, long Offset) WriteDumpWithCorruptRecord()
     {
         var records = SmfDumpGenerator.GenerateRecords(seed: 12, zertCount: 500).Select(r => r.Bytes.ToArray()).ToList();

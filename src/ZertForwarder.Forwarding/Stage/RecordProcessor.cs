@@ -26,10 +26,12 @@ internal sealed class RecordProcessor : IDisposable
     private readonly RunStatistics _stats;
     private readonly ILogger _logger;
     private readonly ThreadLocal<EventFactory> _factories;
+    private readonly LogRateLimit _rejectedLogLimit;
 
     public RecordProcessor(ZertNormalizer normalizer, OutputFormats formats, EventRouter router, IDeadLetterOutput? malformedDeadLetters,
-        RunStatistics stats, ILogger logger)
+        RunStatistics stats, ILogger logger, TimeProvider time)
     {
+        _rejectedLogLimit = new LogRateLimit(time);
         _normalizer = normalizer;
         _formats = formats;
         _router = router;
@@ -208,7 +210,11 @@ internal sealed class RecordProcessor : IDisposable
     private async Task DeadLetterMalformedAsync(Output output, CancellationToken cancellationToken)
     {
         var frame = output.Frame;
-        Log.RecordRejected(_logger, frame.Origin, frame.Offset, output.Malformed!);
+        if (_rejectedLogLimit.TryLog(out var notLogged))
+        {
+            if (notLogged > 0) Log.RejectionsNotLogged(_logger, notLogged, LogRateLimit.PerWindow, LogRateLimit.Window.TotalSeconds);
+            Log.RecordRejected(_logger, frame.Origin, frame.Offset, output.Malformed!);
+        }
         if (_malformedDeadLetters is null) return;
         var bytes = frame.Record is { } record ? record.ToArray() : [];
         var payload = JsonSerializer.SerializeToUtf8Bytes(new MalformedRecord(frame.Origin, frame.Offset, output.Malformed!, Convert.ToHexString(bytes)),
