@@ -226,4 +226,22 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("the file output cannot write to standard output", result.Stderr, StringComparison.Ordinal);
         Assert.True(Checkpoints.Offset(_work.Combine("state"), dump) < new FileInfo(dump).Length / 2);
     }
+
+    /// <summary>
+    /// decode whose reader goes away (<c>| head</c>): it stops at once, says nothing, and exits 141 as <c>cat</c> would.
+    /// The console's stream ignored the closed pipe, so decode went on through the whole dump and exited 0.
+    /// </summary>
+    [Fact]
+    public async Task Decode_whose_reader_went_away_stops_quietly_with_the_status_of_SIGPIPE()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 3000);
+        string[] args = ["decode", dump, "--format", "ecs", "Zos:UtcOffsets:SYSA=-05:00"];
+        var result = await ForwarderProcess.RunAsync(_work.Path, args, RunLimit,
+            launcher: ["bash", "-c", "\"$@\" | head -c 1 > /dev/null; exit ${PIPESTATUS[0]}", "bash"]);
+
+        output.WriteLine(result.ToString());
+        Assert.Equal(141, result.ExitCode);
+        Assert.DoesNotContain("zert records decoded", result.Stderr, StringComparison.OrdinalIgnoreCase); // stopped before the end
+        Assert.DoesNotContain("cannot write", result.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -35,10 +35,14 @@ public sealed class FileSink : ISink
     /// <summary>
     /// Standard output as a stream that reports a closed pipe. The console's own stream drops writes to a pipe whose
     /// reader went away without an error (it ignores EPIPE), and every later event would have been counted delivered.
+    /// <c>decode</c> uses it too, to stop when its reader is gone.
     /// </summary>
-    private static Stream OpenStandardOutput() => OperatingSystem.IsWindows()
+    internal static Stream OpenStandardOutput() => OperatingSystem.IsWindows()
         ? Console.OpenStandardOutput()
         : new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+
+    /// <summary>The <see cref="IOException.HResult"/> of a write to a pipe whose reader is gone (EPIPE on Linux).</summary>
+    internal const int BrokenPipe = 32;
     private readonly IPipelineLog _log;
     private readonly Counter _writeErrors;
     private readonly Dictionary<FileFormat, RotatingFile> _files = [];

@@ -7,6 +7,9 @@ internal static class CommandLine
     public const int RecordsRejected = 1;
     public const int UsageError = 2;
 
+    /// <summary>128 + SIGPIPE: <c>decode</c> whose stdout reader went away, the status `cat` has in that case.</summary>
+    public const int EndedByBrokenPipe = 141;
+
     public const string Usage = """
         zertforwarder: forward IBM z/OS zERT records (SMF 119 subtypes 11 and 12) to SIEMs.
 

@@ -51,11 +51,22 @@ internal static class DecodeCommand
         };
 
         using var stream = input == "-" ? Console.OpenStandardInput() : OpenFile(input);
-        using var stdout = Console.OpenStandardOutput();
+        // Reports a closed pipe: the console's stream ignores it, and `decode dump | head` decoded the whole dump into nothing.
+        using var stdout = Sinks.Files.FileSink.OpenStandardOutput();
         using var output = new BufferedStream(stdout, 1 << 16);
         var name = input == "-" ? "<stdin>" : input;
         using var decoder = new ParallelDecoder(createFormatter);
-        var counts = decoder.Decode(stream, container, name, output, Console.Error);
+        RecordCounts counts;
+        try
+        {
+            counts = decoder.Decode(stream, container, name, output, Console.Error);
+        }
+        catch (IOException e) when (e.HResult == Sinks.Files.FileSink.BrokenPipe)
+        {
+            // The reader has what it wanted (`decode dump | head`): stop at once and quietly, with the status of a
+            // program ended by SIGPIPE, as `cat` or `grep` would, so a `set -o pipefail` script sees the same.
+            return CommandLine.EndedByBrokenPipe;
+        }
         Console.Error.WriteLine(counts.Describe());
         return counts.Rejected + counts.FramingErrors > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
     }
