@@ -22,6 +22,8 @@ internal sealed class RunStatistics
         Rejected = records.WithLabels("rejected");
         OtherTypes = records.WithLabels("skipped_other_type");
         OtherSubtypes = records.WithLabels("skipped_other_subtype");
+        // Records a restarted run passes over because the checkpoint says they were delivered before the stop.
+        DeliveredBefore = records.WithLabels("skipped_delivered_before");
         var inputs = metrics.Counter("zertforwarder_inputs_total", "Inputs (files) by outcome.", "outcome");
         InputsCompleted = inputs.WithLabels("completed");
         InputsBroken = inputs.WithLabels("broken_frame_chain");
@@ -46,6 +48,7 @@ internal sealed class RunStatistics
     public Counter Rejected { get; }
     public Counter OtherTypes { get; }
     public Counter OtherSubtypes { get; }
+    public Counter DeliveredBefore { get; }
     public Counter InputsCompleted { get; }
     public Counter InputsBroken { get; }
     public Counter BytesRead { get; }
@@ -83,5 +86,6 @@ internal sealed class RunStatistics
     public string Describe() =>
         $"{FramesRead.Value} SMF records read: {Decoded.Value} zERT records forwarded, {Rejected.Value} rejected, " +
         $"{OtherTypes.Value} other SMF types and {OtherSubtypes.Value} other 119 subtypes skipped" +
+        (DeliveredBefore.Value > 0 ? $", {DeliveredBefore.Value} delivered before a restart passed over" : "") +
         (InputsBroken.Value > 0 ? $", {InputsBroken.Value} input(s) stopped by a broken frame chain" : "");
 }

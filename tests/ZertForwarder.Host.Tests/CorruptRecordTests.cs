@@ -168,6 +168,9 @@ public sealed class CorruptRecordTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Dumps.ZertRecords(dump).Select(r => r.EventId), ids); // every record once, in input order
         Assert.True(ids.Count > firstIds.Count);
         Assert.Equal(new FileInfo(dump).Length, Checkpoints.Offset(_work.Combine("state"), dump));
+        // The summary accounts for every record read: the 200 of the first run are passed over, not forwarded again.
+        Assert.Contains($"{records.Count} SMF records read: {ids.Count - firstIds.Count} zERT records forwarded", second.Stdout, StringComparison.Ordinal);
+        Assert.Contains(", 200 delivered before a restart passed over", second.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -63,7 +63,9 @@ internal sealed class RecordLoop<TWork, TResult>
     /// reports the break after them.
     /// </exception>
     /// <exception cref="InvalidDataException">The input is not an SMF dump; as for a broken chain.</exception>
-    public async Task ReadAsync(SmfRecordReader reader, long skipBefore = 0, Action<long>? frameRead = null, CancellationToken cancellationToken = default)
+    /// <param name="frameSkipped">Called for each frame skipped because it ends at or before <paramref name="skipBefore"/>.</param>
+    public async Task ReadAsync(SmfRecordReader reader, long skipBefore = 0, Action<long>? frameRead = null, Action? frameSkipped = null,
+        CancellationToken cancellationToken = default)
     {
         var finished = false;
         try
@@ -85,7 +87,11 @@ internal sealed class RecordLoop<TWork, TResult>
                     throw;
                 }
                 frameRead?.Invoke(reader.Position);
-                if (frame.EndOffset <= skipBefore) continue;
+                if (frame.EndOffset <= skipBefore)
+                {
+                    frameSkipped?.Invoke();
+                    continue;
+                }
                 batch.Add(frame);
                 if (batch.IsFull)
                 {

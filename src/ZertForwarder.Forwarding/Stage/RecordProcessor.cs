@@ -68,7 +68,7 @@ internal sealed class RecordProcessor : IDisposable
         {
             _stats.FramesRead.Increment();
             progress?.Invoke(position);
-        }, cancellationToken);
+        }, () => _stats.DeliveredBefore.Increment(), cancellationToken);
     }
 
     /// <summary>Batches mapped or waiting to be routed at once: the stage's default, two per core.</summary>
