@@ -29,6 +29,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
     private readonly RecordProcessor _processor;
     private readonly Counter _deadLetterCount;
     private readonly List<PeriodicCheckpoint> _openCheckpoints = [];
+    private KafkaRecordSource? _kafkaSource; // open from its first read until after the drain
     private FileSink? _fileSink; // synced before each checkpoint write (SyncBeforeCheckpoint), as are
     private FileDeadLetterOutput? _fileDeadLetters; // the dead letters when they go to a file
 
@@ -171,10 +172,32 @@ internal sealed class ForwarderHost : IAsyncDisposable
             Log.DeadLetterFlushTimedOut(_logger);
         }
         _checkpoints.Flush();
+        if (_kafkaSource is { } kafkaSource) await CloseKafkaSourceAsync(kafkaSource);
         if (_fatal is SinkFatalException stopped) throw new SinkFatalException(stopped.Message, stopped);
         if (_fatal is { } failed) throw new RunStoppedException(failed);
         return drained;
     }
+
+    /// <summary>
+    /// Commits what the drain delivered and leaves the consumer group. Bounded: a group coordinator that cannot be
+    /// reached would hold the commit (and the exit) for as long as librdkafka retries; past the limit the commit is
+    /// given up (event 1007), and the records after the last commit are read again after a restart, never lost.
+    /// </summary>
+    private async Task CloseKafkaSourceAsync(KafkaRecordSource source)
+    {
+        _kafkaSource = null;
+        try
+        {
+            await source.DisposeAsync().AsTask().WaitAsync(KafkaCloseLimit, _time);
+        }
+        catch (TimeoutException)
+        {
+            Log.KafkaCloseTimedOut(_logger, KafkaCloseLimit.TotalSeconds);
+        }
+    }
+
+    /// <summary>How long the Kafka input's final commit and group leave may take at the end of a run.</summary>
+    internal static readonly TimeSpan KafkaCloseLimit = TimeSpan.FromSeconds(10);
 
     /// <summary>Runs one source; a sink that stopped for good ends it (and every other source) like a stop signal.</summary>
     private async Task RunSourceAsync(Func<Task> source, CancellationTokenSource reading)
@@ -403,9 +426,15 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the Kafka input until the stop. The consumer is not closed here: its final commit would come before the
+    /// drain delivers the events still buffered, so a restart (a rolling update) would read and send them again. It
+    /// stays in the group, unpolled, until <see cref="CloseKafkaSourceAsync"/> after the drain.
+    /// </summary>
     private async Task ReadKafkaAsync(KafkaRecordSourceOptions options, CancellationToken stop)
     {
-        await using var source = new KafkaRecordSource(options, _router.SinkCount, _pipelineLog, _time, Statistics.Metrics);
+        var source = new KafkaRecordSource(options, _router.SinkCount, _pipelineLog, _time, Statistics.Metrics);
+        _kafkaSource = source;
         await foreach (var record in source.ReadAsync(stop))
         {
             await _processor.ProcessOneAsync(record.Value.ToArray(), record.Origin, record.Acknowledgement, record.CompleteWithoutEvents, stop);

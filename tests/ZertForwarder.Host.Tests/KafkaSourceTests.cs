@@ -102,6 +102,59 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
         Assert.True(latecomerIds.SetEquals(secondIds));
     }
 
+    /// <summary>
+    /// SIGTERM while events read from Kafka are still buffered for a slow sink: the drain delivers them and the group's
+    /// commit covers them, so the restart (a rolling update) sends none of them again. The consumer was closed when
+    /// reading stopped, before the drain: its final commit missed everything the drain delivered.
+    /// </summary>
+    [Fact]
+    public async Task SIGTERM_commits_what_the_drain_delivered_so_a_restart_sends_nothing_twice()
+    {
+        using var kafka = new MockKafkaCluster();
+        kafka.CreateTopic(Topic, partitions: 3);
+        var records = SmfDumpGenerator.GenerateRecords(seed: 31, zertCount: 6000);
+        var expectedIds = records.Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded)
+            .Select(r => ZertEventId.Compute(r.Bytes)).ToHashSet(StringComparer.Ordinal);
+        using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build())
+        {
+            var partition = 0;
+            foreach (var record in records) producer.Produce(new TopicPartition(Topic, partition++ % 3), new Message<Null, byte[]> { Value = record.Bytes });
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
+        }
+        await using var elasticsearch = await FakeElasticsearch.StartAsync();
+        elasticsearch.RequestDelay = _ => TimeSpan.FromMilliseconds(200);
+        string[] args =
+        [
+            "run", $"Input:Kafka:BootstrapServers={kafka.BootstrapServers}", $"Input:Kafka:Topic={Topic}", $"Input:Kafka:GroupId={Group}",
+            "Input:Kafka:CommitIntervalMs=200", "Input:Kafka:Properties:session.timeout.ms=6000", $"Checkpoint:Directory={_work.Combine("state")}",
+            $"Outputs:Elasticsearch:Url={elasticsearch.Url}", "Pipeline:BufferCapacity=1000", "Pipeline:MaxBatchItems=200",
+        ];
+
+        await using (var first = ForwarderProcess.Start(_work.Path, args))
+        {
+            await Eventually.TrueAsync(() => elasticsearch.Documents.Count >= 600 || first.HasExited, "600 documents in Elasticsearch",
+                TimeSpan.FromSeconds(30), () => first.Stderr);
+            var atSigterm = elasticsearch.Documents.Count;
+            first.Signal(ForwarderProcess.Sigterm);
+            Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, first.Stderr);
+            output.WriteLine($"SIGTERM at {atSigterm} documents; {elasticsearch.Documents.Count} after the drain, of {expectedIds.Count}");
+            Assert.True(elasticsearch.Documents.Count > atSigterm, "the drain delivered buffered events");
+            Assert.True(elasticsearch.Documents.Count < expectedIds.Count, "the run was stopped before the end of the topic");
+        }
+
+        elasticsearch.RequestDelay = _ => null;
+        await using (var second = ForwarderProcess.Start(_work.Path, args))
+        {
+            await Eventually.TrueAsync(() => elasticsearch.Documents.Count >= expectedIds.Count || second.HasExited, "every record in Elasticsearch",
+                TimeSpan.FromSeconds(60), () => second.Stderr);
+            second.Signal(ForwarderProcess.Sigterm);
+            Assert.True(await second.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, second.Stderr);
+        }
+        output.WriteLine($"restart: {elasticsearch.Documents.Count} documents, {elasticsearch.Conflicts} sent again (409)");
+        Assert.True(expectedIds.SetEquals(elasticsearch.Documents.Keys.Select(k => k.Id)));
+        Assert.Equal(0, elasticsearch.Conflicts);
+    }
+
     private static int LineCount(string path)
     {
         if (!File.Exists(path)) return 0;
