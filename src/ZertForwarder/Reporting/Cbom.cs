@@ -117,19 +117,24 @@ internal static class Cbom
                     used.Add(tls);
                     if (session.CipherSuite is { } name)
                     {
-                        Suite(tls, name, catalog.CipherSuite(name).Select(Algorithm), session.CipherCode);
+                        // SSL 2.0 kinds (SSL_CK_RC4_128_WITH_MD5, ...) do not follow the TLS suite pattern the catalog
+                        // parses; their parts come from the code table (mappings/codes), which the session carries.
+                        var parts = name.StartsWith("SSL_CK_", StringComparison.Ordinal) && SuiteParts(session) is { Count: > 0 } known
+                            ? known.Select(catalog.Lookup)
+                            : catalog.CipherSuite(name);
+                        Suite(tls, name, parts.Select(Algorithm), session.CipherCode);
                     }
                     break;
                 case "ssh":
                     var ssh = Protocol("ssh", session.Version.StartsWith("SSHv", StringComparison.Ordinal) ? session.Version[4..] + ".0" : "unknown");
                     used.Add(ssh);
-                    var sshParts = new[] { session.KeyExchange, session.Encryption, session.Mac }.Where(p => p is { Length: > 0 } && p != "none").Select(p => p!).ToList();
+                    var sshParts = SuiteParts(session);
                     if (sshParts.Count > 0) Suite(ssh, string.Join(" / ", sshParts), sshParts.Select(p => Algorithm(catalog.Lookup(p))), null);
                     break;
                 case "ipsec":
                     var ipsec = Protocol("ipsec", session.Version.Length > 0 ? session.Version : "unknown");
                     used.Add(ipsec);
-                    var ipsecParts = new[] { session.KeyExchange, session.Encryption, session.Mac }.Where(p => p is { Length: > 0 } && p != "none").Select(p => p!).ToList();
+                    var ipsecParts = SuiteParts(session);
                     if (ipsecParts.Count > 0) Suite(ipsec, string.Join(" / ", ipsecParts), ipsecParts.Select(p => Algorithm(catalog.Lookup(p))), null);
                     break;
             }
@@ -223,6 +228,21 @@ internal static class Cbom
             };
         }
         return reference;
+    }
+
+    /// <summary>
+    /// The named parts of a session's protection: key exchange, encryption, MAC. Encryption "none" (IPsec ESP with
+    /// null encryption, an SSH cipher "none") is the NULL algorithm, as in TLS_RSA_WITH_NULL_SHA: integrity-only
+    /// traffic must show in the inventory, not look like a session whose cipher is unknown. A key exchange or MAC of
+    /// "none" is left out (an AEAD cipher's MAC is implicit).
+    /// </summary>
+    private static List<string> SuiteParts(SessionRow session)
+    {
+        var parts = new List<string>(3);
+        if (session.KeyExchange is { Length: > 0 } kx && kx != "none") parts.Add(kx);
+        if (session.Encryption is { Length: > 0 } encryption) parts.Add(encryption == "none" ? "NULL" : encryption);
+        if (session.Mac is { Length: > 0 } mac && mac != "none") parts.Add(mac);
+        return parts;
     }
 
     private static (string Type, string Version) SplitVersion(string version)

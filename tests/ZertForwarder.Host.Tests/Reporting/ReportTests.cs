@@ -431,4 +431,37 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
             Assert.All(d.GetProperty("dependsOn").EnumerateArray(), x => Assert.Contains(x.GetString(), refs));
         });
     }
+
+    /// <summary>
+    /// Every cipher suite in the CBOM names algorithms the catalog knows. SSL 2.0 kinds (SSL_CK_RC4_128_WITH_MD5) were
+    /// parsed like TLS suite names: "CK" became an algorithm and RC4, DES or 3DES went missing from the inventory; IPsec
+    /// with null encryption listed only its key exchange and MAC, like a session whose cipher is unknown.
+    /// </summary>
+    [Fact]
+    public async Task Every_cipher_suite_in_the_cbom_names_known_algorithms_SSL_2_and_null_encryption_included()
+    {
+        var dump = Dumps.Write(_work.Combine("in.smf"), 7, 20_000);
+        Assert.Equal(0, (await Report([dump, "--out", "r"])).ExitCode);
+        using var bom = JsonDocument.Parse(File.ReadAllText(_work.Combine("r", "cbom.cdx.json")));
+        var components = bom.RootElement.GetProperty("components").EnumerateArray().ToList();
+        var algorithms = components.Where(c => c.GetProperty("cryptoProperties").GetProperty("assetType").GetString() == "algorithm")
+            .ToDictionary(c => c.GetProperty("bom-ref").GetString()!, c => c.GetProperty("cryptoProperties").GetProperty("algorithmProperties").GetProperty("primitive").GetString());
+        var suites = components.Where(c => c.GetProperty("cryptoProperties").GetProperty("assetType").GetString() == "protocol")
+            .SelectMany(c => c.GetProperty("cryptoProperties").GetProperty("protocolProperties").TryGetProperty("cipherSuites", out var list)
+                ? list.EnumerateArray().Select(s => (Protocol: c.GetProperty("name").GetString()!, Name: s.GetProperty("name").GetString()!,
+                    Algorithms: s.GetProperty("algorithms").EnumerateArray().Select(a => a.GetString()!).ToList()))
+                : [])
+            .ToList();
+
+        foreach (var suite in suites)
+        {
+            var unknown = suite.Algorithms.Where(a => algorithms[a] == "unknown").ToList();
+            Assert.True(unknown.Count == 0, $"{suite.Protocol} {suite.Name}: unknown algorithm(s) {string.Join(", ", unknown)}");
+        }
+        var ssl2 = suites.Where(s => s.Name.StartsWith("SSL_CK_", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(ssl2);
+        Assert.Contains(ssl2, s => s.Name == "SSL_CK_RC4_128_WITH_MD5" && s.Algorithms.Order().SequenceEqual(["crypto/algorithm/HMAC-MD5", "crypto/algorithm/RC4-128", "crypto/algorithm/RSA"]));
+        Assert.All(ssl2, s => Assert.Contains(s.Algorithms, a => algorithms[a] is "block-cipher" or "stream-cipher"));
+        Assert.Contains(suites, s => s.Protocol.StartsWith("ipsec", StringComparison.OrdinalIgnoreCase) && s.Algorithms.Contains("crypto/algorithm/NULL"));
+    }
 }
