@@ -182,9 +182,9 @@ for values in "$CHART"/ci/*-values.yaml; do
       expect "$case_name" "$rendered" '"ApiKeyFile": "/var/run/secrets/zertforwarder/elasticsearch-api-key"' "API key is a mounted file"
       ;;
     mapping-overrides)
-      expect "$case_name" "$rendered" '^  ecs__connection.json: ' "override stored in a ConfigMap"
-      expect "$case_name" "$rendered" '^ +mountPath: /app/mappings/ecs/connection.json$' "mounted over the image's mapping file"
-      expect "$case_name" "$rendered" '^ +subPath: ecs__connection.json$' "one file only, the rest stay as built"
+      expect "$case_name" "$rendered" '^  leef__leef.json: ' "override stored in a ConfigMap"
+      expect "$case_name" "$rendered" '^ +mountPath: /app/mappings/leef/leef.json$' "mounted over the image's mapping file"
+      expect "$case_name" "$rendered" '^ +subPath: leef__leef.json$' "one file only, the rest stay as built"
       ;;
   esac
 done
@@ -261,6 +261,44 @@ if promtool check rules "$work/broken-rules.yaml" >/dev/null 2>&1; then
   fail "promtool accepted a broken expression"
 else
   pass "promtool rejects a broken expression"
+fi
+
+echo "[6] the product accepts every example's configuration and mapping overrides"
+# A chart value the program refuses renders fine and then crash-loops the pod (exit 2 at start): each example's
+# config.json, with its mappingOverrides laid over a copy of mappings/, goes through `run --check-config` (settings and
+# mapping files as a start checks them; the environment -- secret files, brokers, ports -- is not touched).
+product=src/ZertForwarder/bin/Release/net10.0/zertforwarder.dll
+if [ ! -f "$product" ]; then
+  fail "the product is not built ($product); build with: dotnet build ZertForwarder.sln -c Release"
+else
+  for values in "$CHART"/ci/*-values.yaml; do
+    case_name=$(basename "$values" -values.yaml)
+    mappings="$work/$case_name-mappings"
+    cp -r mappings "$mappings"
+    if ! python3 - "$work/$case_name.yaml" "$work/$case_name-config.json" "$mappings" <<'PY'
+import os, sys, yaml
+rendered, config, mappings = sys.argv[1:4]
+for document in yaml.safe_load_all(open(rendered)):
+    data = (document or {}).get("data") or {}
+    if document and document.get("kind") == "ConfigMap" and "config.json" in data:
+        open(config, "w").write(data["config.json"])
+    elif document and document.get("kind") == "ConfigMap":
+        # The mapping overrides' ConfigMap: key "dir__file.json" is mounted at mappings/dir/file.json.
+        for key, text in data.items():
+            path = os.path.join(mappings, key.replace("__", "/"))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "w").write(text)
+sys.exit(0 if os.path.exists(config) else 1)
+PY
+    then
+      fail "$case_name: no config.json in the rendered ConfigMap"; continue
+    fi
+    if out=$(dotnet "$product" run --check-config --config "$work/$case_name-config.json" "Mappings:Directory=$mappings" 2>&1); then
+      pass "$case_name: the product accepts its configuration and mappings"
+    else
+      fail "$case_name: the product refuses it (the pod would exit 2 at start)"; sed 's/^/       /' <<<"$out"
+    fi
+  done
 fi
 
 echo "helm-check: $((checks - failures)) of $checks checks passed"

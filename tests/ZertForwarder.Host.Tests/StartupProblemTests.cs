@@ -19,6 +19,53 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _work.Dispose();
 
+    /// <summary>
+    /// <c>run --check-config</c> judges the settings and the mapping files only: a configuration whose secret files and
+    /// brokers exist only where it is deployed passes; mistakes in the values and in a mapping file are all listed,
+    /// exit 2, and nothing is read, written or listened on.
+    /// </summary>
+    [Fact]
+    public async Task Check_config_lists_every_mistake_in_values_and_mappings_without_touching_the_environment()
+    {
+        string[] deployed =
+        [
+            "Input:Watch:Directory=/smf/incoming", "Input:Watch:CompletedAction=move", "Input:Watch:CompletedDirectory=/smf/done",
+            "Outputs:Elasticsearch:Url=https://es.example.invalid:9200", "Outputs:Elasticsearch:ApiKeyFile=/var/run/secrets/zertforwarder/es-api-key",
+            "Outputs:Kafka:BootstrapServers=kafka.example.invalid:9093", $"Checkpoint:Directory={_work.Combine("state")}", "Metrics:Port=9464",
+        ];
+        var valid = await ForwarderProcess.RunAsync(_work.Path, ["run", "--check-config", .. deployed], RunLimit);
+        output.WriteLine(valid.ToString());
+        Assert.True(valid.ExitCode == 0, valid.ToString());
+        Assert.Contains("valid", valid.Stdout, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_work.Combine("state")), "the check created the checkpoint directory");
+
+        var wrong = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--check-config", .. deployed, "Outputs:Elasticsearch:Urls:0=https://es2.example.invalid:9200", "Input:Watch:CompletedDirectory="], RunLimit);
+        output.WriteLine(wrong.ToString());
+        Assert.True(wrong.ExitCode == 2, wrong.ToString());
+        Assert.Contains("the configuration has 2 problem(s)", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("set exactly one of Url, Urls or CloudId", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Input:Watch:CompletedDirectory is required", wrong.Stderr, StringComparison.Ordinal);
+        AssertNoStackTrace(wrong);
+
+        var mappings = _work.Combine("mappings");
+        CopyDirectory(Path.Combine(ForwarderProcess.ProgramDirectory, "mappings"), mappings);
+        File.WriteAllText(Path.Combine(mappings, "leef", "leef.json"), """{"version": 1, "vendor": "IBM", "product": "zERT", "colour": "red"}""");
+        var badMapping = await ForwarderProcess.RunAsync(_work.Path, ["run", "--check-config", .. deployed, $"Mappings:Directory={mappings}"], RunLimit);
+        output.WriteLine(badMapping.ToString());
+        Assert.True(badMapping.ExitCode == 2, badMapping.ToString());
+        Assert.Contains("the mapping files have", badMapping.Stderr, StringComparison.Ordinal);
+        Assert.Contains("leef.json", badMapping.Stderr, StringComparison.Ordinal);
+        AssertNoStackTrace(badMapping);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Every_mistake_in_files_directories_certificates_and_the_port_is_listed_in_one_start_without_a_stack_trace()
     {

@@ -14,9 +14,10 @@ internal static class CommandLine
         zertforwarder: forward IBM z/OS zERT records (SMF 119 subtypes 11 and 12) to SIEMs.
 
         Usage:
-          zertforwarder run [--config FILE] [--once] [Section:Key=value ...]
+          zertforwarder run [--config FILE] [--once] [--check-config] [Section:Key=value ...]
               Move records from the configured inputs to the configured outputs. With no configuration, reads the
               bundled sample SMF file and writes ECS, LEEF and flat files under ./out, then prints a summary.
+              --check-config checks the settings and mapping files only, and exits (0 valid, 2 problems listed).
           zertforwarder decode FILE|- [--format json|ecs|leef|flat] [--container auto|rdw|vbs] [--mappings DIR]
                                [--config FILE] [Zos|Mappings|Assessment:Key=value ...]
               Print one line per zERT record. json = IBM field names; ecs/leef/flat = the normalized outputs, shaped

@@ -27,6 +27,7 @@ internal static class RunCommand
     {
         string? configFile = null;
         var once = false;
+        var checkOnly = false;
         var overrides = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -39,6 +40,9 @@ internal static class RunCommand
                 case "--once":
                     once = true;
                     break;
+                case "--check-config":
+                    checkOnly = true;
+                    break;
                 default:
                     if (!args[i].Contains('=', StringComparison.Ordinal)) throw new UsageException($"unknown argument '{args[i]}' (settings are Section:Key=value)");
                     overrides.Add(args[i]);
@@ -48,6 +52,7 @@ internal static class RunCommand
 
         var loaded = ConfigurationLoader.Load(configFile, overrides);
         var options = loaded.Options;
+        if (checkOnly) return CheckConfiguration(loaded);
         // Values and what they point at (files, certificates, the port, the checkpoint file) in one list, before any
         // record is read (StartupChecks).
         var problems = loaded.Errors.ToList();
@@ -170,6 +175,30 @@ internal static class RunCommand
         return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 || stats.InputsBroken.Value > 0
             ? CommandLine.RecordsRejected
             : CommandLine.Success;
+    }
+
+    /// <summary>
+    /// <c>run --check-config</c>: the settings and the mapping files they name, checked as a start would check them,
+    /// without touching the environment (no input, secret or certificate file is opened, no broker or port tried), so a
+    /// deployment's configuration can be checked where it is built (the Helm chart's CI does this for its examples).
+    /// </summary>
+    private static int CheckConfiguration(LoadedConfiguration loaded)
+    {
+        if (loaded.Errors.Count > 0) return ReportProblems(loaded.Errors);
+        try
+        {
+            MappingLoading.CreateNormalizer(loaded.Options, _ => { });
+        }
+        catch (MappingException e)
+        {
+            Console.Error.WriteLine($"zertforwarder: the mapping files have {e.Problems.Count} problem(s):");
+            foreach (var problem in e.Problems) Console.Error.WriteLine($"  - {problem}");
+            return CommandLine.UsageError;
+        }
+        Console.Out.WriteLine(loaded.IsEmbeddedDefault
+            ? "zertforwarder: no configuration given; the embedded default runs the bundled sample."
+            : "zertforwarder: the configuration and the mapping files are valid (files, certificates, brokers and ports are checked at start).");
+        return CommandLine.Success;
     }
 
     private static int ReportProblems(IReadOnlyList<string> problems)
