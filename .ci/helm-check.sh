@@ -127,6 +127,7 @@ for values in "$CHART"/ci/*-values.yaml; do
       expect "$case_name" "$rendered" '^  serviceName: zf-zertforwarder-headless$' "governed by the headless Service"
       expect "$case_name" "$rendered" '^  clusterIP: None$' "which is headless"
       expect "$case_name" "$rendered" '^  maxUnavailable: 1$' "drains evict one pod at a time"
+      expect "$case_name" "$rendered" '^  unhealthyPodEvictionPolicy: AlwaysAllow$' "and pods not ready (a destination down) do not block drains"
       ;;
     kafka-source-to-kafka-and-es)
       expect "$case_name" "$rendered" '^kind: Deployment$' "Kafka source is a Deployment"

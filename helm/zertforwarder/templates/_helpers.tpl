@@ -227,6 +227,31 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- if and $v.outputs.elasticsearch.enabled (not (or $v.outputs.elasticsearch.url $v.outputs.elasticsearch.urls $v.outputs.elasticsearch.cloudId)) }}
 {{- fail "outputs.elasticsearch.enabled is true: set outputs.elasticsearch.url, urls or cloudId." }}
 {{- end }}
+{{- /* What the program refuses at start (exit 2, a pod restarting for ever) is refused here, with the chart's names. */}}
+{{- if $v.outputs.elasticsearch.enabled }}
+{{- $es := $v.outputs.elasticsearch }}
+{{- if gt (len (compact (list $es.url (join "," ($es.urls | default list)) $es.cloudId))) 1 }}
+{{- fail "outputs.elasticsearch: set exactly one of url, urls or cloudId." }}
+{{- end }}
+{{- if and $es.username $v.secrets.elasticsearchApiKey.existingSecret }}
+{{- fail "outputs.elasticsearch: use either an API key (secrets.elasticsearchApiKey) or username and password, not both." }}
+{{- end }}
+{{- if and $es.cloudId (not (or $es.username $v.secrets.elasticsearchApiKey.existingSecret)) }}
+{{- fail "outputs.elasticsearch.cloudId needs credentials: secrets.elasticsearchApiKey, or username with secrets.elasticsearchPassword (Elastic Cloud always authenticates)." }}
+{{- end }}
+{{- if and $es.namespace (or (ne $es.namespace (lower $es.namespace)) (regexMatch "[-\\s\\\\/*?\"<>|,#]" $es.namespace) (gt (len $es.namespace) 100)) }}
+{{- fail (printf "outputs.elasticsearch.namespace %q: a data stream namespace is 1-100 lower-case characters without '-', spaces or \\/*?\"<>|,#." $es.namespace) }}
+{{- end }}
+{{- if and $es.retention (regexMatch "^0+[a-z]+$" $es.retention) }}
+{{- fail (printf "outputs.elasticsearch.retention %q: the retention must be positive (e.g. 90d)." $es.retention) }}
+{{- end }}
+{{- end }}
+{{- if and $v.outputs.kafka.enabled (eq $v.outputs.kafka.format "leef") $v.outputs.kafka.leefTopic }}
+{{- fail "outputs.kafka.leefTopic is the second (LEEF) topic next to format ecs; with format leef the topic already gets LEEF: leave leefTopic empty." }}
+{{- end }}
+{{- if and $v.input.watch.enabled (eq $v.input.watch.completedAction "move") (not $v.input.watch.completedDirectory) }}
+{{- fail "input.watch.completedAction is move: set input.watch.completedDirectory (or use mark or delete)." }}
+{{- end }}
 {{- if and $v.outputs.splunk.enabled (not $v.outputs.splunk.url) }}
 {{- fail "outputs.splunk.enabled is true: set outputs.splunk.url." }}
 {{- end }}

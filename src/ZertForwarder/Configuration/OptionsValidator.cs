@@ -47,6 +47,8 @@ public static class OptionsValidator
         {
             if (string.IsNullOrWhiteSpace(kafka.BootstrapServers)) errors.Add("Outputs:Kafka:BootstrapServers is required");
             if (string.IsNullOrWhiteSpace(kafka.Topic)) errors.Add("Outputs:Kafka:Topic is required");
+            if (kafka.Format == Sinks.Kafka.KafkaValueFormat.Leef && !string.IsNullOrWhiteSpace(kafka.LeefTopic))
+                errors.Add("Outputs:Kafka:LeefTopic is the second (LEEF) topic next to Format 'ecs'; with Format 'leef' the Topic already gets LEEF: leave LeefTopic empty");
             // 0 is librdkafka's "no limit": during an outage no delivery report would come, so a batch would wait
             // for ever instead of being retried and, past Pipeline:RetryTimeLimit, dead-lettered.
             errors.AddRange(TlsVerificationKept("Outputs:Kafka", kafka.Properties));
