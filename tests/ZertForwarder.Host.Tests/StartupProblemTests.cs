@@ -40,10 +40,12 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         Assert.False(Directory.Exists(_work.Combine("state")), "the check created the checkpoint directory");
 
         var wrong = await ForwarderProcess.RunAsync(_work.Path,
-            ["run", "--check-config", .. deployed, "Outputs:Elasticsearch:Urls:0=https://es2.example.invalid:9200", "Input:Watch:CompletedDirectory="], RunLimit);
+            ["run", "--check-config", .. deployed, "Outputs:Elasticsearch:Urls:0=https://es2.example.invalid:9200", "Input:Watch:CompletedDirectory=",
+                "Outputs:Kafka:Format=leef", "Outputs:Kafka:LeefTopic=zert-leef"], RunLimit);
         output.WriteLine(wrong.ToString());
         Assert.True(wrong.ExitCode == 2, wrong.ToString());
-        Assert.Contains("the configuration has 2 problem(s)", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the configuration has 3 problem(s)", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("with Format 'leef' the Topic already gets LEEF", wrong.Stderr, StringComparison.Ordinal);
         Assert.Contains("set exactly one of Url, Urls or CloudId", wrong.Stderr, StringComparison.Ordinal);
         Assert.Contains("Input:Watch:CompletedDirectory is required", wrong.Stderr, StringComparison.Ordinal);
         AssertNoStackTrace(wrong);

@@ -249,6 +249,9 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- if and $v.outputs.kafka.enabled (eq $v.outputs.kafka.format "leef") $v.outputs.kafka.leefTopic }}
 {{- fail "outputs.kafka.leefTopic is the second (LEEF) topic next to format ecs; with format leef the topic already gets LEEF: leave leefTopic empty." }}
 {{- end }}
+{{- if and (eq $v.input.type "kafka") $v.outputs.file.enabled (not $v.outputs.file.stdout) (hasPrefix "/var/lib/zertforwarder" $v.outputs.file.directory) }}
+{{- fail "outputs.file is on (the default) with input.type kafka: its files would fill the pod's emptyDir, unread, and go with the pod. Set outputs.file.enabled false, or outputs.file.stdout true, or point outputs.file.directory at a volume of your own (extraVolumes)." }}
+{{- end }}
 {{- if and $v.input.watch.enabled (eq $v.input.watch.completedAction "move") (not $v.input.watch.completedDirectory) }}
 {{- fail "input.watch.completedAction is move: set input.watch.completedDirectory (or use mark or delete)." }}
 {{- end }}
