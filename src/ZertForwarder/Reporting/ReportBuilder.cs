@@ -35,6 +35,21 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
     /// </summary>
     private readonly Dictionary<ConnectionKey, (long In, long Out)> _lifeBytes = [];
 
+    /// <summary>
+    /// The interval summaries counted so far, as 64-bit digests of what identifies one (stack, interval end, session
+    /// and its server and client), 8 bytes each rather than the strings. Two different summaries share a digest with a
+    /// chance of about 1 in 10^7 at a million summaries.
+    /// </summary>
+    private readonly HashSet<ulong> _summariesSeen = [];
+
+    private static ulong SummaryKey(ReportRecord r)
+    {
+        var stack = r.StackKey;
+        var low = HashCode.Combine(stack, r.Time.UtcTicks, r.SummarySessionId, r.ServerIp, r.ServerPort, r.ClientIp);
+        var high = HashCode.Combine(r.ClientIp, r.ServerPort, r.ServerIp, r.SummarySessionId, r.Time.UtcTicks, stack, 0x5A17);
+        return ((ulong)(uint)high << 32) | (uint)low;
+    }
+
     /// <summary>Small numbers for the stack keys, so a connection's entry holds no string of its own.</summary>
     private readonly Dictionary<string, int> _stackNumbers = new(StringComparer.Ordinal);
 
@@ -53,7 +68,15 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
     /// <summary>What the record adds under the counting rule (see the class remarks); null for records that are neither interval summaries nor connection events.</summary>
     private Contribution? ContributionOf(ReportRecord r)
     {
-        if (r.IsIntervalSummary) return new Contribution(r, r.SummaryConnections, r.SummaryBytesIn, r.SummaryBytesOut, Counted: true);
+        if (r.IsIntervalSummary)
+        {
+            // The same summary read again (a dump given twice, overlapping dumps) adds no connections or bytes: it is
+            // the same interval of the same session, and its deltas were counted the first time. It is still a record
+            // read (the records_119_12 column), as a repeated connection record is one of records_119_11.
+            return _summariesSeen.Add(SummaryKey(r))
+                ? new Contribution(r, r.SummaryConnections, r.SummaryBytesIn, r.SummaryBytesOut, Counted: true)
+                : new Contribution(r, 0, 0, 0, Counted: true);
+        }
         if (!r.IsConnectionEvent) return null;
         var stack = r.StackKey;
         if (!_stackNumbers.TryGetValue(stack, out var number)) _stackNumbers[stack] = number = _stackNumbers.Count;

@@ -464,4 +464,30 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
         Assert.All(ssl2, s => Assert.Contains(s.Algorithms, a => algorithms[a] is "block-cipher" or "stream-cipher"));
         Assert.Contains(suites, s => s.Protocol.StartsWith("ipsec", StringComparison.OrdinalIgnoreCase) && s.Algorithms.Contains("crypto/algorithm/NULL"));
     }
+
+    /// <summary>
+    /// Overlapping dumps (the same dump given twice) give the report of one: connection records were counted once
+    /// already, interval summaries were counted again, doubling every total of servers that have summaries.
+    /// </summary>
+    [Fact]
+    public async Task The_same_dump_given_twice_gives_the_report_of_it_given_once()
+    {
+        var dump = Dumps.Write(_work.Combine("in.smf"), 11, 3000);
+        Assert.Equal(0, (await Report([dump, "--out", "once"])).ExitCode);
+        Assert.Equal(0, (await Report([dump, dump, "--out", "twice"])).ExitCode);
+        foreach (var file in new[] { "servers.csv", "clients.csv", "outbound.csv", "sessions.csv" })
+        {
+            // Every column but the records read (records_119_11, records_119_12), which count each reading.
+            var once = ReportFiles.ReadCsv(_work.Combine("once", file));
+            var twice = ReportFiles.ReadCsv(_work.Combine("twice", file));
+            Assert.Equal(once.Count, twice.Count);
+            for (var i = 0; i < once.Count; i++)
+            {
+                foreach (var (column, value) in once[i].Where(c => !c.Key.StartsWith("records_119_", StringComparison.Ordinal)))
+                {
+                    Assert.True(value == twice[i][column], $"{file} row {i + 1} {column}: {value} given once, {twice[i][column]} given twice");
+                }
+            }
+        }
+    }
 }
