@@ -46,7 +46,7 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         Assert.True(wrong.ExitCode == 2, wrong.ToString());
         Assert.Contains("the configuration has 3 problem(s)", wrong.Stderr, StringComparison.Ordinal);
         Assert.Contains("with Format 'leef' the Topic already gets LEEF", wrong.Stderr, StringComparison.Ordinal);
-        Assert.Contains("set exactly one of Url, Urls or CloudId", wrong.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Outputs:Elasticsearch: set exactly one of Url, Urls or CloudId", wrong.Stderr, StringComparison.Ordinal); // named once
         Assert.Contains("Input:Watch:CompletedDirectory is required", wrong.Stderr, StringComparison.Ordinal);
         AssertNoStackTrace(wrong);
 

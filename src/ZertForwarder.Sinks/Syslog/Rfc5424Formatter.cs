@@ -9,7 +9,8 @@ namespace ZertForwarder.Sinks.Syslog;
 public readonly record struct LeefSummary(string? EventId, long? DevTimeMilliseconds, string? IdentHostName, int? Severity)
 {
     /// <summary>
-    /// Reads the header's EventID and the <c>devTime</c>, <c>identHostName</c> and <c>sev</c> attributes of a LEEF
+    /// Reads the header's EventID and the <c>devTime</c>, <c>identHostName</c> (or ZertForwarder's <c>SYSTEM_NAME</c>,
+    /// the z/OS system: the forwarder writes no identHostName, output contract §4) and <c>sev</c> attributes of a LEEF
     /// 1.0 or 2.0 line (<c>LEEF:2.0|Vendor|Product|Version|EventID|Delimiter|attributes</c>). Anything missing or
     /// malformed is null; the line itself is never changed.
     /// </summary>
@@ -52,6 +53,7 @@ public readonly record struct LeefSummary(string? EventId, long? DevTimeMillisec
 
         long? devTime = null;
         string? host = null;
+        string? systemName = null;
         int? severity = null;
         var rest = line[attributesStart..];
         while (!rest.IsEmpty)
@@ -75,13 +77,17 @@ public readonly record struct LeefSummary(string? EventId, long? DevTimeMillisec
             {
                 host = Encoding.UTF8.GetString(value);
             }
+            else if (key.SequenceEqual("SYSTEM_NAME"u8) && !value.IsEmpty)
+            {
+                systemName = Encoding.UTF8.GetString(value);
+            }
             else if (key.SequenceEqual("sev"u8) && Utf8Parser.TryParse(value, out int sev, out used) && used == value.Length && sev is >= 1 and <= 10)
             {
                 severity = sev;
             }
         }
 
-        return new LeefSummary(eventId.Length == 0 ? null : eventId, devTime, host, severity);
+        return new LeefSummary(eventId.Length == 0 ? null : eventId, devTime, host ?? systemName, severity);
     }
 
     /// <summary>LEEF 2.0 delimiter field: a single character, or its code as <c>xHH</c> / <c>0xHH</c>; TAB when empty.</summary>
@@ -106,7 +112,8 @@ public readonly record struct LeefSummary(string? EventId, long? DevTimeMillisec
 /// <list type="bullet">
 /// <item>TIMESTAMP is the record time from LEEF <c>devTime</c> (UTC, milliseconds), never the wall clock, so the same
 /// input always gives the same bytes (output contract, determinism); NILVALUE <c>-</c> without it.</item>
-/// <item>HOSTNAME is the z/OS system from <c>identHostName</c>, else the configured name, else <c>-</c>.</item>
+/// <item>HOSTNAME is the z/OS system (LEEF <c>identHostName</c>, or <c>SYSTEM_NAME</c> as the forwarder writes it),
+/// else the configured <c>Hostname</c>, else <c>-</c>.</item>
 /// <item>MSGID is the LEEF EventID (e.g. <c>ZERT_CONN_TERM</c>); PROCID and STRUCTURED-DATA are NILVALUE.</item>
 /// <item>Severity follows LEEF <c>sev</c> (1-4 notice, 5-6 warning, 7-8 error, 9-10 critical), notice without it.</item>
 /// <item>MSG is the LEEF line as is, without the optional UTF-8 BOM, because QRadar matches the line on its

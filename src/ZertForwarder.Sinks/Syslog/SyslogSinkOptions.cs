@@ -43,7 +43,7 @@ public sealed class SyslogSinkOptions
     /// <summary>RFC 5424 APP-NAME.</summary>
     public string AppName { get; set; } = "zertforwarder";
 
-    /// <summary>RFC 5424 HOSTNAME when the LEEF line has no <c>identHostName</c> (the z/OS system name); NILVALUE when empty.</summary>
+    /// <summary>RFC 5424 HOSTNAME when the LEEF line names no z/OS system (<c>identHostName</c> or <c>SYSTEM_NAME</c>); NILVALUE when empty.</summary>
     public string? Hostname { get; set; }
 
     /// <summary>Limit for the TCP connect plus the TLS handshake.</summary>

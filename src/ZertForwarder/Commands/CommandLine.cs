@@ -22,10 +22,11 @@ internal static class CommandLine
                                [--config FILE] [Zos|Mappings|Assessment:Key=value ...]
               Print one line per zERT record. json = IBM field names; ecs/leef/flat = the normalized outputs, shaped
               by the same Zos, Mappings and Assessment settings as run (e.g. Zos:UtcOffsets:SYSA=-05:00).
-          zertforwarder generate --out FILE --count N [--seed S] [--container rdw|vbs]
+          zertforwarder generate --out FILE --count N [--seed S] [--container rdw|vbs] [--block-size N]
               Write a synthetic SMF dump (realistic zERT traffic) for tests, benchmarks and demos.
           zertforwarder report INPUT... --out DIR [--system SID] [--stack NAME] [--from TIME] [--to TIME]
                   [--protection none|tls|ssh|ipsec] [--port N] [--job NAME] [--weak-only] [--utc-offset SID=+HH:MM]
+                  [--mappings DIR]
               Servers, clients, outbound and sessions CSV, an HTML page with charts and a CycloneDX CBOM from SMF
               dumps or the forwarder's ECS NDJSON.
           zertforwarder setup [--config FILE] [Section:Key=value ...]

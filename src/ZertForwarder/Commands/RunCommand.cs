@@ -72,6 +72,7 @@ internal static class RunCommand
             options.Zos.UtcOffsets["SYSA"] = "-05:00";
             options.Zos.UtcOffsets["SYSB"] = "-05:00";
             options.Zos.UtcOffsets["PRD1"] = "+01:00";
+            options.Zos.UtcOffsets["DEV1"] = "+00:00"; // set, so the demo does not warn about it
             once = true;
             if (StartupChecks.Check(options) is { Count: > 0 } demoProblems) return ReportProblems(demoProblems);
         }

@@ -59,9 +59,10 @@ public static class OptionsValidator
                     errors.Add($"Outputs:Kafka:Properties:{alias} must be a positive number of milliseconds (it is '{value}'; 0 would let a message wait for ever)");
             }
         }
-        if (o.Outputs.Elasticsearch is { } es) errors.AddRange(es.Validate().Select(e => "Outputs:Elasticsearch: " + e));
+        // The options name their own settings in full ("Outputs:Elasticsearch:Retention must ...").
+        if (o.Outputs.Elasticsearch is { } es) errors.AddRange(es.Validate());
         if (o.Outputs.Splunk is { } splunk) errors.AddRange(splunk.Validate());
-        if (o.Outputs.File is { } file) errors.AddRange(file.Validate().Select(e => "Outputs:File: " + e));
+        if (o.Outputs.File is { } file) errors.AddRange(file.Validate());
         if (o.Kibana is { } kibana) errors.AddRange(kibana.Validate());
         if (o.Outputs.Syslog is { } syslog)
         {

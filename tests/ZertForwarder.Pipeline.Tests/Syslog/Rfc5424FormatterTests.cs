@@ -29,6 +29,20 @@ public sealed class Rfc5424FormatterTests
         Assert.Equal($"{Encoding.UTF8.GetByteCount(message)} {message}", frame);
     }
 
+    /// <summary>
+    /// The forwarder's own LEEF lines carry no identHostName (output contract §4) but SYSTEM_NAME: the header names the
+    /// z/OS system from it. The configured Hostname stood in for every event (or "-", its default), so QRadar could not
+    /// tell the systems' log sources apart.
+    /// </summary>
+    [Fact]
+    public void The_z_os_system_of_a_forwarder_line_is_the_hostname()
+    {
+        var formatter = new Rfc5424Formatter("local4", "zertforwarder", hostname: null, octetCounting: false);
+        const string line = "LEEF:2.0|IBM|zERT|1.0|ZERT_SUMMARY|x09|devTime=1730365500500\tsev=3\tSMF_SYSTEM_ID=SYSB\tSYSTEM_NAME=SYSB\tSYSPLEX_NAME=PLEXA";
+
+        Assert.StartsWith("<165>1 2024-10-31T09:05:00.500Z SYSB zertforwarder - ZERT_SUMMARY - LEEF:", Frame(formatter, line), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Missing_leef_values_give_nilvalues_the_configured_host_and_notice()
     {
