@@ -26,19 +26,7 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
     public async Task Raw_records_from_a_topic_are_all_forwarded_and_a_second_run_of_the_group_reads_only_what_is_new()
     {
         using var kafka = new MockKafkaCluster();
-        kafka.CreateTopic(Topic, partitions: 3);
-        var records = SmfDumpGenerator.GenerateRecords(seed: 9, zertCount: 600);
-        var expectedIds = records.Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded)
-            .Select(r => ZertEventId.Compute(r.Bytes)).ToHashSet(StringComparer.Ordinal);
-        using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build())
-        {
-            var partition = 0;
-            foreach (var record in records)
-            {
-                producer.Produce(new TopicPartition(Topic, partition++ % 3), new Message<Null, byte[]> { Value = record.Bytes });
-            }
-            producer.Flush(TimeSpan.FromSeconds(10));
-        }
+        var (records, expectedIds) = PublishGeneratedRecords(kafka, seed: 9, zertCount: 600);
 
         // session.timeout.ms: librdkafka's mock coordinator completes the second run's join only once the first run's
         // member session has expired (seen here with the default 45 s), so a short session keeps the test quick.
@@ -111,16 +99,7 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
     public async Task SIGTERM_commits_what_the_drain_delivered_so_a_restart_sends_nothing_twice()
     {
         using var kafka = new MockKafkaCluster();
-        kafka.CreateTopic(Topic, partitions: 3);
-        var records = SmfDumpGenerator.GenerateRecords(seed: 31, zertCount: 6000);
-        var expectedIds = records.Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded)
-            .Select(r => ZertEventId.Compute(r.Bytes)).ToHashSet(StringComparer.Ordinal);
-        using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build())
-        {
-            var partition = 0;
-            foreach (var record in records) producer.Produce(new TopicPartition(Topic, partition++ % 3), new Message<Null, byte[]> { Value = record.Bytes });
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
-        }
+        var (_, expectedIds) = PublishGeneratedRecords(kafka, seed: 31, zertCount: 6000);
         await using var elasticsearch = await FakeElasticsearch.StartAsync();
         elasticsearch.RequestDelay = _ => TimeSpan.FromMilliseconds(200);
         string[] args =
@@ -153,6 +132,23 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"restart: {elasticsearch.Documents.Count} documents, {elasticsearch.Conflicts} sent again (409)");
         Assert.True(expectedIds.SetEquals(elasticsearch.Documents.Keys.Select(k => k.Id)));
         Assert.Equal(0, elasticsearch.Conflicts);
+    }
+
+    /// <summary>
+    /// Creates the raw topic (3 partitions) and publishes a generated dump's records to it, one logical record with its
+    /// RDW per message, round robin over the partitions. Returns the records and the event ids of the zERT ones.
+    /// </summary>
+    private static (IReadOnlyList<GeneratedRecord> Records, HashSet<string> ZertIds) PublishGeneratedRecords(MockKafkaCluster kafka, ulong seed, int zertCount)
+    {
+        kafka.CreateTopic(Topic, partitions: 3);
+        var records = SmfDumpGenerator.GenerateRecords(seed, zertCount);
+        var ids = records.Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded)
+            .Select(r => ZertEventId.Compute(r.Bytes)).ToHashSet(StringComparer.Ordinal);
+        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build();
+        var partition = 0;
+        foreach (var record in records) producer.Produce(new TopicPartition(Topic, partition++ % 3), new Message<Null, byte[]> { Value = record.Bytes });
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
+        return (records, ids);
     }
 
     private static int LineCount(string path)
