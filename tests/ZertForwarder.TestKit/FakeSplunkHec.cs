@@ -74,6 +74,12 @@ public sealed class FakeSplunkHec : IAsyncDisposable
     /// <summary>The indexes the token may write to (null: any); an envelope naming another gets HEC's 400 code 7.</summary>
     public HashSet<string>? AllowedIndexes { get; set; }
 
+    /// <summary>
+    /// HEC's <c>max_content_length</c> (limits.conf, 800 MB by default; a proxy in front may allow far less): a larger
+    /// request body, as received, is answered 413 and nothing of it is indexed. Null: no limit.
+    /// </summary>
+    public int? MaxContentLength { get; set; }
+
     /// <summary>HTTP status of the health endpoint.</summary>
     public int HealthStatus { get; set; } = 200;
 
@@ -178,6 +184,13 @@ public sealed class FakeSplunkHec : IAsyncDisposable
         Channels.Enqueue(channel);
         var body = await ReadBody(context);
         RequestSizes.Enqueue(body.Length);
+        if (MaxContentLength is { } maxLength && context.Request.ContentLength > maxLength)
+        {
+            Interlocked.Increment(ref _faults);
+            await Answer(context, 413, "Content-Length of the request exceeds max_content_length", 27);
+            return;
+        }
+
         if (RequestFault(requestNumber) is { } status)
         {
             Interlocked.Increment(ref _faults);

@@ -287,6 +287,22 @@ public sealed class SplunkHecSink : ISink
                 continue;
             }
 
+            if (status == HttpStatusCode.RequestEntityTooLarge)
+            {
+                if (to - from > 1)
+                {
+                    // Below Outputs:Splunk:MaxRequestBytes the collector's max_content_length, or a proxy's body limit,
+                    // refused the request as a whole: the halves go on their own, down to single events if need be.
+                    var middle = from + ((to - from) / 2);
+                    await SendRequestAsync(body, items, ends, from, middle, outcome, awaitingAck, cancellationToken);
+                    await SendRequestAsync(body, items, ends, middle, to, outcome, awaitingAck, cancellationToken);
+                    return;
+                }
+
+                outcome.Reject(items[from], $"HTTP 413: the event alone is larger than the collector accepts (max_content_length, or a proxy's limit): {answer}");
+                return;
+            }
+
             SetRange(outcome, items, from, to, ItemOutcome.Rejected, $"HTTP {code}: {answer}");
             return;
         }

@@ -48,13 +48,13 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
     };
 
     /// <summary>An event whose ECS document has what the envelope takes from it: @timestamp, host.name, the assessment level.</summary>
-    private static ForwardedEvent ZertEvent(int number, IEventAcknowledgement? position = null)
+    private static ForwardedEvent ZertEvent(int number, IEventAcknowledgement? position = null, int padding = 0)
     {
         var id = TestEvents.IdOf(number);
         var dataset = number % 5 == 4 ? "zos.zert_summary" : "zos.zert_connection";
         var level = (number % 3) switch { 0 => "strong", 1 => "weak", _ => "cleartext" };
         var timestamp = Timestamp(number).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        var ecs = $$$"""{"@timestamp":"{{{timestamp}}}","event":{"id":"{{{id}}}","dataset":"{{{dataset}}}"},"host":{"name":"MVS{{{number % 2}}}"},"labels":{"n":"{{{number:D6}}}"},"zos":{"zert":{"tls":{"level":"not this one"},"assessment":{"level":"{{{level}}}","reasons":["protocol:tls1.0"]""" + "}}}}";
+        var ecs = $$$"""{"@timestamp":"{{{timestamp}}}","event":{"id":"{{{id}}}","dataset":"{{{dataset}}}"},"host":{"name":"MVS{{{number % 2}}}"},"labels":{"n":"{{{number:D6}}}"},"zos":{"zert":{"tls":{"level":"not this one"},"assessment":{"level":"{{{level}}}","reasons":["protocol:tls1.0"]""" + "}}}" + (padding > 0 ? $",\"pad\":\"{new string('x', padding)}\"" : "") + "}";
         return new ForwardedEvent
         {
             EventId = id,
@@ -126,6 +126,30 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.All(_hec.RequestSizes, size => Assert.InRange(size, 1, limit));
         Assert.Equal(0, _hec.GzipRequests);
         Assert.Equal(events.Select(e => e.EventId), _hec.Indexed.Select(e => e.EventId));
+    }
+
+    /// <summary>
+    /// A collector (or a proxy in front of it) whose request limit is below MaxRequestBytes answers 413 for the whole
+    /// request: the sink sends the halves instead, so every event is indexed once and only an event too large on its own
+    /// is dead-lettered. All of them were dead-lettered.
+    /// </summary>
+    [Fact]
+    public async Task A_413_splits_the_request_and_only_an_event_too_large_alone_is_rejected()
+    {
+        _hec.MaxContentLength = 3000;
+        await using var sink = new SplunkHecSink(Options(o => o.Gzip = false));
+        var events = Enumerable.Range(0, 60).Select(n => ZertEvent(n)).ToList();
+        events[17] = ZertEvent(17, padding: 4000);
+
+        var outcome = await SendAsync(sink, events);
+
+        output.WriteLine($"{_hec.EventRequests} requests, {_hec.Faults} answered 413");
+        Assert.Equal(ItemOutcome.Rejected, outcome[17]);
+        Assert.Contains("HTTP 413", outcome.Reason(17), StringComparison.Ordinal);
+        Assert.All(Enumerable.Range(0, 60).Where(i => i != 17), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+        Assert.Equal(events.Where((_, i) => i != 17).Select(e => e.EventId).Order(StringComparer.Ordinal),
+            _hec.Indexed.Select(e => e.EventId).Order(StringComparer.Ordinal));
+        Assert.All(_hec.Received.Values, count => Assert.Equal(1, count)); // nothing indexed twice
     }
 
     [Fact]
