@@ -87,17 +87,19 @@ internal sealed class HecEnvelopeWriter(string source, string? index)
         return null;
     }
 
-    /// <summary>Writes <c>seconds.mmm</c> (invariant, always three decimals) and returns its length.</summary>
+    /// <summary>
+    /// Writes <c>seconds.mmm</c> (invariant, always three decimals) and returns its length. Before 1970 the sign goes in
+    /// front of the whole number: -500 ms is <c>-0.500</c> (a floored second with a positive fraction read as -1.500).
+    /// </summary>
     internal static int FormatEpochSeconds(long epochMilliseconds, Span<byte> destination)
     {
-        var seconds = Math.DivRem(epochMilliseconds, 1000, out var milliseconds);
-        if (milliseconds < 0)
-        {
-            seconds--;
-            milliseconds += 1000;
-        }
-
-        Utf8Formatter.TryFormat(seconds, destination, out var written);
+        var written = 0;
+        if (epochMilliseconds < 0) destination[written++] = (byte)'-';
+        var magnitude = epochMilliseconds < 0 ? (ulong)(-(epochMilliseconds + 1)) + 1 : (ulong)epochMilliseconds;
+        var seconds = magnitude / 1000;
+        var milliseconds = magnitude % 1000;
+        Utf8Formatter.TryFormat(seconds, destination[written..], out var digits);
+        written += digits;
         destination[written++] = (byte)'.';
         Utf8Formatter.TryFormat(milliseconds, destination[written..], out var fraction, new StandardFormat('D', 3));
         return written + fraction;

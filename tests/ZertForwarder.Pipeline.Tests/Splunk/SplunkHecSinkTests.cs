@@ -111,6 +111,20 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         }
     }
 
+    /// <summary>HEC's <c>time</c> is seconds since the epoch with milliseconds; before 1970 the sign covers the whole value.</summary>
+    [Theory]
+    [InlineData(1764726513570L, "1764726513.570")]
+    [InlineData(0L, "0.000")]
+    [InlineData(-500L, "-0.500")]
+    [InlineData(-1500L, "-1.500")]
+    [InlineData(-1000L, "-1.000")]
+    [InlineData(long.MinValue, "-9223372036854775.808")]
+    public void Epoch_seconds_keep_their_sign_before_1970(long milliseconds, string expected)
+    {
+        Span<byte> text = stackalloc byte[32];
+        Assert.Equal(expected, Encoding.ASCII.GetString(text[..HecEnvelopeWriter.FormatEpochSeconds(milliseconds, text)]));
+    }
+
     [Fact]
     public async Task A_batch_larger_than_MaxRequestBytes_goes_as_several_requests_each_within_the_limit()
     {
