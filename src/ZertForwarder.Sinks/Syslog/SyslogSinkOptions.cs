@@ -5,11 +5,13 @@ namespace ZertForwarder.Sinks.Syslog;
 /// RFC 5424 messages over TCP or TLS (RFC 5425), framed per RFC 6587.
 /// </summary>
 /// <remarks>
-/// Delivery guarantee: <b>at least once up to the receiver's socket, not end to end.</b> Syslog over TCP has no
-/// application-level acknowledgement, so an item counts as delivered once its bytes are written to the connection
-/// and flushed. If the connection breaks, everything not yet written is retried on a new connection, and the item
-/// being written at that moment may be repeated (or arrive truncated); items written just before the break, still
-/// in the kernel's buffers, can be lost without any error. Use the Kafka sink where loss is not acceptable.
+/// Delivery guarantee: <b>at least once up to the receiver's TCP, not end to end.</b> Syslog over TCP has no
+/// application-level acknowledgement, so a batch counts as delivered once the receiver's TCP has acknowledged all of
+/// its bytes (Linux <c>TCP_INFO</c>; elsewhere once written). If the connection breaks or the receiver acknowledges
+/// nothing more for <see cref="WriteTimeout"/>, the whole batch is retried on a new connection, so items the receiver
+/// already had may be repeated (or one arrive truncated). What the receiver's TCP acknowledged but its program never
+/// read (at most its receive window, about 128 KB with Linux defaults, per connection) is lost without any error.
+/// Use the Kafka sink where loss is not acceptable.
 /// </remarks>
 public sealed class SyslogSinkOptions
 {
