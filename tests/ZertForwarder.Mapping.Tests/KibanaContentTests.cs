@@ -172,16 +172,13 @@ public sealed partial class KibanaContentTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
-    /// <summary>The ECS documents of 2,000 generated records, each as its leaf paths and their values.</summary>
+    /// <summary>The generated ECS documents (<see cref="TestMappings.GeneratedEcsDocuments"/>), each as its leaf paths and their values.</summary>
     private static readonly Lazy<List<Dictionary<string, List<string>>>> EcsDocuments = new(() =>
     {
-        var records = Generator.SmfDumpGenerator.GenerateRecords(Generator.SmfDumpGenerator.DefaultSeed, 2000, includeForeignRecords: false);
-        var offsets = records.GroupBy(r => r.SystemId).ToDictionary(g => g.Key, g => g.First().UtcOffset, StringComparer.Ordinal);
-        var normalizer = MappingSet.Load(TestMappings.Directory, new MappingOptions { UtcOffsets = offsets }).CreateNormalizer();
-        return records.Where(r => r.IsZert).Select(r =>
+        return TestMappings.GeneratedEcsDocuments.Select(ecs =>
         {
             var document = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-            Flatten(JsonNode.Parse(TestMappings.Render(normalizer.WriteEcs, TestMappings.Parse(r.Bytes))), "", document);
+            Flatten(ecs, "", document);
             return document;
         }).ToList();
 

@@ -62,18 +62,14 @@ public sealed partial class SplunkAddOnTests
     private static readonly Lazy<Dictionary<string, HashSet<string>>> EcsPaths = new(CollectEcsPaths);
 
     /// <summary>
-    /// The field names Splunk's JSON extraction (KV_MODE=json) gives the ECS documents of 2,000 generated records, per
-    /// dataset: dotted paths, <c>{}</c> after an array.
+    /// The field names Splunk's JSON extraction (KV_MODE=json) gives the ECS documents of the generated records
+    /// (<see cref="TestMappings.GeneratedEcsDocuments"/>), per dataset: dotted paths, <c>{}</c> after an array.
     /// </summary>
     private static Dictionary<string, HashSet<string>> CollectEcsPaths()
     {
-        var records = SmfDumpGenerator.GenerateRecords(SmfDumpGenerator.DefaultSeed, 2000, includeForeignRecords: false);
-        var offsets = records.GroupBy(r => r.SystemId).ToDictionary(g => g.Key, g => g.First().UtcOffset, StringComparer.Ordinal);
-        var normalizer = MappingSet.Load(TestMappings.Directory, new MappingOptions { UtcOffsets = offsets }).CreateNormalizer();
         var paths = DatasetOfSourcetype.Values.ToDictionary(d => d, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-        foreach (var generated in records.Where(r => r.IsZert))
+        foreach (var ecs in TestMappings.GeneratedEcsDocuments)
         {
-            var ecs = JsonNode.Parse(TestMappings.Render(normalizer.WriteEcs, TestMappings.Parse(generated.Bytes)))!.AsObject();
             Walk(ecs, "", paths[(string)ecs["event"]!["dataset"]!]);
         }
 
@@ -381,13 +377,9 @@ public sealed partial class SplunkAddOnTests
     private static List<(string Sourcetype, Dictionary<string, List<string>?> Fields)> CollectSplunkEvents()
     {
         var props = ConfFile.Read(Path.Combine(AddOn, "default", "props.conf"));
-        var records = SmfDumpGenerator.GenerateRecords(SmfDumpGenerator.DefaultSeed, 2000, includeForeignRecords: false);
-        var offsets = records.GroupBy(r => r.SystemId).ToDictionary(g => g.Key, g => g.First().UtcOffset, StringComparer.Ordinal);
-        var normalizer = MappingSet.Load(TestMappings.Directory, new MappingOptions { UtcOffsets = offsets }).CreateNormalizer();
         var events = new List<(string, Dictionary<string, List<string>?>)>();
-        foreach (var generated in records.Where(r => r.IsZert))
+        foreach (var ecs in TestMappings.GeneratedEcsDocuments)
         {
-            var ecs = JsonNode.Parse(TestMappings.Render(normalizer.WriteEcs, TestMappings.Parse(generated.Bytes)))!.AsObject();
             var sourcetype = DatasetOfSourcetype.Single(d => d.Value == (string)ecs["event"]!["dataset"]!).Key;
             var fields = new Dictionary<string, List<string>?>(StringComparer.Ordinal);
             Flatten(ecs, "", fields);

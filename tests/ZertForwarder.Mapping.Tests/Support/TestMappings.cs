@@ -43,5 +43,19 @@ internal static class TestMappings
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// The ECS documents of the zERT records among 2,000 generated ones (the generator's default seed, each system at its
+    /// own UTC offset), as the forwarder writes them: what the SIEM content tests check their fields against.
+    /// </summary>
+    public static IReadOnlyList<System.Text.Json.Nodes.JsonObject> GeneratedEcsDocuments => LazyGeneratedDocuments.Value;
+
+    private static readonly Lazy<List<System.Text.Json.Nodes.JsonObject>> LazyGeneratedDocuments = new(() =>
+    {
+        var records = Generator.SmfDumpGenerator.GenerateRecords(Generator.SmfDumpGenerator.DefaultSeed, 2000, includeForeignRecords: false);
+        var offsets = records.GroupBy(r => r.SystemId).ToDictionary(g => g.Key, g => g.First().UtcOffset, StringComparer.Ordinal);
+        var normalizer = MappingSet.Load(Directory, new MappingOptions { UtcOffsets = offsets }).CreateNormalizer();
+        return [.. records.Where(r => r.IsZert).Select(r => System.Text.Json.Nodes.JsonNode.Parse(Render(normalizer.WriteEcs, Parse(r.Bytes)))!.AsObject())];
+    });
+
     public static bool Updating => Environment.GetEnvironmentVariable("ZERT_UPDATE_GOLDEN") == "1";
 }
