@@ -12,8 +12,9 @@ namespace ZertForwarder.Sinks.Syslog;
 /// (QRadar, rsyslog, syslog-ng). See <see cref="SyslogSinkOptions"/> for the delivery guarantee.
 /// </summary>
 /// <remarks>
-/// One connection is kept open. A batch is written in chunks and flushed; items written and flushed are Delivered,
-/// items not written when the connection fails are Retry. A connection the receiver closed is noticed by a
+/// One connection is kept open. A batch is written in chunks and flushed; once the receiver's TCP has acknowledged
+/// all of it, its items are Delivered. When the connection fails, or the receiver acknowledges nothing more for
+/// <see cref="SyslogSinkOptions.WriteTimeout"/>, the whole batch is Retry. A connection the receiver closed is noticed by a
 /// background read (receivers never send data) and replaced before the next batch. Failed connection attempts
 /// back off exponentially up to <see cref="SyslogSinkOptions.ReconnectMaxDelay"/>; during the wait a batch is
 /// answered with Retry at once instead of blocking.
