@@ -81,6 +81,22 @@ public sealed class NamedPipeInputTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(expected, File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")).Length);
     }
 
+    /// <summary>
+    /// report reads each input twice (first the heads, then the counts): a pipe was read empty the second time and the
+    /// report came out empty, exit 0. It is refused with the reason instead, before anything is read.
+    /// </summary>
+    [Fact]
+    public async Task Report_refuses_a_named_pipe_with_the_reason_instead_of_an_empty_report()
+    {
+        var pipe = MakeFifo("report-input");
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["report", pipe, "--out", _work.Combine("report")], TimeSpan.FromSeconds(30));
+
+        output.WriteLine(result.ToString());
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("is a pipe or device", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_work.Combine("report", "servers.csv")));
+    }
+
     private string MakeFifo(string name)
     {
         var path = _work.Combine(name);

@@ -19,7 +19,13 @@ internal static class ReportCommand
     public static int Execute(IReadOnlyList<string> args)
     {
         var (inputs, outDir, filter, mappings, offsets) = Parse(args);
-        var problems = inputs.Where(p => !File.Exists(p)).Select(p => $"input '{p}' does not exist").ToList();
+        var problems = inputs.Select(p => Directory.Exists(p) ? $"input '{p}' is a directory; name the dump or NDJSON files"
+                : !File.Exists(p) ? $"input '{p}' does not exist"
+                // The report reads each input twice (README "Report"): a pipe would be empty the second time, and the
+                // report with it, without a word.
+                : InputPaths.IsStream(p) ? $"input '{p}' is a pipe or device, which can be read only once, and the report reads each input twice: save it to a file first (e.g. zcat dump.gz > dump.smf)"
+                : null)
+            .OfType<string>().ToList();
         if (problems.Count > 0) throw new UsageException(string.Join("; ", problems));
 
         ZertNormalizer normalizer;
