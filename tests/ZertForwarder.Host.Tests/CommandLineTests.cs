@@ -144,6 +144,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     [InlineData("--records", "--input measures the dump as it is")]
     [InlineData("--missing", "no such file")]
     [InlineData("--empty", "holds no zERT records")]
+    [InlineData("--pipe", "is a pipe or device")]
     public async Task Bench_refuses_an_input_it_cannot_measure_before_writing_anything(string variant, string message)
     {
         var temp = Path.Combine(_work.Path, "tmp");
@@ -151,6 +152,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         var path = _work.Combine("input.smf");
         if (variant == "--records") Dumps.Write(path, seed: 5, zertCount: 10);
         if (variant == "--empty") File.WriteAllBytes(path, []);
+        if (variant == "--pipe") NamedPipes.Create(path);
         string[] args = variant == "--records" ? ["bench", "--input", path, "--records", "10"] : ["bench", "--input", path];
 
         var result = await ForwarderProcess.RunAsync(_work.Path, args, RunLimit, new Dictionary<string, string> { ["TMPDIR"] = temp });

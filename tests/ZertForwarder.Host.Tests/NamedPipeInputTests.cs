@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.TestKit;
@@ -97,13 +96,5 @@ public sealed class NamedPipeInputTests(ITestOutputHelper output) : IDisposable
         Assert.False(File.Exists(_work.Combine("report", "servers.csv")));
     }
 
-    private string MakeFifo(string name)
-    {
-        var path = _work.Combine(name);
-        if (mkfifo(path, Convert.ToUInt32("600", 8)) != 0) throw new InvalidOperationException($"mkfifo {path}: errno {Marshal.GetLastPInvokeError()}");
-        return path;
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int mkfifo(string path, uint mode);
+    private string MakeFifo(string name) => NamedPipes.Create(_work.Combine(name));
 }

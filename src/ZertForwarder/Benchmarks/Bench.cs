@@ -160,6 +160,8 @@ internal static partial class Bench
     {
         var fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath)) throw new UsageException($"--input '{path}': no such file");
+        // Every round reads the dump again (and the count reads it first): a pipe would be empty after the first read.
+        if (Forwarding.InputPaths.IsStream(fullPath)) throw new UsageException($"--input '{path}' is a pipe or device, which can be read only once; bench reads the dump in every round: save it to a file first");
         int zert;
         long rejected;
         try
