@@ -106,7 +106,7 @@ public sealed class FormatAgreementTests
             if (ecs["server"]?["port"] is { } serverPort) Assert.Equal(Text(serverPort), leef["dstPort"]);
             var score = (double)ecs["event"]!["risk_score"]!;
             Assert.Equal(Math.Clamp((int)Math.Ceiling(score / 10), 1, 10).ToString(CultureInfo.InvariantCulture), leef["sev"]);
-            Assert.False(leef.ContainsKey("identHostName"));
+            Assert.Equal((string)ecs["host"]!["name"]!, leef["identHostName"]); // output contract §4: the system name
             if (ecs["message"] is { } message) Assert.Equal((string)message!, (string)flat["MESSAGE"]!);
             compared += 4;
         }

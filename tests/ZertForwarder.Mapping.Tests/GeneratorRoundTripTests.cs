@@ -38,7 +38,10 @@ public sealed class GeneratorRoundTripTests
                 if (c.Common.LocalIp is { } local && !local.Equals(System.Net.IPAddress.Any) && !local.Equals(System.Net.IPAddress.IPv6Any))
                     Assert.Equal(local.ToString(), (string)ecs["zos"]!["zert"]!["local"]!["ip"]!);
                 if (c.Common.LocalPort != 0) Assert.Equal(c.Common.LocalPort, (int)ecs["zos"]!["zert"]!["local"]!["port"]!);
-                var protection = ecs["zos"]!["zert"]!["protection"]!.AsArray().Select(p => (string)p!).ToList();
+                // zERT enabled/disabled records describe no connection: no protection (output contract 2.1, ["none"] is cleartext).
+                var isConfiguration = c.Common.EventType is 5 or 6;
+                Assert.Equal(isConfiguration, ecs["zos"]!["zert"]!["protection"] is null);
+                var protection = isConfiguration ? new List<string>() : ecs["zos"]!["zert"]!["protection"]!.AsArray().Select(p => (string)p!).ToList();
                 Assert.Equal((c.Common.SecurityProtocols & 0x80) != 0, protection.Contains("tls"));
                 Assert.Equal((c.Common.SecurityProtocols & 0x40) != 0, protection.Contains("ssh"));
                 Assert.Equal((c.Common.SecurityProtocols & 0x20) != 0, protection.Contains("ipsec"));

@@ -20,12 +20,13 @@ public sealed class LeefQRadarTests
 
     [Theory]
     [MemberData(nameof(GoldenFileTests.Cases), MemberType = typeof(GoldenFileTests))]
-    public void No_identHostName_no_END_TIME_without_an_end_and_the_assessment_before_the_DNs(string name)
+    public void The_system_as_identHostName_no_END_TIME_without_an_end_and_the_assessment_before_the_DNs(string name)
     {
         var bytes = GoldenCases.All[name]().Build();
         var attributes = Leef(TestMappings.Normalizer, bytes);
         var keys = attributes.Select(a => a.Key).ToList();
-        Assert.DoesNotContain("identHostName", keys);
+        // Output contract §4: identHostName is the system name, the same value as SYSTEM_NAME.
+        Assert.Equal(attributes.Single(a => a.Key == "SYSTEM_NAME").Value, attributes.Single(a => a.Key == "identHostName").Value);
         var ecs = JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteEcs, TestMappings.Parse(bytes)))!;
         var hasEnd = ecs["event"]?["end"] is not null;
         if (TestMappings.Parse(bytes).Subtype == 11)

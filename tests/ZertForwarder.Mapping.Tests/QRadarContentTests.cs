@@ -13,11 +13,19 @@ public sealed class QRadarContentTests
 {
     private static string Dir => Path.Combine(TestMappings.RepoRoot, "mappings", "qradar");
 
-    /// <summary>LEEF 2.0 predefined keys QRadar parses itself (no custom property needed).</summary>
+    /// <summary>LEEF 2.0 predefined keys QRadar parses itself (no custom property needed); identHostName is one of its identity keys.</summary>
     private static readonly HashSet<string> Predefined =
-        ["devTime", "src", "dst", "srcPort", "dstPort", "proto", "usrName", "cat", "sev", "srcBytes", "dstBytes", "srcPackets", "dstPackets", "externalId"];
+        ["devTime", "src", "dst", "srcPort", "dstPort", "proto", "usrName", "cat", "sev", "srcBytes", "dstBytes", "srcPackets", "dstPackets", "externalId", "identHostName"];
 
     private static readonly string[] Categories = ["TLS", "SSH", "IPSEC", "MULTIPLE", "NONE"];
+
+    /// <summary>Keys written only under a setting, or kept raw: the property says so, so nobody waits for values that never come.</summary>
+    private static readonly Dictionary<string, string> DescriptionOverrides = new(StringComparer.Ordinal)
+    {
+        ["ENFORCEMENT_SECTION"] = "zERT enforcement section as raw hex (ZertForwarder LEEF key ENFORCEMENT_SECTION; written only with Mappings:LeefEnforcementRaw=true)",
+        ["NRP_POLICY_RULE_NAME"] = "zERT enforcement (NRP) policy rule name (ZertForwarder LEEF key NRP_POLICY_RULE_NAME; written only with Mappings:EnforcementRuleName=true)",
+        ["TLS_UNKNOWN_36"] = "zERT summary TLS bytes 36-41 as raw hex, kept because IBM does not document them (ZertForwarder LEEF key TLS_UNKNOWN_36; only when not all zero)",
+    };
 
     [Fact]
     public void Every_EventID_and_category_the_LEEF_writer_can_emit_has_a_QID_map_row()
@@ -108,7 +116,9 @@ public sealed class QRadarContentTests
                     ["field_type"] = type,
                     ["expression_type"] = "LEEF",
                     ["expression"] = key,
-                    ["description"] = "zERT " + key.ToLowerInvariant().Replace('_', ' ') + " (ZertForwarder LEEF key " + key + ")",
+                    ["description"] = DescriptionOverrides.TryGetValue(key, out var description)
+                        ? description
+                        : "zERT " + key.ToLowerInvariant().Replace('_', ' ') + " (ZertForwarder LEEF key " + key + ")",
                 });
             }
             var root = new JsonObject

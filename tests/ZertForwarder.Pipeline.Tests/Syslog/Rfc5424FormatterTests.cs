@@ -30,9 +30,9 @@ public sealed class Rfc5424FormatterTests
     }
 
     /// <summary>
-    /// The forwarder's own LEEF lines carry no identHostName (output contract §4) but SYSTEM_NAME: the header names the
-    /// z/OS system from it. The configured Hostname stood in for every event (or "-", its default), so QRadar could not
-    /// tell the systems' log sources apart.
+    /// A line without identHostName (a LEEF mapping that leaves it out) still has the forwarder's SYSTEM_NAME: the header
+    /// names the z/OS system from it rather than the configured Hostname (or "-", its default), so QRadar can tell the
+    /// systems' log sources apart.
     /// </summary>
     [Fact]
     public void The_z_os_system_of_a_forwarder_line_is_the_hostname()
