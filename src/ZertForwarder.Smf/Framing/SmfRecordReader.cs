@@ -103,7 +103,11 @@ public sealed class SmfRecordReader : IDisposable
         var atEnd = _eof && window.Length == available;
         if (window.IsEmpty) return SmfContainer.Rdw; // empty input: nothing to read either way
         if (LooksLikeVbs(window, atEnd)) return SmfContainer.Vbs;
-        if (LooksLikeRdw(window, atEnd)) return SmfContainer.Rdw;
+        // A VBS dump with one damaged segment descriptor is not a sound VBS chain, but its block descriptors still
+        // chain like RDWs: read as RDW, every block became one "record" of another type and the whole dump was lost
+        // without an error. Blocks that mostly open with a valid segment descriptor are VBS; the reader then reports
+        // the damage at its offset.
+        if (LooksLikeRdw(window, atEnd)) return MostlyVbsBlocks(window) ? SmfContainer.Vbs : SmfContainer.Rdw;
         // A sound chain of records that breaks early (an RDW of length 0 after ten good records) is still an SMF dump:
         // reading it in its container yields the good records and reports the break at its offset, as an explicit
         // --container does. A VBS chain also reads as an RDW chain (a BDW has the RDW's shape), so VBS is asked first.
@@ -155,6 +159,34 @@ public sealed class SmfRecordReader : IDisposable
             position = blockEnd;
         }
         return blocks > 0;
+    }
+
+    /// <summary>
+    /// True when at least two of the RDW-shaped units of <paramref name="data"/>, and more than half of them, open with a
+    /// segment descriptor that fits in the unit (length 4 or more, control byte bits 0-5 zero, byte 3 zero: §C.1). An SMF
+    /// record's bytes 4-7 are its flag, type and the top of its time (hundredths of a second since midnight): the flag
+    /// and type make a length of 0x1E00 or more and byte 7 is zero only in the first 11 minutes of the day, so real RDW
+    /// records almost never pass, let alone most of them.
+    /// </summary>
+    internal static bool MostlyVbsBlocks(ReadOnlySpan<byte> data)
+    {
+        var position = 0;
+        var units = 0;
+        var blocks = 0;
+        while (position + 4 <= data.Length)
+        {
+            var length = BinaryPrimitives.ReadUInt16BigEndian(data[position..]);
+            if (length < SmfHeader.MinimumLengthForType || position + length > data.Length) break;
+            units++;
+            var segmentLength = BinaryPrimitives.ReadUInt16BigEndian(data[(position + BdwLength)..]);
+            if (length >= BdwLength + SdwLength && segmentLength >= SdwLength && segmentLength <= length - BdwLength
+                && (data[position + BdwLength + 2] & 0xFC) == 0 && data[position + BdwLength + 3] == 0)
+            {
+                blocks++;
+            }
+            position += length;
+        }
+        return blocks >= 2 && blocks * 2 > units;
     }
 
     /// <summary>How many whole records a chain must hold before its break for the input to count as an SMF dump anyway.</summary>

@@ -68,6 +68,30 @@ public sealed class SmfRecordReaderTests
         }
     }
 
+    /// <summary>
+    /// A VBS dump whose third segment descriptor is damaged: the block descriptors still chain like RDWs, and auto
+    /// detection read it as RDW, every block one "record" of another type: the whole dump lost, exit 0. It is VBS: the
+    /// two records before the damage are read and the damage is reported at its offset.
+    /// </summary>
+    [Fact]
+    public void A_vbs_dump_with_one_damaged_segment_descriptor_is_still_read_as_vbs_and_the_damage_reported()
+    {
+        var third = Block(Complete(Connection("C")));
+        third[BdwLengthForTests + 1] = 3; // the segment descriptor's length: 3, shorter than the descriptor itself
+        third[BdwLengthForTests] = 0;
+        var dump = Concat(Block(Complete(Connection("A"))), Block(Complete(Summary("B"))), third, Block(Complete(Connection("D"))));
+
+        using var reader = new SmfRecordReader(new MemoryStream(dump));
+        Assert.True(reader.TryReadNext(out var first));
+        Assert.Equal(SmfContainer.Vbs, reader.Container);
+        Assert.Equal(ZertParseStatus.Decoded, ZertRecordParser.Parse(first.Record).Status);
+        Assert.True(reader.TryReadNext(out _));
+        var error = Assert.Throws<SmfFramingException>(() => reader.TryReadNext(out _));
+        Assert.Equal(dump.Length - third.Length - Block(Complete(Connection("D"))).Length + BdwLengthForTests, error.Offset);
+    }
+
+    private const int BdwLengthForTests = 4;
+
     [Fact]
     public void A_file_without_rdws_is_rejected_with_a_message_about_rdws()
     {
