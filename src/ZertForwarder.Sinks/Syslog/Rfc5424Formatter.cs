@@ -9,8 +9,8 @@ namespace ZertForwarder.Sinks.Syslog;
 public readonly record struct LeefSummary(string? EventId, long? DevTimeMilliseconds, string? IdentHostName, int? Severity)
 {
     /// <summary>
-    /// Reads the header's EventID and the <c>devTime</c>, <c>identHostName</c> (or ZertForwarder's <c>SYSTEM_NAME</c>,
-    /// the z/OS system: the forwarder writes no identHostName, output contract §4) and <c>sev</c> attributes of a LEEF
+    /// Reads the header's EventID and the <c>devTime</c>, <c>identHostName</c> (the z/OS system, output contract §4; else
+    /// ZertForwarder's <c>SYSTEM_NAME</c>, for a LEEF mapping that leaves identHostName out) and <c>sev</c> attributes of a LEEF
     /// 1.0 or 2.0 line (<c>LEEF:2.0|Vendor|Product|Version|EventID|Delimiter|attributes</c>). Anything missing or
     /// malformed is null; the line itself is never changed.
     /// </summary>
