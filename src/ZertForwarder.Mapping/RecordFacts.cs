@@ -151,6 +151,10 @@ internal sealed class RecordFacts
             else if ((flags & 0x08) != 0) Role = LocalRole.Client;
             else if (record.TryGetUnsigned(ZertFields.SC_TLS_Handshake_Role, out var hr) && hr is 1 or 2 or 3)
                 Role = hr == 1 ? LocalRole.Client : LocalRole.Server;
+            // A header date or time that does not decode (a damaged SMF119DTE/SMF119TME) leaves the record without
+            // its time; a connection record still says when the connection ended or began (UTC already), which is
+            // when the record was written or just before, so @timestamp falls back to that (README "Time").
+            RecordTime ??= End ?? Start;
             EnforcementReset = (flags & 0x20) != 0;
             TlsFailed = record.TryGetUnsigned(ZertFields.SC_TLS_Handshake_Type, out var ht) && ht == 3;
             SshFailed = record.TryGetUnsigned(ZertFields.SC_SSH_Flags, out var sf) && (sf & 0x80) != 0;

@@ -123,6 +123,30 @@ public sealed class LeefAndValidationTests
         Assert.False(enabled.IsConnectionDetail && enabled.ServerIp is not null);
     }
 
+    [Theory]
+    [InlineData("c11-e1-ipsec", "2025-10-31T09:04:50.250Z")]              // no end yet: the connection's start
+    [InlineData("c11-e3-tls12-null-cipher", "2025-10-31T09:05:00.000Z")]   // a termination: the connection's end
+    [InlineData("c12-e1-summary-tls-v32", null)]                           // a summary has no other time
+    public void A_record_whose_header_date_does_not_decode_takes_its_time_from_the_connection(string golden, string? expected)
+    {
+        var bytes = GoldenCases.All[golden]().Build();
+        new byte[] { 0x01, 0x25, 0x99, 0x9F }.CopyTo(bytes, 10); // SMF119DTE day 999: not a date
+        var record = TestMappings.Parse(bytes);
+        Assert.False(record.Header.TryGetLocalTime(out _));
+        var ecs = System.Text.Json.Nodes.JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteEcs, record))!;
+        Assert.Equal(expected, (string?)ecs["@timestamp"]);
+        var (_, attributes) = ParseLeef(TestMappings.Render(TestMappings.Normalizer.WriteLeef, record));
+        if (expected is null)
+        {
+            Assert.DoesNotContain(attributes, a => a.Key == "devTime");
+        }
+        else
+        {
+            var millis = DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+            Assert.Contains(attributes, a => a.Key == "devTime" && a.Value == millis.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     [Fact]
     public void A_record_dated_before_1970_has_no_devTime_and_keeps_its_time_in_ECS()
     {
