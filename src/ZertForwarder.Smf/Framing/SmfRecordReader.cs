@@ -23,6 +23,13 @@ public sealed class SmfRecordReader : IDisposable
     private const int SdwLength = 4;
     private const int BdwLength = 4;
 
+    /// <summary>
+    /// The shortest RDW unit: the RDW alone. Detection accepts what the reader accepts; a unit of 4 or 5 bytes is a
+    /// record too short for an SMF type, which the reader reports and passes over, so it must not turn a whole dump
+    /// into "not an SMF dump" when it comes first.
+    /// </summary>
+    private const int RdwLength = 4;
+
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     /// <summary>Size of the read buffer (the program keeps arrays of this size off the large-object heap).</summary>
@@ -192,7 +199,7 @@ public sealed class SmfRecordReader : IDisposable
     /// <summary>How many whole records a chain must hold before its break for the input to count as an SMF dump anyway.</summary>
     private const int MinimumRecordsBeforeEarlyBreak = 2;
 
-    /// <summary>The whole records at the start of <paramref name="data"/> whose RDWs chain (bytes 2-3 zero, length at least 6), and their total length.</summary>
+    /// <summary>The whole records at the start of <paramref name="data"/> whose RDWs chain (bytes 2-3 zero, length at least 4), and their total length.</summary>
     internal static (int Records, int Length) SoundRdwPrefix(ReadOnlySpan<byte> data)
     {
         var position = 0;
@@ -200,14 +207,14 @@ public sealed class SmfRecordReader : IDisposable
         while (position + 4 <= data.Length)
         {
             var length = BinaryPrimitives.ReadUInt16BigEndian(data[position..]);
-            if (data[position + 2] != 0 || data[position + 3] != 0 || length < SmfHeader.MinimumLengthForType || position + length > data.Length) break;
+            if (data[position + 2] != 0 || data[position + 3] != 0 || length < RdwLength || position + length > data.Length) break;
             records++;
             position += length;
         }
         return (records, position);
     }
 
-    /// <summary>True when the window is a chain of RDWs (bytes 2-3 zero, length at least 6) ending exactly at the end.</summary>
+    /// <summary>True when the window is a chain of RDWs (bytes 2-3 zero, length at least 4) ending exactly at the end.</summary>
     internal static bool LooksLikeRdw(ReadOnlySpan<byte> data, bool atEnd)
     {
         var position = 0;
@@ -216,7 +223,7 @@ public sealed class SmfRecordReader : IDisposable
         {
             if (IsAllZero(data[position..])) return records > 0; // padding (the reader checks the rest)
             var length = BinaryPrimitives.ReadUInt16BigEndian(data[position..]);
-            if (data[position + 2] != 0 || data[position + 3] != 0 || length < SmfHeader.MinimumLengthForType) return false;
+            if (data[position + 2] != 0 || data[position + 3] != 0 || length < RdwLength) return false;
             if (position + length > data.Length)
             {
                 if (atEnd) return false;

@@ -309,6 +309,28 @@ public sealed class SmfRecordReaderTests
         Assert.Equal(third, frames[2].Record);
     }
 
+    [Theory]
+    [InlineData(4, 0)]
+    [InlineData(5, 0)]
+    [InlineData(4, 1)]
+    [InlineData(5, 1)]
+    public void A_record_too_short_for_a_type_among_the_first_two_leaves_auto_detection_at_rdw(int length, int position)
+    {
+        // Detection accepts the units the RDW reader accepts: a 4-5 byte record first or second used to make the whole
+        // dump "not an SMF dump".
+        var tooShort = new byte[] { 0, (byte)length, 0, 0, 0x5E }[..length];
+        byte[][] records = [Connection("A"), Summary("B"), Connection("C")];
+        var parts = records.ToList();
+        parts.Insert(position, tooShort);
+        var input = Concat(parts.ToArray());
+
+        var frames = ReadAll(input, SmfContainer.Auto);
+
+        Assert.Equal(4, frames.Count);
+        Assert.Equal(position, frames.FindIndex(f => f.Error is not null));
+        Assert.Equal(records, frames.Where(f => f.Error is null).Select(f => f.Record));
+    }
+
     [Fact]
     public void A_corrupt_zert_record_among_good_ones_does_not_stop_the_others()
     {
