@@ -274,11 +274,12 @@ public sealed class SmfRecordReader : IDisposable
             {
                 if (!StartBlock())
                 {
-                    if (_assemblyLength >= 0)
-                    {
-                        frame = OrphanFrame("the input ends before the last segment of a spanned record");
-                        return true;
-                    }
+                    // The input ends inside a spanned record: a truncated dump, or one still being written (a
+                    // transfer that paused at a block boundary). Like an RDW file that ends inside a record, that breaks
+                    // the chain at the record's first segment instead of passing the record over: a watched dump is then
+                    // read on from there once it grows, where an error frame had let the dump count as read and lost
+                    // the rest of it.
+                    if (_assemblyLength >= 0) throw new SmfFramingException(_assemblyOffset, "the input ends before the last segment of a spanned record");
                     return false;
                 }
             }

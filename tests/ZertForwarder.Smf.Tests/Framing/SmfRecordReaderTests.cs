@@ -450,12 +450,18 @@ public sealed class SmfRecordReaderTests
     }
 
     [Fact]
-    public void A_first_segment_at_the_end_of_the_input_is_an_error_frame()
+    public void A_first_segment_at_the_end_of_the_input_breaks_the_chain_at_that_segment()
     {
+        // A dump that ends inside a spanned record is truncated or still arriving: the chain breaks at the record's
+        // first segment (as an RDW file ending inside a record does), so a watched dump is read on from there.
         var record = LongConnection();
-        var frames = ReadAll(Concat(Block(Complete(Summary("A"))), Block(Span(record, 3000)[0])));
-        Assert.Equal(2, frames.Count);
-        Assert.Contains("ends before the last segment", frames[1].Error, StringComparison.Ordinal);
+        var first = Block(Complete(Summary("A")));
+        var segments = Span(record, 3000);
+        using var truncated = new SmfRecordReader(new MemoryStream(Concat(first, Block(segments[0]))));
+        Assert.True(truncated.TryReadNext(out _));
+        var error = Assert.Throws<SmfFramingException>(() => truncated.TryReadNext(out _));
+        Assert.Equal(first.Length + 4, error.Offset); // the first segment, after its block's descriptor
+        Assert.Contains("ends before the last segment", error.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
