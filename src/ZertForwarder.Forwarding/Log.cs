@@ -66,6 +66,15 @@ internal static partial class Log
     [LoggerMessage(2010, LogLevel.Information, "{Input} delivered; completed action: {Action}.")]
     public static partial void WatchedFileCompleted(ILogger logger, string input, string action);
 
+    [LoggerMessage(2011, LogLevel.Warning, "{Input} went away before it could be completed ({Action}); its records were delivered.")]
+    public static partial void WatchedFileGone(ILogger logger, string input, string action);
+
+    [LoggerMessage(2012, LogLevel.Warning, "{Input} was replaced by another file while it was read: the file read is delivered, and the new one is read as a new dump instead of being completed ({Action}) unread.")]
+    public static partial void WatchedFileReplaced(ILogger logger, string input, string action);
+
+    [LoggerMessage(2013, LogLevel.Error, "{Input} was delivered but cannot be completed ({Action}): {Reason}. It stays where it is and is not read again while it stays as it is.")]
+    public static partial void WatchedFileNotCompleted(ILogger logger, string input, string action, string reason);
+
     [LoggerMessage(3000, LogLevel.Warning, "{Origin}:{Offset}: {Reason}")]
     public static partial void RecordRejected(ILogger logger, string origin, long offset, string reason);
 

@@ -168,4 +168,130 @@ public sealed class DirectoryWatcherTests : IDisposable
         await _stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
+
+    [Fact]
+    public async Task A_dump_renamed_over_the_one_being_read_is_not_completed_unread_but_read_next()
+    {
+        var settings = Settings(CompletedAction.Move);
+        Directory.CreateDirectory(settings.Directory);
+        var dump = Path.Combine(settings.Directory, "a.smf");
+        File.WriteAllBytes(dump, new byte[10]);
+        var replaced = false;
+        var running = Start(settings, file =>
+        {
+            if (!replaced)
+            {
+                // While the first a.smf is read, a new one is copied in under a temporary name and renamed over it.
+                replaced = true;
+                var incoming = dump + ".tmp";
+                File.WriteAllBytes(incoming, new byte[20]);
+                File.Move(incoming, dump, overwrite: true);
+            }
+            return true;
+        });
+
+        await ParkedAsync(1, running);
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(2, running);
+        Assert.Equal(["a.smf"], _reads);
+        Assert.False(File.Exists(Path.Combine(settings.CompletedDirectory!, "a.smf")), "the new dump was moved away unread");
+        Assert.Equal(20, new FileInfo(dump).Length);
+
+        for (var wait = 3; wait <= 4; wait++)
+        {
+            _time.Advance(settings.PollInterval);
+            await ParkedAsync(wait, running);
+        }
+        Assert.Equal(["a.smf", "a.smf"], _reads); // the new dump, read as such, then completed
+        Assert.Equal(20, new FileInfo(Path.Combine(settings.CompletedDirectory!, "a.smf")).Length);
+        await _stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Theory]
+    [InlineData(CompletedAction.Move)]
+    [InlineData(CompletedAction.Mark)]
+    [InlineData(CompletedAction.Delete)]
+    public async Task A_dump_deleted_while_it_is_read_does_not_stop_the_watch(CompletedAction action)
+    {
+        var settings = Settings(action);
+        Directory.CreateDirectory(settings.Directory);
+        var dump = Path.Combine(settings.Directory, "a.smf");
+        File.WriteAllBytes(dump, new byte[10]);
+        var running = Start(settings, file =>
+        {
+            if (Path.GetFileName(file) == "a.smf") File.Delete(file); // an operator cleans up, or a second forwarder
+            return true;
+        });
+
+        await ParkedAsync(1, running);
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(2, running);
+        Assert.False(running.IsFaulted, running.Exception?.ToString());
+        Assert.False(File.Exists(dump + DirectoryWatcher.DoneSuffix), "a marker for a file that is not there");
+
+        File.WriteAllBytes(Path.Combine(settings.Directory, "b.smf"), new byte[10]); // the watch goes on
+        _time.Advance(settings.PollInterval);
+        await ParkedAsync(3, running); // b.smf noted
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(4, running);
+        Assert.Equal(["a.smf", "b.smf"], _reads);
+        await _stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Fact]
+    public async Task A_dump_landing_again_under_a_marked_name_is_read_and_an_empty_marker_still_marks()
+    {
+        var settings = Settings(CompletedAction.Mark);
+        Directory.CreateDirectory(settings.Directory);
+        var dump = Path.Combine(settings.Directory, "a.smf");
+        File.WriteAllBytes(dump, new byte[10]);
+        File.WriteAllBytes(Path.Combine(settings.Directory, "old.smf"), new byte[10]);
+        File.WriteAllText(Path.Combine(settings.Directory, "old.smf") + DirectoryWatcher.DoneSuffix, ""); // marked by hand
+        var running = Start(settings, _ => true);
+
+        await ParkedAsync(1, running);
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(2, running);
+        Assert.Equal(["a.smf"], _reads);
+        Assert.True(File.Exists(dump + DirectoryWatcher.DoneSuffix));
+
+        // The next day's dump of the same name arrives (renamed into place, as transfers do).
+        var incoming = Path.Combine(settings.Directory, "a.smf.tmp");
+        File.WriteAllBytes(incoming, new byte[30]);
+        File.Move(incoming, dump, overwrite: true);
+        for (var wait = 3; wait <= 5; wait++)
+        {
+            _time.Advance(settings.PollInterval);
+            await ParkedAsync(wait, running);
+        }
+        Assert.Equal(["a.smf", "a.smf"], _reads);
+
+        // Marked again: not read a third time.
+        _time.Advance(settings.PollInterval);
+        await ParkedAsync(6, running);
+        Assert.Equal(["a.smf", "a.smf"], _reads);
+        await _stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
+
+    [Fact]
+    public async Task A_completed_dump_moved_where_one_of_its_name_already_lies_keeps_both()
+    {
+        var settings = Settings(CompletedAction.Move);
+        Directory.CreateDirectory(settings.Directory);
+        Directory.CreateDirectory(settings.CompletedDirectory!);
+        File.WriteAllBytes(Path.Combine(settings.CompletedDirectory!, "a.smf"), new byte[7]); // yesterday's
+        File.WriteAllBytes(Path.Combine(settings.Directory, "a.smf"), new byte[10]);
+        var running = Start(settings, _ => true);
+
+        await ParkedAsync(1, running);
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(2, running);
+        Assert.Equal(7, new FileInfo(Path.Combine(settings.CompletedDirectory!, "a.smf")).Length);
+        Assert.Equal(10, new FileInfo(Path.Combine(settings.CompletedDirectory!, "a.smf.1")).Length);
+        await _stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
 }

@@ -69,7 +69,10 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
                 }
                 _landing.Remove(file);
                 progress.AddTotal(size);
-                if (await readFile(file, stop)) Complete(file);
+                // The file as it was taken: a dump renamed over this name while it is read is another file, which the
+                // completion must not move, mark or delete unread.
+                var identity = UnixFileStatus.Identity(file);
+                if (await readFile(file, stop)) Complete(file, identity);
                 else _failed[file] = (size, info.LastWriteTimeUtc);
             }
             if (once && !waiting) return;
@@ -79,7 +82,7 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
 
     private List<string> Candidates() =>
         Directory.GetFiles(settings.Directory, settings.Pattern)
-            .Where(f => !f.EndsWith(DoneSuffix, StringComparison.Ordinal) && !File.Exists(f + DoneSuffix))
+            .Where(f => !f.EndsWith(DoneSuffix, StringComparison.Ordinal) && !IsMarkedDone(f))
             // A named pipe or device in the directory is no dump that lands and settles: reading it would wait on its
             // writer for ever, holding up every file after it (README "Inputs").
             .Where(f => !InputPaths.IsStream(f))
@@ -94,22 +97,95 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
         foreach (var gone in _failed.Keys.Where(f => !current.Contains(f)).ToList()) _failed.Remove(gone);
     }
 
-    private void Complete(string file)
+    /// <summary>
+    /// Moves, marks or deletes a delivered dump, if the name still holds the file that was read (<paramref name="identity"/>).
+    /// A dump that went away meanwhile, or one that cannot be completed, is logged and the watch goes on: a run never
+    /// stops over its bookkeeping.
+    /// </summary>
+    private void Complete(string file, string? identity)
     {
-        switch (settings.CompletedAction)
+        var action = ChoiceNames.Of(settings.CompletedAction);
+        var info = new FileInfo(file);
+        if (!info.Exists)
         {
-            case CompletedAction.Delete:
-                File.Delete(file);
-                break;
-            case CompletedAction.Mark:
-                File.WriteAllText(file + DoneSuffix, "");
-                break;
-            default:
-                Directory.CreateDirectory(settings.CompletedDirectory!);
-                File.Move(file, Path.Combine(settings.CompletedDirectory!, Path.GetFileName(file)), overwrite: true);
-                break;
+            Log.WatchedFileGone(logger, file, action);
+            forget?.Invoke(file);
+            return;
         }
-        Log.WatchedFileCompleted(logger, file, ChoiceNames.Of(settings.CompletedAction));
+        if (identity is not null && UnixFileStatus.Identity(file) is { } now && now != identity)
+        {
+            // Its checkpoint names the file read (by its first bytes): the new one is read from its start.
+            Log.WatchedFileReplaced(logger, file, action);
+            return;
+        }
+        try
+        {
+            switch (settings.CompletedAction)
+            {
+                case CompletedAction.Delete:
+                    File.Delete(file);
+                    break;
+                case CompletedAction.Mark:
+                    File.WriteAllText(file + DoneSuffix, MarkerOf(info, identity));
+                    break;
+                default:
+                    Directory.CreateDirectory(settings.CompletedDirectory!);
+                    File.Move(file, FreeName(settings.CompletedDirectory!, Path.GetFileName(file)), overwrite: false);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException && !File.Exists(file))
+        {
+            Log.WatchedFileGone(logger, file, action);
+            forget?.Invoke(file);
+            return;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.WatchedFileNotCompleted(logger, file, action, e.Message);
+            _failed[file] = (info.Length, info.LastWriteTimeUtc);
+            return;
+        }
+        Log.WatchedFileCompleted(logger, file, action);
         forget?.Invoke(file);
+    }
+
+    /// <summary>
+    /// The name a completed dump is moved to: its own, or with <c>.1</c>, <c>.2</c>, ... added when a dump of that name
+    /// was completed before (dumps are often named by system and date, and a re-sent one must not overwrite the first).
+    /// </summary>
+    private static string FreeName(string directory, string name)
+    {
+        var target = Path.Combine(directory, name);
+        for (var n = 1; File.Exists(target); n++) target = Path.Combine(directory, FormattableString.Invariant($"{name}.{n}"));
+        return target;
+    }
+
+    /// <summary>
+    /// What a <c>.done</c> marker says of the file it marks: its identity, size and modification time. A dump that later
+    /// lands under the same name differs in one of them and is read; an empty marker (made by hand, or by an earlier
+    /// version) marks whatever file has the name.
+    /// </summary>
+    private static string MarkerOf(FileInfo file, string? identity) =>
+        FormattableString.Invariant($"{identity ?? "-"} {file.Length} {file.LastWriteTimeUtc.Ticks}\n");
+
+    private static bool IsMarkedDone(string file)
+    {
+        string marker;
+        try
+        {
+            marker = File.ReadAllText(file + DoneSuffix);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true; // a marker that cannot be read still marks: reading the dump again would repeat it
+        }
+        if (string.IsNullOrWhiteSpace(marker)) return true;
+        var info = new FileInfo(file);
+        return info.Exists && marker == MarkerOf(info, UnixFileStatus.Identity(file));
     }
 }

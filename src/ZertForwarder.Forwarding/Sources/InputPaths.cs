@@ -38,43 +38,5 @@ internal static class InputPaths
     /// and opening it is not free: opening a pipe waits for its writer, and closing it again ends the writer (so the
     /// start-up checks and the checkpoint store must not open it to look).
     /// </summary>
-    public static bool IsStream(string path) => path == "-" || UnixFileType.IsSpecial(path);
-
-    /// <summary>
-    /// The file type from <c>statx(2)</c>, following links. .NET reports only regular file, directory and link;
-    /// <c>statx</c> has one layout on every Linux architecture (<c>stx_mode</c> at byte 28), unlike <c>stat</c>.
-    /// Where it is not available (not Linux, glibc before 2.28) every existing path counts as a regular file.
-    /// </summary>
-    private static class UnixFileType
-    {
-        private const int AtFdCwd = -100;
-        private const uint StatxType = 0x1;
-        private const int ModeOffset = 28;
-        private const int TypeMask = 0xF000;
-        private const int Regular = 0x8000;
-        private const int Directory = 0x4000;
-        private static bool s_unavailable = !OperatingSystem.IsLinux();
-
-        public static bool IsSpecial(string path)
-        {
-            if (s_unavailable) return false;
-            var buffer = new byte[256]; // struct statx
-            try
-            {
-                if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0) return false; // missing or unreadable: said elsewhere
-            }
-            catch (EntryPointNotFoundException)
-            {
-                s_unavailable = true;
-                return false;
-            }
-            // Native byte order: Linux on IBM Z is big-endian.
-            var type = BitConverter.ToUInt16(buffer, ModeOffset) & TypeMask;
-            return type != Regular && type != Directory;
-        }
-
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "statx", SetLastError = true, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
-        private static extern int Statx(int directoryFd, [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [System.Runtime.InteropServices.Out] byte[] buffer);
-    }
+    public static bool IsStream(string path) => path == "-" || UnixFileStatus.IsSpecial(path);
 }
