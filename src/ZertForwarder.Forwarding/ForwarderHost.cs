@@ -279,11 +279,13 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
         catch (UnauthorizedAccessException e)
         {
+            Statistics.InputsUnreadable.Increment();
             Log.InputNotPermitted(_logger, path, e.Message);
             return false;
         }
         catch (IOException e)
         {
+            Statistics.InputsUnreadable.Increment();
             Log.InputFailed(_logger, e, path);
             return false;
         }
@@ -364,11 +366,13 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
         catch (IOException e)
         {
+            Statistics.InputsUnreadable.Increment();
             Log.InputFailed(_logger, e, path);
         }
         catch (UnauthorizedAccessException e)
         {
             // Start-up checks every named file; a file found by a glob or the watcher, or changed since, ends up here.
+            Statistics.InputsUnreadable.Increment();
             Log.InputNotPermitted(_logger, path, e.Message);
         }
         if (checkpointer is not null) RetireWhenDelivered(tracker, checkpointer, lastTracked);

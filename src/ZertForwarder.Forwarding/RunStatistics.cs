@@ -27,6 +27,9 @@ internal sealed class RunStatistics
         var inputs = metrics.Counter("zertforwarder_inputs_total", "Inputs (files) by outcome.", "outcome");
         InputsCompleted = inputs.WithLabels("completed");
         InputsBroken = inputs.WithLabels("broken_frame_chain");
+        // A file found by a glob or the watch that cannot be opened or read (its mode, an I/O error): named files are
+        // checked at start (exit 2), these only when they are reached, so they must count like a broken chain (exit 1).
+        InputsUnreadable = inputs.WithLabels("unreadable");
         BytesRead = metrics.Counter("zertforwarder_input_bytes_total", "Bytes read from file inputs.").WithLabels();
         _newestRecord = metrics.Gauge(NewestRecordMetric,
             "SMF time (UTC, seconds since the epoch) of the newest zERT record forwarded, per SMF system id: time() minus it is how far behind the forwarder is.",
@@ -51,6 +54,7 @@ internal sealed class RunStatistics
     public Counter DeliveredBefore { get; }
     public Counter InputsCompleted { get; }
     public Counter InputsBroken { get; }
+    public Counter InputsUnreadable { get; }
     public Counter BytesRead { get; }
 
     /// <summary>The per-server table when kept (constructor); filled by the routing loop only (single writer).</summary>
@@ -87,5 +91,6 @@ internal sealed class RunStatistics
         $"{FramesRead.Value} SMF records read: {Decoded.Value} zERT records forwarded, {Rejected.Value} rejected, " +
         $"{OtherTypes.Value} other SMF types and {OtherSubtypes.Value} other 119 subtypes skipped" +
         (DeliveredBefore.Value > 0 ? $", {DeliveredBefore.Value} delivered before a restart passed over" : "") +
-        (InputsBroken.Value > 0 ? $", {InputsBroken.Value} input(s) stopped by a broken frame chain" : "");
+        (InputsBroken.Value > 0 ? $", {InputsBroken.Value} input(s) stopped by a broken frame chain" : "") +
+        (InputsUnreadable.Value > 0 ? $", {InputsUnreadable.Value} input(s) could not be read" : "");
 }

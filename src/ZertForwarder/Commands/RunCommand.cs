@@ -172,8 +172,9 @@ internal static class RunCommand
                 servers.WriteTo(Console.Out);
             }
         }
-        // A broken frame chain leaves the rest of that input unread: like a rejected record, the operator must look (exit 1).
-        return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 || stats.InputsBroken.Value > 0
+        // A broken frame chain, or an input found by a glob or the watch that cannot be read, leaves records unread: like
+        // a rejected record, the operator must look (exit 1).
+        return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 || stats.InputsBroken.Value > 0 || stats.InputsUnreadable.Value > 0
             ? CommandLine.RecordsRejected
             : CommandLine.Success;
     }
