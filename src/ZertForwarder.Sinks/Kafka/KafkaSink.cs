@@ -140,6 +140,12 @@ public sealed class KafkaSink : ISink
         results.CopyTo(outcome);
         // Every report is in: nothing refers to this collector any more. (A cancelled wait leaves it to the collector.)
         _idleResults.Add(results);
+        if (_authorizationFailure is { } refused)
+        {
+            throw new SinkFatalException(
+                $"the Kafka brokers refuse to let this producer write to topic '{_options.Topic}'{(string.IsNullOrWhiteSpace(_options.LeefTopic) ? "" : $" or '{_options.LeefTopic}'")} ({refused}); " +
+                "grant the principal WRITE (and IDEMPOTENT_WRITE on the cluster for the idempotent producer) or fix Outputs:Kafka credentials");
+        }
     }
 
     /// <summary>Several batches in flight keep the brokers busy while earlier ones wait for their acknowledgements.</summary>
@@ -261,6 +267,9 @@ public sealed class KafkaSink : ISink
         return true;
     }
 
+    /// <summary>The first authorization refusal a delivery report carried (set from librdkafka's report thread).</summary>
+    private volatile string? _authorizationFailure;
+
     private (ItemOutcome Outcome, string? Reason) Classify(Error error, PersistenceStatus status)
     {
         if (!error.IsError)
@@ -277,6 +286,15 @@ public sealed class KafkaSink : ISink
             return (ItemOutcome.Retry, $"fatal producer error {error.Code}: {error.Reason}");
         }
 
+        if (error.Code is ErrorCode.TopicAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed)
+        {
+            // Not this event's fault, and no event will get through: the run stops (exit 2) with the events kept for
+            // a restart, as an Elasticsearch or HEC output refused its credentials does, instead of dead-lettering the
+            // whole stream while /readyz says ready.
+            _authorizationFailure ??= $"{error.Code}: {error.Reason}";
+            return (ItemOutcome.Retry, $"{error.Code}: {error.Reason}");
+        }
+
         return IsPermanent(error.Code)
             ? (ItemOutcome.Rejected, $"{error.Code}: {error.Reason}")
             : (ItemOutcome.Retry, $"{error.Code}: {error.Reason}");
@@ -288,8 +306,6 @@ public sealed class KafkaSink : ISink
         ErrorCode.InvalidMsgSize or
         ErrorCode.RecordListTooLarge or
         ErrorCode.TopicException or
-        ErrorCode.TopicAuthorizationFailed or
-        ErrorCode.ClusterAuthorizationFailed or
         ErrorCode.InvalidRecord or
         ErrorCode.InvalidTimestamp or
         ErrorCode.InvalidRequiredAcks or

@@ -123,4 +123,20 @@ public sealed class KafkaSinkFaultTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Enumerable.Range(0, 2 * batchSize), records.Select(r => r.Sequence).Distinct().Order());
         Assert.InRange(records.Count - (2 * batchSize), 0, batchSize);
     }
+
+    [Fact]
+    public async Task A_topic_the_producer_may_not_write_stops_the_run_instead_of_dead_lettering_every_event()
+    {
+        await using var sink = Sink();
+        await SendAllDeliveredAsync(sink, 0, 10);
+        // TOPIC_AUTHORIZATION_FAILED (29) for every produce request: an ACL that does not grant WRITE.
+        _cluster.PushRequestErrors(MockKafkaCluster.ProduceApiKey, Enumerable.Repeat(29, 50).ToArray());
+        var batch = SampleEvents.Range(10, 20);
+        var outcome = new BatchOutcome(batch.Count);
+
+        var fatal = await Assert.ThrowsAsync<SinkFatalException>(() => sink.SendAsync(batch, outcome, CancellationToken.None));
+        Assert.Contains("TopicAuthorizationFailed", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains($"topic '{Topic}'", fatal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Enumerable.Range(0, batch.Count), i => outcome[i] == ItemOutcome.Rejected);
+    }
 }
