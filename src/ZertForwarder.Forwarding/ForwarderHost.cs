@@ -349,7 +349,15 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 await checkpointer.DisposeAsync();
                 lock (_openCheckpoints) _openCheckpoints.Remove(checkpointer);
             }
-            if (!isStream) _checkpoints.MarkCompleted(path, end);
+            if (!isStream)
+            {
+                _checkpoints.MarkCompleted(path, end);
+                // Written now, after the file output's lines and dead letters are fsynced (BeforeWrite), not at the next
+                // interval: a watched dump is moved or deleted as soon as this returns, and a power loss in between would
+                // otherwise take lines whose source was already gone. Not written (disk full): the dump stays.
+                _checkpoints.Flush();
+                if (_checkpoints.IsFailing) return false;
+            }
             Statistics.InputsCompleted.Increment();
             Log.InputCompleted(_logger, path);
             return true;

@@ -65,4 +65,35 @@ public sealed class WatchDirectoryTests(ITestOutputHelper output) : IDisposable
         var checkpoints = File.ReadAllText(_work.Combine("state", "checkpoints.json"));
         foreach (var name in names) Assert.DoesNotContain(name, checkpoints, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_dump_is_deleted_only_once_a_checkpoint_counting_it_complete_is_written()
+    {
+        // The checkpoint write is what fsyncs the file output first: a dump deleted before it (at the next
+        // Checkpoint:Interval, an hour here) left its lines only in the page cache while its source was gone.
+        var incoming = _work.Combine("incoming");
+        Directory.CreateDirectory(incoming);
+        await using var running = ForwarderProcess.Start(_work.Path,
+        [
+            "run", $"Input:Watch:Directory={incoming}", "Input:Watch:Pattern=*.smf", "Input:Watch:CompletedAction=delete",
+            "Input:Watch:PollInterval=00:00:00.200", "Input:Watch:SettleTime=00:00:00.300", "Checkpoint:Interval=01:00:00",
+            $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}",
+        ]);
+        var landing = Path.Combine(incoming, "a.smf.partial");
+        Dumps.Write(landing, 43, 400);
+        var length = new FileInfo(landing).Length;
+        var dump = Path.Combine(incoming, "a.smf");
+        File.Move(landing, dump);
+
+        await Eventually.TrueAsync(() => !File.Exists(dump), "the dump deleted", TimeSpan.FromSeconds(20), () => running.Stderr);
+        using var checkpoints = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_work.Combine("state", "checkpoints.json")));
+        var entry = checkpoints.RootElement.GetProperty("files").EnumerateArray()
+            .Single(f => f.GetProperty("path").GetString()!.EndsWith("a.smf", StringComparison.Ordinal));
+        Assert.True(entry.GetProperty("completed").GetBoolean(), entry.ToString());
+        Assert.Equal(length, entry.GetProperty("offset").GetInt64());
+        Assert.Equal(400, File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")).Length);
+
+        running.Signal(ForwarderProcess.Sigterm);
+        Assert.Equal(0, await running.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
 }
