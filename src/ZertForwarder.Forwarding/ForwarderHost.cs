@@ -343,6 +343,8 @@ internal sealed class ForwarderHost : IAsyncDisposable
             // Bytes past the last record (zero padding of a copied data set, which the reader skips) belong to no
             // frame: tracked as done, so the file's commit reaches its end instead of waiting for ever below.
             if (end > lastTracked) tracker.Track(end, expectsEvent: false);
+            // The file's last records sit in partial batches: sent now, not at the batch age limit.
+            foreach (var runner in _router.Runners) runner.SendPartialBatch();
             await WaitForCommitAsync(tracker, end, stop);
             if (checkpointer is not null)
             {

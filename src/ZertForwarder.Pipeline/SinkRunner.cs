@@ -40,6 +40,10 @@ public sealed class SinkRunner : IAsyncDisposable
     private volatile SinkFatalException? _fatal;
     private volatile bool _lastSendFailed;
 
+    // SendPartialBatch: a request (1) and the signal a waiting batch wakes on, replaced at each request.
+    private int _sendNowRequested;
+    private TaskCompletionSource _sendNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <param name="sink">The destination; owned (disposed) by the runner.</param>
     /// <param name="options">Buffer, batch and retry settings.</param>
     /// <param name="deadLetters">Where rejected and expired items go; when null they are logged, counted as dropped and acknowledged.</param>
@@ -319,8 +323,20 @@ public sealed class SinkRunner : IAsyncDisposable
     }
 
     /// <summary>
+    /// Sends the batch being filled now, with what it holds, instead of at its age limit (<see cref="SinkRunnerOptions.MaxBatchAge"/>).
+    /// Called at the end of an input, whose reader then waits for its last records to be delivered: without it every
+    /// file took at least the age limit (a second by default), and a backlog of thousands of small dumps took hours.
+    /// </summary>
+    public void SendPartialBatch()
+    {
+        Volatile.Write(ref _sendNowRequested, 1);
+        Interlocked.Exchange(ref _sendNow, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>
     /// Waits for a first event, then keeps adding until the batch is full by count or bytes, its age limit passes,
-    /// or the input is completed. Returns false when the input is completed and empty.
+    /// <see cref="SendPartialBatch"/> is called, or the input is completed. Returns false when the input is completed
+    /// and empty.
     /// </summary>
     private async Task<bool> FillBatchAsync(List<ForwardedEvent> batch, CancellationToken cancellationToken)
     {
@@ -355,6 +371,13 @@ public sealed class SinkRunner : IAsyncDisposable
                     return true;
                 }
 
+                // Taken before the request is looked at: a request made after the look completes this very signal.
+                var sendNow = Volatile.Read(ref _sendNow).Task;
+                if (Interlocked.Exchange(ref _sendNowRequested, 0) == 1)
+                {
+                    return true;
+                }
+
                 var remaining = _options.MaxBatchAge - _time.GetElapsedTime(started);
                 if (remaining <= TimeSpan.Zero)
                 {
@@ -363,10 +386,16 @@ public sealed class SinkRunner : IAsyncDisposable
 
                 ageElapsed ??= Task.Delay(remaining, _time, ageTimer.Token);
                 var moreArrived = reader.WaitToReadAsync(ageTimer.Token).AsTask();
-                if (await Task.WhenAny(moreArrived, ageElapsed) == ageElapsed)
+                var first = await Task.WhenAny(moreArrived, ageElapsed, sendNow);
+                if (first == ageElapsed)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     return true;
+                }
+
+                if (first == sendNow && !moreArrived.IsCompleted)
+                {
+                    continue; // the request is taken at the top of the loop, after anything that arrived with it
                 }
 
                 if (!await moreArrived)

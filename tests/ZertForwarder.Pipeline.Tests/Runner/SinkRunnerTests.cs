@@ -74,6 +74,27 @@ public sealed class SinkRunnerTests
         Assert.Equal(3, sink.Batches[0].Count);
     }
 
+    [Fact]
+    public async Task A_partial_batch_goes_out_at_once_when_asked_at_the_end_of_an_input()
+    {
+        var time = new ObservedTimeProvider();
+        var sink = new ScriptedSink();
+        await using var runner = NewRunner(sink, new SinkRunnerOptions { MaxBatchItems = 100, MaxBatchAge = TimeSpan.FromHours(1) }, time);
+        await WriteAllAsync(runner, TestEvents.Many(3));
+        await runner.StartAsync(CancellationToken.None);
+        await time.WaitForTimerAsync(0); // the batch of 3 waits for its age limit
+
+        runner.SendPartialBatch(); // the clock does not move
+        await Eventually.TrueAsync(() => sink.SendCalls == 1, "the partial batch sent on request");
+        Assert.Equal(3, sink.Batches[0].Count);
+
+        // Asked while no batch is being filled (the next input's first events not there yet): the request is kept, and
+        // the next batch goes out with what is there instead of waiting an hour.
+        runner.SendPartialBatch();
+        await WriteAllAsync(runner, TestEvents.Many(2));
+        await Eventually.TrueAsync(() => sink.Batches.Sum(b => b.Count) == 5, "the next events sent on the kept request");
+    }
+
     [Theory]
     [InlineData(10, long.MaxValue, 10)] // limited by item count
     [InlineData(1000, 4, 4)]            // limited by bytes: room for 4 events
