@@ -151,10 +151,11 @@ internal sealed class ForwarderHost : IAsyncDisposable
         catch (SinkFatalException fatal)
         {
             // Thrown once every runner finished: the healthy ones drained, the fatal one keeps its events unacknowledged.
+            // Reported once by the caller ("A sink cannot work"), not as a drain that timed out.
             _fatal ??= fatal;
             drained = false;
         }
-        if (!drained) Log.DrainTimedOut(_logger);
+        if (!drained && _fatal is not SinkFatalException) Log.DrainTimedOut(_logger);
         // What the drain delivered moves the checkpoints of unfinished files too (the final flush is below).
         List<PeriodicCheckpoint> unfinished;
         lock (_openCheckpoints) unfinished = [.. _openCheckpoints];
@@ -165,9 +166,13 @@ internal sealed class ForwarderHost : IAsyncDisposable
             // exit for as long as librdkafka keeps the messages. Nothing is lost past it: a dead letter not confirmed
             // leaves its event unacknowledged (read again after a restart); the file output's dead letters are
             // fsynced by the checkpoint write below either way.
-            await _deadLetters.FlushAsync(drainLimit.Token);
+            // When the drain's deadline has passed already, the dead letters get a short grace of their own: a file
+            // output's flush takes a lock and an fsync, and one called with a cancelled token failed at once, which
+            // reported unconfirmed dead letters (event 1006) when there were none.
+            using var deadLetterLimit = drainLimit.IsCancellationRequested ? new CancellationTokenSource(DeadLetterGrace, _time) : null;
+            await _deadLetters.FlushAsync(deadLetterLimit?.Token ?? drainLimit.Token);
         }
-        catch (OperationCanceledException) when (drainLimit.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             Log.DeadLetterFlushTimedOut(_logger);
         }
@@ -195,6 +200,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
             Log.KafkaCloseTimedOut(_logger, KafkaCloseLimit.TotalSeconds);
         }
     }
+
+    /// <summary>How long the dead-letter output may take to confirm what it holds once the drain's deadline has passed.</summary>
+    internal static readonly TimeSpan DeadLetterGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the Kafka input's final commit and group leave may take at the end of a run.</summary>
     internal static readonly TimeSpan KafkaCloseLimit = TimeSpan.FromSeconds(10);

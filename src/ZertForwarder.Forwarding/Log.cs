@@ -28,7 +28,7 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Critical, "The run stopped: {Reason}; what was read before is delivered, and the rest is read again on restart.")]
     public static partial void RunStopped(ILogger logger, Exception exception, string reason);
 
-    [LoggerMessage(1007, LogLevel.Error, "The Kafka input's final offset commit did not finish within {Seconds} s; the records after its last commit are read again on restart.")]
+    [LoggerMessage(1007, LogLevel.Error, "The Kafka input's final offset commit and group leave did not finish within {Seconds} s; the records after its last confirmed commit are read again on restart.")]
     public static partial void KafkaCloseTimedOut(ILogger logger, double seconds);
 
     [LoggerMessage(1006, LogLevel.Error, "The dead-letter output did not confirm everything before the drain's deadline; those events stay unacknowledged and are read again on restart.")]

@@ -74,6 +74,10 @@ public sealed class ShutdownAndBackPressureTests(ITestOutputHelper output) : IDi
             var exitCode = await blocked.WaitForExitAsync(TimeSpan.FromSeconds(15));
             output.WriteLine($"after SIGTERM: exit {exitCode}");
             Assert.Equal(1, exitCode); // the drain timed out: the buffered events were not delivered
+            Assert.Contains("Draining the sinks timed out", blocked.Stderr, StringComparison.Ordinal);
+            // Nothing was dead-lettered: no dead letters can be unconfirmed (event 1006 said so when the drain's
+            // deadline had passed before the dead-letter output was flushed).
+            Assert.DoesNotContain("dead-letter output did not confirm", blocked.Stderr, StringComparison.Ordinal);
         }
 
         var checkpoint = Checkpoints.Offset(state, dump);
