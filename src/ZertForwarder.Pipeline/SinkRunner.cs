@@ -40,6 +40,9 @@ public sealed class SinkRunner : IAsyncDisposable
     private volatile SinkFatalException? _fatal;
     private volatile bool _lastSendFailed;
 
+    // Batches between a failed attempt and their final outcome: while there are any, no later batch is started.
+    private int _retryingBatches;
+
     // SendPartialBatch: a request (1) and the signal a waiting batch wakes on, replaced at each request.
     private int _sendNowRequested;
     private TaskCompletionSource _sendNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -253,6 +256,7 @@ public sealed class SinkRunner : IAsyncDisposable
         // failing sink still holds the loop (and through the bounded buffer, the source) instead of piling up work.
         var limit = Math.Max(1, _sink.MaxConcurrentBatches);
         var inFlight = new Queue<Task>(limit);
+        var lastDelivery = Task.CompletedTask;
         try
         {
             while (true)
@@ -286,7 +290,17 @@ public sealed class SinkRunner : IAsyncDisposable
                     await inFlight.Dequeue();
                 }
 
-                inFlight.Enqueue(DeliverAsync(batch, cancellationToken));
+                // A batch being retried holds the later ones back until it is settled, and retries go in batch order
+                // (DeliverAsync waits for the batch before it): batches retried each on its own back-off overtook one
+                // another, and after a Kafka outage longer than the message timeout a server's records stood out of
+                // order in their partition.
+                while (Volatile.Read(ref _retryingBatches) > 0 && inFlight.Count > 0)
+                {
+                    await inFlight.Dequeue();
+                }
+
+                lastDelivery = DeliverAsync(batch, lastDelivery, cancellationToken);
+                inFlight.Enqueue(lastDelivery);
             }
 
             while (inFlight.Count > 0)
@@ -410,13 +424,41 @@ public sealed class SinkRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends the batch and settles every item, re-sending only the items that need a retry.</summary>
-    private async Task DeliverAsync(List<ForwardedEvent> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the batch and settles every item, re-sending only the items that need a retry, each time after
+    /// <paramref name="previous"/> (the batch before it) is settled.
+    /// </summary>
+    private async Task DeliverAsync(List<ForwardedEvent> batch, Task previous, CancellationToken cancellationToken)
+    {
+        var retrying = false;
+        try
+        {
+            await DeliverInOrderAsync(batch, previous, () =>
+            {
+                if (retrying) return;
+                retrying = true;
+                Interlocked.Increment(ref _retryingBatches);
+            }, cancellationToken);
+        }
+        finally
+        {
+            if (retrying) Interlocked.Decrement(ref _retryingBatches);
+        }
+    }
+
+    private async Task DeliverInOrderAsync(List<ForwardedEvent> batch, Task previous, Action retrying, CancellationToken cancellationToken)
     {
         var pending = batch;
         var firstAttempt = _time.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
+            if (attempt > 0)
+            {
+                // The batch before this one first (its outcome, fatal or not, is reported where it is awaited).
+                await previous.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var outcome = await SendOnceAsync(pending, cancellationToken);
             AcknowledgeDelivered(pending, outcome);
             List<ForwardedEvent>? retry = null;
@@ -457,6 +499,7 @@ public sealed class SinkRunner : IAsyncDisposable
                 return;
             }
 
+            retrying();
             _metrics.Retries.Increment(retry.Count);
             var delay = _backoff.NextDelay(attempt);
             var untilLimit = _options.RetryTimeLimit - elapsed;

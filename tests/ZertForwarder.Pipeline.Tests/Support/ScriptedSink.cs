@@ -21,6 +21,9 @@ internal sealed class ScriptedSink(string name = "scripted") : ISink
 
     public string Name { get; } = name;
 
+    /// <summary>How many sends the runner may start before the oldest finishes (<see cref="ISink.MaxConcurrentBatches"/>).</summary>
+    public int MaxConcurrentBatches { get; init; } = 1;
+
     public IReadOnlyList<IReadOnlyList<string>> Batches => [.. _batches];
 
     public int Flushes => Volatile.Read(ref _flushes);
