@@ -37,6 +37,38 @@ public sealed class FileSinkTests : IDisposable
         Assert.EndsWith("\n", File.ReadAllText(Path.Combine(_directory, "zert-ecs.ndjson")), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("move")]
+    [InlineData("delete")]
+    [InlineData("truncate")]
+    public async Task A_file_moved_removed_or_truncated_by_another_program_is_followed(string change)
+    {
+        // logrotate (create or copytruncate), or a shipper that takes finished files away: the next batch must land in
+        // a file under the name, not in the moved file or past a truncated end.
+        var events = TestEvents.Many(6);
+        var path = Path.Combine(_directory, "zert-ecs.ndjson");
+        var shipped = Path.Combine(_directory, "shipped.ndjson");
+        await using (var sink = new FileSink(new FileSinkOptions { Directory = _directory }))
+        {
+            await sink.StartAsync(CancellationToken.None);
+            await SendAsync(sink, events[..3]);
+            switch (change)
+            {
+                case "move": File.Move(path, shipped); break;
+                case "delete": File.Delete(path); break;
+                default:
+                    File.Copy(path, shipped);
+                    using (var truncating = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) truncating.SetLength(0);
+                    break;
+            }
+            var outcome = await SendAsync(sink, events[3..]);
+            Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+        }
+
+        Assert.Equal(events[3..].Select(e => Text(e.Ecs)), File.ReadAllLines(path));
+        if (change != "delete") Assert.Equal(events[..3].Select(e => Text(e.Ecs)), File.ReadAllLines(shipped));
+    }
+
     [Fact]
     public async Task Lines_are_on_disk_when_the_batch_is_reported_delivered()
     {
