@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using ZertForwarder.Mapping;
 using ZertForwarder.Pipeline;
@@ -134,6 +135,8 @@ internal sealed class ForwarderHost : IAsyncDisposable
         catch (OperationCanceledException) when (read.IsCancellationRequested)
         {
             if (_fatal is null) Log.ShutdownRequested(_logger);
+            // A --once run ends by itself when its inputs are read; ended by a signal, it left some unread.
+            if (once && _fatal is null) Statistics.StoppedBeforeEnd = true;
         }
 
         // Drain: every buffered event goes out (or to the dead letters) before checkpoints are final. A --once run that
@@ -278,6 +281,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
     {
         // Stdin or a named pipe: read from its start, never checkpointed (InputPaths.IsStream).
         var isStream = InputPaths.IsStream(path);
+        if (!isStream && _retiring.TryRemove(path, out var earlier)) await earlier.WaitAsync(stop);
         FileResumePoint resume;
         try
         {
@@ -287,13 +291,13 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
         catch (UnauthorizedAccessException e)
         {
-            Statistics.InputsUnreadable.Increment();
+            Statistics.NoteUnreadable(path);
             Log.InputNotPermitted(_logger, path, e.Message);
             return false;
         }
         catch (IOException e)
         {
-            Statistics.InputsUnreadable.Increment();
+            Statistics.NoteUnreadable(path);
             Log.InputFailed(_logger, e, path);
             return false;
         }
@@ -319,6 +323,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         // during the drain, so its checkpointer must keep carrying commits until RunAsync has drained.
         if (checkpointer is not null) lock (_openCheckpoints) _openCheckpoints.Add(checkpointer);
         var container = _options.Input.Container;
+        var routedAll = false; // set for failures after which every record read reaches the sinks
         long done = 0;
         var lastTracked = resume.Offset;
         try
@@ -368,34 +373,57 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 _checkpoints.Flush();
                 if (_checkpoints.IsFailing) return false;
             }
-            Statistics.InputsCompleted.Increment();
+            Statistics.NoteCompleted(path);
             Log.InputCompleted(_logger, path);
             return true;
         }
         catch (SmfFramingException e)
         {
-            Statistics.InputsBroken.Increment();
+            routedAll = true;
+            Statistics.NoteBroken(path);
             Log.InputFramingBroken(_logger, path, e.Offset, e.Reason);
         }
         catch (InvalidDataException e)
         {
-            Statistics.InputsBroken.Increment();
+            routedAll = true;
+            Statistics.NoteBroken(path);
             Log.InputContainerBroken(_logger, path, e.Message);
         }
         catch (IOException e)
         {
-            Statistics.InputsUnreadable.Increment();
+            Statistics.NoteUnreadable(path);
             Log.InputFailed(_logger, e, path);
         }
         catch (UnauthorizedAccessException e)
         {
             // Start-up checks every named file; a file found by a glob or the watcher, or changed since, ends up here.
-            Statistics.InputsUnreadable.Increment();
+            Statistics.NoteUnreadable(path);
             Log.InputNotPermitted(_logger, path, e.Message);
         }
-        if (checkpointer is not null) RetireWhenDelivered(tracker, checkpointer, lastTracked);
+        if (checkpointer is not null)
+        {
+            // The records read before the failure go out now rather than at the batch age limit, and a reading of the
+            // same path waits until they are delivered (a watched dump that broke while still arriving is read on
+            // once it grows: started before those commits, it read them again from an older checkpoint).
+            foreach (var runner in _router.Runners) runner.SendPartialBatch();
+            var retired = RetireWhenDelivered(tracker, checkpointer, lastTracked);
+            if (routedAll)
+            {
+                _retiring[path] = retired;
+                // Gone once retired, so a dump that stays broken for months leaves nothing here.
+                _ = retired.ContinueWith(t => _retiring.TryRemove(new KeyValuePair<string, Task>(path, t)), CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
         return false;
     }
+
+    /// <summary>
+    /// Earlier readings of a path that failed part-way, until the records they read are delivered (<see cref="RetireWhenDelivered"/>).
+    /// Only readings whose records all reach the sinks (a broken frame chain or container) are kept: after a read error
+    /// the batches abandoned with it are never acknowledged, and a reading that waited for them would wait for ever.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, Task> _retiring = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A file that failed part-way (a broken frame chain, not an SMF dump) has the records read before the failure in
@@ -404,19 +432,21 @@ internal sealed class ForwarderHost : IAsyncDisposable
     /// runs for months kept one checkpoint timer per failed dump, firing for ever. (After a read error the records of
     /// batches abandoned with it are never acknowledged: that checkpointer stays until the drain, as before.)
     /// </summary>
-    private void RetireWhenDelivered(PerSinkAckTracker tracker, PeriodicCheckpoint checkpointer, long end)
+    private Task RetireWhenDelivered(PerSinkAckTracker tracker, PeriodicCheckpoint checkpointer, long end)
     {
         var retired = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnCommitted(long position)
         {
             if (position < end || Interlocked.Exchange(ref retired, 1) != 0) return;
             tracker.Committed -= OnCommitted;
             lock (_openCheckpoints) _openCheckpoints.Remove(checkpointer);
-            // Writes the last position (the timer's last tick may not have): synchronous in practice, awaited by nobody.
-            _ = checkpointer.DisposeAsync().AsTask();
+            // Writes the last position (the timer's last tick may not have) before a later reading of the file starts.
+            _ = checkpointer.DisposeAsync().AsTask().ContinueWith(_ => done.TrySetResult(), TaskScheduler.Default);
         }
         tracker.Committed += OnCommitted;
         OnCommitted(tracker.CommittedPosition);
+        return done.Task;
     }
 
     /// <summary>Files whose checkpointer still carries commits (being read, or failed with records not yet delivered).</summary>

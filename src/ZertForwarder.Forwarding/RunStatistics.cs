@@ -55,6 +55,40 @@ internal sealed class RunStatistics
     public Counter InputsCompleted { get; }
     public Counter InputsBroken { get; }
     public Counter InputsUnreadable { get; }
+
+    // Inputs whose last reading stopped early (true: a broken frame chain; false: unreadable), until a later reading of
+    // the same path completes it: a watched dump read while still arriving breaks, and completes once it has arrived.
+    private readonly ConcurrentDictionary<string, bool> _leftUnfinished = new(StringComparer.Ordinal);
+
+    /// <summary>Counts an input stopped by a broken frame chain (or a container that cannot be read).</summary>
+    public void NoteBroken(string path)
+    {
+        InputsBroken.Increment();
+        _leftUnfinished[path] = true;
+    }
+
+    /// <summary>Counts an input that cannot be opened or read.</summary>
+    public void NoteUnreadable(string path)
+    {
+        InputsUnreadable.Increment();
+        _leftUnfinished[path] = false;
+    }
+
+    /// <summary>Counts an input read to its end and delivered: an earlier stop of the same path no longer counts.</summary>
+    public void NoteCompleted(string path)
+    {
+        InputsCompleted.Increment();
+        _leftUnfinished.TryRemove(path, out _);
+    }
+
+    /// <summary>Inputs whose last reading stopped at a broken frame chain and that no later reading completed.</summary>
+    public int InputsLeftBroken => _leftUnfinished.Count(e => e.Value);
+
+    /// <summary>Inputs that could not be read and that no later reading completed.</summary>
+    public int InputsLeftUnreadable => _leftUnfinished.Count(e => !e.Value);
+
+    /// <summary>Set when a stop signal ended a <c>run --once</c> before its inputs were read to their end.</summary>
+    public bool StoppedBeforeEnd { get; set; }
     public Counter BytesRead { get; }
 
     /// <summary>The per-server table when kept (constructor); filled by the routing loop only (single writer).</summary>
@@ -91,6 +125,7 @@ internal sealed class RunStatistics
         $"{FramesRead.Value} SMF records read: {Decoded.Value} zERT records forwarded, {Rejected.Value} rejected, " +
         $"{OtherTypes.Value} other SMF types and {OtherSubtypes.Value} other 119 subtypes skipped" +
         (DeliveredBefore.Value > 0 ? $", {DeliveredBefore.Value} delivered before a restart passed over" : "") +
-        (InputsBroken.Value > 0 ? $", {InputsBroken.Value} input(s) stopped by a broken frame chain" : "") +
-        (InputsUnreadable.Value > 0 ? $", {InputsUnreadable.Value} input(s) could not be read" : "");
+        (InputsLeftBroken > 0 ? $", {InputsLeftBroken} input(s) stopped by a broken frame chain" : "") +
+        (InputsLeftUnreadable > 0 ? $", {InputsLeftUnreadable} input(s) could not be read" : "") +
+        (StoppedBeforeEnd ? ", stopped before the inputs were read to their end (the next run goes on from the checkpoint)" : "");
 }

@@ -44,6 +44,26 @@ public sealed class NamedPipeInputTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_run_once_stopped_before_its_inputs_are_read_says_so_and_exits_1()
+    {
+        // A job runner must be able to tell a `run --once` that a signal cut short (a node drained) from a complete one,
+        // so that it runs it again; the next run goes on from the checkpoint.
+        var pipe = MakeFifo("never-written");
+        await using var running = ForwarderProcess.Start(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={pipe}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:File:Directory={_work.Combine("out")}",
+        ]);
+        await Eventually.TrueAsync(() => running.Stderr.Contains("\"EventId\":1000", StringComparison.Ordinal), "the run started",
+            TimeSpan.FromSeconds(30), () => running.Stderr);
+
+        running.Signal(ForwarderProcess.Sigterm);
+        var exitCode = await running.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"exit {exitCode} after SIGTERM; {running.Stdout}");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("stopped before the inputs were read to their end", running.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_named_pipe_without_a_writer_does_not_hold_up_SIGTERM()
     {
         var pipe = MakeFifo("idle");

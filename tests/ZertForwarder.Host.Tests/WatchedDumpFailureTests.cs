@@ -88,6 +88,50 @@ public sealed class WatchedDumpFailureTests(ITestOutputHelper output) : IDisposa
         Assert.True(await running);
     }
 
+    [Fact]
+    public async Task A_vbs_dump_that_stops_inside_a_spanned_record_is_read_on_once_the_rest_arrives_and_then_counts_as_complete()
+    {
+        // A transfer that pauses at a block boundary inside a spanned record: the dump looked whole, was completed
+        // (moved away) and lost its other records. Now the break is reported, and once the rest arrives the dump is read
+        // on from its checkpoint, completed, and no longer counted as broken (the run's exit code is 0 again).
+        var bytes = SmfDumpGenerator.GenerateDump(seed: 19, zertCount: 300, Generator.Containers.SmfContainer.Vbs);
+        var cut = BlockStartInsideSpannedRecord(bytes, from: bytes.Length / 3);
+        var whole = _work.Combine("whole.smf");
+        File.WriteAllBytes(whole, bytes);
+        var expected = Dumps.ZertRecords(whole).Select(r => r.EventId).ToList();
+        var options = Options();
+        using var metrics = new PipelineMetrics();
+        await using var host = new ForwarderHost(options, MappingLoading.CreateNormalizer(options), metrics, NullLoggerFactory.Instance, TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+        var running = host.RunAsync(once: false, stop.Token);
+
+        var dump = Land("growing.smf", bytes[..cut]);
+        await Eventually.TrueAsync(() => host.Statistics.InputsLeftBroken == 1 || running.IsCompleted, "the first part read to its break", Patience);
+        Assert.False(running.IsCompleted, running.Exception?.ToString());
+        Assert.True(File.Exists(dump), "a dump that ends inside a record is not completed");
+
+        using (var rest = new FileStream(dump, FileMode.Append)) rest.Write(bytes, cut, bytes.Length - cut);
+        await Eventually.TrueAsync(() => File.Exists(_work.Combine("completed", "growing.smf")), "the whole dump completed", Patience);
+        var ids = EcsLines.EventIds(File.ReadAllLines(_work.Combine("out", "zert-ecs.ndjson")));
+        output.WriteLine($"cut at byte {cut} of {bytes.Length}; {ids.Count} events for {expected.Count} records");
+        Assert.Equal(expected.Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
+        Assert.Equal(0, host.Statistics.InputsLeftBroken);
+        Assert.Equal(1, host.Statistics.InputsBroken.Value); // the metric still counts the break that happened
+
+        await stop.CancelAsync();
+        Assert.True(await running);
+    }
+
+    /// <summary>The offset of the first block at or after <paramref name="from"/> whose first segment is a middle or last one (§C.1).</summary>
+    private static int BlockStartInsideSpannedRecord(byte[] vbs, int from)
+    {
+        for (var position = 0; position + 8 <= vbs.Length; position += System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(vbs.AsSpan(position)))
+        {
+            if (position >= from && (vbs[position + 6] & 0x03) is 2 or 3) return position;
+        }
+        throw new InvalidOperationException("no block starts inside a spanned record");
+    }
+
     /// <summary>
     /// A dump landing with mode 000 (a transfer that set the wrong permissions); the forwarder runs bound by file modes
     /// (<see cref="WithoutFileCapabilities"/>).

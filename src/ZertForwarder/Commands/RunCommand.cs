@@ -174,7 +174,11 @@ internal static class RunCommand
         }
         // A broken frame chain, or an input found by a glob or the watch that cannot be read, leaves records unread: like
         // a rejected record, the operator must look (exit 1).
-        return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 || stats.InputsBroken.Value > 0 || stats.InputsUnreadable.Value > 0
+        // A `run --once` stopped by a signal before its inputs were read to the end is not a complete run either (a job
+        // runner should run it again; it goes on from the checkpoint). A watched dump that broke while it was still
+        // arriving and was completed later no longer counts.
+        return !drained || host.DeadLettered > 0 || stats.Rejected.Value > 0 || stats.InputsLeftBroken > 0 || stats.InputsLeftUnreadable > 0
+            || stats.StoppedBeforeEnd
             ? CommandLine.RecordsRejected
             : CommandLine.Success;
     }
