@@ -281,7 +281,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
     {
         // Stdin or a named pipe: read from its start, never checkpointed (InputPaths.IsStream).
         var isStream = InputPaths.IsStream(path);
-        if (!isStream && _retiring.TryRemove(path, out var earlier)) await earlier.WaitAsync(stop);
+        // Earlier readings that failed part-way first (this path's, or a file's this one may be renamed from: its
+        // checkpoint is taken over), so that this reading starts past every record they delivered.
+        if (!isStream && !_retiring.IsEmpty) await Task.WhenAll(_retiring.Values).WaitAsync(stop);
         FileResumePoint resume;
         try
         {
@@ -419,7 +421,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Earlier readings of a path that failed part-way, until the records they read are delivered (<see cref="RetireWhenDelivered"/>).
+    /// Earlier readings that failed part-way, by path, until the records they read are delivered (<see cref="RetireWhenDelivered"/>).
     /// Only readings whose records all reach the sinks (a broken frame chain or container) are kept: after a read error
     /// the batches abandoned with it are never acknowledged, and a reading that waited for them would wait for ever.
     /// </summary>

@@ -81,11 +81,16 @@ internal sealed class RunStatistics
         _leftUnfinished.TryRemove(path, out _);
     }
 
-    /// <summary>Inputs whose last reading stopped at a broken frame chain and that no later reading completed.</summary>
-    public int InputsLeftBroken => _leftUnfinished.Count(e => e.Value);
+    /// <summary>
+    /// Inputs whose last reading stopped at a broken frame chain, that no later reading completed and that are still
+    /// there (a dump read under a transfer's temporary name and completed under its final one is not left broken).
+    /// </summary>
+    public int InputsLeftBroken => _leftUnfinished.Count(e => e.Value && StillThere(e.Key));
 
-    /// <summary>Inputs that could not be read and that no later reading completed.</summary>
-    public int InputsLeftUnreadable => _leftUnfinished.Count(e => !e.Value);
+    /// <summary>Inputs that could not be read, that no later reading completed and that are still there.</summary>
+    public int InputsLeftUnreadable => _leftUnfinished.Count(e => !e.Value && StillThere(e.Key));
+
+    private static bool StillThere(string path) => path == "-" || File.Exists(path);
 
     /// <summary>Set when a stop signal ended a <c>run --once</c> before its inputs were read to their end.</summary>
     public bool StoppedBeforeEnd { get; set; }

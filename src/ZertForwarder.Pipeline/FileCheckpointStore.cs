@@ -146,6 +146,19 @@ public sealed class FileCheckpointStore : IDisposable
         {
             if (!_files.TryGetValue(key, out var saved))
             {
+                if (RenamedFrom(current) is { } renamed)
+                {
+                    // The same dump under a new name (a transfer's temporary name renamed when done, a rotation): it
+                    // goes on from the old name's checkpoint instead of being read, and sent, again from its start.
+                    _files.Remove(renamed.Path);
+                    saved = renamed with { Path = key, LastSeen = _timeProvider.GetUtcNow(), Completed = renamed.Completed && current.Size <= renamed.Offset };
+                    _files[key] = saved;
+                    ScheduleWriteLocked();
+                    _log.Log(PipelineLogLevel.Information, "checkpoint",
+                        $"'{key}' is '{renamed.Path}' under a new name (same first bytes; the old name is gone): going on after byte {saved.Offset}.");
+                    return new FileResumePoint(saved.Offset, saved.Completed, false) { SinkOffsets = saved.Sinks };
+                }
+
                 _files[key] = NewCheckpoint(current);
                 return new FileResumePoint(0, false, false);
             }
@@ -401,6 +414,24 @@ public sealed class FileCheckpointStore : IDisposable
 
     private FileCheckpoint NewCheckpoint(FileIdentity identity) =>
         new(identity.Path, identity.Size, identity.HeadSha256, identity.HeadLength, 0, false) { LastSeen = _timeProvider.GetUtcNow() };
+
+    /// <summary>
+    /// The entry of a file that is gone and whose first 64 bytes (a whole SMF header and more: system, date and time to
+    /// the hundredth) are those of <paramref name="current"/>, which is at least as long as that entry read.
+    /// </summary>
+    private FileCheckpoint? RenamedFrom(FileIdentity current)
+    {
+        if (current.HeadLength < HeadBytes) return null;
+        foreach (var saved in _files.Values)
+        {
+            if (saved.HeadLength == HeadBytes && saved.Offset > 0 && string.Equals(saved.HeadSha256, current.HeadSha256, StringComparison.Ordinal)
+                && current.Size >= saved.Offset && !File.Exists(saved.Path))
+            {
+                return saved;
+            }
+        }
+        return null;
+    }
 
     private static bool IsSameFile(FileCheckpoint saved, FileIdentity current)
     {

@@ -64,6 +64,36 @@ public sealed class FileCheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_file_renamed_goes_on_from_its_old_names_checkpoint_and_a_copy_does_not()
+    {
+        // A transfer that writes under a temporary name and renames when done: the part read under the temporary name
+        // was read again, and sent again, from the start under the final one, and the old entry stayed for good.
+        var partial = InputFile("dump.smf.part", Records(3, 'p'));
+        using var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        store.GetResumePoint(partial);
+        store.Commit(partial, 250);
+        var copy = Path.Combine(_root, "copy.smf");
+        File.Copy(partial, copy);
+        Assert.Equal(new FileResumePoint(0, false, false), store.GetResumePoint(copy)); // the original is still there
+
+        var final = Path.Combine(_root, "dump.smf");
+        File.Move(partial, final);
+        File.AppendAllText(final, Records(2, 'p'));
+        var resumed = store.GetResumePoint(final);
+        Assert.Equal(250, resumed.Offset);
+        Assert.False(resumed.IsCompleted);
+        store.Flush();
+        var saved = File.ReadAllText(Path.Combine(CheckpointDirectory, FileCheckpointStore.FileName));
+        Assert.DoesNotContain("dump.smf.part", saved, StringComparison.Ordinal);
+
+        // Another dump that merely begins like it (its first 64 bytes) while the original is gone is not taken for it
+        // when it is shorter than what was read.
+        File.Delete(final);
+        var shorter = InputFile("short.smf", Records(2, 'p'));
+        Assert.Equal(0, store.GetResumePoint(shorter).Offset);
+    }
+
+    [Fact]
     public void A_replaced_file_with_different_leading_bytes_starts_again_at_zero()
     {
         var input = InputFile("smf.bin", Records(10, 'a'));
