@@ -149,7 +149,9 @@ public sealed class SmfRecordReader : IDisposable
             if (!TryReadBlockLength(data[position..], out var blockLength) || blockLength < BdwLength + SdwLength) return false;
             if (position + blockLength > data.Length)
             {
-                if (atEnd) return false;
+                // A dump that ends inside a block (truncated, or still arriving) is VBS if the blocks before are: the
+                // reader then reports the cut at its offset. Only a first block that does not fit says nothing.
+                if (atEnd) return blocks > 0;
                 break;
             }
             var segment = position + BdwLength;

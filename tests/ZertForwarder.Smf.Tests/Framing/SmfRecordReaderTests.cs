@@ -450,6 +450,21 @@ public sealed class SmfRecordReaderTests
     }
 
     [Fact]
+    public void A_vbs_dump_cut_inside_its_second_block_is_still_read_as_vbs()
+    {
+        // A short dump whose transfer was cut (or is still arriving): "not an SMF dump" lost the whole first block.
+        var first = Block(Complete(Summary("A")), Complete(Connection("B")));
+        var second = Block(Complete(Summary("C")));
+        using var reader = new SmfRecordReader(new MemoryStream(Concat(first, second[..(second.Length / 2)])));
+        Assert.True(reader.TryReadNext(out var a));
+        Assert.True(reader.TryReadNext(out var b));
+        Assert.Equal(SmfContainer.Vbs, reader.Container);
+        Assert.Null(a.Error);
+        Assert.Null(b.Error);
+        Assert.Equal(first.Length + 4, Assert.Throws<SmfFramingException>(() => reader.TryReadNext(out _)).Offset); // at its segment, after the BDW
+    }
+
+    [Fact]
     public void A_first_segment_at_the_end_of_the_input_breaks_the_chain_at_that_segment()
     {
         // A dump that ends inside a spanned record is truncated or still arriving: the chain breaks at the record's
