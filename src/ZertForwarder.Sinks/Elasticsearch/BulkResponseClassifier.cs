@@ -10,7 +10,11 @@ internal enum BulkRequestVerdict
     /// <summary>2xx: the body has one result per action; classify each item.</summary>
     ClassifyItems,
 
-    /// <summary>429, 5xx, time-out, connection error: every item again later.</summary>
+    /// <summary>
+    /// 429, 5xx, 408 and 425 (a proxy's or the cluster's "not now"), 404 (an ingress or proxy routing the request
+    /// nowhere, e.g. while it is redeployed: <c>_bulk</c> itself always exists), time-out, connection error: every item
+    /// again later, until <c>Pipeline:RetryTimeLimit</c>.
+    /// </summary>
     RetryAll,
 
     /// <summary>413: the body is too large for <c>http.max_content_length</c>; send the halves.</summary>
@@ -19,7 +23,7 @@ internal enum BulkRequestVerdict
     /// <summary>401/403: retrying cannot help; stop the run.</summary>
     Fatal,
 
-    /// <summary>Any other 4xx: the request itself is wrong; every item is dead-lettered with the reason.</summary>
+    /// <summary>Any other 4xx (400: a malformed body): the request itself is wrong; every item is dead-lettered with the reason.</summary>
     RejectAll,
 }
 
@@ -36,7 +40,7 @@ internal static class BulkResponseClassifier
         >= 200 and < 300 => BulkRequestVerdict.ClassifyItems,
         401 or 403 => BulkRequestVerdict.Fatal,
         413 => BulkRequestVerdict.Split,
-        429 or >= 500 => BulkRequestVerdict.RetryAll,
+        404 or 408 or 425 or 429 or >= 500 => BulkRequestVerdict.RetryAll,
         _ => BulkRequestVerdict.RejectAll,
     };
 

@@ -60,6 +60,20 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
         account.AssertAllDelivered();
     }
 
+    [Theory]
+    [InlineData(408)]
+    [InlineData(404)]
+    public async Task Whole_request_408s_and_404s_are_retried_until_every_event_is_stored_once(int status)
+    {
+        // A proxy's request timeout, an ingress routing _bulk nowhere for a while: transient, not the events' fault.
+        _elasticsearch.RequestFault = request => request <= 3 ? status : null;
+
+        var account = await RunAsync($"{status} per request", Options());
+
+        Assert.Equal(3, _elasticsearch.RequestFaults);
+        account.AssertAllDelivered();
+    }
+
     [Fact]
     public async Task Item_400s_are_dead_lettered_with_the_reason_and_the_rest_stored()
     {

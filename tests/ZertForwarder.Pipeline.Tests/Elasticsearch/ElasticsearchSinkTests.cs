@@ -165,6 +165,26 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal("bulk request timed out after 0.3 s", timedOut.Reason(0));
     }
 
+    [Theory]
+    [InlineData(408)]
+    [InlineData(404)]
+    [InlineData(425)]
+    public async Task A_whole_request_408_404_or_425_marks_every_item_for_retry_and_a_400_rejects_them(int status)
+    {
+        // 408/425: a proxy or the cluster says "not now"; 404: an ingress routing _bulk nowhere (while redeployed, say).
+        _elasticsearch.RequestFault = request => request == 1 ? status : 400;
+        await using var sink = new ElasticsearchSink(Options());
+
+        var transient = await SendAsync(sink, TestEvents.Many(3));
+        var malformed = await SendAsync(sink, TestEvents.Many(3));
+
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(ItemOutcome.Retry, transient[i]));
+        Assert.StartsWith($"HTTP {status}: ", transient.Reason(0), StringComparison.Ordinal);
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(ItemOutcome.Rejected, malformed[i]));
+        Assert.StartsWith("HTTP 400: ", malformed.Reason(0), StringComparison.Ordinal);
+        Assert.Empty(_elasticsearch.Documents);
+    }
+
     [Fact]
     public async Task A_connection_error_marks_every_item_for_retry()
     {
