@@ -77,7 +77,11 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     /// <summary>Requests of any kind received (pings and probes included).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    /// <summary>(document id, attempt for that id starting at 1) → item status to answer instead of storing it.</summary>
+    /// <summary>
+    /// (document id, attempt for that id starting at 1) → item status to answer instead of storing it, with the error
+    /// Elasticsearch gives: 400 mapper_parsing_exception, 401/403 security_exception (no index privilege), 404
+    /// index_not_found_exception (no data stream and auto-creation off), others es_rejected_execution_exception.
+    /// </summary>
     public Func<string, int, int?> ItemFault { get; set; } = (_, _) => null;
 
     public int BulkRequests => Volatile.Read(ref _bulkRequests);
@@ -249,9 +253,17 @@ public sealed class FakeElasticsearch : IAsyncDisposable
                 Interlocked.Increment(ref _itemFaults);
                 errors = true;
                 result["status"] = itemStatus;
-                result["error"] = itemStatus == 400
-                    ? new JsonObject { ["type"] = "mapper_parsing_exception", ["reason"] = "failed to parse field [source.port] of type [long]" }
-                    : new JsonObject { ["type"] = "es_rejected_execution_exception", ["reason"] = "rejected execution of coordinating operation" };
+                result["error"] = itemStatus switch
+                {
+                    400 => new JsonObject { ["type"] = "mapper_parsing_exception", ["reason"] = "failed to parse field [source.port] of type [long]" },
+                    401 or 403 => new JsonObject
+                    {
+                        ["type"] = "security_exception",
+                        ["reason"] = $"action [indices:data/write/bulk[s]] is unauthorized for API key id [VuaCfGcBCdbkQm-e5aOx] of user [zert_writer] on indices [{index}], this action is granted by the index privileges [create_doc,create,index,write,all]",
+                    },
+                    404 => new JsonObject { ["type"] = "index_not_found_exception", ["reason"] = $"no such index [{index}]" },
+                    _ => new JsonObject { ["type"] = "es_rejected_execution_exception", ["reason"] = "rejected execution of coordinating operation" },
+                };
             }
             else if (!Documents.TryAdd((index, id), lines[i + 1]))
             {

@@ -49,10 +49,11 @@ internal sealed class BulkBody
             }
 
             var start = buffer.WrittenCount;
+            var dataStream = dataStreamFor(forwardedEvent.Dataset);
             writer.Reset(buffer);
             writer.WriteStartObject();
             writer.WriteStartObject("create");
-            writer.WriteString("_index", dataStreamFor(forwardedEvent.Dataset));
+            writer.WriteString("_index", dataStream);
             writer.WriteString("_id", forwardedEvent.EventId);
             writer.WriteEndObject();
             writer.WriteEndObject();
@@ -62,7 +63,7 @@ internal sealed class BulkBody
             buffer.Write("\n"u8);
             buffer.Write(forwardedEvent.Ecs.Span);
             buffer.Write("\n"u8);
-            items.Add(new BulkItem(i, start, buffer.WrittenCount - start, forwardedEvent.Ecs.Length));
+            items.Add(new BulkItem(i, start, buffer.WrittenCount - start, forwardedEvent.Ecs.Length, dataStream));
         }
 
         return new BulkBody(buffer, items);
@@ -109,4 +110,5 @@ internal sealed class BulkBody
 /// <param name="Start">Offset of the action line in the body.</param>
 /// <param name="Length">Bytes of action and source lines.</param>
 /// <param name="DocumentBytes">Bytes of the ECS document alone (for the "too large" reason).</param>
-internal readonly record struct BulkItem(int BatchIndex, int Start, int Length, int DocumentBytes);
+/// <param name="DataStream">The data stream it is created in (for a refusal that stops the run).</param>
+internal readonly record struct BulkItem(int BatchIndex, int Start, int Length, int DocumentBytes, string DataStream);

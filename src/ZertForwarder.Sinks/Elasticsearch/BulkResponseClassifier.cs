@@ -30,7 +30,10 @@ internal enum BulkRequestVerdict
 /// <summary>
 /// The response-classification concern, after Elasticsearch's bulk semantics (output contract §6, test
 /// infrastructure §2): per item 2xx and 409 ("already there", since actions are <c>create</c> with the event id)
-/// are delivered, 429 and 5xx are retried, other 4xx are rejected with Elasticsearch's error type and reason.
+/// are delivered, 429 and 5xx are retried, 401/403 (the key may not write to the data stream: Elasticsearch checks index
+/// privileges per item) and 404 <c>index_not_found_exception</c> (no data stream, and the cluster may not create it)
+/// stop the run, since every later event would meet them too, other 4xx are rejected with Elasticsearch's error type
+/// and reason.
 /// </summary>
 internal static class BulkResponseClassifier
 {
@@ -50,8 +53,13 @@ internal static class BulkResponseClassifier
         : call.TimedOut ? $"bulk request timed out after {requestTimeout.TotalSeconds:0.###} s"
         : $"connection error: {call.Failure}";
 
-    /// <summary>Reads <c>items[j].create.status</c> (and error) for each action sent.</summary>
-    public static void ApplyItemResults(byte[] responseBody, IReadOnlyList<BulkItem> items, int first, int count, BatchOutcome outcome)
+    /// <summary>
+    /// Reads <c>items[j].create.status</c> (and error) for each action sent. Returns null, or why the run must stop:
+    /// an item refused for lack of privileges (401/403) or for a missing data stream (404 <c>index_not_found_exception</c>);
+    /// the outcome is then incomplete and must not be used.
+    /// </summary>
+    /// <param name="destination">Where the request went, for the message that stops the run.</param>
+    public static string? ApplyItemResults(byte[] responseBody, IReadOnlyList<BulkItem> items, int first, int count, BatchOutcome outcome, string destination)
     {
         JsonDocument document;
         try
@@ -61,7 +69,7 @@ internal static class BulkResponseClassifier
         catch (JsonException exception)
         {
             RetryAll(items, first, count, outcome, $"unreadable bulk response: {exception.Message}");
-            return;
+            return null;
         }
 
         using (document)
@@ -70,13 +78,14 @@ internal static class BulkResponseClassifier
                 results.GetArrayLength() != count)
             {
                 RetryAll(items, first, count, outcome, $"bulk response does not have one result for each of the {count} actions");
-                return;
+                return null;
             }
 
             var j = first;
             foreach (var result in results.EnumerateArray())
             {
-                var index = items[j++].BatchIndex;
+                var item = items[j++];
+                var index = item.BatchIndex;
                 var operation = result.ValueKind == JsonValueKind.Object ? result.EnumerateObject().FirstOrDefault().Value : default;
                 if (operation.ValueKind != JsonValueKind.Object || !operation.TryGetProperty("status", out var statusElement) ||
                     !statusElement.TryGetInt32(out var status))
@@ -93,12 +102,26 @@ internal static class BulkResponseClassifier
                 {
                     outcome.Retry(index, $"item status {status}: {ErrorText(operation)}");
                 }
+                else if (status is 401 or 403)
+                {
+                    return $"Elasticsearch at {destination} refused to write to the data stream {item.DataStream} (item status {status}: {ErrorText(operation)}); " +
+                           "the credentials need the index privileges create_doc and auto_configure on logs-zos.* " +
+                           "(check Outputs:Elasticsearch ApiKey/ApiKeyFile or Username/Password and the role of the key or user).";
+                }
+                else if (status == 404 && ErrorType(operation) == "index_not_found_exception")
+                {
+                    return $"Elasticsearch at {destination} has no data stream {item.DataStream} and did not create it (item status 404: {ErrorText(operation)}); " +
+                           "install the index templates (zertforwarder setup, or Outputs:Elasticsearch:InstallTemplates=true) and let the cluster " +
+                           "create data streams for logs-zos.* (action.auto_create_index).";
+                }
                 else
                 {
                     outcome.Reject(index, $"item status {status}: {ErrorText(operation)}");
                 }
             }
         }
+
+        return null;
     }
 
     public static void RetryAll(IReadOnlyList<BulkItem> items, int first, int count, BatchOutcome outcome, string reason)
@@ -136,6 +159,12 @@ internal static class BulkResponseClassifier
         var text = Encoding.UTF8.GetString(responseBody, 0, Math.Min(responseBody.Length, 200)).ReplaceLineEndings(" ").Trim();
         return text.Length == 0 ? "no response body" : text;
     }
+
+    private static string? ErrorType(JsonElement holder) =>
+        holder.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object &&
+        error.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
+            ? type.GetString()
+            : null;
 
     private static string ErrorText(JsonElement holder)
     {

@@ -13,8 +13,9 @@ namespace ZertForwarder.Sinks.Elasticsearch;
 /// (client, node pool, authentication, TLS), <see cref="BulkBody"/> (NDJSON), <see cref="BulkResponseClassifier"/>
 /// (per request and per item outcome) and <see cref="ElasticsearchTemplateInstaller"/> (probe and templates). This
 /// class only sequences them. Per request: 413 splits the request in halves until a single event is left, which is
-/// rejected as too large; 401/403 throw <see cref="SinkFatalException"/> (wrong credentials are not fixed by
-/// retrying), and the host stops the run.
+/// rejected as too large; 401/403, for the request or for an item, and an item's 404 <c>index_not_found_exception</c>
+/// throw <see cref="SinkFatalException"/> (wrong credentials, missing privileges or a missing data stream are not fixed
+/// by retrying), and the host stops the run.
 /// </remarks>
 public sealed class ElasticsearchSink : ISink
 {
@@ -105,12 +106,19 @@ public sealed class ElasticsearchSink : ISink
         switch (BulkResponseClassifier.Classify(call))
         {
             case BulkRequestVerdict.ClassifyItems:
-                BulkResponseClassifier.ApplyItemResults(call.Body, body.Items, first, count, outcome);
+                // Elasticsearch checks index privileges per item: a key that may not write to the data stream gets
+                // HTTP 200 with a 403 for every item. Like a 401/403 for the request, retrying or dead-lettering
+                // cannot help: stop the run (nothing of this batch is acknowledged; a restart sends it again).
+                if (BulkResponseClassifier.ApplyItemResults(call.Body, body.Items, first, count, outcome, _connection.Description) is { } fatal)
+                {
+                    throw new SinkFatalException(fatal);
+                }
+
                 break;
             case BulkRequestVerdict.Fatal:
                 throw new SinkFatalException(
                     $"Elasticsearch at {_connection.Description} refused the bulk request with HTTP {call.Status} ({BulkResponseClassifier.ErrorText(call.Body)}); " +
-                    "check Outputs:Elasticsearch ApiKey/ApiKeyFile or Username/Password and the key's privileges (create_doc on logs-zos.*).");
+                    "check Outputs:Elasticsearch ApiKey/ApiKeyFile or Username/Password and the key's privileges (create_doc and auto_configure on logs-zos.*).");
             case BulkRequestVerdict.Split when count > 1:
                 // http.max_content_length (100 MB by default, often lowered by proxies) is per request: halves fit sooner.
                 _log.Log(PipelineLogLevel.Warning, Name, $"Elasticsearch answered HTTP 413 to a bulk request of {count} events; sending it in halves.");

@@ -192,6 +192,43 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
         Assert.Contains("security_exception", fatal.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(403)]
+    [InlineData(404)]
+    public async Task Items_refused_403_or_index_not_found_in_mid_run_are_fatal_for_the_sink_and_nothing_is_dead_lettered(int status)
+    {
+        // From the third request on, every item is refused: a privilege removed from the key, a data stream deleted
+        // with auto-creation off. The cluster answers HTTP 200 with the refusal per item.
+        var refusing = false;
+        _elasticsearch.ItemFault = (_, _) => Volatile.Read(ref refusing) ? status : null;
+        await using var sink = new ElasticsearchSink(Options());
+        await sink.StartAsync(CancellationToken.None);
+        var delivered = 0;
+        SinkFatalException? fatal = null;
+        for (var batch = 0; batch < 5 && fatal is null; batch++)
+        {
+            Volatile.Write(ref refusing, batch >= 2);
+            var events = Enumerable.Range(batch * 100, 100).Select(n => TestEvents.Create(n)).ToList();
+            var outcome = new BatchOutcome(events.Count);
+            try
+            {
+                await sink.SendAsync(events, outcome, CancellationToken.None);
+                delivered += Enumerable.Range(0, events.Count).Count(i => outcome[i] == ItemOutcome.Delivered);
+            }
+            catch (SinkFatalException exception)
+            {
+                fatal = exception;
+                Assert.All(Enumerable.Range(0, events.Count), i => Assert.NotEqual(ItemOutcome.Rejected, outcome[i]));
+            }
+        }
+
+        output.WriteLine($"item {status} mid-run: sent 300, delivered {delivered}, dead-lettered 0, not acknowledged {300 - delivered}; message: {fatal?.Message}");
+        Assert.NotNull(fatal);
+        Assert.Equal(200, delivered);
+        Assert.Contains("logs-zos.zert_connection-default", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains(status == 403 ? "security_exception" : "index_not_found_exception", fatal.Message, StringComparison.Ordinal);
+    }
+
     private async Task<Account> RunAsync(string row, ElasticsearchSinkOptions options, ForwardedEvent? extra = null, Func<Func<long>, Task>? beforeComplete = null)
     {
         var deadLetters = new MemoryDeadLetters();

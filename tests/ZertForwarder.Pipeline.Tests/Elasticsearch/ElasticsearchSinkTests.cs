@@ -185,6 +185,46 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Empty(_elasticsearch.Documents);
     }
 
+    [Theory]
+    [InlineData(403)]
+    [InlineData(401)]
+    public async Task Items_refused_for_lack_of_index_privileges_stop_the_sink_naming_the_data_stream_and_the_privileges(int status)
+    {
+        // Elasticsearch checks index privileges per item: a key without create_doc/auto_configure gets HTTP 200 and a
+        // security_exception for every item. Dead-lettering them would throw the whole stream away while looking ready.
+        await using var sink = new ElasticsearchSink(Options());
+        var allowed = TestEvents.Create(1);
+        var forbidden = TestEvents.Create(2, dataset: "zos.zert_summary");
+        _elasticsearch.ItemFault = (id, _) => id == forbidden.EventId ? status : null;
+
+        var outcome = new BatchOutcome(2);
+        var fatal = await Assert.ThrowsAsync<SinkFatalException>(() => sink.SendAsync([allowed, forbidden], outcome, CancellationToken.None));
+
+        output.WriteLine(fatal.Message);
+        Assert.Contains("refused to write to the data stream logs-zos.zert_summary-default", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains($"item status {status}: security_exception", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains("create_doc and auto_configure on logs-zos.*", fatal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(ApiKey, fatal.Message, StringComparison.Ordinal);
+        Assert.NotEqual(ItemOutcome.Rejected, outcome[1]);
+    }
+
+    [Fact]
+    public async Task Items_answered_index_not_found_stop_the_sink_saying_the_data_stream_is_missing()
+    {
+        // With action.auto_create_index off and no template for it, Elasticsearch will not create the data stream.
+        await using var sink = new ElasticsearchSink(Options(o => o.Namespace = "prod"));
+        _elasticsearch.ItemFault = (_, _) => 404;
+
+        var outcome = new BatchOutcome(3);
+        var fatal = await Assert.ThrowsAsync<SinkFatalException>(() => sink.SendAsync(TestEvents.Many(3), outcome, CancellationToken.None));
+
+        output.WriteLine(fatal.Message);
+        Assert.Contains("has no data stream logs-zos.zert_connection-prod and did not create it", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains("index_not_found_exception", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains("install the index templates", fatal.Message, StringComparison.Ordinal);
+        Assert.All(Enumerable.Range(0, 3), i => Assert.NotEqual(ItemOutcome.Rejected, outcome[i]));
+    }
+
     [Fact]
     public async Task A_connection_error_marks_every_item_for_retry()
     {
