@@ -16,6 +16,18 @@ using Microsoft.Extensions.Logging;
 
 namespace ZertForwarder.TestKit;
 
+/// <summary>Where a scripted response stops until the client gives up or the fake is disposed.</summary>
+public enum ResponseStall
+{
+    None,
+
+    /// <summary>Nothing is answered, not even the status line.</summary>
+    BeforeHeaders,
+
+    /// <summary>Status 200 and the headers are sent, then the first bytes of a body, then nothing.</summary>
+    AfterHeaders,
+}
+
 /// <summary>
 /// A scripted stand-in for an Elasticsearch node on 127.0.0.1 (no real server can run here, test
 /// infrastructure §2). It behaves like the bulk API where the forwarder depends on it: documents are stored by
@@ -26,6 +38,7 @@ namespace ZertForwarder.TestKit;
 public sealed class FakeElasticsearch : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, int> _attemptsById = new(StringComparer.Ordinal);
     private int _bulkRequests;
     private int _created;
@@ -38,6 +51,7 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     private int _bulkInFlight;
     private int _tooLarge;
     private int _requests;
+    private int _stalled;
 
     private FakeElasticsearch(WebApplication app) => _app = app;
 
@@ -73,6 +87,18 @@ public sealed class FakeElasticsearch : IAsyncDisposable
 
     /// <summary>Bulk requests answered 413 because of <see cref="MaxContentLength"/>.</summary>
     public int TooLargeRequests => Volatile.Read(ref _tooLarge);
+
+    /// <summary>How the start-up probe (<c>GET /</c>) is answered: normally, or not at all past a point.</summary>
+    public ResponseStall ProbeStall { get; set; }
+
+    /// <summary>
+    /// Bulk request number → true to answer it with 200, the headers and the start of a body, then nothing until the
+    /// client gives up or the fake is disposed (its items are not processed).
+    /// </summary>
+    public Func<int, bool> BulkBodyStall { get; set; } = _ => false;
+
+    /// <summary>Responses stalled (by <see cref="ProbeStall"/> or <see cref="BulkBodyStall"/>): counted once what is sent of them is sent.</summary>
+    public int StalledResponses => Volatile.Read(ref _stalled);
 
     /// <summary>Requests of any kind received (pings and probes included).</summary>
     public int Requests => Volatile.Read(ref _requests);
@@ -139,6 +165,8 @@ public sealed class FakeElasticsearch : IAsyncDisposable
         });
         app.MapMethods("/", ["GET", "HEAD"], (RequestDelegate)(context => context.Request.Method == "HEAD"
             ? WriteJson(context, 200, "")
+            : fake.ProbeStall != ResponseStall.None
+            ? fake.StallAsync(context, fake.ProbeStall == ResponseStall.AfterHeaders ? """{"name":"fake-node","cluster_name":""" : null)
             : WriteJson(context, 200,
                 """{"name":"fake-node","cluster_name":"fake","cluster_uuid":"x6Q2vB3mTfWn0cGz1yAaLw","version":{"number":"9.2.0","build_flavor":"default","build_type":"tar","build_hash":"0000000","build_date":"2026-10-01T00:00:00.000Z","build_snapshot":false,"lucene_version":"10.3.1","minimum_wire_compatibility_version":"8.19.0","minimum_index_compatibility_version":"8.0.0"},"tagline":"You Know, for Search"}""")));
         app.MapPut("/_component_template/{name}", (RequestDelegate)(context => fake.PutTemplate(context, fake.ComponentTemplates)));
@@ -158,8 +186,34 @@ public sealed class FakeElasticsearch : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync(); // stalled responses end first, or stopping would wait for them
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Sends the headers and <paramref name="bodyStart"/> (when not null), then waits for the client or the end of the test.</summary>
+    private async Task StallAsync(HttpContext context, string? bodyStart)
+    {
+        if (bodyStart is not null)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            await context.Response.StartAsync();
+            await context.Response.WriteAsync(bodyStart);
+            await context.Response.Body.FlushAsync();
+        }
+
+        Interlocked.Increment(ref _stalled);
+        using var until = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, until.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            context.Abort();
+        }
     }
 
     private async Task PutTemplate(HttpContext context, ConcurrentDictionary<string, string> store)
@@ -202,6 +256,12 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     {
         var requestNumber = Interlocked.Increment(ref _bulkRequests);
         var body = await ReadBody(context);
+        if (BulkBodyStall(requestNumber))
+        {
+            await StallAsync(context, """{"took":1,"errors":false,"items":[""");
+            return;
+        }
+
         if (RequestFault(requestNumber) is { } status)
         {
             Interlocked.Increment(ref _requestFaults);

@@ -43,6 +43,8 @@ internal sealed class ElasticsearchConnection : IDisposable
     };
 
     private readonly bool _gzip;
+    private readonly TimeSpan _requestTimeout;
+    private readonly TimeProvider _time;
 
     private readonly X509Certificate2Collection? _trustedRoots;
     private readonly byte[]? _pinnedFingerprint;
@@ -54,9 +56,12 @@ internal sealed class ElasticsearchConnection : IDisposable
     /// <summary>Shortest wait for the start-up probe (<c>GET /</c>), whatever <c>RequestTimeout</c> says.</summary>
     internal static readonly TimeSpan MinimumProbeTimeout = TimeSpan.FromSeconds(5);
 
-    public ElasticsearchConnection(ElasticsearchSinkOptions options)
+    /// <param name="timeProvider">The clock of the whole-call time limits (<see cref="CallAsync{TResponse}"/>).</param>
+    public ElasticsearchConnection(ElasticsearchSinkOptions options, TimeProvider? timeProvider = null)
     {
         Description = Describe(options);
+        _requestTimeout = options.RequestTimeout;
+        _time = timeProvider ?? TimeProvider.System;
         // A short RequestTimeout is for bulk requests (a slow one is retried); the start-up probe's failure stops the
         // run, so it waits at least MinimumProbeTimeout for a cluster (or a loaded host) slow to answer its first request.
         ProbeRequest = new RequestConfiguration
@@ -110,7 +115,7 @@ internal sealed class ElasticsearchConnection : IDisposable
         Client = new ElasticsearchClient(_settings);
     }
 
-    /// <summary>The typed client (probe, templates).</summary>
+    /// <summary>The typed client (probe, templates): call it through <see cref="CallAsync{TResponse}"/>.</summary>
     public ElasticsearchClient Client { get; }
 
     /// <summary>Where the output sends, for logs: URLs without user info, or the Cloud deployment's name.</summary>
@@ -138,11 +143,74 @@ internal sealed class ElasticsearchConnection : IDisposable
             body = compressed.GetBuffer().AsMemory(0, (int)compressed.Length);
         }
 
-        var response = await Client.Transport.RequestAsync<BytesResponse>(
-            new EndpointPath(Elastic.Transport.HttpMethod.POST, pathAndQuery), PostData.ReadOnlyMemory(body), null, _gzip ? GzipBulkRequest : BulkRequest, cancellationToken);
+        // The transport's RequestTimeout ends when the response headers arrive (it reads the body under the caller's
+        // token only): a body that stalls after them is bounded here, and the call then counts as timed out (retried).
+        using var timer = new CancellationTokenSource(_requestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        BytesResponse response;
+        try
+        {
+            response = await Client.Transport.RequestAsync<BytesResponse>(
+                new EndpointPath(Elastic.Transport.HttpMethod.POST, pathAndQuery), PostData.ReadOnlyMemory(body), null, _gzip ? GzipBulkRequest : BulkRequest, linked.Token);
+        }
+        catch (Exception exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // The transport wraps a cancellation in the body read (UnexpectedTransportException): a stop is a stop.
+            throw new OperationCanceledException("The bulk request was cancelled.", exception, cancellationToken);
+        }
+        catch (Exception exception) when (timer.IsCancellationRequested)
+        {
+            return ElasticsearchCall.TimedOutCall(Redacted(exception.Message));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (timer.IsCancellationRequested && (response.ApiCallDetails.OriginalException is not null || response.ApiCallDetails.HttpStatusCode is null))
+        {
+            return ElasticsearchCall.TimedOutCall(Redacted(response.ApiCallDetails.OriginalException?.Message ?? "no response"));
+        }
+
         var call = ElasticsearchCall.From(response.ApiCallDetails, response.Body, _lastTlsRefusal);
         return call.Failure is null ? call : call with { Failure = Redacted(call.Failure) };
     }
+
+    /// <summary>
+    /// One call of the typed client (probe, templates) bounded as a whole, body included, by <paramref name="timeout"/>
+    /// (<c>RequestTimeout</c> when null). A call that runs out of time throws <see cref="InvalidOperationException"/> naming
+    /// <paramref name="what"/>; when <paramref name="cancellationToken"/> is cancelled (the run is stopping) it throws
+    /// <see cref="OperationCanceledException"/>, whatever the client made of it, so a stop is never reported as a failure.
+    /// </summary>
+    public async Task<TResponse> CallAsync<TResponse>(Func<CancellationToken, Task<TResponse>> call, string what, TimeSpan? timeout, CancellationToken cancellationToken)
+        where TResponse : TransportResponse
+    {
+        var limit = timeout ?? _requestTimeout;
+        using var timer = new CancellationTokenSource(limit, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        TResponse response;
+        try
+        {
+            response = await call(linked.Token);
+        }
+        catch (Exception exception) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"{what} was cancelled.", exception, cancellationToken);
+        }
+        catch (Exception exception) when (timer.IsCancellationRequested)
+        {
+            throw TimedOut(what, limit, exception);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (timer.IsCancellationRequested && (response.ApiCallDetails.OriginalException is not null || response.ApiCallDetails.HttpStatusCode is null))
+        {
+            throw TimedOut(what, limit, response.ApiCallDetails.OriginalException);
+        }
+
+        return response;
+    }
+
+    /// <summary>The start-up failure (as "cannot reach"): <see cref="InvalidOperationException"/>, which the host and setup report.</summary>
+    private InvalidOperationException TimedOut(string what, TimeSpan limit, Exception? inner) =>
+        new($"Elasticsearch at {Description} did not answer {what} within {limit.TotalSeconds:0.###} s (timed out).", inner);
 
     /// <summary>Why the last call failed before any HTTP status arrived (TLS refusals say which check failed).</summary>
     public string DescribeTransportFailure(ApiCallDetails details) => Redacted(ElasticsearchCall.DescribeFailure(details, _lastTlsRefusal));
@@ -319,6 +387,9 @@ internal sealed record ElasticsearchCall(int? Status, byte[] Body, string? Failu
 
         return new ElasticsearchCall(null, [], DescribeFailure(details, tlsRefusal), IsTimeout(details.OriginalException));
     }
+
+    /// <summary>A call that ran out of <c>RequestTimeout</c> (before or after the response headers).</summary>
+    public static ElasticsearchCall TimedOutCall(string failure) => new(null, [], failure, true);
 
     internal static string DescribeFailure(ApiCallDetails details, string? tlsRefusal)
     {

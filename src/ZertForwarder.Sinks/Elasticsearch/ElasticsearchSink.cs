@@ -15,7 +15,8 @@ namespace ZertForwarder.Sinks.Elasticsearch;
 /// class only sequences them. Per request: 413 splits the request in halves until a single event is left, which is
 /// rejected as too large; 401/403, for the request or for an item, and an item's 404 <c>index_not_found_exception</c>
 /// throw <see cref="SinkFatalException"/> (wrong credentials, missing privileges or a missing data stream are not fixed
-/// by retrying), and the host stops the run.
+/// by retrying), and the host stops the run. Every call is bounded as a whole by <c>RequestTimeout</c>, including a
+/// response body that stalls after its headers (the client's own time limit ends at the headers).
 /// </remarks>
 public sealed class ElasticsearchSink : ISink
 {
@@ -34,10 +35,9 @@ public sealed class ElasticsearchSink : ISink
             throw new ArgumentException(string.Join(" ", problems), nameof(options));
         }
 
-        _ = timeProvider; // time-outs are the client's (RequestTimeout); kept for the host's uniform construction
         _options = options;
         _log = log ?? NullPipelineLog.Instance;
-        _connection = new ElasticsearchConnection(options);
+        _connection = new ElasticsearchConnection(options, timeProvider);
     }
 
     public string Name => "elasticsearch";

@@ -33,7 +33,10 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
     /// <summary><c>GET /</c>: the cluster answers, the credentials are accepted, it says it is Elasticsearch.</summary>
     public async Task<string> ProbeAsync(CancellationToken cancellationToken)
     {
-        var response = await connection.Client.InfoAsync(new InfoRequest { RequestConfiguration = connection.ProbeRequest }, cancellationToken);
+        // Bounded as a whole (a body that stalls after the headers too); a stop during the probe is a stop, not a failure.
+        var response = await connection.CallAsync(
+            token => connection.Client.InfoAsync(new InfoRequest { RequestConfiguration = connection.ProbeRequest }, token),
+            "GET /", connection.ProbeRequest.RequestTimeout, cancellationToken);
         var details = response.ApiCallDetails;
         if (details.HttpStatusCode is 401 or 403)
         {
@@ -126,8 +129,10 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
 
     private async Task<TemplateResult> InstallComponentTemplateAsync(string name, JsonObject template, CancellationToken cancellationToken)
     {
-        var installed = await connection.Client.Cluster.GetComponentTemplateAsync(
-            new GetComponentTemplateRequest(name) { RequestConfiguration = ElasticsearchConnection.JsonRequest }, cancellationToken);
+        var installed = await connection.CallAsync(
+            token => connection.Client.Cluster.GetComponentTemplateAsync(
+                new GetComponentTemplateRequest(name) { RequestConfiguration = ElasticsearchConnection.JsonRequest }, token),
+            $"GET _component_template/{name}", null, cancellationToken);
         CheckReadable(installed.ApiCallDetails, "_component_template", name);
         var current = installed.IsValidResponse ? installed.ComponentTemplates?.FirstOrDefault(t => t.Name == name)?.ComponentTemplateNode : null;
         var keep = KeepInstalled(template, current?.Version, null, null);
@@ -139,15 +144,18 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
         var request = Deserialize<PutComponentTemplateRequest>(template, name);
         request.Name = name;
         request.RequestConfiguration = ElasticsearchConnection.JsonRequest;
-        var response = await connection.Client.Cluster.PutComponentTemplateAsync(request, cancellationToken);
+        var response = await connection.CallAsync(
+            token => connection.Client.Cluster.PutComponentTemplateAsync(request, token), $"PUT _component_template/{name}", null, cancellationToken);
         CheckWritten(response, "_component_template", name);
         return new TemplateResult("component template", name, true, Installing(template, current?.Version));
     }
 
     private async Task<TemplateResult> InstallIndexTemplateAsync(string name, JsonObject template, CancellationToken cancellationToken)
     {
-        var installed = await connection.Client.Indices.GetIndexTemplateAsync(
-            new GetIndexTemplateRequest(name) { RequestConfiguration = ElasticsearchConnection.JsonRequest }, cancellationToken);
+        var installed = await connection.CallAsync(
+            token => connection.Client.Indices.GetIndexTemplateAsync(
+                new GetIndexTemplateRequest(name) { RequestConfiguration = ElasticsearchConnection.JsonRequest }, token),
+            $"GET _index_template/{name}", null, cancellationToken);
         CheckReadable(installed.ApiCallDetails, "_index_template", name);
         var current = installed.IsValidResponse ? installed.IndexTemplates?.FirstOrDefault(t => t.Name == name)?.IndexTemplate : null;
         var installedLifecycle = current?.Meta is { } meta && meta.TryGetValue("lifecycle", out var value) ? value?.ToString() : null;
@@ -160,7 +168,8 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
         var request = Deserialize<PutIndexTemplateRequest>(template, name);
         request.Name = name;
         request.RequestConfiguration = ElasticsearchConnection.JsonRequest;
-        var response = await connection.Client.Indices.PutIndexTemplateAsync(request, cancellationToken);
+        var response = await connection.CallAsync(
+            token => connection.Client.Indices.PutIndexTemplateAsync(request, token), $"PUT _index_template/{name}", null, cancellationToken);
         CheckWritten(response, "_index_template", name);
         return new TemplateResult("index template", name, true, Installing(template, current?.Version));
     }

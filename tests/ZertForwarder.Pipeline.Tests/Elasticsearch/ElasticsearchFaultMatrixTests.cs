@@ -75,6 +75,17 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
     }
 
     [Fact]
+    public async Task Response_bodies_stalled_after_the_headers_are_retried_without_duplicates()
+    {
+        _elasticsearch.BulkBodyStall = request => request is 2 or 3;
+
+        var account = await RunAsync("body stalled after the headers (limit 0.5 s)", Options(o => o.RequestTimeout = TimeSpan.FromMilliseconds(500)));
+
+        Assert.Equal(2, _elasticsearch.StalledResponses);
+        account.AssertAllDelivered();
+    }
+
+    [Fact]
     public async Task Item_400s_are_dead_lettered_with_the_reason_and_the_rest_stored()
     {
         var refused = Enumerable.Range(0, Count).Where(n => n % 97 == 0).Select(TestEvents.IdOf).ToHashSet();
@@ -252,7 +263,9 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
                 await beforeComplete(() => (long)metrics.Counter(PipelineMetricNames.SinkRetries, "", "sink").WithLabels("elasticsearch").Value);
             }
 
-            Assert.True(await runner.CompleteAsync(CancellationToken.None));
+            // Bounded (a send that never ends must fail the row, not hang it): past the retry limit, with room to spare.
+            using var limit = new CancellationTokenSource(FastRetries.RetryTimeLimit * 1.5);
+            Assert.True(await runner.CompleteAsync(limit.Token), "the runner finished within 1.5 times the retry limit");
         }
 
         var ids = Enumerable.Range(0, Count).Select(TestEvents.IdOf).Append(extra?.EventId).OfType<string>().ToList();

@@ -165,6 +165,22 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal("bulk request timed out after 0.3 s", timedOut.Reason(0));
     }
 
+    [Fact]
+    public async Task A_bulk_response_whose_body_stalls_after_the_headers_times_out_and_every_item_is_retried()
+    {
+        // The client's own time limit ends when the headers arrive: this one must bound the body too.
+        _elasticsearch.BulkBodyStall = request => request == 1;
+        await using var sink = new ElasticsearchSink(Options(o => o.RequestTimeout = TimeSpan.FromMilliseconds(300)));
+
+        var stalled = await SendAsync(sink, TestEvents.Many(3)).WaitAsync(TimeSpan.FromSeconds(30));
+        var next = await SendAsync(sink, TestEvents.Many(3)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, _elasticsearch.StalledResponses);
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(ItemOutcome.Retry, stalled[i]));
+        Assert.Equal("bulk request timed out after 0.3 s", stalled.Reason(0));
+        Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(ItemOutcome.Delivered, next[i]));
+    }
+
     [Theory]
     [InlineData(408)]
     [InlineData(404)]
@@ -223,6 +239,37 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains("index_not_found_exception", fatal.Message, StringComparison.Ordinal);
         Assert.Contains("install the index templates", fatal.Message, StringComparison.Ordinal);
         Assert.All(Enumerable.Range(0, 3), i => Assert.NotEqual(ItemOutcome.Rejected, outcome[i]));
+    }
+
+    [Fact]
+    public async Task A_probe_whose_body_stalls_after_the_headers_fails_the_start_saying_it_timed_out()
+    {
+        _elasticsearch.ProbeStall = ResponseStall.AfterHeaders;
+        await using var sink = new ElasticsearchSink(Options(o => o.RequestTimeout = TimeSpan.FromSeconds(1)));
+
+        // The probe waits at least MinimumProbeTimeout (5 s) whatever RequestTimeout says.
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => sink.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        output.WriteLine(failure.Message);
+        Assert.Contains("did not answer GET / within 5 s (timed out)", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(1, _elasticsearch.StalledResponses);
+    }
+
+    [Theory]
+    [InlineData(ResponseStall.BeforeHeaders)]
+    [InlineData(ResponseStall.AfterHeaders)]
+    public async Task A_stop_during_the_probe_is_a_cancellation_not_a_failure_to_start(ResponseStall stall)
+    {
+        // SIGTERM while the cluster is slow to answer GET /: the host must see a stop, not "A sink cannot work".
+        _elasticsearch.ProbeStall = stall;
+        await using var sink = new ElasticsearchSink(Options(o => o.RequestTimeout = TimeSpan.FromSeconds(30)));
+        using var stop = new CancellationTokenSource();
+
+        var starting = sink.StartAsync(stop.Token);
+        await Eventually.TrueAsync(() => _elasticsearch.StalledResponses == 1, "the probe stalled");
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => starting.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]
