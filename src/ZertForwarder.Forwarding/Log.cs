@@ -28,6 +28,9 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Critical, "The run stopped: {Reason}; what was read before is delivered, and the rest is read again on restart.")]
     public static partial void RunStopped(ILogger logger, Exception exception, string reason);
 
+    [LoggerMessage(1008, LogLevel.Information, "Stopped while the outputs were starting; nothing was read.")]
+    public static partial void StoppedWhileStarting(ILogger logger);
+
     [LoggerMessage(1007, LogLevel.Error, "The Kafka input's final offset commit and group leave did not finish within {Seconds} s; the records after its last confirmed commit are read again on restart.")]
     public static partial void KafkaCloseTimedOut(ILogger logger, double seconds);
 

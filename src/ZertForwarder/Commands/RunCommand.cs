@@ -140,6 +140,13 @@ internal static class RunCommand
             {
                 drained = await host.RunAsync(once, stop.Token);
             }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Stopped while the outputs were still starting (an Elasticsearch probe, a template upload): nothing
+                // was read, so nothing is lost; a `run --once` did not do its work (exit 1), a service just stops.
+                Log.StoppedWhileStarting(logger);
+                return once ? CommandLine.RecordsRejected : CommandLine.Success;
+            }
             catch (SinkFatalException e)
             {
                 Log.SinkCannotWork(logger, e.Message);

@@ -110,4 +110,30 @@ public sealed class FatalSinkTests(ITestOutputHelper output) : IDisposable
         }
         return ids;
     }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 1)]
+    public async Task A_stop_while_an_output_is_still_starting_ends_cleanly_without_a_stack_trace(bool once, int exitCode)
+    {
+        // Elasticsearch's start-up probe never answers (a stalled proxy): SIGTERM must end the run with one line and
+        // its exit code, not an unhandled cancellation.
+        await using var elasticsearch = await FakeElasticsearch.StartAsync();
+        elasticsearch.ProbeStall = ResponseStall.BeforeHeaders;
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 402, zertCount: 100);
+        List<string> args = ["run", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", $"Outputs:Elasticsearch:Url={elasticsearch.Url}",
+            "Outputs:Elasticsearch:RequestTimeout=00:01:00"];
+        if (once) args.Insert(1, "--once");
+        await using var running = ForwarderProcess.Start(_work.Path, [.. args]);
+        await Eventually.TrueAsync(() => elasticsearch.StalledResponses > 0 || running.HasExited, "the probe stalled", TimeSpan.FromSeconds(30), () => running.Stderr);
+        Assert.False(running.HasExited, running.Stderr);
+
+        running.Signal(ForwarderProcess.Sigterm);
+        var exit = await running.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        output.WriteLine($"exit {exit}\n{running.Stderr}");
+        Assert.Equal(exitCode, exit);
+        Assert.DoesNotContain("Unhandled exception", running.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(running.Stderr.Split('\n'), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.Contains("Stopped while the outputs were starting", running.Stderr, StringComparison.Ordinal);
+    }
 }
