@@ -71,10 +71,11 @@ public sealed class KafkaSourceRecord
 /// </summary>
 /// <remarks>
 /// <para>
-/// Auto-commit and auto offset store are off. Per partition an <see cref="AckTracker"/> follows the records in
-/// read order; the commit position is one past the highest record such that it and every earlier record of the
-/// partition are acknowledged by all sinks. It is committed every <see cref="KafkaRecordSourceOptions.CommitIntervalMs"/>,
-/// when a partition is revoked, and on <see cref="DisposeAsync"/>.
+/// Auto offset store is off. Per partition an <see cref="AckTracker"/> follows the records in read order; the commit
+/// position is one past the highest record such that it and every earlier record of the partition are acknowledged by
+/// all sinks. It is stored every <see cref="KafkaRecordSourceOptions.CommitIntervalMs"/> for librdkafka's background
+/// auto-commit (which commits only stored positions), and committed synchronously when a partition is revoked and on
+/// <see cref="DisposeAsync"/>.
 /// </para>
 /// <para>
 /// On revocation the source commits what is done and forgets the rest: the partition's new owner reads the
@@ -145,7 +146,12 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         var config = new ConsumerConfig();
         options.ApplyConnection(config);
         config.GroupId = options.GroupId;
-        config.EnableAutoCommit = false;
+        // Positions are stored here (StoreOffset) only once every sink is done with them, and librdkafka commits what is
+        // stored in the background every CommitIntervalMs: a synchronous periodic commit held the read loop (and its
+        // reaction to a stop) for as long as a rebalance kept the group coordinator from answering (45 s against the
+        // mock cluster). Revocation and close still commit synchronously what is done.
+        config.EnableAutoCommit = true;
+        config.AutoCommitIntervalMs = options.CommitIntervalMs;
         config.EnableAutoOffsetStore = false;
         config.EnablePartitionEof = false;
         config.Set("auto.offset.reset", options.AutoOffsetReset);
@@ -188,7 +194,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             var result = ConsumeOnce(TimeSpan.Zero) ?? await Task.Run(() => ConsumeOnce(PollTimeout), CancellationToken.None);
             if (_time.GetElapsedTime(_lastCommitTimestamp) >= TimeSpan.FromMilliseconds(_options.CommitIntervalMs))
             {
-                Commit();
+                StorePositions();
             }
 
             // Refreshed while records come and while the reader waits for new ones: refreshed only per record, a gauge
@@ -233,7 +239,35 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         }
     }
 
-    /// <summary>Commits, for every owned partition, the position after its fully acknowledged prefix.</summary>
+    /// <summary>
+    /// Stores, for every owned partition, the position after its fully acknowledged prefix, for librdkafka's next
+    /// background commit. Local: it never waits for a broker.
+    /// </summary>
+    private void StorePositions()
+    {
+        lock (_consumerLock)
+        {
+            _lastCommitTimestamp = _time.GetTimestamp();
+            if (_closed) return;
+            foreach (var (partition, state) in _partitions)
+            {
+                var position = state.Tracker.CommittedPosition;
+                if (position <= state.LastStored) continue;
+                try
+                {
+                    _consumer.StoreOffset(new TopicPartitionOffset(partition, new Offset(position)));
+                    state.LastStored = position;
+                }
+                catch (KafkaException e)
+                {
+                    // Revoked meanwhile (its position was committed on revocation): nothing to store.
+                    _log.Log(PipelineLogLevel.Debug, Component, $"offset not stored for {partition}: {e.Error.Code}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Commits, for every owned partition, the position after its fully acknowledged prefix (synchronously).</summary>
     public void Commit()
     {
         lock (_consumerLock)
@@ -419,6 +453,22 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             return;
         }
 
+        // Stored as well: librdkafka's background commit, and its commit at close, send the stored position, which
+        // would otherwise be an older one and move the group's offset back behind this commit (a restart then read
+        // everything in between again).
+        foreach (var offset in offsets)
+        {
+            try
+            {
+                _consumer.StoreOffset(offset);
+                _partitions[offset.TopicPartition].LastStored = offset.Offset.Value;
+            }
+            catch (KafkaException)
+            {
+                // Not assigned any more: the commit below says so.
+            }
+        }
+
         try
         {
             _consumer.Commit(offsets);
@@ -439,6 +489,9 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         public AckTracker Tracker { get; } = tracker;
 
         public long LastCommitted { get; set; } = lastCommitted;
+
+        /// <summary>The last position stored for the background commit.</summary>
+        public long LastStored { get; set; } = lastCommitted;
 
         /// <summary>The offset after the last record read.</summary>
         public long NextOffset { get; set; } = lastCommitted;
