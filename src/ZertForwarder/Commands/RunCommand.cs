@@ -164,7 +164,9 @@ internal static class RunCommand
         Log.RunCompleted(logger, stats.Describe(), host.DeadLettered);
         if (once || loaded.IsEmbeddedDefault)
         {
-            Console.Out.WriteLine(stats.Describe() + $"; {host.DeadLettered} dead-lettered.");
+            // "Forwarded" counts the records handed to the outputs; a drain that timed out left some undelivered.
+            Console.Out.WriteLine(stats.Describe() + $"; {host.DeadLettered} dead-lettered." +
+                (drained ? "" : " Not all of them were delivered before the drain's deadline: those are read again on restart."));
             if (loaded.IsEmbeddedDefault)
             {
                 // The demo's summary is the report engine over the ECS file just written: connections (subtype 12
