@@ -204,6 +204,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
     }
 
+    /// <summary>How often a finished input's checkpoint is tried again while it cannot be written.</summary>
+    internal static readonly TimeSpan CheckpointRetryInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>How long the dead-letter output may take to confirm what it holds once the drain's deadline has passed.</summary>
     internal static readonly TimeSpan DeadLetterGrace = TimeSpan.FromSeconds(5);
 
@@ -371,9 +374,14 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 _checkpoints.MarkCompleted(path, end);
                 // Written now, after the file output's lines and dead letters are fsynced (BeforeWrite), not at the next
                 // interval: a watched dump is moved or deleted as soon as this returns, and a power loss in between would
-                // otherwise take lines whose source was already gone. Not written (disk full): the dump stays.
+                // otherwise take lines whose source was already gone. While it cannot be written (its disk full; the
+                // store logs that once) the next input waits too: without a checkpoint no progress is kept anyway.
                 _checkpoints.Flush();
-                if (_checkpoints.IsFailing) return false;
+                while (_checkpoints.IsFailing)
+                {
+                    await Task.Delay(CheckpointRetryInterval, _time, stop);
+                    _checkpoints.Flush();
+                }
             }
             Statistics.NoteCompleted(path);
             Log.InputCompleted(_logger, path);

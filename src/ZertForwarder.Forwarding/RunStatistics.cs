@@ -64,14 +64,24 @@ internal sealed class RunStatistics
     public void NoteBroken(string path)
     {
         InputsBroken.Increment();
-        _leftUnfinished[path] = true;
+        NoteUnfinished(path, broken: true);
     }
 
     /// <summary>Counts an input that cannot be opened or read.</summary>
     public void NoteUnreadable(string path)
     {
         InputsUnreadable.Increment();
-        _leftUnfinished[path] = false;
+        NoteUnfinished(path, broken: false);
+    }
+
+    private void NoteUnfinished(string path, bool broken)
+    {
+        // A watch that runs for months sees failed dumps come and go: the ones gone are dropped now and then.
+        if (_leftUnfinished.Count >= 1024)
+        {
+            foreach (var gone in _leftUnfinished.Keys.Where(p => !StillThere(p)).ToList()) _leftUnfinished.TryRemove(gone, out _);
+        }
+        _leftUnfinished[path] = broken;
     }
 
     /// <summary>Counts an input read to its end and delivered: an earlier stop of the same path no longer counts.</summary>

@@ -279,6 +279,9 @@ public sealed class FileCheckpointStore : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_files.TryGetValue(key, out var checkpoint))
             {
+                // No entry: forgotten (a completed watched dump) or taken over by the file's new name. A late commit of
+                // a file that is gone has nothing left to record (reading its identity would throw, on a timer thread).
+                if (!File.Exists(key)) return;
                 checkpoint = NewCheckpoint(FileIdentity.Read(key));
             }
 

@@ -294,4 +294,42 @@ public sealed class DirectoryWatcherTests : IDisposable
         await _stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
+
+    [Fact]
+    public async Task A_marked_dump_moved_to_other_storage_stays_marked_and_another_of_the_same_size_is_read()
+    {
+        // Device and inode change when a volume is mounted again or the directory is copied: only a dump whose content
+        // differs is new. (A marker naming the device made every marked dump read again after a remount.)
+        var settings = Settings(CompletedAction.Mark);
+        Directory.CreateDirectory(settings.Directory);
+        var dump = Path.Combine(settings.Directory, "a.smf");
+        File.WriteAllBytes(dump, [.. Enumerable.Range(0, 100).Select(i => (byte)i)]);
+        var running = Start(settings, _ => true);
+        await ParkedAsync(1, running);
+        _time.Advance(settings.SettleTime);
+        await ParkedAsync(2, running);
+        Assert.Equal(["a.smf"], _reads);
+
+        // The same bytes in a new file (another inode), with another modification time, as a copy without -p makes.
+        var copy = dump + ".copy";
+        File.Copy(dump, copy);
+        File.Move(copy, dump, overwrite: true);
+        File.SetLastWriteTimeUtc(dump, DateTime.UtcNow.AddHours(1));
+        _time.Advance(settings.PollInterval);
+        await ParkedAsync(3, running);
+        _time.Advance(settings.PollInterval);
+        await ParkedAsync(4, running);
+        Assert.Equal(["a.smf"], _reads);
+
+        // Another dump of the same size under the name: read.
+        File.WriteAllBytes(dump, [.. Enumerable.Range(0, 100).Select(i => (byte)(255 - i))]);
+        for (var wait = 5; wait <= 7; wait++)
+        {
+            _time.Advance(settings.PollInterval);
+            await ParkedAsync(wait, running);
+        }
+        Assert.Equal(["a.smf", "a.smf"], _reads);
+        await _stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
 }

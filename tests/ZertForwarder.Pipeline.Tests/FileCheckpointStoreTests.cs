@@ -94,6 +94,22 @@ public sealed class FileCheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_late_commit_for_a_file_that_is_gone_and_has_no_entry_is_ignored()
+    {
+        // A reading's checkpoint timer can commit after the file's entry was forgotten or taken over by a new name;
+        // looking up the identity of a file that is gone threw on the timer's thread and ended the process.
+        var input = InputFile("gone.smf", Records(3));
+        using var store = new FileCheckpointStore(CheckpointDirectory, TimeSpan.Zero);
+        store.GetResumePoint(input);
+        store.Forget(input);
+        File.Delete(input);
+        store.Commit(input, 200);
+        store.Commit(input, 300, new Dictionary<string, long> { ["file"] = 300 });
+        store.Flush();
+        Assert.DoesNotContain("gone.smf", File.ReadAllText(Path.Combine(CheckpointDirectory, FileCheckpointStore.FileName)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_replaced_file_with_different_leading_bytes_starts_again_at_zero()
     {
         var input = InputFile("smf.bin", Records(10, 'a'));

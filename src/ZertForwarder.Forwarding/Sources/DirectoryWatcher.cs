@@ -126,7 +126,7 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
                     File.Delete(file);
                     break;
                 case CompletedAction.Mark:
-                    File.WriteAllText(file + DoneSuffix, MarkerOf(info, identity));
+                    File.WriteAllText(file + DoneSuffix, MarkerOf(info));
                     break;
                 default:
                     Directory.CreateDirectory(settings.CompletedDirectory!);
@@ -162,13 +162,28 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
     }
 
     /// <summary>
-    /// What a <c>.done</c> marker says of the file it marks: its identity, size and modification time. A dump that later
-    /// lands under the same name differs in one of them and is read; an empty marker (made by hand, or by an earlier
-    /// version) marks whatever file has the name.
+    /// What a <c>.done</c> marker says of the file it marks: its size, modification time and the SHA-256 of its first
+    /// 64 bytes (an SMF header and more). No device or inode: those change when a volume is mounted again or moved, and
+    /// every marked dump would have been read again.
     /// </summary>
-    private static string MarkerOf(FileInfo file, string? identity) =>
-        FormattableString.Invariant($"{identity ?? "-"} {file.Length} {file.LastWriteTimeUtc.Ticks}\n");
+    private static string MarkerOf(FileInfo file) =>
+        FormattableString.Invariant($"{file.Length} {file.LastWriteTimeUtc.Ticks} {HeadSha256(file.FullName)}\n");
 
+    private const int HeadBytes = 64;
+
+    private static string HeadSha256(string path)
+    {
+        Span<byte> head = stackalloc byte[HeadBytes];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+        var read = stream.ReadAtLeast(head, HeadBytes, throwOnEndOfStream: false);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(head[..read]));
+    }
+
+    /// <summary>
+    /// Whether the file's <c>.done</c> marker marks this file: an empty marker (made by hand, or by an earlier version)
+    /// marks whatever file has the name; otherwise the size must be the one marked, and the modification time or, when
+    /// that moved (a copy to other storage), the first bytes too. A dump landing later under the name differs and is read.
+    /// </summary>
     private static bool IsMarkedDone(string file)
     {
         string marker;
@@ -184,8 +199,19 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
         {
             return true; // a marker that cannot be read still marks: reading the dump again would repeat it
         }
-        if (string.IsNullOrWhiteSpace(marker)) return true;
+        var fields = marker.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (fields.Length < 3) return true;
         var info = new FileInfo(file);
-        return info.Exists && marker == MarkerOf(info, UnixFileStatus.Identity(file));
+        if (!info.Exists) return true; // gone meanwhile: nothing to read
+        if (fields[0] != info.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)) return false;
+        if (fields[1] == info.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)) return true;
+        try
+        {
+            return string.Equals(fields[2], HeadSha256(file), StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // the reading reports it
+        }
     }
 }

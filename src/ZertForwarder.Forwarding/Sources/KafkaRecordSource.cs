@@ -93,6 +93,9 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     private const string Component = "kafka_source";
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The shortest interval of the background commit (a <c>CommitIntervalMs</c> of 0 or less means this).</summary>
+    internal const int MinimumCommitIntervalMs = 100;
+
     /// <summary>The consumer lag gauge: per owned partition, records in it this member has not read yet.</summary>
     public const string LagMetric = "zertforwarder_kafka_consumer_lag";
 
@@ -151,7 +154,8 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         // reaction to a stop) for as long as a rebalance kept the group coordinator from answering (45 s against the
         // mock cluster). Revocation and close still commit synchronously what is done.
         config.EnableAutoCommit = true;
-        config.AutoCommitIntervalMs = options.CommitIntervalMs;
+        // librdkafka reads 0 as "never" and refuses a negative interval; here 0 or less has meant "as often as it can".
+        config.AutoCommitIntervalMs = Math.Max(options.CommitIntervalMs, MinimumCommitIntervalMs);
         config.EnableAutoOffsetStore = false;
         config.EnablePartitionEof = false;
         config.Set("auto.offset.reset", options.AutoOffsetReset);

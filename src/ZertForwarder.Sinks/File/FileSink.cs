@@ -295,8 +295,10 @@ public sealed class FileSink : ISink
         /// </summary>
         private bool StillAtPath()
         {
-            var info = new FileInfo(Path);
-            return info.Exists && info.Length == Length;
+            FileSystemInfo info = new FileInfo(Path);
+            // A name that is a link: its target's length (a link's own is the length of the path it holds).
+            if (info.LinkTarget is not null) info = info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
+            return info is FileInfo { Exists: true } file && file.Length == Length;
         }
 
         /// <summary>Appends <paramref name="format"/>'s bytes of the events at <paramref name="items"/>, one line each.</summary>

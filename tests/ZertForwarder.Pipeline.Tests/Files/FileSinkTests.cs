@@ -70,6 +70,24 @@ public sealed class FileSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_name_that_is_a_link_is_written_through_without_reopening_at_every_batch()
+    {
+        var target = Path.Combine(_directory, "elsewhere.ndjson");
+        File.WriteAllText(target, "");
+        File.CreateSymbolicLink(Path.Combine(_directory, "zert-ecs.ndjson"), target);
+        var log = new RecordingLog();
+        var events = TestEvents.Many(9);
+        await using (var sink = new FileSink(new FileSinkOptions { Directory = _directory }, log: log))
+        {
+            await sink.StartAsync(CancellationToken.None);
+            for (var i = 0; i < 9; i += 3) await SendAsync(sink, events[i..(i + 3)]);
+        }
+
+        Assert.Equal(events.Select(e => Text(e.Ecs)), File.ReadAllLines(target));
+        Assert.DoesNotContain(log.Messages, m => m.Contains("was moved", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Lines_are_on_disk_when_the_batch_is_reported_delivered()
     {
         await using var sink = new FileSink(new FileSinkOptions { Directory = _directory });

@@ -197,6 +197,26 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
         return (source, $"{KafkaRecordSource.LagMetric}{{topic=\"{topic}\",partition=\"0\"}}");
     }
 
+    [Theory]
+    [InlineData(0)]   // "as often as it can": librdkafka would read 0 as never
+    [InlineData(200)]
+    public async Task Delivered_positions_are_committed_while_the_reader_runs(int commitIntervalMs)
+    {
+        // Committed in the background while reading goes on, not only when the partition is revoked or the source
+        // closes: a crash must not send again everything since the start.
+        _cluster.CreateTopic("smf-periodic", 1);
+        Publish("smf-periodic", 0, 0, 100);
+        await using var source = new KafkaRecordSource(Options("smf-periodic", $"periodic-{commitIntervalMs}", commitIntervalMs), sinkCount: 1, new TestOutputLog(output));
+        await using var reader = new SourceReader(source);
+        foreach (var record in await reader.WaitForAsync(100)) record.Acknowledgement.Complete();
+
+        // The read loop stores the position on its next pass after the interval; one more record makes that pass.
+        Publish("smf-periodic", 0, 100, 1);
+        await reader.WaitForAsync(101);
+        await Eventually.TrueAsync(() => CommittedOffsets("smf-periodic", $"periodic-{commitIntervalMs}", 1)[0] == 100,
+            "the delivered position committed while the source runs", TimeSpan.FromSeconds(20));
+    }
+
     [Fact]
     public async Task Record_without_events_is_done_for_every_sink()
     {
