@@ -325,6 +325,9 @@ public sealed class SinkRunner : IAsyncDisposable
             _fatal = fatal;
             _budget.Close(fatal);
             _queue.Writer.TryComplete(fatal);
+            // The batches still in flight behind the one that failed for good stop too (unacknowledged, read again after
+            // a restart) instead of sending on to a sink that has given up or is being disposed.
+            await _abort.CancelAsync();
             throw;
         }
         catch (Exception exception)
