@@ -177,10 +177,26 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
         _elasticsearch.RequestFault = request => request >= 3 ? status : null;
         await using var sink = new ElasticsearchSink(Options());
         await sink.StartAsync(CancellationToken.None);
+        var (delivered, fatal) = await SendUntilFatalAsync(sink, beforeBatch: null, ItemOutcome.Delivered);
+
+        output.WriteLine($"{status} mid-run: sent 300, delivered {delivered}, duplicated 0, dead-lettered 0, not acknowledged {300 - delivered} (re-read after the run stops); message: {fatal?.Message}");
+        Assert.NotNull(fatal);
+        Assert.Equal(200, delivered);
+        Assert.Equal(200, _elasticsearch.Documents.Count);
+        Assert.Contains($"HTTP {status}", fatal.Message, StringComparison.Ordinal);
+        Assert.Contains("security_exception", fatal.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Sends up to five batches of 100 events until the sink stops for good; no item of the batch it stopped on may have
+    /// the outcome <paramref name="notInFailedBatch"/>. Returns the events delivered before and the fatal error.
+    /// </summary>
+    private static async Task<(int Delivered, SinkFatalException? Fatal)> SendUntilFatalAsync(ElasticsearchSink sink, Action<int>? beforeBatch, ItemOutcome notInFailedBatch)
+    {
         var delivered = 0;
-        SinkFatalException? fatal = null;
-        for (var batch = 0; batch < 5 && fatal is null; batch++)
+        for (var batch = 0; batch < 5; batch++)
         {
+            beforeBatch?.Invoke(batch);
             var events = Enumerable.Range(batch * 100, 100).Select(n => TestEvents.Create(n)).ToList();
             var outcome = new BatchOutcome(events.Count);
             try
@@ -190,17 +206,11 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
             }
             catch (SinkFatalException exception)
             {
-                fatal = exception;
-                Assert.All(Enumerable.Range(0, events.Count), i => Assert.NotEqual(ItemOutcome.Delivered, outcome[i]));
+                Assert.All(Enumerable.Range(0, events.Count), i => Assert.NotEqual(notInFailedBatch, outcome[i]));
+                return (delivered, exception);
             }
         }
-
-        output.WriteLine($"{status} mid-run: sent 300, delivered {delivered}, duplicated 0, dead-lettered 0, not acknowledged {300 - delivered} (re-read after the run stops); message: {fatal?.Message}");
-        Assert.NotNull(fatal);
-        Assert.Equal(200, delivered);
-        Assert.Equal(200, _elasticsearch.Documents.Count);
-        Assert.Contains($"HTTP {status}", fatal.Message, StringComparison.Ordinal);
-        Assert.Contains("security_exception", fatal.Message, StringComparison.Ordinal);
+        return (delivered, null);
     }
 
     [Theory]
@@ -214,24 +224,7 @@ public sealed class ElasticsearchFaultMatrixTests(ITestOutputHelper output) : IA
         _elasticsearch.ItemFault = (_, _) => Volatile.Read(ref refusing) ? status : null;
         await using var sink = new ElasticsearchSink(Options());
         await sink.StartAsync(CancellationToken.None);
-        var delivered = 0;
-        SinkFatalException? fatal = null;
-        for (var batch = 0; batch < 5 && fatal is null; batch++)
-        {
-            Volatile.Write(ref refusing, batch >= 2);
-            var events = Enumerable.Range(batch * 100, 100).Select(n => TestEvents.Create(n)).ToList();
-            var outcome = new BatchOutcome(events.Count);
-            try
-            {
-                await sink.SendAsync(events, outcome, CancellationToken.None);
-                delivered += Enumerable.Range(0, events.Count).Count(i => outcome[i] == ItemOutcome.Delivered);
-            }
-            catch (SinkFatalException exception)
-            {
-                fatal = exception;
-                Assert.All(Enumerable.Range(0, events.Count), i => Assert.NotEqual(ItemOutcome.Rejected, outcome[i]));
-            }
-        }
+        var (delivered, fatal) = await SendUntilFatalAsync(sink, batch => Volatile.Write(ref refusing, batch >= 2), ItemOutcome.Rejected);
 
         output.WriteLine($"item {status} mid-run: sent 300, delivered {delivered}, dead-lettered 0, not acknowledged {300 - delivered}; message: {fatal?.Message}");
         Assert.NotNull(fatal);
