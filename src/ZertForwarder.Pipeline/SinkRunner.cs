@@ -433,88 +433,83 @@ public sealed class SinkRunner : IAsyncDisposable
     /// </summary>
     private async Task DeliverAsync(List<ForwardedEvent> batch, Task previous, CancellationToken cancellationToken)
     {
-        var retrying = false;
+        var retrying = false; // counted in _retryingBatches from the first failed attempt until the batch is settled
         try
         {
-            await DeliverInOrderAsync(batch, previous, () =>
+            var pending = batch;
+            var firstAttempt = _time.GetTimestamp();
+            for (var attempt = 0; ; attempt++)
             {
-                if (retrying) return;
-                retrying = true;
-                Interlocked.Increment(ref _retryingBatches);
-            }, cancellationToken);
+                if (attempt > 0)
+                {
+                    // The batch before this one first (its outcome, fatal or not, is reported where it is awaited).
+                    await previous.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var outcome = await SendOnceAsync(pending, cancellationToken);
+                AcknowledgeDelivered(pending, outcome);
+                List<ForwardedEvent>? retry = null;
+                List<string?>? retryReasons = null;
+                string? lastReason = null;
+                for (var i = 0; i < pending.Count; i++)
+                {
+                    switch (outcome[i])
+                    {
+                        case ItemOutcome.Delivered:
+                            break; // acknowledged above
+                        case ItemOutcome.Rejected:
+                            await DeadLetterAsync(pending[i], outcome.Reason(i) ?? "rejected", cancellationToken);
+                            break;
+                        default:
+                            (retry ??= []).Add(pending[i]);
+                            (retryReasons ??= []).Add(outcome.Reason(i));
+                            lastReason = outcome.Reason(i);
+                            break;
+                    }
+                }
+
+                if (retry is null)
+                {
+                    return;
+                }
+
+                var elapsed = _time.GetElapsedTime(firstAttempt);
+                if (elapsed >= _options.RetryTimeLimit)
+                {
+                    _log.Log(PipelineLogLevel.Error, _sink.Name,
+                        $"Sink '{_sink.Name}': {retry.Count} event(s) still failing after {elapsed}; dead-lettering them. Last reason: {lastReason}");
+                    for (var i = 0; i < retry.Count; i++)
+                    {
+                        await DeadLetterAsync(retry[i], $"retry limit exceeded: {retryReasons![i]}", cancellationToken);
+                    }
+
+                    return;
+                }
+
+                if (!retrying)
+                {
+                    retrying = true;
+                    Interlocked.Increment(ref _retryingBatches);
+                }
+
+                _metrics.Retries.Increment(retry.Count);
+                var delay = _backoff.NextDelay(attempt);
+                var untilLimit = _options.RetryTimeLimit - elapsed;
+                if (delay > untilLimit)
+                {
+                    delay = untilLimit; // one last attempt right at the limit
+                }
+
+                _log.Log(PipelineLogLevel.Warning, _sink.Name,
+                    $"Sink '{_sink.Name}': retrying {retry.Count} of {pending.Count} event(s) in {delay.TotalMilliseconds:0} ms (attempt {attempt + 1}): {lastReason}");
+                await Task.Delay(delay, _time, cancellationToken);
+                pending = retry;
+            }
         }
         finally
         {
             if (retrying) Interlocked.Decrement(ref _retryingBatches);
-        }
-    }
-
-    private async Task DeliverInOrderAsync(List<ForwardedEvent> batch, Task previous, Action retrying, CancellationToken cancellationToken)
-    {
-        var pending = batch;
-        var firstAttempt = _time.GetTimestamp();
-        for (var attempt = 0; ; attempt++)
-        {
-            if (attempt > 0)
-            {
-                // The batch before this one first (its outcome, fatal or not, is reported where it is awaited).
-                await previous.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var outcome = await SendOnceAsync(pending, cancellationToken);
-            AcknowledgeDelivered(pending, outcome);
-            List<ForwardedEvent>? retry = null;
-            List<string?>? retryReasons = null;
-            string? lastReason = null;
-            for (var i = 0; i < pending.Count; i++)
-            {
-                switch (outcome[i])
-                {
-                    case ItemOutcome.Delivered:
-                        break; // acknowledged above
-                    case ItemOutcome.Rejected:
-                        await DeadLetterAsync(pending[i], outcome.Reason(i) ?? "rejected", cancellationToken);
-                        break;
-                    default:
-                        (retry ??= []).Add(pending[i]);
-                        (retryReasons ??= []).Add(outcome.Reason(i));
-                        lastReason = outcome.Reason(i);
-                        break;
-                }
-            }
-
-            if (retry is null)
-            {
-                return;
-            }
-
-            var elapsed = _time.GetElapsedTime(firstAttempt);
-            if (elapsed >= _options.RetryTimeLimit)
-            {
-                _log.Log(PipelineLogLevel.Error, _sink.Name,
-                    $"Sink '{_sink.Name}': {retry.Count} event(s) still failing after {elapsed}; dead-lettering them. Last reason: {lastReason}");
-                for (var i = 0; i < retry.Count; i++)
-                {
-                    await DeadLetterAsync(retry[i], $"retry limit exceeded: {retryReasons![i]}", cancellationToken);
-                }
-
-                return;
-            }
-
-            retrying();
-            _metrics.Retries.Increment(retry.Count);
-            var delay = _backoff.NextDelay(attempt);
-            var untilLimit = _options.RetryTimeLimit - elapsed;
-            if (delay > untilLimit)
-            {
-                delay = untilLimit; // one last attempt right at the limit
-            }
-
-            _log.Log(PipelineLogLevel.Warning, _sink.Name,
-                $"Sink '{_sink.Name}': retrying {retry.Count} of {pending.Count} event(s) in {delay.TotalMilliseconds:0} ms (attempt {attempt + 1}): {lastReason}");
-            await Task.Delay(delay, _time, cancellationToken);
-            pending = retry;
         }
     }
 
