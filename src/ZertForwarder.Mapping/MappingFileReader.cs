@@ -41,6 +41,10 @@ internal sealed class MappingFileReader
         {
             problems.Add($"{relativePath}: not valid JSON: {e.Message}");
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"{relativePath}: cannot be read: {e.Message}");
+        }
         return null;
     }
 

@@ -36,6 +36,21 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
     }
 
+    [Theory]
+    [InlineData("10")]
+    [InlineData("99999999")]
+    public async Task A_block_size_out_of_range_is_a_usage_error_that_leaves_an_existing_output_alone(string blockSize)
+    {
+        // It crashed with a stack trace after opening (and so emptying) the output file.
+        var output = _work.Combine("kept.smf");
+        File.WriteAllBytes(output, [1, 2, 3]);
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["generate", "--out", output, "--count", "10", "--container", "vbs", "--block-size", blockSize], RunLimit);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"--block-size {blockSize} is outside 64..32,760 bytes", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(output));
+    }
+
     [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {

@@ -138,6 +138,46 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_single_value_given_for_a_list_or_a_section_is_a_listed_problem_not_silently_dropped()
+    {
+        // Input:Paths=x (no :0) was dropped, and the run then said "no input"; Outputs:File:Formats=leef wrote ECS.
+        var loaded = ConfigurationLoader.Load(null,
+            ["Input:Paths=/dumps/a.smf", "Outputs:File:Directory=out", "Outputs:File:Formats=leef", "Zos:UtcOffsets=-05:00"],
+            new Dictionary<string, string> { ["ZERTFORWARDER_Outputs__Elasticsearch__Urls"] = "http://es:9200" });
+        Assert.Contains(loaded.Errors, e => e.StartsWith("Input:Paths '/dumps/a.smf' is a single value, but the setting is a list", StringComparison.Ordinal));
+        Assert.Contains(loaded.Errors, e => e.StartsWith("Outputs:File:Formats 'leef' is a single value, but the setting is a list", StringComparison.Ordinal));
+        Assert.Contains(loaded.Errors, e => e.StartsWith("Zos:UtcOffsets '-05:00' is a single value, but the setting is a section", StringComparison.Ordinal));
+        Assert.Contains(loaded.Errors, e => e.StartsWith("Outputs:Elasticsearch:Urls 'http://es:9200' is a single value, but the setting is a list", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Host_settings_with_user_information_are_refused_without_showing_it()
+    {
+        // A password in a syslog host or a Kafka bootstrap list was printed with every connection error.
+        var loaded = ConfigurationLoader.Load(null,
+            ["Input:Paths:0=-", "Outputs:Syslog:Host=u:SYSLOGPW@siem", "Outputs:Kafka:BootstrapServers=b1:9092,user:KAFKAPW@b2:9092",
+             "Outputs:Kafka:Topic=t", "Memory:HeapLimitMB=-3"],
+            new Dictionary<string, string>());
+        Assert.Contains(loaded.Errors, e => e.StartsWith("Outputs:Syslog:Host must be host names", StringComparison.Ordinal));
+        Assert.Contains(loaded.Errors, e => e.StartsWith("Outputs:Kafka:BootstrapServers must be host names", StringComparison.Ordinal));
+        Assert.Contains("Memory:HeapLimitMB must not be negative (it is -3; 0 means no limit)", loaded.Errors);
+        Assert.DoesNotContain(loaded.Errors, e => e.Contains("PW", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_configuration_file_that_is_a_directory_or_not_json_is_named_with_the_reason()
+    {
+        var malformed = _work.Combine("bad.json");
+        File.WriteAllText(malformed, "{\"Input\": {\"Paths\": [");
+        var loaded = ConfigurationLoader.Load(malformed, [], new Dictionary<string, string>());
+        var problem = Assert.Single(loaded.Errors, e => e.StartsWith($"configuration file '{malformed}' cannot be read: ", StringComparison.Ordinal));
+        Assert.Contains("LineNumber", problem, StringComparison.Ordinal); // the JSON reader's reason, not "failed to load"
+
+        var directory = ConfigurationLoader.Load(_work.Path, [], new Dictionary<string, string>());
+        Assert.Contains($"configuration file '{_work.Path}' is a directory: give the JSON file in it", directory.Errors);
+    }
+
+    [Fact]
     public async Task Environment_variables_configure_the_run()
     {
         var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 11, zertCount: 150);

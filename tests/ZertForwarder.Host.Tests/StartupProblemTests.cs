@@ -61,6 +61,31 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         AssertNoStackTrace(badMapping);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task An_unreadable_mapping_file_or_configuration_file_is_a_listed_problem_not_a_stack_trace()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "file modes and capabilities are Linux's");
+        var launcher = WithoutFileCapabilities.Launcher(); // root reads any file: the program runs bound by file modes
+        var mappings = _work.Combine("locked-mappings");
+        CopyDirectory(Path.Combine(ForwarderProcess.ProgramDirectory, "mappings"), mappings);
+        File.SetUnixFileMode(Path.Combine(mappings, "ecs", "connection.json"), UnixFileMode.None);
+        var validate = await ForwarderProcess.RunAsync(_work.Path, ["validate-mappings", mappings], RunLimit, launcher: launcher);
+        output.WriteLine(validate.ToString());
+        Assert.True(validate.ExitCode == 2, validate.ToString());
+        Assert.Contains("connection.json: cannot be read", validate.Stderr + validate.Stdout, StringComparison.Ordinal);
+        AssertNoStackTrace(validate);
+
+        var config = _work.Combine("locked.json");
+        File.WriteAllText(config, "{}");
+        File.SetUnixFileMode(config, UnixFileMode.None);
+        var check = await ForwarderProcess.RunAsync(_work.Path, ["run", "--check-config", "--config", config], RunLimit, launcher: launcher);
+        output.WriteLine(check.ToString());
+        Assert.True(check.ExitCode == 2, check.ToString());
+        Assert.Contains($"configuration file '{config}' cannot be read", check.Stderr, StringComparison.Ordinal);
+        AssertNoStackTrace(check);
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));

@@ -26,7 +26,11 @@ internal static class GenerateCommand
             "vbs" => GeneratorContainer.Vbs,
             var other => throw new UsageException($"unknown container '{other}': use rdw or vbs"),
         };
-        var blockSize = (int)a.Long("--block-size", 27998);
+        var blockSizeGiven = a.Value("--block-size") is not null;
+        var blockSize = a.Long("--block-size", 27998);
+        // Checked before the output is opened: opening it empties an existing file.
+        if (blockSize is < 64 or > 32_760) throw new UsageException($"--block-size {blockSize} is outside 64..32,760 bytes (a VBS block's length field, §C.1)");
+        if (blockSizeGiven && container != GeneratorContainer.Vbs) throw new UsageException("--block-size is for --container vbs (an RDW file has no blocks)");
 
         if (Directory.Exists(path)) throw new UsageException($"--out '{path}' is a directory; give a file name, e.g. {Path.Combine(path, "zert.smf")}");
         Stream output;
@@ -41,7 +45,7 @@ internal static class GenerateCommand
         using (output)
         using (var buffered = new BufferedStream(output, 1 << 16))
         {
-            var written = SmfDumpGenerator.WriteDump(buffered, seed, (int)count, container, blockSize);
+            var written = SmfDumpGenerator.WriteDump(buffered, seed, (int)count, container, (int)blockSize);
             buffered.Flush();
             if (path != "-") Console.Error.WriteLine($"{path}: {count} zERT records ({written} SMF records in all), seed {seed}, {container.ToString().ToLowerInvariant()} container.");
         }

@@ -26,7 +26,8 @@ public static class ConfigurationLoader
         if (configFile is not null)
         {
             var full = Path.GetFullPath(configFile);
-            if (!File.Exists(full)) errors.Add($"configuration file '{configFile}' does not exist");
+            if (Directory.Exists(full)) errors.Add($"configuration file '{configFile}' is a directory: give the JSON file in it");
+            else if (!File.Exists(full)) errors.Add($"configuration file '{configFile}' does not exist");
             else builder.AddJsonFile(full, optional: false, reloadOnChange: false);
         }
         builder.AddInMemoryCollection(ReadEnvironment(environment ?? Environment.GetEnvironmentVariables()));
@@ -37,9 +38,13 @@ public static class ConfigurationLoader
         {
             root = builder.Build();
         }
-        catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
+        catch (Exception e) when (e is FormatException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            errors.Add($"configuration file '{configFile}' cannot be read: {e.Message}");
+            // The loader's own message only says that loading failed; the reason (a JSON error with its line, a
+            // denied read) is the innermost one.
+            var reason = e;
+            while (reason.InnerException is not null) reason = reason.InnerException;
+            errors.Add($"configuration file '{configFile}' cannot be read: {reason.Message}");
             return new LoadedConfiguration(new ForwarderOptions(), false, errors);
         }
 
@@ -152,7 +157,16 @@ public static class ConfigurationLoader
     private static string? CheckValue(Type type, ref string value)
     {
         var target = Nullable.GetUnderlyingType(type) ?? type;
-        if (!IsLeaf(target) || target == typeof(string)) return null;
+        if (!IsLeaf(target))
+        {
+            // A value where a list or a section is expected (Input:Paths=/dumps/a.smf): the binder would drop it
+            // without a word, and the run then do something else than asked.
+            if (value.Length == 0) return null; // an empty JSON object or array
+            return target.IsArray || typeof(System.Collections.IList).IsAssignableFrom(target)
+                ? "is a single value, but the setting is a list: give its items as <setting>:0=..., <setting>:1=... (in a JSON file, an array)"
+                : "is a single value, but the setting is a section: give its keys as <setting>:<key>=... (in a JSON file, an object)";
+        }
+        if (target == typeof(string)) return null;
         if (value.Length == 0 && target != type) return null; // an empty nullable setting means "not set"
         if (target.IsEnum)
         {

@@ -38,6 +38,7 @@ public static class OptionsValidator
         if (input.Kafka is { } source)
         {
             if (string.IsNullOrWhiteSpace(source.BootstrapServers)) errors.Add("Input:Kafka:BootstrapServers is required");
+            else if (HasUserInfo(source.BootstrapServers)) errors.Add(UserInfoInHost("Input:Kafka:BootstrapServers", "Input:Kafka:SaslUsername / SaslPasswordFile"));
             if (string.IsNullOrWhiteSpace(source.Topic)) errors.Add("Input:Kafka:Topic is required");
             if (string.IsNullOrWhiteSpace(source.GroupId)) errors.Add("Input:Kafka:GroupId is required");
             errors.AddRange(TlsVerificationKept("Input:Kafka", source.Properties));
@@ -46,6 +47,7 @@ public static class OptionsValidator
         if (o.Outputs.Kafka is { } kafka)
         {
             if (string.IsNullOrWhiteSpace(kafka.BootstrapServers)) errors.Add("Outputs:Kafka:BootstrapServers is required");
+            else if (HasUserInfo(kafka.BootstrapServers)) errors.Add(UserInfoInHost("Outputs:Kafka:BootstrapServers", "Outputs:Kafka:SaslUsername / SaslPasswordFile"));
             if (string.IsNullOrWhiteSpace(kafka.Topic)) errors.Add("Outputs:Kafka:Topic is required");
             if (kafka.Format == Sinks.Kafka.KafkaValueFormat.Leef && !string.IsNullOrWhiteSpace(kafka.LeefTopic))
                 errors.Add("Outputs:Kafka:LeefTopic is the second (LEEF) topic next to Format 'ecs'; with Format 'leef' the Topic already gets LEEF: leave LeefTopic empty");
@@ -67,11 +69,14 @@ public static class OptionsValidator
         if (o.Outputs.Syslog is { } syslog)
         {
             if (string.IsNullOrWhiteSpace(syslog.Host)) errors.Add("Outputs:Syslog:Host is required");
+            else if (HasUserInfo(syslog.Host) || syslog.Host.Contains('/', StringComparison.Ordinal))
+                errors.Add(UserInfoInHost("Outputs:Syslog:Host", "a client certificate (ClientCertificateFile); syslog has no passwords"));
             if (syslog.Port is < 1 or > 65535) errors.Add("Outputs:Syslog:Port must be 1-65535");
             if (syslog.WriteTimeout <= TimeSpan.Zero) errors.Add("Outputs:Syslog:WriteTimeout must be positive");
         }
         if (o.DeadLetter.KafkaTopic is not null && o.Outputs.Kafka is null)
             errors.Add("DeadLetter:KafkaTopic needs Outputs:Kafka for the connection");
+        if (o.Memory.HeapLimitMB is < 0) errors.Add($"Memory:HeapLimitMB must not be negative (it is {o.Memory.HeapLimitMB}; 0 means no limit)");
         if (o.Checkpoint.ForgetMissingAfter < TimeSpan.Zero) errors.Add("Checkpoint:ForgetMissingAfter must not be negative (0 keeps every checkpoint)");
         if (o.DeadLetter.RotateBytes < 0) errors.Add("DeadLetter:RotateBytes must not be negative (0 disables rotation)");
         errors.AddRange(o.Pipeline.Validate().Select(e => "Pipeline: " + e));
@@ -111,4 +116,11 @@ public static class OptionsValidator
         if (text[0] == '-') offset = -offset;
         return true;
     }
+
+    /// <summary>A host list with user info (<c>user:password@host</c>): it would be logged with every connection error.</summary>
+    private static bool HasUserInfo(string hosts) => hosts.Contains('@', StringComparison.Ordinal);
+
+    /// <summary>The refusal names the setting, never its value: the value holds a password.</summary>
+    private static string UserInfoInHost(string setting, string instead) =>
+        $"{setting} must be host names or addresses with ports only (it holds user information, which would be logged with every connection error; the value is not shown): use {instead}";
 }
