@@ -522,6 +522,9 @@ public sealed class SinkRunner : IAsyncDisposable
             await _sink.SendAsync(items, outcome, cancellationToken);
             outcome.SetPending(ItemOutcome.Retry, "the sink reported no outcome for this item");
             _lastSendFailed = NothingDelivered(outcome);
+            // A send that failed as a whole also when the sink said so per item (syslog's refused connection, Kafka's
+            // timed-out delivery reports) rather than by throwing.
+            if (_lastSendFailed) _metrics.SendErrors.Increment();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -668,7 +671,7 @@ public sealed class SinkRunner : IAsyncDisposable
             DeadLettered = registry.Counter(PipelineMetricNames.EventsDeadLettered, "Events written to the dead-letter output.", "sink").WithLabels(sink);
             Dropped = registry.Counter(PipelineMetricNames.EventsDropped, "Rejected events discarded because no dead-letter output is configured.", "sink").WithLabels(sink);
             Retries = registry.Counter(PipelineMetricNames.SinkRetries, "Event sends scheduled again after a transient failure.", "sink").WithLabels(sink);
-            SendErrors = registry.Counter(PipelineMetricNames.SinkSendErrors, "Batch sends that failed as a whole (exception).", "sink").WithLabels(sink);
+            SendErrors = registry.Counter(PipelineMetricNames.SinkSendErrors, "Batch sends that failed as a whole: nothing delivered, something to retry (an exception, or every item answered retry).", "sink").WithLabels(sink);
             BatchDuration = registry.Histogram(PipelineMetricNames.BatchDuration, "Time one batch send took.", PipelineMetrics.DefaultDurationBuckets, "sink").WithLabels(sink);
             BufferItems = registry.Gauge(PipelineMetricNames.BufferItems, "Events held by the sink runner.", "sink").WithLabels(sink);
             BufferBytes = registry.Gauge(PipelineMetricNames.BufferBytes, "Bytes held by the sink runner.", "sink").WithLabels(sink);

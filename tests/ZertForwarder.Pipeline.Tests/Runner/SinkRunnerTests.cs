@@ -148,6 +148,9 @@ public sealed class SinkRunnerTests
         Assert.All(sink.Delivered.Values, count => Assert.Equal(1, count));
         Assert.All(Enumerable.Range(0, 4), n => Assert.Equal(1, acks.CountOf(n)));
         Assert.Equal(8, metrics.Counter(PipelineMetricNames.SinkRetries, "", "sink").WithLabels("scripted").Value);
+        // Two sends that delivered nothing (every item answered retry, as a refused syslog connection or timed-out
+        // Kafka reports do) are sends that failed as a whole, though the sink did not throw.
+        Assert.Equal(2, metrics.Counter(PipelineMetricNames.SinkSendErrors, "", "sink").WithLabels("scripted").Value);
     }
 
     [Fact]
