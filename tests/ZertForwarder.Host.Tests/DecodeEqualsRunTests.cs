@@ -15,6 +15,26 @@ public sealed class DecodeEqualsRunTests(ITestOutputHelper output)
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     [Fact]
+    public async Task Decode_ignores_unknown_keys_of_runs_other_sections_and_reports_those_of_its_own()
+    {
+        // README: "other sections of the file are ignored": a key decode does not use (a newer run setting, a typo in
+        // Metrics) must not stop it; one in Mappings, or a misspelt section, still does.
+        using var work = new TempDirectory();
+        var dump = Dumps.Write(work.Combine("dump.smf"), seed: 12, zertCount: 20);
+        var others = work.Combine("others.json");
+        File.WriteAllText(others, """{"Metrics": {"Bogus": 1}, "Outputs": {"Nothing": {"At": "all"}}, "Mappings": {"RedactDistinguishedNames": "hash"}}""");
+        var ignored = await ForwarderProcess.RunAsync(work.Path, ["decode", dump, "--format", "ecs", "--config", others], Timeout);
+        Assert.True(ignored.ExitCode == 0, ignored.ToString());
+
+        var own = work.Combine("own.json");
+        File.WriteAllText(own, """{"Mappings": {"Nope": 2}, "Mapings": {"X": 1}}""");
+        var reported = await ForwarderProcess.RunAsync(work.Path, ["decode", dump, "--format", "ecs", "--config", own], Timeout);
+        Assert.True(reported.ExitCode == 2, reported.ToString());
+        Assert.Contains("unknown configuration key 'Mappings:Nope'", reported.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown configuration key 'Mapings:X'", reported.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Decode_with_runs_configuration_writes_the_same_ECS_LEEF_and_flat_lines_as_run()
     {
         using var work = new TempDirectory();

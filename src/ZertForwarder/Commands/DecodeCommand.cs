@@ -83,11 +83,26 @@ internal static class DecodeCommand
         var loaded = ZertForwarder.Configuration.ConfigurationLoader.Load(configFile, overrides);
         var relevant = loaded.Errors.Where(e =>
             OutputSections.Any(section => e.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)) ||
-            e.StartsWith("unknown configuration key", StringComparison.Ordinal) || e.StartsWith("configuration", StringComparison.Ordinal) ||
+            (e.StartsWith(UnknownKey, StringComparison.Ordinal) && !InAnotherSection(e[UnknownKey.Length..])) ||
+            (e.StartsWith("configuration", StringComparison.Ordinal) && !e.StartsWith(UnknownKey, StringComparison.Ordinal)) ||
             e.StartsWith("argument", StringComparison.Ordinal)).ToList();
         if (relevant.Count > 0)
             throw new UsageException($"the configuration has {relevant.Count} problem(s):{Environment.NewLine}  - " + string.Join(Environment.NewLine + "  - ", relevant));
         return loaded.Options;
+    }
+
+    private const string UnknownKey = "unknown configuration key '";
+
+    /// <summary>
+    /// True for an unknown key inside a section that is not decode's (<c>Metrics:Bogus</c>): the file is run's, and
+    /// README says decode ignores its other sections. A key of decode's own sections, or of no known section at all (a
+    /// misspelt <c>Mapings</c>), is still reported.
+    /// </summary>
+    private static bool InAnotherSection(string key)
+    {
+        var section = key.Split(':', 2)[0];
+        return !OutputSections.Any(s => string.Equals(s, section, StringComparison.OrdinalIgnoreCase)) &&
+               typeof(ForwarderOptions).GetProperties().Any(p => string.Equals(p.Name, section, StringComparison.OrdinalIgnoreCase));
     }
 
     private static FileStream OpenFile(string path)
