@@ -76,5 +76,26 @@ public sealed class EmbeddedDefaultTests(ITestOutputHelper output)
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(expected.Count, File.ReadAllLines(work.Combine("out", "zert-ecs.ndjson")).Length);
+
+        // Run again, the demo replaces its own files (nothing doubled).
+        var again = await ForwarderProcess.RunAsync(work.Path, [], TimeSpan.FromSeconds(30));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(expected.Count, File.ReadAllLines(work.Combine("out", "zert-ecs.ndjson")).Length);
+    }
+
+    [Fact]
+    public async Task The_demo_does_not_replace_a_real_runs_output_in_out()
+    {
+        // out/ is also where a configured file output usually writes; its lines are counted delivered by that run's
+        // checkpoint, so a demo that emptied them lost them for good.
+        using var work = new TempDirectory();
+        Directory.CreateDirectory(work.Combine("out"));
+        File.WriteAllText(work.Combine("out", "zert-ecs.ndjson"), "{\"a real\":\"line\"}\n");
+
+        var result = await ForwarderProcess.RunAsync(work.Path, [], TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("holds output files the demo did not write", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("{\"a real\":\"line\"}\n", File.ReadAllText(work.Combine("out", "zert-ecs.ndjson")));
     }
 }

@@ -62,11 +62,16 @@ internal static class RunCommand
         {
             options.Input.Paths = [SamplePath];
             options.Outputs.File = new FileSinkOptions { Directory = "out", Formats = ["ecs", "leef", "flat"] };
-            // A demo is repeatable: each run writes the three files afresh, with throw-away checkpoints.
-            if (Directory.Exists("out"))
-            {
-                foreach (var name in new[] { "zert-ecs.ndjson", "zert-leef.log", "zert-flat.ndjson" }) File.Delete(Path.Combine("out", name));
-            }
+            // A demo is repeatable: each run writes the three files afresh, with throw-away checkpoints. Only files a
+            // demo wrote (its marker beside them) are replaced: out/ is also the file output's usual directory, and a
+            // real run's output there, already counted delivered by its checkpoint, must not be lost to a demo.
+            string[] outputs = ["zert-ecs.ndjson", "zert-leef.log", "zert-flat.ndjson"];
+            var marker = Path.Combine("out", DemoMarker);
+            if (outputs.Any(name => File.Exists(Path.Combine("out", name))) && !File.Exists(marker))
+                return ReportProblems([$"'{Path.GetFullPath("out")}' holds output files the demo did not write; the demo writes its files there: move them, or run the demo in another directory"]);
+            Directory.CreateDirectory("out");
+            foreach (var name in outputs) File.Delete(Path.Combine("out", name));
+            File.WriteAllText(marker, "Written by the zertforwarder demo (the program run with no settings); its files here are replaced at each demo run.\n");
             options.Checkpoint.Directory = Directory.CreateTempSubdirectory("zertforwarder-demo-").FullName;
             // The sample's systems keep local SMF time at these offsets (see the generator's topology).
             options.Zos.UtcOffsets["SYSA"] = "-05:00";
@@ -197,6 +202,9 @@ internal static class RunCommand
     /// without touching the environment (no input, secret or certificate file is opened, no broker or port tried), so a
     /// deployment's configuration can be checked where it is built (the Helm chart's CI does this for its examples).
     /// </summary>
+    /// <summary>Marks out/ as the demo's, so that a later demo may replace the files there.</summary>
+    internal const string DemoMarker = ".zertforwarder-demo";
+
     private static int CheckConfiguration(LoadedConfiguration loaded)
     {
         if (loaded.Errors.Count > 0) return ReportProblems(loaded.Errors);
