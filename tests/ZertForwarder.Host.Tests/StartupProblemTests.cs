@@ -86,6 +86,23 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         AssertNoStackTrace(check);
     }
 
+    [Fact]
+    public async Task A_broken_CBOM_table_is_found_by_validate_mappings_and_stops_a_report_before_it_writes_anything()
+    {
+        var mappings = _work.Combine("cbom-broken");
+        CopyDirectory(Path.Combine(ForwarderProcess.ProgramDirectory, "mappings"), mappings);
+        File.WriteAllText(Path.Combine(mappings, "cbom", "algorithms.json"), "garbage{");
+        var validate = await ForwarderProcess.RunAsync(_work.Path, ["validate-mappings", mappings], RunLimit);
+        Assert.True(validate.ExitCode == 2, validate.ToString());
+        Assert.Contains("algorithms.json: not a valid algorithm table", validate.Stderr, StringComparison.Ordinal);
+
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 9, zertCount: 50);
+        var report = await ForwarderProcess.RunAsync(_work.Path, ["report", dump, "--out", "report", "--mappings", mappings], RunLimit);
+        Assert.True(report.ExitCode == 2, report.ToString());
+        Assert.False(Directory.Exists(_work.Combine("report")) && Directory.EnumerateFiles(_work.Combine("report")).Any(), "a report half written");
+        AssertNoStackTrace(report);
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));

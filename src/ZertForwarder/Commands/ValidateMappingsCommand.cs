@@ -9,7 +9,17 @@ internal static class ValidateMappingsCommand
     {
         if (args.Count > 1) throw new UsageException("validate-mappings takes at most one directory");
         var directory = args.Count == 1 ? args[0] : MappingLoading.DefaultDirectory;
-        var problems = MappingSet.Validate(directory);
+        var problems = MappingSet.Validate(directory).ToList();
+        // The CBOM's algorithm table is read by report, not by the record path: checked here too, so that a broken one
+        // is found before a report stops on it.
+        try
+        {
+            Reporting.AlgorithmCatalog.Load(Reporting.ReportGenerator.AlgorithmTable(directory));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            problems.Add(e.Message);
+        }
         if (problems.Count == 0)
         {
             Console.Out.WriteLine($"{directory}: mapping files are valid.");

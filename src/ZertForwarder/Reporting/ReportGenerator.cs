@@ -55,14 +55,22 @@ internal static class ReportGenerator
             input.Read(path, builder.Add);
         }
         var report = builder.Report;
+        // Loaded before anything is written: a broken table stopped the report after five of its six files.
+        var catalog = AlgorithmCatalog.Load(AlgorithmTable(mappingsDirectory));
         System.IO.Directory.CreateDirectory(directory);
         CsvReport.Write(report, directory);
         HtmlReport.Write(report, Path.Combine(directory, "report.html"));
-        // A mapping directory from before the CBOM existed has no algorithm table: the shipped one serves then.
-        var table = Path.Combine(mappingsDirectory, "cbom", "algorithms.json");
-        if (!File.Exists(table)) table = Path.Combine(AppContext.BaseDirectory, "mappings", "cbom", "algorithms.json");
-        var catalog = AlgorithmCatalog.Load(table);
         Cbom.Write(report, catalog, Path.Combine(directory, "cbom.cdx.json"));
         return new ReportResult(report, directory, builder.RecordsRead, input.Rejected);
+    }
+
+    /// <summary>
+    /// The CBOM's algorithm table of a mapping directory; one from before the CBOM existed has none, and the shipped one
+    /// serves then.
+    /// </summary>
+    internal static string AlgorithmTable(string mappingsDirectory)
+    {
+        var table = Path.Combine(mappingsDirectory, "cbom", "algorithms.json");
+        return File.Exists(table) ? table : Path.Combine(AppContext.BaseDirectory, "mappings", "cbom", "algorithms.json");
     }
 }
