@@ -103,6 +103,18 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         AssertNoStackTrace(report);
     }
 
+    [Fact]
+    public async Task Check_config_lists_setting_and_mapping_problems_in_one_go()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 8, zertCount: 10);
+        var check = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--check-config", $"Input:Paths:0={dump}", $"Outputs:File:Directory={_work.Combine("out")}", "Assessment:Profile=nope", "Metrics:Port=abc"], RunLimit);
+        Assert.True(check.ExitCode == 2, check.ToString());
+        Assert.Contains("Metrics:Port 'abc' must be a whole number", check.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Assessment:Profile 'nope' has no file", check.Stderr, StringComparison.Ordinal);
+        AssertNoStackTrace(check);
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));

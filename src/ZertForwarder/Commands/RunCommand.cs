@@ -207,17 +207,24 @@ internal static class RunCommand
 
     private static int CheckConfiguration(LoadedConfiguration loaded)
     {
-        if (loaded.Errors.Count > 0) return ReportProblems(loaded.Errors);
+        // Both lists at once: a profile that does not exist (a mapping problem) was named only once the settings
+        // were right, one more round of fixing per kind of mistake.
+        List<string> mappingProblems = [];
         try
         {
             MappingLoading.CreateNormalizer(loaded.Options, _ => { });
         }
         catch (MappingException e)
         {
-            Console.Error.WriteLine($"zertforwarder: the mapping files have {e.Problems.Count} problem(s):");
-            foreach (var problem in e.Problems) Console.Error.WriteLine($"  - {problem}");
-            return CommandLine.UsageError;
+            mappingProblems.AddRange(e.Problems);
         }
+        if (loaded.Errors.Count > 0) ReportProblems(loaded.Errors);
+        if (mappingProblems.Count > 0)
+        {
+            Console.Error.WriteLine($"zertforwarder: the mapping files have {mappingProblems.Count} problem(s):");
+            foreach (var problem in mappingProblems) Console.Error.WriteLine($"  - {problem}");
+        }
+        if (loaded.Errors.Count > 0 || mappingProblems.Count > 0) return CommandLine.UsageError;
         Console.Out.WriteLine(loaded.IsEmbeddedDefault
             ? "zertforwarder: no configuration given; the embedded default runs the bundled sample."
             : "zertforwarder: the configuration and the mapping files are valid (files, certificates, brokers and ports are checked at start).");
