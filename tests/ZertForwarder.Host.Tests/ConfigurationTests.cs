@@ -175,6 +175,12 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
 
         var directory = ConfigurationLoader.Load(_work.Path, [], new Dictionary<string, string>());
         Assert.Contains($"configuration file '{_work.Path}' is a directory: give the JSON file in it", directory.Errors);
+
+        // An empty output section (defaults wanted) enables nothing: the message says what does.
+        var empty = _work.Combine("empty-output.json");
+        File.WriteAllText(empty, """{"Input": {"Paths": ["-"]}, "Outputs": {"File": {}}}""");
+        var emptyOutput = ConfigurationLoader.Load(empty, [], new Dictionary<string, string>());
+        Assert.Contains(emptyOutput.Errors, e => e.StartsWith("no output:", StringComparison.Ordinal) && e.Contains("Outputs:File:Directory=out", StringComparison.Ordinal));
     }
 
     [Fact]

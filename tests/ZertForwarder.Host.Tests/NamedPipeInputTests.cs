@@ -114,6 +114,11 @@ public sealed class NamedPipeInputTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("is a pipe or device", result.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(_work.Combine("report", "servers.csv")));
+
+        // Standard input the same, with the same advice (it said "input '-' does not exist").
+        var stdin = await ForwarderProcess.RunAsync(_work.Path, ["report", "-", "--out", _work.Combine("report")], TimeSpan.FromSeconds(30));
+        Assert.Equal(2, stdin.ExitCode);
+        Assert.Contains("input '-' (standard input) can be read only once", stdin.Stderr, StringComparison.Ordinal);
     }
 
     private string MakeFifo(string name) => NamedPipes.Create(_work.Combine(name));

@@ -20,6 +20,7 @@ internal static class ReportCommand
     {
         var (inputs, outDir, filter, mappings, offsets) = Parse(args);
         var problems = inputs.Select(p => Directory.Exists(p) ? $"input '{p}' is a directory; name the dump or NDJSON files"
+                : p == "-" ? "input '-' (standard input) can be read only once, and the report reads each input twice: save it to a file first (e.g. zcat dump.gz > dump.smf)"
                 : !File.Exists(p) ? $"input '{p}' does not exist"
                 // The report reads each input twice (README "Report"): a pipe would be empty the second time, and the
                 // report with it, without a word.

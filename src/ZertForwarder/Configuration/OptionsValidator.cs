@@ -20,7 +20,7 @@ public static class OptionsValidator
                 errors.Add("no input: set Input:Paths, Input:Watch:Directory or Input:Kafka:BootstrapServers");
             var outputs = o.Outputs;
             if (outputs.Kafka is null && outputs.Elasticsearch is null && outputs.Syslog is null && outputs.File is null && outputs.Splunk is null)
-                errors.Add("no output: configure at least one of Outputs:Kafka, Outputs:Elasticsearch, Outputs:Syslog, Outputs:File, Outputs:Splunk");
+                errors.Add("no output: configure at least one of Outputs:Kafka, Outputs:Elasticsearch, Outputs:Syslog, Outputs:File, Outputs:Splunk (an output is enabled by a setting in its section, e.g. Outputs:File:Directory=out; an empty section enables nothing)");
         }
         foreach (var path in input.Paths)
         {
