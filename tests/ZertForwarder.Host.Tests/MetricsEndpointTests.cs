@@ -38,6 +38,13 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IDisposable
 
         await WaitForStatusAsync(http, "/readyz", running);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
+        // HEAD too (some load balancers and probes ask so; it was 405), with no body.
+        foreach (var path in new[] { "/metrics", "/healthz", "/readyz" })
+        {
+            using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
 
         // Not --once: the process keeps running after the file is done, so the final counts can be read.
         var published = "zertforwarder_events_published_total{sink=\"file\"}";

@@ -38,13 +38,15 @@ internal sealed class MetricsServer : IAsyncDisposable
         });
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
-        app.MapGet("/metrics", (HttpContext ctx) =>
+        // HEAD as well as GET: some load balancers and probes ask with HEAD, and got 405 (Kestrel sends no body for it).
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/metrics", getOrHead, (HttpContext ctx) =>
         {
             ctx.Response.ContentType = PipelineMetrics.ContentType;
             return ctx.Response.WriteAsync(metrics.Render());
         });
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () => isReady() ? Results.Text("ready\n") : Results.Text((readinessDetail?.Invoke() ?? "starting") + "\n", statusCode: 503));
+        app.MapMethods("/healthz", getOrHead, () => Results.Text("ok\n"));
+        app.MapMethods("/readyz", getOrHead, () => isReady() ? Results.Text("ready\n") : Results.Text((readinessDetail?.Invoke() ?? "starting") + "\n", statusCode: 503));
         await app.StartAsync();
         var server = new MetricsServer(app) { Port = port };
         Log.MetricsListening(logger, address, port);
