@@ -73,6 +73,18 @@ public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Setup_with_the_runs_configuration_does_not_need_its_input_files()
+    {
+        // The same configuration file as run (README): its dumps live on the forwarder's machine, not on the one
+        // that installs the content.
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["setup", "Input:Paths:0=/nowhere/SYSA.DUMP", $"Outputs:Elasticsearch:Url={_elasticsearch.Url}"], RunLimit);
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.NotEmpty(_elasticsearch.IndexTemplates);
+    }
+
+    [Fact]
     public async Task A_Kibana_space_is_imported_into_through_its_path()
     {
         var result = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}", "Kibana:Space=mainframe-security"], RunLimit);

@@ -36,8 +36,10 @@ internal static class SetupCommand
         }
 
         var loaded = ConfigurationLoader.Load(configFile, overrides);
-        // setup reads no input and needs no output besides the ones it installs for: those two checks are run's.
-        var errors = loaded.Errors.Where(e => !e.StartsWith("no input:", StringComparison.Ordinal) && !e.StartsWith("no output:", StringComparison.Ordinal)).ToList();
+        // setup reads no input and needs no output besides the ones it installs for: those checks are run's (a dump
+        // named in the shared configuration file need not exist on the machine that installs the content).
+        var errors = loaded.Errors.Where(e => !e.StartsWith("no input:", StringComparison.Ordinal) && !e.StartsWith("no output:", StringComparison.Ordinal)
+            && !e.StartsWith("Input:", StringComparison.Ordinal)).ToList();
         var options = loaded.Options;
         if (options.Outputs.Elasticsearch is null && options.Kibana is null)
         {
