@@ -161,6 +161,13 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
         Assert.Contains(loaded.Errors, e => e.StartsWith("Outputs:Syslog:Host must be host names", StringComparison.Ordinal));
         Assert.Contains(loaded.Errors, e => e.StartsWith("Outputs:Kafka:BootstrapServers must be host names", StringComparison.Ordinal));
         Assert.Contains("Memory:HeapLimitMB must not be negative (it is -3; 0 means no limit)", loaded.Errors);
+
+        // Producer settings librdkafka would refuse only once the run has started, one per attempt: listed at start.
+        var producer = ConfigurationLoader.Load(null,
+            ["Input:Paths:0=-", "Outputs:Kafka:BootstrapServers=b1:9092", "Outputs:Kafka:Topic=t", "Outputs:Kafka:Compression=brotli", "Outputs:Kafka:LingerMs=-5"],
+            new Dictionary<string, string>());
+        Assert.Contains("Outputs:Kafka:Compression 'brotli' must be none, gzip, snappy, lz4 or zstd", producer.Errors);
+        Assert.Contains("Outputs:Kafka:LingerMs must be 0-900000 (it is -5)", producer.Errors);
         Assert.DoesNotContain(loaded.Errors, e => e.Contains("PW", StringComparison.Ordinal));
     }
 

@@ -54,6 +54,12 @@ public static class OptionsValidator
             // 0 is librdkafka's "no limit": during an outage no delivery report would come, so a batch would wait
             // for ever instead of being retried and, past Pipeline:RetryTimeLimit, dead-lettered.
             errors.AddRange(TlsVerificationKept("Outputs:Kafka", kafka.Properties));
+            // librdkafka would refuse these only when the producer is built, after the run started (event 1004, exit 2,
+            // one problem per attempt).
+            if (kafka.Compression?.ToLowerInvariant() is not ("none" or "gzip" or "snappy" or "lz4" or "zstd"))
+                errors.Add($"Outputs:Kafka:Compression '{kafka.Compression}' must be none, gzip, snappy, lz4 or zstd");
+            if (kafka.LingerMs is < 0 or > 900_000) errors.Add($"Outputs:Kafka:LingerMs must be 0-900000 (it is {kafka.LingerMs})");
+            if (kafka.BatchSize is < 1 or > 2_147_483_647) errors.Add($"Outputs:Kafka:BatchSize must be positive (it is {kafka.BatchSize})");
             if (kafka.MessageTimeoutMs <= 0) errors.Add($"Outputs:Kafka:MessageTimeoutMs must be positive (it is {kafka.MessageTimeoutMs}; 0 would let a message wait for ever)");
             foreach (var alias in new[] { "message.timeout.ms", "delivery.timeout.ms" })
             {
