@@ -467,6 +467,13 @@ public sealed class FileCheckpointStore : IDisposable
         public List<FileCheckpoint> Files { get; set; } = [];
     }
 
+    /// <summary>
+    /// The SHA-256 (lower-case hex) of a file's first 64 bytes, or of all of it when shorter: the identity of a file's
+    /// content that checkpoints keep, for others that must recognise a file whatever its name, device or inode
+    /// (the watched directory's <c>.done</c> markers).
+    /// </summary>
+    public static string HeadSha256(string fullPath) => FileIdentity.HashHead(fullPath, HeadBytes);
+
     private readonly record struct FileIdentity(string Path, long Size, string HeadSha256, int HeadLength)
     {
         public static FileIdentity Read(string fullPath)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZertForwarder.Pipeline;
 
 namespace ZertForwarder.Forwarding;
 
@@ -167,17 +168,7 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
     /// every marked dump would have been read again.
     /// </summary>
     private static string MarkerOf(FileInfo file) =>
-        FormattableString.Invariant($"{file.Length} {file.LastWriteTimeUtc.Ticks} {HeadSha256(file.FullName)}\n");
-
-    private const int HeadBytes = 64;
-
-    private static string HeadSha256(string path)
-    {
-        Span<byte> head = stackalloc byte[HeadBytes];
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-        var read = stream.ReadAtLeast(head, HeadBytes, throwOnEndOfStream: false);
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(head[..read]));
-    }
+        FormattableString.Invariant($"{file.Length} {file.LastWriteTimeUtc.Ticks} {FileCheckpointStore.HeadSha256(file.FullName)}\n");
 
     /// <summary>
     /// Whether the file's <c>.done</c> marker marks this file: an empty marker (made by hand, or by an earlier version)
@@ -207,7 +198,7 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
         if (fields[1] == info.LastWriteTimeUtc.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)) return true;
         try
         {
-            return string.Equals(fields[2], HeadSha256(file), StringComparison.Ordinal);
+            return string.Equals(fields[2], FileCheckpointStore.HeadSha256(Path.GetFullPath(file)), StringComparison.Ordinal);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
