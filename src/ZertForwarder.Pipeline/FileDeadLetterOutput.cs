@@ -163,9 +163,8 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
     /// </summary>
     private void FollowOutsideRotationLocked()
     {
-        var atPath = new FileInfo(Path);
         var written = RandomAccess.GetLength(_handle);
-        if (atPath.Exists && atPath.Length == written)
+        if (RotatedFiles.HoldsFileOfLength(Path, written))
         {
             if (written < _length) _length = written; // truncated in place (copytruncate)
             return;

@@ -9,6 +9,18 @@ namespace ZertForwarder.Pipeline;
 /// </summary>
 public static class RotatedFiles
 {
+    /// <summary>
+    /// Whether the name still holds a file of <paramref name="length"/> bytes, following a link to its target (a
+    /// link's own length is that of the path it holds). Between writes an append-only output ends where it last wrote,
+    /// so no file or another length means another program moved, removed or truncated it (an outside rotation).
+    /// </summary>
+    public static bool HoldsFileOfLength(string path, long length)
+    {
+        FileSystemInfo info = new FileInfo(path);
+        if (info.LinkTarget is not null) info = info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
+        return info is FileInfo { Exists: true } file && file.Length == length;
+    }
+
     /// <summary>Renames <paramref name="path"/> to the next free <c>path.N</c> and returns that name.</summary>
     public static string Rotate(string path)
     {

@@ -288,23 +288,11 @@ public sealed class FileSink : ISink
         /// <summary>End of the file's content (between batches, of its last complete line): the buffer's bytes the file holds end there.</summary>
         private long Length => _chunkStart + _inFile;
 
-        /// <summary>
-        /// Whether the name still holds the file this output writes, as far as one <c>stat</c> per batch can tell: between
-        /// batches the file ends where the last batch ended, so a name that is gone or holds another length is another
-        /// file, or this one truncated.
-        /// </summary>
-        private bool StillAtPath()
-        {
-            FileSystemInfo info = new FileInfo(Path);
-            // A name that is a link: its target's length (a link's own is the length of the path it holds).
-            if (info.LinkTarget is not null) info = info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
-            return info is FileInfo { Exists: true } file && file.Length == Length;
-        }
-
         /// <summary>Appends <paramref name="format"/>'s bytes of the events at <paramref name="items"/>, one line each.</summary>
         public async Task WriteLinesAsync(IReadOnlyList<ForwardedEvent> batch, List<int> items, FileFormat format, CancellationToken cancellationToken)
         {
-            if (_handle is not null && !StillAtPath())
+            // Between batches the file ends where the last batch ended.
+            if (_handle is not null && !RotatedFiles.HoldsFileOfLength(Path, Length))
             {
                 // Moved or removed (logrotate, a shipper that takes finished files) or truncated (copytruncate): the
                 // lines written so far are the other program's now, and this batch's go to a file under the name.
