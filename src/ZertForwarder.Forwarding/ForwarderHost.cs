@@ -362,7 +362,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
             // frame: tracked as done, so the file's commit reaches its end instead of waiting for ever below.
             if (end > lastTracked) tracker.Track(end, expectsEvent: false);
             // The file's last records sit in partial batches: sent now, not at the batch age limit.
-            foreach (var runner in _router.Runners) runner.SendPartialBatch();
+            _router.SendPartialBatches();
             await WaitForCommitAsync(tracker, end, stop);
             if (checkpointer is not null)
             {
@@ -415,7 +415,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
             // The records read before the failure go out now rather than at the batch age limit, and a reading of the
             // same path waits until they are delivered (a watched dump that broke while still arriving is read on
             // once it grows: started before those commits, it read them again from an older checkpoint).
-            foreach (var runner in _router.Runners) runner.SendPartialBatch();
+            _router.SendPartialBatches();
             var retired = RetireWhenDelivered(tracker, checkpointer, lastTracked);
             if (routedAll)
             {

@@ -28,6 +28,12 @@ public sealed class EventRouter
 
     public IReadOnlyList<SinkRunner> Runners => _runners;
 
+    /// <summary>Every runner sends the batch it is filling now (<see cref="SinkRunner.SendPartialBatch"/>): the end of an input.</summary>
+    public void SendPartialBatches()
+    {
+        foreach (var runner in _runners) runner.SendPartialBatch();
+    }
+
     /// <summary>Fans one event out (<see cref="WriteBatchAsync"/> with one event).</summary>
     public ValueTask WriteAsync(ForwardedEvent forwardedEvent, CancellationToken cancellationToken)
     {

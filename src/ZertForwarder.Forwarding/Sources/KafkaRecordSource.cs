@@ -256,18 +256,23 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             foreach (var (partition, state) in _partitions)
             {
                 var position = state.Tracker.CommittedPosition;
-                if (position <= state.LastStored) continue;
-                try
-                {
-                    _consumer.StoreOffset(new TopicPartitionOffset(partition, new Offset(position)));
-                    state.LastStored = position;
-                }
-                catch (KafkaException e)
-                {
-                    // Revoked meanwhile (its position was committed on revocation): nothing to store.
-                    _log.Log(PipelineLogLevel.Debug, Component, $"offset not stored for {partition}: {e.Error.Code}");
-                }
+                if (position > state.LastStored) StoreLocked(new TopicPartitionOffset(partition, new Offset(position)));
             }
+        }
+    }
+
+    /// <summary>Stores a position for librdkafka's background commit; a partition no longer owned is passed over.</summary>
+    private void StoreLocked(TopicPartitionOffset offset)
+    {
+        try
+        {
+            _consumer.StoreOffset(offset);
+            _partitions[offset.TopicPartition].LastStored = offset.Offset.Value;
+        }
+        catch (KafkaException e)
+        {
+            // Revoked meanwhile (its position was committed on revocation): nothing to store.
+            _log.Log(PipelineLogLevel.Debug, Component, $"offset not stored for {offset.TopicPartition}: {e.Error.Code}");
         }
     }
 
@@ -460,18 +465,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         // Stored as well: librdkafka's background commit, and its commit at close, send the stored position, which
         // would otherwise be an older one and move the group's offset back behind this commit (a restart then read
         // everything in between again).
-        foreach (var offset in offsets)
-        {
-            try
-            {
-                _consumer.StoreOffset(offset);
-                _partitions[offset.TopicPartition].LastStored = offset.Offset.Value;
-            }
-            catch (KafkaException)
-            {
-                // Not assigned any more: the commit below says so.
-            }
-        }
+        foreach (var offset in offsets) StoreLocked(offset);
 
         try
         {
