@@ -25,13 +25,11 @@ namespace ZertForwarder.Sinks.Elasticsearch;
 internal sealed class ElasticsearchConnection : IDisposable
 {
     /// <summary>
-    /// Plain media types rather than the client's <c>compatible-with=9</c> ones, so the same forwarder talks to
-    /// Elasticsearch 8.x and 9.x (8.x refuses a compatible-with=9 header).
+    /// The request settings of the start-up calls, the probe and the templates (whose failure stops the run): plain
+    /// media types rather than the client's <c>compatible-with=9</c> ones, so the same forwarder talks to Elasticsearch
+    /// 8.x and 9.x (8.x refuses a compatible-with=9 header), and at least <see cref="MinimumStartupTimeout"/>.
     /// </summary>
-    internal static readonly RequestConfiguration JsonRequest = new() { Accept = "application/json", ContentType = "application/json" };
-
-    /// <summary>The request settings of the start-up probe (JSON, and at least <see cref="MinimumProbeTimeout"/>).</summary>
-    internal RequestConfiguration ProbeRequest { get; }
+    internal RequestConfiguration StartupRequest { get; }
 
     private static readonly RequestConfiguration BulkRequest = new() { Accept = "application/json", ContentType = "application/x-ndjson" };
 
@@ -53,8 +51,8 @@ internal sealed class ElasticsearchConnection : IDisposable
     private readonly List<(string Key, string Url)> _nodeUrls;
     private string? _lastTlsRefusal;
 
-    /// <summary>Shortest wait for the start-up probe (<c>GET /</c>), whatever <c>RequestTimeout</c> says.</summary>
-    internal static readonly TimeSpan MinimumProbeTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>Shortest wait for a start-up call (the probe <c>GET /</c>, the templates), whatever <c>RequestTimeout</c> says.</summary>
+    internal static readonly TimeSpan MinimumStartupTimeout = TimeSpan.FromSeconds(5);
 
     /// <param name="timeProvider">The clock of the whole-call time limits (<see cref="CallAsync{TResponse}"/>).</param>
     public ElasticsearchConnection(ElasticsearchSinkOptions options, TimeProvider? timeProvider = null)
@@ -62,13 +60,14 @@ internal sealed class ElasticsearchConnection : IDisposable
         Description = Describe(options);
         _requestTimeout = options.RequestTimeout;
         _time = timeProvider ?? TimeProvider.System;
-        // A short RequestTimeout is for bulk requests (a slow one is retried); the start-up probe's failure stops the
-        // run, so it waits at least MinimumProbeTimeout for a cluster (or a loaded host) slow to answer its first request.
-        ProbeRequest = new RequestConfiguration
+        // A short RequestTimeout is for bulk requests (a slow one is retried); a start-up call's failure stops the run,
+        // so the probe and the template calls wait at least MinimumStartupTimeout for a cluster (or a loaded host) slow
+        // to answer (with the templates bound by RequestTimeout alone, a 1 s setting stopped a start on a loaded host).
+        StartupRequest = new RequestConfiguration
         {
             Accept = "application/json",
             ContentType = "application/json",
-            RequestTimeout = options.RequestTimeout > MinimumProbeTimeout ? options.RequestTimeout : MinimumProbeTimeout,
+            RequestTimeout = options.RequestTimeout > MinimumStartupTimeout ? options.RequestTimeout : MinimumStartupTimeout,
         };
         _nodeUrls = [.. options.NodeUrlSettings()];
         if (!string.IsNullOrEmpty(options.CaFile))

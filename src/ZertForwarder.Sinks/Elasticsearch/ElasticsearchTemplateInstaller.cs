@@ -35,8 +35,8 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
     {
         // Bounded as a whole (a body that stalls after the headers too); a stop during the probe is a stop, not a failure.
         var response = await connection.CallAsync(
-            token => connection.Client.InfoAsync(new InfoRequest { RequestConfiguration = connection.ProbeRequest }, token),
-            "GET /", connection.ProbeRequest.RequestTimeout, cancellationToken);
+            token => connection.Client.InfoAsync(new InfoRequest { RequestConfiguration = connection.StartupRequest }, token),
+            "GET /", connection.StartupRequest.RequestTimeout, cancellationToken);
         var details = response.ApiCallDetails;
         if (details.HttpStatusCode is 401 or 403)
         {
@@ -131,8 +131,8 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
     {
         var installed = await connection.CallAsync(
             token => connection.Client.Cluster.GetComponentTemplateAsync(
-                new GetComponentTemplateRequest(name) { RequestConfiguration = ElasticsearchConnection.JsonRequest }, token),
-            $"GET _component_template/{name}", null, cancellationToken);
+                new GetComponentTemplateRequest(name) { RequestConfiguration = connection.StartupRequest }, token),
+            $"GET _component_template/{name}", connection.StartupRequest.RequestTimeout, cancellationToken);
         CheckReadable(installed.ApiCallDetails, "_component_template", name);
         var current = installed.IsValidResponse ? installed.ComponentTemplates?.FirstOrDefault(t => t.Name == name)?.ComponentTemplateNode : null;
         var keep = KeepInstalled(template, current?.Version, null, null);
@@ -143,9 +143,9 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
 
         var request = Deserialize<PutComponentTemplateRequest>(template, name);
         request.Name = name;
-        request.RequestConfiguration = ElasticsearchConnection.JsonRequest;
+        request.RequestConfiguration = connection.StartupRequest;
         var response = await connection.CallAsync(
-            token => connection.Client.Cluster.PutComponentTemplateAsync(request, token), $"PUT _component_template/{name}", null, cancellationToken);
+            token => connection.Client.Cluster.PutComponentTemplateAsync(request, token), $"PUT _component_template/{name}", connection.StartupRequest.RequestTimeout, cancellationToken);
         CheckWritten(response, "_component_template", name);
         return new TemplateResult("component template", name, true, Installing(template, current?.Version));
     }
@@ -154,8 +154,8 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
     {
         var installed = await connection.CallAsync(
             token => connection.Client.Indices.GetIndexTemplateAsync(
-                new GetIndexTemplateRequest(name) { RequestConfiguration = ElasticsearchConnection.JsonRequest }, token),
-            $"GET _index_template/{name}", null, cancellationToken);
+                new GetIndexTemplateRequest(name) { RequestConfiguration = connection.StartupRequest }, token),
+            $"GET _index_template/{name}", connection.StartupRequest.RequestTimeout, cancellationToken);
         CheckReadable(installed.ApiCallDetails, "_index_template", name);
         var current = installed.IsValidResponse ? installed.IndexTemplates?.FirstOrDefault(t => t.Name == name)?.IndexTemplate : null;
         var installedLifecycle = current?.Meta is { } meta && meta.TryGetValue("lifecycle", out var value) ? value?.ToString() : null;
@@ -167,9 +167,9 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
 
         var request = Deserialize<PutIndexTemplateRequest>(template, name);
         request.Name = name;
-        request.RequestConfiguration = ElasticsearchConnection.JsonRequest;
+        request.RequestConfiguration = connection.StartupRequest;
         var response = await connection.CallAsync(
-            token => connection.Client.Indices.PutIndexTemplateAsync(request, token), $"PUT _index_template/{name}", null, cancellationToken);
+            token => connection.Client.Indices.PutIndexTemplateAsync(request, token), $"PUT _index_template/{name}", connection.StartupRequest.RequestTimeout, cancellationToken);
         CheckWritten(response, "_index_template", name);
         return new TemplateResult("index template", name, true, Installing(template, current?.Version));
     }

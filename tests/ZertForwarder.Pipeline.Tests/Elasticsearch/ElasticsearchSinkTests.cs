@@ -247,7 +247,7 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         _elasticsearch.ProbeStall = ResponseStall.AfterHeaders;
         await using var sink = new ElasticsearchSink(Options(o => o.RequestTimeout = TimeSpan.FromSeconds(1)));
 
-        // The probe waits at least MinimumProbeTimeout (5 s) whatever RequestTimeout says.
+        // The probe waits at least MinimumStartupTimeout (5 s) whatever RequestTimeout says.
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => sink.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
 
         output.WriteLine(failure.Message);
