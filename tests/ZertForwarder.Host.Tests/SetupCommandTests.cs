@@ -85,6 +85,33 @@ public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_secret_and_CA_file_problem_is_listed_in_one_go_and_nothing_is_sent()
+    {
+        // They were found one at a time, as setup reached each: fix one, run again, meet the next.
+        var emptyKey = _work.Combine("empty-key");
+        File.WriteAllText(emptyKey, "\n");
+        var notPem = _work.Combine("not-a-certificate.pem");
+        File.WriteAllText(notPem, "hello\n");
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "setup", $"Outputs:Elasticsearch:Url={_elasticsearch.Url}", $"Outputs:Elasticsearch:ApiKeyFile={_work.Combine("no-such-key")}",
+            $"Outputs:Elasticsearch:CaFile={notPem}", $"Kibana:Url={_kibana.Url}", $"Kibana:ApiKeyFile={emptyKey}", $"Kibana:CaFile={notPem}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("the configuration has 4 problem(s)", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Outputs:Elasticsearch:ApiKeyFile: '{_work.Combine("no-such-key")}' does not exist", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Outputs:Elasticsearch:CaFile: '{notPem}' holds no PEM certificate", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Kibana:ApiKeyFile: '{emptyKey}' is empty", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Kibana:CaFile: '{notPem}' holds no PEM certificate", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, _elasticsearch.Requests);
+        Assert.Empty(_kibana.Requests);
+    }
+
+    [Fact]
     public async Task A_Kibana_space_is_imported_into_through_its_path()
     {
         var result = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}", "Kibana:Space=mainframe-security"], RunLimit);

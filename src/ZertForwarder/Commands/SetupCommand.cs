@@ -41,6 +41,7 @@ internal static class SetupCommand
         var errors = loaded.Errors.Where(e => !e.StartsWith("no input:", StringComparison.Ordinal) && !e.StartsWith("no output:", StringComparison.Ordinal)
             && !e.StartsWith("Input:", StringComparison.Ordinal)).ToList();
         var options = loaded.Options;
+        errors.AddRange(StartupChecks.CheckSetup(options));
         if (options.Outputs.Elasticsearch is null && options.Kibana is null)
         {
             errors.Add("setup has nothing to install: configure Outputs:Elasticsearch (templates) and/or Kibana:Url (dashboards, searches, rules)");

@@ -11,9 +11,9 @@ namespace ZertForwarder.Configuration;
 
 /// <summary>
 /// The one place where <c>run</c> checks what its configuration points at in the outside world (files, directories,
-/// certificates, the listening port, the checkpoint file) before any record is read. Every problem is collected, so one
-/// start-up lists them all (exit 2, README "Configuration"); the sinks' own constructors then meet only settings that
-/// were checked here.
+/// certificates, the listening port, the checkpoint file) before any record is read, and <c>setup</c> the files it
+/// reads before anything is installed. Every problem is collected, so one start-up lists them all (exit 2, README
+/// "Configuration"); the sinks' own constructors then meet only settings that were checked here.
 /// </summary>
 /// <remarks>
 /// A new sink adds its checks in <see cref="Check"/>, through the <see cref="StartupProblems"/> helpers (a readable
@@ -34,6 +34,18 @@ internal static class StartupChecks
         // The default dead-letter directory lies under Checkpoint:Directory, checked above.
         if (options.DeadLetter.KafkaTopic is null) problems.RequireUsableDirectory("DeadLetter:Directory", options.DeadLetter.Directory);
         if (options.Metrics.Port is > 0 and <= 65535) problems.RequireFreePort("Metrics:Port", options.Metrics.Address, options.Metrics.Port);
+        return problems.All;
+    }
+
+    /// <summary>
+    /// What <c>setup</c> reads besides its settings: the secret and CA files of <c>Outputs:Elasticsearch</c> and
+    /// <c>Kibana</c>. Each stopped setup when it was loaded, one per attempt.
+    /// </summary>
+    public static IReadOnlyList<string> CheckSetup(ForwarderOptions options)
+    {
+        var problems = new StartupProblems();
+        if (options.Outputs.Elasticsearch is { } es) CheckElasticsearch(es, problems);
+        if (options.Kibana is { } kibana) CheckKibana(kibana, problems);
         return problems.All;
     }
 
@@ -60,12 +72,7 @@ internal static class StartupChecks
     private static void CheckOutputs(OutputSettings outputs, StartupProblems problems)
     {
         if (outputs.Kafka is { } kafka) CheckKafkaConnection("Outputs:Kafka", kafka, problems);
-        if (outputs.Elasticsearch is { } es)
-        {
-            problems.RequireSecretFile("Outputs:Elasticsearch:ApiKeyFile", es.ApiKeyFile);
-            problems.RequireSecretFile("Outputs:Elasticsearch:PasswordFile", es.PasswordFile);
-            problems.RequirePemCertificates("Outputs:Elasticsearch:CaFile", es.CaFile);
-        }
+        if (outputs.Elasticsearch is { } es) CheckElasticsearch(es, problems);
         if (outputs.Syslog is { } syslog && syslog.Protocol == Sinks.Syslog.SyslogProtocol.Tls)
         {
             problems.RequirePemCertificates("Outputs:Syslog:CaFile", syslog.CaFile);
@@ -77,6 +84,21 @@ internal static class StartupChecks
             problems.RequireSecretFile("Outputs:Splunk:TokenFile", splunk.TokenFile);
             problems.RequirePemCertificates("Outputs:Splunk:CaFile", splunk.CaFile);
         }
+    }
+
+    private static void CheckElasticsearch(Sinks.Elasticsearch.ElasticsearchSinkOptions es, StartupProblems problems)
+    {
+        problems.RequireSecretFile("Outputs:Elasticsearch:ApiKeyFile", es.ApiKeyFile);
+        problems.RequireSecretFile("Outputs:Elasticsearch:PasswordFile", es.PasswordFile);
+        problems.RequirePemCertificates("Outputs:Elasticsearch:CaFile", es.CaFile);
+    }
+
+    private static void CheckKibana(KibanaSettings kibana, StartupProblems problems)
+    {
+        // A missing file is the validator's (KibanaSettings.Validate); here: what is there must be usable.
+        if (File.Exists(kibana.ApiKeyFile)) problems.RequireSecretFile("Kibana:ApiKeyFile", kibana.ApiKeyFile);
+        if (File.Exists(kibana.PasswordFile)) problems.RequireSecretFile("Kibana:PasswordFile", kibana.PasswordFile);
+        if (File.Exists(kibana.CaFile)) problems.RequirePemCertificates("Kibana:CaFile", kibana.CaFile);
     }
 
     private static void CheckKafkaConnection(string section, KafkaConnectionOptions kafka, StartupProblems problems)
