@@ -112,6 +112,42 @@ public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Broken_template_and_content_files_are_all_listed_and_nothing_is_installed()
+    {
+        // Each file was read as its turn came: the component templates were in the cluster when a broken index
+        // template stopped setup, a half-installed state.
+        var templates = _work.Combine("elasticsearch");
+        var content = _work.Combine("kibana");
+        CopyDirectory(Path.Combine(ForwarderProcess.ProgramDirectory, "mappings", "elasticsearch"), templates);
+        CopyDirectory(Path.Combine(ForwarderProcess.ProgramDirectory, "mappings", "kibana"), content);
+        File.WriteAllText(Path.Combine(templates, "component_template", "logs-zos.zert_summary@mappings.json"), "[]");
+        File.WriteAllText(Path.Combine(templates, "index_template", "logs-zos.zert_summary.json"), "{ broken");
+        File.AppendAllText(Path.Combine(content, "zertforwarder-saved-objects.ndjson"), "not json\n");
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "setup", $"Outputs:Elasticsearch:Url={_elasticsearch.Url}", $"Outputs:Elasticsearch:TemplatesDirectory={templates}",
+            $"Kibana:Url={_kibana.Url}", $"Kibana:ContentDirectory={content}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("logs-zos.zert_summary@mappings.json' is not a JSON object", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("logs-zos.zert_summary.json' is not valid JSON", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("zertforwarder-saved-objects.ndjson' line 22 is not a JSON object", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(_elasticsearch.TemplatePuts);
+        Assert.Empty(_kibana.Requests);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_Kibana_space_is_imported_into_through_its_path()
     {
         var result = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}", "Kibana:Space=mainframe-security"], RunLimit);

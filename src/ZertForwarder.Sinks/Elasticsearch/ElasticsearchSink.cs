@@ -75,6 +75,12 @@ public sealed class ElasticsearchSink : ISink
         ];
     }
 
+    /// <summary>
+    /// Every problem of the template files of <c>TemplatesDirectory</c>, found without a cluster: <c>setup</c> lists
+    /// them with its other problems before it connects or installs anything.
+    /// </summary>
+    public static IReadOnlyList<string> CheckTemplates(ElasticsearchSinkOptions options) => ElasticsearchTemplateInstaller.Load(options).Problems;
+
     public async Task SendAsync(IReadOnlyList<ForwardedEvent> batch, BatchOutcome outcome, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);

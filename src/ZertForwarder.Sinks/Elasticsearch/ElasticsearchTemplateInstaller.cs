@@ -24,6 +24,12 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
 {
     private const string SinkName = "elasticsearch";
 
+    /// <summary>
+    /// Reads a template into its request: a default client's, as templates are built before any connection exists
+    /// (<c>setup</c> checks them first), and no setting of the connection changes how a request is read.
+    /// </summary>
+    private static readonly Elastic.Transport.Serializer TemplateSerializer = new ElasticsearchClient().RequestResponseSerializer;
+
     /// <summary>What <see cref="InstallAsync"/> did with each template.</summary>
     public sealed record TemplateResult(string Kind, string Name, bool Installed, string Detail);
 
@@ -63,43 +69,100 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
     /// <summary>Component templates first (index templates compose them), each kind in file-name order.</summary>
     public async Task<IReadOnlyList<TemplateResult>> InstallAsync(CancellationToken cancellationToken)
     {
-        var results = new List<TemplateResult>();
-        foreach (var folder in new[] { "component_template", "index_template" })
+        // Every file is read and built before the first is sent: one found broken half-way left the cluster with
+        // the templates before it installed and the rest missing.
+        var templates = Load(options);
+        if (templates.Problems.Count > 0)
         {
-            var directory = Path.Combine(options.TemplatesDirectory, folder);
-            if (!Directory.Exists(directory))
-            {
-                throw new InvalidOperationException(
-                    $"Outputs:Elasticsearch:TemplatesDirectory '{options.TemplatesDirectory}' has no {folder} folder (set InstallTemplates=false to skip).");
-            }
+            throw new InvalidOperationException(
+                $"Outputs:Elasticsearch:TemplatesDirectory '{options.TemplatesDirectory}' has {templates.Problems.Count} problem(s), nothing was installed: {string.Join("; ", templates.Problems)}");
+        }
 
-            foreach (var file in Directory.GetFiles(directory, "*.json").Order(StringComparer.Ordinal))
-            {
-                var name = Path.GetFileNameWithoutExtension(file);
-                JsonObject template;
-                try
-                {
-                    template = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(file, cancellationToken)) as JsonObject
-                               ?? throw new InvalidOperationException($"'{file}' is not a JSON object.");
-                }
-                catch (System.Text.Json.JsonException exception)
-                {
-                    throw new InvalidOperationException($"'{file}' is not valid JSON: {exception.Message}", exception);
-                }
+        var results = new List<TemplateResult>();
+        foreach (var (name, template, request) in templates.Components)
+        {
+            results.Add(Logged(await InstallComponentTemplateAsync(name, template, request, cancellationToken)));
+        }
 
-                var result = folder == "component_template"
-                    ? await InstallComponentTemplateAsync(name, template, cancellationToken)
-                    : await InstallIndexTemplateAsync(name, WithLifecycle(template), cancellationToken);
-                log.Log(PipelineLogLevel.Information, SinkName, $"{(result.Installed ? "Installed" : "Kept")} {result.Kind} {name}: {result.Detail}.");
-                results.Add(result);
-            }
+        foreach (var (name, template, request) in templates.Indexes)
+        {
+            results.Add(Logged(await InstallIndexTemplateAsync(name, template, request, cancellationToken)));
         }
 
         return results;
     }
 
+    /// <summary>The templates of <c>TemplatesDirectory</c>, each read and built into its request, and every problem found doing so.</summary>
+    internal sealed record TemplateSet(
+        IReadOnlyList<(string Name, JsonObject Template, PutComponentTemplateRequest Request)> Components,
+        IReadOnlyList<(string Name, JsonObject Template, PutIndexTemplateRequest Request)> Indexes,
+        IReadOnlyList<string> Problems);
+
+    /// <summary>
+    /// Reads and builds every template without a cluster, so that <c>setup</c> can list the problems with its others
+    /// before it connects, and nothing is installed when one file is broken.
+    /// </summary>
+    internal static TemplateSet Load(ElasticsearchSinkOptions options)
+    {
+        var components = new List<(string, JsonObject, PutComponentTemplateRequest)>();
+        var indexes = new List<(string, JsonObject, PutIndexTemplateRequest)>();
+        var problems = new List<string>();
+        foreach (var folder in new[] { "component_template", "index_template" })
+        {
+            var directory = Path.Combine(options.TemplatesDirectory, folder);
+            if (!Directory.Exists(directory))
+            {
+                problems.Add($"Outputs:Elasticsearch:TemplatesDirectory '{options.TemplatesDirectory}' has no {folder} folder (set InstallTemplates=false to skip).");
+                continue;
+            }
+
+            foreach (var file in Directory.GetFiles(directory, "*.json").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                try
+                {
+                    var template = JsonNode.Parse(System.IO.File.ReadAllText(file)) as JsonObject;
+                    if (template is null)
+                    {
+                        problems.Add($"'{file}' is not a JSON object.");
+                    }
+                    else if (folder == "component_template")
+                    {
+                        components.Add((name, template, Deserialize<PutComponentTemplateRequest>(template, file)));
+                    }
+                    else
+                    {
+                        // A Retention the settings refuse is named by their check (Validate): the file is then checked as it is.
+                        var built = string.IsNullOrEmpty(options.IlmPolicy) && !IsValidRetention(options.Retention) ? template : WithLifecycle(template, options);
+                        indexes.Add((name, built, Deserialize<PutIndexTemplateRequest>(built, file)));
+                    }
+                }
+                catch (System.Text.Json.JsonException exception)
+                {
+                    problems.Add($"'{file}' is not valid JSON: {exception.Message}");
+                }
+                catch (InvalidOperationException exception)
+                {
+                    problems.Add(exception.Message);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    problems.Add($"'{file}' cannot be read ({exception.Message})");
+                }
+            }
+        }
+
+        return new TemplateSet(components, indexes, problems);
+    }
+
+    private TemplateResult Logged(TemplateResult result)
+    {
+        log.Log(PipelineLogLevel.Information, SinkName, $"{(result.Installed ? "Installed" : "Kept")} {result.Kind} {result.Name}: {result.Detail}.");
+        return result;
+    }
+
     /// <summary>The lifecycle of a data stream template as configured: ILM policy, or data stream lifecycle retention.</summary>
-    internal JsonObject WithLifecycle(JsonObject template)
+    internal static JsonObject WithLifecycle(JsonObject template, ElasticsearchSinkOptions options)
     {
         if (template["data_stream"] is null)
         {
@@ -127,7 +190,7 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
         return template;
     }
 
-    private async Task<TemplateResult> InstallComponentTemplateAsync(string name, JsonObject template, CancellationToken cancellationToken)
+    private async Task<TemplateResult> InstallComponentTemplateAsync(string name, JsonObject template, PutComponentTemplateRequest request, CancellationToken cancellationToken)
     {
         var installed = await connection.CallAsync(
             token => connection.Client.Cluster.GetComponentTemplateAsync(
@@ -141,7 +204,6 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
             return new TemplateResult("component template", name, false, keep);
         }
 
-        var request = Deserialize<PutComponentTemplateRequest>(template, name);
         request.Name = name;
         request.RequestConfiguration = connection.StartupRequest;
         var response = await connection.CallAsync(
@@ -150,7 +212,7 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
         return new TemplateResult("component template", name, true, Installing(template, current?.Version));
     }
 
-    private async Task<TemplateResult> InstallIndexTemplateAsync(string name, JsonObject template, CancellationToken cancellationToken)
+    private async Task<TemplateResult> InstallIndexTemplateAsync(string name, JsonObject template, PutIndexTemplateRequest request, CancellationToken cancellationToken)
     {
         var installed = await connection.CallAsync(
             token => connection.Client.Indices.GetIndexTemplateAsync(
@@ -165,7 +227,6 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
             return new TemplateResult("index template", name, false, keep);
         }
 
-        var request = Deserialize<PutIndexTemplateRequest>(template, name);
         request.Name = name;
         request.RequestConfiguration = connection.StartupRequest;
         var response = await connection.CallAsync(
@@ -189,17 +250,18 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
     private static string Installing(JsonObject template, long? installedVersion) =>
         $"version {template["version"]?.ToJsonString() ?? "(none)"}" + (installedVersion is null ? "" : $", replacing version {installedVersion}");
 
-    private T Deserialize<T>(JsonObject template, string name)
+    private static T Deserialize<T>(JsonObject template, string file)
     {
         try
         {
             using var stream = new MemoryStream(Encoding.UTF8.GetBytes(template.ToJsonString()));
-            return connection.Client.RequestResponseSerializer.Deserialize<T>(stream)
-                   ?? throw new InvalidOperationException($"template {name} is empty");
+            return TemplateSerializer.Deserialize<T>(stream)
+                   ?? throw new InvalidOperationException($"'{file}' is empty.");
         }
-        catch (System.Text.Json.JsonException exception)
+        catch (Exception exception) when (exception is System.Text.Json.JsonException or ArgumentException)
         {
-            throw new InvalidOperationException($"template {name} in '{options.TemplatesDirectory}' is not a valid Elasticsearch template: {exception.Message}", exception);
+            // ArgumentException: a value the client cannot read, such as a duration ("data_retention": "forever").
+            throw new InvalidOperationException($"'{file}' is not a valid Elasticsearch template: {exception.Message}", exception);
         }
     }
 

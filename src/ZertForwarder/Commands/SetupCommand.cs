@@ -47,10 +47,26 @@ internal static class SetupCommand
             errors.Add("setup has nothing to install: configure Outputs:Elasticsearch (templates) and/or Kibana:Url (dashboards, searches, rules)");
         }
 
+        // Everything to install is read and built first: a broken file found half-way left the content before it
+        // installed and the rest missing.
+        if (options.Outputs.Elasticsearch is { } elasticsearch && !string.IsNullOrWhiteSpace(elasticsearch.TemplatesDirectory))
+        {
+            if (elasticsearch.TemplatesDirectory == "mappings/elasticsearch")
+            {
+                elasticsearch.TemplatesDirectory = Path.Combine(options.Mappings.Directory ?? MappingLoading.DefaultDirectory, "elasticsearch");
+            }
+
+            errors.AddRange(ElasticsearchSink.CheckTemplates(elasticsearch));
+        }
+
         var contentDirectory = options.Kibana?.ContentDirectory ?? Path.Combine(options.Mappings.Directory ?? MappingLoading.DefaultDirectory, "kibana");
         if (options.Kibana is not null && !Directory.Exists(contentDirectory))
         {
             errors.Add($"Kibana content folder '{contentDirectory}' does not exist (Kibana:ContentDirectory)");
+        }
+        else if (options.Kibana is { } kibanaSettings)
+        {
+            errors.AddRange(KibanaContentInstaller.Check(contentDirectory, kibanaSettings.DetectionRules));
         }
 
         if (errors.Count > 0)
@@ -71,11 +87,6 @@ internal static class SetupCommand
         {
             if (options.Outputs.Elasticsearch is { } es)
             {
-                if (es.TemplatesDirectory == "mappings/elasticsearch")
-                {
-                    es.TemplatesDirectory = Path.Combine(options.Mappings.Directory ?? MappingLoading.DefaultDirectory, "elasticsearch");
-                }
-
                 await using var sink = new ElasticsearchSink(es, NullPipelineLog.Instance);
                 foreach (var line in await sink.SetupAsync(cancel.Token)) Console.Out.WriteLine(line);
             }

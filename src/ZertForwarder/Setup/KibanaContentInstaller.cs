@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ZertForwarder.Forwarding;
 using ZertForwarder.Configuration;
 using ZertForwarder.Sinks.Secrets;
@@ -46,17 +47,57 @@ internal sealed class KibanaContentInstaller : IDisposable
     /// <summary>One line per outcome for the operator, and the problems (objects or rules Kibana rejected).</summary>
     public sealed record Result(IReadOnlyList<string> Report, IReadOnlyList<string> Problems);
 
-    public async Task<Result> InstallAsync(string contentDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// What can be wrong with the content before Kibana sees it (no saved-object file, a file that cannot be read, a
+    /// line that is not a JSON object): <c>setup</c> lists it with its other problems before it installs anything, so a
+    /// broken file does not leave the templates installed and the content half imported.
+    /// </summary>
+    public static IReadOnlyList<string> Check(string contentDirectory, bool detectionRules)
     {
-        var report = new List<string>();
         var problems = new List<string>();
-        var files = Directory.GetFiles(contentDirectory, "*.ndjson").Order(StringComparer.Ordinal).ToList();
-        var rules = files.Where(f => f.EndsWith("-detection-rules.ndjson", StringComparison.Ordinal)).ToList();
-        var savedObjects = files.Except(rules).ToList();
+        var (savedObjects, rules) = ContentFiles(contentDirectory);
         if (savedObjects.Count == 0)
         {
             problems.Add($"no saved-object NDJSON file in '{contentDirectory}'");
         }
+
+        foreach (var file in detectionRules ? savedObjects.Concat(rules) : savedObjects)
+        {
+            try
+            {
+                var lines = File.ReadAllLines(file);
+                for (var i = 0; i < lines.Length; i++)
+                {
+                    if (!string.IsNullOrWhiteSpace(lines[i]) && !IsJsonObject(lines[i])) problems.Add($"'{file}' line {i + 1} is not a JSON object");
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"'{file}' cannot be read ({e.Message})");
+            }
+        }
+
+        return problems;
+
+        static bool IsJsonObject(string line)
+        {
+            try
+            {
+                return JsonNode.Parse(line) is JsonObject;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Imports the content that <see cref="Check"/> found usable.</summary>
+    public async Task<Result> InstallAsync(string contentDirectory, CancellationToken cancellationToken)
+    {
+        var report = new List<string>();
+        var problems = new List<string>();
+        var (savedObjects, rules) = ContentFiles(contentDirectory);
 
         foreach (var file in savedObjects)
         {
@@ -119,6 +160,14 @@ internal sealed class KibanaContentInstaller : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>The NDJSON files of the content folder in name order: the saved objects, and the detection rules (<c>*-detection-rules.ndjson</c>).</summary>
+    private static (List<string> SavedObjects, List<string> Rules) ContentFiles(string contentDirectory)
+    {
+        var files = Directory.GetFiles(contentDirectory, "*.ndjson").Order(StringComparer.Ordinal).ToList();
+        var rules = files.Where(f => f.EndsWith("-detection-rules.ndjson", StringComparison.Ordinal)).ToList();
+        return (files.Except(rules).ToList(), rules);
+    }
 
     private string SpaceText => string.IsNullOrEmpty(_settings.Space) ? "" : $" (space '{_settings.Space}')";
 
