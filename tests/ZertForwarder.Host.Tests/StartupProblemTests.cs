@@ -115,6 +115,43 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         AssertNoStackTrace(check);
     }
 
+    /// <summary>
+    /// The files named in Input:Paths are checked by <c>run --check-config</c> as a start checks them, in the same list
+    /// as the other problems: an unreadable file or a directory passed the check, and the start then stopped on them.
+    /// A glob that matches nothing yet is not a problem for either (its files may come later).
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Check_config_lists_the_input_files_a_start_would_refuse_with_the_other_problems()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "file modes and capabilities are Linux's");
+        var launcher = WithoutFileCapabilities.Launcher(); // root reads any file: the program runs bound by file modes
+        var unreadable = Dumps.Write(_work.Combine("unreadable.smf"), seed: 4, zertCount: 5);
+        File.SetUnixFileMode(unreadable, UnixFileMode.None);
+        var aDirectory = Directory.CreateDirectory(_work.Combine("dumps")).FullName;
+        string[] settings =
+        [
+            $"Input:Paths:0={unreadable}", $"Input:Paths:1={aDirectory}", $"Input:Paths:2={_work.Combine("missing.smf")}",
+            $"Input:Paths:3={_work.Combine("later", "*.smf")}", $"Outputs:File:Directory={_work.Combine("out")}",
+            $"Checkpoint:Directory={_work.Combine("state")}", "Metrics:Port=abc",
+        ];
+
+        var check = await ForwarderProcess.RunAsync(_work.Path, ["run", "--check-config", .. settings], RunLimit, launcher: launcher);
+        var start = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once", .. settings], RunLimit, launcher: launcher);
+
+        output.WriteLine(check.ToString());
+        Assert.True(check.ExitCode == 2, check.ToString());
+        Assert.Contains("the configuration has 4 problem(s)", check.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Input:Paths: '{unreadable}' cannot be read", check.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Input:Paths: '{aDirectory}' is a directory", check.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Input:Paths: '{_work.Combine("missing.smf")}' does not exist", check.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Metrics:Port 'abc' must be a whole number", check.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("*.smf", check.Stderr, StringComparison.Ordinal);
+        AssertNoStackTrace(check);
+        Assert.True(start.ExitCode == 2, start.ToString());
+        Assert.Equal(start.Stderr, check.Stderr);
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));

@@ -17,7 +17,7 @@ internal static class CommandLine
           zertforwarder run [--config FILE] [--once] [--check-config] [Section:Key=value ...]
               Move records from the configured inputs to the configured outputs. With no configuration, reads the
               bundled sample SMF file and writes ECS, LEEF and flat files under ./out, then prints a summary.
-              --check-config checks the settings and mapping files only, and exits (0 valid, 2 problems listed).
+              --check-config checks the settings, the input files and the mapping files only, and exits (0 valid, 2 problems listed).
           zertforwarder decode FILE|- [--format json|ecs|leef|flat] [--container auto|rdw|vbs] [--mappings DIR]
                                [--config FILE] [Zos|Mappings|Assessment:Key=value ...]
               Print one line per zERT record. json = IBM field names; ecs/leef/flat = the normalized outputs, shaped

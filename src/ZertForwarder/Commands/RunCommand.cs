@@ -197,16 +197,21 @@ internal static class RunCommand
             : CommandLine.Success;
     }
 
-    /// <summary>
-    /// <c>run --check-config</c>: the settings and the mapping files they name, checked as a start would check them,
-    /// without touching the environment (no input, secret or certificate file is opened, no broker or port tried), so a
-    /// deployment's configuration can be checked where it is built (the Helm chart's CI does this for its examples).
-    /// </summary>
     /// <summary>Marks out/ as the demo's, so that a later demo may replace the files there.</summary>
     internal const string DemoMarker = ".zertforwarder-demo";
 
+    /// <summary>
+    /// <c>run --check-config</c>: the settings, the input files they name and the mapping files, checked as a start
+    /// would check them, without touching the rest of the environment (no secret or certificate file is opened, no
+    /// watched directory, broker or port tried), so a deployment's configuration can be checked where it is built (the
+    /// Helm chart's CI does this for its examples).
+    /// </summary>
     private static int CheckConfiguration(LoadedConfiguration loaded)
     {
+        // The named input files as a start checks them: a directory or an unreadable file passed, and the start then
+        // stopped on it. A glob may match nothing yet, and a watched directory may exist only where the forwarder runs.
+        var problems = loaded.Errors.ToList();
+        if (!loaded.IsEmbeddedDefault) problems.AddRange(StartupChecks.CheckInputFiles(loaded.Options.Input));
         // Both lists at once: a profile that does not exist (a mapping problem) was named only once the settings
         // were right, one more round of fixing per kind of mistake.
         List<string> mappingProblems = [];
@@ -218,16 +223,16 @@ internal static class RunCommand
         {
             mappingProblems.AddRange(e.Problems);
         }
-        if (loaded.Errors.Count > 0) ReportProblems(loaded.Errors);
+        if (problems.Count > 0) ReportProblems(problems);
         if (mappingProblems.Count > 0)
         {
             Console.Error.WriteLine($"zertforwarder: the mapping files have {mappingProblems.Count} problem(s):");
             foreach (var problem in mappingProblems) Console.Error.WriteLine($"  - {problem}");
         }
-        if (loaded.Errors.Count > 0 || mappingProblems.Count > 0) return CommandLine.UsageError;
+        if (problems.Count > 0 || mappingProblems.Count > 0) return CommandLine.UsageError;
         Console.Out.WriteLine(loaded.IsEmbeddedDefault
             ? "zertforwarder: no configuration given; the embedded default runs the bundled sample."
-            : "zertforwarder: the configuration and the mapping files are valid (files, certificates, brokers and ports are checked at start).");
+            : "zertforwarder: the configuration and the mapping files are valid (secret and certificate files, directories, brokers and ports are checked at start).");
         return CommandLine.Success;
     }
 

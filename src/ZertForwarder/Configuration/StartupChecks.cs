@@ -49,9 +49,32 @@ internal static class StartupChecks
         return problems.All;
     }
 
+    /// <summary>
+    /// The files named in <c>Input:Paths</c>, checked as a start checks them: <c>run --check-config</c> lists them with
+    /// the problems of the settings (it passed a directory or an unreadable file, and the start then stopped on it).
+    /// </summary>
+    public static IReadOnlyList<string> CheckInputFiles(InputSettings input)
+    {
+        var problems = new StartupProblems();
+        CheckInputPaths(input.Paths, problems);
+        return problems.All;
+    }
+
     private static void CheckInputs(InputSettings input, StartupProblems problems)
     {
-        foreach (var path in input.Paths)
+        CheckInputPaths(input.Paths, problems);
+        if (input.Watch is { } watch)
+        {
+            problems.RequireNotAFile("Input:Watch:Directory", watch.Directory);
+            if (watch.CompletedAction == CompletedAction.Move && !string.IsNullOrWhiteSpace(watch.CompletedDirectory))
+                problems.RequireUsableDirectory("Input:Watch:CompletedDirectory", watch.CompletedDirectory);
+        }
+        if (input.Kafka is { } kafka) CheckKafkaConnection("Input:Kafka", kafka, problems);
+    }
+
+    private static void CheckInputPaths(string[] paths, StartupProblems problems)
+    {
+        foreach (var path in paths)
         {
             // Missing named files are the validator's (a glob may match nothing yet); here: what is there must be readable.
             if (path == "-" || Path.GetFileName(path).AsSpan().IndexOfAny('*', '?') >= 0) continue;
@@ -60,13 +83,6 @@ internal static class StartupChecks
             if (Directory.Exists(path)) problems.Add($"Input:Paths: '{path}' is a directory; name the dump files (a glob like '{Path.Combine(path, "*")}' works) or use Input:Watch:Directory");
             else if (File.Exists(path)) problems.RequireReadableFile("Input:Paths", path);
         }
-        if (input.Watch is { } watch)
-        {
-            problems.RequireNotAFile("Input:Watch:Directory", watch.Directory);
-            if (watch.CompletedAction == CompletedAction.Move && !string.IsNullOrWhiteSpace(watch.CompletedDirectory))
-                problems.RequireUsableDirectory("Input:Watch:CompletedDirectory", watch.CompletedDirectory);
-        }
-        if (input.Kafka is { } kafka) CheckKafkaConnection("Input:Kafka", kafka, problems);
     }
 
     private static void CheckOutputs(OutputSettings outputs, StartupProblems problems)
