@@ -1,20 +1,26 @@
 namespace ZertForwarder.Commands;
 
 /// <summary>Tiny option parser: <c>--name value</c> pairs, <c>--flag</c> switches and positional arguments.</summary>
+/// <remarks>
+/// A usage error throws <see cref="UsageException"/>; with <c>problems</c>, it is added there instead, so that a verb
+/// can list every usage error of its command line at once.
+/// </remarks>
 internal sealed class Arguments
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly List<string>? _problems;
 
-    public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> switches)
+    public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> switches, List<string>? problems = null)
     {
+        _problems = problems;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2)
             {
                 if (switches.Contains(arg)) { _options[arg] = null; continue; }
-                if (!valueOptions.Contains(arg)) throw new UsageException($"unknown option '{arg}'");
-                if (i + 1 >= args.Count) throw new UsageException($"option '{arg}' needs a value");
+                if (!valueOptions.Contains(arg)) { Problem($"unknown option '{arg}'"); continue; }
+                if (i + 1 >= args.Count) { Problem($"option '{arg}' needs a value"); continue; }
                 _options[arg] = args[++i];
             }
             else
@@ -30,12 +36,19 @@ internal sealed class Arguments
 
     public string? Value(string option) => _options.TryGetValue(option, out var v) ? v : null;
 
+    /// <summary>The option's value as a non-negative whole number; <paramref name="defaultValue"/> when it is not given (or, with problems, not one).</summary>
     public long Long(string option, long defaultValue)
     {
         var text = Value(option);
         if (text is null) return defaultValue;
-        return long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0
-            ? v
-            : throw new UsageException($"option '{option}' needs a non-negative whole number, not '{text}'");
+        if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0) return v;
+        Problem($"option '{option}' needs a non-negative whole number, not '{text}'");
+        return defaultValue;
+    }
+
+    private void Problem(string problem)
+    {
+        if (_problems is null) throw new UsageException(problem);
+        _problems.Add(problem);
     }
 }

@@ -128,7 +128,7 @@ internal static class CommandLine
         }
         catch (UsageException e)
         {
-            return Fail(e.Message);
+            return Fail(e.Problems);
         }
     }
 
@@ -144,13 +144,31 @@ internal static class CommandLine
         return "Usage:\n" + string.Join('\n', lines[start..end]);
     }
 
-    private static int Fail(string message)
+    private static int Fail(string message) => Fail([message]);
+
+    private static int Fail(IReadOnlyList<string> problems)
     {
-        Console.Error.WriteLine($"zertforwarder: {message}");
+        if (problems.Count == 1)
+        {
+            Console.Error.WriteLine($"zertforwarder: {problems[0]}");
+        }
+        else
+        {
+            Console.Error.WriteLine($"zertforwarder: the command line has {problems.Count} problem(s):");
+            foreach (var problem in problems) Console.Error.WriteLine($"  - {problem}");
+        }
         Console.Error.WriteLine("Run 'zertforwarder --help' for usage.");
         return UsageError;
     }
 }
 
-/// <summary>A command line that cannot be run as given.</summary>
-internal sealed class UsageException(string message) : Exception(message);
+/// <summary>A command line that cannot be run as given: every problem found in it, so that one run lists them all.</summary>
+internal sealed class UsageException(IReadOnlyList<string> problems) : Exception(string.Join("; ", problems))
+{
+    public UsageException(string message)
+        : this([message])
+    {
+    }
+
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

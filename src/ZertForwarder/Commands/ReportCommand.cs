@@ -18,16 +18,18 @@ internal static class ReportCommand
 
     public static int Execute(IReadOnlyList<string> args)
     {
-        var (inputs, outDir, filter, mappings, offsets) = Parse(args);
-        var problems = inputs.Select(p => Directory.Exists(p) ? $"input '{p}' is a directory; name the dump or NDJSON files"
+        // Every usage error at once: the first one stopped the command, one more run per mistake.
+        var problems = new List<string>();
+        var (inputs, outDir, filter, mappings, offsets) = Parse(args, problems);
+        problems.AddRange(inputs.Select(p => Directory.Exists(p) ? $"input '{p}' is a directory; name the dump or NDJSON files"
                 : p == "-" ? "input '-' (standard input) can be read only once, and the report reads each input twice: save it to a file first (e.g. zcat dump.gz > dump.smf)"
                 : !File.Exists(p) ? $"input '{p}' does not exist"
                 // The report reads each input twice (README "Report"): a pipe would be empty the second time, and the
                 // report with it, without a word.
                 : InputPaths.IsStream(p) ? $"input '{p}' is a pipe or device, which can be read only once, and the report reads each input twice: save it to a file first (e.g. zcat dump.gz > dump.smf)"
                 : null)
-            .OfType<string>().ToList();
-        if (problems.Count > 0) throw new UsageException(string.Join("; ", problems));
+            .OfType<string>());
+        if (problems.Count > 0) throw new UsageException(problems);
 
         ZertNormalizer normalizer;
         try
@@ -55,7 +57,9 @@ internal static class ReportCommand
         return result.Rejected > 0 ? CommandLine.RecordsRejected : CommandLine.Success;
     }
 
-    private static (List<string> Inputs, string OutDir, ReportFilter Filter, string? Mappings, Dictionary<string, TimeSpan> Offsets) Parse(IReadOnlyList<string> args)
+    /// <summary>The command line, with each usage error added to <paramref name="problems"/>.</summary>
+    private static (List<string> Inputs, string OutDir, ReportFilter Filter, string? Mappings, Dictionary<string, TimeSpan> Offsets) Parse(
+        IReadOnlyList<string> args, List<string> problems)
     {
         // Options that may repeat (--system A --system B, or --system A,B) are collected here, not in Arguments.
         var filter = new ReportFilter();
@@ -70,7 +74,11 @@ internal static class ReportCommand
                 if (name is "--out" or "--mappings" && i + 1 < args.Count) rest.Add(args[++i]);
                 continue;
             }
-            if (i + 1 >= args.Count) throw new UsageException($"option '{name}' needs a value");
+            if (i + 1 >= args.Count)
+            {
+                problems.Add($"option '{name}' needs a value");
+                continue;
+            }
             foreach (var value in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 switch (name)
@@ -79,35 +87,36 @@ internal static class ReportCommand
                     case "--stack": filter.Stacks.Add(value); break;
                     case "--job": filter.Jobs.Add(value); break;
                     case "--protection":
-                        if (value is not ("none" or "tls" or "ssh" or "ipsec")) throw new UsageException($"unknown protection '{value}': use none, tls, ssh or ipsec");
-                        filter.Protections.Add(value);
+                        if (value is "none" or "tls" or "ssh" or "ipsec") filter.Protections.Add(value);
+                        else problems.Add($"unknown protection '{value}': use none, tls, ssh or ipsec");
                         break;
                     case "--port":
-                        filter.Ports.Add(int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
-                            ? port
-                            : throw new UsageException($"option '--port' needs a port number (1-65535), not '{value}'"));
+                        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535) filter.Ports.Add(port);
+                        else problems.Add($"option '--port' needs a port number (1-65535), not '{value}'");
                         break;
-                    case "--from": filter.From = ParseTime(name, value); break;
-                    case "--to": filter.To = ParseTime(name, value); break;
+                    case "--from": filter.From = ParseTime(name, value, problems); break;
+                    case "--to": filter.To = ParseTime(name, value, problems); break;
                     case "--utc-offset":
                         var eq = value.IndexOf('=', StringComparison.Ordinal);
-                        if (eq <= 0 || !OptionsValidator.TryParseUtcOffset(value[(eq + 1)..], out var offset))
-                            throw new UsageException($"option '--utc-offset' needs SID=+HH:MM (e.g. SYSA=-05:00), not '{value}'");
-                        offsets[value[..eq]] = offset;
+                        if (eq > 0 && OptionsValidator.TryParseUtcOffset(value[(eq + 1)..], out var offset)) offsets[value[..eq]] = offset;
+                        else problems.Add($"option '--utc-offset' needs SID=+HH:MM (e.g. SYSA=-05:00), not '{value}'");
                         break;
                 }
             }
         }
-        var a = new Arguments(rest, ValueOptions, Switches);
+        var a = new Arguments(rest, ValueOptions, Switches, problems);
         filter.WeakOnly = a.Has("--weak-only");
-        if (a.Positional.Count == 0) throw new UsageException("report needs at least one input: SMF dumps or ECS NDJSON files");
-        var outDir = a.Value("--out") ?? throw new UsageException("report needs --out DIR");
-        if (filter.From is { } f && filter.To is { } t && t <= f) throw new UsageException("--to must be after --from");
-        return (a.Positional, outDir, filter, a.Value("--mappings"), offsets);
+        if (a.Positional.Count == 0) problems.Add("report needs at least one input: SMF dumps or ECS NDJSON files");
+        var outDir = a.Value("--out");
+        if (outDir is null && !args.Contains("--out")) problems.Add("report needs --out DIR"); // else Arguments said it needs a value
+        if (filter.From is { } f && filter.To is { } t && t <= f) problems.Add("--to must be after --from");
+        return (a.Positional, outDir ?? "", filter, a.Value("--mappings"), offsets);
     }
 
-    private static DateTimeOffset ParseTime(string option, string value) =>
-        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
-            ? t
-            : throw new UsageException($"option '{option}' needs an ISO 8601 time (UTC unless it says otherwise), not '{value}'");
+    private static DateTimeOffset? ParseTime(string option, string value, List<string> problems)
+    {
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)) return t;
+        problems.Add($"option '{option}' needs an ISO 8601 time (UTC unless it says otherwise), not '{value}'");
+        return null;
+    }
 }

@@ -242,6 +242,25 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Every_usage_error_is_listed_at_once()
+    {
+        // The first one stopped the command: fix it, run again, meet the next.
+        var missing = _work.Combine("no-such.smf");
+        var result = await Report([missing, "--port", "abc", "--protection", "quantum", "--from", "yesterday", "--utc-offset", "SYSA", "--colour"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("the command line has 7 problem(s)", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--port' needs a port number (1-65535), not 'abc'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown protection 'quantum'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--from' needs an ISO 8601 time", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--utc-offset' needs SID=+HH:MM", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown option '--colour'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - report needs --out DIR", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"  - input '{missing}' does not exist", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Quantum_and_compliance_verdicts_are_read_from_the_assessment_fields_when_present()
     {
         var dump = Dumps.Write(_work.Combine("in.smf"), 6, 800);
