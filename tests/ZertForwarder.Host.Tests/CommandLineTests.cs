@@ -179,6 +179,52 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Bench_refuses_a_splunk_url_and_token_file_the_run_to_Splunk_cannot_use_before_measuring_anything()
+    {
+        // The run to Splunk refused them only when its turn came, after the other programs were measured (exit 1).
+        var temp = Path.Combine(_work.Path, "tmp");
+        Directory.CreateDirectory(temp);
+        var tokenFile = _work.Combine("no-such-token");
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["bench", "--records", "10", "--rounds", "1", "--no-cold", "--pairs", "file", "--splunk", "notaurl", "--splunk-token-file", tokenFile, .. AllowUnoptimized],
+            RunLimit, new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("the command line has 2 problem(s)", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - --splunk: Outputs:Splunk:Url must be an absolute http:// or https:// URL", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"  - --splunk: Outputs:Splunk:TokenFile: '{tokenFile}' does not exist", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+    }
+
+    [Fact]
+    public async Task Bench_lists_every_argument_problem_at_once_without_a_stack_trace()
+    {
+        // The first one stopped it, and a record count past 2^31 crashed with an overflow.
+        var temp = Path.Combine(_work.Path, "tmp");
+        Directory.CreateDirectory(temp);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["bench", "extra.smf", "--records", "3000000000", "--pairs", "file,nope", "--env", "DOTNET_gcServer", "--ack"], RunLimit,
+            new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("the command line has 5 problem(s)", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("bench takes no file argument ('extra.smf')", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("option '--records' needs at most 2,147,483,647, not 3000000000", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("unknown bench pair 'nope'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--env takes NAME=VALUE items separated by commas, not 'DOTNET_gcServer'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--splunk-token-file and --ack go with --splunk URL", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(result.Stdout);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+    }
+
+    [Fact]
     public async Task Bench_without_room_for_its_files_says_so_before_writing_anything()
     {
         // Two billion records to a file need terabytes; no test machine has them, so this refusal is certain.

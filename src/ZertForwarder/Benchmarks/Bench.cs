@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using ZertForwarder.Commands;
+using ZertForwarder.Configuration;
 using ZertForwarder.Generator;
 using ZertForwarder.Mapping;
 using ZertForwarder.Smf.Framing;
@@ -65,7 +66,8 @@ internal static partial class Bench
             elastic     zertforwarder run --once: FILE -> a fast in-process fake of the
                         Elasticsearch bulk API (acknowledges everything, keeps nothing)   (pair 'elasticsearch')
             splunk      zertforwarder run --once: FILE -> the HTTP Event Collector at URL (--splunk; token from
-                        --splunk-token-file or ZERTFORWARDER_Outputs__Splunk__Token; --ack: indexer acknowledgement)
+                        --splunk-token-file or ZERTFORWARDER_Outputs__Splunk__Token; --ack: indexer acknowledgement;
+                        its settings are checked before anything is measured)
           Prints wall time, records/s, CPU time per record and peak RSS of each process (min/median/max), the load
           average, and the ratio to each target. --env sets environment variables of the zertforwarder processes
           (e.g. DOTNET_gcServer=0) to compare runtime settings. Needs Linux; the kafka pair needs kcat on PATH.
@@ -83,35 +85,38 @@ internal static partial class Bench
             Console.Out.WriteLine(Usage);
             return CommandLine.Success;
         }
-        var a = new Arguments(args, ValueOptions, Switches);
-        if (a.Positional.Count > 0) throw new UsageException($"bench takes no file argument ('{a.Positional[0]}'); a dump of your own goes with --input");
+        // Every problem of the command line at once, before anything is written or measured: the first one stopped
+        // the bench, and one in the run to Splunk's settings only when that run's turn came, after the others.
+        var problems = new List<string>();
+        var a = new Arguments(args, ValueOptions, Switches, problems);
+        if (a.Positional.Count > 0) problems.Add($"bench takes no file argument ('{a.Positional[0]}'); a dump of your own goes with --input");
         var inputPath = a.Value("--input");
         if (inputPath is not null && (a.Has("--records") || a.Has("--seed")))
         {
-            throw new UsageException("--input measures the dump as it is: --records and --seed are for a generated one");
+            problems.Add("--input measures the dump as it is: --records and --seed are for a generated one");
         }
         var settings = new BenchSettings(
-            Records: checked((int)Math.Max(1, a.Long("--records", 1_000_000))),
-            Rounds: checked((int)Math.Max(1, a.Long("--rounds", 3))),
+            Records: Count(a, "--records", 1_000_000, problems),
+            Rounds: Count(a, "--rounds", 3, problems),
             Seed: (ulong)a.Long("--seed", 7),
             Cold: !a.Has("--no-cold"),
-            Pairs: ParsePairs(a.Value("--pairs") ?? "file,kafka"),
-            Environment: ParseEnvironment(a.Value("--env")),
+            Pairs: ParsePairs(a.Value("--pairs") ?? "file,kafka", problems),
+            Environment: ParseEnvironment(a.Value("--env"), problems),
             SplunkUrl: a.Value("--splunk"),
             SplunkTokenFile: a.Value("--splunk-token-file") is { } tokenFile ? Path.GetFullPath(tokenFile) : null,
             SplunkAck: a.Has("--ack"));
         if (settings.SplunkUrl is null && (settings.SplunkTokenFile is not null || settings.SplunkAck))
         {
-            throw new UsageException("--splunk-token-file and --ack go with --splunk URL");
+            problems.Add("--splunk-token-file and --ack go with --splunk URL");
         }
-        if (!OperatingSystem.IsLinux()) throw new UsageException("bench measures child processes through Linux's wait4 and /proc: run it on Linux");
-
+        problems.AddRange(SplunkProblems(settings));
+        if (!OperatingSystem.IsLinux()) problems.Add("bench measures child processes through Linux's wait4 and /proc: run it on Linux");
         var kcat = settings.Pairs.Contains("kafka") ? Tools.Find("kcat") : null;
         if (settings.Pairs.Contains("kafka") && kcat is null)
         {
-            Console.Error.WriteLine("zertforwarder: bench --pairs kafka needs kcat on PATH (Debian: apt-get install kcat) for the reference producer.");
-            return CommandLine.UsageError;
+            problems.Add("bench --pairs kafka needs kcat on PATH (Debian: apt-get install kcat) for the reference producer");
         }
+        if (problems.Count > 0) throw new UsageException(problems);
 
         // Counted after the quick checks (a large dump takes seconds to read) and before the disk check, which needs it.
         if (inputPath is not null)
@@ -203,26 +208,57 @@ internal static partial class Bench
     /// <summary>A dump of the user's own (<c>--input</c>): where it is and what its reader finds in it.</summary>
     internal sealed record BenchInput(string Path, int ZertRecords, long Rejected);
 
-    private static HashSet<string> ParsePairs(string text)
+    /// <summary>A count (records, rounds): at least 1 and at most <see cref="int.MaxValue"/> (a larger one stopped the bench with an overflow).</summary>
+    private static int Count(Arguments a, string option, int defaultValue, List<string> problems)
+    {
+        var value = a.Long(option, defaultValue);
+        if (value <= int.MaxValue) return (int)Math.Max(1, value);
+        problems.Add(string.Create(CultureInfo.InvariantCulture, $"option '{option}' needs at most {int.MaxValue:N0}, not {value}"));
+        return defaultValue;
+    }
+
+    private static HashSet<string> ParsePairs(string text, List<string> problems)
     {
         var pairs = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-        foreach (var pair in pairs)
+        foreach (var pair in pairs.Where(pair => pair is not ("file" or "kafka" or "elasticsearch")))
         {
-            if (pair is not ("file" or "kafka" or "elasticsearch")) throw new UsageException($"unknown bench pair '{pair}': use file, kafka, elasticsearch (decode always runs)");
+            problems.Add($"unknown bench pair '{pair}': use file, kafka, elasticsearch (decode always runs)");
         }
         return pairs;
     }
 
-    private static Dictionary<string, string?> ParseEnvironment(string? text)
+    private static Dictionary<string, string?> ParseEnvironment(string? text, List<string> problems)
     {
         var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var item in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var equals = item.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0) throw new UsageException($"--env takes NAME=VALUE items separated by commas, not '{item}'");
-            variables[item[..equals]] = item[(equals + 1)..];
+            if (equals > 0) variables[item[..equals]] = item[(equals + 1)..];
+            else problems.Add($"--env takes NAME=VALUE items separated by commas, not '{item}'");
         }
         return variables;
+    }
+
+    /// <summary>
+    /// What the run to Splunk would refuse at its start (its URL, its token, the token file), checked as that start
+    /// checks it, with the environment that run gets: the dump stands in as standard input (it is not written yet), and
+    /// its checkpoints as a directory under TMPDIR, where the bench keeps its own.
+    /// </summary>
+    private static IEnumerable<string> SplunkProblems(BenchSettings settings)
+    {
+        if (settings.SplunkUrl is null) return [];
+        var checkpoints = Path.Combine(Path.GetTempPath(), "zertforwarder-bench-splunk-state");
+        var loaded = ConfigurationLoader.Load(null, SplunkRunSettings(settings, "-", checkpoints), ChildProcess.MergedEnvironment(settings.Environment));
+        return loaded.Errors.Concat(StartupChecks.Check(loaded.Options)).Select(problem => $"--splunk: {problem}");
+    }
+
+    /// <summary>The settings of the run to Splunk. The token comes from the file or from the environment this program passes on; never from the command line.</summary>
+    private static List<string> SplunkRunSettings(BenchSettings settings, string input, string checkpoints)
+    {
+        List<string> arguments = [$"Input:Paths:0={input}", $"Outputs:Splunk:Url={settings.SplunkUrl}", $"Checkpoint:Directory={checkpoints}", "Logging:Progress=false"];
+        if (settings.SplunkTokenFile is not null) arguments.Add($"Outputs:Splunk:TokenFile={settings.SplunkTokenFile}");
+        if (settings.SplunkAck) arguments.Add("Outputs:Splunk:UseAck=true");
+        return arguments;
     }
 
     /// <param name="Input">A dump of the user's own instead of a generated one; <see cref="Records"/> is then its count of zERT records.</param>
@@ -420,15 +456,8 @@ internal static partial class Bench
             return measurement;
         }
 
-        /// <summary>The token comes from the file or from the environment this program passes on; never from the command line.</summary>
-        private ChildMeasurement RunToSplunk(int round)
-        {
-            List<string> arguments = ["run", "--once", $"Input:Paths:0={_input}", $"Outputs:Splunk:Url={settings.SplunkUrl}",
-                $"Checkpoint:Directory={Path.Combine(work, $"splunk-state-{round}")}", "Logging:Progress=false"];
-            if (settings.SplunkTokenFile is not null) arguments.Add($"Outputs:Splunk:TokenFile={settings.SplunkTokenFile}");
-            if (settings.SplunkAck) arguments.Add("Outputs:Splunk:UseAck=true");
-            return Forwarder([.. arguments], null, $"splunk-{round}");
-        }
+        private ChildMeasurement RunToSplunk(int round) =>
+            Forwarder(["run", "--once", .. SplunkRunSettings(settings, _input, Path.Combine(work, $"splunk-state-{round}"))], null, $"splunk-{round}");
 
         private ChildMeasurement Kcat(int round)
         {

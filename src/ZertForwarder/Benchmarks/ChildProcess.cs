@@ -71,7 +71,7 @@ internal sealed class ChildProcess
             Check(Native.FileActionsAddOpen(fileActions, 1, stdoutPath, OpenWriteCreateTruncate, 0x1A4), "redirect stdout");
             Check(Native.FileActionsAddOpen(fileActions, 2, stderrPath, OpenWriteCreateTruncate, 0x1A4), "redirect stderr");
             var argv = NullTerminated([path, .. arguments], allocations);
-            var envp = NullTerminated(MergedEnvironment(environment), allocations);
+            var envp = NullTerminated(MergedEnvironment(environment).Select(pair => $"{pair.Key}={pair.Value}"), allocations);
             var spawnerPeak = HighWaterMarkKilobytes("self") ?? long.MaxValue;
             var watch = Stopwatch.StartNew();
             Check(Native.PosixSpawn(out var pid, path, fileActions, IntPtr.Zero, argv, envp), $"start {path}");
@@ -152,7 +152,8 @@ internal sealed class ChildProcess
 
     private static TimeSpan Time(long seconds, long microseconds) => TimeSpan.FromSeconds(seconds) + TimeSpan.FromMicroseconds(microseconds);
 
-    private static IEnumerable<string> MergedEnvironment(IReadOnlyDictionary<string, string?>? overrides)
+    /// <summary>The environment a child started with <paramref name="overrides"/> gets: this process's, with them applied.</summary>
+    internal static Dictionary<string, string> MergedEnvironment(IReadOnlyDictionary<string, string?>? overrides)
     {
         var merged = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables()) merged[(string)entry.Key] = (string?)entry.Value ?? "";
@@ -161,7 +162,7 @@ internal sealed class ChildProcess
             if (value is null) merged.Remove(name);
             else merged[name] = value;
         }
-        return merged.Select(pair => $"{pair.Key}={pair.Value}");
+        return merged;
     }
 
     private static IntPtr[] NullTerminated(IEnumerable<string> values, List<IntPtr> allocations)
