@@ -15,13 +15,20 @@ namespace ZertForwarder.Pipeline;
 /// The runtime publishes OpenTelemetry-named instruments (<c>dotnet.gc.collections</c>, unit <c>{collection}</c>). They
 /// are rendered with the names OpenTelemetry's Prometheus exporters give them: dots become underscores, the unit
 /// <c>By</c> adds <c>_bytes</c> and <c>s</c> adds <c>_seconds</c>, and counters end in <c>_total</c>
-/// (<c>dotnet_gc_collections_total{gc_heap_generation="gen0"}</c>). Observable instruments are read at each scrape;
-/// the few instruments the runtime records as they happen (exceptions) are summed from the listener's start.
+/// (<c>dotnet_gc_collections_total{gc_heap_generation="gen0"}</c>). One rule differs: a gauge the runtime names
+/// <c>&lt;thing&gt;.count</c> (an up-down counter such as <c>dotnet.assembly.count</c>) is named by the plural of its
+/// thing (<c>dotnet_assemblies</c>), as Prometheus names such gauges (<c>go_goroutines</c>, <c>process_open_fds</c>):
+/// <c>_count</c> is the suffix Prometheus reserves for histograms and summaries (promtool refuses it on anything else),
+/// and <c>_total</c> the one it reserves for counters. Observable instruments are read at each scrape; the few
+/// instruments the runtime records as they happen (exceptions) are summed from the listener's start.
 /// </remarks>
 public sealed class RuntimeMetricsCollector : IDisposable
 {
     /// <summary>The runtime's built-in meter (.NET 9 and later).</summary>
     public const string RuntimeMeterName = "System.Runtime";
+
+    /// <summary>Prometheus reserves it for the observation count of a histogram or summary.</summary>
+    private const string CountSuffix = "_count";
 
     private readonly object _gate = new();
     private readonly MeterListener _listener;
@@ -111,7 +118,7 @@ public sealed class RuntimeMetricsCollector : IDisposable
         return "{" + string.Join(',', parts) + "}";
     }
 
-    /// <summary>The name an OpenTelemetry Prometheus exporter gives the instrument.</summary>
+    /// <summary>The name an OpenTelemetry Prometheus exporter gives the instrument, but for a gauge of things (see remarks).</summary>
     internal static string PrometheusName(Instrument instrument)
     {
         var name = instrument.Name.Replace('.', '_');
@@ -123,8 +130,15 @@ public sealed class RuntimeMetricsCollector : IDisposable
         };
         if (suffix.Length > 0 && !name.EndsWith(suffix, StringComparison.Ordinal)) name += suffix;
         if (IsCounter(instrument)) name += "_total";
+        else if (name.EndsWith(CountSuffix, StringComparison.Ordinal)) name = Plural(name[..^CountSuffix.Length]);
         return name;
     }
+
+    /// <summary>The English plural of a name's last word: <c>dotnet_assembly</c> → <c>dotnet_assemblies</c>, <c>dotnet_timer</c> → <c>dotnet_timers</c>.</summary>
+    private static string Plural(string name) =>
+        name.Length > 1 && name[^1] == 'y' && name[^2] is not ('a' or 'e' or 'i' or 'o' or 'u') ? name[..^1] + "ies"
+        : name.EndsWith('s') || name.EndsWith('x') || name.EndsWith("ch", StringComparison.Ordinal) || name.EndsWith("sh", StringComparison.Ordinal) ? name + "es"
+        : name + "s";
 
     private static bool IsObservable(Instrument instrument) => instrument.IsObservable;
 
