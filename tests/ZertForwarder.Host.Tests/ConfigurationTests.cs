@@ -172,6 +172,58 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Kafka_properties_librdkafka_refuses_are_listed_at_start_by_setting_without_their_value()
+    {
+        // librdkafka refused them only when the client was built, after the run had started, one per attempt.
+        var loaded = ConfigurationLoader.Load(null,
+            ["Outputs:Kafka:BootstrapServers=b1:9092", "Outputs:Kafka:Topic=t", "Outputs:Kafka:Compression=brotli",
+             "Outputs:Kafka:Properties:acks=banana", "Outputs:Kafka:Properties:sasl.pasword=KAFKAPW", "Outputs:Kafka:Properties:linger.ms=5",
+             "Input:Kafka:BootstrapServers=b1:9092", "Input:Kafka:Topic=raw", "Input:Kafka:Properties:fetch.min.bytes=lots"],
+            new Dictionary<string, string>());
+        output.WriteLine(string.Join("\n", loaded.Errors));
+        Assert.Equal(
+        [
+            "Input:Kafka:Properties:fetch.min.bytes is refused by librdkafka: Invalid value for configuration property \"fetch.min.bytes\"",
+            // Named once, by the validator's own rule, not a second time as librdkafka's refusal of the producer settings.
+            "Outputs:Kafka:Compression 'brotli' must be none, gzip, snappy, lz4 or zstd",
+            // Named as written (librdkafka calls acks request.required.acks); the mistyped password property without its value.
+            "Outputs:Kafka:Properties:acks is refused by librdkafka: Invalid value for configuration property \"request.required.acks\"",
+            "Outputs:Kafka:Properties:sasl.pasword is refused by librdkafka: No such configuration property: \"sasl.pasword\"",
+        ], loaded.Errors);
+
+        // A value librdkafka takes alone but not with the idempotent producer; a typed setting only librdkafka checks.
+        var combined = ConfigurationLoader.Load(null,
+            ["Outputs:Kafka:BootstrapServers=b1:9092", "Outputs:Kafka:Topic=t", "Outputs:Kafka:Properties:acks=1",
+             "Input:Kafka:BootstrapServers=b1:9092", "Input:Kafka:Topic=raw", "Input:Kafka:AutoOffsetReset=sometimes", "Input:Kafka:Properties:security.protocol=tls"],
+            new Dictionary<string, string>());
+        output.WriteLine(string.Join("\n", combined.Errors));
+        Assert.Equal(
+        [
+            "Input:Kafka:Properties:security.protocol 'tls' must be plaintext, ssl, sasl_plaintext or sasl_ssl",
+            "Input:Kafka: librdkafka refuses the consumer settings: Invalid value \"sometimes\" for configuration property \"auto.offset.reset\"",
+            "Outputs:Kafka:Properties:acks is refused by librdkafka: `acks` must be set to `all` when `enable.idempotence` is true",
+        ], combined.Errors);
+
+        // Properties librdkafka takes one by one but not together.
+        var together = ConfigurationLoader.Load(null,
+            ["Input:Kafka:BootstrapServers=b1:9092", "Input:Kafka:Topic=raw", "Input:Kafka:Properties:session.timeout.ms=200000", "Input:Kafka:Properties:max.poll.interval.ms=100000",
+             "Outputs:File:Directory=out"],
+            new Dictionary<string, string>());
+        output.WriteLine(string.Join("\n", together.Errors));
+        var refusal = Assert.Single(together.Errors);
+        Assert.StartsWith("Input:Kafka:Properties are refused by librdkafka together with the consumer settings: ", refusal, StringComparison.Ordinal);
+
+        // What librdkafka takes passes, security settings and secret files included (read at start, where they exist).
+        var taken = ConfigurationLoader.Load(null,
+            ["Outputs:Kafka:BootstrapServers=b1:9093", "Outputs:Kafka:Topic=t", "Outputs:Kafka:SecurityProtocol=SASL_SSL", "Outputs:Kafka:SaslMechanism=SCRAM-SHA-512",
+             "Outputs:Kafka:SaslUsername=zert", "Outputs:Kafka:SaslPasswordFile=/var/run/secrets/kafka-password", "Outputs:Kafka:SslCaLocation=/etc/zert/kafka-ca.pem",
+             "Outputs:Kafka:Properties:acks=all", "Outputs:Kafka:Properties:socket.timeout.ms=30000", "Outputs:Kafka:Properties:client.rack=r1",
+             "Input:Kafka:BootstrapServers=b1:9093", "Input:Kafka:Topic=raw", "Input:Kafka:Properties:fetch.min.bytes=1024", "Input:Kafka:Properties:session.timeout.ms=30000"],
+            new Dictionary<string, string>());
+        Assert.Empty(taken.Errors);
+    }
+
+    [Fact]
     public void A_configuration_file_that_is_a_directory_or_not_json_is_named_with_the_reason()
     {
         var malformed = _work.Combine("bad.json");

@@ -152,6 +152,29 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(start.Stderr, check.Stderr);
     }
 
+    [Fact]
+    public async Task A_Kafka_property_librdkafka_refuses_is_a_listed_problem_of_check_config_and_of_the_start()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 8, zertCount: 10);
+        string[] settings =
+        [
+            $"Input:Paths:0={dump}", "Outputs:Kafka:BootstrapServers=127.0.0.1:9", "Outputs:Kafka:Topic=zert", "Outputs:Kafka:Properties:acks=banana",
+            $"Outputs:File:Directory={_work.Combine("out")}", $"Checkpoint:Directory={_work.Combine("state")}", "Metrics:Port=abc",
+        ];
+
+        foreach (var command in new[] { new[] { "run", "--check-config" }, ["run", "--once"] })
+        {
+            var result = await ForwarderProcess.RunAsync(_work.Path, [.. command, .. settings], RunLimit);
+            output.WriteLine(result.ToString());
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.Contains("the configuration has 2 problem(s)", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("  - Outputs:Kafka:Properties:acks is refused by librdkafka: Invalid value for configuration property \"request.required.acks\"", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("Metrics:Port 'abc' must be a whole number", result.Stderr, StringComparison.Ordinal);
+            AssertNoStackTrace(result);
+            Assert.False(Directory.Exists(_work.Combine("out")), "nothing is read or written when the configuration is wrong");
+        }
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));

@@ -146,22 +146,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             "topic", "partition");
         var tlsDiagnosis = new KafkaTlsDiagnosis(options, _log, Component);
 
-        var config = new ConsumerConfig();
-        options.ApplyConnection(config);
-        config.GroupId = options.GroupId;
-        // Positions are stored here (StoreOffset) only once every sink is done with them, and librdkafka commits what is
-        // stored in the background every CommitIntervalMs: a synchronous periodic commit held the read loop (and its
-        // reaction to a stop) for as long as a rebalance kept the group coordinator from answering (45 s against the
-        // mock cluster). Revocation and close still commit synchronously what is done.
-        config.EnableAutoCommit = true;
-        // librdkafka reads 0 as "never" and refuses a negative interval; here 0 or less has meant "as often as it can".
-        config.AutoCommitIntervalMs = Math.Max(options.CommitIntervalMs, MinimumCommitIntervalMs);
-        config.EnableAutoOffsetStore = false;
-        config.EnablePartitionEof = false;
-        config.Set("auto.offset.reset", options.AutoOffsetReset);
-        // Incremental rebalancing: when a member joins or leaves, only the partitions that move are revoked, so the
-        // others keep flowing and nothing of them is re-read.
-        config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        var config = SettingsConfig(options, readPasswordFile: true);
         options.ApplyProperties(config);
 
         _consumer = new ConsumerBuilder<byte[]?, byte[]>(config)
@@ -179,6 +164,37 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             .Build();
         _lastCommitTimestamp = _lastLagTimestamp = _time.GetTimestamp();
         _heldBackLagTimer = _time.CreateTimer(_ => RefreshLagWhileHeldBack(), null, HeldBackLagInterval, HeldBackLagInterval);
+    }
+
+    /// <summary>
+    /// What librdkafka would refuse in <paramref name="options"/> when the consumer is built at start, found without a
+    /// broker (<see cref="KafkaClientCheck"/>).
+    /// </summary>
+    internal static IReadOnlyList<KafkaClientCheck.Problem> ConfigurationProblems(KafkaRecordSourceOptions options, string section) =>
+        KafkaClientCheck.Check(section, "consumer",
+            SettingsConfig(options, readPasswordFile: false), SettingsConfig(new KafkaRecordSourceOptions { BootstrapServers = options.BootstrapServers }, readPasswordFile: false),
+            options.Properties, KafkaClientCheck.BuildConsumer);
+
+    /// <summary>The configuration of the typed settings, before <see cref="KafkaConnectionOptions.Properties"/> (applied last, so they can override it).</summary>
+    private static ConsumerConfig SettingsConfig(KafkaRecordSourceOptions options, bool readPasswordFile)
+    {
+        var config = new ConsumerConfig();
+        options.ApplyConnection(config, readPasswordFile);
+        config.GroupId = options.GroupId;
+        // Positions are stored here (StoreOffset) only once every sink is done with them, and librdkafka commits what is
+        // stored in the background every CommitIntervalMs: a synchronous periodic commit held the read loop (and its
+        // reaction to a stop) for as long as a rebalance kept the group coordinator from answering (45 s against the
+        // mock cluster). Revocation and close still commit synchronously what is done.
+        config.EnableAutoCommit = true;
+        // librdkafka reads 0 as "never" and refuses a negative interval; here 0 or less has meant "as often as it can".
+        config.AutoCommitIntervalMs = Math.Max(options.CommitIntervalMs, MinimumCommitIntervalMs);
+        config.EnableAutoOffsetStore = false;
+        config.EnablePartitionEof = false;
+        config.Set("auto.offset.reset", options.AutoOffsetReset);
+        // Incremental rebalancing: when a member joins or leaves, only the partitions that move are revoked, so the
+        // others keep flowing and nothing of them is re-read.
+        config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        return config;
     }
 
     /// <summary>The partitions this member currently owns.</summary>

@@ -39,7 +39,11 @@ public class KafkaConnectionOptions
     public IDictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Copies the connection settings into a librdkafka configuration.</summary>
-    internal void ApplyConnection(ClientConfig config)
+    /// <param name="readPasswordFile">
+    /// False for <see cref="KafkaClientCheck"/>, which needs a password, not the secret: a configured
+    /// <see cref="SaslPasswordFile"/> is then not read (the start-up checks see that it can be) and a placeholder stands for it.
+    /// </param>
+    internal void ApplyConnection(ClientConfig config, bool readPasswordFile = true)
     {
         if (string.IsNullOrWhiteSpace(BootstrapServers) && !Properties.ContainsKey("bootstrap.servers"))
         {
@@ -52,7 +56,7 @@ public class KafkaConnectionOptions
         SetIfPresent(config, "sasl.mechanism", SaslMechanism);
         SetIfPresent(config, "sasl.username", SaslUsername);
         var password = SaslPasswordFile is { Length: > 0 } file
-            ? SecretFile.ReadPassword(file)
+            ? readPasswordFile ? SecretFile.ReadPassword(file) : "password-file-not-read"
             : SaslPassword;
         SetIfPresent(config, "sasl.password", password);
         SetIfPresent(config, "ssl.ca.location", SslCaLocation);

@@ -83,20 +83,36 @@ public sealed class KafkaSink : ISink
     /// <summary>The librdkafka configuration the sink uses (for diagnostics and tests; contains the SASL password if set).</summary>
     internal ProducerConfig BuildConfig()
     {
+        var config = SettingsConfig(_options, readPasswordFile: true);
+        _options.ApplyProperties(config);
+        return config;
+    }
+
+    /// <summary>
+    /// What librdkafka would refuse in <paramref name="options"/> when the producer is built at start (after the run
+    /// started, one problem per attempt), found without a broker (<see cref="KafkaClientCheck"/>).
+    /// </summary>
+    internal static IReadOnlyList<KafkaClientCheck.Problem> ConfigurationProblems(KafkaSinkOptions options, string section) =>
+        KafkaClientCheck.Check(section, "producer",
+            SettingsConfig(options, readPasswordFile: false), SettingsConfig(new KafkaSinkOptions { BootstrapServers = options.BootstrapServers }, readPasswordFile: false),
+            options.Properties, KafkaClientCheck.BuildProducer);
+
+    /// <summary>The configuration of the typed settings, before <see cref="KafkaConnectionOptions.Properties"/> (applied last, so they can override it).</summary>
+    private static ProducerConfig SettingsConfig(KafkaSinkOptions options, bool readPasswordFile)
+    {
         var config = new ProducerConfig();
-        _options.ApplyConnection(config);
+        options.ApplyConnection(config, readPasswordFile);
         config.EnableIdempotence = true;
         config.Acks = Acks.All;
         // The idempotent producer keeps order with up to 5 in-flight requests per connection.
         config.MaxInFlight = 5;
-        config.Set("compression.type", _options.Compression);
-        config.LingerMs = _options.LingerMs;
-        config.BatchSize = _options.BatchSize;
-        config.MessageTimeoutMs = _options.MessageTimeoutMs;
+        config.Set("compression.type", options.Compression);
+        config.LingerMs = options.LingerMs;
+        config.BatchSize = options.BatchSize;
+        config.MessageTimeoutMs = options.MessageTimeoutMs;
         // A delivery report is only read for its error and persistence status: marshalling the key, value, headers
         // and timestamp back into managed objects for every message cost more than producing it.
         config.DeliveryReportFields = "status";
-        _options.ApplyProperties(config);
         return config;
     }
 

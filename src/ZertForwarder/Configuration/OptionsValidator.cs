@@ -1,4 +1,5 @@
 using ZertForwarder.Forwarding;
+using ZertForwarder.Sinks.Kafka;
 using System.Globalization;
 
 namespace ZertForwarder.Configuration;
@@ -37,15 +38,20 @@ public static class OptionsValidator
         }
         if (input.Kafka is { } source)
         {
+            var sectionStart = errors.Count;
             if (string.IsNullOrWhiteSpace(source.BootstrapServers)) errors.Add("Input:Kafka:BootstrapServers is required");
             else if (HasUserInfo(source.BootstrapServers)) errors.Add(UserInfoInHost("Input:Kafka:BootstrapServers", "Input:Kafka:SaslUsername / SaslPasswordFile"));
             if (string.IsNullOrWhiteSpace(source.Topic)) errors.Add("Input:Kafka:Topic is required");
             if (string.IsNullOrWhiteSpace(source.GroupId)) errors.Add("Input:Kafka:GroupId is required");
             errors.AddRange(TlsVerificationKept("Input:Kafka", source.Properties));
+            errors.AddRange(SecurityProtocolKnown("Input:Kafka", source));
+            if (!string.IsNullOrWhiteSpace(source.BootstrapServers))
+                AddLibrdkafkaRefusals(errors, sectionStart, KafkaRecordSource.ConfigurationProblems(source, "Input:Kafka"));
         }
 
         if (o.Outputs.Kafka is { } kafka)
         {
+            var sectionStart = errors.Count;
             if (string.IsNullOrWhiteSpace(kafka.BootstrapServers)) errors.Add("Outputs:Kafka:BootstrapServers is required");
             else if (HasUserInfo(kafka.BootstrapServers)) errors.Add(UserInfoInHost("Outputs:Kafka:BootstrapServers", "Outputs:Kafka:SaslUsername / SaslPasswordFile"));
             if (string.IsNullOrWhiteSpace(kafka.Topic)) errors.Add("Outputs:Kafka:Topic is required");
@@ -66,6 +72,10 @@ public static class OptionsValidator
                 if (kafka.Properties.TryGetValue(alias, out var value) && !(int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms > 0))
                     errors.Add($"Outputs:Kafka:Properties:{alias} must be a positive number of milliseconds (it is '{value}'; 0 would let a message wait for ever)");
             }
+            errors.AddRange(SecurityProtocolKnown("Outputs:Kafka", kafka));
+            // The pass-through properties (and what the checks above do not cover) as librdkafka judges them.
+            if (!string.IsNullOrWhiteSpace(kafka.BootstrapServers))
+                AddLibrdkafkaRefusals(errors, sectionStart, KafkaSink.ConfigurationProblems(kafka, "Outputs:Kafka"));
         }
         // The options name their own settings in full ("Outputs:Elasticsearch:Retention must ...").
         if (o.Outputs.Elasticsearch is { } es) errors.AddRange(es.Validate());
@@ -109,6 +119,40 @@ public static class OptionsValidator
             yield return $"{section}:Properties:enable.ssl.certificate.verification cannot turn off the brokers' certificate check; trust a private CA with {section}:SslCaLocation";
         if (properties.TryGetValue("ssl.endpoint.identification.algorithm", out var identify) && !string.Equals(identify.Trim(), "https", StringComparison.OrdinalIgnoreCase))
             yield return $"{section}:Properties:ssl.endpoint.identification.algorithm cannot turn off the brokers' host name check (only 'https' is accepted)";
+    }
+
+    /// <summary>
+    /// librdkafka's refusals (<see cref="KafkaClientCheck"/>), but for what this validator already named since
+    /// <paramref name="sectionStart"/>: a property it named, or, for a refusal of the typed settings, one of those
+    /// (<c>Compression 'brotli'</c> is not refused twice). Without this check librdkafka would refuse them only when the
+    /// client is built, after the run started, one per attempt.
+    /// </summary>
+    private static void AddLibrdkafkaRefusals(List<string> errors, int sectionStart, IReadOnlyList<KafkaClientCheck.Problem> refusals)
+    {
+        var named = errors.GetRange(sectionStart, errors.Count - sectionStart);
+        foreach (var refusal in refusals)
+        {
+            var ofSettings = !refusal.Setting.Contains(":Properties", StringComparison.Ordinal);
+            if (!named.Any(e => Names(e, refusal.Setting) && !(ofSettings && Names(e, refusal.Setting + ":Properties")))) errors.Add(refusal.Message);
+        }
+    }
+
+    /// <summary>Whether <paramref name="problem"/> is about <paramref name="setting"/> or a setting within it.</summary>
+    private static bool Names(string problem, string setting) =>
+        problem.StartsWith(setting, StringComparison.Ordinal) && (problem.Length == setting.Length || problem[setting.Length] is ' ' or ':');
+
+    /// <summary>
+    /// The protocols librdkafka knows. <see cref="KafkaClientCheck"/> builds its client in plaintext (no certificate
+    /// file is read, no SASL login starts), so the protocol's own value is checked here.
+    /// </summary>
+    private static IEnumerable<string> SecurityProtocolKnown(string section, KafkaConnectionOptions kafka)
+    {
+        kafka.Properties.TryGetValue("security.protocol", out var property);
+        foreach (var (setting, value) in new[] { ($"{section}:SecurityProtocol", kafka.SecurityProtocol), ($"{section}:Properties:security.protocol", property) })
+        {
+            if (!string.IsNullOrWhiteSpace(value) && value.ToLowerInvariant() is not ("plaintext" or "ssl" or "sasl_plaintext" or "sasl_ssl"))
+                yield return $"{setting} '{value}' must be plaintext, ssl, sasl_plaintext or sasl_ssl";
+        }
     }
 
     /// <summary>Parses <c>+HH:MM</c> / <c>-HH:MM</c> (within ±14 hours).</summary>
