@@ -33,7 +33,7 @@ public enum ResponseStall
 /// infrastructure §2). It behaves like the bulk API where the forwarder depends on it: documents are stored by
 /// <c>_index</c>/<c>_id</c>, <c>create</c> of an existing id answers 409, the body must end with a newline, gzip
 /// bodies are accepted; every response carries <c>X-Elastic-Product: Elasticsearch</c>. Faults are scripted per
-/// request number and per item.
+/// request number and per item, delays per API (<see cref="ApiDelay"/>).
 /// </summary>
 public sealed class FakeElasticsearch : IAsyncDisposable
 {
@@ -52,6 +52,7 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     private int _tooLarge;
     private int _requests;
     private int _stalled;
+    private int _heldRequests;
 
     private FakeElasticsearch(WebApplication app) => _app = app;
 
@@ -78,6 +79,17 @@ public sealed class FakeElasticsearch : IAsyncDisposable
 
     /// <summary>Bulk request number → how long to wait before processing it (the request is still processed).</summary>
     public Func<int, TimeSpan?> RequestDelay { get; set; } = _ => null;
+
+    /// <summary>
+    /// API → how long to hold each of its requests before handling it, like a cluster (or a host) slow to answer that
+    /// API. The API is the method and the path's first segment: <c>GET /</c> (the probe), <c>GET /_component_template</c>,
+    /// <c>PUT /_index_template</c>, <c>POST /_bulk</c>. A request whose client gives up meanwhile is not handled;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> holds it until then (or until the fake is disposed).
+    /// </summary>
+    public Func<string, TimeSpan?> ApiDelay { get; set; } = _ => null;
+
+    /// <summary>Requests held by <see cref="ApiDelay"/>, counted as they arrive (before the delay).</summary>
+    public int HeldRequests => Volatile.Read(ref _heldRequests);
 
     /// <summary>
     /// Largest bulk body (uncompressed bytes) accepted; a larger one gets 413 like <c>http.max_content_length</c>
@@ -161,6 +173,11 @@ public sealed class FakeElasticsearch : IAsyncDisposable
                 return;
             }
 
+            if (fake.ApiDelay(Api(context.Request)) is { } delay && !await fake.HoldAsync(context, delay))
+            {
+                return;
+            }
+
             await next(context);
         });
         app.MapMethods("/", ["GET", "HEAD"], (RequestDelegate)(context => context.Request.Method == "HEAD"
@@ -190,6 +207,31 @@ public sealed class FakeElasticsearch : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _stopping.Dispose();
+    }
+
+    /// <summary><c>PUT /_component_template</c> for <c>PUT /_component_template/zert-settings</c>, <c>GET /</c> for the root.</summary>
+    private static string Api(HttpRequest request)
+    {
+        var path = request.Path.Value ?? "/";
+        var end = path.IndexOf('/', 1);
+        return $"{request.Method} {(end < 0 ? path : path[..end])}";
+    }
+
+    /// <summary>Waits <paramref name="delay"/>; false when the client gave up or the fake is stopping first (the request is then dropped).</summary>
+    private async Task<bool> HoldAsync(HttpContext context, TimeSpan delay)
+    {
+        Interlocked.Increment(ref _heldRequests);
+        using var until = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+        try
+        {
+            await Task.Delay(delay, until.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Abort();
+            return false;
+        }
     }
 
     /// <summary>Sends the headers and <paramref name="bodyStart"/> (when not null), then waits for the client or the end of the test.</summary>

@@ -255,6 +255,61 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(1, _elasticsearch.StalledResponses);
     }
 
+    /// <summary>One component template to install from <c>templates/component_template</c>.</summary>
+    private string OneComponentTemplate()
+    {
+        var templates = Path.Combine(_directory, "templates");
+        Directory.CreateDirectory(Path.Combine(templates, "component_template"));
+        Directory.CreateDirectory(Path.Combine(templates, "index_template"));
+        File.WriteAllText(Path.Combine(templates, "component_template", "zert-settings.json"), """{"template":{"settings":{"index":{"codec":"best_compression"}}}}""");
+        return templates;
+    }
+
+    [Fact]
+    public async Task A_template_call_slower_than_RequestTimeout_still_installs_at_start()
+    {
+        // A 1 s RequestTimeout is for bulk requests (a slow one is retried); a template call's failure stops the run, so
+        // it waits at least MinimumStartupTimeout (5 s), as the probe does: a loaded host's 2 s answer is not a failure.
+        var templates = OneComponentTemplate();
+        _elasticsearch.ApiDelay = api => api == "PUT /_component_template" ? TimeSpan.FromSeconds(2) : null;
+        await using var sink = new ElasticsearchSink(Options(o =>
+        {
+            o.RequestTimeout = TimeSpan.FromSeconds(1);
+            o.InstallTemplates = true;
+            o.TemplatesDirectory = templates;
+        }));
+
+        await sink.StartAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, _elasticsearch.HeldRequests);
+        Assert.Equal(["/_component_template/zert-settings"], _elasticsearch.TemplatePuts);
+    }
+
+    [Fact]
+    public async Task A_template_call_slower_than_the_start_up_limit_fails_the_start_saying_which_call_timed_out()
+    {
+        // The whole-call limit runs on the sink's clock: moved past MinimumStartupTimeout once the call is held, not waited for.
+        var templates = OneComponentTemplate();
+        _elasticsearch.ApiDelay = api => api == "PUT /_component_template" ? Timeout.InfiniteTimeSpan : null;
+        var clock = new ObservedTimeProvider();
+        await using var sink = new ElasticsearchSink(Options(o =>
+        {
+            o.RequestTimeout = TimeSpan.FromSeconds(1);
+            o.InstallTemplates = true;
+            o.TemplatesDirectory = templates;
+        }), timeProvider: clock);
+
+        var starting = sink.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => _elasticsearch.HeldRequests == 1, "the template PUT held");
+        clock.Advance(ElasticsearchConnection.MinimumStartupTimeout);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => starting.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        output.WriteLine(failure.Message);
+        Assert.StartsWith("Elasticsearch at ", failure.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" did not answer PUT _component_template/zert-settings within 5 s (timed out).", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(_elasticsearch.TemplatePuts);
+    }
+
     [Theory]
     [InlineData(ResponseStall.BeforeHeaders)]
     [InlineData(ResponseStall.AfterHeaders)]
