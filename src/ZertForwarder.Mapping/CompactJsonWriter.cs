@@ -154,6 +154,14 @@ internal sealed class CompactJsonWriter
         _needsComma = true;
     }
 
+    /// <summary>An integer given as its decimal digits (one wider than <see cref="ulong"/>), written as a JSON number.</summary>
+    public void WriteNumberDigits(byte[] name, ReadOnlySpan<byte> digits)
+    {
+        WriteName(name);
+        WriteRaw(digits);
+        _needsComma = true;
+    }
+
     public void WriteNumber(byte[] name, double value)
     {
         if (!double.IsFinite(value)) throw new ArgumentException("JSON has no representation for a non-finite number.", nameof(value));

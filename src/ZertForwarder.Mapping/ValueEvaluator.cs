@@ -20,6 +20,12 @@ internal enum ValueKind : byte
 
     /// <summary>A list of exactly one item, <see cref="FieldValue.Utf8"/>.</summary>
     Utf8Item,
+
+    /// <summary>
+    /// A non-negative integer too large for <see cref="FieldValue.Number"/>, as its decimal digits in
+    /// <see cref="FieldValue.Utf8"/>: written as a number, never as a string.
+    /// </summary>
+    Digits,
 }
 
 /// <summary>One evaluated value. <see cref="Utf8"/> points into the caller's scratch buffer or a cached name.</summary>
@@ -324,9 +330,9 @@ internal static class ValueEvaluator
                 if (!f.IsConnectionEvent) return default;
                 return FieldValue.Text(f.Role switch { LocalRole.Server => "ingress"u8, LocalRole.Client => "egress"u8, _ => "unknown"u8 });
             case Derived.NetworkBytes:
-                return sub11 && f.IsConnectionEvent ? FieldValue.Num(f.Counter(ZertFields.SC_SAInBytes) + f.Counter(ZertFields.SC_SAOutBytes)) : default;
+                return sub11 && f.IsConnectionEvent ? Sum(f.Counter(ZertFields.SC_SAInBytes), f.Counter(ZertFields.SC_SAOutBytes), scratch) : default;
             case Derived.NetworkPackets:
-                return sub11 && f.IsConnectionEvent ? FieldValue.Num(f.Counter(ZertFields.SC_SAInSegDG) + f.Counter(ZertFields.SC_SAOutSegDG)) : default;
+                return sub11 && f.IsConnectionEvent ? Sum(f.Counter(ZertFields.SC_SAInSegDG), f.Counter(ZertFields.SC_SAOutSegDG), scratch) : default;
             case Derived.CommunityId:
             {
                 var id = f.CommunityId();
@@ -442,6 +448,18 @@ internal static class ValueEvaluator
 
     private static ulong Proto(RecordFacts f) =>
         f.Record.TryGetUnsigned(f.Subtype == 11 ? ZertFields.SC_SAIPProto : ZertFields.SS_SAIPProto, out var p) ? p : 0;
+
+    /// <summary>
+    /// The sum of two 8-byte counters (contract §2.3: in + out). Layout §2.1 gives them the full unsigned 64-bit range,
+    /// so the sum can pass 2^64 - 1: it is then written as its digits rather than what is left after wrapping around.
+    /// </summary>
+    private static FieldValue Sum(ulong a, ulong b, Span<byte> scratch)
+    {
+        var sum = unchecked(a + b);
+        if (sum >= a) return FieldValue.Num(sum);
+        ((UInt128)a + b).TryFormat(scratch, out var written, default, CultureInfo.InvariantCulture);
+        return new FieldValue { Kind = ValueKind.Digits, Utf8 = scratch[..written] };
+    }
 
     private static FieldValue NonZero(ulong v) => v == 0 ? default : FieldValue.Num(v);
 

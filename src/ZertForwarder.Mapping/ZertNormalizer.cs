@@ -205,6 +205,9 @@ public sealed class ZertNormalizer
             case ValueKind.Float:
                 w.WriteNumber(name, v.Float);
                 break;
+            case ValueKind.Digits:
+                w.WriteNumberDigits(name, v.Utf8);
+                break;
             case ValueKind.Bool:
                 w.WriteBoolean(name, v.Bool);
                 break;
@@ -316,6 +319,9 @@ public sealed class ZertNormalizer
             }
             case ValueKind.Bool:
                 output.Write(v.Bool ? "true"u8 : "false"u8);
+                break;
+            case ValueKind.Digits:
+                output.Write(v.Utf8);
                 break;
             case ValueKind.Utf8:
                 WriteLeefText(output, v.Utf8);

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using ZertForwarder.Mapping.Tests.Support;
+
+namespace ZertForwarder.Mapping.Tests;
+
+/// <summary>
+/// Values computed from two counters of a record (output contract §2.3 network totals, §2.4 interval deltas) at the
+/// edges of the counters' range: the 8-byte counters of layout §2.1 / §3.1 can hold up to 2^64 - 1, and nothing
+/// says a life-to-date counter cannot be lower at the interval end than at its start.
+/// </summary>
+public sealed class CounterArithmeticTests
+{
+    private static (JsonNode Ecs, JsonNode Flat, string Leef) Render(byte[] bytes)
+    {
+        var record = TestMappings.Parse(bytes);
+        var n = TestMappings.Normalizer;
+        return (JsonNode.Parse(TestMappings.Render(n.WriteEcs, record))!,
+            JsonNode.Parse(TestMappings.Render(n.WriteFlat, record))!,
+            TestMappings.Render(n.WriteLeef, record));
+    }
+
+    [Fact]
+    public void Network_bytes_and_packets_are_the_exact_sums_of_two_8_byte_counters_at_their_maximum()
+    {
+        var b = new SpecRecordBuilder(11);
+        b.Common[0] = 3;    // connection termination
+        b.Common[2] = 0x10; // local is the server
+        b.Common[4] = 6;
+        SpecRecordBuilder.Ip(b.Common, 48, "10.0.0.2");
+        SpecRecordBuilder.Ip(b.Common, 64, "10.0.0.1");
+        SpecRecordBuilder.U64(b.Common, 88, ulong.MaxValue); // SAInBytes
+        SpecRecordBuilder.U64(b.Common, 96, 2);              // SAOutBytes
+        SpecRecordBuilder.U64(b.Common, 104, ulong.MaxValue); // SAInSegDG
+        SpecRecordBuilder.U64(b.Common, 112, ulong.MaxValue); // SAOutSegDG
+        var (ecs, _, _) = Render(b.Build());
+
+        // 2^64 - 1 + 2 and 2 x (2^64 - 1): the sums, not what is left of them after wrapping around at 2^64.
+        Assert.Equal("18446744073709551617", ecs["network"]!["bytes"]!.ToJsonString());
+        Assert.Equal("36893488147419103230", ecs["network"]!["packets"]!.ToJsonString());
+        Assert.Equal("18446744073709551615", ecs["client"]!["bytes"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Network_totals_below_the_8_byte_limit_stay_plain_numbers()
+    {
+        var b = new SpecRecordBuilder(11);
+        b.Common[0] = 3;
+        b.Common[4] = 6;
+        SpecRecordBuilder.U64(b.Common, 88, ulong.MaxValue - 7);
+        SpecRecordBuilder.U64(b.Common, 96, 7);
+        var (ecs, _, _) = Render(b.Build());
+        Assert.Equal(ulong.MaxValue, ecs["network"]!["bytes"]!.GetValue<ulong>());
+        Assert.Equal(0UL, ecs["network"]!["packets"]!.GetValue<ulong>());
+    }
+}
