@@ -154,6 +154,15 @@ internal sealed class CompactJsonWriter
         _needsComma = true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void WriteNumber(byte[] name, long value)
+    {
+        WriteName(name);
+        value.TryFormat(Reserve(20), out var n, default, CultureInfo.InvariantCulture);
+        _length += n;
+        _needsComma = true;
+    }
+
     /// <summary>An integer given as its decimal digits (one wider than <see cref="ulong"/>), written as a JSON number.</summary>
     public void WriteNumberDigits(byte[] name, ReadOnlySpan<byte> digits)
     {

@@ -70,7 +70,7 @@ internal static class EventMessage
         if (!sub11 && r.TryGetUnsigned(ZertFields.SS_SAEndLifeConnCnt, out var end) && r.TryGetUnsigned(ZertFields.SS_SAInitLifeConnCnt, out var begin))
         {
             w.Add(", "u8);
-            w.Add(unchecked(end - begin));
+            w.Add(ValueEvaluator.Delta(end, begin));
             w.Add(" connections"u8);
         }
         w.Add(": "u8);
@@ -167,6 +167,11 @@ internal static class EventMessage
         }
 
         public void Add(ulong number)
+        {
+            if (number.TryFormat(_buffer[Length..], out var w, default, CultureInfo.InvariantCulture)) Length += w;
+        }
+
+        public void Add(long number)
         {
             if (number.TryFormat(_buffer[Length..], out var w, default, CultureInfo.InvariantCulture)) Length += w;
         }

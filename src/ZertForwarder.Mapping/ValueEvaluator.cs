@@ -10,6 +10,9 @@ internal enum ValueKind : byte
 {
     None,
     Number,
+
+    /// <summary>A signed integer: <see cref="FieldValue.Number"/> holds its two's-complement bits.</summary>
+    Signed,
     Float,
     Bool,
     Utf8,
@@ -43,10 +46,14 @@ internal ref struct FieldValue
     public bool Plain;
 
     public readonly double Float => BitConverter.UInt64BitsToDouble(Number);
+    public readonly long SignedNumber => unchecked((long)Number);
     public readonly bool Bool => Number != 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FieldValue Num(ulong n) => new() { Kind = ValueKind.Number, Number = n };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FieldValue Signed(long n) => new() { Kind = ValueKind.Signed, Number = unchecked((ulong)n) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FieldValue Real(double d) => new() { Kind = ValueKind.Float, Number = BitConverter.DoubleToUInt64Bits(d) };
@@ -232,7 +239,7 @@ internal static class ValueEvaluator
                 };
             }
             case Converter.Delta:
-                return r.TryGetUnsigned(field, out var end) && r.TryGetUnsigned(rule.BaseField!, out var start) ? FieldValue.Num(unchecked(end - start)) : default;
+                return r.TryGetUnsigned(field, out var end) && r.TryGetUnsigned(rule.BaseField!, out var start) ? FieldValue.Signed(Delta(end, start)) : default;
         }
         return default;
     }
@@ -448,6 +455,14 @@ internal static class ValueEvaluator
 
     private static ulong Proto(RecordFacts f) =>
         f.Record.TryGetUnsigned(f.Subtype == 11 ? ZertFields.SC_SAIPProto : ZertFields.SS_SAIPProto, out var p) ? p : 0;
+
+    /// <summary>
+    /// An interval's end value minus its start value (contract §2.4 <c>delta</c>), signed: a counter lower at the end gives
+    /// a negative delta. Exact for the 4-byte counters; for the 8-byte ones exact while the difference fits a signed
+    /// 64-bit number (what Elasticsearch's <c>long</c> holds), and beyond that the step of a counter that passed
+    /// 2^64 - 1 (2^64 - 1 to 4 is +5).
+    /// </summary>
+    public static long Delta(ulong end, ulong start) => unchecked((long)(end - start));
 
     /// <summary>
     /// The sum of two 8-byte counters (contract §2.3: in + out). Layout §2.1 gives them the full unsigned 64-bit range,

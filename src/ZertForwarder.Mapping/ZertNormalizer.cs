@@ -150,7 +150,7 @@ public sealed class ZertNormalizer
                     var rule = step.Rule!;
                     if (!r.TryGetUnsigned(rule.Field!, out var end) || !r.TryGetUnsigned(rule.BaseField!, out var start)) break;
                     OpenEnclosing(w, pending, ref opened, step.Depth);
-                    w.WriteNumber(step.NamePrefix, unchecked(end - start));
+                    w.WriteNumber(step.NamePrefix, ValueEvaluator.Delta(end, start));
                     break;
                 }
                 case EcsStepKind.Member:
@@ -204,6 +204,9 @@ public sealed class ZertNormalizer
                 break;
             case ValueKind.Float:
                 w.WriteNumber(name, v.Float);
+                break;
+            case ValueKind.Signed:
+                w.WriteNumber(name, v.SignedNumber);
                 break;
             case ValueKind.Digits:
                 w.WriteNumberDigits(name, v.Utf8);
@@ -307,6 +310,13 @@ public sealed class ZertNormalizer
             {
                 var span = output.GetSpan(20);
                 v.Number.TryFormat(span, out var n, default, CultureInfo.InvariantCulture);
+                output.Advance(n);
+                break;
+            }
+            case ValueKind.Signed:
+            {
+                var span = output.GetSpan(20);
+                v.SignedNumber.TryFormat(span, out var n, default, CultureInfo.InvariantCulture);
                 output.Advance(n);
                 break;
             }
