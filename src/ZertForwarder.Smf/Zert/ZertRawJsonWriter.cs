@@ -66,9 +66,13 @@ public static class ZertRawJsonWriter
 
         foreach (var section in Enum.GetValues<ZertSection>())
         {
-            if (section == ZertSection.Enforcement) continue;
-            var tail = record.UnknownTail(section);
-            if (!tail.IsEmpty) writer.WriteString($"{prefix}{section}_UnknownTail", Convert.ToHexString(tail));
+            if (section != ZertSection.Enforcement)
+            {
+                var tail = record.UnknownTail(section);
+                if (!tail.IsEmpty) writer.WriteString($"{prefix}{section}_UnknownTail", Convert.ToHexString(tail));
+            }
+            var further = record.FurtherInstances(section);
+            if (!further.IsEmpty) writer.WriteString($"{prefix}{section}_FurtherInstances", Convert.ToHexString(further));
         }
         writer.WriteEndObject();
     }

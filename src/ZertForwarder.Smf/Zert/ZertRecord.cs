@@ -7,8 +7,11 @@ namespace ZertForwarder.Smf.Zert;
 /// <summary>One certificate distinguished-name entry (layout spec §2.7 / §3.5): type and where its text lies.</summary>
 public readonly record struct DnEntry(ushort Type, int TextOffset, int TextLength);
 
-/// <summary>Where a section lies in the record: offset from byte 0 of the RDW, and its triplet length.</summary>
-public readonly record struct SectionSlice(int Offset, int Length)
+/// <summary>
+/// Where a section lies in the record: offset from byte 0 of the RDW, its triplet length and its triplet number (how
+/// many instances of that length follow one another).
+/// </summary>
+public readonly record struct SectionSlice(int Offset, int Length, int Number = 1)
 {
     public bool IsPresent => Length > 0;
 }
@@ -84,6 +87,16 @@ public sealed class ZertRecord
         var known = ZertFieldCatalog.KnownLength(Subtype, section);
         var bytes = SectionBytes(section);
         return bytes.Length > known ? bytes[known..] : default;
+    }
+
+    /// <summary>
+    /// The instances after the first of a section whose triplet Number is above one (layout spec §0: the section spans
+    /// Offset + Len x Num), or empty. Every known section has one instance; the others are kept raw, not interpreted.
+    /// </summary>
+    public ReadOnlySpan<byte> FurtherInstances(ZertSection section)
+    {
+        var s = _sections[(int)section];
+        return s.IsPresent && s.Number > 1 ? Bytes.Span.Slice(s.Offset + s.Length, s.Length * (s.Number - 1)) : default;
     }
 
     /// <summary>The field's bytes when the section is present and long enough to hold the whole field.</summary>

@@ -130,7 +130,8 @@ public static class ZertRecordParser
     /// <summary>
     /// A section is present when Offset, Length and Number are all non-zero (IBM's SMF rule, spec §0); then it must lie
     /// after the triplets and Offset + Length × Number must stay inside the record (§6 step 2). Only the first of
-    /// several instances is decoded (every known section has at most one).
+    /// several instances is decoded (every known section has at most one); the others are kept raw
+    /// (<see cref="ZertRecord.FurtherInstances"/>).
     /// </summary>
     private static string? ReadSectionTriplet(ReadOnlySpan<byte> record, int index, int tripletsEnd, ZertSection section, out SectionSlice slice)
     {
@@ -146,7 +147,7 @@ public static class ZertRecordParser
         {
             return $"triplet {index} ({section} section) runs past the end of the record: offset {offset} + length {length} x number {number} = {end} > record length {record.Length}";
         }
-        slice = new SectionSlice((int)offset, length);
+        slice = new SectionSlice((int)offset, length, number);
         return null;
     }
 

@@ -250,6 +250,28 @@ public sealed class MalformedRecordTests
     }
 
     [Fact]
+    public void A_triplet_with_number_above_one_decodes_the_first_instance_and_keeps_the_others_as_hex()
+    {
+        // §0 / §6 steps 2-3: Offset + Len x Num is the extent; the decoder knows one instance of each section, so the
+        // further instances are bytes it does not interpret, kept as hex like a longer section's tail.
+        var builder = SpecRecordBuilder.ConnectionDetail();
+        builder.Set("SMF119SC_TLS_Prot_Ver", 0x0303).Section("Tls", 3 * 168);
+        builder.SectionBytes("Tls").AsSpan(168, 168).Fill(0xAB);
+        builder.SectionBytes("Tls").AsSpan(336, 168).Fill(0xCD);
+        builder.CorruptTriplet(3, length: 168, number: 3);
+        var record = DecodedAssert.Decode(builder.Build());
+        var json = DecodedAssert.RawJson(record);
+
+        Assert.True(record.TryGetUnsigned(ZertFields.SC_TLS_Prot_Ver, out var version));
+        Assert.Equal(0x0303UL, version);
+        Assert.True(record.UnknownTail(ZertSection.Tls).IsEmpty);
+        var further = string.Concat(Enumerable.Repeat("AB", 168)) + string.Concat(Enumerable.Repeat("CD", 168));
+        Assert.Equal(further, json.GetProperty("SMF119SC_Tls_FurtherInstances").GetString());
+        Assert.False(json.TryGetProperty("SMF119SC_Tls_UnknownTail", out _));
+        Assert.False(json.TryGetProperty("SMF119SC_Common_FurtherInstances", out _));
+    }
+
+    [Fact]
     public void A_short_or_long_identification_section_decodes_as_far_as_it_goes()
     {
         var shortId = SpecRecordBuilder.ConnectionDetail();
