@@ -169,8 +169,15 @@ internal sealed class RecordFacts
             if ((flags & 0x40) != 0) Role = LocalRole.Server;
             else if ((flags & 0x20) != 0) Role = LocalRole.Client;
             EnforcementReset = false;
+            // A security session of failed handshakes (3.2+): SAEndFailedHsConnCnt > 0 and its TLS or SSH section holds
+            // only Source (layout §3.1). TLS says so by Neg_Cipher FFFFFF (below); a summary's SSH section has no
+            // SSH_Flags, only its protocol version left unknown (0), so that with the counter is the sign: without it an
+            // SSH session of failed handshakes went out as a success (contract §2.2). Both are asked for, so a counter
+            // beside a complete section (a session that also negotiated) is not called failed.
             TlsFailed = false;
-            SshFailed = false;
+            SshFailed = IsConnectionEvent && record.HasSection(ZertSection.Ssh)
+                        && record.TryGetUnsigned(ZertFields.SS_SAEndFailedHsConnCnt, out var failed) && failed > 0
+                        && record.TryGetUnsigned(ZertFields.SS_SSH_Prot_Ver, out var version) && version == 0;
         }
 
         CipherSuite? suite = null;

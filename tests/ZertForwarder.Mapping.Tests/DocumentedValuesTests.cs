@@ -154,6 +154,35 @@ public sealed class DocumentedValuesTests
         Assert.Equal("metric", (string?)e["kind"]);
     }
 
+    /// <summary>
+    /// Contract §2.2: failure for a failed TLS or SSH handshake (z/OS 3.2 indicators). A 119-12 SSH session of failed
+    /// handshakes says so by SAEndFailedHsConnCnt > 0 with an SSH section of only Source (protocol version 0, layout
+    /// §3.1); the same counter beside a negotiated session (version 2) is not a failure.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 3, "failure")]
+    [InlineData(2, 3, "success")]
+    [InlineData(0, 0, "success")]
+    public void A_summary_of_failed_SSH_handshakes_is_a_failure(byte sshVersion, uint endFailed, string outcome)
+    {
+        var b = new SpecRecordBuilder(12);
+        b.Common[8] = 1;      // interval record
+        b.Common[9] = 0x40;   // local is server
+        b.Common[10] = 0x40;  // SSH protection
+        b.Common[27] = 6;
+        U32(b.Common, 208, endFailed);
+        var ssh = new byte[46];
+        ssh[0] = 1;           // Source: stream observation; nothing else when the handshake failed
+        ssh[2] = sshVersion;
+        b.Ssh = ssh;
+
+        var ecs = Ecs(b);
+
+        Assert.Equal(outcome, (string?)ecs["event"]!["outcome"]);
+        var reasons = ecs["zos"]!["zert"]!["assessment"]!["reasons"]?.AsArray().Select(x => (string)x!).ToList() ?? [];
+        Assert.Equal(outcome == "failure", reasons.Any(r => r.Contains("handshake", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Local_server_role_puts_the_remote_end_in_client_and_counts_bytes_from_the_server_side()
     {
