@@ -107,7 +107,7 @@ internal static class HtmlReport
         var reasons = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var session in report.Sessions)
         {
-            foreach (var reason in session.Reasons) reasons[reason] = reasons.GetValueOrDefault(reason) + session.Counts.Connections;
+            foreach (var reason in session.Reasons) reasons[reason] = Saturating.Add(reasons.GetValueOrDefault(reason), session.Counts.Connections);
         }
         var certificates = report.Sessions.SelectMany(s => new[] { s.ServerCertificate, s.ClientCertificate })
             .Where(c => c?.NotAfter is not null && c.Subject is not null).Select(c => c!)

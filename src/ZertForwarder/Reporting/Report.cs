@@ -59,6 +59,24 @@ internal readonly record struct ClientKey(ServerKey Server, string ClientIp);
 
 internal readonly record struct OutboundKey(string Sysplex, string System, string Stack, string Job, string Kind, string LocalIp, string ForeignIp, string ForeignPort);
 
+/// <summary>
+/// Sums of counts that stop at the largest number instead of wrapping round to a negative one: byte counters are 8-byte
+/// fields, and a damaged or hand-made record can hold any value (see <see cref="ReportRecord.FromEcs"/>, which reads
+/// every count as at least 0). No real traffic gets near 2^63 bytes, so a total of 9223372036854775807 says "too big".
+/// </summary>
+internal static class Saturating
+{
+    /// <summary>The sum of two counts (each at least 0), or <see cref="long.MaxValue"/> when it does not fit.</summary>
+    public static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+
+    public static long Sum<T>(IEnumerable<T> items, Func<T, long> count)
+    {
+        var sum = 0L;
+        foreach (var item in items) sum = Add(sum, count(item));
+        return sum;
+    }
+}
+
 /// <summary>A count kept apart by where it came from, so that totals follow the counting rule (see <see cref="ReportBuilder"/>).</summary>
 internal sealed class LayeredCount
 {
@@ -68,12 +86,11 @@ internal sealed class LayeredCount
     {
         if (value == 0) return;
         if (!_byPeer.TryGetValue(peer, out var v)) _byPeer[peer] = v = new long[3];
-        if (r.Subtype == 11) v[0] += value;
-        else if (r.Protection.Contains("ipsec")) v[1] += value;
-        else v[2] += value;
+        var i = r.Subtype == 11 ? 0 : r.Protection.Contains("ipsec") ? 1 : 2;
+        v[i] = Saturating.Add(v[i], value);
     }
 
-    public long Total => _byPeer.Values.Sum(v => v[0] + Math.Max(v[1], v[2]));
+    public long Total => Saturating.Sum(_byPeer.Values, v => Saturating.Add(v[0], Math.Max(v[1], v[2])));
 }
 
 /// <summary>Connections and bytes of a row: totals, per protection, and by verdict.</summary>
@@ -134,8 +151,8 @@ internal sealed class Counts
             var i = Array.IndexOf(ProtectionNames, p);
             if (i < 0) continue;
             Protections.Add(p);
-            ConnectionsByProtection[i] += c.Connections;
-            BytesByProtection[i] += c.BytesIn + c.BytesOut;
+            ConnectionsByProtection[i] = Saturating.Add(ConnectionsByProtection[i], c.Connections);
+            BytesByProtection[i] = Saturating.Add(BytesByProtection[i], Saturating.Add(c.BytesIn, c.BytesOut));
         }
         foreach (var v in VersionsOf(r)) Versions.Add(v);
         var first = r.Subtype == 12 && r.Start is { } s ? s : r.Time;

