@@ -138,9 +138,11 @@ internal static class Cbom
                     if (ipsecParts.Count > 0) Suite(ipsec, string.Join(" / ", ipsecParts), ipsecParts.Select(p => Algorithm(catalog.Lookup(p))), null);
                     break;
             }
-            if (Certificate(session.ServerCertificate) is { } serverCert) used.Add(serverCert);
-            else if (session.ServerCertificate is { KeyAlgorithm: not null } hostKey && PublicKey(hostKey) is { } key) used.Add(key);
-            if (Certificate(session.ClientCertificate) is { } clientCert) used.Add(clientCert);
+            // Every certificate the session showed: one renewed during the report is in use too.
+            var serverCertificates = session.ServerCertificates.Select(Certificate).OfType<string>().ToList();
+            used.AddRange(serverCertificates);
+            if (serverCertificates.Count == 0 && session.ServerCertificate is { KeyAlgorithm: not null } hostKey && PublicKey(hostKey) is { } key) used.Add(key);
+            used.AddRange(session.ClientCertificates.Select(Certificate).OfType<string>());
 
             var service = Service(session, services);
             if (!uses.TryGetValue(service, out var set)) uses[service] = set = new SortedSet<string>(StringComparer.Ordinal);

@@ -109,8 +109,8 @@ internal static class HtmlReport
         {
             foreach (var reason in session.Reasons) reasons[reason] = Saturating.Add(reasons.GetValueOrDefault(reason), session.Counts.Connections);
         }
-        var certificates = report.Sessions.SelectMany(s => new[] { s.ServerCertificate, s.ClientCertificate })
-            .Where(c => c?.NotAfter is not null && c.Subject is not null).Select(c => c!)
+        var certificates = report.Sessions.SelectMany(s => s.ServerCertificates.Concat(s.ClientCertificates))
+            .Where(c => c.NotAfter is not null && c.Subject is not null)
             .DistinctBy(c => (c.Subject, c.Serial, c.NotAfter)).OrderBy(c => c.NotAfter, StringComparer.Ordinal)
             .Select(c => new { subject = c.Subject, notAfter = c.NotAfter }).ToList();
         var cleartext = servers.Where(s => s.Counts.ConnectionsByProtection[0] > 0).OrderByDescending(s => s.Counts.ConnectionsByProtection[0])

@@ -241,11 +241,22 @@ internal sealed record CertificateFacts(string? Subject, string? Issuer, string?
     public static CertificateFacts? Merge(CertificateFacts? a, CertificateFacts? b)
     {
         if (a is null) return b;
-        if (b is null || (a.Subject is not null && b.Subject is not null && a.Subject != b.Subject)) return a;
-        if (a.Serial is not null && b.Serial is not null && a.Serial != b.Serial) return a;
+        if (b is null || !MayBeSame(a, b)) return a;
         return new CertificateFacts(a.Subject ?? b.Subject, a.Issuer ?? b.Issuer, a.Serial ?? b.Serial, a.NotAfter ?? b.NotAfter,
             a.KeyAlgorithm ?? b.KeyAlgorithm, a.KeySize > 0 ? a.KeySize : b.KeySize, a.SignatureAlgorithm ?? b.SignatureAlgorithm);
     }
+
+    /// <summary>
+    /// Whether the facts can describe one certificate: no subject, serial or not-after that both have differs. A
+    /// renewed certificate keeps its subject and has a new serial and not-after.
+    /// </summary>
+    public static bool MayBeSame(CertificateFacts a, CertificateFacts b) =>
+        (a.Subject is null || b.Subject is null || a.Subject == b.Subject)
+        && (a.Serial is null || b.Serial is null || a.Serial == b.Serial)
+        && (a.NotAfter is null || b.NotAfter is null || a.NotAfter == b.NotAfter);
+
+    /// <summary>Facts that tell one certificate from another of the same subject (a summary before z/OS 3.2 has neither).</summary>
+    public bool Identifies => Serial is not null || NotAfter is not null;
 
     public static CertificateFacts? From(JsonElement? x509)
     {
@@ -259,6 +270,57 @@ internal sealed record CertificateFacts(string? Subject, string? Issuer, string?
             ReportRecord.Int(x, "public_key_size"),
             ReportRecord.Str(x, "signature_algorithm"));
         return c.Subject is null && c.Serial is null && c.NotAfter is null && c.KeyAlgorithm is null ? null : c;
+    }
+}
+
+/// <summary>
+/// The certificates one side of a security session showed over the report, each completed from the facts of the
+/// records that may describe it (<see cref="CertificateFacts.Merge"/>): a certificate renewed during the report (same
+/// subject, new serial and not-after) is a second certificate of the same session, not dropped. <see cref="Current"/>
+/// is the one a record showed last, by record time, whatever order the inputs came in.
+/// </summary>
+internal sealed class CertificateHistory
+{
+    private readonly List<(CertificateFacts Facts, DateTimeOffset LastSeen)> _certificates = [];
+
+    /// <summary>Every certificate seen, in the order first seen.</summary>
+    public IReadOnlyList<CertificateFacts> All => [.. _certificates.Select(c => c.Facts)];
+
+    /// <summary>
+    /// The certificate of the newest record that told it apart (by serial or not-after); at the same time the one that
+    /// expires last, so the answer does not depend on input order.
+    /// </summary>
+    public CertificateFacts? Current
+    {
+        get
+        {
+            if (_certificates.Count == 0) return null;
+            var current = _certificates[0];
+            foreach (var c in _certificates.Skip(1))
+            {
+                var order = c.LastSeen.CompareTo(current.LastSeen);
+                if (order == 0) order = string.CompareOrdinal(c.Facts.NotAfter, current.Facts.NotAfter);
+                if (order == 0) order = string.CompareOrdinal(c.Facts.Serial, current.Facts.Serial);
+                if (order > 0) current = c;
+            }
+            return current.Facts;
+        }
+    }
+
+    public void Add(CertificateFacts? facts, DateTimeOffset time)
+    {
+        if (facts is null) return;
+        // Facts that do not tell certificates apart (no serial, no not-after) complete the first that may be theirs and
+        // do not make it newer: a summary of after a renewal would otherwise bring the old certificate back.
+        var seen = facts.Identifies ? time : DateTimeOffset.MinValue;
+        for (var i = 0; i < _certificates.Count; i++)
+        {
+            var (known, lastSeen) = _certificates[i];
+            if (!CertificateFacts.MayBeSame(known, facts)) continue;
+            _certificates[i] = (CertificateFacts.Merge(known, facts)!, seen > lastSeen ? seen : lastSeen);
+            return;
+        }
+        _certificates.Add((facts, seen));
     }
 }
 

@@ -28,8 +28,18 @@ internal sealed class SessionRow(string key)
     public string? KeyExchange { get; private set; }
     public string? Encryption { get; private set; }
     public string? Mac { get; private set; }
-    public CertificateFacts? ServerCertificate { get; private set; }
-    public CertificateFacts? ClientCertificate { get; private set; }
+    private readonly CertificateHistory _serverCertificates = new();
+    private readonly CertificateHistory _clientCertificates = new();
+
+    /// <summary>The server's certificate (or SSH host key) last seen (the CSV columns).</summary>
+    public CertificateFacts? ServerCertificate => _serverCertificates.Current;
+
+    public CertificateFacts? ClientCertificate => _clientCertificates.Current;
+
+    /// <summary>Every server certificate the session showed (a renewal during the report gives two).</summary>
+    public IReadOnlyList<CertificateFacts> ServerCertificates => _serverCertificates.All;
+
+    public IReadOnlyList<CertificateFacts> ClientCertificates => _clientCertificates.All;
     public string Level { get; private set; } = "";
     public SortedSet<string> Reasons { get; } = new(StringComparer.Ordinal);
     public SortedSet<string> Profiles { get; } = new(StringComparer.Ordinal);
@@ -77,21 +87,21 @@ internal sealed class SessionRow(string key)
                 KeyExchange ??= t.KeyExchange;
                 Encryption ??= t.Encryption;
                 Mac ??= t.Mac;
-                ServerCertificate = CertificateFacts.Merge(ServerCertificate, t.Server);
-                ClientCertificate = CertificateFacts.Merge(ClientCertificate, t.Client);
+                _serverCertificates.Add(t.Server, r.Time);
+                _clientCertificates.Add(t.Client, r.Time);
                 break;
             case "ssh" when r.Ssh is { } s:
                 KeyExchange ??= s.KeyExchange;
                 Encryption ??= s.Encryption;
                 Mac ??= s.Mac;
-                ServerCertificate = CertificateFacts.Merge(ServerCertificate, s.Server ?? (s.ServerKeyType is null ? null : new CertificateFacts(null, null, null, null, s.ServerKeyType, s.ServerKeySize, null)));
+                _serverCertificates.Add(s.Server ?? (s.ServerKeyType is null ? null : new CertificateFacts(null, null, null, null, s.ServerKeyType, s.ServerKeySize, null)), r.Time);
                 break;
             case "ipsec" when r.Ipsec is { } i:
                 KeyExchange ??= i.DhGroup;
                 Encryption ??= i.Encryption;
                 Mac ??= i.Integrity;
-                ServerCertificate = CertificateFacts.Merge(ServerCertificate, role.Kind == EndpointKind.Server ? i.Local : i.Remote);
-                ClientCertificate = CertificateFacts.Merge(ClientCertificate, role.Kind == EndpointKind.Server ? i.Remote : i.Local);
+                _serverCertificates.Add(role.Kind == EndpointKind.Server ? i.Local : i.Remote, r.Time);
+                _clientCertificates.Add(role.Kind == EndpointKind.Server ? i.Remote : i.Local, r.Time);
                 break;
         }
         // The session's verdict is its worst record's (a renegotiation or an expiring certificate makes it worse).

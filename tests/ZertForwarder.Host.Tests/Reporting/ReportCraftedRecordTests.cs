@@ -145,4 +145,63 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
         var c = ReportRecord.FromEcs(connection.RootElement)!;
         Assert.Equal((0L, long.MaxValue), (c.LifeBytesIn, c.LifeBytesOut));
     }
+
+    /// <summary>
+    /// A server certificate renewed during the report (same subject, new serial and not-after) is one security session
+    /// with two certificates. Only the first one seen was kept: sessions.csv went on showing the expired certificate
+    /// after its renewal, and the renewed one, in use at the end, was in neither the CBOM nor the expiry chart.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_renewed_certificate_is_in_the_cbom_and_the_page_and_the_session_shows_the_newest(bool renewedFirstInFile)
+    {
+        var connection = TlsServerConnections()[0];
+        var certificate = connection.Tls!.ServerCertificate!;
+        var records = new List<byte[]>();
+        // The renewed certificate a minute later; first in the file or second: input order does not decide which is newest.
+        var expired = (Id: 500u, Serial: (byte)0x12, NotAfter: new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), Minutes: 0);
+        var renewed = (Id: 501u, Serial: (byte)0x45, NotAfter: new DateTime(2028, 1, 1, 0, 0, 0, DateTimeKind.Utc), Minutes: 1);
+        foreach (var (id, serial, notAfter, minutes) in renewedFirstInFile ? new[] { renewed, expired } : [expired, renewed])
+        {
+            connection.Common.ConnectionId = id;
+            connection.Header.Time += (uint)(minutes * 6000);
+            certificate.Serial = [0x01, serial, 0x03];
+            certificate.NotAfter = notAfter;
+            records.Add(ZertRecordWriter.ToArray(connection));
+            connection.Header.Time -= (uint)(minutes * 6000);
+        }
+        var dump = WriteDump("renewed.smf", records);
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        var session = Assert.Single(ReportFiles.ReadCsv(_work.Combine("r", "sessions.csv")));
+        Assert.Equal(2, session.Long("connections"));
+        Assert.Equal("014503", session["server_cert_serial"]);
+        Assert.Equal("2028-01-01T00:00:00.000Z", session["server_cert_not_after"]);
+        // The expired certificate was in use during the report: the verdict keeps it.
+        Assert.Contains("cert:expired", session["assessment_reasons"], StringComparison.Ordinal);
+
+        using var bom = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_work.Combine("r", "cbom.cdx.json")));
+        var certificates = bom.RootElement.GetProperty("components").EnumerateArray()
+            .Where(c => c.GetProperty("cryptoProperties").GetProperty("assetType").GetString() == "certificate")
+            .ToList();
+        string Serial(System.Text.Json.JsonElement c) => c.TryGetProperty("properties", out var p) ? p[0].GetProperty("value").GetString()! : "";
+        var server = certificates.Where(c => Serial(c) is "011203" or "014503").ToList();
+        Assert.Equal(new Dictionary<string, string?> { ["011203"] = "2026-01-01T00:00:00.000Z", ["014503"] = "2028-01-01T00:00:00.000Z" },
+            server.ToDictionary(Serial, c => c.GetProperty("cryptoProperties").GetProperty("certificateProperties").GetProperty("notValidAfter").GetString()));
+        // The service uses both.
+        var dependency = Assert.Single(bom.RootElement.GetProperty("dependencies").EnumerateArray());
+        var uses = dependency.GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()).ToHashSet();
+        Assert.All(server, c => Assert.Contains(c.GetProperty("bom-ref").GetString(), uses));
+
+        // The page's expiry chart has both.
+        var page = File.ReadAllText(_work.Combine("r", "report.html"));
+        var data = System.Text.RegularExpressions.Regex.Match(page, "<script id=\"report-data\" type=\"application/json\">(.*?)</script>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        using var chart = System.Text.Json.JsonDocument.Parse(data.Groups[1].Value);
+        var notAfters = chart.RootElement.GetProperty("certificates").EnumerateArray().Select(c => c.GetProperty("notAfter").GetString()).ToList();
+        Assert.Contains("2026-01-01T00:00:00.000Z", notAfters);
+        Assert.Contains("2028-01-01T00:00:00.000Z", notAfters);
+    }
 }
