@@ -48,4 +48,31 @@ public sealed class AlgorithmCatalogTests
         Assert.Equal(("RSA-3072", "pke", "3072", (int?)0), (rsa.Name, rsa.Primitive, rsa.ParameterSet, rsa.QuantumLevel));
         Assert.Equal(("ECDSA-256", "signature"), (AlgorithmCatalog.PublicKey("EC", 256).Name, AlgorithmCatalog.PublicKey("EC", 256).Primitive));
     }
+
+    /// <summary>
+    /// The names the CBOM looks up in the table come from IBM's value tables (mappings/codes): SSH and IPsec ciphers
+    /// and MACs (V.5, V.6), SSH key exchange (V.18), IKE groups (V.20), certificate signatures (V.12). DES_40, RC2,
+    /// RC4_256 and MD2 were missing, and broken crypto went into the CBOM as primitive "unknown" without a quantum level.
+    /// </summary>
+    [Fact]
+    public void Every_algorithm_name_of_the_ibm_value_tables_is_in_the_table()
+    {
+        var options = new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true };
+        using var codes = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "mappings", "codes", "ibm-value-tables.json")), options);
+        var tables = codes.RootElement.GetProperty("tables");
+        var missing = new List<string>();
+        foreach (var table in new[] { "encryption_algorithm", "message_authentication", "ssh_key_exchange", "dh_group", "cert_signature_method" })
+        {
+            foreach (var value in tables.GetProperty(table).GetProperty("values").EnumerateObject())
+            {
+                var name = value.Value.GetString()!;
+                if (name is "unknown" or "none") continue;
+                var info = Catalog.Lookup(name);
+                if (info.Primitive == "unknown" || info.QuantumLevel is null) missing.Add($"{table} {value.Name} {name}");
+            }
+        }
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
+        Assert.Equal((int?)0, Catalog.Lookup("DES_40").QuantumLevel);
+        Assert.Equal((int?)0, Catalog.Lookup("RC4_256").QuantumLevel);
+    }
 }
