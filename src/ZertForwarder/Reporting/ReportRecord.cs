@@ -350,7 +350,8 @@ internal sealed record TlsFacts(string Version, string? Cipher, string? CipherCo
 }
 
 /// <summary>SSH facts (<c>zos.zert.ssh.*</c>).</summary>
-internal sealed record SshFacts(string Version, string? KeyExchange, string? Encryption, string? Mac, string? ServerKeyType, int ServerKeySize, CertificateFacts? Server)
+internal sealed record SshFacts(string Version, string? KeyExchange, string? Encryption, string? Mac, string? ServerKeyType, int ServerKeySize, CertificateFacts? Server,
+    CertificateFacts? Client)
 {
     public static SshFacts From(JsonElement ssh) => new(
         ReportRecord.Str(ssh, "version") ?? "",
@@ -359,7 +360,8 @@ internal sealed record SshFacts(string Version, string? KeyExchange, string? Enc
         ReportRecord.Str(ssh, "outbound", "mac") ?? ReportRecord.Str(ssh, "inbound", "mac"),
         ReportRecord.Str(ssh, "server", "key", "type"),
         ReportRecord.Int(ssh, "server", "key", "size"),
-        CertificateFacts.From(ReportRecord.Get(ssh, "server", "x509")));
+        CertificateFacts.From(ReportRecord.Get(ssh, "server", "x509")),
+        CertificateFacts.From(ReportRecord.Get(ssh, "client", "x509")));
 }
 
 /// <summary>IPsec facts (<c>zos.zert.ipsec.*</c>).</summary>

@@ -95,6 +95,7 @@ internal sealed class SessionRow(string key)
                 Encryption ??= s.Encryption;
                 Mac ??= s.Mac;
                 _serverCertificates.Add(s.Server ?? (s.ServerKeyType is null ? null : new CertificateFacts(null, null, null, null, s.ServerKeyType, s.ServerKeySize, null)), r.Time);
+                _clientCertificates.Add(s.Client, r.Time);
                 break;
             case "ipsec" when r.Ipsec is { } i:
                 KeyExchange ??= i.DhGroup;

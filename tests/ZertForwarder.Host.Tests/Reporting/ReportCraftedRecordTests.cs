@@ -204,4 +204,41 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
         Assert.Contains("2026-01-01T00:00:00.000Z", notAfters);
         Assert.Contains("2028-01-01T00:00:00.000Z", notAfters);
     }
+
+    /// <summary>
+    /// An SSH client that authenticates with an X.509 certificate (DN types 11 and 12, zos.zert.ssh.client.x509): the
+    /// session's client certificate columns, the CBOM and the expiry chart have it, as they have TLS client certificates.
+    /// They left it out, so an SSH client certificate about to expire was in no view of the report.
+    /// </summary>
+    [Fact]
+    public async Task An_ssh_client_certificate_is_in_the_session_the_cbom_and_the_expiry_chart()
+    {
+        var connection = SmfDumpGenerator.GenerateRecords(7, 3000, includeForeignRecords: false).Select(r => r.Connection).OfType<ZertConnectionRecord>()
+            .First(c => c.Common.EventType is 3 or 4 && (c.Common.Flags & 0x10) != 0 && c.Ssh is { ClientCertificate: not null } && c.DistinguishedNames.Any(d => d.Type == 11));
+        connection.DistinguishedNames.First(d => d.Type == 11).Name = "CN=BATCH.SFTP.CLIENT,O=Example Bank,C=US";
+        connection.Ssh!.ClientCertificate!.Serial = [0x0C, 0x11, 0xE7];
+        connection.Ssh.ClientCertificate.NotAfter = new DateTime(2026, 3, 20, 12, 0, 0, DateTimeKind.Utc);
+        var dump = WriteDump("ssh-client-cert.smf", [ZertRecordWriter.ToArray(connection)]);
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        var session = Assert.Single(ReportFiles.ReadCsv(_work.Combine("r", "sessions.csv")));
+        Assert.Equal("ssh", session["protocol"]);
+        Assert.Equal("CN=BATCH.SFTP.CLIENT,O=Example Bank,C=US", session["client_cert_subject"]);
+        Assert.Equal("0C11E7", session["client_cert_serial"]);
+        Assert.Equal("2026-03-20T12:00:00.000Z", session["client_cert_not_after"]);
+
+        using var bom = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_work.Combine("r", "cbom.cdx.json")));
+        var certificate = Assert.Single(bom.RootElement.GetProperty("components").EnumerateArray(), c => c.GetProperty("cryptoProperties").GetProperty("assetType").GetString() == "certificate"
+            && c.GetProperty("cryptoProperties").GetProperty("certificateProperties").GetProperty("subjectName").GetString() == "CN=BATCH.SFTP.CLIENT,O=Example Bank,C=US");
+        Assert.Equal("2026-03-20T12:00:00.000Z", certificate.GetProperty("cryptoProperties").GetProperty("certificateProperties").GetProperty("notValidAfter").GetString());
+        var dependency = Assert.Single(bom.RootElement.GetProperty("dependencies").EnumerateArray());
+        Assert.Contains(certificate.GetProperty("bom-ref").GetString(), dependency.GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()));
+
+        var page = File.ReadAllText(_work.Combine("r", "report.html"));
+        var data = System.Text.RegularExpressions.Regex.Match(page, "<script id=\"report-data\" type=\"application/json\">(.*?)</script>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        using var chart = System.Text.Json.JsonDocument.Parse(data.Groups[1].Value);
+        Assert.Contains(chart.RootElement.GetProperty("certificates").EnumerateArray(), c => c.GetProperty("notAfter").GetString() == "2026-03-20T12:00:00.000Z");
+    }
 }
