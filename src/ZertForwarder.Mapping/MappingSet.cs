@@ -25,6 +25,9 @@ public sealed class MappingSet
     internal ValueTableSet Tables { get; private set; } = ValueTableSet.Default;
     internal CipherSuiteTable Suites { get; private set; } = null!;
     internal AssessmentPolicy Policy { get; private set; } = null!;
+
+    /// <summary>The assessment policy's <c>certificate_expiry.warning_days</c>: how close to its not-after a certificate counts as expiring.</summary>
+    public int CertificateExpiryWarningDays => Policy.ExpiryWarningDays;
     internal CryptoAssessor Assessor { get; private set; } = null!;
     internal EcsPlan Ecs11 { get; private set; } = null!;
     internal EcsPlan Ecs12 { get; private set; } = null!;

@@ -21,9 +21,14 @@ internal static class HtmlReport
     /// </summary>
     internal const int MaxTableRows = 5000;
 
-    public static void Write(Report report, string path) => File.WriteAllText(path, Render(report), new UTF8Encoding(false));
+    /// <param name="expiryWarningDays">
+    /// The assessment policy's <c>certificate_expiry.warning_days</c>: the expiry chart marks as close to expiry what the
+    /// assessment calls expiring (a fixed 30 disagreed with a policy that changed it).
+    /// </param>
+    public static void Write(Report report, string path, int expiryWarningDays) =>
+        File.WriteAllText(path, Render(report, expiryWarningDays), new UTF8Encoding(false));
 
-    public static string Render(Report report)
+    public static string Render(Report report, int expiryWarningDays)
     {
         var html = new StringBuilder(64 * 1024);
         html.Append("""
@@ -51,20 +56,20 @@ internal static class HtmlReport
             <h2>Charts</h2>
             <div class="charts">
             <figure id="chart-protection-mix"><figcaption>Protection mix per server (connections)</figcaption><svg width="600" height="360"></svg><div class="legend"></div></figure>
-            <figure id="chart-weak-reasons"><figcaption>Weak crypto by reason (connections)</figcaption><svg width="600" height="360"></svg></figure>
-            <figure id="chart-cert-expiry"><figcaption>Certificate expiry timeline: the 20 soonest not-after dates (red: expired, orange: within 30 days of the newest record)</figcaption><svg width="600" height="360"></svg></figure>
+            <figure id="chart-weak-reasons"><figcaption>Assessment reasons, weak and acceptable (connections of the sessions that had each reason)</figcaption><svg width="600" height="360"></svg></figure>
+            <figure id="chart-cert-expiry"><figcaption>Certificate expiry timeline: the 20 soonest not-after dates (red: expired, orange: within WARNING_DAYS days of the newest record)</figcaption><svg width="600" height="360"></svg></figure>
             <figure id="chart-top-cleartext"><figcaption>Top cleartext servers (connections without protection)</figcaption><svg width="600" height="360"></svg></figure>
             <figure id="chart-tls-versions"><figcaption>TLS versions over time (connections)</figcaption><svg width="600" height="360"></svg><div class="legend"></div></figure>
             <figure id="chart-quantum-share"><figcaption>Quantum-vulnerable share of protected connections by system</figcaption><svg width="600" height="360"></svg></figure>
             </div>
-            """);
+            """.Replace("WARNING_DAYS", expiryWarningDays.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
         Table(html, "servers", "Servers: z/OS as TCP server", ServerRow.Header, report.Servers.Select(r => r.Fields()));
         Table(html, "clients", "Clients of each server", ClientRow.Header, report.Clients.Select(r => r.Fields()));
         Table(html, "outbound", "Outbound: z/OS as client, and Enterprise Extender peers", OutboundRow.Header, report.Outbound.Select(r => r.Fields()));
         Table(html, "sessions", "Security sessions", SessionRow.Header, report.Sessions.Select(r => r.Fields()));
         html.Append("<script id=\"report-data\" type=\"application/json\">");
         // The default encoder escapes <, > and & as \u003C..., so the data cannot close the script element.
-        html.Append(JsonSerializer.Serialize(ChartData(report)));
+        html.Append(JsonSerializer.Serialize(ChartData(report, expiryWarningDays)));
         html.Append("</script>\n<script>\n").Append(Script).Append("\n</script>\n</body></html>\n");
         return html.ToString();
     }
@@ -96,7 +101,7 @@ internal static class HtmlReport
         if (total > count) html.Append(CultureInfo.InvariantCulture, $"<p class=\"empty\">The first {count} of {total} rows; {id}.csv has them all.</p>\n");
     }
 
-    private static object ChartData(Report report)
+    private static object ChartData(Report report, int expiryWarningDays)
     {
         var servers = report.Servers;
         var protectionMix = servers.Take(MaxBars).Select(s => new
@@ -136,6 +141,7 @@ internal static class HtmlReport
             tlsVersions = versions,
             tlsTimeline = timeline,
             quantum,
+            warningDays = expiryWarningDays,
         };
     }
 
@@ -200,7 +206,7 @@ internal static class HtmlReport
           el("text", {x: xOf(ref) + 3, y: 345}, svg, "newest record " + data.newest.slice(0, 10));
           certs.forEach((c, r) => {
             const y = 10 + r * rowH + rowH / 2, t = times[r];
-            const color = t < ref ? "#d64545" : t < ref + 30 * 86400000 ? "#e0a030" : "#34a37e";
+            const color = t < ref ? "#d64545" : t < ref + data.warningDays * 86400000 ? "#e0a030" : "#34a37e";
             el("text", {x: left - 6, y: y + 4, "text-anchor": "end"}, svg, short(c.subject.replace(/^CN=/, "").split(",")[0], 34)).appendChild(el("title", {}, null, c.subject));
             el("circle", {cx: xOf(t), cy: y, r: 5, fill: color, class: "bar", "data-value": c.notAfter}, svg).appendChild(el("title", {}, null, c.subject + " expires " + c.notAfter));
           });

@@ -59,7 +59,7 @@ internal static class ReportGenerator
         var catalog = AlgorithmCatalog.Load(AlgorithmTable(mappingsDirectory));
         System.IO.Directory.CreateDirectory(directory);
         CsvReport.Write(report, directory);
-        HtmlReport.Write(report, Path.Combine(directory, "report.html"));
+        HtmlReport.Write(report, Path.Combine(directory, "report.html"), normalizer.Mappings.CertificateExpiryWarningDays);
         Cbom.Write(report, catalog, Path.Combine(directory, "cbom.cdx.json"));
         return new ReportResult(report, directory, builder.RecordsRead, input.Rejected);
     }

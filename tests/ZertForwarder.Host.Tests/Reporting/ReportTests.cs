@@ -371,6 +371,47 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// The expiry chart marks as close to expiry (amber) what the assessment policy calls expiring
+    /// (<c>certificate_expiry.warning_days</c>), not a fixed 30 days: with a policy of 3650 days every certificate that
+    /// is not expired yet is amber.
+    /// </summary>
+    [SkippableFact]
+    public async Task The_expiry_chart_uses_the_policy_warning_days()
+    {
+        var chromium = Chromium();
+        Skip.If(chromium is null, "headless Chromium is not installed (bash .ci/install-tools.sh installs Debian's chromium)");
+        var dump = Dumps.Write(_work.Combine("in.smf"), 9, 2000);
+        var mappings = _work.Combine("mappings");
+        foreach (var file in Directory.GetFiles(Path.Combine(ForwarderProcess.ProgramDirectory, "mappings"), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(mappings, Path.GetRelativePath(Path.Combine(ForwarderProcess.ProgramDirectory, "mappings"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var policy = Path.Combine(mappings, "assessment", "policy.json");
+        File.WriteAllText(policy, File.ReadAllText(policy).Replace("\"warning_days\": 30", "\"warning_days\": 3650", StringComparison.Ordinal));
+
+        async Task<(int Amber, int Green, string Html)> ExpiryChart(string output, params string[] extra)
+        {
+            Assert.Equal(0, (await Report([dump, "--out", output, .. extra])).ExitCode);
+            var page = _work.Combine(output, "report.html");
+            var dom = await RunChromium(chromium!, "--dump-dom", "--virtual-time-budget=5000", new Uri(page).AbsoluteUri);
+            var figure = Regex.Match(dom, "<figure id=\"chart-cert-expiry\">(.*?)</figure>", RegexOptions.Singleline).Groups[1].Value;
+            return (Regex.Count(figure, "fill=\"#e0a030\""), Regex.Count(figure, "fill=\"#34a37e\""), File.ReadAllText(page));
+        }
+
+        var standard = await ExpiryChart("r30");
+        var wide = await ExpiryChart("r3650", "--mappings", mappings);
+
+        output.WriteLine($"30 days: {standard.Amber} amber, {standard.Green} green; 3650 days: {wide.Amber} amber, {wide.Green} green");
+        Assert.True(standard.Green > 0, "the generated certificates should include some far from expiry");
+        Assert.Equal(0, wide.Green);
+        Assert.Equal(standard.Amber + standard.Green, wide.Amber);
+        Assert.Contains("within 30 days of the newest record", standard.Html, StringComparison.Ordinal);
+        Assert.Contains("within 3650 days of the newest record", wide.Html, StringComparison.Ordinal);
+    }
+
     private static string? SchemaDirectory()
     {
         if (Environment.GetEnvironmentVariable("ZERTFORWARDER_CYCLONEDX_SCHEMAS") is { Length: > 0 } configured) return configured;
