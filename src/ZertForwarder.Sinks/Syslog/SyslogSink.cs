@@ -337,6 +337,9 @@ public sealed class SyslogSink : ISink
         /// kernel gives no notification for it), first at once, then every 1 to 50 ms. True at once where TCP_INFO is
         /// not available (not Linux): written then counts as delivered, as before.
         /// </summary>
+        /// <exception cref="IOException">The receiver reset the connection (or it was closed) before acknowledging
+        /// everything. Linux then drops what was unacknowledged, and TCP_INFO shows none of it outstanding: checked
+        /// first, so bytes in flight at a reset are not taken for acknowledged ones.</exception>
         public async Task<bool> WaitUntilAcknowledgedAsync(TimeSpan limit, TimeProvider time, CancellationToken cancellationToken)
         {
             var started = time.GetTimestamp();
@@ -350,7 +353,10 @@ public sealed class SyslogSink : ISink
             }
         }
 
-        /// <summary>No segment unacknowledged and no byte unsent, from <c>struct tcp_info</c>; null where unknown.</summary>
+        /// <summary>
+        /// No segment unacknowledged and no byte unsent on an open connection, from <c>struct tcp_info</c>; null where
+        /// unknown. Throws <see cref="IOException"/> when the connection is no longer open (reset or closed).
+        /// </summary>
         private bool? AllAcknowledged()
         {
             if (!OperatingSystem.IsLinux()) return null;
@@ -365,11 +371,20 @@ public sealed class SyslogSink : ISink
                 return null;
             }
 
-            // tcpi_unacked (u32 at 24, segments) and tcpi_notsent_bytes (u32 at 144, Linux 4.6+).
+            // tcpi_state (u8 at 0), tcpi_unacked (u32 at 24, segments) and tcpi_notsent_bytes (u32 at 144, Linux 4.6+).
             if (length < NotSentOffset + 4) return null;
+            // ESTABLISHED, or CLOSE_WAIT (the receiver sent its FIN: one that closes with data unread resets instead). Any
+            // other state here means a reset: what was in flight is gone, not acknowledged.
+            if (info[0] is not (TcpEstablished or TcpCloseWait))
+            {
+                throw new IOException("the connection was reset before the receiver acknowledged every byte of the batch");
+            }
+
             return BitConverter.ToUInt32(info[UnackedOffset..]) == 0 && BitConverter.ToUInt32(info[NotSentOffset..]) == 0;
         }
 
+        private const byte TcpEstablished = 1;
+        private const byte TcpCloseWait = 8;
         private const int IpProtocolTcp = 6;
         private const int TcpInfoOption = 11;
         private const int TcpInfoLength = 232;

@@ -3,6 +3,7 @@ using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Kafka;
 using ZertForwarder.Pipeline.Tests.Support;
 using ZertForwarder.Sinks.Syslog;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Syslog;
 
@@ -202,6 +203,48 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
         await stopAccepting.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accepting);
         foreach (var socket in accepted) socket.Dispose();
+    }
+
+    /// <summary>
+    /// A receiver that resets the connection while a written batch waits for its acknowledgement (it crashed, or closed
+    /// with data unread). Linux then drops the connection's unacknowledged bytes, and TCP_INFO shows none outstanding:
+    /// the bytes in flight counted as acknowledged (delivered, never received), and bytes not yet sent kept the batch
+    /// waiting for the whole WriteTimeout. The reset is seen at the next look, and the batch is retried at once.
+    /// </summary>
+    [Fact]
+    public async Task A_reset_while_a_batch_waits_for_its_acknowledgement_retries_the_batch_at_once()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Server.ReceiveBufferSize = 4096; // a window far smaller than the batch: most of it waits in the sender
+        listener.Start();
+        var accepting = listener.AcceptSocketAsync();
+        var clock = new ObservedTimeProvider();
+        var log = new RecordingLog();
+        await using var sink = new SyslogSink(new SyslogSinkOptions
+        {
+            Host = "127.0.0.1",
+            Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port,
+            Protocol = SyslogProtocol.Tcp,
+            Framing = SyslogFraming.Lf,
+            WriteTimeout = TimeSpan.FromSeconds(30),
+        }, log, clock);
+
+        var batch = SampleEvents.Range(0, 150); // about 50 KB: written in one go into the socket's send buffer
+        var sending = SendAsync(sink, batch);
+        using var receiver = await accepting;
+        // Connect and write limits, then the first pause of the wait for the acknowledgement: the batch is written.
+        await clock.WaitForTimerAsync(2);
+        receiver.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        receiver.Close(); // RST
+        var started = clock.GetTimestamp();
+        await clock.AdvanceUntilAsync(() => sending.IsCompleted, TimeSpan.FromMilliseconds(50), "the batch settled after the reset");
+        var outcome = await sending;
+
+        var waited = clock.GetElapsedTime(started);
+        output.WriteLine($"settled {waited.TotalMilliseconds:0} ms (fake clock) after the reset: {outcome[0]} ({outcome.Reason(0)})");
+        Assert.All(Enumerable.Range(0, batch.Count), i => Assert.Equal(ItemOutcome.Retry, outcome[i]));
+        Assert.Contains("reset", outcome.Reason(0), StringComparison.Ordinal);
+        Assert.True(waited < TimeSpan.FromSeconds(1), $"waited {waited} after the reset");
     }
 
     [Fact]
