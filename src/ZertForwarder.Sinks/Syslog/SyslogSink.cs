@@ -331,33 +331,44 @@ public sealed class SyslogSink : ISink
 
         /// <summary>
         /// Waits until the receiver's TCP has acknowledged every byte written (Linux <c>TCP_INFO</c>: no segment
-        /// unacknowledged, nothing left unsent), up to <paramref name="limit"/>. A receiver that accepted the
-        /// connection and reads nothing acknowledges only its receive window (about 128 KB with Linux defaults) while
-        /// megabytes sit in the send buffer: counting those as delivered lost them on every reconnect. Polled (the
-        /// kernel gives no notification for it), first at once, then every 1 to 50 ms. True at once where TCP_INFO is
-        /// not available (not Linux): written then counts as delivered, as before.
+        /// unacknowledged, nothing left unsent), as long as it acknowledges more at least every
+        /// <paramref name="idleLimit"/>. A receiver that accepted the connection and reads nothing acknowledges only its
+        /// receive window (about 128 KB with Linux defaults) while megabytes sit in the send buffer: counting those as
+        /// delivered lost them on every reconnect. A slow receiver that keeps reading gets all the time it needs: a
+        /// limit on the whole wait sent its batch again and again, never delivered. Polled (the kernel gives no
+        /// notification for it), first at once, then every 1 to 50 ms. True at once where TCP_INFO is not available
+        /// (not Linux): written then counts as delivered, as before.
         /// </summary>
+        /// <returns>False when the receiver acknowledged nothing more for <paramref name="idleLimit"/>.</returns>
         /// <exception cref="IOException">The receiver reset the connection (or it was closed) before acknowledging
         /// everything. Linux then drops what was unacknowledged, and TCP_INFO shows none of it outstanding: checked
         /// first, so bytes in flight at a reset are not taken for acknowledged ones.</exception>
-        public async Task<bool> WaitUntilAcknowledgedAsync(TimeSpan limit, TimeProvider time, CancellationToken cancellationToken)
+        public async Task<bool> WaitUntilAcknowledgedAsync(TimeSpan idleLimit, TimeProvider time, CancellationToken cancellationToken)
         {
-            var started = time.GetTimestamp();
+            var lastProgress = time.GetTimestamp();
+            ulong? acknowledgedBefore = null;
             var pause = TimeSpan.FromMilliseconds(1);
             while (true)
             {
-                if (AllAcknowledged() is not false) return true;
-                if (time.GetElapsedTime(started) >= limit) return false;
+                if (Acknowledgement() is not { } state || !state.Outstanding) return true;
+                if (acknowledgedBefore is { } before && state.BytesAcknowledged != before)
+                {
+                    lastProgress = time.GetTimestamp();
+                }
+
+                acknowledgedBefore = state.BytesAcknowledged;
+                if (time.GetElapsedTime(lastProgress) >= idleLimit) return false;
                 await Task.Delay(pause, time, cancellationToken);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
             }
         }
 
         /// <summary>
-        /// No segment unacknowledged and no byte unsent on an open connection, from <c>struct tcp_info</c>; null where
-        /// unknown. Throws <see cref="IOException"/> when the connection is no longer open (reset or closed).
+        /// Whether anything is unacknowledged or unsent on an open connection, and how many bytes the receiver has
+        /// acknowledged so far, from <c>struct tcp_info</c>; null where unknown. Throws <see cref="IOException"/> when
+        /// the connection is no longer open (reset or closed).
         /// </summary>
-        private bool? AllAcknowledged()
+        private (bool Outstanding, ulong BytesAcknowledged)? Acknowledgement()
         {
             if (!OperatingSystem.IsLinux()) return null;
             Span<byte> info = stackalloc byte[TcpInfoLength];
@@ -371,7 +382,8 @@ public sealed class SyslogSink : ISink
                 return null;
             }
 
-            // tcpi_state (u8 at 0), tcpi_unacked (u32 at 24, segments) and tcpi_notsent_bytes (u32 at 144, Linux 4.6+).
+            // tcpi_state (u8 at 0), tcpi_unacked (u32 at 24, segments), tcpi_bytes_acked (u64 at 120, Linux 4.1+) and
+            // tcpi_notsent_bytes (u32 at 144, Linux 4.6+).
             if (length < NotSentOffset + 4) return null;
             // ESTABLISHED, or CLOSE_WAIT (the receiver sent its FIN: one that closes with data unread resets instead). Any
             // other state here means a reset: what was in flight is gone, not acknowledged.
@@ -380,7 +392,8 @@ public sealed class SyslogSink : ISink
                 throw new IOException("the connection was reset before the receiver acknowledged every byte of the batch");
             }
 
-            return BitConverter.ToUInt32(info[UnackedOffset..]) == 0 && BitConverter.ToUInt32(info[NotSentOffset..]) == 0;
+            var outstanding = BitConverter.ToUInt32(info[UnackedOffset..]) != 0 || BitConverter.ToUInt32(info[NotSentOffset..]) != 0;
+            return (outstanding, BitConverter.ToUInt64(info[BytesAckedOffset..]));
         }
 
         private const byte TcpEstablished = 1;
@@ -389,6 +402,7 @@ public sealed class SyslogSink : ISink
         private const int TcpInfoOption = 11;
         private const int TcpInfoLength = 232;
         private const int UnackedOffset = 24;
+        private const int BytesAckedOffset = 120;
         private const int NotSentOffset = 144;
 
         /// <summary>

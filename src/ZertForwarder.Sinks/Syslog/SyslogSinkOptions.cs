@@ -55,6 +55,8 @@ public sealed class SyslogSinkOptions
     /// Limit for writing one chunk of messages. A receiver that accepted the connection but stopped reading (stalled,
     /// or gone without a reset) fills the socket's buffers and a write waits: past this the connection is dropped
     /// and the items are retried (and, past <c>Pipeline:RetryTimeLimit</c>, dead-lettered) instead of waiting for ever.
+    /// Also the longest the receiver's TCP may acknowledge nothing more of a written batch (a batch counts as delivered
+    /// once all of it is acknowledged); a slow receiver that keeps acknowledging is given the time it needs.
     /// </summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

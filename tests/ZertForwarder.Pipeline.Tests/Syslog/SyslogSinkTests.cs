@@ -247,6 +247,73 @@ public sealed class SyslogSinkTests(ITestOutputHelper output)
         Assert.True(waited < TimeSpan.FromSeconds(1), $"waited {waited} after the reset");
     }
 
+    /// <summary>
+    /// A slow receiver: it keeps reading, but a whole batch takes it longer than WriteTimeout. The limit is for a receiver
+    /// that acknowledges nothing more; this one gets the batch delivered once. (The limit counted from the end of the
+    /// writes: the batch timed out, was sent again on a new connection and timed out again, for ever, every copy cut
+    /// off and nothing counted delivered.)
+    /// </summary>
+    [Fact]
+    public async Task A_slow_receiver_that_keeps_reading_gets_the_batch_once_however_long_it_takes()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Server.ReceiveBufferSize = 4096; // the receiver's TCP acknowledges only what its program has read, nearly
+        listener.Start();
+        var accepting = listener.AcceptSocketAsync();
+        var clock = new ObservedTimeProvider();
+        var writeTimeout = TimeSpan.FromSeconds(10);
+        await using var sink = new SyslogSink(new SyslogSinkOptions
+        {
+            Host = "127.0.0.1",
+            Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port,
+            Protocol = SyslogProtocol.Tcp,
+            Framing = SyslogFraming.Lf,
+            WriteTimeout = writeTimeout,
+        }, new TestOutputLog(output), clock);
+
+        var batch = SampleEvents.Range(0, 150); // about 50 KB, a dozen receive windows
+        var sending = SendAsync(sink, batch);
+        using var receiver = await accepting;
+        await clock.WaitForTimerAsync(2); // written; the sink waits for the acknowledgement
+        var started = clock.GetTimestamp();
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        var seen = clock.TimersCreated;
+        while (!sending.IsCompleted)
+        {
+            // The receiver reads what has arrived once per 3 s of the sink's clock, and the sender sends more into the
+            // window that opens: well within WriteTimeout between two reads, well beyond it for the whole batch.
+            if (receiver.Available > 0)
+            {
+                received.Write(buffer, 0, receiver.Receive(buffer));
+            }
+
+            if (received.ToArray().Count(b => b == (byte)'\n') < batch.Count)
+            {
+                await Eventually.TrueAsync(() => receiver.Available > 0 || sending.IsCompleted, "more of the batch at the receiver");
+            }
+
+            clock.Advance(TimeSpan.FromSeconds(3));
+            await Eventually.TrueAsync(() => clock.TimersCreated > seen || sending.IsCompleted, "the sink's next look");
+            seen = clock.TimersCreated;
+        }
+
+        var outcome = await sending;
+        var took = clock.GetElapsedTime(started);
+        output.WriteLine($"settled after {took.TotalSeconds:0} s of the sink's clock; item 0: {outcome[0]} {outcome.Reason(0)}");
+        AssertAllDelivered(outcome);
+        Assert.True(took > writeTimeout, $"took {took}");
+        // Acknowledged is in the receiver's socket buffer: the rest is read from there.
+        while (received.ToArray().Count(b => b == (byte)'\n') < batch.Count)
+        {
+            await Eventually.TrueAsync(() => receiver.Available > 0, "the rest of the batch at the receiver");
+            received.Write(buffer, 0, receiver.Receive(buffer));
+        }
+
+        var lines = Encoding.UTF8.GetString(received.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(batch.Select(e => Encoding.UTF8.GetString(e.Leef.Span)), lines.Select(MessageOf));
+    }
+
     [Fact]
     public async Task Receiver_that_is_not_listening_makes_items_retry()
     {
