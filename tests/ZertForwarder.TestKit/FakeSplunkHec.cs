@@ -130,6 +130,17 @@ public sealed class FakeSplunkHec : IAsyncDisposable
         return fake;
     }
 
+    /// <summary>
+    /// What a restart does to indexer acknowledgement (HEC keeps it in memory): every channel starts again, its ackIds
+    /// from 0, and the ackIds given out before are forgotten (script the loss of those not yet indexed with
+    /// <see cref="LoseAck"/>). A load balancer that sends a request to another collector does the same to a channel.
+    /// </summary>
+    public void ForgetAcknowledgements()
+    {
+        _nextAckId.Clear();
+        _acks.Clear();
+    }
+
     /// <summary>How many times an event id was indexed (a delivery guarantee holds when this is 1 for every event).</summary>
     public int IndexedCount(string eventId) => Indexed.Count(e => e.EventId == eventId);
 

@@ -21,7 +21,9 @@ namespace ZertForwarder.Sinks.Splunk;
 /// <para>Responses (HEC status codes as Splunk documents them): 200 → delivered, or with
 /// <see cref="SplunkHecSinkOptions.UseAck"/> delivered once <c>/services/collector/ack</c> reports the request's
 /// <c>ackId</c> indexed; no acknowledgement within <see cref="SplunkHecSinkOptions.AckTimeout"/> → the request's events
-/// are sent again (at least once: they may then be indexed twice). 429, 503 (server busy, queues full) and other 5xx,
+/// are sent again (at least once: they may then be indexed twice); so are the requests still awaiting acknowledgement
+/// when HEC gives out one of their ackIds again (a restarted collector, or another one behind a load balancer), and
+/// later requests go on a new channel. 429, 503 (server busy, queues full) and other 5xx,
 /// time-outs and connection errors → retried with the runner's back-off. 401/403 (token missing, invalid or disabled)
 /// and 400 codes that no event can fix (7 incorrect index, 10/11 data channel, 14 acknowledgement disabled) →
 /// <see cref="SinkFatalException"/>.</para>
@@ -69,8 +71,9 @@ public sealed class SplunkHecSink : ISink
         _log = log ?? NullPipelineLog.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _envelopes = new HecEnvelopeWriter(options.Source, options.Index);
-        // A channel per sink instance: HEC keeps acknowledgement state per channel (it is never part of an event).
-        Channel = Guid.NewGuid().ToString("D");
+        // A channel per sink instance (a new one when HEC's acknowledgement state was reset): HEC keeps acknowledgement
+        // state per channel (it is never part of an event).
+        _channel = new AckChannel(Guid.NewGuid().ToString("D"));
 
         var handler = new SocketsHttpHandler
         {
@@ -98,13 +101,18 @@ public sealed class SplunkHecSink : ISink
         _http = new HttpClient(handler) { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Splunk", token);
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ZertForwarder", "1.0"));
-        _http.DefaultRequestHeaders.Add(ChannelHeader, Channel);
     }
 
     public string Name => "splunk";
 
-    /// <summary>The <c>X-Splunk-Request-Channel</c> of this sink (sent with every request, required by HEC when acknowledgement is on).</summary>
-    public string Channel { get; }
+    /// <summary>
+    /// The <c>X-Splunk-Request-Channel</c> the sink sends events on now (required by HEC when acknowledgement is on). It
+    /// changes only when HEC's acknowledgement state of the channel was reset (<see cref="TakeAckId"/>).
+    /// </summary>
+    public string Channel => Volatile.Read(ref _channel).Id;
+
+    private readonly Lock _channelGate = new();
+    private AckChannel _channel;
 
     /// <summary>With acknowledgement on, several batches wait for their ackIds at once; HEC does not promise order within a channel anyway.</summary>
     public int MaxConcurrentBatches => _options.UseAck ? _options.MaxBatchesAwaitingAck : 1;
@@ -187,9 +195,18 @@ public sealed class SplunkHecSink : ISink
             first = last + 1;
         }
 
-        if (awaitingAck.Count > 0)
+        try
         {
-            await AwaitAcknowledgementsAsync(awaitingAck, outcome, cancellationToken);
+            if (awaitingAck.Count > 0)
+            {
+                await AwaitAcknowledgementsAsync(awaitingAck, outcome, cancellationToken);
+            }
+        }
+        finally
+        {
+            // Cancelled or stopped for good: the channel no longer counts these ackIds as waiting (their events stay
+            // unacknowledged).
+            foreach (var ack in awaitingAck) ack.Release(_channelGate);
         }
     }
 
@@ -211,8 +228,10 @@ public sealed class SplunkHecSink : ISink
             var slice = body[start..ends[to - 1]];
             HttpStatusCode status;
             byte[] responseBody;
+            var channel = Volatile.Read(ref _channel);
             using (var request = new HttpRequestMessage(HttpMethod.Post, EventPath) { Content = EventContent(slice) })
             {
+                request.Headers.Add(ChannelHeader, channel.Id);
                 try
                 {
                     (status, responseBody) = await SendWithTimeoutAsync(request, cancellationToken);
@@ -239,7 +258,14 @@ public sealed class SplunkHecSink : ISink
                 }
                 else if (answer.AckId is { } ackId)
                 {
-                    awaitingAck.Add(new PendingAck(ackId, items.GetRange(from, to - from)));
+                    if (TakeAckId(channel, ackId) is { } reset)
+                    {
+                        SetRange(outcome, items, from, to, ItemOutcome.Retry, reset);
+                    }
+                    else
+                    {
+                        awaitingAck.Add(new PendingAck(channel, ackId, items.GetRange(from, to - from)));
+                    }
                 }
                 else
                 {
@@ -274,7 +300,14 @@ public sealed class SplunkHecSink : ISink
                 {
                     if (_options.UseAck && answer.AckId is { } ackId)
                     {
-                        awaitingAck.Add(new PendingAck(ackId, items.GetRange(from, invalid)));
+                        if (TakeAckId(channel, ackId) is { } reset)
+                        {
+                            SetRange(outcome, items, from, from + invalid, ItemOutcome.Retry, reset);
+                        }
+                        else
+                        {
+                            awaitingAck.Add(new PendingAck(channel, ackId, items.GetRange(from, invalid)));
+                        }
                     }
                     else
                     {
@@ -310,7 +343,8 @@ public sealed class SplunkHecSink : ISink
 
     /// <summary>
     /// Polls <c>/services/collector/ack</c> until every ackId is reported indexed or <see cref="SplunkHecSinkOptions.AckTimeout"/>
-    /// has passed; the events of an acknowledged request are delivered, the others are retried (sent again).
+    /// has passed; the events of an acknowledged request are delivered, the others are retried (sent again), and so are
+    /// those whose channel was reset meanwhile (<see cref="TakeAckId"/>): their ackIds may now be other requests'.
     /// </summary>
     private async Task AwaitAcknowledgementsAsync(List<PendingAck> pending, BatchOutcome outcome, CancellationToken cancellationToken)
     {
@@ -319,22 +353,37 @@ public sealed class SplunkHecSink : ISink
         var lastProblem = "no acknowledgement yet";
         while (true)
         {
-            var acknowledged = await PollAcknowledgementsAsync(items, cancellationToken);
-            if (acknowledged.Problem is not null)
-            {
-                lastProblem = acknowledged.Problem;
-            }
-
             var stillPending = new List<PendingAck>();
             foreach (var ack in items)
             {
-                if (acknowledged.Ids.Contains(ack.AckId))
-                {
-                    ack.Settle(outcome, ItemOutcome.Delivered, null);
-                }
-                else
+                if (!ack.SettleIfReset(_channelGate, outcome))
                 {
                     stillPending.Add(ack);
+                }
+            }
+
+            if (stillPending.Count == 0)
+            {
+                return;
+            }
+
+            items = stillPending;
+            stillPending = [];
+            foreach (var onChannel in items.GroupBy(a => a.Channel).ToList())
+            {
+                var acknowledged = await PollAcknowledgementsAsync(onChannel.Key, [.. onChannel], cancellationToken);
+                if (acknowledged.Problem is not null)
+                {
+                    lastProblem = acknowledged.Problem;
+                }
+
+                foreach (var ack in onChannel)
+                {
+                    // A channel reset while the poll was out: its answer may be about another request with the same ackId.
+                    if (!(acknowledged.Ids.Contains(ack.AckId) && ack.SettleDelivered(_channelGate, outcome)) && !ack.SettleIfReset(_channelGate, outcome))
+                    {
+                        stillPending.Add(ack);
+                    }
                 }
             }
 
@@ -352,7 +401,7 @@ public sealed class SplunkHecSink : ISink
                     $"No indexer acknowledgement within {_options.AckTimeout} for ackId(s) {ids} ({lastProblem}); sending those events again (they may be indexed twice).");
                 foreach (var ack in items)
                 {
-                    ack.Settle(outcome, ItemOutcome.Retry, $"no indexer acknowledgement for ackId {ack.AckId} within {_options.AckTimeout} ({lastProblem})");
+                    ack.SettleRetry(_channelGate, outcome, $"no indexer acknowledgement for ackId {ack.AckId} within {_options.AckTimeout} ({lastProblem})");
                 }
 
                 return;
@@ -362,16 +411,58 @@ public sealed class SplunkHecSink : ISink
         }
     }
 
+    /// <summary>
+    /// Takes in an ackId HEC gave a request on <paramref name="channel"/>; returns why the request's events must be sent
+    /// again, or null when the ackId can be polled. HEC numbers a channel's ackIds from 0 and keeps them in memory only:
+    /// a collector that restarted, or another collector behind a load balancer, gives out numbers that earlier requests
+    /// still wait for, and a poll then answers "indexed" for whichever request holds the number there (a batch the
+    /// restart had lost counted as delivered). An ackId given out while a request of the channel waits for the same
+    /// one is that case: every request waiting on the channel is sent again, and later ones go on a new channel. (A
+    /// number given out again when nothing waits for it, e.g. after HEC dropped a channel that was idle, is harmless.)
+    /// </summary>
+    private string? TakeAckId(AckChannel channel, long ackId)
+    {
+        string? newChannel = null;
+        int waiting;
+        lock (_channelGate)
+        {
+            if (channel.Retired)
+            {
+                return $"HEC's acknowledgement numbering on channel {channel.Id} was reset; sending again";
+            }
+
+            waiting = channel.Awaited.Count;
+            if (!channel.Awaited.Add(ackId))
+            {
+                channel.Retired = true;
+                _channel = new AckChannel(Guid.NewGuid().ToString("D"));
+                newChannel = _channel.Id;
+            }
+        }
+
+        if (newChannel is null)
+        {
+            return null;
+        }
+
+        _log.Log(PipelineLogLevel.Warning, Name,
+            $"HTTP Event Collector at {_endpoint} gave out ackId {ackId} on channel {channel.Id} again while an earlier request waited for it: the " +
+            "collector restarted, or a load balancer sent the request to another collector (indexer acknowledgement needs sticky sessions). The " +
+            $"{waiting} request(s) awaiting acknowledgement on that channel are sent again (they may be indexed twice); requests go on channel {newChannel} now.");
+        return $"HEC's acknowledgement numbering on channel {channel.Id} was reset (ackId {ackId} given out again); sending again";
+    }
+
     /// <summary>One poll: the ackIds HEC reports indexed, and what went wrong if the poll itself failed.</summary>
-    private async Task<(HashSet<long> Ids, string? Problem)> PollAcknowledgementsAsync(List<PendingAck> pending, CancellationToken cancellationToken)
+    private async Task<(HashSet<long> Ids, string? Problem)> PollAcknowledgementsAsync(AckChannel channel, List<PendingAck> pending, CancellationToken cancellationToken)
     {
         var query = new StringBuilder("{\"acks\":[");
         query.AppendJoin(',', pending.Select(a => a.AckId));
         query.Append("]}");
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{AckPath}?channel={Channel}")
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{AckPath}?channel={channel.Id}")
         {
             Content = new StringContent(query.ToString(), Encoding.UTF8, "application/json"),
         };
+        request.Headers.Add(ChannelHeader, channel.Id);
         HttpStatusCode status;
         byte[] body;
         try
@@ -508,22 +599,77 @@ public sealed class SplunkHecSink : ISink
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
         ServerCertificateTrust.Check(certificate, chain, errors, _trustedRoots) == CertificateRefusal.None;
 
-    /// <summary>A request's ackId and the batch positions of the events it covers.</summary>
-    private sealed record PendingAck(long AckId, List<int> BatchIndexes)
+    /// <summary>
+    /// A request channel (<c>X-Splunk-Request-Channel</c>) and what HEC gave out on it; guarded by the sink's channel lock.
+    /// </summary>
+    private sealed class AckChannel(string id)
     {
-        public void Settle(BatchOutcome outcome, ItemOutcome result, string? reason)
+        public string Id { get; } = id;
+
+        /// <summary>ackIds given out on the channel and not settled yet.</summary>
+        public HashSet<long> Awaited { get; } = [];
+
+        /// <summary>HEC's numbering was reset: nothing of the channel is acknowledged any more, nothing more is sent on it.</summary>
+        public bool Retired;
+    }
+
+    /// <summary>A request's ackId, its channel and the batch positions of the events it covers.</summary>
+    private sealed class PendingAck(AckChannel channel, long ackId, List<int> batchIndexes)
+    {
+        private bool _settled;
+
+        public AckChannel Channel { get; } = channel;
+
+        public long AckId { get; } = ackId;
+
+        /// <summary>Delivered, unless the channel was reset meanwhile (then false, and nothing is settled).</summary>
+        public bool SettleDelivered(Lock gate, BatchOutcome outcome)
         {
-            foreach (var index in BatchIndexes)
+            lock (gate)
             {
-                if (result == ItemOutcome.Delivered)
-                {
-                    outcome.Delivered(index);
-                }
-                else
-                {
-                    outcome.Retry(index, reason!);
-                }
+                if (Channel.Retired || !ReleaseHeld()) return false;
             }
+
+            foreach (var index in batchIndexes) outcome.Delivered(index);
+            return true;
+        }
+
+        /// <summary>Retried when the channel was reset: true when so.</summary>
+        public bool SettleIfReset(Lock gate, BatchOutcome outcome)
+        {
+            lock (gate)
+            {
+                if (!Channel.Retired || !ReleaseHeld()) return false;
+            }
+
+            Retry(outcome, $"HEC's acknowledgement numbering on channel {Channel.Id} was reset before ackId {AckId} was reported; sending again");
+            return true;
+        }
+
+        /// <summary>Retried (no acknowledgement in time).</summary>
+        public void SettleRetry(Lock gate, BatchOutcome outcome, string reason)
+        {
+            Release(gate);
+            Retry(outcome, reason);
+        }
+
+        /// <summary>The channel stops counting this ackId as awaited (once).</summary>
+        public void Release(Lock gate)
+        {
+            lock (gate) ReleaseHeld();
+        }
+
+        private bool ReleaseHeld()
+        {
+            if (_settled) return false;
+            _settled = true;
+            Channel.Awaited.Remove(AckId);
+            return true;
+        }
+
+        private void Retry(BatchOutcome outcome, string reason)
+        {
+            foreach (var index in batchIndexes) outcome.Retry(index, reason);
         }
     }
 

@@ -324,6 +324,81 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Contains(log.Messages, m => m.Contains("No indexer acknowledgement within", StringComparison.Ordinal) && m.Contains("ackId(s) 0", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// HEC numbers a channel's ackIds from 0 and keeps them in memory: a collector that restarts (or a load balancer that
+    /// sends a request to another collector) gives the same numbers out again. A batch waiting for an ackId from before
+    /// must not take the new request with its number for its own: its events were lost with the restart. The sink sees
+    /// the numbers go back, sends the batches waiting on that channel again and moves to a new channel.
+    /// </summary>
+    [Fact]
+    public async Task A_collector_that_restarts_and_gives_out_the_same_ackIds_again_does_not_acknowledge_the_batch_it_lost()
+    {
+        _hec.AckEnabled = true;
+        _hec.LoseAck = ackId => ackId == 0; // accepted, then lost in the restart
+        var clock = new ObservedTimeProvider();
+        var pollInterval = TimeSpan.FromSeconds(1);
+        var log = new RecordingLog();
+        await using var sink = new SplunkHecSink(Options(o => { o.UseAck = true; o.AckPollInterval = pollInterval; }), log, clock);
+        var firstChannel = sink.Channel;
+        var lost = Enumerable.Range(0, 10).Select(n => ZertEvent(n)).ToList();
+        var later = Enumerable.Range(10, 10).Select(n => ZertEvent(n)).ToList();
+
+        var lostSend = SendAsync(sink, lost);
+        await clock.WaitForTimerAsync(2); // the request (ackId 0) and its first poll are done; the next poll waits
+        clock.Advance(pollInterval / 2);
+        _hec.ForgetAcknowledgements(); // the collector restarts
+        _hec.LoseAck = _ => false;
+        var laterSend = SendAsync(sink, later); // ackId 0 again, polled once at once (not yet indexed)
+        await Eventually.TrueAsync(() => clock.TimersCreated > 5 || laterSend.IsCompleted, "the later batch sent");
+        clock.Advance(pollInterval / 2); // the lost batch polls first, for "its" ackId 0
+        var lostOutcome = await lostSend;
+
+        output.WriteLine($"lost batch: {lostOutcome[0]} ({lostOutcome.Reason(0)})");
+        Assert.All(Enumerable.Range(0, lost.Count), i => Assert.Equal(ItemOutcome.Retry, lostOutcome[i]));
+        Assert.Contains("acknowledgement", lostOutcome.Reason(0), StringComparison.Ordinal);
+        var laterOutcome = await laterSend;
+        Assert.All(Enumerable.Range(0, later.Count), i => Assert.Equal(ItemOutcome.Retry, laterOutcome[i]));
+        Assert.NotEqual(firstChannel, sink.Channel);
+        Assert.Contains(log.Messages, m => m.Contains("sticky", StringComparison.Ordinal));
+
+        // Sent again, on the new channel, both arrive.
+        var again = SendAsync(sink, [.. lost, .. later]);
+        await clock.AdvanceUntilAsync(() => again.IsCompleted, pollInterval, "the batches sent again");
+        var outcome = await again;
+        Assert.All(Enumerable.Range(0, 20), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+        Assert.Equal(sink.Channel, _hec.Channels.Last());
+        Assert.All(lost, e => Assert.Equal(1, _hec.IndexedCount(e.EventId)));
+        Assert.All(later, e => Assert.InRange(_hec.IndexedCount(e.EventId), 1, 2)); // taken before the reset was seen: at least once
+    }
+
+    /// <summary>
+    /// HEC also drops a channel that was idle for a while (<c>ack_idle_cleanup</c>): its next request gets ackId 0 again.
+    /// With nothing waiting for an acknowledgement on the channel nothing can be mistaken, so nothing is sent again; nor
+    /// when the answers of batches sent at once come in another order than HEC numbered them.
+    /// </summary>
+    [Fact]
+    public async Task A_channel_that_HEC_forgot_while_nothing_waited_on_it_goes_on_without_sending_anything_again()
+    {
+        _hec.AckEnabled = true;
+        _hec.PollsBeforeAck = 0;
+        await using var sink = new SplunkHecSink(Options(o => o.UseAck = true));
+        var channel = sink.Channel;
+        for (var round = 0; round < 3; round++)
+        {
+            var batch = Enumerable.Range(round * 10, 10).Select(n => ZertEvent(n)).ToList();
+            var outcome = await SendAsync(sink, batch);
+            Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+            _hec.ForgetAcknowledgements();
+        }
+
+        var atOnce = await Task.WhenAll(Enumerable.Range(3, 8).Select(round => SendAsync(sink, Enumerable.Range(round * 10, 10).Select(n => ZertEvent(n)).ToList())));
+        Assert.All(atOnce, outcome => Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(ItemOutcome.Delivered, outcome[i])));
+
+        Assert.Equal(channel, sink.Channel);
+        Assert.Equal(11, _hec.EventRequests);
+        Assert.All(Enumerable.Range(0, 110), n => Assert.Equal(1, _hec.IndexedCount(TestEvents.IdOf(n))));
+    }
+
     [Fact]
     public async Task UseAck_against_a_token_without_acknowledgement_is_a_fatal_configuration_error()
     {
