@@ -52,6 +52,10 @@ public sealed class SplunkHecSink : ISink
     private readonly X509Certificate2Collection? _trustedRoots;
     private readonly HecEnvelopeWriter _envelopes;
     private readonly string _endpoint;
+    private readonly string _host;
+
+    /// <summary>Why the last TLS handshake was refused (set by the certificate check), for the error and the retry reason.</summary>
+    private volatile string? _certificateProblem;
 
     // Envelope and compression buffers are reused: fresh megabyte-sized buffers per batch would land on the large
     // object heap and cost a full collection every few batches.
@@ -85,10 +89,12 @@ public sealed class SplunkHecSink : ISink
         {
             var (roots, problem) = SplunkHecSinkOptions.TryLoadCaFile(options.CaFile);
             _trustedRoots = roots ?? throw new ArgumentException(problem, nameof(options));
-            handler.SslOptions.RemoteCertificateValidationCallback = ValidateServerCertificate;
         }
 
+        // With or without CaFile: the same verification as the system's, plus the reason of a refusal for the error.
+        handler.SslOptions.RemoteCertificateValidationCallback = ValidateServerCertificate;
         var baseUri = new Uri(options.Url.EndsWith('/') ? options.Url : options.Url + "/");
+        _host = baseUri.Host;
         // Logs name the collector by scheme, host and port only: a path could hold something private.
         _endpoint = baseUri.GetLeftPart(UriPartial.Authority);
         var token = options.Token?.Trim();
@@ -243,7 +249,7 @@ public sealed class SplunkHecSink : ISink
                 }
                 catch (HttpRequestException exception)
                 {
-                    SetRange(outcome, items, from, to, ItemOutcome.Retry, $"connection error: {exception.Message}");
+                    SetRange(outcome, items, from, to, ItemOutcome.Retry, $"connection error: {ConnectionError(exception)}");
                     return;
                 }
             }
@@ -475,7 +481,7 @@ public sealed class SplunkHecSink : ISink
         }
         catch (HttpRequestException exception)
         {
-            return ([], $"acknowledgement poll failed: {exception.Message}");
+            return ([], $"acknowledgement poll failed: {ConnectionError(exception)}");
         }
 
         if (status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
@@ -567,7 +573,7 @@ public sealed class SplunkHecSink : ISink
         }
         catch (HttpRequestException exception)
         {
-            throw new InvalidOperationException($"Cannot reach the HTTP Event Collector at {_endpoint}: {exception.Message}", exception);
+            throw new InvalidOperationException($"Cannot reach the HTTP Event Collector at {_endpoint}: {ConnectionError(exception)}", exception);
         }
     }
 
@@ -595,9 +601,53 @@ public sealed class SplunkHecSink : ISink
         }
     }
 
-    /// <summary>Accepts a certificate the system trusts, or one that chains to a certificate in <c>CaFile</c>; the host name must match either way.</summary>
-    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
-        ServerCertificateTrust.Check(certificate, chain, errors, _trustedRoots) == CertificateRefusal.None;
+    /// <summary>
+    /// Accepts a certificate the system trusts, or one that chains to a certificate in <c>CaFile</c>; the host name must
+    /// match either way. A refusal is kept (<see cref="_certificateProblem"/>) in words that say what to change.
+    /// </summary>
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        var refusal = ServerCertificateTrust.Check(certificate, chain, errors, _trustedRoots);
+        if (refusal == CertificateRefusal.None)
+        {
+            return true;
+        }
+
+        if (refusal == CertificateRefusal.NoCertificate)
+        {
+            _certificateProblem = $"{_endpoint} sent no certificate";
+            return false;
+        }
+
+        using var leaf = new X509Certificate2(certificate!);
+        _certificateProblem = refusal switch
+        {
+            CertificateRefusal.NameMismatch =>
+                $"the certificate of {_endpoint} is for {ServerCertificateTrust.QuotedNames(leaf)}, not for '{_host}' (host name mismatch); " +
+                "connect by one of those names (Outputs:Splunk:Url)",
+            CertificateRefusal.PolicyError => $"the certificate of {_endpoint} was refused: {errors}",
+            _ when _trustedRoots is null =>
+                $"the certificate of {_endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is not signed by a CA this system trusts " +
+                "(self-signed or a private CA); set Outputs:Splunk:CaFile to that CA's PEM file",
+            _ => $"the certificate of {_endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is signed neither by a CA this system trusts " +
+                 $"nor by one in Outputs:Splunk:CaFile '{_options.CaFile}'",
+        };
+        return false;
+    }
+
+    /// <summary>What went wrong with a connection: the certificate refusal in full when that was it (the client's own words are "see inner exception").</summary>
+    private string ConnectionError(HttpRequestException exception)
+    {
+        for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException && _certificateProblem is { } problem)
+            {
+                return "TLS certificate refused: " + problem;
+            }
+        }
+
+        return exception.Message;
+    }
 
     /// <summary>
     /// A request channel (<c>X-Splunk-Request-Channel</c>) and what HEC gave out on it; guarded by the sink's channel lock.

@@ -440,7 +440,7 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         await using (var untrusted = new SplunkHecSink(Options(o => { o.Url = url; o.Token = tlsHec.Token; })))
         {
             var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => untrusted.StartAsync(CancellationToken.None));
-            Assert.Contains("SSL", failure.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("TLS certificate refused", failure.Message, StringComparison.Ordinal);
             var outcome = await SendAsync(untrusted, [ZertEvent(1)]);
             Assert.Equal(ItemOutcome.Retry, outcome[0]);
         }
@@ -451,6 +451,37 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         await trusted.StartAsync(CancellationToken.None);
         Assert.Equal(ItemOutcome.Delivered, (await SendAsync(trusted, [ZertEvent(1)]))[0]);
         Assert.Single(tlsHec.Indexed);
+    }
+
+    /// <summary>
+    /// A refused certificate says why and what to set, at start (exit 2) and in the retry reason of a send, as the other
+    /// TLS clients do (README "TLS verification"); the collector's refusal said only "The SSL connection could not be
+    /// established, see inner exception".
+    /// </summary>
+    [Fact]
+    public async Task A_refused_collector_certificate_is_named_with_the_reason_and_the_setting_that_mends_it()
+    {
+        using var certificates = new TestCertificates();
+        await using (var tlsHec = await FakeSplunkHec.StartAsync(certificates.Server))
+        {
+            await using var untrusted = new SplunkHecSink(Options(o => { o.Url = $"https://127.0.0.1:{tlsHec.Url.Port}"; o.Token = tlsHec.Token; }));
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => untrusted.StartAsync(CancellationToken.None));
+            output.WriteLine(failure.Message);
+            Assert.Contains("(CN=localhost, issued by CN=ZertForwarder Test CA) is not signed by a CA this system trusts", failure.Message, StringComparison.Ordinal);
+            Assert.Contains("set Outputs:Splunk:CaFile", failure.Message, StringComparison.Ordinal);
+            var outcome = await SendAsync(untrusted, [ZertEvent(1)]);
+            Assert.Equal(ItemOutcome.Retry, outcome[0]);
+            Assert.Contains("is not signed by a CA this system trusts", outcome.Reason(0), StringComparison.Ordinal);
+        }
+
+        using var otherName = new TestCertificates("hec.example");
+        await using var namedHec = await FakeSplunkHec.StartAsync(otherName.Server);
+        var caFile = otherName.WriteAuthorityPem(_directory);
+        await using var mismatch = new SplunkHecSink(Options(o => { o.Url = $"https://127.0.0.1:{namedHec.Url.Port}"; o.Token = namedHec.Token; o.CaFile = caFile; }));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => mismatch.StartAsync(CancellationToken.None));
+        output.WriteLine(refused.Message);
+        Assert.Contains("is for 'hec.example', not for '127.0.0.1' (host name mismatch)", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(namedHec.Indexed);
     }
 
     [Fact]
