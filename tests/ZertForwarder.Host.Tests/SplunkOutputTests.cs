@@ -84,6 +84,28 @@ public sealed class SplunkOutputTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// Logs name the collector by scheme, host and port only (README, Splunk): a path can be a proxy's private route. The
+    /// syslog receiver is named with the port actually used when none is set (514 for tcp), not with an empty one.
+    /// </summary>
+    [Fact]
+    public async Task The_start_names_the_collector_without_its_path_and_the_syslog_receiver_with_its_port()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 14, zertCount: 5);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}",
+            "Outputs:Splunk:Url=http://127.0.0.1:9/private-route/", "Outputs:Syslog:Host=127.0.0.1", "Outputs:Syslog:Protocol=tcp",
+        ], TimeSpan.FromSeconds(60), new Dictionary<string, string> { ["ZERTFORWARDER_Outputs__Splunk__Token"] = "test-token" });
+
+        Assert.True(result.ExitCode == 2, result.ToString()); // nothing listens on port 9: the collector cannot be reached
+        Assert.Contains("Splunk HEC http://127.0.0.1:9", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("syslog 127.0.0.1:514 (tcp)", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("private-route", result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("test-token", result.Stderr + result.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Splunk_settings_problems_are_listed_with_the_others_and_exit_2()
     {

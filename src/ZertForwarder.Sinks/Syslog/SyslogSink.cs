@@ -60,7 +60,7 @@ public sealed class SyslogSink : ISink
             SyslogFraming.Lf => false,
             _ => throw new ArgumentException($"Syslog Framing {options.Framing} is not defined.", nameof(options)),
         };
-        _port = options.Port ?? (_useTls ? 6514 : 514);
+        _port = options.EffectivePort;
         _options = options;
         _log = log ?? NullPipelineLog.Instance;
         _time = timeProvider ?? TimeProvider.System;

@@ -21,6 +21,9 @@ public sealed class SyslogSinkOptions
     /// <summary>Receiver port; when not set, 6514 for <c>tls</c> (RFC 5425) and 514 for <c>tcp</c>.</summary>
     public int? Port { get; set; }
 
+    /// <summary>The port connected to: <see cref="Port"/>, or the protocol's default.</summary>
+    public int EffectivePort => Port ?? (Protocol == SyslogProtocol.Tcp ? 514 : 6514);
+
     /// <summary><c>tls</c> (default; the server certificate is verified) or <c>tcp</c> (plain text).</summary>
     public SyslogProtocol Protocol { get; set; } = SyslogProtocol.Tls;
 
