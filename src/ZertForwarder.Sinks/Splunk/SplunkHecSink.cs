@@ -23,7 +23,7 @@ namespace ZertForwarder.Sinks.Splunk;
 /// <c>ackId</c> indexed; no acknowledgement within <see cref="SplunkHecSinkOptions.AckTimeout"/> → the request's events
 /// are sent again (at least once: they may then be indexed twice); so are the requests still awaiting acknowledgement
 /// when HEC gives out one of their ackIds again (a restarted collector, or another one behind a load balancer), and
-/// later requests go on a new channel. 429, 503 (server busy, queues full) and other 5xx,
+/// later requests go on a new channel. 429, 503 (server busy, queues full) and other 5xx, a proxy's 408, 425 and 404,
 /// time-outs and connection errors → retried with the runner's back-off. 401/403 (token missing, invalid or disabled)
 /// and 400 codes that no event can fix (7 incorrect index, 10/11 data channel, 14 acknowledgement disabled) →
 /// <see cref="SinkFatalException"/>.</para>
@@ -293,7 +293,9 @@ public sealed class SplunkHecSink : ISink
                     $"HTTP Event Collector at {_endpoint} refused the events: {answer} ({ConfigurationHint(answer.Code!.Value)}).");
             }
 
-            if (code == 429 || code >= 500)
+            // 408 (a proxy's request time-out), 425 (too early) and 404 (a route gone while a proxy restarts) refuse the
+            // request for the moment, not its events: sent again, as the Elasticsearch output does, not dead-lettered.
+            if (code is 429 or 408 or 425 or 404 || code >= 500)
             {
                 SetRange(outcome, items, from, to, ItemOutcome.Retry, $"HTTP {code}: {answer}");
                 return;

@@ -192,6 +192,37 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.True(metrics.Counter(PipelineMetricNames.SinkRetries, "", "sink").WithLabels("splunk").Value > 0);
     }
 
+    /// <summary>
+    /// A whole request answered 408 (a proxy's request time-out), 425 (too early) or 404 (a route gone while a proxy
+    /// restarts) says nothing about its events: they are sent again, as the Elasticsearch output does, instead of the
+    /// whole batch being dead-lettered.
+    /// </summary>
+    [Theory]
+    [InlineData(408)]
+    [InlineData(425)]
+    [InlineData(404)]
+    public async Task A_request_refused_by_a_proxy_for_the_moment_is_retried_not_dead_lettered(int status)
+    {
+        _hec.RequestFault = request => request == 1 ? status : null;
+        var deadLetters = new MemoryDeadLetters();
+        var tracker = new AckTracker();
+        await using (var runner = new SinkRunner(new SplunkHecSink(Options()), FastRetries, deadLetters, new PipelineMetrics(), TimeProvider.System, new Random(3)))
+        {
+            await runner.StartAsync(CancellationToken.None);
+            for (var n = 0; n < 200; n++)
+            {
+                await runner.WriteAsync(ZertEvent(n, tracker.Track(n + 1, 1)), CancellationToken.None);
+            }
+
+            Assert.True(await runner.CompleteAsync(CancellationToken.None));
+        }
+
+        Assert.Equal(1, _hec.Faults);
+        Assert.Empty(deadLetters.Records);
+        Assert.Equal(200, tracker.CommittedPosition);
+        Assert.All(Enumerable.Range(0, 200), n => Assert.Equal(1, _hec.IndexedCount(TestEvents.IdOf(n))));
+    }
+
     [Fact]
     public async Task A_503_with_an_invalid_event_number_counts_no_event_as_delivered_and_the_whole_request_is_retried()
     {
