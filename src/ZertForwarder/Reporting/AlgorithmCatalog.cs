@@ -67,7 +67,12 @@ internal sealed class AlgorithmCatalog
     }
 
     /// <summary>A certificate's or host key's public key: every kind zERT names (V.15: RSA, DSA, DH, EC) is level 0.</summary>
-    public static AlgorithmInfo PublicKey(string keyAlgorithm, int size)
+    /// <remarks>
+    /// A key whose size the record does not give is named by its family alone ("RSA", "DH"), which is also the name of
+    /// a table algorithm (RSA key transport, DH key agreement): it takes the table's entry, so the CBOM has one
+    /// algorithm asset of that name with the same properties whichever session named it first.
+    /// </remarks>
+    public AlgorithmInfo PublicKey(string keyAlgorithm, int size)
     {
         var family = keyAlgorithm.Replace("_CERT", "", StringComparison.Ordinal).Replace("RSA1", "RSA", StringComparison.Ordinal);
         var (name, primitive) = family switch
@@ -79,6 +84,7 @@ internal sealed class AlgorithmCatalog
             _ => (family, "unknown"),
         };
         var parameter = size > 0 ? size.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        if (parameter is null && _algorithms.TryGetValue(name, out var known)) return known;
         return new AlgorithmInfo(parameter is null ? name : $"{name}-{parameter}", primitive, parameter, null, [], null, primitive == "unknown" ? null : 0);
     }
 

@@ -13,7 +13,7 @@ namespace ZertForwarder.Reporting;
 /// certificate assets with their public keys, and one service per z/OS server endpoint and job (and per job using
 /// a foreign server), linked to the assets it uses through <c>dependencies</c>.
 /// Deterministic: assets are ordered by bom-ref, the metadata timestamp is the newest record's time and the serial
-/// number is a UUID derived from the SHA-256 of the content, so the same records give the same bytes.
+/// number is a UUID derived from the SHA-256 of the content and metadata, so the same records give the same bytes.
 /// </summary>
 internal static class Cbom
 {
@@ -93,7 +93,7 @@ internal static class Cbom
         string? PublicKey(CertificateFacts cert)
         {
             if (cert.KeyAlgorithm is not { } algorithm) return null;
-            var info = AlgorithmCatalog.PublicKey(algorithm, cert.KeySize);
+            var info = catalog.PublicKey(algorithm, cert.KeySize);
             var algorithmRef = Algorithm(info);
             var reference = $"crypto/key/{info.Name}";
             if (!components.ContainsKey(reference))
@@ -166,7 +166,6 @@ internal static class Cbom
                 ["dependsOn"] = new JsonArray([.. u.Value.Select(v => (JsonNode)v)]),
             })]),
         };
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(body.ToJsonString()));
         var metadata = new JsonObject
         {
             ["tools"] = new JsonObject
@@ -183,6 +182,9 @@ internal static class Cbom
                 Property("zertforwarder:source", "IBM z/OS Communications Server zERT records")),
         };
         if (report.Newest is { } newest) metadata["timestamp"] = Counts.Time(newest);
+        // The serial number is unique per BOM (CycloneDX 1.6 "serialNumber"): the same assets seen in another period or
+        // in more records are another BOM, so the digest covers the metadata (newest record's time, record count) too.
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(body.ToJsonString() + metadata.ToJsonString()));
         var bom = new JsonObject
         {
             ["$schema"] = "http://cyclonedx.org/schema/bom-1.6.schema.json",

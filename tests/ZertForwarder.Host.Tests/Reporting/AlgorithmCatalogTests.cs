@@ -44,9 +44,9 @@ public sealed class AlgorithmCatalogTests
     public void An_unknown_algorithm_has_no_level_and_public_keys_are_quantum_vulnerable()
     {
         Assert.Equal(("unknown", (int?)null), (Catalog.Lookup("MYSTERY-CIPHER").Primitive, Catalog.Lookup("MYSTERY-CIPHER").QuantumLevel));
-        var rsa = AlgorithmCatalog.PublicKey("RSA", 3072);
+        var rsa = Catalog.PublicKey("RSA", 3072);
         Assert.Equal(("RSA-3072", "pke", "3072", (int?)0), (rsa.Name, rsa.Primitive, rsa.ParameterSet, rsa.QuantumLevel));
-        Assert.Equal(("ECDSA-256", "signature"), (AlgorithmCatalog.PublicKey("EC", 256).Name, AlgorithmCatalog.PublicKey("EC", 256).Primitive));
+        Assert.Equal(("ECDSA-256", "signature"), (Catalog.PublicKey("EC", 256).Name, Catalog.PublicKey("EC", 256).Primitive));
     }
 
     /// <summary>

@@ -241,4 +241,57 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
         using var chart = System.Text.Json.JsonDocument.Parse(data.Groups[1].Value);
         Assert.Contains(chart.RootElement.GetProperty("certificates").EnumerateArray(), c => c.GetProperty("notAfter").GetString() == "2026-03-20T12:00:00.000Z");
     }
+    /// <summary>
+    /// A certificate whose key size the record does not give (SMF119SC_TLS_SCert_Key_Len 0) has a public key named by its
+    /// family alone, "RSA", which is also the table's RSA algorithm (mappings/cbom/algorithms.json). The CBOM made
+    /// "crypto/algorithm/RSA" from whichever named it first: from such a key it had no classical security level and no
+    /// crypto functions, so the same algorithm asset changed with the order of the sessions. It is the table's entry.
+    /// </summary>
+    [Fact]
+    public async Task A_public_key_without_a_size_is_the_tables_algorithm_in_the_cbom()
+    {
+        var connection = TlsServerConnections()[0];
+        connection.Tls!.ProtocolVersion = 0x0304;
+        connection.Tls.NegotiatedCipher = "1301  "; // TLS_AES_128_GCM_SHA256: names no RSA of its own
+        connection.Tls.ServerCertificate!.KeyType = 2; // V.15 RSA
+        connection.Tls.ServerCertificate.KeyLength = 0;
+        var dump = WriteDump("keyless.smf", [ZertRecordWriter.ToArray(connection)]);
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        using var bom = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_work.Combine("r", "cbom.cdx.json")));
+        var components = bom.RootElement.GetProperty("components").EnumerateArray().ToDictionary(c => c.GetProperty("bom-ref").GetString()!);
+        var key = components["crypto/key/RSA"].GetProperty("cryptoProperties").GetProperty("relatedCryptoMaterialProperties");
+        Assert.Equal("crypto/algorithm/RSA", key.GetProperty("algorithmRef").GetString());
+        Assert.False(key.TryGetProperty("size", out _));
+        var rsa = components["crypto/algorithm/RSA"].GetProperty("cryptoProperties").GetProperty("algorithmProperties");
+        Assert.Equal("pke", rsa.GetProperty("primitive").GetString());
+        Assert.Equal(112, rsa.GetProperty("classicalSecurityLevel").GetInt32());
+        Assert.Equal(0, rsa.GetProperty("nistQuantumSecurityLevel").GetInt32());
+        Assert.Equal(["encapsulate", "decapsulate"], rsa.GetProperty("cryptoFunctions").EnumerateArray().Select(f => f.GetString()!).ToArray());
+    }
+    /// <summary>
+    /// CycloneDX gives every BOM its own serial number. It was derived from the assets alone, so a report of more records
+    /// (or of a later period) that saw the same assets had the same serial number as the first, with other metadata.
+    /// </summary>
+    [Fact]
+    public async Task The_same_assets_in_other_records_get_another_cbom_serial_number_and_the_same_records_the_same()
+    {
+        var record = ZertRecordWriter.ToArray(TlsServerConnections()[0]);
+        var once = WriteDump("once.smf", [record]);
+        var twice = WriteDump("twice.smf", [record, record]);
+
+        foreach (var (dump, output) in new[] { (once, "a"), (twice, "b"), (once, "c") })
+        {
+            var result = await Report(dump, "--out", output);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        System.Text.Json.Nodes.JsonNode Bom(string output) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_work.Combine(output, "cbom.cdx.json")))!;
+        var (a, b, c) = (Bom("a"), Bom("b"), Bom("c"));
+        Assert.Equal(a["components"]!.ToJsonString(), b["components"]!.ToJsonString());
+        Assert.NotEqual(a["serialNumber"]!.GetValue<string>(), b["serialNumber"]!.GetValue<string>());
+        Assert.Equal(a["serialNumber"]!.GetValue<string>(), c["serialNumber"]!.GetValue<string>());
+    }
 }
