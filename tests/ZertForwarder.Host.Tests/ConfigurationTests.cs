@@ -224,6 +224,23 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void A_kafka_property_librdkafka_refuses_is_named_without_its_value_when_librdkafka_quotes_it()
+    {
+        // librdkafka quotes the value it refuses for properties with named values ("Invalid value \"...\" for
+        // configuration property"): a secret put in the wrong property went to the console and the logs with it.
+        var loaded = ConfigurationLoader.Load(null,
+            ["Outputs:Kafka:BootstrapServers=b1:9092", "Outputs:Kafka:Topic=t", "Outputs:Kafka:Properties:compression.type=SECRET1",
+             "Input:Kafka:BootstrapServers=b1:9092", "Input:Kafka:Topic=raw", "Input:Kafka:Properties:sasl.oauthbearer.method=SECRET2"],
+            new Dictionary<string, string>());
+        output.WriteLine(string.Join("\n", loaded.Errors));
+        Assert.Equal(
+        [
+            "Input:Kafka:Properties:sasl.oauthbearer.method is refused by librdkafka: Invalid value for configuration property \"sasl.oauthbearer.method\"",
+            "Outputs:Kafka:Properties:compression.type is refused by librdkafka: Invalid value for configuration property \"compression.codec\"",
+        ], loaded.Errors);
+    }
+
+    [Fact]
     public void A_configuration_file_that_is_a_directory_or_not_json_is_named_with_the_reason()
     {
         var malformed = _work.Combine("bad.json");

@@ -46,13 +46,28 @@ internal static class KafkaClientCheck
         foreach (var (name, value) in properties)
         {
             if (Refusal(build, propertiesBase, new Dictionary<string, string> { [name] = value }) is { } alone)
-                problems.Add(new Problem($"{section}:Properties:{name}", $"{section}:Properties:{name} is refused by librdkafka: {alone}"));
+                problems.Add(new Problem($"{section}:Properties:{name}", $"{section}:Properties:{name} is refused by librdkafka: {WithoutValues(alone, [value])}"));
         }
 
         // The settings and every property are taken on their own: it is the combination.
         if (problems.Count == 0)
-            problems.Add(new Problem($"{section}:Properties", $"{section}:Properties are refused by librdkafka together with the {client} settings: {refusal}"));
+            problems.Add(new Problem($"{section}:Properties", $"{section}:Properties are refused by librdkafka together with the {client} settings: {WithoutValues(refusal, properties.Values)}"));
         return problems;
+    }
+
+    /// <summary>
+    /// librdkafka's message without the properties' values: it quotes the value it refuses for a property of named values
+    /// (<c>Invalid value "..." for configuration property "compression.codec"</c>), which is then written as it does for
+    /// a number (<c>Invalid value for configuration property ...</c>).
+    /// </summary>
+    private static string WithoutValues(string message, IEnumerable<string> values)
+    {
+        foreach (var value in values.Where(v => v.Length > 0))
+        {
+            message = message.Replace($" \"{value}\"", "", StringComparison.Ordinal).Replace($"\"{value}\"", "(value not shown)", StringComparison.Ordinal);
+        }
+
+        return message;
     }
 
     /// <summary>Builds and disposes an idempotent producer of <paramref name="config"/> (see remarks).</summary>
