@@ -165,8 +165,9 @@ internal sealed class ReportRecord
         : 0;
 
     /// <summary>
-    /// An interval's growth of a counter (end - start), at least 0. The normalizer subtracts the unsigned fields, so an
-    /// end below its start (a counter that went back) comes as a number past 2^63 - 1: it adds nothing.
+    /// An interval's growth of a counter (end - start), at least 0. The normalizer writes the delta signed (output
+    /// contract §2.4), so an end below its start (a counter that went back) comes as a negative number: it adds nothing,
+    /// and neither does a number past 2^63 - 1 from hand-made ECS.
     /// </summary>
     internal static long Delta(JsonElement e, params ReadOnlySpan<string> path) => Get(e, path) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt64(out var i) ? Math.Max(0, i) : 0;
 
