@@ -54,8 +54,11 @@ public sealed class SplunkHecSink : ISink
     private readonly string _endpoint;
     private readonly string _host;
 
-    /// <summary>Why the last TLS handshake was refused (set by the certificate check), for the error and the retry reason.</summary>
-    private volatile string? _certificateProblem;
+    /// <summary>
+    /// Why the last TLS handshake was refused (set by the certificate check), for the error or retry reason of that
+    /// handshake only: taken by the first TLS failure that reports it (<see cref="ConnectionError"/>).
+    /// </summary>
+    private string? _certificateProblem;
 
     // Envelope and compression buffers are reused: fresh megabyte-sized buffers per batch would land on the large
     // object heap and cost a full collection every few batches.
@@ -617,12 +620,12 @@ public sealed class SplunkHecSink : ISink
 
         if (refusal == CertificateRefusal.NoCertificate)
         {
-            _certificateProblem = $"{_endpoint} sent no certificate";
+            Volatile.Write(ref _certificateProblem, $"{_endpoint} sent no certificate");
             return false;
         }
 
         using var leaf = new X509Certificate2(certificate!);
-        _certificateProblem = refusal switch
+        Volatile.Write(ref _certificateProblem, refusal switch
         {
             CertificateRefusal.NameMismatch =>
                 $"the certificate of {_endpoint} is for {ServerCertificateTrust.QuotedNames(leaf)}, not for '{_host}' (host name mismatch); " +
@@ -633,18 +636,24 @@ public sealed class SplunkHecSink : ISink
                 "(self-signed or a private CA); set Outputs:Splunk:CaFile to that CA's PEM file",
             _ => $"the certificate of {_endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is signed neither by a CA this system trusts " +
                  $"nor by one in Outputs:Splunk:CaFile '{_options.CaFile}'",
-        };
+        });
         return false;
     }
 
-    /// <summary>What went wrong with a connection: the certificate refusal in full when that was it (the client's own words are "see inner exception").</summary>
+    /// <summary>
+    /// What went wrong with a connection: the certificate refusal in full when that was it (the client's own words are
+    /// "see inner exception"). A refusal is reported once, by the failure of its handshake: a later TLS failure (the
+    /// collector serving plain HTTP, say) is not that certificate again.
+    /// </summary>
     private string ConnectionError(HttpRequestException exception)
     {
         for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
         {
-            if (inner is System.Security.Authentication.AuthenticationException && _certificateProblem is { } problem)
+            if (inner is System.Security.Authentication.AuthenticationException handshake)
             {
-                return "TLS certificate refused: " + problem;
+                return Interlocked.Exchange(ref _certificateProblem, null) is { } problem
+                    ? "TLS certificate refused: " + problem
+                    : $"TLS handshake failed: {handshake.Message}";
             }
         }
 

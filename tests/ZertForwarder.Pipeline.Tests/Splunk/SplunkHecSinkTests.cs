@@ -515,6 +515,63 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Empty(namedHec.Indexed);
     }
 
+    /// <summary>
+    /// A refusal is the reason of that handshake only: once the collector's address answered with a certificate the sink
+    /// refused, every later TLS failure there (here: the collector serving plain HTTP on its https URL) was reported as
+    /// that certificate again, "set Outputs:Splunk:CaFile", which mends nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_later_TLS_failure_is_not_reported_as_an_earlier_certificate_refusal()
+    {
+        using var certificates = new TestCertificates();
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            // First connection: TLS with a certificate of a private CA. Every later one: plain HTTP.
+            using (var first = await listener.AcceptTcpClientAsync())
+            await using (var tls = new System.Net.Security.SslStream(first.GetStream()))
+            {
+                try
+                {
+                    // With TLS 1.3 the server's side may finish before the client refuses the certificate.
+                    await tls.AuthenticateAsServerAsync(certificates.Server);
+                }
+                catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+                {
+                }
+            }
+
+            while (true)
+            {
+                using var next = await listener.AcceptTcpClientAsync();
+                try
+                {
+                    var stream = next.GetStream();
+                    await stream.WriteAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+                    await stream.FlushAsync();
+                }
+                catch (IOException)
+                {
+                    // The client gave up on this connection first.
+                }
+            }
+        });
+
+        await using var sink = new SplunkHecSink(Options(o => { o.Url = $"https://127.0.0.1:{port}"; o.Token = "token"; }));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => sink.StartAsync(CancellationToken.None));
+        output.WriteLine(refused.Message);
+        Assert.Contains("is not signed by a CA this system trusts", refused.Message, StringComparison.Ordinal);
+
+        var outcome = await SendAsync(sink, [ZertEvent(1)]);
+        output.WriteLine(outcome.Reason(0));
+        Assert.Equal(ItemOutcome.Retry, outcome[0]);
+        Assert.DoesNotContain("certificate", outcome.Reason(0), StringComparison.OrdinalIgnoreCase);
+        Assert.False(server.IsFaulted, server.Exception?.ToString());
+        listener.Stop();
+    }
+
     [Fact]
     public void Validation_lists_every_problem_of_the_settings()
     {
