@@ -200,7 +200,7 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(
         [
             "Input:Kafka:Properties:security.protocol 'tls' must be plaintext, ssl, sasl_plaintext or sasl_ssl",
-            "Input:Kafka: librdkafka refuses the consumer settings: Invalid value \"sometimes\" for configuration property \"auto.offset.reset\"",
+            "Input:Kafka:AutoOffsetReset is refused by librdkafka: Invalid value \"sometimes\" for configuration property \"auto.offset.reset\"",
             "Outputs:Kafka:Properties:acks is refused by librdkafka: `acks` must be set to `all` when `enable.idempotence` is true",
         ], combined.Errors);
 
@@ -237,6 +237,26 @@ public sealed class ConfigurationTests(ITestOutputHelper output) : IDisposable
         [
             "Input:Kafka:Properties:sasl.oauthbearer.method is refused by librdkafka: Invalid value for configuration property \"sasl.oauthbearer.method\"",
             "Outputs:Kafka:Properties:compression.type is refused by librdkafka: Invalid value for configuration property \"compression.codec\"",
+        ], loaded.Errors);
+    }
+
+    [Fact]
+    public void A_kafka_setting_librdkafka_refuses_is_listed_with_the_other_problems_of_its_section()
+    {
+        // librdkafka's refusal of the typed settings was left out whenever the validator had named any other setting of
+        // the section (an empty GroupId): AutoOffsetReset came up only at the next attempt, after GroupId was mended.
+        var loaded = ConfigurationLoader.Load(null,
+            ["Input:Kafka:BootstrapServers=b1:9092", "Input:Kafka:Topic=raw", "Input:Kafka:GroupId=", "Input:Kafka:AutoOffsetReset=sometimes",
+             "Outputs:Kafka:BootstrapServers=b1:9092", "Outputs:Kafka:Topic=t", "Outputs:Kafka:Compression=brotli", "Outputs:Kafka:LingerMs=-1"],
+            new Dictionary<string, string>());
+        output.WriteLine(string.Join("\n", loaded.Errors));
+        Assert.Equal(
+        [
+            "Input:Kafka:GroupId is required",
+            "Input:Kafka:AutoOffsetReset is refused by librdkafka: Invalid value \"sometimes\" for configuration property \"auto.offset.reset\"",
+            // What the validator names is not named a second time as librdkafka's refusal.
+            "Outputs:Kafka:Compression 'brotli' must be none, gzip, snappy, lz4 or zstd",
+            "Outputs:Kafka:LingerMs must be 0-900000 (it is -1)",
         ], loaded.Errors);
     }
 

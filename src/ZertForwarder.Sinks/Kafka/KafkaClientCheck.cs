@@ -26,7 +26,7 @@ internal static class KafkaClientCheck
     /// <param name="section">The configuration section, e.g. <c>Outputs:Kafka</c>.</param>
     /// <param name="client"><c>producer</c> or <c>consumer</c>, for the messages.</param>
     /// <param name="settings">The client's configuration from its typed settings, before the properties.</param>
-    /// <param name="defaults">The same from default settings: the base a property is checked on when the settings are refused themselves.</param>
+    /// <param name="defaults">The same from default settings: the base each typed setting is checked on, and each property when the settings are refused themselves.</param>
     /// <param name="properties">The pass-through librdkafka properties, applied last.</param>
     /// <param name="build">Builds the client of a configuration and disposes it (<see cref="BuildProducer"/>, <see cref="BuildConsumer"/>).</param>
     internal static IReadOnlyList<Problem> Check(string section, string client, ClientConfig settings, ClientConfig defaults,
@@ -39,7 +39,23 @@ internal static class KafkaClientCheck
         var problems = new List<Problem>();
         var settingsRefusal = Refusal(build, settings, new Dictionary<string, string>());
         if (settingsRefusal is not null)
-            problems.Add(new Problem(section, $"{section}: librdkafka refuses the {client} settings: {settingsRefusal}"));
+        {
+            // Each typed setting on its own, named by its setting: the validator leaves out only what it named itself
+            // (Compression 'brotli'), not every refused setting of a section where it named another one (GroupId).
+            var defaultValues = defaults.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+            var named = 0;
+            foreach (var (name, value) in settings)
+            {
+                if (name == "sasl.password" || (defaultValues.TryGetValue(name, out var defaultValue) && defaultValue == value)) continue;
+                if (Refusal(build, defaults, new Dictionary<string, string> { [name] = value }) is not { } alone) continue;
+                var setting = SettingNames.TryGetValue(name, out var typed) ? $"{section}:{typed}" : section;
+                problems.Add(new Problem(setting, $"{setting} is refused by librdkafka: {alone}"));
+                named++;
+            }
+
+            if (named == 0)
+                problems.Add(new Problem(section, $"{section}: librdkafka refuses the {client} settings: {settingsRefusal}"));
+        }
         // Each property on its own, so every bad one is listed at once and named as it was written (librdkafka names
         // an alias by its own name: acks is request.required.acks).
         var propertiesBase = settingsRefusal is null ? settings : defaults;
@@ -69,6 +85,22 @@ internal static class KafkaClientCheck
 
         return message;
     }
+
+    /// <summary>The typed setting each librdkafka property of the settings comes from (the others are fixed by the program).</summary>
+    private static readonly Dictionary<string, string> SettingNames = new(StringComparer.Ordinal)
+    {
+        ["client.id"] = "ClientId",
+        ["sasl.mechanism"] = "SaslMechanism",
+        ["sasl.username"] = "SaslUsername",
+        ["ssl.ca.location"] = "SslCaLocation",
+        ["compression.type"] = "Compression",
+        ["linger.ms"] = "LingerMs",
+        ["batch.size"] = "BatchSize",
+        ["message.timeout.ms"] = "MessageTimeoutMs",
+        ["group.id"] = "GroupId",
+        ["auto.offset.reset"] = "AutoOffsetReset",
+        ["auto.commit.interval.ms"] = "CommitIntervalMs",
+    };
 
     /// <summary>Builds and disposes an idempotent producer of <paramref name="config"/> (see remarks).</summary>
     internal static void BuildProducer(IEnumerable<KeyValuePair<string, string>> config)
