@@ -190,6 +190,9 @@ public sealed class SyslogSink : ISink
 
         var client = new TcpClient { NoDelay = false };
         SslStream? ssl = null;
+        // The reason of this attempt's refusal only: a handshake that fails before the certificate check (a receiver
+        // speaking plain text on the TLS port) is not the certificate refused at an earlier attempt.
+        _certificateProblem = null;
         try
         {
             using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
@@ -227,7 +230,7 @@ public sealed class SyslogSink : ISink
             _nextConnectTimestamp = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
             _waitingToReconnect = true;
             var reason = e is OperationCanceledException ? $"timed out after {_options.ConnectTimeout}"
-                : e is System.Security.Authentication.AuthenticationException && _certificateProblem is not null ? _certificateProblem
+                : e is System.Security.Authentication.AuthenticationException ? _certificateProblem ?? $"TLS handshake failed: {e.Message}"
                 : e.Message;
             _connectProblem = reason;
             _log.Log(PipelineLogLevel.Warning, Component, $"connecting to {_options.Host}:{_port} failed ({reason}); next attempt in {delay}");

@@ -2,6 +2,7 @@ using System.Text;
 using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Kafka;
 using ZertForwarder.Sinks.Syslog;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Pipeline.Tests.Syslog;
 
@@ -22,6 +23,61 @@ public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
         await sink.SendAsync(batch, outcome, CancellationToken.None);
         output.WriteLine($"{options.TlsServerName ?? options.Host} CaFile={options.CaFile ?? "-"}: {outcome[0]} {outcome.Reason(0)}");
         return outcome;
+    }
+
+    /// <summary>
+    /// A refusal is the reason of that connection attempt only: once the receiver's certificate was refused, every later
+    /// attempt that failed its handshake before a certificate was seen (here: a receiver that speaks plain text on the
+    /// TLS port) was reported as that certificate again, "set Outputs:Syslog:CaFile", which mends nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_later_failed_handshake_is_not_reported_as_an_earlier_certificate_refusal()
+    {
+        using var certificates = new Elasticsearch.TestCertificates();
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var receiver = Task.Run(async () =>
+        {
+            // First connection: TLS with a certificate of a private CA. The next: plain text.
+            using (var first = await listener.AcceptTcpClientAsync())
+            await using (var tls = new System.Net.Security.SslStream(first.GetStream()))
+            {
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(certificates.Server);
+                }
+                catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+                {
+                    // The sink refused the certificate.
+                }
+            }
+
+            using var second = await listener.AcceptTcpClientAsync();
+            await second.GetStream().WriteAsync("this is not TLS\r\n\r\n"u8.ToArray());
+            second.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            await Eventually.TrueAsync(() => second.Client.Poll(0, System.Net.Sockets.SelectMode.SelectRead), "the sink to give up on the second connection");
+        });
+
+        var clock = new ObservedTimeProvider();
+        await using var sink = new SyslogSink(new SyslogSinkOptions
+        {
+            Host = "127.0.0.1",
+            Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port,
+            Protocol = SyslogProtocol.Tls,
+        }, new TestOutputLog(output), clock);
+        var batch = SampleEvents.Range(1, 1);
+        var refused = new BatchOutcome(1);
+        await sink.SendAsync(batch, refused, CancellationToken.None);
+        output.WriteLine(refused.Reason(0));
+        Assert.Contains("is not signed by a CA this system trusts", refused.Reason(0), StringComparison.Ordinal);
+
+        clock.Advance(TimeSpan.FromMinutes(1)); // past the reconnect delay
+        var garbled = new BatchOutcome(1);
+        await sink.SendAsync(batch, garbled, CancellationToken.None);
+        output.WriteLine(garbled.Reason(0));
+        Assert.Equal(ItemOutcome.Retry, garbled[0]);
+        Assert.DoesNotContain("certificate", garbled.Reason(0), StringComparison.OrdinalIgnoreCase);
+        await receiver;
     }
 
     [SkippableFact]
