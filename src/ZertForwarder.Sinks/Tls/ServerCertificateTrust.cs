@@ -50,7 +50,6 @@ internal static class ServerCertificateTrust
             : CertificateRefusal.Untrusted;
     }
 
-    /// <summary>Whether <paramref name="leaf"/> chains to one of <paramref name="roots"/> (revocation is not checked: private CAs rarely publish it).</summary>
     /// <summary>
     /// The CA certificates of a PEM file (a configured <c>CaFile</c>): the one loader of every TLS client, so an empty or
     /// unreadable file gets the same message wherever it is configured. Throws <see cref="ArgumentException"/> naming
@@ -71,6 +70,7 @@ internal static class ServerCertificateTrust
         return roots.Count > 0 ? roots : throw new ArgumentException($"{setting} '{path}' holds no PEM certificate.");
     }
 
+    /// <summary>Whether <paramref name="leaf"/> chains to one of <paramref name="roots"/> (revocation is not checked: private CAs rarely publish it).</summary>
     public static bool ChainsTo(X509Certificate2 leaf, X509Certificate2Collection? intermediates, X509Certificate2Collection roots)
     {
         using var chain = new X509Chain();
