@@ -119,6 +119,8 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     // and re-enter this lock.
     private readonly Lock _consumerLock = new();
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+    // Every partition assigned to this member, read from or not (_partitions has only those read from).
+    private readonly HashSet<TopicPartition> _owned = [];
     private long _lastCommitTimestamp;
     private long _lastLagTimestamp;
     private readonly GaugeFamily _lag;
@@ -157,8 +159,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                 // librdkafka only says "certificate verify failed"; the diagnosis says why (unknown CA or host name).
                 tlsDiagnosis.OnError(error);
             })
-            .SetPartitionsAssignedHandler((_, assigned) =>
-                _log.Log(PipelineLogLevel.Information, Component, $"assigned {string.Join(", ", assigned)}"))
+            .SetPartitionsAssignedHandler((_, assigned) => OnAssigned(assigned))
             .SetPartitionsRevokedHandler((_, revoked) => OnRevoked(revoked.Select(p => p.TopicPartition), commit: true))
             .SetPartitionsLostHandler((_, lost) => OnRevoked(lost.Select(p => p.TopicPartition), commit: false))
             .Build();
@@ -381,6 +382,16 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             result.Message.Value ?? [], result.Topic, result.Partition.Value, result.Offset.Value, acknowledgement, _sinkCount);
     }
 
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        lock (_consumerLock)
+        {
+            _owned.UnionWith(partitions);
+        }
+
+        _log.Log(PipelineLogLevel.Information, Component, $"assigned {string.Join(", ", partitions)}");
+    }
+
     private void OnRevoked(IEnumerable<TopicPartition> partitions, bool commit)
     {
         lock (_consumerLock)
@@ -395,6 +406,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             // the new owner re-reads them from the committed offset.
             foreach (var partition in list)
             {
+                _owned.Remove(partition);
                 _partitions.Remove(partition);
                 _lag.Remove(LagLabels(partition));
             }
@@ -410,26 +422,35 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     /// stay quiet through an outage of a sink. Runs on the timer; the queries are made outside the consumer's lock (they
     /// wait for the brokers, and a poll must not wait for them), and a gauge is set only for a partition still owned.
     /// </summary>
+    /// <remarks>
+    /// Every owned partition is counted, also one this member has not read a record of yet: a partition a rebalance
+    /// moved here (or one assigned at start) while the reader was held back starts at the group's committed offset
+    /// (where <c>auto.offset.reset</c> says without one). Counting only the partitions read from, a sink outage hid the
+    /// backlog of every partition that changed owner during it: the old owner drops its series on revocation, and the
+    /// new one never reported it, so the lag summed over the members fell while the backlog grew.
+    /// </remarks>
     private void RefreshLagWhileHeldBack()
     {
         if (_stopping || _time.GetElapsedTime(Volatile.Read(ref _lastLagTimestamp)) < HeldBackLagInterval) return;
         if (Interlocked.Exchange(ref _heldBackLagRunning, 1) == 1) return;
         try
         {
-            List<(TopicPartition Partition, long NextOffset)> owned;
+            List<(TopicPartition Partition, long? NextOffset)> owned;
             lock (_consumerLock)
             {
                 if (_closed) return;
-                owned = [.. _partitions.Select(p => (p.Key, p.Value.NextOffset))];
+                owned = [.. _owned.Select(p => (p, _partitions.TryGetValue(p, out var state) ? state.NextOffset : (long?)null))];
             }
 
             foreach (var (partition, nextOffset) in owned)
             {
                 if (_stopping) return;
-                Offset high;
+                WatermarkOffsets watermarks;
+                long from;
                 try
                 {
-                    high = _consumer.QueryWatermarkOffsets(partition, WatermarkQueryTimeout).High;
+                    watermarks = _consumer.QueryWatermarkOffsets(partition, WatermarkQueryTimeout);
+                    from = nextOffset ?? StartOffset(partition, watermarks);
                 }
                 catch (Exception)
                 {
@@ -441,9 +462,10 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                 lock (_consumerLock)
                 {
                     // NextOffset may have moved if the reader went on meanwhile; the loop then refreshes the gauge itself.
-                    if (!_closed && !high.IsSpecial && _partitions.TryGetValue(partition, out var state) && state.NextOffset == nextOffset)
+                    var unchanged = _partitions.TryGetValue(partition, out var state) ? state.NextOffset == nextOffset : nextOffset is null;
+                    if (!_closed && !watermarks.High.IsSpecial && _owned.Contains(partition) && unchanged)
                     {
-                        _lag.WithLabels(LagLabels(partition)).Set(Math.Max(0, high.Value - nextOffset));
+                        _lag.WithLabels(LagLabels(partition)).Set(Math.Max(0, watermarks.High.Value - from));
                     }
                 }
             }
@@ -452,6 +474,17 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         {
             Volatile.Write(ref _heldBackLagRunning, 0);
         }
+    }
+
+    /// <summary>
+    /// Where this member starts reading an owned partition it has read nothing of: the group's committed offset, else
+    /// the end <c>auto.offset.reset</c> names. Asks the group coordinator.
+    /// </summary>
+    private long StartOffset(TopicPartition partition, WatermarkOffsets watermarks)
+    {
+        var committed = _consumer.Committed([partition], WatermarkQueryTimeout).Single().Offset;
+        if (!committed.IsSpecial) return committed.Value;
+        return _options.AutoOffsetReset.ToLowerInvariant() is "latest" or "largest" or "end" ? watermarks.High.Value : watermarks.Low.Value;
     }
 
     /// <summary>The lag gauge's labels of a partition: <c>topic</c>, <c>partition</c>.</summary>

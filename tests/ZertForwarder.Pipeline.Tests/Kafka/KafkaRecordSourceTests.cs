@@ -186,6 +186,42 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
     }
 
     /// <summary>
+    /// An owned partition the reader has not read a record of when a full sink holds it back (one assigned at start, or
+    /// moved here by a rebalance) is counted too, from the group's committed offset: only the partitions read from had a
+    /// series, so the backlog of a partition that changed owner during a sink outage was in no member's gauge.
+    /// </summary>
+    [Fact]
+    public async Task While_the_reader_is_held_back_the_lag_gauge_also_counts_an_owned_partition_not_read_from_yet()
+    {
+        const string topic = "smf-held-unread";
+        _cluster.CreateTopic(topic, 2);
+        Publish(topic, 0, 0, 100);
+        Publish(topic, 1, 0, 60);
+        // The group has delivered 20 records of each partition before (committed 20): the unread one starts there.
+        using (var committer = new ConsumerBuilder<Null, byte[]>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = topic + "-group" })
+                   .SetLogHandler((_, _) => { }).Build())
+        {
+            committer.Commit([new TopicPartitionOffset(topic, 0, 20), new TopicPartitionOffset(topic, 1, 20)]);
+        }
+        using var metrics = new PipelineMetrics();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var source = new KafkaRecordSource(Options(topic, topic + "-group", commitIntervalMs: 60_000), sinkCount: 1, new TestOutputLog(output), time, metrics);
+        string Series(int partition) => $"{KafkaRecordSource.LagMetric}{{topic=\"{topic}\",partition=\"{partition}\"}}";
+
+        // One record read, then the reader is held back (as by a full sink buffer) with both partitions assigned.
+        await using var records = source.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await records.MoveNextAsync());
+        var read = records.Current.Partition;
+        Assert.Equal(20, records.Current.Offset);
+        Assert.Equal(2, source.Assignment.Count);
+
+        time.Advance(KafkaRecordSource.HeldBackLagInterval);
+        var expected = new Dictionary<int, int> { [read] = (read == 0 ? 100 : 60) - 21, [1 - read] = (read == 0 ? 60 : 100) - 20 };
+        await Eventually.TrueAsync(() => expected.All(e => metrics.Render().Contains($"{Series(e.Key)} {e.Value}\n", StringComparison.Ordinal)),
+            $"the lag gauge at {expected[0]} for partition 0 and {expected[1]} for partition 1", diagnostics: metrics.Render);
+    }
+
+    /// <summary>
     /// A one-partition topic holding <paramref name="records"/> records, and a source on it (its own group) whose lag
     /// gauge goes to <paramref name="metrics"/> on <paramref name="time"/>; with the gauge's series name for that partition.
     /// </summary>
