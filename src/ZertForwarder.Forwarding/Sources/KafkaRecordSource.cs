@@ -389,18 +389,28 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             _owned.UnionWith(partitions);
         }
 
-        _log.Log(PipelineLogLevel.Information, Component, $"assigned {string.Join(", ", partitions)}");
+        // A cooperative rebalance that gives this member nothing new still calls this: not worth a line.
+        if (partitions.Count > 0) _log.Log(PipelineLogLevel.Information, Component, $"assigned {Names(partitions)}");
     }
 
+    /// <summary>
+    /// A revocation (<paramref name="commit"/>: what is done is committed) or a loss of partitions (nothing can be
+    /// committed for them any more). Either way their new owner reads on from the group's last commit.
+    /// </summary>
     private void OnRevoked(IEnumerable<TopicPartition> partitions, bool commit)
     {
         lock (_consumerLock)
         {
             var list = partitions.ToList();
+            if (list.Count == 0) return;
             if (commit)
             {
                 CommitLocked(list);
             }
+
+            var committed = commit
+                ? list.Where(_partitions.ContainsKey).Select(p => $"{Name(p)}@{_partitions[p].LastCommitted}").ToList()
+                : [];
 
             // Records of these partitions still in the pipeline complete on trackers nobody reads any more:
             // the new owner re-reads them from the committed offset.
@@ -411,7 +421,9 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                 _lag.Remove(LagLabels(partition));
             }
 
-            _log.Log(PipelineLogLevel.Information, Component, $"{(commit ? "revoked" : "lost")} {string.Join(", ", list)}");
+            _log.Log(PipelineLogLevel.Information, Component, commit
+                ? $"revoked {Names(list)}; committed {(committed.Count == 0 ? "nothing (no record read)" : string.Join(", ", committed))}: their new owner reads on from there"
+                : $"lost {Names(list)} (the group gave them to another member without a revocation): their new owner reads on from the last commit");
         }
     }
 
@@ -486,6 +498,11 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         if (!committed.IsSpecial) return committed.Value;
         return _options.AutoOffsetReset.ToLowerInvariant() is "latest" or "largest" or "end" ? watermarks.High.Value : watermarks.Low.Value;
     }
+
+    /// <summary>A partition as the logs name it: <c>topic[partition]</c>.</summary>
+    private static string Name(TopicPartition partition) => $"{partition.Topic}[{partition.Partition.Value}]";
+
+    private static string Names(IEnumerable<TopicPartition> partitions) => string.Join(", ", partitions.Select(Name));
 
     /// <summary>The lag gauge's labels of a partition: <c>topic</c>, <c>partition</c>.</summary>
     private static string[] LagLabels(TopicPartition partition) =>
