@@ -83,7 +83,8 @@ public sealed class KafkaSourceRecord
 /// carry the same event id, which Elasticsearch absorbs (<c>create</c>, 409) and Kafka consumers can de-duplicate.
 /// </para>
 /// <para>
-/// The consumer is polled only while the caller iterates <see cref="ReadAsync"/>; a pipeline blocked for longer
+/// The consumer is polled only while the caller iterates <see cref="ReadAsync"/> (and, its partitions paused, while
+/// <see cref="DisposeAsync"/> waits for a rebalance to accept the final commit); a pipeline blocked for longer
 /// than <c>max.poll.interval.ms</c> (default 5 minutes) loses its partitions, which is again only a re-read. While it is
 /// blocked the lag gauge is refreshed from the brokers on a timer (<see cref="HeldBackLagInterval"/>).
 /// </para>
@@ -301,7 +302,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             _lastCommitTimestamp = _time.GetTimestamp();
             if (!_closed)
             {
-                CommitLocked(_partitions.Keys.ToList());
+                _ = CommitLocked(_partitions.Keys.ToList());
             }
         }
     }
@@ -321,7 +322,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                     return;
                 }
 
-                CommitLocked(_partitions.Keys.ToList());
+                CommitFinalLocked();
                 try
                 {
                     // Close runs the revoked handler (a second, usually empty, commit) and leaves the group.
@@ -336,6 +337,46 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                 _consumer.Dispose();
             }
         });
+    }
+
+    /// <summary>How long the final commit is tried again while the group refuses it because it is rebalancing.</summary>
+    internal static readonly TimeSpan FinalCommitRetryLimit = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// The commit at the end of a run. A group that rebalances refuses commits (REBALANCE_IN_PROGRESS, or
+    /// ILLEGAL_GENERATION once it has moved on), and a stop often comes just then: the members of a rolling update or a
+    /// scale-down stop one after the other, and each one leaving starts a rebalance for the others, which stopped
+    /// polling when their drain began. Refused and not tried again, the commit was lost with the member (the run still
+    /// exited 0) and the partitions' next owner sent everything since the previous commit again, up to the whole drain.
+    /// So the commit is tried again for up to <see cref="FinalCommitRetryLimit"/> (within the host's 10 s for the close),
+    /// polling in between so that this member takes its part in the rebalance; its partitions are paused, and a record
+    /// the poll still returns is dropped unread and uncommitted (the partition's owner reads it).
+    /// </summary>
+    private void CommitFinalLocked()
+    {
+        // Real time, as librdkafka's: the rebalance this waits for happens on the brokers' clock, not on the run's.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var tries = 0;
+        while (!CommitLocked(_partitions.Keys.ToList(), logRefusal: tries++ == 0))
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= FinalCommitRetryLimit)
+            {
+                _log.Log(PipelineLogLevel.Warning, Component,
+                    $"the final offset commit was still refused after {FinalCommitRetryLimit.TotalSeconds:0} s of rebalancing: the records after the last commit are read again by the partitions' next owner");
+                return;
+            }
+
+            if (tries == 1) _log.Log(PipelineLogLevel.Information, Component, "the group is rebalancing: the final offset commit is tried again once it is done");
+            try
+            {
+                _consumer.Pause(_consumer.Assignment);
+                _consumer.Consume(PollTimeout);
+            }
+            catch (KafkaException e)
+            {
+                _log.Log(PipelineLogLevel.Debug, Component, $"poll during the final commit failed: {e.Error.Code}");
+            }
+        }
     }
 
     private ConsumeResult<byte[]?, byte[]>? ConsumeOnce(TimeSpan timeout)
@@ -405,7 +446,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             if (list.Count == 0) return;
             if (commit)
             {
-                CommitLocked(list);
+                _ = CommitLocked(list);
             }
 
             var committed = commit
@@ -508,7 +549,11 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     private static string[] LagLabels(TopicPartition partition) =>
         [partition.Topic, partition.Partition.Value.ToString(CultureInfo.InvariantCulture)];
 
-    private void CommitLocked(List<TopicPartition> partitions)
+    /// <summary>
+    /// Commits the positions after the fully acknowledged records of <paramref name="partitions"/>. False only when the
+    /// group refused the commit because it is rebalancing (worth trying again once the rebalance is done).
+    /// </summary>
+    private bool CommitLocked(List<TopicPartition> partitions, bool logRefusal = true)
     {
         var offsets = new List<TopicPartitionOffset>();
         foreach (var partition in partitions)
@@ -525,7 +570,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
 
         if (offsets.Count == 0)
         {
-            return;
+            return true;
         }
 
         // Stored as well: librdkafka's background commit, and its commit at close, send the stored position, which
@@ -540,11 +585,14 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             {
                 _partitions[offset.TopicPartition].LastCommitted = offset.Offset.Value;
             }
+            return true;
         }
         catch (KafkaException e)
         {
             // Not fatal: the next commit carries the same or a later position.
-            _log.Log(PipelineLogLevel.Warning, Component, $"offset commit failed: {e.Error.Code}: {e.Error.Reason}");
+            var rebalancing = e.Error.Code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration;
+            if (logRefusal || !rebalancing) _log.Log(PipelineLogLevel.Warning, Component, $"offset commit failed: {e.Error.Code}: {e.Error.Reason}");
+            return !rebalancing;
         }
     }
 
