@@ -618,25 +618,8 @@ public sealed class SplunkHecSink : ISink
             return true;
         }
 
-        if (refusal == CertificateRefusal.NoCertificate)
-        {
-            Volatile.Write(ref _certificateProblem, $"{_endpoint} sent no certificate");
-            return false;
-        }
-
-        using var leaf = new X509Certificate2(certificate!);
-        Volatile.Write(ref _certificateProblem, refusal switch
-        {
-            CertificateRefusal.NameMismatch =>
-                $"the certificate of {_endpoint} is for {ServerCertificateTrust.QuotedNames(leaf)}, not for '{_host}' (host name mismatch); " +
-                "connect by one of those names (Outputs:Splunk:Url)",
-            CertificateRefusal.PolicyError => $"the certificate of {_endpoint} was refused: {errors}",
-            _ when _trustedRoots is null =>
-                $"the certificate of {_endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is not signed by a CA this system trusts " +
-                "(self-signed or a private CA); set Outputs:Splunk:CaFile to that CA's PEM file",
-            _ => $"the certificate of {_endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is signed neither by a CA this system trusts " +
-                 $"nor by one in Outputs:Splunk:CaFile '{_options.CaFile}'",
-        });
+        Volatile.Write(ref _certificateProblem, ServerCertificateTrust.Describe(refusal, certificate, errors, _endpoint, _host,
+            "connect by one of those names (Outputs:Splunk:Url)", "Outputs:Splunk:CaFile", _trustedRoots is null ? null : _options.CaFile));
         return false;
     }
 

@@ -257,26 +257,10 @@ public sealed class SyslogSink : ISink
             return true;
         }
 
-        if (refusal == CertificateRefusal.NoCertificate)
-        {
-            return Refuse($"{_options.Host}:{_port} sent no certificate");
-        }
-
-        using var serverCertificate = new X509Certificate2(certificate!);
         var expectedName = string.IsNullOrWhiteSpace(_options.TlsServerName) ? _options.Host : _options.TlsServerName;
-        return Refuse(refusal switch
-        {
-            // RFC 6125: the name we connect to must be among the certificate's names; a trusted CA does not excuse that.
-            CertificateRefusal.NameMismatch =>
-                $"the certificate of {_options.Host}:{_port} is for {ServerCertificateTrust.QuotedNames(serverCertificate)}, not for '{expectedName}' (host name mismatch); " +
-                "connect by one of those names, or set Outputs:Syslog:TlsServerName to the name the receiver's certificate carries",
-            CertificateRefusal.PolicyError => $"the certificate of {_options.Host}:{_port} was refused: {errors}",
-            _ when _trustedRoots.Count == 0 =>
-                $"the certificate of {_options.Host}:{_port} ({serverCertificate.Subject}, issued by {serverCertificate.Issuer}) is not signed by a CA " +
-                "this system trusts (self-signed or a private CA); set Outputs:Syslog:CaFile to that CA's PEM file",
-            _ => $"the certificate of {_options.Host}:{_port} ({serverCertificate.Subject}, issued by {serverCertificate.Issuer}) is signed neither by a CA " +
-                 $"this system trusts nor by one in Outputs:Syslog:CaFile '{_options.CaFile}'",
-        });
+        return Refuse(ServerCertificateTrust.Describe(refusal, certificate, errors, $"{_options.Host}:{_port}", expectedName,
+            "connect by one of those names, or set Outputs:Syslog:TlsServerName to the name the receiver's certificate carries",
+            "Outputs:Syslog:CaFile", _trustedRoots.Count == 0 ? null : _options.CaFile));
     }
 
     private bool Refuse(string problem)

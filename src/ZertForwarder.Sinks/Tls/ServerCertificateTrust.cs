@@ -106,6 +106,34 @@ internal static class ServerCertificateTrust
         return names;
     }
 
+    /// <summary>
+    /// A refusal in words that say what to change, for a client whose settings are a URL or host, a CA file and a way
+    /// to name the server (the syslog and Splunk outputs): who sent what, and which setting mends it.
+    /// </summary>
+    /// <param name="endpoint">The server as messages name it, e.g. <c>https://hec:8088</c> or <c>rsyslog:6514</c>.</param>
+    /// <param name="expectedName">The name the certificate had to carry.</param>
+    /// <param name="nameMismatchHint">What mends a name mismatch, after <c>(host name mismatch); </c>.</param>
+    /// <param name="caFileSetting">The CA file's setting, e.g. <c>Outputs:Syslog:CaFile</c>.</param>
+    /// <param name="caFile">The configured CA file, or null when none is.</param>
+    public static string Describe(CertificateRefusal refusal, X509Certificate? certificate, SslPolicyErrors errors, string endpoint,
+        string expectedName, string nameMismatchHint, string caFileSetting, string? caFile)
+    {
+        if (refusal == CertificateRefusal.NoCertificate || certificate is null) return $"{endpoint} sent no certificate";
+        using var leaf = new X509Certificate2(certificate);
+        return refusal switch
+        {
+            // RFC 6125: the name we connect to must be among the certificate's names; a trusted CA does not excuse that.
+            CertificateRefusal.NameMismatch =>
+                $"the certificate of {endpoint} is for {QuotedNames(leaf)}, not for '{expectedName}' (host name mismatch); {nameMismatchHint}",
+            CertificateRefusal.PolicyError => $"the certificate of {endpoint} was refused: {errors}",
+            _ when string.IsNullOrWhiteSpace(caFile) =>
+                $"the certificate of {endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is not signed by a CA this system trusts " +
+                $"(self-signed or a private CA); set {caFileSetting} to that CA's PEM file",
+            _ => $"the certificate of {endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is signed neither by a CA this system trusts " +
+                 $"nor by one in {caFileSetting} '{caFile}'",
+        };
+    }
+
     /// <summary><see cref="Names"/> quoted and joined, for messages: <c>'localhost', '127.0.0.1'</c>.</summary>
     public static string QuotedNames(X509Certificate2 certificate) => string.Join(", ", Names(certificate).Select(n => $"'{n}'"));
 
