@@ -19,11 +19,7 @@ internal static class MappingLoading
             if (OptionsValidator.TryParseUtcOffset(text, out var offset)) offsets[sid] = offset;
         }
         var directory = options.Mappings.Directory ?? DefaultDirectory;
-        if (options.Outputs.Elasticsearch is { } es && es.TemplatesDirectory == "mappings/elasticsearch")
-        {
-            // The default names the shipped templates; resolve it against the mappings in use, not the working directory.
-            es.TemplatesDirectory = Path.Combine(directory, "elasticsearch");
-        }
+        ResolveTemplatesDirectory(options);
         var set = MappingSet.Load(directory, new MappingOptions
         {
             UtcOffsets = offsets,
@@ -36,6 +32,18 @@ internal static class MappingLoading
             MissingUtcOffset = missingUtcOffset,
         });
         return set.CreateNormalizer();
+    }
+
+    /// <summary>
+    /// Outputs:Elasticsearch:TemplatesDirectory's default names the shipped templates: it is resolved against the mappings
+    /// in use (Mappings:Directory, else the program's), not the working directory.
+    /// </summary>
+    public static void ResolveTemplatesDirectory(ForwarderOptions options)
+    {
+        if (options.Outputs.Elasticsearch is { TemplatesDirectory: "mappings/elasticsearch" } es)
+        {
+            es.TemplatesDirectory = Path.Combine(options.Mappings.Directory ?? DefaultDirectory, "elasticsearch");
+        }
     }
 
     /// <summary>The warning of a system without a configured offset (once per system and run).</summary>

@@ -49,13 +49,9 @@ internal static class SetupCommand
 
         // Everything to install is read and built first: a broken file found half-way left the content before it
         // installed and the rest missing.
+        MappingLoading.ResolveTemplatesDirectory(options);
         if (options.Outputs.Elasticsearch is { } elasticsearch && !string.IsNullOrWhiteSpace(elasticsearch.TemplatesDirectory))
         {
-            if (elasticsearch.TemplatesDirectory == "mappings/elasticsearch")
-            {
-                elasticsearch.TemplatesDirectory = Path.Combine(options.Mappings.Directory ?? MappingLoading.DefaultDirectory, "elasticsearch");
-            }
-
             errors.AddRange(ElasticsearchSink.CheckTemplates(elasticsearch));
         }
 
