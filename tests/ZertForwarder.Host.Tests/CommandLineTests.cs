@@ -51,6 +51,44 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([1, 2, 3], File.ReadAllBytes(output));
     }
 
+    /// <summary>A start-up refusal as users must see it: exit 2, nothing on stdout, no stack trace.</summary>
+    private void AssertUsageError(ForwarderResult result)
+    {
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Empty(result.Stdout);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_argument_after_an_unknown_option_is_not_taken_for_an_input()
+    {
+        // It was: report listed 'out.smf' (or 'value') as an input that does not exist, bench as a file argument it
+        // does not take, besides the unknown option the user has to fix.
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+        var temp = Directory.CreateDirectory(_work.Combine("tmp")).FullName;
+
+        var misspelt = await ForwarderProcess.RunAsync(_work.Path, ["report", "--bogus", "out.smf"], RunLimit);
+        var withValue = await ForwarderProcess.RunAsync(_work.Path, ["report", "--unknown", "value", dump, "--out", "report"], RunLimit);
+        var bench = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--bogus", "5", "--pairs", "file"], RunLimit,
+            new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        AssertUsageError(misspelt);
+        Assert.Contains("the command line has 3 problem(s)", misspelt.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown option '--bogus' (read with 'out.smf' as its value)", misspelt.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - report needs at least one input", misspelt.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - report needs --out DIR", misspelt.Stderr, StringComparison.Ordinal);
+        AssertUsageError(withValue);
+        Assert.Equal("zertforwarder: unknown option '--unknown' (read with 'value' as its value)\nRun 'zertforwarder --help' for usage.\n",
+            withValue.Stderr.ReplaceLineEndings("\n"));
+        AssertUsageError(bench);
+        Assert.Equal("zertforwarder: unknown option '--bogus' (read with '5' as its value)\nRun 'zertforwarder --help' for usage.\n",
+            bench.Stderr.ReplaceLineEndings("\n"));
+        Assert.False(Directory.Exists(_work.Combine("report")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+    }
+
     [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {

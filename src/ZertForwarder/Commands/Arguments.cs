@@ -16,10 +16,16 @@ internal sealed class Arguments
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
-            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2)
+            if (IsOption(arg))
             {
                 if (switches.Contains(arg)) { _options[arg] = null; continue; }
-                if (!valueOptions.Contains(arg)) { Problem($"unknown option '{arg}'"); continue; }
+                if (!valueOptions.Contains(arg))
+                {
+                    // The word after it, unless an option, is taken as its value: taken for an input, it was named a
+                    // second time, as a file that does not exist or an argument the verb does not take.
+                    Problem(i + 1 < args.Count && !IsOption(args[i + 1]) ? $"unknown option '{arg}' (read with '{args[++i]}' as its value)" : $"unknown option '{arg}'");
+                    continue;
+                }
                 if (i + 1 >= args.Count) { Problem($"option '{arg}' needs a value"); continue; }
                 _options[arg] = args[++i];
             }
@@ -31,6 +37,9 @@ internal sealed class Arguments
     }
 
     public List<string> Positional { get; } = [];
+
+    /// <summary>True for a word that names an option (<c>--name</c>); <c>-</c> (standard input) is an argument.</summary>
+    public static bool IsOption(string arg) => arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2;
 
     public bool Has(string option) => _options.ContainsKey(option);
 
