@@ -90,6 +90,27 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task An_option_followed_by_another_option_needs_a_value_and_does_not_take_it()
+    {
+        // It was: 'decode dump --mappings --format' decoded to JSON with '--format' as the mappings directory (exit 0),
+        // 'report dump --out --weak-only' wrote the report into a directory named '--weak-only', and '--system --port'
+        // filtered on a system named '--port'.
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--mappings", "--format"], RunLimit);
+        var report = await ForwarderProcess.RunAsync(_work.Path, ["report", dump, "--out", "--weak-only"], RunLimit);
+        var filter = await ForwarderProcess.RunAsync(_work.Path, ["report", dump, "--out", "report", "--system", "--port", "443"], RunLimit);
+
+        AssertUsageError(decode);
+        Assert.Contains("option '--mappings' needs a value", decode.Stderr, StringComparison.Ordinal);
+        AssertUsageError(report);
+        Assert.Equal("zertforwarder: option '--out' needs a value\nRun 'zertforwarder --help' for usage.\n", report.Stderr.ReplaceLineEndings("\n"));
+        AssertUsageError(filter);
+        Assert.Equal("zertforwarder: option '--system' needs a value\nRun 'zertforwarder --help' for usage.\n", filter.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal(["in.smf"], Directory.EnumerateFileSystemEntries(_work.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

@@ -7,10 +7,12 @@ namespace ZertForwarder.Commands;
 /// </remarks>
 internal sealed class Arguments
 {
-    private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly List<string>? _problems;
 
-    public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> switches, List<string>? problems = null)
+    /// <param name="repeatable">Value options that may be given more than once, each value kept (<see cref="Values"/>).</param>
+    public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> switches, List<string>? problems = null,
+        IReadOnlySet<string>? repeatable = null)
     {
         _problems = problems;
         for (var i = 0; i < args.Count; i++)
@@ -18,7 +20,7 @@ internal sealed class Arguments
             var arg = args[i];
             if (IsOption(arg))
             {
-                if (switches.Contains(arg)) { _options[arg] = null; continue; }
+                if (switches.Contains(arg)) { _options[arg] = []; continue; }
                 if (!valueOptions.Contains(arg))
                 {
                     // The word after it, unless an option, is taken as its value: taken for an input, it was named a
@@ -26,8 +28,10 @@ internal sealed class Arguments
                     Problem(i + 1 < args.Count && !IsOption(args[i + 1]) ? $"unknown option '{arg}' (read with '{args[++i]}' as its value)" : $"unknown option '{arg}'");
                     continue;
                 }
-                if (i + 1 >= args.Count) { Problem($"option '{arg}' needs a value"); continue; }
-                _options[arg] = args[++i];
+                // An option is no value: '--out --weak-only' wrote the report into a directory named '--weak-only'.
+                if (i + 1 >= args.Count || IsOption(args[i + 1])) { Problem($"option '{arg}' needs a value"); continue; }
+                if (repeatable?.Contains(arg) == true && _options.TryGetValue(arg, out var values)) values.Add(args[++i]);
+                else _options[arg] = [args[++i]];
             }
             else
             {
@@ -43,7 +47,10 @@ internal sealed class Arguments
 
     public bool Has(string option) => _options.ContainsKey(option);
 
-    public string? Value(string option) => _options.TryGetValue(option, out var v) ? v : null;
+    public string? Value(string option) => _options.TryGetValue(option, out var v) ? v.FirstOrDefault() : null;
+
+    /// <summary>Every value of a repeatable option, in command-line order.</summary>
+    public IReadOnlyList<string> Values(string option) => _options.TryGetValue(option, out var v) ? v : [];
 
     /// <summary>The option's value as a non-negative whole number; <paramref name="defaultValue"/> when it is not given (or, with problems, not one).</summary>
     public long Long(string option, long defaultValue)

@@ -12,8 +12,8 @@ namespace ZertForwarder.Commands;
 /// </summary>
 internal static class ReportCommand
 {
-    private static readonly HashSet<string> ValueOptions =
-        ["--out", "--system", "--stack", "--from", "--to", "--protection", "--port", "--job", "--mappings", "--utc-offset"];
+    private static readonly HashSet<string> FilterOptions = ["--system", "--stack", "--from", "--to", "--protection", "--port", "--job", "--utc-offset"];
+    private static readonly HashSet<string> ValueOptions = [.. FilterOptions, "--out", "--mappings"];
     private static readonly HashSet<string> Switches = ["--weak-only"];
 
     public static int Execute(IReadOnlyList<string> args)
@@ -61,25 +61,13 @@ internal static class ReportCommand
     private static (List<string> Inputs, string OutDir, ReportFilter Filter, string? Mappings, Dictionary<string, TimeSpan> Offsets) Parse(
         IReadOnlyList<string> args, List<string> problems)
     {
-        // Options that may repeat (--system A --system B, or --system A,B) are collected here, not in Arguments.
+        // The filters may repeat (--system A --system B) or take a comma list (--system A,B).
+        var a = new Arguments(args, ValueOptions, Switches, problems, repeatable: FilterOptions);
         var filter = new ReportFilter();
-        var rest = new List<string>();
         var offsets = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < args.Count; i++)
+        foreach (var name in FilterOptions)
         {
-            var name = args[i];
-            if (!ValueOptions.Contains(name) || name is "--out" or "--mappings")
-            {
-                rest.Add(name);
-                if (name is "--out" or "--mappings" && i + 1 < args.Count) rest.Add(args[++i]);
-                continue;
-            }
-            if (i + 1 >= args.Count)
-            {
-                problems.Add($"option '{name}' needs a value");
-                continue;
-            }
-            foreach (var value in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var value in a.Values(name).SelectMany(values => values.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
             {
                 switch (name)
                 {
@@ -104,7 +92,6 @@ internal static class ReportCommand
                 }
             }
         }
-        var a = new Arguments(rest, ValueOptions, Switches, problems);
         filter.WeakOnly = a.Has("--weak-only");
         if (a.Positional.Count == 0) problems.Add("report needs at least one input: SMF dumps or ECS NDJSON files");
         var outDir = a.Value("--out");
