@@ -111,6 +111,31 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Decode_and_generate_list_every_problem_of_the_command_line_at_once()
+    {
+        // The first one stopped the command: fix it, run again, meet the next.
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "xml", "--container", "zip", "--colour"], RunLimit);
+        var generate = await ForwarderProcess.RunAsync(_work.Path,
+            ["generate", "--count", "-1", "--seed", "x", "--container", "zip", "--colour", "extra"], RunLimit);
+
+        AssertUsageError(decode);
+        Assert.Contains("the command line has 3 problem(s)", decode.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown format 'xml': use json, ecs, leef or flat", decode.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown container 'zip': use ", decode.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown option '--colour'", decode.Stderr, StringComparison.Ordinal);
+        AssertUsageError(generate);
+        Assert.Contains("the command line has 5 problem(s)", generate.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - generate needs --out FILE", generate.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--count' needs a non-negative whole number, not '-1'", generate.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--seed' needs a non-negative whole number, not 'x'", generate.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown container 'zip': use rdw or vbs", generate.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown option '--colour' (read with 'extra' as its value)", generate.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["in.smf"], Directory.EnumerateFileSystemEntries(_work.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

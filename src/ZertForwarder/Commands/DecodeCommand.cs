@@ -22,21 +22,25 @@ internal static class DecodeCommand
 
     public static int Execute(IReadOnlyList<string> args)
     {
-        var a = new Arguments(args, ValueOptions, Switches);
+        // Every usage error at once: the first one stopped the command, one more run per mistake.
+        var problems = new List<string>();
+        var a = new Arguments(args, ValueOptions, Switches, problems);
         // Section:Key=value arguments are settings; the one other positional argument is the input.
         var overrides = a.Positional.Where(IsSetting).ToList();
         var inputs = a.Positional.Where(p => !IsSetting(p)).ToList();
-        if (inputs.Count != 1) throw new UsageException("decode needs exactly one input: a file path or '-' for standard input");
-        var input = inputs[0];
+        if (inputs.Count != 1) problems.Add("decode needs exactly one input: a file path or '-' for standard input");
         var format = a.Value("--format") ?? "json";
-        var container = InputOptions.ParseContainer(a.Value("--container") ?? "auto");
+        if (format is not ("json" or "ecs" or "leef" or "flat")) problems.Add($"unknown format '{format}': use json, ecs, leef or flat");
+        var container = InputOptions.ParseContainer(a.Value("--container") ?? "auto", problems);
         foreach (var setting in overrides)
         {
             var section = setting.TrimStart('-').Split(':')[0];
             if (!OutputSections.Contains(section, StringComparer.OrdinalIgnoreCase))
-                throw new UsageException($"decode takes settings of {string.Join(", ", OutputSections)} only, not '{setting}'");
+                problems.Add($"decode takes settings of {string.Join(", ", OutputSections)} only, not '{setting}'");
         }
-        var options = LoadOutputSettings(a.Value("--config"), overrides);
+        var options = LoadOutputSettings(a.Value("--config"), overrides, problems);
+        if (problems.Count > 0) throw new UsageException(problems);
+        var input = inputs[0];
         if (a.Value("--mappings") is { } directory) options.Mappings.Directory = directory;
         if (a.Has("--enforcement-rule-name")) options.Mappings.EnforcementRuleName = true;
         var surfaceRuleName = options.Mappings.EnforcementRuleName;
@@ -46,8 +50,7 @@ internal static class DecodeCommand
         Func<RecordFormatter> createFormatter = format switch
         {
             "json" => () => new RawJsonFormatter(surfaceRuleName),
-            "ecs" or "leef" or "flat" => NormalizedFormatter.CreateFactory(format, options),
-            _ => throw new UsageException($"unknown format '{format}': use json, ecs, leef or flat"),
+            _ => NormalizedFormatter.CreateFactory(format, options),
         };
 
         using var stream = input == "-" ? Console.OpenStandardInput() : OpenFile(input);
@@ -76,18 +79,18 @@ internal static class DecodeCommand
 
     /// <summary>
     /// The settings of <c>run</c> that shape output, from the same sources in the same order (file, environment,
-    /// arguments). Problems of other sections (inputs, outputs) are not decode's business and are not reported.
+    /// arguments), each problem added to <paramref name="problems"/>. Problems of other sections (inputs, outputs) are
+    /// not decode's business and are not reported.
     /// </summary>
-    private static ForwarderOptions LoadOutputSettings(string? configFile, IReadOnlyList<string> overrides)
+    private static ForwarderOptions LoadOutputSettings(string? configFile, IReadOnlyList<string> overrides, List<string> problems)
     {
         var loaded = ZertForwarder.Configuration.ConfigurationLoader.Load(configFile, overrides);
         var relevant = loaded.Errors.Where(e =>
             OutputSections.Any(section => e.StartsWith(section + ":", StringComparison.OrdinalIgnoreCase)) ||
             (e.StartsWith(UnknownKey, StringComparison.Ordinal) && !InAnotherSection(e[UnknownKey.Length..])) ||
             (e.StartsWith("configuration", StringComparison.Ordinal) && !e.StartsWith(UnknownKey, StringComparison.Ordinal)) ||
-            e.StartsWith("argument", StringComparison.Ordinal)).ToList();
-        if (relevant.Count > 0)
-            throw new UsageException($"the configuration has {relevant.Count} problem(s):{Environment.NewLine}  - " + string.Join(Environment.NewLine + "  - ", relevant));
+            e.StartsWith("argument", StringComparison.Ordinal));
+        problems.AddRange(relevant);
         return loaded.Options;
     }
 

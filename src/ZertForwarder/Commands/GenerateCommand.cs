@@ -13,26 +13,32 @@ internal static class GenerateCommand
 
     public static int Execute(IReadOnlyList<string> args)
     {
-        var a = new Arguments(args, ValueOptions, new HashSet<string>());
-        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
-        var path = a.Value("--out") ?? throw new UsageException("generate needs --out FILE");
-        var count = a.Long("--count", -1);
-        if (count < 0) throw new UsageException("generate needs --count N");
-        if (count > int.MaxValue) throw new UsageException($"--count is at most {int.MaxValue}");
+        // Every usage error at once: the first one stopped the command, one more run per mistake.
+        var problems = new List<string>();
+        var a = new Arguments(args, ValueOptions, new HashSet<string>(), problems);
+        if (a.Positional.Count > 0) problems.Add($"unexpected argument '{a.Positional[0]}'");
+        // Given without its value, the option is already listed as needing one.
+        var path = a.Value("--out");
+        if (path is null && !args.Contains("--out")) problems.Add("generate needs --out FILE");
+        if (!args.Contains("--count")) problems.Add("generate needs --count N");
+        var count = a.Long("--count", 0);
+        if (count > int.MaxValue) problems.Add($"--count is at most {int.MaxValue}");
         var seed = (ulong)a.Long("--seed", (long)SmfDumpGenerator.DefaultSeed);
-        var container = (a.Value("--container") ?? "rdw") switch
+        GeneratorContainer? container = (a.Value("--container") ?? "rdw") switch
         {
             "rdw" => GeneratorContainer.Rdw,
             "vbs" => GeneratorContainer.Vbs,
-            var other => throw new UsageException($"unknown container '{other}': use rdw or vbs"),
+            _ => null,
         };
+        if (container is null) problems.Add($"unknown container '{a.Value("--container")}': use rdw or vbs");
         var blockSizeGiven = a.Value("--block-size") is not null;
         var blockSize = a.Long("--block-size", 27998);
         // Checked before the output is opened: opening it empties an existing file.
-        if (blockSize is < 64 or > 32_760) throw new UsageException($"--block-size {blockSize} is outside 64..32,760 bytes (a VBS block's length field, §C.1)");
-        if (blockSizeGiven && container != GeneratorContainer.Vbs) throw new UsageException("--block-size is for --container vbs (an RDW file has no blocks)");
+        if (blockSize is < 64 or > 32_760) problems.Add($"--block-size {blockSize} is outside 64..32,760 bytes (a VBS block's length field, §C.1)");
+        if (blockSizeGiven && container == GeneratorContainer.Rdw) problems.Add("--block-size is for --container vbs (an RDW file has no blocks)");
+        if (path is not null && Directory.Exists(path)) problems.Add($"--out '{path}' is a directory; give a file name, e.g. {Path.Combine(path, "zert.smf")}");
+        if (problems.Count > 0 || path is null || container is null) throw new UsageException(problems);
 
-        if (Directory.Exists(path)) throw new UsageException($"--out '{path}' is a directory; give a file name, e.g. {Path.Combine(path, "zert.smf")}");
         Stream output;
         try
         {
@@ -45,9 +51,9 @@ internal static class GenerateCommand
         using (output)
         using (var buffered = new BufferedStream(output, 1 << 16))
         {
-            var written = SmfDumpGenerator.WriteDump(buffered, seed, (int)count, container, (int)blockSize);
+            var written = SmfDumpGenerator.WriteDump(buffered, seed, (int)count, container.Value, (int)blockSize);
             buffered.Flush();
-            if (path != "-") Console.Error.WriteLine($"{path}: {count} zERT records ({written} SMF records in all), seed {seed}, {container.ToString().ToLowerInvariant()} container.");
+            if (path != "-") Console.Error.WriteLine($"{path}: {count} zERT records ({written} SMF records in all), seed {seed}, {container.Value.ToString().ToLowerInvariant()} container.");
         }
         return CommandLine.Success;
     }
