@@ -135,6 +135,21 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["in.smf"], Directory.EnumerateFileSystemEntries(_work.Path).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("setup")]
+    public async Task An_unknown_argument_is_listed_with_the_configurations_problems(string verb)
+    {
+        // It was: the unknown argument stopped the command alone; the bad setting was named only on the next run.
+        var result = await ForwarderProcess.RunAsync(_work.Path, [verb, "bogus", "Metrics:Port=abc", "--config"], RunLimit);
+
+        AssertUsageError(result);
+        Assert.Contains("  - unknown argument 'bogus' (settings are Section:Key=value)", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--config' needs a file", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Metrics:Port 'abc' must be a whole number", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
+    }
+
     [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {

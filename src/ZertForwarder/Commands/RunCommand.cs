@@ -23,34 +23,13 @@ internal static class RunCommand
     /// <summary>The sample dump shipped with the program (written by <c>generate</c>, see README).</summary>
     public static string SamplePath => Path.Combine(AppContext.BaseDirectory, "samples", "zert-sample.smf");
 
+    private static readonly HashSet<string> RunSwitches = ["--once", "--check-config"];
+
     public static async Task<int> ExecuteAsync(IReadOnlyList<string> args)
     {
-        string? configFile = null;
-        var once = false;
-        var checkOnly = false;
-        var overrides = new List<string>();
-        for (var i = 0; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--config":
-                    if (i + 1 >= args.Count) throw new UsageException("option '--config' needs a file");
-                    configFile = args[++i];
-                    break;
-                case "--once":
-                    once = true;
-                    break;
-                case "--check-config":
-                    checkOnly = true;
-                    break;
-                default:
-                    if (!args[i].Contains('=', StringComparison.Ordinal)) throw new UsageException($"unknown argument '{args[i]}' (settings are Section:Key=value)");
-                    overrides.Add(args[i]);
-                    break;
-            }
-        }
-
-        var loaded = ConfigurationLoader.Load(configFile, overrides);
+        var loaded = SettingsArguments.Load(args, RunSwitches, out var given);
+        var once = given.Contains("--once");
+        var checkOnly = given.Contains("--check-config");
         var options = loaded.Options;
         if (checkOnly) return CheckConfiguration(loaded);
         // Values and what they point at (files, certificates, the port, the checkpoint file) in one list, before any

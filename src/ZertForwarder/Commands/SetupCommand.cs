@@ -16,26 +16,7 @@ internal static class SetupCommand
 {
     public static async Task<int> ExecuteAsync(IReadOnlyList<string> args)
     {
-        string? configFile = null;
-        var overrides = new List<string>();
-        for (var i = 0; i < args.Count; i++)
-        {
-            if (args[i] == "--config")
-            {
-                if (i + 1 >= args.Count) throw new UsageException("option '--config' needs a file");
-                configFile = args[++i];
-            }
-            else if (args[i].Contains('=', StringComparison.Ordinal))
-            {
-                overrides.Add(args[i]);
-            }
-            else
-            {
-                throw new UsageException($"unknown argument '{args[i]}' (settings are Section:Key=value)");
-            }
-        }
-
-        var loaded = ConfigurationLoader.Load(configFile, overrides);
+        var loaded = SettingsArguments.Load(args, new HashSet<string>(), out _);
         // setup reads no input and needs no output besides the ones it installs for: those checks are run's (a dump
         // named in the shared configuration file need not exist on the machine that installs the content).
         var errors = loaded.Errors.Where(e => !e.StartsWith("no input:", StringComparison.Ordinal) && !e.StartsWith("no output:", StringComparison.Ordinal)
