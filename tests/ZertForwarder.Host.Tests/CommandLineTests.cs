@@ -151,6 +151,31 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task An_option_that_takes_one_value_given_twice_is_a_usage_error()
+    {
+        // It was: the last one won without a word ('--config base.json --config site.json' ran without base.json).
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+        var config = _work.Combine("base.json");
+        File.WriteAllText(config, "{}");
+
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "ecs", "--format", "leef"], RunLimit);
+        var generate = await ForwarderProcess.RunAsync(_work.Path, ["generate", "--out", "a.smf", "--out", "b.smf", "--count", "1"], RunLimit);
+        var report = await ForwarderProcess.RunAsync(_work.Path, ["report", dump, "--out", "a", "--out", "b", "--from", "2026-01-01", "--from", "2026-02-01"], RunLimit);
+        var run = await ForwarderProcess.RunAsync(_work.Path, ["run", "--config", config, "--config", config, "--check-config"], RunLimit);
+
+        AssertUsageError(decode);
+        Assert.Contains("option '--format' is given more than once", decode.Stderr, StringComparison.Ordinal);
+        AssertUsageError(generate);
+        Assert.Contains("option '--out' is given more than once", generate.Stderr, StringComparison.Ordinal);
+        AssertUsageError(report);
+        Assert.Contains("  - option '--out' is given more than once", report.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--from' is given more than once", report.Stderr, StringComparison.Ordinal);
+        AssertUsageError(run);
+        Assert.Contains("option '--config' is given more than once", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["base.json", "in.smf"], Directory.EnumerateFileSystemEntries(_work.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

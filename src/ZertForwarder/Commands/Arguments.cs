@@ -10,7 +10,7 @@ internal sealed class Arguments
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly List<string>? _problems;
 
-    /// <param name="repeatable">Value options that may be given more than once, each value kept (<see cref="Values"/>).</param>
+    /// <param name="repeatable">Value options that may be given more than once, each value kept (<see cref="Values"/>); any other is given once.</param>
     public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> switches, List<string>? problems = null,
         IReadOnlySet<string>? repeatable = null)
     {
@@ -30,8 +30,10 @@ internal sealed class Arguments
                 }
                 // An option is no value: '--out --weak-only' wrote the report into a directory named '--weak-only'.
                 if (i + 1 >= args.Count || IsOption(args[i + 1])) { Problem($"option '{arg}' needs a value"); continue; }
-                if (repeatable?.Contains(arg) == true && _options.TryGetValue(arg, out var values)) values.Add(args[++i]);
-                else _options[arg] = [args[++i]];
+                if (!_options.TryGetValue(arg, out var values)) _options[arg] = values = [];
+                // The last one won without a word: '--out a --out b' wrote to b, and a mistyped value was never named.
+                else if (values.Count == 1 && repeatable?.Contains(arg) != true) Problem($"option '{arg}' is given more than once");
+                values.Add(args[++i]);
             }
             else
             {

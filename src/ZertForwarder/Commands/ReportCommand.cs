@@ -12,7 +12,9 @@ namespace ZertForwarder.Commands;
 /// </summary>
 internal static class ReportCommand
 {
-    private static readonly HashSet<string> FilterOptions = ["--system", "--stack", "--from", "--to", "--protection", "--port", "--job", "--utc-offset"];
+    /// <summary>The filters that may repeat (<c>--system A --system B</c>) or take a comma list; a time range has one <c>--from</c> and one <c>--to</c>.</summary>
+    private static readonly HashSet<string> ListOptions = ["--system", "--stack", "--protection", "--port", "--job", "--utc-offset"];
+    private static readonly HashSet<string> FilterOptions = [.. ListOptions, "--from", "--to"];
     private static readonly HashSet<string> ValueOptions = [.. FilterOptions, "--out", "--mappings"];
     private static readonly HashSet<string> Switches = ["--weak-only"];
 
@@ -61,8 +63,7 @@ internal static class ReportCommand
     private static (List<string> Inputs, string OutDir, ReportFilter Filter, string? Mappings, Dictionary<string, TimeSpan> Offsets) Parse(
         IReadOnlyList<string> args, List<string> problems)
     {
-        // The filters may repeat (--system A --system B) or take a comma list (--system A,B).
-        var a = new Arguments(args, ValueOptions, Switches, problems, repeatable: FilterOptions);
+        var a = new Arguments(args, ValueOptions, Switches, problems, repeatable: ListOptions);
         var filter = new ReportFilter();
         var offsets = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in FilterOptions)

@@ -12,7 +12,7 @@ internal static class SettingsArguments
     /// <param name="given">The verb's <paramref name="switches"/> that were given.</param>
     public static LoadedConfiguration Load(IReadOnlyList<string> args, IReadOnlySet<string> switches, out IReadOnlySet<string> given)
     {
-        string? configFile = null;
+        var configFiles = new List<string>();
         var settings = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var problems = new List<string>();
@@ -21,7 +21,7 @@ internal static class SettingsArguments
             if (args[i] == "--config")
             {
                 if (i + 1 >= args.Count || Arguments.IsOption(args[i + 1])) problems.Add("option '--config' needs a file");
-                else configFile = args[++i];
+                else configFiles.Add(args[++i]);
             }
             else if (switches.Contains(args[i]))
             {
@@ -36,8 +36,10 @@ internal static class SettingsArguments
                 problems.Add($"unknown argument '{args[i]}' (settings are Section:Key=value)");
             }
         }
+        // One file is read: '--config base.json --config site.json' ran without base.json, without a word.
+        if (configFiles.Count > 1) problems.Add("option '--config' is given more than once");
         given = seen;
-        var loaded = ConfigurationLoader.Load(configFile, settings);
+        var loaded = ConfigurationLoader.Load(configFiles.FirstOrDefault(), settings);
         return problems.Count == 0 ? loaded : loaded with { Errors = [.. problems, .. loaded.Errors] };
     }
 }
