@@ -176,6 +176,20 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Bench_refuses_zero_records_or_rounds()
+    {
+        // It was: 0 was measured as 1, without a word.
+        var temp = Directory.CreateDirectory(_work.Combine("tmp")).FullName;
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--records", "0", "--rounds", "0", "--pairs", "file"], RunLimit,
+            new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        AssertUsageError(result);
+        Assert.Contains("  - option '--records' needs at least 1, not 0", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--rounds' needs at least 1, not 0", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

@@ -208,12 +208,17 @@ internal static partial class Bench
     /// <summary>A dump of the user's own (<c>--input</c>): where it is and what its reader finds in it.</summary>
     internal sealed record BenchInput(string Path, int ZertRecords, long Rejected);
 
-    /// <summary>A count (records, rounds): at least 1 and at most <see cref="int.MaxValue"/> (a larger one stopped the bench with an overflow).</summary>
+    /// <summary>
+    /// A count (records, rounds): at least 1 (0 was measured as 1, without a word) and at most <see cref="int.MaxValue"/>
+    /// (a larger one stopped the bench with an overflow).
+    /// </summary>
     private static int Count(Arguments a, string option, int defaultValue, List<string> problems)
     {
         var value = a.Long(option, defaultValue);
-        if (value <= int.MaxValue) return (int)Math.Max(1, value);
-        problems.Add(string.Create(CultureInfo.InvariantCulture, $"option '{option}' needs at most {int.MaxValue:N0}, not {value}"));
+        if (value is >= 1 and <= int.MaxValue) return (int)value;
+        problems.Add(value < 1
+            ? $"option '{option}' needs at least 1, not {value}"
+            : string.Create(CultureInfo.InvariantCulture, $"option '{option}' needs at most {int.MaxValue:N0}, not {value}"));
         return defaultValue;
     }
 
