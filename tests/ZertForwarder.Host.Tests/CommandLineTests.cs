@@ -190,6 +190,16 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Validate_mappings_names_an_unknown_option_as_one()
+    {
+        // It was: '--bogus' was taken for the mappings directory ("--bogus: mappings directory does not exist").
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["validate-mappings", "--bogus"], RunLimit);
+
+        AssertUsageError(result);
+        Assert.Equal("zertforwarder: unknown option '--bogus'\nRun 'zertforwarder --help' for usage.\n", result.Stderr.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

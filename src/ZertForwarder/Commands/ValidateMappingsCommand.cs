@@ -7,8 +7,12 @@ internal static class ValidateMappingsCommand
 {
     public static int Execute(IReadOnlyList<string> args)
     {
-        if (args.Count > 1) throw new UsageException("validate-mappings takes at most one directory");
-        var directory = args.Count == 1 ? args[0] : MappingLoading.DefaultDirectory;
+        // An option is no directory: '--bogus' was checked as one ("--bogus: mappings directory does not exist").
+        var usage = new List<string>();
+        var a = new Arguments(args, new HashSet<string>(), new HashSet<string>(), usage);
+        if (a.Positional.Count > 1) usage.Add("validate-mappings takes at most one directory");
+        if (usage.Count > 0) throw new UsageException(usage);
+        var directory = a.Positional.FirstOrDefault() ?? MappingLoading.DefaultDirectory;
         var problems = MappingSet.Validate(directory).ToList();
         // The CBOM's algorithm table is read by report, not by the record path: checked here too, so that a broken one
         // is found before a report stops on it.
