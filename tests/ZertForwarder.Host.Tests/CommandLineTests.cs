@@ -200,6 +200,18 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Decode_given_more_than_one_input_names_them()
+    {
+        // It was: "decode needs exactly one input", and a setting without '=' (or a stray word) was not named.
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "Zos:UtcOffsets:SYSA"], RunLimit);
+
+        AssertUsageError(result);
+        Assert.Contains($"decode needs exactly one input (a file path or '-' for standard input), not 2: '{dump}', 'Zos:UtcOffsets:SYSA'", result.Stderr,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

@@ -28,7 +28,9 @@ internal static class DecodeCommand
         // Section:Key=value arguments are settings; the one other positional argument is the input.
         var overrides = a.Positional.Where(IsSetting).ToList();
         var inputs = a.Positional.Where(p => !IsSetting(p)).ToList();
-        if (inputs.Count != 1) problems.Add("decode needs exactly one input: a file path or '-' for standard input");
+        if (inputs.Count == 0) problems.Add("decode needs exactly one input: a file path or '-' for standard input");
+        // Named, because one of them may be a setting without its '=' or a stray word the user does not see as an input.
+        if (inputs.Count > 1) problems.Add($"decode needs exactly one input (a file path or '-' for standard input), not {inputs.Count}: '{string.Join("', '", inputs)}'");
         var format = a.Value("--format") ?? "json";
         if (format is not ("json" or "ecs" or "leef" or "flat")) problems.Add($"unknown format '{format}': use json, ecs, leef or flat");
         var container = InputOptions.ParseContainer(a.Value("--container") ?? "auto", problems);
