@@ -212,6 +212,27 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Decode_and_report_list_the_mapping_files_problems_with_the_command_lines()
+    {
+        // It was: the command line's problems first, and the mapping files' only on the next run, once those were fixed.
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+        var missing = _work.Combine("no-mappings");
+
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "ecs", "--mappings", missing, "--container", "zip"], RunLimit);
+        var report = await ForwarderProcess.RunAsync(_work.Path, ["report", dump, "--out", "report", "--mappings", missing, "--port", "abc"], RunLimit);
+
+        foreach (var result in new[] { decode, report })
+        {
+            AssertUsageError(result);
+            Assert.Contains("the command line has 2 problem(s)", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"  - the mapping files have 1 problem(s): {missing}: mappings directory does not exist", result.Stderr, StringComparison.Ordinal);
+        }
+        Assert.Contains("  - unknown container 'zip'", decode.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--port' needs a port number (1-65535), not 'abc'", report.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["in.smf"], Directory.EnumerateFileSystemEntries(_work.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

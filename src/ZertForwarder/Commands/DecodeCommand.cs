@@ -1,4 +1,5 @@
 using ZertForwarder.Forwarding;
+using ZertForwarder.Mapping;
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -41,19 +42,29 @@ internal static class DecodeCommand
                 problems.Add($"decode takes settings of {string.Join(", ", OutputSections)} only, not '{setting}'");
         }
         var options = LoadOutputSettings(a.Value("--config"), overrides, problems);
-        if (problems.Count > 0) throw new UsageException(problems);
-        var input = inputs[0];
         if (a.Value("--mappings") is { } directory) options.Mappings.Directory = directory;
         if (a.Has("--enforcement-rule-name")) options.Mappings.EnforcementRuleName = true;
         var surfaceRuleName = options.Mappings.EnforcementRuleName;
 
         // One formatter per worker thread: the raw JSON writer keeps state; the normalized formats share one
-        // (thread-safe) normalizer, built once, so its warnings appear once.
-        Func<RecordFormatter> createFormatter = format switch
+        // (thread-safe) normalizer, built once, so its warnings appear once. Built before the problems are listed,
+        // so that the mapping files' are among them.
+        Func<RecordFormatter>? createFormatter = null;
+        try
         {
-            "json" => () => new RawJsonFormatter(surfaceRuleName),
-            _ => NormalizedFormatter.CreateFactory(format, options),
-        };
+            createFormatter = format switch
+            {
+                "json" => () => new RawJsonFormatter(surfaceRuleName),
+                "ecs" or "leef" or "flat" => NormalizedFormatter.CreateFactory(format, options),
+                _ => null,
+            };
+        }
+        catch (MappingException e)
+        {
+            problems.Add(MappingLoading.Describe(e));
+        }
+        if (problems.Count > 0 || createFormatter is null) throw new UsageException(problems);
+        var input = inputs[0];
 
         using var stream = input == "-" ? Console.OpenStandardInput() : OpenFile(input);
         // Reports a closed pipe: the console's stream ignores it, and `decode dump | head` decoded the whole dump into nothing.

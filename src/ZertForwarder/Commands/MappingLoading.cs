@@ -46,6 +46,9 @@ internal static class MappingLoading
         }
     }
 
+    /// <summary>The mapping files' problems as one item of a verb's list of usage errors.</summary>
+    public static string Describe(MappingException e) => $"the mapping files have {e.Problems.Count} problem(s): {string.Join("; ", e.Problems)}";
+
     /// <summary>The warning of a system without a configured offset (once per system and run).</summary>
     public static string MissingOffsetWarning(string systemId) =>
         $"SMF system {systemId} has no configured UTC offset (setting Zos:UtcOffsets:{systemId}, e.g. \"-05:00\"): its record times are taken as UTC";

@@ -16,20 +16,12 @@ internal sealed class NormalizedFormatter : DecodeCommand.RecordFormatter
     /// Builds the normalizer once and returns a factory of formatters over it: the normalizer is thread-safe (its
     /// scratch state is per thread), so decode's workers each take a formatter and share the loaded mappings.
     /// </summary>
+    /// <exception cref="MappingException">The mapping files cannot be loaded (all their problems).</exception>
     public static Func<DecodeCommand.RecordFormatter> CreateFactory(string format, ForwarderOptions options)
     {
-        ZertNormalizer normalizer;
-        try
-        {
-            // The same normalizer run builds from the same settings, so decode's lines equal run's byte for byte;
-            // a system without an offset is named once on stderr (stdout carries the records).
-            normalizer = MappingLoading.CreateNormalizer(options, sid => Console.Error.WriteLine($"zertforwarder: warning: {MappingLoading.MissingOffsetWarning(sid)}"));
-        }
-        catch (MappingException e)
-        {
-            throw new UsageException($"the mapping files have {e.Problems.Count} problem(s):{Environment.NewLine}  - " +
-                string.Join(Environment.NewLine + "  - ", e.Problems));
-        }
+        // The same normalizer run builds from the same settings, so decode's lines equal run's byte for byte;
+        // a system without an offset is named once on stderr (stdout carries the records).
+        var normalizer = MappingLoading.CreateNormalizer(options, sid => Console.Error.WriteLine($"zertforwarder: warning: {MappingLoading.MissingOffsetWarning(sid)}"));
         Action<ZertRecord, IBufferWriter<byte>> write = format switch
         {
             "ecs" => normalizer.WriteEcs,

@@ -31,17 +31,18 @@ internal static class ReportCommand
                 : InputPaths.IsStream(p) ? $"input '{p}' is a pipe or device, which can be read only once, and the report reads each input twice: save it to a file first (e.g. zcat dump.gz > dump.smf)"
                 : null)
             .OfType<string>());
-        if (problems.Count > 0) throw new UsageException(problems);
-
-        ZertNormalizer normalizer;
+        // The mapping files' problems with the command line's: they were named only once those were fixed.
+        ZertNormalizer? normalizer = null;
         try
         {
             normalizer = MappingSet.Load(mappings ?? MappingLoading.DefaultDirectory, new MappingOptions { UtcOffsets = offsets }).CreateNormalizer();
         }
         catch (MappingException e)
         {
-            throw new UsageException($"the mapping files have {e.Problems.Count} problem(s): {string.Join("; ", e.Problems)}");
+            problems.Add(MappingLoading.Describe(e));
         }
+        if (problems.Count > 0 || normalizer is null) throw new UsageException(problems);
+
         ReportResult result;
         try
         {
