@@ -233,6 +233,24 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task An_option_written_with_its_value_after_an_equals_sign_is_told_how_to_write_it()
+    {
+        // It was: 'decode dump --format=ecs' was an unknown option that took the dump as its value (and then missed
+        // an input), and 'run --config=site.json' an unknown configuration key 'config'.
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", "--format=ecs", dump], RunLimit);
+        var run = await ForwarderProcess.RunAsync(_work.Path, ["run", "--config=site.json", "--check-config"], RunLimit);
+
+        AssertUsageError(decode);
+        Assert.Equal("zertforwarder: option '--format' takes its value as the next word: '--format ecs'\nRun 'zertforwarder --help' for usage.\n",
+            decode.Stderr.ReplaceLineEndings("\n"));
+        AssertUsageError(run);
+        Assert.Contains("  - option '--config' takes its value as the next word: '--config site.json'", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("unknown configuration key", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

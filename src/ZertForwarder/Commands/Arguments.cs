@@ -21,11 +21,19 @@ internal sealed class Arguments
             if (IsOption(arg))
             {
                 if (switches.Contains(arg)) { _options[arg] = []; continue; }
+                if (GluedValue(arg, valueOptions) is { } glued)
+                {
+                    Problem(glued);
+                    continue;
+                }
                 if (!valueOptions.Contains(arg))
                 {
-                    // The word after it, unless an option, is taken as its value: taken for an input, it was named a
-                    // second time, as a file that does not exist or an argument the verb does not take.
-                    Problem(i + 1 < args.Count && !IsOption(args[i + 1]) ? $"unknown option '{arg}' (read with '{args[++i]}' as its value)" : $"unknown option '{arg}'");
+                    // The word after it, unless an option (or the value is in it: --name=value), is taken as its value:
+                    // taken for an input, it was named a second time, as a file that does not exist or an argument the
+                    // verb does not take.
+                    Problem(i + 1 < args.Count && !IsOption(args[i + 1]) && !arg.Contains('=', StringComparison.Ordinal)
+                        ? $"unknown option '{arg}' (read with '{args[++i]}' as its value)"
+                        : $"unknown option '{arg}'");
                     continue;
                 }
                 // An option is no value: '--out --weak-only' wrote the report into a directory named '--weak-only'.
@@ -46,6 +54,18 @@ internal sealed class Arguments
 
     /// <summary>True for a word that names an option (<c>--name</c>); <c>-</c> (standard input) is an argument.</summary>
     public static bool IsOption(string arg) => arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2;
+
+    /// <summary>
+    /// The problem of <c>--name=value</c> for a known value option, else null: other tools take that spelling, and as
+    /// an unknown option it took the next word for its value (an input, then missed).
+    /// </summary>
+    public static string? GluedValue(string arg, IReadOnlySet<string> valueOptions)
+    {
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 && valueOptions.Contains(arg[..equals])
+            ? $"option '{arg[..equals]}' takes its value as the next word: '{arg[..equals]} {arg[(equals + 1)..]}'"
+            : null;
+    }
 
     public bool Has(string option) => _options.ContainsKey(option);
 

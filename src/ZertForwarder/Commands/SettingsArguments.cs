@@ -5,6 +5,8 @@ namespace ZertForwarder.Commands;
 /// <summary>The command line of the verbs that take run's settings (run, setup): <c>--config FILE</c>, the verb's switches and <c>Section:Key=value</c> settings.</summary>
 internal static class SettingsArguments
 {
+    private static readonly HashSet<string> ConfigOption = ["--config"];
+
     /// <summary>
     /// The configuration the command line names, with the command line's own problems first among its errors: an
     /// unknown argument stopped the verb alone, and the problems of the settings were named only on the next run.
@@ -22,6 +24,11 @@ internal static class SettingsArguments
             {
                 if (i + 1 >= args.Count || Arguments.IsOption(args[i + 1])) problems.Add("option '--config' needs a file");
                 else configFiles.Add(args[++i]);
+            }
+            else if (Arguments.GluedValue(args[i], ConfigOption) is { } glued)
+            {
+                // Read as a setting, '--config=site.json' was an unknown configuration key 'config'.
+                problems.Add(glued);
             }
             else if (switches.Contains(args[i]))
             {
