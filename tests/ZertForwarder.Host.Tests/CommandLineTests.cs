@@ -251,6 +251,31 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Choices_are_taken_in_any_case_as_decode_takes_its_container()
+    {
+        // It was: 'decode --container RDW' was taken, 'generate --container VBS', 'decode --format ECS',
+        // 'report --protection TLS' and 'bench --pairs FILE' refused.
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+        var temp = Directory.CreateDirectory(_work.Combine("tmp")).FullName;
+
+        var generate = await ForwarderProcess.RunAsync(_work.Path, ["generate", "--out", "vbs.smf", "--count", "3", "--container", "VBS"], RunLimit);
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "ECS", "--container", "RDW"], RunLimit);
+        var lower = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "ecs"], RunLimit);
+        var report = await ForwarderProcess.RunAsync(_work.Path, ["report", dump, "--out", "report", "--protection", "TLS"], RunLimit);
+        var bench = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--pairs", "FILE,Nope", "--records", "0"], RunLimit,
+            new Dictionary<string, string> { ["TMPDIR"] = temp });
+
+        Assert.True(generate.ExitCode == 0, generate.ToString());
+        Assert.Contains(", vbs container.", generate.Stderr, StringComparison.Ordinal);
+        Assert.True(decode.ExitCode == 0, decode.ToString());
+        Assert.Equal(lower.Stdout, decode.Stdout);
+        Assert.True(report.ExitCode == 0, report.ToString());
+        AssertUsageError(bench);
+        Assert.Contains("the command line has 2 problem(s)", bench.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown bench pair 'Nope'", bench.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

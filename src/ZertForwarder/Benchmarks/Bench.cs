@@ -224,8 +224,9 @@ internal static partial class Bench
 
     private static HashSet<string> ParsePairs(string text, List<string> problems)
     {
-        var pairs = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-        foreach (var pair in pairs.Where(pair => pair is not ("file" or "kafka" or "elasticsearch")))
+        // Any case, as the settings' choices are.
+        var pairs = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in pairs.Where(pair => pair.ToLowerInvariant() is not ("file" or "kafka" or "elasticsearch")))
         {
             problems.Add($"unknown bench pair '{pair}': use file, kafka, elasticsearch (decode always runs)");
         }

@@ -32,8 +32,9 @@ internal static class DecodeCommand
         if (inputs.Count == 0) problems.Add("decode needs exactly one input: a file path or '-' for standard input");
         // Named, because one of them may be a setting without its '=' or a stray word the user does not see as an input.
         if (inputs.Count > 1) problems.Add($"decode needs exactly one input (a file path or '-' for standard input), not {inputs.Count}: '{string.Join("', '", inputs)}'");
-        var format = a.Value("--format") ?? "json";
-        if (format is not ("json" or "ecs" or "leef" or "flat")) problems.Add($"unknown format '{format}': use json, ecs, leef or flat");
+        // Choices in any case, as --container and the settings' choices are: '--format ECS' was refused.
+        var format = (a.Value("--format") ?? "json").ToLowerInvariant();
+        if (format is not ("json" or "ecs" or "leef" or "flat")) problems.Add($"unknown format '{a.Value("--format")}': use json, ecs, leef or flat");
         var container = InputOptions.ParseContainer(a.Value("--container") ?? "auto", problems);
         foreach (var setting in overrides)
         {

@@ -24,7 +24,8 @@ internal static class GenerateCommand
         var count = a.Long("--count", 0);
         if (count > int.MaxValue) problems.Add($"--count is at most {int.MaxValue}");
         var seed = (ulong)a.Long("--seed", (long)SmfDumpGenerator.DefaultSeed);
-        GeneratorContainer? container = (a.Value("--container") ?? "rdw") switch
+        // Any case, as decode's --container is: 'generate --container VBS' was refused.
+        GeneratorContainer? container = (a.Value("--container") ?? "rdw").ToLowerInvariant() switch
         {
             "rdw" => GeneratorContainer.Rdw,
             "vbs" => GeneratorContainer.Vbs,

@@ -77,7 +77,8 @@ internal static class ReportCommand
                     case "--stack": filter.Stacks.Add(value); break;
                     case "--job": filter.Jobs.Add(value); break;
                     case "--protection":
-                        if (value is "none" or "tls" or "ssh" or "ipsec") filter.Protections.Add(value);
+                        // Any case, as the filter matches protections.
+                        if (value.ToLowerInvariant() is "none" or "tls" or "ssh" or "ipsec") filter.Protections.Add(value);
                         else problems.Add($"unknown protection '{value}': use none, tls, ssh or ipsec");
                         break;
                     case "--port":
