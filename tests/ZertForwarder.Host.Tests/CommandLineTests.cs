@@ -276,6 +276,22 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_verb_or_an_option_in_the_verbs_place_is_told_the_verbs()
+    {
+        // It was: "unknown verb 'Decode'", and "unknown verb '--config'" for an option given before any verb.
+        var wrongCase = await ForwarderProcess.RunAsync(_work.Path, ["Decode", "dump.smf"], RunLimit);
+        var optionFirst = await ForwarderProcess.RunAsync(_work.Path, ["--config", "site.json"], RunLimit);
+
+        const string Verbs = "run, decode, generate, report, validate-mappings, setup, bench";
+        AssertUsageError(wrongCase);
+        Assert.StartsWith($"zertforwarder: unknown verb 'Decode': use {Verbs}\n", wrongCase.Stderr.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        AssertUsageError(optionFirst);
+        Assert.StartsWith($"zertforwarder: option '--config' comes after a verb: zertforwarder VERB --config ... (verbs: {Verbs})\n",
+            optionFirst.Stderr.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
+    }
+
+    [Fact]
     public async Task Version_is_printed_alone_and_after_a_verb()
     {
         var alone = await ForwarderProcess.RunAsync(_work.Path, ["--version"], RunLimit);

@@ -123,7 +123,7 @@ internal static class CommandLine
                 "run" => await RunCommand.ExecuteAsync(rest),
                 "setup" => await SetupCommand.ExecuteAsync(rest),
                 "bench" => await BenchCommand.ExecuteAsync(rest),
-                _ => Fail($"unknown verb '{args[0]}'"),
+                _ => Fail(UnknownVerb(args[0])),
             };
         }
         catch (UsageException e)
@@ -131,6 +131,14 @@ internal static class CommandLine
             return Fail(e.Problems);
         }
     }
+
+    /// <summary>
+    /// An unknown verb, with the verbs there are; an option in the verb's place (<c>zertforwarder --config F</c>) is told
+    /// to follow one: it was called an unknown verb, as if options were verbs.
+    /// </summary>
+    private static string UnknownVerb(string word) => Arguments.IsOption(word)
+        ? $"option '{word}' comes after a verb: zertforwarder VERB {word} ... (verbs: {string.Join(", ", VerbUsage.Keys)})"
+        : $"unknown verb '{word}': use {string.Join(", ", VerbUsage.Keys)}";
 
     /// <summary>The lines of <see cref="Usage"/> that describe <paramref name="verb"/>: its synopsis and the indented text under it.</summary>
     private static string VerbLines(string verb)
