@@ -36,6 +36,19 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
     }
 
+    [Fact]
+    public async Task Decode_help_names_every_option_decode_takes()
+    {
+        // It was: --enforcement-rule-name was taken, and only README named it.
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["decode", "--help"], RunLimit);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (var option in new[] { "--format", "--container", "--mappings", "--config", "--enforcement-rule-name" })
+        {
+            Assert.Contains($"[{option}", result.Stdout, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("10")]
     [InlineData("99999999")]

@@ -19,7 +19,7 @@ internal static class CommandLine
               bundled sample SMF file and writes ECS, LEEF and flat files under ./out, then prints a summary.
               --check-config checks the settings, the input files and the mapping files only, and exits (0 valid, 2 problems listed).
           zertforwarder decode FILE|- [--format json|ecs|leef|flat] [--container auto|rdw|vbs] [--mappings DIR]
-                               [--config FILE] [Zos|Mappings|Assessment:Key=value ...]
+                               [--config FILE] [--enforcement-rule-name] [Zos|Mappings|Assessment:Key=value ...]
               Print one line per zERT record. json = IBM field names; ecs/leef/flat = the normalized outputs, shaped
               by the same Zos, Mappings and Assessment settings as run (e.g. Zos:UtcOffsets:SYSA=-05:00).
           zertforwarder generate --out FILE --count N [--seed S] [--container rdw|vbs] [--block-size N]
