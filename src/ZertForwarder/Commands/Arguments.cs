@@ -21,12 +21,15 @@ internal sealed class Arguments
             if (IsOption(arg))
             {
                 if (switches.Contains(arg)) { _options[arg] = []; continue; }
-                if (GluedValue(arg, valueOptions) is { } glued)
+                string value;
+                if (SplitGlued(arg, valueOptions) is var (name, glued))
                 {
-                    Problem(glued);
-                    continue;
+                    // --name=value, as other tools take it: as an unknown option it took the next word for its value.
+                    if (glued.Length == 0) { Problem($"option '{name}' needs a value"); continue; }
+                    arg = name;
+                    value = glued;
                 }
-                if (!valueOptions.Contains(arg))
+                else if (!valueOptions.Contains(arg))
                 {
                     // The word after it, unless an option (or the value is in it: --name=value), is taken as its value:
                     // taken for an input, it was named a second time, as a file that does not exist or an argument the
@@ -37,11 +40,12 @@ internal sealed class Arguments
                     continue;
                 }
                 // An option is no value: '--out --weak-only' wrote the report into a directory named '--weak-only'.
-                if (i + 1 >= args.Count || IsOption(args[i + 1])) { Problem($"option '{arg}' needs a value"); continue; }
+                else if (i + 1 >= args.Count || IsOption(args[i + 1])) { Problem($"option '{arg}' needs a value"); continue; }
+                else value = args[++i];
                 if (!_options.TryGetValue(arg, out var values)) _options[arg] = values = [];
                 // The last one won without a word: '--out a --out b' wrote to b, and a mistyped value was never named.
                 else if (values.Count == 1 && repeatable?.Contains(arg) != true) Problem($"option '{arg}' is given more than once");
-                values.Add(args[++i]);
+                values.Add(value);
             }
             else
             {
@@ -56,15 +60,12 @@ internal sealed class Arguments
     public static bool IsOption(string arg) => arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2;
 
     /// <summary>
-    /// The problem of <c>--name=value</c> for a known value option, else null: other tools take that spelling, and as
-    /// an unknown option it took the next word for its value (an input, then missed).
+    /// <c>--name=value</c> of a known value option split into the option and its value (possibly empty), else null.
     /// </summary>
-    public static string? GluedValue(string arg, IReadOnlySet<string> valueOptions)
+    public static (string Name, string Value)? SplitGlued(string arg, IReadOnlySet<string> valueOptions)
     {
         var equals = arg.IndexOf('=', StringComparison.Ordinal);
-        return equals > 0 && valueOptions.Contains(arg[..equals])
-            ? $"option '{arg[..equals]}' takes its value as the next word: '{arg[..equals]} {arg[(equals + 1)..]}'"
-            : null;
+        return equals > 0 && valueOptions.Contains(arg[..equals]) ? (arg[..equals], arg[(equals + 1)..]) : null;
     }
 
     public bool Has(string option) => _options.ContainsKey(option);

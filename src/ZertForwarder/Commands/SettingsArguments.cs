@@ -25,10 +25,11 @@ internal static class SettingsArguments
                 if (i + 1 >= args.Count || Arguments.IsOption(args[i + 1])) problems.Add("option '--config' needs a file");
                 else configFiles.Add(args[++i]);
             }
-            else if (Arguments.GluedValue(args[i], ConfigOption) is { } glued)
+            else if (Arguments.SplitGlued(args[i], ConfigOption) is var (_, file))
             {
                 // Read as a setting, '--config=site.json' was an unknown configuration key 'config'.
-                problems.Add(glued);
+                if (file.Length == 0) problems.Add("option '--config' needs a file");
+                else configFiles.Add(file);
             }
             else if (switches.Contains(args[i]))
             {
