@@ -277,15 +277,20 @@ internal sealed record CertificateFacts(string? Subject, string? Issuer, string?
 /// <summary>
 /// The certificates one side of a security session showed over the report, each completed from the facts of the
 /// records that may describe it (<see cref="CertificateFacts.Merge"/>): a certificate renewed during the report (same
-/// subject, new serial and not-after) is a second certificate of the same session, not dropped. <see cref="Current"/>
-/// is the one a record showed last, by record time, whatever order the inputs came in.
+/// subject, new serial and not-after) is a second certificate of the same session, not dropped. Facts that do not tell
+/// certificates apart (a summary before z/OS 3.2 has no serial or not-after: layout §3.2) complete every certificate
+/// they may describe. What it says does not depend on the order of the records: it keeps the distinct facts seen and
+/// works the certificates out of them in one fixed order when asked (a session shows one or two, so this is cheap).
 /// </summary>
 internal sealed class CertificateHistory
 {
-    private readonly List<(CertificateFacts Facts, DateTimeOffset LastSeen)> _certificates = [];
+    /// <summary>Every distinct set of facts seen, with the newest time of a record that showed it.</summary>
+    private readonly Dictionary<CertificateFacts, DateTimeOffset> _seen = [];
 
-    /// <summary>Every certificate seen, in the order first seen.</summary>
-    public IReadOnlyList<CertificateFacts> All => [.. _certificates.Select(c => c.Facts)];
+    private List<(CertificateFacts Facts, DateTimeOffset LastSeen)>? _certificates;
+
+    /// <summary>Every certificate seen, ordered by not-after, serial, subject and the other facts (ordinal).</summary>
+    public IReadOnlyList<CertificateFacts> All => [.. Certificates().Select(c => c.Facts)];
 
     /// <summary>
     /// The certificate of the newest record that told it apart (by serial or not-after); at the same time the one that
@@ -295,9 +300,10 @@ internal sealed class CertificateHistory
     {
         get
         {
-            if (_certificates.Count == 0) return null;
-            var current = _certificates[0];
-            foreach (var c in _certificates.Skip(1))
+            var certificates = Certificates();
+            if (certificates.Count == 0) return null;
+            var current = certificates[0];
+            foreach (var c in certificates.Skip(1))
             {
                 var order = c.LastSeen.CompareTo(current.LastSeen);
                 if (order == 0) order = string.CompareOrdinal(c.Facts.NotAfter, current.Facts.NotAfter);
@@ -311,18 +317,70 @@ internal sealed class CertificateHistory
     public void Add(CertificateFacts? facts, DateTimeOffset time)
     {
         if (facts is null) return;
-        // Facts that do not tell certificates apart (no serial, no not-after) complete the first that may be theirs and
-        // do not make it newer: a summary of after a renewal would otherwise bring the old certificate back.
+        // Facts that do not tell certificates apart do not make a certificate newer: a summary of after a renewal would
+        // otherwise bring the old certificate back.
         var seen = facts.Identifies ? time : DateTimeOffset.MinValue;
-        for (var i = 0; i < _certificates.Count; i++)
-        {
-            var (known, lastSeen) = _certificates[i];
-            if (!CertificateFacts.MayBeSame(known, facts)) continue;
-            _certificates[i] = (CertificateFacts.Merge(known, facts)!, seen > lastSeen ? seen : lastSeen);
-            return;
-        }
-        _certificates.Add((facts, seen));
+        if (_seen.TryGetValue(facts, out var lastSeen) && lastSeen >= seen) return;
+        _seen[facts] = seen;
+        _certificates = null;
     }
+
+    /// <summary>
+    /// The certificates the facts seen describe, worked out in <see cref="Canonical"/> order: first the facts that tell
+    /// certificates apart, each joining the first certificate it may be or starting one; then the others, each
+    /// completing every one of those it may describe, or, describing none, joining the first other it may be or
+    /// starting one.
+    /// </summary>
+    private List<(CertificateFacts Facts, DateTimeOffset LastSeen)> Certificates()
+    {
+        if (_certificates is not null) return _certificates;
+        var certificates = new List<(CertificateFacts Facts, DateTimeOffset LastSeen)>();
+        var identified = 0;
+        foreach (var (facts, seen) in _seen.OrderBy(f => !f.Key.Identifies).ThenBy(f => f.Key, Canonical))
+        {
+            if (facts.Identifies)
+            {
+                Join(certificates.FindIndex(c => CertificateFacts.MayBeSame(c.Facts, facts)), facts, seen);
+                identified = certificates.Count;
+                continue;
+            }
+            var completed = false;
+            for (var i = 0; i < identified; i++)
+            {
+                if (!CertificateFacts.MayBeSame(certificates[i].Facts, facts)) continue;
+                Join(i, facts, seen);
+                completed = true;
+            }
+            if (!completed) Join(certificates.FindIndex(identified, c => CertificateFacts.MayBeSame(c.Facts, facts)), facts, seen);
+        }
+
+        void Join(int index, CertificateFacts facts, DateTimeOffset seen)
+        {
+            if (index < 0)
+            {
+                certificates.Add((facts, seen));
+                return;
+            }
+            var (known, lastSeen) = certificates[index];
+            certificates[index] = (CertificateFacts.Merge(known, facts)!, seen > lastSeen ? seen : lastSeen);
+        }
+
+        certificates.Sort((a, b) => Canonical.Compare(a.Facts, b.Facts));
+        return _certificates = certificates;
+    }
+
+    /// <summary>A fixed order of facts: not-after, serial, subject, issuer, key algorithm and size, signature algorithm.</summary>
+    private static readonly Comparer<CertificateFacts> Canonical = Comparer<CertificateFacts>.Create((a, b) =>
+    {
+        var order = string.CompareOrdinal(a.NotAfter, b.NotAfter);
+        if (order == 0) order = string.CompareOrdinal(a.Serial, b.Serial);
+        if (order == 0) order = string.CompareOrdinal(a.Subject, b.Subject);
+        if (order == 0) order = string.CompareOrdinal(a.Issuer, b.Issuer);
+        if (order == 0) order = string.CompareOrdinal(a.KeyAlgorithm, b.KeyAlgorithm);
+        if (order == 0) order = a.KeySize.CompareTo(b.KeySize);
+        if (order == 0) order = string.CompareOrdinal(a.SignatureAlgorithm, b.SignatureAlgorithm);
+        return order;
+    });
 }
 
 /// <summary>TLS facts: ECS <c>tls.*</c> and <c>zos.zert.tls.*</c> (output contract §2.5).</summary>

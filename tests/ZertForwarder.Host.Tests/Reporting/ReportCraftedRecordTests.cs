@@ -42,6 +42,55 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
     }
 
     /// <summary>
+    /// The 119-12 interval summary of a connection's TLS session (layout §3: the session's server, port, client and
+    /// significant attributes), written <paramref name="minutesLater"/> after the connection record for an interval of
+    /// <paramref name="intervalMinutes"/>, with the server certificate's facts a summary before z/OS 3.2 has (no serial,
+    /// no not-after) and the server subject DN.
+    /// </summary>
+    private static ZertSummaryRecord TlsSummaryOf(ZertConnectionRecord c, int minutesLater, int intervalMinutes, CertificateAttributes? serverCertificate)
+    {
+        var summary = new ZertSummaryRecord();
+        summary.Header.SystemId = c.Header.SystemId;
+        summary.Header.Date = c.Header.Date;
+        summary.Header.Time = c.Header.Time + (uint)(minutesLater * 6000);
+        summary.Identification.SysplexName = c.Identification.SysplexName;
+        summary.Identification.SystemName = c.Identification.SystemName;
+        summary.Identification.StackName = c.Identification.StackName;
+        summary.Identification.ReleaseId = c.Identification.ReleaseId;
+        summary.Common.IntervalDuration = (ulong)TimeSpan.FromMinutes(intervalMinutes).TotalMicroseconds << 12;
+        summary.Common.Flags = 0x40; // local socket is the server
+        summary.Common.SecurityProtocol = 0x80;
+        summary.Common.JobName = c.Common.JobName;
+        summary.Common.UserId = c.Common.UserId;
+        summary.Common.ServerIp = c.Common.LocalIp;
+        summary.Common.ClientIp = c.Common.RemoteIp;
+        summary.Common.ServerPortStart = c.Common.LocalPort;
+        summary.Common.ServerPortEnd = c.Common.LocalPort;
+        summary.Common.SessionId = "T-SYSATCPIP-00000001";
+        summary.Common.InitConnections = 10;
+        summary.Common.EndConnections = 13;
+        summary.Common.EndInBytes = 3000;
+        summary.Common.EndOutBytes = 9000;
+        var t = c.Tls!;
+        summary.Tls = new TlsSummarySection
+        {
+            Source = t.Source,
+            ProtocolVersion = t.ProtocolVersion,
+            NegotiatedCipher = t.NegotiatedCipher,
+            CipherEncryptionAlgorithm = t.CipherEncryptionAlgorithm,
+            CipherMessageAuthentication = t.CipherMessageAuthentication,
+            CipherKeyExchange = t.CipherKeyExchange,
+            ServerCertificate = serverCertificate,
+        };
+        summary.DistinguishedNames.AddRange(c.DistinguishedNames.Where(d => d.Type is 5 or 6));
+        return summary;
+    }
+
+    /// <summary>Every file <c>report</c> wrote to <paramref name="directory"/>, by name.</summary>
+    private Dictionary<string, byte[]> ReportBytes(string directory) =>
+        Directory.GetFiles(_work.Combine(directory)).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes, StringComparer.Ordinal);
+
+    /// <summary>
     /// Job names and DNs come from the records: one that starts with =, +, - or @ is a formula to a spreadsheet that
     /// opens the CSV file (CSV injection, e.g. =HYPERLINK(...) sending data elsewhere). The CSV files write such a text
     /// field with a leading apostrophe, so it is shown as text; numbers stay numbers, and the page shows the value as it is.
@@ -293,5 +342,69 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
         Assert.Equal(a["components"]!.ToJsonString(), b["components"]!.ToJsonString());
         Assert.NotEqual(a["serialNumber"]!.GetValue<string>(), b["serialNumber"]!.GetValue<string>());
         Assert.Equal(a["serialNumber"]!.GetValue<string>(), c["serialNumber"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// A summary before z/OS 3.2 names the session's server certificate without serial or not-after, so it cannot say
+    /// which of a renewed certificate's two it describes. Its facts (here the key size, which the connection records do
+    /// not give) went to whichever of the two had been read first: the same records in another order (dumps given the
+    /// other way round, records shuffled) gave another sessions.csv, page and CBOM. They complete every certificate of
+    /// the session that they may describe, whatever the order.
+    /// </summary>
+    [Fact]
+    public async Task The_same_records_in_any_order_give_the_same_report_byte_for_byte()
+    {
+        var connection = TlsServerConnections()[0];
+        var certificate = connection.Tls!.ServerCertificate!;
+        certificate.KeyLength = 0; // the connection records do not give the key size
+        var records = new List<byte[]>();
+        foreach (var (id, serial, notAfter, minutes) in new[] { (500u, (byte)0x12, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), 0), (501u, (byte)0x45, new DateTime(2028, 1, 1, 0, 0, 0, DateTimeKind.Utc), 1) })
+        {
+            connection.Common.ConnectionId = id;
+            connection.Header.Time += (uint)(minutes * 6000);
+            certificate.Serial = [0x01, serial, 0x03];
+            certificate.NotAfter = notAfter;
+            records.Add(ZertRecordWriter.ToArray(connection));
+            connection.Header.Time -= (uint)(minutes * 6000);
+        }
+        var summaryCertificate = new CertificateAttributes
+        {
+            SignatureMethod = certificate.SignatureMethod, EncryptionMethod = certificate.EncryptionMethod, DigestAlgorithm = certificate.DigestAlgorithm,
+            KeyType = certificate.KeyType, KeyLength = 2048,
+        };
+        records.Add(ZertRecordWriter.ToArray(TlsSummaryOf(connection, minutesLater: 5, intervalMinutes: 15, summaryCertificate)));
+
+        int[][] orders = [[0, 1, 2], [1, 0, 2], [2, 1, 0], [2, 0, 1]];
+        for (var i = 0; i < orders.Length; i++)
+        {
+            var dump = WriteDump($"order{i}.smf", orders[i].Select(k => records[k]));
+            var result = await Report(dump, "--out", $"r{i}");
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+        // The same records as two dumps, given one way and the other.
+        var first = WriteDump("first.smf", records.Take(2));
+        var second = WriteDump("second.smf", records.Skip(2));
+        foreach (var (inputs, output) in new[] { (new[] { first, second }, "forward"), ([second, first], "backward") })
+        {
+            var result = await Report([.. inputs, "--out", output]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        var expected = ReportBytes("r0");
+        Assert.Equal(6, expected.Count);
+        foreach (var output in new[] { "r1", "r2", "r3", "forward", "backward" })
+        {
+            var actual = ReportBytes(output);
+            Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+            foreach (var (name, bytes) in expected)
+            {
+                // As text, so a difference is shown where it is; every file is UTF-8 text.
+                if (!bytes.AsSpan().SequenceEqual(actual[name])) Assert.Equal($"{name}:\n{System.Text.Encoding.UTF8.GetString(bytes)}", $"{name}:\n{System.Text.Encoding.UTF8.GetString(actual[name])}");
+            }
+        }
+        // Both certificates are completed with the summary's key size.
+        var session = Assert.Single(ReportFiles.ReadCsv(_work.Combine("r0", "sessions.csv")));
+        Assert.Equal("014503", session["server_cert_serial"]);
+        Assert.Equal("2048", session["server_cert_key_size"]);
     }
 }
