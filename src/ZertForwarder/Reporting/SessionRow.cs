@@ -49,19 +49,29 @@ internal sealed class SessionRow(string key)
     public SortedSet<string> SummarySessionIds { get; } = new(StringComparer.Ordinal);
     public Counts Counts { get; } = new();
 
+    /// <summary>The session's key: its endpoints and job, and the significant attributes with the server certificate's subject.</summary>
     public static string KeyOf(ReportRecord r, string layer, EndpointRole role)
     {
-        var (version, attributes, subject) = Attributes(r, layer);
+        var (version, attributes, subject) = Attributes(r, layer, role);
         return string.Join('|', r.StackKey, layer, r.Job, role.Kind, role.ServerIp, role.ClientIp, role.LocalIp, role.ForeignIp, role.PortText, version, attributes, subject);
     }
 
-    private static (string Version, string Attributes, string Subject) Attributes(ReportRecord r, string layer) => layer switch
+    private static (string Version, string Attributes, string Subject) Attributes(ReportRecord r, string layer, EndpointRole role) => layer switch
     {
         "tls" when r.Tls is { } t => (t.Version, t.CipherCode ?? t.Cipher ?? "", t.Server?.Subject ?? ""),
         "ssh" when r.Ssh is { } s => (s.Version, $"{s.KeyExchange}/{s.Encryption}/{s.Mac}/{s.ServerKeyType}{s.ServerKeySize}", s.Server?.Subject ?? ""),
-        "ipsec" when r.Ipsec is { } i => (i.Version, $"{i.Protocol}/{i.Mode}/{i.Encryption}/{i.Integrity}/{i.DhGroup}", i.Local?.Subject ?? ""),
+        "ipsec" when r.Ipsec is { } i => (i.Version, $"{i.Protocol}/{i.Mode}/{i.Encryption}/{i.Integrity}/{i.DhGroup}", IpsecCertificates(i, role).Server?.Subject ?? ""),
         _ => ("", "", ""),
     };
+
+    /// <summary>
+    /// The IKE certificates as server's and client's. TLS and SSH name them by role (DN types 5-12), IPsec by side:
+    /// local and remote (layout §2.5 and §3.4 <c>LclCert</c> / <c>RmtCert</c>, DN types 1-4). z/OS's own is the
+    /// server's where z/OS serves; where it is the client or an Enterprise Extender peer (whose "server" is the foreign
+    /// end) the remote one is.
+    /// </summary>
+    private static (CertificateFacts? Server, CertificateFacts? Client) IpsecCertificates(IpsecFacts i, EndpointRole role) =>
+        role.Kind == EndpointKind.Server ? (i.Local, i.Remote) : (i.Remote, i.Local);
 
     public void Add(in Contribution c, ReportRecord r, string layer, EndpointRole role)
     {
@@ -76,7 +86,7 @@ internal sealed class SessionRow(string key)
             ServerIp = role.Kind == EndpointKind.Server ? role.ServerIp : role.ForeignIp;
             ClientIp = role.Kind == EndpointKind.Server ? role.ClientIp : role.LocalIp;
             ServerPort = role.PortText;
-            Version = Attributes(r, layer).Version;
+            Version = Attributes(r, layer, role).Version;
         }
         Counts.Add(c, ClientIp);
         switch (layer)
@@ -101,8 +111,9 @@ internal sealed class SessionRow(string key)
                 KeyExchange ??= i.DhGroup;
                 Encryption ??= i.Encryption;
                 Mac ??= i.Integrity;
-                _serverCertificates.Add(role.Kind == EndpointKind.Server ? i.Local : i.Remote, r.Time);
-                _clientCertificates.Add(role.Kind == EndpointKind.Server ? i.Remote : i.Local, r.Time);
+                var (server, client) = IpsecCertificates(i, role);
+                _serverCertificates.Add(server, r.Time);
+                _clientCertificates.Add(client, r.Time);
                 break;
         }
         // The session's verdict is its worst record's (a renegotiation or an expiring certificate makes it worse).

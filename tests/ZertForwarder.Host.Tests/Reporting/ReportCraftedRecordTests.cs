@@ -407,4 +407,43 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
         Assert.Equal("014503", session["server_cert_serial"]);
         Assert.Equal("2048", session["server_cert_key_size"]);
     }
+
+    /// <summary>
+    /// IPsec names its IKE certificates local and remote (layout §2.5 LclCert / RmtCert, DN types 1-4), not server and
+    /// client. A session's key named the local certificate whatever the role, so where z/OS is the client the sessions
+    /// of one server were told apart by z/OS's own certificate, and two servers' certificates behind one address were
+    /// one session with one of them in sessions.csv. The key names the server's certificate, as for TLS and SSH: the
+    /// remote one when z/OS is the client.
+    /// </summary>
+    [Fact]
+    public async Task An_ipsec_session_where_zos_is_the_client_is_told_apart_by_the_servers_certificate()
+    {
+        var connection = SmfDumpGenerator.GenerateRecords(7, 3000, includeForeignRecords: false).Select(r => r.Connection).OfType<ZertConnectionRecord>()
+            .First(c => c.Common.EventType == 4 && c.Common.IpProtocol == 6 && c.Common.SecurityProtocols == 0x20 && c.Ipsec is not null);
+        connection.Common.Flags = (byte)((connection.Common.Flags & 0x80) | 0x08); // local socket is the TCP client
+        connection.DistinguishedNames.Clear();
+        connection.DistinguishedNames.Add(new DistinguishedNameEntry(1, "CN=ZOS.IKE.LOCAL,O=Example Bank"));
+        var records = new List<byte[]>();
+        foreach (var (id, server) in new[] { (700u, "CN=PARTNER.GW1,O=Partner"), (701u, "CN=PARTNER.GW2,O=Partner") })
+        {
+            connection.Common.ConnectionId = id;
+            connection.DistinguishedNames.RemoveAll(d => d.Type == 3);
+            connection.DistinguishedNames.Add(new DistinguishedNameEntry(3, server));
+            records.Add(ZertRecordWriter.ToArray(connection));
+        }
+        var dump = WriteDump("ipsec-client.smf", records);
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        var sessions = ReportFiles.ReadCsv(_work.Combine("r", "sessions.csv"));
+        Assert.Equal(2, sessions.Count);
+        Assert.All(sessions, s =>
+        {
+            Assert.Equal(("ipsec", "client"), (s["protocol"], s["role"]));
+            Assert.Equal("CN=ZOS.IKE.LOCAL,O=Example Bank", s["client_cert_subject"]);
+            Assert.Equal(1, s.Long("connections"));
+        });
+        Assert.Equal(["CN=PARTNER.GW1,O=Partner", "CN=PARTNER.GW2,O=Partner"], sessions.Select(s => s["server_cert_subject"]).Order(StringComparer.Ordinal));
+    }
 }
