@@ -15,8 +15,10 @@ internal readonly record struct Contribution(ReportRecord Record, long Connectio
 /// connection tied to the session during the interval, including ones that started earlier (layout §3: partial
 /// connections). A stack's intervals (end = record time, start = end - <c>SAIntervalDuration</c>, contract §1) are
 /// "covered". A 119-11 record adds to the counts only when its record time lies in no covered interval of its stack:
-/// the first record seen of a connection adds one connection, and each record adds the growth of the connection's
-/// life-to-date byte counters since the previous record of it. Summary records are always counted.
+/// it adds the growth of the connection's life-to-date byte counters since the connection's records before it in time,
+/// and the earliest record of a connection adds one connection. Summary records are always counted. The first reading
+/// places each connection record in its connection's time (<see cref="ConnectionRecords"/>), so the counts do not
+/// depend on the order of the inputs or of the records in them.
 /// </para>
 /// <para>
 /// A connection protected twice (TLS inside IPsec) is in two security sessions, so summaries count it in both; its
@@ -27,14 +29,6 @@ internal readonly record struct Contribution(ReportRecord Record, long Connectio
 /// </summary>
 internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
 {
-    /// <summary>
-    /// The life-to-date byte counters last seen of each connection, for the first-record and growth parts of the rule.
-    /// An entry stays after the connection's termination record: a record of the same connection may still come (a
-    /// dump read twice, inputs not in time order), and the rule then counts no second connection and no bytes twice,
-    /// so dropping the entry would change the counts. It is the one thing kept per connection rather than per row.
-    /// </summary>
-    private readonly Dictionary<ConnectionKey, (long In, long Out)> _lifeBytes = [];
-
     /// <summary>
     /// The interval summaries counted so far, as 64-bit digests of what identifies one (stack, interval end, session
     /// and its server and client), 8 bytes each rather than the strings. Two different summaries share a digest with a
@@ -49,9 +43,6 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
         var high = HashCode.Combine(r.ClientIp, r.ServerPort, r.ServerIp, r.SummarySessionId, r.Time.UtcTicks, stack, 0x5A17);
         return ((ulong)(uint)high << 32) | (uint)low;
     }
-
-    /// <summary>Small numbers for the stack keys, so a connection's entry holds no string of its own.</summary>
-    private readonly Dictionary<string, int> _stackNumbers = new(StringComparer.Ordinal);
 
     public Report Report { get; } = new();
 
@@ -79,13 +70,11 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
         }
         if (!r.IsConnectionEvent) return null;
         var stack = r.StackKey;
-        if (!_stackNumbers.TryGetValue(stack, out var number)) _stackNumbers[stack] = number = _stackNumbers.Count;
-        var key = new ConnectionKey(number, r.ConnectionId!.Value, r.Start?.UtcTicks ?? ConnectionKey.NoStart);
-        var first = !_lifeBytes.TryGetValue(key, out var before);
-        _lifeBytes[key] = (Math.Max(before.In, r.LifeBytesIn), Math.Max(before.Out, r.LifeBytesOut));
-        return stacks.Covers(stack, r.Time)
-            ? new Contribution(r, 0, 0, 0, Counted: false)
-            : new Contribution(r, first ? 1 : 0, Math.Max(0, r.LifeBytesIn - before.In), Math.Max(0, r.LifeBytesOut - before.Out), Counted: true);
+        var (earliest, growthIn, growthOut, repeated) = stacks.ConnectionOf(r.Head).Count(r.Head);
+        if (stacks.Covers(stack, r.Time)) return new Contribution(r, 0, 0, 0, Counted: false);
+        // The same record read again (a dump given twice) adds nothing: it was counted the first time.
+        if (repeated) return new Contribution(r, 0, 0, 0, Counted: true);
+        return new Contribution(r, earliest ? 1 : 0, growthIn, growthOut, Counted: true);
     }
 
     private void Aggregate(in Contribution c)
@@ -111,15 +100,6 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
         {
             report.Session(SessionRow.KeyOf(r, layer, role)).Add(c, r, layer, role);
         }
-    }
-
-    /// <summary>
-    /// A connection: stack, connection id and start time. The start is kept as its UTC ticks, which is what
-    /// <see cref="DateTimeOffset"/> equality compares; ticks are never negative, so <see cref="NoStart"/> stands for none.
-    /// </summary>
-    private readonly record struct ConnectionKey(int Stack, long Id, long StartUtcTicks)
-    {
-        public const long NoStart = -1;
     }
 
     /// <summary>

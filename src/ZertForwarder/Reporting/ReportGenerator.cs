@@ -32,9 +32,10 @@ internal sealed class ReportResult(Report report, string directory, long records
 
 /// <summary>
 /// Reads the inputs twice and writes every view of the report. The counting rule needs each stack's summary intervals
-/// and addresses before it can count a record (<see cref="StackFacts"/>); the first reading learns only those, the
-/// second counts each record into the rows as it comes. Nothing is kept per record, so memory follows the rows, the
-/// connections and the stacks, not the length of the inputs.
+/// and addresses and each connection's records in time before it can count a record (<see cref="StackFacts"/>); the
+/// first reading learns only those, the second counts each record into the rows as it comes. Of a record only its time
+/// and byte counters are kept, and only of connection records, so memory follows the rows, the connections and the
+/// stacks.
 /// </summary>
 internal static class ReportGenerator
 {

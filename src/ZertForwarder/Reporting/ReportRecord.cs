@@ -32,10 +32,10 @@ internal sealed class ReportRecord
     public int LocalPort { get; init; }
     public string? RemoteIp { get; init; }
     public int RemotePort { get; init; }
-    public long? ConnectionId { get; init; }
+    public long? ConnectionId => Head.ConnectionId;
     /// <summary>119-11: the connection's life-to-date byte counters as of this record.</summary>
-    public long LifeBytesIn { get; init; }
-    public long LifeBytesOut { get; init; }
+    public long LifeBytesIn => Head.LifeBytesIn;
+    public long LifeBytesOut => Head.LifeBytesOut;
     /// <summary>119-12: the interval's deltas of the life-to-date counters (output contract §2.4).</summary>
     public long SummaryConnections { get; init; }
     public long SummaryBytesIn { get; init; }
@@ -58,8 +58,7 @@ internal sealed class ReportRecord
     /// <summary>The assessment found the crypto weak, or there was none (the <c>--weak-only</c> filter).</summary>
     public bool IsWeakOrCleartext => Level is "weak" or "cleartext";
 
-    /// <summary>Connection records that belong to a connection (not the zERT enable/disable events 5 and 6).</summary>
-    public bool IsConnectionEvent => Subtype == 11 && EventType is >= 1 and <= 4 or 7 && ConnectionId is not null;
+    public bool IsConnectionEvent => Head.IsConnectionEvent;
 
     public bool IsIntervalSummary => Head.IsIntervalSummary;
 
@@ -77,7 +76,7 @@ internal sealed class ReportRecord
         .. RecordHead.Targets,
         "process.name", "network.transport", "network.direction", "server.ip", "server.port", "client.ip",
         "zos.zert.server_port_range.end", "zos.zert.local.port", "zos.zert.remote.ip", "zos.zert.remote.port",
-        "zos.zert.connection_id", "zos.zert.bytes_in", "zos.zert.bytes_out", "zos.zert.summary.connections.delta",
+        "zos.zert.summary.connections.delta",
         "zos.zert.summary.bytes_in.delta", "zos.zert.summary.bytes_out.delta", "zos.zert.summary.session_id",
         "zos.zert.protection", "zos.zert.assessment.level", "zos.zert.assessment.reasons", "zos.zert.assessment.quantum_safe",
         "zos.zert.assessment.quantum_vulnerable", "zos.zert.assessment.profile", "zos.zert.assessment.compliant",
@@ -106,9 +105,6 @@ internal sealed class ReportRecord
             LocalPort = zert is { } z6 ? Int(z6, "local", "port") : 0,
             RemoteIp = zert is { } z7 ? Str(z7, "remote", "ip") : null,
             RemotePort = zert is { } z8 ? Int(z8, "remote", "port") : 0,
-            ConnectionId = zert is { } z9 && Get(z9, "connection_id") is { ValueKind: JsonValueKind.Number } id && id.TryGetInt64(out var connection) ? connection : null,
-            LifeBytesIn = zert is { } za ? Counter(za, "bytes_in") : 0,
-            LifeBytesOut = zert is { } zb ? Counter(zb, "bytes_out") : 0,
             SummaryConnections = summary is { } s1 ? Delta(s1, "connections", "delta") : 0,
             SummaryBytesIn = summary is { } s2 ? Delta(s2, "bytes_in", "delta") : 0,
             SummaryBytesOut = summary is { } s3 ? Delta(s3, "bytes_out", "delta") : 0,
@@ -190,14 +186,18 @@ internal sealed class ReportRecord
 }
 
 /// <summary>
-/// What a record is, whose stack and when, and the stack's address it names: all the report's first reading needs
-/// (<see cref="StackFacts"/>), read without the rest of the document. <see cref="ReportRecord.FromEcs"/> starts from
+/// What a record is, whose stack and when, the stack's address it names, and of a connection record its connection
+/// and byte counters: all the report's first reading needs (<see cref="StackFacts"/>), read without the rest of the
+/// document. <see cref="ReportRecord.FromEcs"/> starts from
 /// it, so both readings see the same values and reject the same documents.
 /// </summary>
 internal sealed record RecordHead(int Subtype, int EventType, string Sysplex, string System, string Stack, DateTimeOffset Time,
-    DateTimeOffset? Start, DateTimeOffset? End, string? LocalIp)
+    DateTimeOffset? Start, DateTimeOffset? End, string? LocalIp, long? ConnectionId = null, long LifeBytesIn = 0, long LifeBytesOut = 0)
 {
     public bool IsIntervalSummary => Subtype == 12 && EventType == 1;
+
+    /// <summary>Connection records that belong to a connection (not the zERT enable/disable events 5 and 6).</summary>
+    public bool IsConnectionEvent => Subtype == 11 && EventType is >= 1 and <= 4 or 7 && ConnectionId is not null;
 
     public string StackKey => $"{Sysplex}/{System}/{Stack}";
 
@@ -209,7 +209,8 @@ internal sealed record RecordHead(int Subtype, int EventType, string Sysplex, st
     public static readonly IReadOnlyList<string> Targets =
     [
         "event.dataset", "zos.zert.event_type", "labels.sysplex", "labels.smf_system_id", "host.name", "event.provider",
-        "observer.name", "@timestamp", "event.start", "event.end", "zos.zert.local.ip",
+        "observer.name", "@timestamp", "event.start", "event.end", "zos.zert.local.ip", "zos.zert.connection_id",
+        "zos.zert.bytes_in", "zos.zert.bytes_out",
     ];
 
     /// <summary>Null for a document that is not a zERT record (wrong dataset).</summary>
@@ -228,7 +229,10 @@ internal sealed record RecordHead(int Subtype, int EventType, string Sysplex, st
             ReportRecord.ParseTime(doc, "@timestamp") ?? throw new JsonException("an ECS document without @timestamp"),
             ReportRecord.ParseTime(doc, "event", "start"),
             ReportRecord.ParseTime(doc, "event", "end"),
-            zert is { } z2 ? ReportRecord.Str(z2, "local", "ip") : null);
+            zert is { } z2 ? ReportRecord.Str(z2, "local", "ip") : null,
+            zert is { } z3 && ReportRecord.Get(z3, "connection_id") is { ValueKind: JsonValueKind.Number } id && id.TryGetInt64(out var connection) ? connection : null,
+            zert is { } z4 ? ReportRecord.Counter(z4, "bytes_in") : 0,
+            zert is { } z5 ? ReportRecord.Counter(z5, "bytes_out") : 0);
     }
 }
 

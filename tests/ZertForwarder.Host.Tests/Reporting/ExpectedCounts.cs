@@ -6,7 +6,8 @@ namespace ZertForwarder.Host.Tests.Reporting;
 /// <summary>
 /// The report's counting rule computed again, independently of the product, from the generator's own model of each
 /// record (not from decoded bytes): per system and stack and protection, connections and bytes from 119-12 interval
-/// deltas where a summary of the stack covers the record time, from 119-11 otherwise.
+/// deltas where a summary of the stack covers the record time, from 119-11 otherwise (a connection's records in time
+/// order).
 /// </summary>
 internal sealed class ExpectedCounts
 {
@@ -36,28 +37,36 @@ internal sealed class ExpectedCounts
                 (long)(s.Common.EndInBytes - s.Common.InitInBytes + s.Common.EndOutBytes - s.Common.InitOutBytes));
             expected.SummaryConnections += connections;
         }
-        var seen = new Dictionary<(string, string, uint, uint, DateOnly?), (ulong In, ulong Out)>();
-        foreach (var r in records)
+        bool Covered(string system, string stack, DateTime time) =>
+            intervals.TryGetValue((system, stack), out var list) && list.Any(i => time > i.Start && time <= i.End);
+        // Each connection's records in time order (then by their counters): the earliest adds the connection, each adds
+        // the growth of its counters over those before it.
+        var byConnection = records.Where(r => r.Connection is { Common.EventType: >= 1 and <= 4 or 7 })
+            .GroupBy(r => (r.SystemId, r.Connection!.Identification.StackName, r.Connection.Common.ConnectionId, r.Connection.Common.StartTime, r.Connection.Common.StartDate));
+        foreach (var connection in byConnection)
         {
-            if (r.Connection is not { } c || c.Common.EventType is not (>= 1 and <= 4 or 7)) continue;
-            var stack = c.Identification.StackName;
-            var key = (r.SystemId, stack, c.Common.ConnectionId, c.Common.StartTime, c.Common.StartDate);
-            var first = !seen.TryGetValue(key, out var before);
-            seen[key] = (Math.Max(before.In, c.Common.InBytes), Math.Max(before.Out, c.Common.OutBytes));
-            var covered = intervals.TryGetValue((r.SystemId, stack), out var list) && list.Any(i => r.RecordTimeUtc > i.Start && r.RecordTimeUtc <= i.End);
-            if (covered)
+            var (system, stack, _, _, _) = connection.Key;
+            var ordered = connection.OrderBy(r => r.RecordTimeUtc).ThenBy(r => r.Connection!.Common.InBytes).ThenBy(r => r.Connection!.Common.OutBytes).ToList();
+            ulong beforeIn = 0, beforeOut = 0;
+            for (var i = 0; i < ordered.Count; i++)
             {
-                expected.CoveredDetailRecords++;
-                continue;
+                var c = ordered[i].Connection!.Common;
+                var bytes = (long)(c.InBytes > beforeIn ? c.InBytes - beforeIn : 0) + (long)(c.OutBytes > beforeOut ? c.OutBytes - beforeOut : 0);
+                (beforeIn, beforeOut) = (Math.Max(beforeIn, c.InBytes), Math.Max(beforeOut, c.OutBytes));
+                if (Covered(system, stack, ordered[i].RecordTimeUtc))
+                {
+                    expected.CoveredDetailRecords++;
+                    continue;
+                }
+                var counted = i == 0 ? 1 : 0;
+                expected.UncoveredConnections += counted;
+                var layers = new List<string>();
+                if ((c.SecurityProtocols & 0x80) != 0) layers.Add("tls");
+                if ((c.SecurityProtocols & 0x40) != 0) layers.Add("ssh");
+                if ((c.SecurityProtocols & 0x20) != 0) layers.Add("ipsec");
+                if (layers.Count == 0) layers.Add("none");
+                foreach (var p in layers) expected.Add(system, stack, p, counted, bytes);
             }
-            if (first) expected.UncoveredConnections++;
-            var bytes = (long)(c.Common.InBytes > before.In ? c.Common.InBytes - before.In : 0) + (long)(c.Common.OutBytes > before.Out ? c.Common.OutBytes - before.Out : 0);
-            var layers = new List<string>();
-            if ((c.Common.SecurityProtocols & 0x80) != 0) layers.Add("tls");
-            if ((c.Common.SecurityProtocols & 0x40) != 0) layers.Add("ssh");
-            if ((c.Common.SecurityProtocols & 0x20) != 0) layers.Add("ipsec");
-            if (layers.Count == 0) layers.Add("none");
-            foreach (var p in layers) expected.Add(r.SystemId, stack, p, first ? 1 : 0, bytes);
         }
         return expected;
     }

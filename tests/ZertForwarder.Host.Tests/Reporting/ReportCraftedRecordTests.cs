@@ -43,16 +43,16 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
 
     /// <summary>
     /// The 119-12 interval summary of a connection's TLS session (layout §3: the session's server, port, client and
-    /// significant attributes), written <paramref name="minutesLater"/> after the connection record for an interval of
+    /// significant attributes), written <paramref name="later"/> than the connection record for an interval of
     /// <paramref name="intervalMinutes"/>, with the server certificate's facts a summary before z/OS 3.2 has (no serial,
-    /// no not-after) and the server subject DN.
+    /// no not-after) and the server subject DN. Its counters say 3 connections, 3000 bytes in and 9000 out.
     /// </summary>
-    private static ZertSummaryRecord TlsSummaryOf(ZertConnectionRecord c, int minutesLater, int intervalMinutes, CertificateAttributes? serverCertificate)
+    private static ZertSummaryRecord TlsSummaryOf(ZertConnectionRecord c, TimeSpan later, int intervalMinutes, CertificateAttributes? serverCertificate)
     {
         var summary = new ZertSummaryRecord();
         summary.Header.SystemId = c.Header.SystemId;
         summary.Header.Date = c.Header.Date;
-        summary.Header.Time = c.Header.Time + (uint)(minutesLater * 6000);
+        summary.Header.Time = (uint)(c.Header.Time + (long)later.TotalMilliseconds / 10);
         summary.Identification.SysplexName = c.Identification.SysplexName;
         summary.Identification.SystemName = c.Identification.SystemName;
         summary.Identification.StackName = c.Identification.StackName;
@@ -89,6 +89,20 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
     /// <summary>Every file <c>report</c> wrote to <paramref name="directory"/>, by name.</summary>
     private Dictionary<string, byte[]> ReportBytes(string directory) =>
         Directory.GetFiles(_work.Combine(directory)).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes, StringComparer.Ordinal);
+
+    /// <summary>The same six files, byte for byte, in both report directories.</summary>
+    private void AssertSameReport(string expectedDirectory, string actualDirectory)
+    {
+        var expected = ReportBytes(expectedDirectory);
+        var actual = ReportBytes(actualDirectory);
+        Assert.Equal(6, expected.Count);
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, bytes) in expected)
+        {
+            // As text, so a difference is shown where it is; every file is UTF-8 text.
+            if (!bytes.AsSpan().SequenceEqual(actual[name])) Assert.Equal($"{name}:\n{System.Text.Encoding.UTF8.GetString(bytes)}", $"{name}:\n{System.Text.Encoding.UTF8.GetString(actual[name])}");
+        }
+    }
 
     /// <summary>
     /// Job names and DNs come from the records: one that starts with =, +, - or @ is a formula to a spreadsheet that
@@ -372,7 +386,7 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
             SignatureMethod = certificate.SignatureMethod, EncryptionMethod = certificate.EncryptionMethod, DigestAlgorithm = certificate.DigestAlgorithm,
             KeyType = certificate.KeyType, KeyLength = 2048,
         };
-        records.Add(ZertRecordWriter.ToArray(TlsSummaryOf(connection, minutesLater: 5, intervalMinutes: 15, summaryCertificate)));
+        records.Add(ZertRecordWriter.ToArray(TlsSummaryOf(connection, TimeSpan.FromMinutes(5), intervalMinutes: 15, summaryCertificate)));
 
         int[][] orders = [[0, 1, 2], [1, 0, 2], [2, 1, 0], [2, 0, 1]];
         for (var i = 0; i < orders.Length; i++)
@@ -390,18 +404,7 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
             Assert.True(result.ExitCode == 0, result.ToString());
         }
 
-        var expected = ReportBytes("r0");
-        Assert.Equal(6, expected.Count);
-        foreach (var output in new[] { "r1", "r2", "r3", "forward", "backward" })
-        {
-            var actual = ReportBytes(output);
-            Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
-            foreach (var (name, bytes) in expected)
-            {
-                // As text, so a difference is shown where it is; every file is UTF-8 text.
-                if (!bytes.AsSpan().SequenceEqual(actual[name])) Assert.Equal($"{name}:\n{System.Text.Encoding.UTF8.GetString(bytes)}", $"{name}:\n{System.Text.Encoding.UTF8.GetString(actual[name])}");
-            }
-        }
+        foreach (var output in new[] { "r1", "r2", "r3", "forward", "backward" }) AssertSameReport("r0", output);
         // Both certificates are completed with the summary's key size.
         var session = Assert.Single(ReportFiles.ReadCsv(_work.Combine("r0", "sessions.csv")));
         Assert.Equal("014503", session["server_cert_serial"]);
@@ -445,5 +448,33 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
             Assert.Equal(1, s.Long("connections"));
         });
         Assert.Equal(["CN=PARTNER.GW1,O=Partner", "CN=PARTNER.GW2,O=Partner"], sessions.Select(s => s["server_cert_subject"]).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// The counting rule decided per record in input order which record of a connection was its first (one connection)
+    /// and what growth of its byte counters each added; so a generated dump with its records shuffled, or read as two
+    /// halves given the other way round, gave other connection and byte counts wherever a connection had records both
+    /// inside and outside the summaries' intervals. A connection's records are now placed in time by the first reading.
+    /// </summary>
+    [Fact]
+    public async Task A_generated_dump_shuffled_or_given_in_two_parts_the_other_way_round_gives_the_same_report()
+    {
+        var records = SmfDumpGenerator.GenerateRecords(11, 20_000).ToList();
+        var offsets = ExpectedCounts.UtcOffsets(records);
+        var whole = WriteDump("whole.smf", records.Select(r => r.Bytes));
+        var random = new Random(5);
+        var shuffled = WriteDump("shuffled.smf", records.Select(r => r.Bytes).OrderBy(_ => random.Next()));
+        var firstHalf = WriteDump("first-half.smf", records.Take(records.Count / 2).Select(r => r.Bytes));
+        var secondHalf = WriteDump("second-half.smf", records.Skip(records.Count / 2).Select(r => r.Bytes));
+        foreach (var (inputs, output) in new[] { ([whole], "whole"), ([shuffled], "shuffled"), (new[] { secondHalf, firstHalf }, "swapped") })
+        {
+            var result = await Report([.. inputs, "--utc-offset", offsets, "--out", output]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        // The dump has connections counted from both subtypes (a gap in the summaries), the case that differed.
+        Assert.Contains(ReportFiles.ReadCsv(_work.Combine("whole", "servers.csv")), s => s["counted_from"] == "11+12");
+        AssertSameReport("whole", "shuffled");
+        AssertSameReport("whole", "swapped");
     }
 }
