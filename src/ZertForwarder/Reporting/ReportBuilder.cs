@@ -16,9 +16,12 @@ internal readonly record struct Contribution(ReportRecord Record, long Connectio
 /// connections). A stack's intervals (end = record time, start = end - <c>SAIntervalDuration</c>, contract §1) are
 /// "covered". A 119-11 record adds to the counts only when its record time lies in no covered interval of its stack:
 /// it adds the growth of the connection's life-to-date byte counters since the connection's records before it in time,
-/// and the earliest record of a connection adds one connection. Summary records are always counted. The first reading
-/// places each connection record in its connection's time (<see cref="ConnectionRecords"/>), so the counts do not
-/// depend on the order of the inputs or of the records in them.
+/// and the earliest record of a connection adds one connection, unless the connection's start lies in a covered
+/// interval: the summary of that interval counted it (a connection that starts in an interval and whose first record
+/// is written after it, in a gap of the recording: aggregation switched off, a short connection's only record written
+/// at its end). Its bytes are counted, as they may be after the interval. Summary records are always counted. The
+/// first reading places each connection record in its connection's time (<see cref="ConnectionRecords"/>), so the
+/// counts do not depend on the order of the inputs or of the records in them.
 /// </para>
 /// <para>
 /// A connection protected twice (TLS inside IPsec) is in two security sessions, so summaries count it in both; its
@@ -74,7 +77,10 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
         if (stacks.Covers(stack, r.Time)) return new Contribution(r, 0, 0, 0, Counted: false);
         // The same record read again (a dump given twice) adds nothing: it was counted the first time.
         if (repeated) return new Contribution(r, 0, 0, 0, Counted: true);
-        return new Contribution(r, earliest ? 1 : 0, growthIn, growthOut, Counted: true);
+        // A connection whose start a summary covers was counted by it (its life-to-date connection count at the
+        // interval's end, layout §3.1 SAEndLifeConnCnt), whichever of its records come after the interval.
+        var connections = earliest && !(r.Start is { } start && stacks.Covers(stack, start)) ? 1 : 0;
+        return new Contribution(r, connections, growthIn, growthOut, Counted: true);
     }
 
     private void Aggregate(in Contribution c)

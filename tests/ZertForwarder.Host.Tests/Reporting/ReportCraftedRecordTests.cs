@@ -451,6 +451,36 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
     }
 
     /// <summary>
+    /// A connection that starts inside a summary's interval is counted by that summary (layout §3: the session's
+    /// life-to-date connection count at the interval's end includes it). When its first connection record comes after
+    /// the interval, in a gap of the recording (aggregation switched off, a short connection's only record written at its
+    /// end), that record counted it a second time. It adds its bytes and no connection.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_started_in_a_summary_interval_whose_record_falls_in_a_gap_is_counted_once()
+    {
+        var connection = TlsServerConnections()[0];
+        Assert.Equal(4, connection.Common.EventType); // a short connection: its one record is written at its end
+        var recordTime = connection.Header.Date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddMilliseconds(connection.Header.Time * 10.0);
+        connection.Common.SetStart(recordTime.AddSeconds(-8));
+        connection.Common.SetEnd(recordTime);
+        connection.Common.InBytes = 400;
+        connection.Common.OutBytes = 600;
+        // The interval ends 4 s after the connection started and 4 s before its record; no summary follows.
+        var summary = TlsSummaryOf(connection, TimeSpan.FromSeconds(-4), intervalMinutes: 15, connection.Tls!.ServerCertificate);
+        var dump = WriteDump("gap.smf", [ZertRecordWriter.ToArray(summary), ZertRecordWriter.ToArray(connection)]);
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        var server = Assert.Single(ReportFiles.ReadCsv(_work.Combine("r", "servers.csv")));
+        Assert.Equal(3, server.Long("connections"));
+        Assert.Equal(3000 + 400, server.Long("bytes_in"));
+        Assert.Equal(9000 + 600, server.Long("bytes_out"));
+        Assert.Equal("11+12", server["counted_from"]);
+    }
+
+    /// <summary>
     /// The counting rule decided per record in input order which record of a connection was its first (one connection)
     /// and what growth of its byte counters each added; so a generated dump with its records shuffled, or read as two
     /// halves given the other way round, gave other connection and byte counts wherever a connection had records both
