@@ -58,7 +58,10 @@ internal sealed class SessionRow(string key)
 
     private static (string Version, string Attributes, string Subject) Attributes(ReportRecord r, string layer, EndpointRole role) => layer switch
     {
-        "tls" when r.Tls is { } t => (t.Version, t.CipherCode ?? t.Cipher ?? "", t.Server?.Subject ?? ""),
+        // The 119-12 TLS section's significant attributes (layout §3.2): the suite and IBM's encryption, MAC and key
+        // exchange codes. With one of them left out, records that differ in it were one session whose columns were the
+        // first record's.
+        "tls" when r.Tls is { } t => (t.Version, $"{t.CipherCode ?? t.Cipher}/{t.KeyExchange}/{t.Encryption}/{t.Mac}", t.Server?.Subject ?? ""),
         "ssh" when r.Ssh is { } s => (s.Version, $"{s.KeyExchange}/{s.Encryption}/{s.Mac}/{s.ServerKeyType}{s.ServerKeySize}", s.Server?.Subject ?? ""),
         "ipsec" when r.Ipsec is { } i => (i.Version, $"{i.Protocol}/{i.Mode}/{i.Encryption}/{i.Integrity}/{i.DhGroup}", IpsecCertificates(i, role).Server?.Subject ?? ""),
         _ => ("", "", ""),

@@ -507,4 +507,38 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
         AssertSameReport("whole", "shuffled");
         AssertSameReport("whole", "swapped");
     }
+
+    /// <summary>
+    /// A TLS session is zERT's: server, port, client and the significant attributes of the 119-12 TLS section (layout
+    /// §3.2: version, suite, and the IBM encryption, MAC and key exchange codes). The report's key had the suite but not
+    /// the IBM codes, so TLS 1.3 records of one suite (which names no key exchange, RFC 8446 §B.4) with two key exchange
+    /// codes were one session whose key_exchange column was the first record's: the order of the records decided it.
+    /// They are two sessions, each with its own, in any order.
+    /// </summary>
+    [Fact]
+    public async Task Tls_records_of_one_suite_with_another_key_exchange_are_two_sessions_in_any_order()
+    {
+        var connection = TlsServerConnections()[0];
+        connection.Tls!.ProtocolVersion = 0x0304;
+        connection.Tls.NegotiatedCipher = "1301  "; // TLS_AES_128_GCM_SHA256
+        var records = new List<byte[]>();
+        // Codes past the end of the known part of table V.7 (the TLS 1.3 groups are expected there).
+        foreach (var (id, keyExchange) in new[] { (800u, (ushort)0x0010), (801u, (ushort)0x0011) })
+        {
+            connection.Common.ConnectionId = id;
+            connection.Tls.CipherKeyExchange = keyExchange;
+            records.Add(ZertRecordWriter.ToArray(connection));
+        }
+        foreach (var (order, output) in new[] { (new[] { 0, 1 }, "a"), ([1, 0], "b") })
+        {
+            var result = await Report(WriteDump($"{output}.smf", order.Select(i => records[i])), "--out", output);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        var sessions = ReportFiles.ReadCsv(_work.Combine("a", "sessions.csv"));
+        Assert.Equal(2, sessions.Count);
+        Assert.Equal(2, sessions.Select(s => s["key_exchange"]).Distinct().Count());
+        Assert.All(sessions, s => Assert.Equal(1, s.Long("connections")));
+        AssertSameReport("a", "b");
+    }
 }
