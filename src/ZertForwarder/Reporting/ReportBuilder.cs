@@ -39,12 +39,18 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
     /// </summary>
     private readonly HashSet<ulong> _summariesSeen = [];
 
-    private static ulong SummaryKey(ReportRecord r)
+    /// <summary>
+    /// A summary's digest: the first 8 bytes of the SHA-256 of what identifies it. Not <see cref="HashCode"/>, whose
+    /// seed is random per process: a summary dropped as the same as another would then be another one in every run,
+    /// and the same input would not always give the same report.
+    /// </summary>
+    internal static ulong SummaryKey(ReportRecord r)
     {
-        var stack = r.StackKey;
-        var low = HashCode.Combine(stack, r.Time.UtcTicks, r.SummarySessionId, r.ServerIp, r.ServerPort, r.ClientIp);
-        var high = HashCode.Combine(r.ClientIp, r.ServerPort, r.ServerIp, r.SummarySessionId, r.Time.UtcTicks, stack, 0x5A17);
-        return ((ulong)(uint)high << 32) | (uint)low;
+        var identity = string.Join('\u001F', r.StackKey, r.Time.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            r.SummarySessionId, r.ServerIp, r.ServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), r.ClientIp);
+        Span<byte> digest = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity), digest);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(digest);
     }
 
     public Report Report { get; } = new();
