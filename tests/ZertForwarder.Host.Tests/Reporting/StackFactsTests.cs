@@ -74,6 +74,38 @@ public sealed class StackFactsTests
         Assert.Equal(["10.1.1.1", "10.1.1.2"], facts.Homes["PLEX1/SYSA/TCPIP"].Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void A_connections_records_in_any_order_each_add_their_growth_over_the_records_before_them_in_time()
+    {
+        // Initiation, a protection change and termination of one connection (life-to-date counters grow), and another
+        // connection's record with the same id but another start.
+        var start = At(0);
+        RecordHead Connection(double minutes, long bytesIn, long bytesOut, DateTimeOffset? connectionStart = null) =>
+            new(11, 1, "PLEX1", "SYSA", "TCPIP", At(minutes), connectionStart ?? start, null, "10.1.1.1", 42, bytesIn, bytesOut);
+        RecordHead[] records = [Connection(1, 100, 10), Connection(5, 250, 40), Connection(9, 400, 90)];
+        var other = Connection(3, 7, 7, At(2));
+        var expected = new Dictionary<RecordHead, (bool, long, long)>
+        {
+            [records[0]] = (true, 100, 10), [records[1]] = (false, 150, 30), [records[2]] = (false, 150, 50), [other] = (true, 7, 7),
+        };
+        foreach (var order in new[] { new[] { 0, 1, 2 }, [2, 1, 0], [1, 2, 0], [2, 0, 1] })
+        {
+            var facts = new StackFacts();
+            foreach (var i in order.Reverse()) facts.Learn(records[i]);
+            facts.Learn(other);
+            foreach (var i in order)
+            {
+                var (earliest, growthIn, growthOut, repeated) = facts.ConnectionOf(records[i]).Count(records[i]);
+                Assert.False(repeated);
+                Assert.Equal(expected[records[i]], (earliest, growthIn, growthOut));
+            }
+            var again = facts.ConnectionOf(records[order[0]]).Count(records[order[0]]);
+            Assert.True(again.Repeated, "the same record read again");
+            var o = facts.ConnectionOf(other).Count(other);
+            Assert.Equal(expected[other], (o.Earliest, o.GrowthIn, o.GrowthOut));
+        }
+    }
+
     private static RecordHead Record(int subtype, int eventType, string stack, DateTimeOffset time, DateTimeOffset? start = null, string? localIp = null) =>
         new(subtype, eventType, "PLEX1", "SYSA", stack, time, start, start is null ? null : time, localIp);
 }
