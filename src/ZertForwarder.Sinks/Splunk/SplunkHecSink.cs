@@ -189,23 +189,23 @@ public sealed class SplunkHecSink : ISink
         }
 
         var awaitingAck = new List<PendingAck>();
-        var first = 0;
-        while (first < items.Count)
-        {
-            // The longest run from `first` that fits MaxRequestBytes (at least one envelope, even an oversized one).
-            var start = first == 0 ? 0 : ends[first - 1];
-            var last = first;
-            while (last + 1 < items.Count && ends[last + 1] - start <= _options.MaxRequestBytes)
-            {
-                last++;
-            }
-
-            await SendRequestAsync(body.WrittenMemory, items, ends, first, last + 1, outcome, awaitingAck, cancellationToken);
-            first = last + 1;
-        }
-
         try
         {
+            var first = 0;
+            while (first < items.Count)
+            {
+                // The longest run from `first` that fits MaxRequestBytes (at least one envelope, even an oversized one).
+                var start = first == 0 ? 0 : ends[first - 1];
+                var last = first;
+                while (last + 1 < items.Count && ends[last + 1] - start <= _options.MaxRequestBytes)
+                {
+                    last++;
+                }
+
+                await SendRequestAsync(body.WrittenMemory, items, ends, first, last + 1, outcome, awaitingAck, cancellationToken);
+                first = last + 1;
+            }
+
             if (awaitingAck.Count > 0)
             {
                 await AwaitAcknowledgementsAsync(awaitingAck, outcome, cancellationToken);
@@ -213,8 +213,9 @@ public sealed class SplunkHecSink : ISink
         }
         finally
         {
-            // Cancelled or stopped for good: the channel no longer counts these ackIds as waiting (their events stay
-            // unacknowledged).
+            // Cancelled or stopped for good, also by a later request of the batch: the channel no longer counts these
+            // ackIds as waiting (their events stay unacknowledged). One left waiting would stay in the channel for good
+            // and, once HEC numbers the channel from 0 again (ack_idle_cleanup), be taken for a collector restart.
             foreach (var ack in awaitingAck) ack.Release(_channelGate);
         }
     }

@@ -356,6 +356,93 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     /// <summary>
+    /// With acknowledgement on, a batch larger than MaxRequestBytes goes as several requests, each with its own ackId.
+    /// When a later request of the batch is refused for the moment (503), the events of the earlier ones count as
+    /// delivered on their own ackIds only, the refused request's events are sent again, and no ackId of the batch is
+    /// left waiting: after HEC dropped the channel's numbering (idle clean-up) the next batch goes on the same channel
+    /// and nothing is sent twice.
+    /// </summary>
+    [Fact]
+    public async Task A_later_request_of_a_batch_refused_once_is_sent_again_alone_and_every_event_is_acknowledged_once()
+    {
+        _hec.AckEnabled = true;
+        _hec.RequestFault = request => request == 2 ? 503 : null;
+        var tracker = new AckTracker();
+        var deadLetters = new MemoryDeadLetters();
+        var sink = new SplunkHecSink(Options(o => { o.UseAck = true; o.MaxRequestBytes = 4096; o.Gzip = false; }));
+        var channel = sink.Channel;
+        var oneBatchOf40 = FastRetries;
+        oneBatchOf40.MaxBatchItems = 40;
+        oneBatchOf40.MaxBatchAge = TimeSpan.FromMinutes(5);
+        await using (var runner = new SinkRunner(sink, oneBatchOf40, deadLetters, null, TimeProvider.System, new Random(4)))
+        {
+            await runner.StartAsync(CancellationToken.None);
+            for (var n = 0; n < 40; n++)
+            {
+                await runner.WriteAsync(ZertEvent(n, tracker.Track(n + 1, 1)), CancellationToken.None);
+            }
+
+            await Eventually.TrueAsync(() => tracker.CommittedPosition == 40, "the first 40 events acknowledged");
+            _hec.ForgetAcknowledgements(); // HEC's ack_idle_cleanup: the channel's next ackId is 0 again
+            for (var n = 40; n < 60; n++)
+            {
+                await runner.WriteAsync(ZertEvent(n, tracker.Track(n + 1, 1)), CancellationToken.None);
+            }
+
+            Assert.True(await runner.CompleteAsync(CancellationToken.None));
+        }
+
+        output.WriteLine($"{_hec.EventRequests} requests, {_hec.AckPolls} polls, {_hec.Faults} fault(s)");
+        Assert.Equal(1, _hec.Faults);
+        Assert.Empty(deadLetters.Records);
+        Assert.Equal(60, tracker.CommittedPosition);
+        Assert.All(Enumerable.Range(0, 60), n => Assert.Equal(1, _hec.IndexedCount(TestEvents.IdOf(n))));
+        // HEC read no event of the refused request; of the others none came twice, nor went on another channel.
+        Assert.Equal(60, _hec.Received.Count);
+        Assert.All(_hec.Received.Values, count => Assert.Equal(1, count));
+        Assert.Equal(channel, sink.Channel);
+        Assert.All(_hec.Channels, c => Assert.Equal(channel, c));
+    }
+
+    /// <summary>
+    /// A batch stopped part-way, by a later request refused for good or by a stop, leaves none of its ackIds waiting on
+    /// the channel: its events are undecided (sent again or left unacknowledged), and HEC, once it dropped the channel's
+    /// numbering, gives the same numbers out again. An ackId left waiting took that for a collector restart, moved to a
+    /// new channel and sent a batch that HEC had taken again (indexed twice).
+    /// </summary>
+    [Theory]
+    [InlineData("refused")]
+    [InlineData("cancelled")]
+    public async Task A_batch_stopped_after_its_first_request_leaves_no_ackId_waiting(string how)
+    {
+        _hec.AckEnabled = true;
+        _hec.PollsBeforeAck = 0;
+        using var stop = new CancellationTokenSource();
+        _hec.RequestFault = request =>
+        {
+            if (request != 2) return null;
+            if (how == "refused") return 403;
+            stop.Cancel(); // the run stops while the second request of the batch is out
+            return null;
+        };
+        await using var sink = new SplunkHecSink(Options(o => { o.UseAck = true; o.MaxRequestBytes = 4096; o.Gzip = false; }));
+        var channel = sink.Channel;
+        var stopped = Enumerable.Range(0, 20).Select(n => ZertEvent(n)).ToList();
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => sink.SendAsync(stopped, new BatchOutcome(stopped.Count), stop.Token));
+        Assert.True(exception is SinkFatalException or OperationCanceledException, exception.ToString());
+        Assert.True(_hec.EventRequests >= 2);
+        _hec.ForgetAcknowledgements(); // HEC's ack_idle_cleanup: the channel's next ackId is 0 again
+        var next = Enumerable.Range(20, 10).Select(n => ZertEvent(n)).ToList();
+
+        var outcome = await SendAsync(sink, next);
+
+        Assert.All(Enumerable.Range(0, next.Count), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+        Assert.Equal(channel, sink.Channel);
+        Assert.All(next, e => Assert.Equal(1, _hec.Received[e.EventId])); // none sent again
+    }
+
+    /// <summary>
     /// HEC numbers a channel's ackIds from 0 and keeps them in memory: a collector that restarts (or a load balancer that
     /// sends a request to another collector) gives the same numbers out again. A batch waiting for an ackId from before
     /// must not take the new request with its number for its own: its events were lost with the restart. The sink sees
