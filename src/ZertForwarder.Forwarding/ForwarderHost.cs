@@ -120,6 +120,12 @@ internal sealed class ForwarderHost : IAsyncDisposable
             }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
         var read = reading.Token;
+        // Shutdown:DrainTimeout counts from the stop signal, the inputs' own stop included: a Kafka input inside the
+        // offset commit of a revocation waits there for the group coordinator (about its session time-out, 45 s by
+        // default, when the coordinator is slow), and a drain that began only after that passed the pod's grace period.
+        var drainTimeout = _options.Shutdown.DrainTimeout;
+        using var stopDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var stopBoundsDrain = stop.Register(() => stopDeadline.CancelAfter(drainTimeout));
         var sources = new List<Task>();
         var input = _options.Input;
         if (input.Paths.Length > 0) sources.Add(RunSourceAsync(() => ReadPathsAsync(input.Paths, read), reading));
@@ -127,7 +133,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
         if (input.Kafka is { } kafka) sources.Add(RunSourceAsync(() => ReadKafkaAsync(kafka, read), reading));
         try
         {
-            await Task.WhenAll(sources);
+            await Task.WhenAll(sources).WaitAsync(stopDeadline.Token);
             // Without --once the run lasts until stopped (README "Commands"), also when its only inputs were files
             // that are done now: the process stays up, serving /metrics, until SIGTERM.
             if (!once) await Task.Delay(Timeout.InfiniteTimeSpan, _time, read);
@@ -137,15 +143,17 @@ internal sealed class ForwarderHost : IAsyncDisposable
             if (_fatal is null) Log.ShutdownRequested(_logger);
             // A --once run ends by itself when its inputs are read; ended by a signal, it left some unread.
             if (once && _fatal is null) Statistics.StoppedBeforeEnd = true;
+            // An input still stopping now reads nothing more (each checks the stop before it hands on a record).
+            if (stopDeadline.IsCancellationRequested) Log.InputsStillStopping(_logger, drainTimeout.TotalSeconds);
         }
 
         // Drain: every buffered event goes out (or to the dead letters) before checkpoints are final. A --once run that
         // read its inputs to the end waits as long as delivery takes (an hour at most); a stop signal, before or during
-        // the drain, bounds it by Shutdown:DrainTimeout so that the process exits within the pod's grace period.
-        var drainTimeout = _options.Shutdown.DrainTimeout;
-        using var drainLimit = new CancellationTokenSource(once ? OnceDrainLimit : drainTimeout, _time);
-        using var stopBoundsDrain = stop.Register(() => drainLimit.CancelAfter(drainTimeout));
-        if (_fatal is not null) drainLimit.CancelAfter(drainTimeout);
+        // the drain, bounds it by Shutdown:DrainTimeout from the signal so that the process exits within the pod's grace
+        // period; a sink that stopped for good, by Shutdown:DrainTimeout from now.
+        if (_fatal is not null && !stop.IsCancellationRequested) stopDeadline.CancelAfter(drainTimeout);
+        using var onceLimit = new CancellationTokenSource(once ? OnceDrainLimit : Timeout.InfiniteTimeSpan, _time);
+        using var drainLimit = CancellationTokenSource.CreateLinkedTokenSource(stopDeadline.Token, onceLimit.Token);
         bool drained;
         try
         {
