@@ -151,10 +151,16 @@ public sealed class FileSink : ISink
 
     private async Task WriteToFilesAsync(IReadOnlyList<ForwardedEvent> batch, List<int> items, CancellationToken cancellationToken)
     {
-        var marks = _files.ToDictionary(f => f.Key, f => f.Value.Mark());
+        var marks = new Dictionary<FileFormat, (SafeFileHandle Handle, long Length)>(_formats.Length);
         RotatingFile? failing = null;
         try
         {
+            foreach (var format in _formats)
+            {
+                failing = _files[format];
+                marks[format] = failing.BeginBatch();
+            }
+
             foreach (var format in _formats)
             {
                 failing = _files[format];
@@ -164,9 +170,9 @@ public sealed class FileSink : ISink
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _writeErrors.Increment();
-            foreach (var (format, file) in _files)
+            foreach (var (format, mark) in marks)
             {
-                file.CutBackTo(marks[format], _log);
+                _files[format].CutBackTo(mark, _log);
             }
 
             // Logged once per streak of failures (the runner logs each retry as a warning); the metric counts them all.
@@ -282,14 +288,13 @@ public sealed class FileSink : ISink
 
         public string Path { get; } = path;
 
-        /// <summary>Where the file stands before a batch (the batch may rotate it; a rotated file is complete and synced).</summary>
-        public (SafeFileHandle? Handle, long Length) Mark() => (_handle, Length);
-
-        /// <summary>End of the file's content (between batches, of its last complete line): the buffer's bytes the file holds end there.</summary>
-        private long Length => _chunkStart + _inFile;
-
-        /// <summary>Appends <paramref name="format"/>'s bytes of the events at <paramref name="items"/>, one line each.</summary>
-        public async Task WriteLinesAsync(IReadOnlyList<ForwardedEvent> batch, List<int> items, FileFormat format, CancellationToken cancellationToken)
+        /// <summary>
+        /// Opens the file when it is not open (at the first batch, or after another program moved it away) and returns
+        /// where it stands before the batch: the end of the lines it held, which a failed batch is cut back to. (Opened
+        /// lazily by the write instead, the mark of a first batch knew no file and the cut-back emptied it: a restart on
+        /// a still full disk threw away every line the runs before had delivered.)
+        /// </summary>
+        public (SafeFileHandle Handle, long Length) BeginBatch()
         {
             // Between batches the file ends where the last batch ended.
             if (_handle is not null && !RotatedFiles.HoldsFileOfLength(Path, Length))
@@ -305,6 +310,15 @@ public sealed class FileSink : ISink
                 Open();
             }
 
+            return (_handle!, Length);
+        }
+
+        /// <summary>End of the file's content (between batches, of its last complete line): the buffer's bytes the file holds end there.</summary>
+        private long Length => _chunkStart + _inFile;
+
+        /// <summary>Appends <paramref name="format"/>'s bytes of the events at <paramref name="items"/>, one line each, after <see cref="BeginBatch"/>.</summary>
+        public async Task WriteLinesAsync(IReadOnlyList<ForwardedEvent> batch, List<int> items, FileFormat format, CancellationToken cancellationToken)
+        {
             var used = _inFile;
             // Indexed, not an enumerator over a projection: per line, an enumerator's interface calls and a delegate
             // call were about 0.5 % of run's CPU (perf, 1 M records).
@@ -429,7 +443,7 @@ public sealed class FileSink : ISink
         }
 
         /// <summary>Drops whatever a failed batch left after <paramref name="mark"/> (a partly written chunk included).</summary>
-        public void CutBackTo((SafeFileHandle? Handle, long Length) mark, IPipelineLog log)
+        public void CutBackTo((SafeFileHandle Handle, long Length) mark, IPipelineLog log)
         {
             if (_handle is null)
             {

@@ -1,7 +1,11 @@
+using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.Pipeline;
+using ZertForwarder.Sinks.Files;
 using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests.Reliability;
@@ -128,6 +132,71 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("Unhandled exception", running.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain(running.Stderr.Split('\n'), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
         Assert.Equal(0, counts.Lost);
+    }
+
+    /// <summary>
+    /// A file output that starts on a full disk (a restart before the operator freed space) already holds the lines of
+    /// the runs before, which were delivered and checkpointed: the failed first batch must take back its own lines only.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_first_batch_that_fails_on_a_full_disk_keeps_the_lines_already_in_the_file()
+    {
+        using var disk = Tmpfs.Mount(_work.Combine("out"), "256k");
+        var options = new FileSinkOptions { Directory = disk.Path };
+        var before = Events(0, 100);
+        await using (var earlier = await StartedFileSinkAsync(options))
+        {
+            await SendAsync(earlier, before);
+        }
+
+        var filler = disk.Fill();
+        var batch = Events(100, 200);
+        await using (var restarted = await StartedFileSinkAsync(options))
+        {
+            await Assert.ThrowsAsync<IOException>(() => SendAsync(restarted, batch));
+            Assert.Equal(Lines(before), OutputLines(disk.Path));
+
+            File.Delete(filler);
+            await SendAsync(restarted, batch);
+        }
+
+        Assert.Equal(Lines([.. before, .. batch]), OutputLines(disk.Path));
+    }
+
+    private static List<ForwardedEvent> Events(int from, int to) =>
+    [
+        .. Enumerable.Range(from, to - from).Select(n => new ForwardedEvent
+        {
+            EventId = $"{n:D32}",
+            Dataset = "zos.zert_connection",
+            Ecs = Encoding.UTF8.GetBytes($$$"""{"event":{"id":"{{{n:D32}}}"},"labels":{"padding":"{{{new string('x', 40)}}}"}}"""),
+        }),
+    ];
+
+    private static IEnumerable<string> Lines(IEnumerable<ForwardedEvent> events) => events.Select(e => Encoding.UTF8.GetString(e.Ecs.Span));
+
+    private static async Task<FileSink> StartedFileSinkAsync(FileSinkOptions options)
+    {
+        var sink = new FileSink(options);
+        await sink.StartAsync(CancellationToken.None);
+        return sink;
+    }
+
+    /// <summary>Sends one batch as the runner does, and checks every event was reported delivered.</summary>
+    private static async Task SendAsync(FileSink sink, List<ForwardedEvent> batch)
+    {
+        var outcome = new BatchOutcome(batch.Count);
+        await sink.SendAsync(batch, outcome, CancellationToken.None);
+        Assert.All(Enumerable.Range(0, batch.Count), i => Assert.Equal(ItemOutcome.Delivered, outcome[i]));
+    }
+
+    /// <summary>The ECS output's lines across its rotated files (<c>name.1</c>, <c>name.2</c>, ...) and the current one, in order.</summary>
+    private static List<string> OutputLines(string directory)
+    {
+        var current = Path.Combine(directory, "zert-ecs.ndjson");
+        var rotated = Directory.GetFiles(directory, "zert-ecs.ndjson.*").Where(f => f.Length > current.Length); // the pattern matches the name too
+        var files = rotated.OrderBy(f => int.Parse(f[(current.Length + 1)..], CultureInfo.InvariantCulture)).Append(current);
+        return [.. files.Where(File.Exists).SelectMany(File.ReadAllLines)];
     }
 
     /// <summary>Event ids of the complete lines of an NDJSON output; fails on a cut-off line unless it is being written (<paramref name="whileWriting"/>).</summary>
