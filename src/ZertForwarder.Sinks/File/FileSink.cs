@@ -16,9 +16,10 @@ namespace ZertForwarder.Sinks.Files;
 /// file is fsynced on rotation, on close and when <see cref="SyncToDisk"/> is called before a checkpoint is written.
 /// </para>
 /// <para>
-/// When a write fails (disk full, I/O error) every file is cut back to where the batch started, so no file ends in a
-/// cut-off line and no line of the batch is left half written; the error is logged with the path and counted
-/// (<c>zertforwarder_file_write_errors_total</c>), and the whole batch is reported for retry. Past the runner's retry
+/// When a write fails (disk full, I/O error) every file is cut back to where the batch started (a file the batch rotated
+/// away included), so no file ends in a cut-off line and no line of the batch is left behind to be written twice; the
+/// error is logged with the path and counted (<c>zertforwarder_file_write_errors_total</c>), and the whole batch is
+/// reported for retry. Past the runner's retry
 /// limit the batch goes to the dead-letter output. A file found ending in a cut-off line when opened (a crash in the
 /// middle of a write) is cut back to its last complete line as well.
 /// </para>
@@ -285,6 +286,8 @@ public sealed class FileSink : ISink
         private long _chunkStart; // the file offset of the buffer's first byte
         private int _inFile; // how many of the buffer's first bytes the file already holds
         private BlockAlignedBuffer _chunk = new(ChunkBytes);
+        private readonly List<string> _rotatedInBatch = []; // the names the current batch's rotations gave, in order
+
 
         public string Path { get; } = path;
 
@@ -310,6 +313,7 @@ public sealed class FileSink : ISink
                 Open();
             }
 
+            _rotatedInBatch.Clear();
             return (_handle!, Length);
         }
 
@@ -442,25 +446,50 @@ public sealed class FileSink : ISink
             log.Log(PipelineLogLevel.Information, "file", $"Writing '{Path}' through the page cache: {why}.");
         }
 
-        /// <summary>Drops whatever a failed batch left after <paramref name="mark"/> (a partly written chunk included).</summary>
+        /// <summary>
+        /// Drops whatever a failed batch left after <paramref name="mark"/> (a partly written chunk included), in the
+        /// files it rotated away too: the first of them is the file the batch began in, cut back to the mark, and the
+        /// others hold only lines of the batch and are removed. Otherwise the lines written before the rotation stayed in
+        /// the rotated file and the retried batch wrote them a second time.
+        /// </summary>
         public void CutBackTo((SafeFileHandle Handle, long Length) mark, IPipelineLog log)
         {
-            if (_handle is null)
-            {
-                return;
-            }
-
-            // A batch that rotated the file before failing: the new file holds only lines of this batch.
-            var length = ReferenceEquals(mark.Handle, _handle) ? mark.Length : 0;
+            var file = Path;
             try
             {
-                RandomAccess.SetLength(_handle, length);
-                Reposition(length);
+                if (ReferenceEquals(mark.Handle, _handle))
+                {
+                    RandomAccess.SetLength(_handle, mark.Length);
+                    Reposition(mark.Length);
+                    return;
+                }
+
+                // Rotated, or failed while rotating (then the file the batch began in may still be under the name).
+                file = _rotatedInBatch.Count > 0 ? _rotatedInBatch[0] : Path;
+                using (var begun = File.OpenHandle(file, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+                {
+                    RandomAccess.SetLength(begun, mark.Length);
+                    RandomAccess.FlushToDisk(begun); // it was synced as complete when it was rotated
+                }
+
+                for (var i = 1; i < _rotatedInBatch.Count; i++)
+                {
+                    file = _rotatedInBatch[i];
+                    File.Delete(file);
+                }
+
+                if (_handle is not null)
+                {
+                    file = Path;
+                    RandomAccess.SetLength(_handle, 0);
+                    Reposition(0);
+                }
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Cannot shorten it now: reopen (which cuts back to the last complete line) before the next write.
-                log.Log(PipelineLogLevel.Error, "file", $"Cannot cut '{Path}' back to {length} bytes: {e.Message}");
+                // Cannot take the lines back now (a shipper took a rotated file away): reopening cuts the file back to
+                // its last complete line before the next write; complete lines of the batch are written again with it.
+                log.Log(PipelineLogLevel.Error, "file", $"Cannot cut '{file}' back to where the failed batch began: {e.Message}");
                 Close(log);
             }
         }
@@ -556,7 +585,7 @@ public sealed class FileSink : ISink
         {
             RandomAccess.FlushToDisk(_handle!);
             DisposeHandles();
-            RotatedFiles.Rotate(Path);
+            _rotatedInBatch.Add(RotatedFiles.Rotate(Path));
             Open();
         }
     }

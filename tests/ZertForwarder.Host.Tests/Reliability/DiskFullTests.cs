@@ -163,6 +163,33 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Lines([.. before, .. batch]), OutputLines(disk.Path));
     }
 
+    /// <summary>
+    /// A batch that rotated the file and then hit the full disk wrote its first lines into the file it rotated away:
+    /// those must be taken back too, or the batch, retried, is in the output twice.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_batch_that_rotated_the_file_before_the_disk_filled_up_is_written_once_when_retried()
+    {
+        using var disk = Tmpfs.Mount(_work.Combine("out"), "256k");
+        var options = new FileSinkOptions { Directory = disk.Path, RotateBytes = 4096 };
+        var before = Events(0, 20); // about 2 KB: one page of the file, which the rest of this file's lines still fit in
+        var batch = Events(20, 120); // three more files' worth: the second one needs a page the disk no longer has
+        await using (var sink = await StartedFileSinkAsync(options))
+        {
+            await SendAsync(sink, before);
+            var filler = disk.Fill();
+
+            await Assert.ThrowsAsync<IOException>(() => SendAsync(sink, batch));
+            Assert.Equal(Lines(before), OutputLines(disk.Path));
+
+            File.Delete(filler);
+            await SendAsync(sink, batch);
+        }
+
+        Assert.Equal(Lines([.. before, .. batch]), OutputLines(disk.Path));
+        Assert.True(File.Exists(Path.Combine(disk.Path, "zert-ecs.ndjson.2")), "the retried batch was rotated");
+    }
+
     private static List<ForwardedEvent> Events(int from, int to) =>
     [
         .. Enumerable.Range(from, to - from).Select(n => new ForwardedEvent
