@@ -391,8 +391,23 @@ public sealed class FileCheckpointStore : IDisposable
 
         var document = JsonSerializer.Deserialize<CheckpointDocument>(File.ReadAllBytes(_path), SerializerOptions)
             ?? throw new InvalidDataException($"Checkpoint file '{_path}' is empty.");
-        foreach (var file in document.Files)
+
+        // Whole JSON is not yet a checkpoint (restored half, edited by hand): what resuming reads of each entry must be
+        // there, or a null surfaced later as a crash with a stack trace instead of the corrupt file's message.
+        if (document.Files is null)
         {
+            throw new InvalidDataException($"Checkpoint file '{_path}' has no \"files\" list.");
+        }
+
+        for (var i = 0; i < document.Files.Count; i++)
+        {
+            var file = document.Files[i];
+            if (file is null || string.IsNullOrEmpty(file.Path) || file.HeadSha256 is null || file.Offset < 0 || file.HeadLength is < 0 or > HeadBytes)
+            {
+                throw new InvalidDataException(
+                    $"Checkpoint file '{_path}': entry {i + 1} of \"files\" lacks a path, a head_sha256, an offset of 0 or more or a head_length of 0 to {HeadBytes}.");
+            }
+
             _files[file.Path] = file;
         }
     }

@@ -249,14 +249,22 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         Assert.Contains($"Outputs:Syslog:ClientKeyFile: '{notAKey}' is not the PEM private key of '{certificate}'", result.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_corrupt_checkpoint_file_is_reported_with_the_way_to_recover_and_left_as_it_is()
+    /// <summary>
+    /// Torn JSON, and JSON that is whole but not a checkpoint (restored half, edited by hand): the entries' paths and
+    /// offsets are what resuming reads, and a missing one ended the start with a stack trace (exit 134).
+    /// </summary>
+    [Theory]
+    [InlineData("{ \"version\": 1, \"files\": [ { \"path\": ")]
+    [InlineData("{ \"version\": 1, \"files\": null }")]
+    [InlineData("{ \"version\": 1, \"files\": [ null ] }")]
+    [InlineData("{ \"version\": 1, \"files\": [ { \"head_sha256\": \"00\", \"offset\": 5 } ] }")]
+    [InlineData("{ \"version\": 1, \"files\": [ { \"path\": \"/dumps/a.smf\", \"head_sha256\": \"00\", \"offset\": -5 } ] }")]
+    public async Task A_corrupt_checkpoint_file_is_reported_with_the_way_to_recover_and_left_as_it_is(string corrupt)
     {
         var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 7, zertCount: 20);
         var state = Directory.CreateDirectory(_work.Combine("state")).FullName;
         var checkpointFile = Path.Combine(state, "checkpoints.json");
-        const string Torn = "{ \"version\": 1, \"files\": [ { \"path\": ";
-        File.WriteAllText(checkpointFile, Torn);
+        File.WriteAllText(checkpointFile, corrupt);
 
         var result = await ForwarderProcess.RunAsync(_work.Path,
             ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={state}", $"Outputs:File:Directory={_work.Combine("out")}"], RunLimit);
@@ -266,7 +274,7 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         AssertNoStackTrace(result);
         Assert.Contains($"the checkpoint file '{checkpointFile}' cannot be read", result.Stderr, StringComparison.Ordinal);
         Assert.Contains($"move it aside (e.g. to '{checkpointFile}.corrupt')", result.Stderr, StringComparison.Ordinal);
-        Assert.Equal(Torn, File.ReadAllText(checkpointFile));
+        Assert.Equal(corrupt, File.ReadAllText(checkpointFile));
         Assert.False(Directory.Exists(_work.Combine("out")));
 
         // Following the advice: the run starts over and delivers every record.
