@@ -171,17 +171,27 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
         }
 
         RandomAccess.FlushToDisk(_handle); // what was written to the file now elsewhere
-        _handle.Dispose();
-        _handle = Open(Path, out _length);
-        _unsynced = false;
+        SwitchTo(Open(Path, out var length), length);
     }
 
     private void RotateLocked()
     {
         RandomAccess.FlushToDisk(_handle);
-        _handle.Dispose();
         RotatedFiles.Rotate(Path);
-        _handle = Open(Path, out _length);
+        SwitchTo(Open(Path, out var length), length);
+    }
+
+    /// <summary>
+    /// Closes the file written so far and writes on in <paramref name="next"/>. Only once the next file is open: when
+    /// it cannot be made (no space, no inode left) the handle stays usable, and the next dead letter finds the name
+    /// empty and tries again. (Closed first, the handle stayed disposed: every later dead letter failed, space or
+    /// not, until the run stopped, and closing the output threw.)
+    /// </summary>
+    private void SwitchTo(Microsoft.Win32.SafeHandles.SafeFileHandle next, long length)
+    {
+        _handle.Dispose();
+        _handle = next;
+        _length = length;
         _unsynced = false;
     }
 

@@ -190,6 +190,46 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
         Assert.True(File.Exists(Path.Combine(disk.Path, "zert-ecs.ndjson.2")), "the retried batch was rotated");
     }
 
+    /// <summary>
+    /// A dead-letter file whose rotation failed half way (renamed, but no new file: the file system has no inode left)
+    /// must take dead letters again once a file can be made: the runner keeps trying for Pipeline:RetryTimeLimit, then
+    /// stops the run.
+    /// </summary>
+    [SkippableFact]
+    public async Task Dead_letters_are_written_again_once_a_rotation_that_could_not_create_the_new_file_can()
+    {
+        using var disk = Tmpfs.Mount(_work.Combine("dead-letters"), "1m", inodes: 8);
+        var path = Path.Combine(disk.Path, "dead-letters.ndjson");
+        var events = Events(0, 3);
+        await using (var deadLetters = new FileDeadLetterOutput(path, rotateBytes: 1)) // one dead letter per file
+        {
+            await deadLetters.WriteAsync(events[0], "file", "refused", CancellationToken.None);
+            var fillers = new List<string>();
+            try
+            {
+                while (true)
+                {
+                    fillers.Add(Path.Combine(disk.Path, $"filler{fillers.Count}"));
+                    File.WriteAllText(fillers[^1], "");
+                }
+            }
+            catch (IOException)
+            {
+                // No inode left.
+            }
+
+            await Assert.ThrowsAsync<IOException>(() => deadLetters.WriteAsync(events[1], "file", "refused", CancellationToken.None));
+
+            fillers.ForEach(File.Delete);
+            await deadLetters.WriteAsync(events[1], "file", "refused", CancellationToken.None);
+            await deadLetters.WriteAsync(events[2], "file", "refused", CancellationToken.None);
+        }
+
+        var files = new[] { path + ".1", path + ".2", path };
+        var written = files.SelectMany(File.ReadAllLines).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("event_id").GetString());
+        Assert.Equal(events.Select(e => e.EventId), written);
+    }
+
     private static List<ForwardedEvent> Events(int from, int to) =>
     [
         .. Enumerable.Range(from, to - from).Select(n => new ForwardedEvent

@@ -12,10 +12,11 @@ public sealed class Tmpfs : IDisposable
 
     public string Path { get; }
 
-    public static Tmpfs Mount(string path, string size)
+    /// <param name="inodes">How many files (the root directory included) it holds at most; no limit of ours when null.</param>
+    public static Tmpfs Mount(string path, string size, int? inodes = null)
     {
         Directory.CreateDirectory(path);
-        var (code, error) = Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", path);
+        var (code, error) = Run("mount", "-t", "tmpfs", "-o", inodes is { } n ? $"size={size},nr_inodes={n}" : $"size={size}", "tmpfs", path);
         if (code != 0)
         {
             Xunit.Assert.False(Environment.GetEnvironmentVariable("ZERT_REQUIRE_TOOLS") == "1", $"mounting a tmpfs is required (ZERT_REQUIRE_TOOLS=1): {error}");
