@@ -135,6 +135,53 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
+    /// The dead letters on the same full disk as the file output (the default puts them under Checkpoint:Directory; here
+    /// both fill up): events neither written nor dead-lettered must not be acknowledged. The run stops with exit 2 and
+    /// one line, the checkpoint covers only what is in the output, and a restart with space delivers the rest.
+    /// </summary>
+    [SkippableFact]
+    public async Task Dead_letters_on_the_same_full_disk_stop_the_run_with_exit_2_and_nothing_unwritten_acknowledged()
+    {
+        using var disk = Tmpfs.Mount(_work.Combine("out"), "2m");
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 31, zertCount: 6_000);
+        var expected = Dumps.ZertRecords(dump);
+        var state = _work.Combine("state");
+        var deadLetters = Path.Combine(disk.Path, "dead-letters");
+        var ecs = Path.Combine(disk.Path, "zert-ecs.ndjson");
+        string[] args =
+        [
+            $"Input:Paths:0={dump}", $"Checkpoint:Directory={state}", "Checkpoint:Interval=00:00:00.050",
+            $"Outputs:File:Directory={disk.Path}", $"DeadLetter:Directory={deadLetters}", "Pipeline:MaxBatchItems=200",
+            "Pipeline:InitialBackoff=00:00:00.050", "Pipeline:MaxBackoff=00:00:00.100", "Pipeline:RetryTimeLimit=00:00:00.500",
+        ];
+
+        var result = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once", .. args], TimeSpan.FromSeconds(90));
+        var checkpoint = Checkpoints.Offset(state, dump);
+        var stopped = Count(expected, ecs, deadLetters);
+        output.WriteLine($"file output and dead letters on one full disk: checkpoint {checkpoint}; {stopped}\n{result}");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, l => l.Contains("cannot work", StringComparison.Ordinal) && l.Contains("dead-letter output cannot take", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+        var written = CompleteLines(ecs).Concat(DeadLetterIds(deadLetters)).ToHashSet(StringComparer.Ordinal);
+        var covered = expected.Where(r => r.EndOffset <= checkpoint).ToList();
+        Assert.All(covered, r => Assert.Contains(r.EventId, written));
+        Assert.True(covered.Count < expected.Count, "the run stopped before the end of the input");
+
+        disk.Resize("64m");
+        var restart = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once", .. args], TimeSpan.FromSeconds(90));
+        var counts = Count(expected, ecs, deadLetters);
+        output.WriteLine($"then a restart with space: {counts}");
+        Assert.True(restart.ExitCode == 0, restart.ToString());
+        Assert.Equal(0, counts.Lost);
+        Assert.Equal(0, counts.Duplicated);
+        // The first run's dead letters (written while the cut-back batches had left room) are acknowledged: not sent again.
+        Assert.Equal(stopped.DeadLettered, counts.DeadLettered);
+        Assert.Equal(expected.Count, counts.Delivered + counts.DeadLettered);
+    }
+
+    /// <summary>
     /// A file output that starts on a full disk (a restart before the operator freed space) already holds the lines of
     /// the runs before, which were delivered and checkpointed: the failed first batch must take back its own lines only.
     /// </summary>
@@ -284,19 +331,24 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
         return ids;
     }
 
+    /// <summary>Event ids of the dead letters in a dead-letter directory (its rotated files included).</summary>
+    private static List<string> DeadLetterIds(string deadLetterDirectory)
+    {
+        var ids = new List<string>();
+        if (!Directory.Exists(deadLetterDirectory)) return ids;
+        foreach (var line in Directory.GetFiles(deadLetterDirectory).SelectMany(File.ReadAllLines).Where(l => l.Length > 0))
+        {
+            using var document = JsonDocument.Parse(line);
+            ids.Add(document.RootElement.GetProperty("event_id").GetString()!);
+        }
+        return ids;
+    }
+
     internal static DeliveryCounts Count(IReadOnlyList<ExpectedRecord> expected, string ecsFile, string deadLetterDirectory)
     {
         var lines = CompleteLines(ecsFile);
         var delivered = lines.ToHashSet(StringComparer.Ordinal);
-        var deadLettered = new HashSet<string>(StringComparer.Ordinal);
-        if (Directory.Exists(deadLetterDirectory))
-        {
-            foreach (var line in Directory.GetFiles(deadLetterDirectory).SelectMany(File.ReadAllLines).Where(l => l.Length > 0))
-            {
-                using var document = JsonDocument.Parse(line);
-                deadLettered.Add(document.RootElement.GetProperty("event_id").GetString()!);
-            }
-        }
+        var deadLettered = DeadLetterIds(deadLetterDirectory).ToHashSet(StringComparer.Ordinal);
         var lost = expected.Count(r => !delivered.Contains(r.EventId) && !deadLettered.Contains(r.EventId));
         return new DeliveryCounts(expected.Count, delivered.Count, lines.Count - delivered.Count, deadLettered.Count, lost);
     }
