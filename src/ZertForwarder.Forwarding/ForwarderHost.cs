@@ -80,6 +80,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
     private volatile bool _started;
     /// <summary>What stopped the run: a sink that cannot work (<see cref="SinkFatalException"/>) or a failed input.</summary>
     private volatile Exception? _fatal;
+    private bool _once; // set by RunAsync: a run that ends by itself once its inputs are read
 
     /// <summary>Inputs read so far and their total size, for the progress bar.</summary>
     public InputProgress Progress { get; } = new();
@@ -108,6 +109,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
             }
         }
         _started = true;
+        _once = once;
 
         // A sink that stops for good (SinkFatalException: refused credentials, forbidden index) ends the run: reading
         // stops at once, the other sinks drain, the checkpoints keep what every sink delivered, RunAsync throws it.
@@ -385,8 +387,16 @@ internal sealed class ForwarderHost : IAsyncDisposable
                 // otherwise take lines whose source was already gone. While it cannot be written (its disk full; the
                 // store logs that once) the next input waits too: without a checkpoint no progress is kept anyway.
                 _checkpoints.Flush();
+                var failingSince = _time.GetTimestamp();
                 while (_checkpoints.IsFailing)
                 {
+                    // A --once run (cron, a batch job) has no one to stop it: waiting for ever, it never exited, and the
+                    // next scheduled run started beside it and sent everything again. Past the retry limit it stops.
+                    if (_once && _time.GetElapsedTime(failingSince) >= _options.Pipeline.RetryTimeLimit)
+                    {
+                        throw new CheckpointNotWrittenException(_checkpoints.CheckpointPath, _options.Pipeline.RetryTimeLimit);
+                    }
+
                     await Task.Delay(CheckpointRetryInterval, _time, stop);
                     _checkpoints.Flush();
                 }
@@ -598,7 +608,16 @@ internal sealed class InputProgress
 internal sealed class RunStoppedException(Exception cause)
     : Exception(Describe(cause), cause)
 {
-    private static string Describe(Exception cause) => cause is OutOfMemoryException
-        ? "out of memory: the managed heap limit (Memory:HeapLimitMB, or the container's memory limit) is too small for the configured buffers (Pipeline:BufferBytes per output)"
-        : $"{cause.GetType().Name}: {cause.Message}";
+    private static string Describe(Exception cause) => cause switch
+    {
+        OutOfMemoryException => "out of memory: the managed heap limit (Memory:HeapLimitMB, or the container's memory limit) is too small for the configured buffers (Pipeline:BufferBytes per output)",
+        CheckpointNotWrittenException => cause.Message,
+        _ => $"{cause.GetType().Name}: {cause.Message}",
+    };
+}
+
+/// <summary>A finished input's checkpoint could not be written for <c>Pipeline:RetryTimeLimit</c> in a <c>run --once</c>.</summary>
+internal sealed class CheckpointNotWrittenException(string path, TimeSpan limit)
+    : Exception($"the checkpoint file '{path}' could not be written for {limit} (the error is logged above), so a finished input's progress is not kept")
+{
 }

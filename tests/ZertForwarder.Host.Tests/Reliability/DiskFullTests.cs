@@ -313,6 +313,35 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IDisposable
         return [.. files.Where(File.Exists).SelectMany(File.ReadAllLines)];
     }
 
+    /// <summary>
+    /// <c>run --once</c> (cron, a batch job) whose checkpoint cannot be written must still end: it waited for the disk
+    /// at the end of each input for ever, delivered but never exiting, so the next scheduled run started beside it and
+    /// sent everything again. Past Pipeline:RetryTimeLimit it stops like a failed input (exit 1, event 1005).
+    /// </summary>
+    [SkippableFact]
+    public async Task Run_once_whose_checkpoint_cannot_be_written_stops_after_the_retry_limit_instead_of_waiting_for_ever()
+    {
+        using var disk = Tmpfs.Mount(_work.Combine("state"), "64k");
+        disk.Fill();
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 6, zertCount: 500);
+        var expected = Dumps.ZertRecords(dump);
+        var ecs = _work.Combine("out", "zert-ecs.ndjson");
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={disk.Path}", $"Outputs:File:Directory={_work.Combine("out")}",
+            $"DeadLetter:Directory={_work.Combine("dead-letters")}", "Pipeline:RetryTimeLimit=00:00:02",
+        ], TimeSpan.FromSeconds(60));
+
+        var counts = Count(expected, ecs, _work.Combine("dead-letters"));
+        output.WriteLine($"run --once, checkpoint on a full disk: {counts}\n{result}");
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("\"EventId\":1005", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("could not be written for 00:00:02", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(Path.GetFullPath(disk.Path), "checkpoints.json"), result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, counts.Lost);
+    }
+
     /// <summary>Event ids of the complete lines of an NDJSON output; fails on a cut-off line unless it is being written (<paramref name="whileWriting"/>).</summary>
     internal static List<string> CompleteLines(string ecsFile, bool whileWriting = false)
     {
