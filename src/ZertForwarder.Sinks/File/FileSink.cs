@@ -16,12 +16,12 @@ namespace ZertForwarder.Sinks.Files;
 /// file is fsynced on rotation, on close and when <see cref="SyncToDisk"/> is called before a checkpoint is written.
 /// </para>
 /// <para>
-/// When a write fails (disk full, I/O error) every file is cut back to where the batch started (a file the batch rotated
-/// away included), so no file ends in a cut-off line and no line of the batch is left behind to be written twice; the
-/// error is logged with the path and counted (<c>zertforwarder_file_write_errors_total</c>), and the whole batch is
-/// reported for retry. Past the runner's retry
-/// limit the batch goes to the dead-letter output. A file found ending in a cut-off line when opened (a crash in the
-/// middle of a write) is cut back to its last complete line as well.
+/// When a write fails (disk full, I/O error), or the batch is cancelled half way, every file is cut back to where the
+/// batch started (a file the batch rotated away included), so no file ends in a cut-off line and no line of the batch
+/// is left behind to be written twice. A failed write is logged with the path and counted
+/// (<c>zertforwarder_file_write_errors_total</c>), and the whole batch is reported for retry; past the runner's retry
+/// limit it goes to the dead-letter output. A file found ending in a cut-off line when opened (a crash in the middle of
+/// a write) is cut back to its last complete line as well.
 /// </para>
 /// </remarks>
 public sealed class FileSink : ISink
@@ -171,10 +171,7 @@ public sealed class FileSink : ISink
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _writeErrors.Increment();
-            foreach (var (format, mark) in marks)
-            {
-                _files[format].CutBackTo(mark, _log);
-            }
+            CutBack(marks);
 
             // Logged once per streak of failures (the runner logs each retry as a warning); the metric counts them all.
             if (!_failing)
@@ -187,11 +184,27 @@ public sealed class FileSink : ISink
 
             throw new IOException($"cannot write '{failing!.Path}': {e.Message}", e);
         }
+        catch (OperationCanceledException)
+        {
+            // Stopped half way (the drain's deadline at a stop): the batch is not delivered, so none of its lines may
+            // stay, as undelivered lines or, with direct I/O, a block that ends inside a line.
+            CutBack(marks);
+            throw;
+        }
 
         if (_failing)
         {
             _failing = false;
             _log.Log(PipelineLogLevel.Information, Name, $"Writing to '{Path.GetFullPath(_options.Directory)}' works again.");
+        }
+    }
+
+    /// <summary>Cuts every file the batch began back to where it stood (<see cref="RotatingFile.CutBackTo"/>).</summary>
+    private void CutBack(Dictionary<FileFormat, (SafeFileHandle Handle, long Length)> marks)
+    {
+        foreach (var (format, mark) in marks)
+        {
+            _files[format].CutBackTo(mark, _log);
         }
     }
 

@@ -321,6 +321,64 @@ public sealed class FileSinkTests : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// A batch stopped half way (SIGTERM's drain deadline while a large batch is written) is not delivered, so none of
+    /// its lines may stay: the buffer written before the stop held whole lines (or, with direct I/O, whole blocks that
+    /// end inside a line), which stayed behind as undelivered lines or a cut-off one until the next start.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_batch_cancelled_half_way_leaves_the_file_as_it_was_before_the_batch(bool directIo)
+    {
+        var path = Path.Combine(_directory, "zert-ecs.ndjson");
+        var before = TestEvents.Many(3);
+        using var stop = new CancellationTokenSource();
+        // Four lines of 300 KB: the 1 MB buffer is written after the third, and copying the fourth stops the batch.
+        var batch = Enumerable.Range(0, 4).Select(n => new ForwardedEvent
+        {
+            EventId = TestEvents.IdOf(100 + n),
+            Dataset = "zos.zert_connection",
+            Ecs = n < 3 ? Encoding.UTF8.GetBytes(new string((char)('a' + n), 300_000)) : new CancelOnRead(stop, 300_000).Memory,
+        }).ToList();
+        await using (var sink = new FileSink(new FileSinkOptions { Directory = _directory, DirectIo = directIo }))
+        {
+            await sink.StartAsync(CancellationToken.None);
+            await SendAsync(sink, before);
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sink.SendAsync(batch, new BatchOutcome(batch.Count), stop.Token));
+            Assert.Equal(before.Select(e => Text(e.Ecs)), File.ReadAllLines(path));
+
+            await SendAsync(sink, before[..1]); // written on right after the lines before the stopped batch
+        }
+
+        Assert.Equal([.. before.Select(e => Text(e.Ecs)), Text(before[0].Ecs)], File.ReadAllLines(path));
+    }
+
+    /// <summary>Event bytes that cancel <paramref name="stop"/> when the sink reads them (to stop a batch at that line).</summary>
+    private sealed class CancelOnRead(CancellationTokenSource stop, int length) : System.Buffers.MemoryManager<byte>
+    {
+        private readonly byte[] _bytes = Enumerable.Repeat((byte)'z', length).ToArray();
+
+        public override Memory<byte> Memory => CreateMemory(length); // the base reads the span for its length
+
+        public override Span<byte> GetSpan()
+        {
+            stop.Cancel();
+            return _bytes;
+        }
+
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => throw new NotSupportedException();
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+
     [Fact]
     public void Unknown_formats_and_negative_rotation_are_configuration_errors()
     {
