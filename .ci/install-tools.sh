@@ -17,6 +17,8 @@ command -v yamllint >/dev/null 2>&1 || need_apt+=(yamllint)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # setpriv (util-linux) runs the forwarder without root's file-access capabilities in the unreadable-input test.
 command -v setpriv >/dev/null 2>&1 || need_apt+=(util-linux)
+# strace records the forwarder's fsync and rename calls in order (the durability test of new files' names).
+command -v strace >/dev/null 2>&1 || need_apt+=(strace)
 # Headless Chromium renders report.html for the report's screenshot and DOM tests.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then

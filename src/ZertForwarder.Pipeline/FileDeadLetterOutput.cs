@@ -32,6 +32,7 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
     private Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
     private long _length; // end of the last complete dead letter
     private bool _unsynced; // written since the last fsync (under _gate)
+    private bool _nameUnsynced = true; // the file was opened (maybe created) since the last fsync of its directory (under _gate)
     private readonly long _rotateBytes;
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -100,18 +101,27 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
     }
 
     /// <summary>
-    /// Makes every dead letter written so far durable (fsync), when any was written since the last time. Called before
-    /// a checkpoint write: a checkpoint that counts a dead-lettered record must not outlive the dead letter after a
-    /// power loss. Throws <see cref="IOException"/> when the disk refuses (the checkpoint then waits).
+    /// Makes every dead letter written so far durable (fsync), when any was written since the last time, and the file's
+    /// name when it is new since then. Called before a checkpoint write: a checkpoint that counts a dead-lettered record
+    /// must not outlive the dead letter after a power loss. Throws <see cref="IOException"/> when the disk refuses (the checkpoint then waits).
     /// </summary>
     public void SyncToDisk()
     {
         _gate.Wait();
         try
         {
-            if (!_unsynced) return;
-            RandomAccess.FlushToDisk(_handle);
-            _unsynced = false;
+            if (_unsynced)
+            {
+                RandomAccess.FlushToDisk(_handle);
+                _unsynced = false;
+            }
+
+            // A file created or renamed since the last sync is durable only with its name (DirectorySync).
+            if (_nameUnsynced)
+            {
+                DirectorySync.Flush(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+                _nameUnsynced = false;
+            }
         }
         finally
         {
@@ -193,6 +203,7 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
         _handle = next;
         _length = length;
         _unsynced = false;
+        _nameUnsynced = true;
     }
 
     private void TryCutBack()

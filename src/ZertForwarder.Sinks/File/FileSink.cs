@@ -300,7 +300,7 @@ public sealed class FileSink : ISink
         private int _inFile; // how many of the buffer's first bytes the file already holds
         private BlockAlignedBuffer _chunk = new(ChunkBytes);
         private readonly List<string> _rotatedInBatch = []; // the names the current batch's rotations gave, in order
-
+        private int _directoryUnsynced; // 1 once the file was opened (maybe created) or renamed since the last sync
 
         public string Path { get; } = path;
 
@@ -521,6 +521,21 @@ public sealed class FileSink : ISink
             {
                 // Rotated meanwhile: a rotated file is synced before it is closed.
             }
+
+            // A file created or renamed since the last sync is durable only with its name (DirectorySync): the
+            // checkpoint after this sync counts its lines. An open or rotation racing this sync sets the mark again.
+            if (Interlocked.Exchange(ref _directoryUnsynced, 0) == 1)
+            {
+                try
+                {
+                    DirectorySync.Flush(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+                }
+                catch (IOException)
+                {
+                    Volatile.Write(ref _directoryUnsynced, 1); // the checkpoint waits, and the next sync tries again
+                    throw;
+                }
+            }
         }
 
         /// <summary>Syncs and closes; never throws (a sync failure is logged: the lines stay re-sendable by the checkpoint).</summary>
@@ -555,6 +570,7 @@ public sealed class FileSink : ISink
         private void Open()
         {
             _handle = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            Volatile.Write(ref _directoryUnsynced, 1); // a new name (first open, after a rotation or an outside move)
             var length = LastCompleteLineEnd(_handle);
             if (length != RandomAccess.GetLength(_handle))
             {

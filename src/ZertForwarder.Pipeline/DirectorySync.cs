@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace ZertForwarder.Pipeline;
+
+/// <summary>
+/// fsync of a directory, which makes the names in it durable: a file created or renamed there (an output opened for the
+/// first time, a rotation). Linux fsync(2): syncing a file "does not necessarily ensure that the entry in the directory
+/// containing the file has also reached disk. For that an explicit fsync() on a file descriptor for the directory is
+/// also needed." Without it a power loss can take back a new file whose lines a checkpoint already counts.
+/// </summary>
+public static class DirectorySync
+{
+    private const int ReadOnly = 0; // O_RDONLY: a directory opens for reading, and fsync needs no more
+    private const int InvalidArgument = 22; // EINVAL: the file system cannot sync a directory
+
+    /// <summary>Syncs <paramref name="directory"/>. Throws <see cref="IOException"/> when the file system refuses.</summary>
+    public static void Flush(string directory)
+    {
+        if (!OperatingSystem.IsLinux()) return; // the product runs on Linux; elsewhere the file's own sync is all there is
+        var fd = Open(directory, ReadOnly);
+        if (fd < 0) throw Failed("open", directory);
+        try
+        {
+            // A file system that has no directory sync (EINVAL) keeps its names as it can; nothing more to ask of it.
+            if (Fsync(fd) != 0 && Marshal.GetLastPInvokeError() != InvalidArgument) throw Failed("fsync", directory);
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    private static IOException Failed(string call, string directory) =>
+        new($"Cannot sync directory '{directory}' to disk ({call}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())})");
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Close(int fd);
+}
