@@ -134,21 +134,11 @@ public sealed class KafkaSourceTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, elasticsearch.Conflicts);
     }
 
-    /// <summary>
-    /// Creates the raw topic (3 partitions) and publishes a generated dump's records to it, one logical record with its
-    /// RDW per message, round robin over the partitions. Returns the records and the event ids of the zERT ones.
-    /// </summary>
+    /// <summary>Creates the raw topic (3 partitions) and publishes a generated dump's records to it (<see cref="RawRecordTopic"/>).</summary>
     private static (IReadOnlyList<GeneratedRecord> Records, HashSet<string> ZertIds) PublishGeneratedRecords(MockKafkaCluster kafka, ulong seed, int zertCount)
     {
         kafka.CreateTopic(Topic, partitions: 3);
-        var records = SmfDumpGenerator.GenerateRecords(seed, zertCount);
-        var ids = records.Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded)
-            .Select(r => ZertEventId.Compute(r.Bytes)).ToHashSet(StringComparer.Ordinal);
-        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 }).Build();
-        var partition = 0;
-        foreach (var record in records) producer.Produce(new TopicPartition(Topic, partition++ % 3), new Message<Null, byte[]> { Value = record.Bytes });
-        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
-        return (records, ids);
+        return RawRecordTopic.Publish(kafka, Topic, partitions: 3, seed, zertCount);
     }
 
     private static int LineCount(string path)

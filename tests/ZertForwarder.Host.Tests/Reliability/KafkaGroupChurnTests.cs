@@ -31,7 +31,7 @@ public sealed class KafkaGroupChurnTests(ITestOutputHelper output) : IDisposable
     {
         using var kafka = new MockKafkaCluster();
         kafka.CreateTopic(Topic, Partitions);
-        var expected = Publish(kafka, seed: 41, zertCount: 3000);
+        var expected = RawRecordTopic.Publish(kafka, Topic, Partitions, seed: 41, zertCount: 3000).ZertIds;
         await using var elasticsearch = await FakeElasticsearch.StartAsync();
         // Slower than the file output, so batches are in flight at each step; fast enough for the test.
         elasticsearch.RequestDelay = _ => TimeSpan.FromMilliseconds(50);
@@ -56,7 +56,7 @@ public sealed class KafkaGroupChurnTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"SIGKILL a at {elasticsearch.Documents.Count} documents");
         a.Kill();
         await using var c = Start("c");
-        expected.UnionWith(Publish(kafka, seed: 42, zertCount: 1000));
+        expected.UnionWith(RawRecordTopic.Publish(kafka, Topic, Partitions, seed: 42, zertCount: 1000).ZertIds);
         await Eventually.TrueAsync(() => elasticsearch.Documents.Count >= expected.Count || b.HasExited || c.HasExited,
             $"all {expected.Count} events delivered", TimeSpan.FromSeconds(60), () => $"{elasticsearch.Documents.Count} documents\n{b.Stderr}\n{c.Stderr}");
 
@@ -104,17 +104,5 @@ public sealed class KafkaGroupChurnTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"  {name}: {line[line.IndexOf("kafka_source: ", StringComparison.Ordinal)..line.IndexOf("\",\"State\"", StringComparison.Ordinal)]}");
         }
         Assert.True(exit == 0, member.Stderr);
-    }
-
-    private static HashSet<string> Publish(MockKafkaCluster kafka, ulong seed, int zertCount)
-    {
-        var records = SmfDumpGenerator.GenerateRecords(seed, zertCount);
-        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 })
-            .SetLogHandler((_, _) => { }).Build();
-        var partition = 0;
-        foreach (var record in records) producer.Produce(new TopicPartition(Topic, partition++ % Partitions), new Message<Null, byte[]> { Value = record.Bytes });
-        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
-        return records.Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded)
-            .Select(r => ZertEventId.Compute(r.Bytes)).ToHashSet(StringComparer.Ordinal);
     }
 }

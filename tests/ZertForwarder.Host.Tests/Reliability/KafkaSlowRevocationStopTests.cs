@@ -36,7 +36,7 @@ public sealed class KafkaSlowRevocationStopTests(ITestOutputHelper output) : IDi
     {
         using var kafka = new MockKafkaCluster();
         kafka.CreateTopic(Topic, Partitions);
-        var expected = Publish(kafka, seed: 51, zertCount: 3000);
+        var expected = RawRecordTopic.Publish(kafka, Topic, Partitions, seed: 51, zertCount: 3000).ZertIds;
         await using var elasticsearch = await FakeElasticsearch.StartAsync();
         // About 30 documents a second: events are still buffered and in flight when the stop comes.
         elasticsearch.RequestDelay = _ => TimeSpan.FromSeconds(3);
@@ -106,17 +106,5 @@ public sealed class KafkaSlowRevocationStopTests(ITestOutputHelper output) : IDi
         }
 
         return ids;
-    }
-
-    private static HashSet<string> Publish(MockKafkaCluster kafka, ulong seed, int zertCount)
-    {
-        var records = SmfDumpGenerator.GenerateRecords(seed, zertCount);
-        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, LingerMs = 5 })
-            .SetLogHandler((_, _) => { }).Build();
-        var partition = 0;
-        foreach (var record in records) producer.Produce(new TopicPartition(Topic, partition++ % Partitions), new Message<Null, byte[]> { Value = record.Bytes });
-        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
-        return records.Where(r => ZertRecordParser.Parse(r.Bytes).Status == ZertParseStatus.Decoded)
-            .Select(r => ZertEventId.Compute(r.Bytes)).ToHashSet(StringComparer.Ordinal);
     }
 }
