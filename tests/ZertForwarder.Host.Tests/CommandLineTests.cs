@@ -225,6 +225,23 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task After_a_double_dash_a_word_beginning_with_dashes_is_an_input()
+    {
+        // It was: '--' was an unknown option, and a dump whose name begins with '--' could not be named at all.
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 5, zertCount: 10);
+        File.Copy(dump, _work.Combine("--odd.smf"));
+
+        var plain = await ForwarderProcess.RunAsync(_work.Path, ["decode", "--format", "ecs", "in.smf"], RunLimit);
+        var odd = await ForwarderProcess.RunAsync(_work.Path, ["decode", "--format", "ecs", "--", "--odd.smf"], RunLimit);
+        var report = await ForwarderProcess.RunAsync(_work.Path, ["report", "--out", "report", "--", "--odd.smf"], RunLimit);
+
+        Assert.True(odd.ExitCode == 0, odd.Stderr);
+        Assert.Equal(plain.Stdout, odd.Stdout);
+        Assert.True(report.ExitCode == 0, report.Stderr);
+        Assert.True(File.Exists(_work.Combine("report", "servers.csv")));
+    }
+
+    [Fact]
     public async Task Decode_and_report_list_the_mapping_files_problems_with_the_command_lines()
     {
         // It was: the command line's problems first, and the mapping files' only on the next run, once those were fixed.

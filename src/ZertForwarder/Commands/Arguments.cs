@@ -18,6 +18,13 @@ internal sealed class Arguments
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            if (arg == "--")
+            {
+                // The end of the options (POSIX utility syntax guideline 10): what follows is an input even if it
+                // begins with "--", e.g. a dump named '--1.smf'.
+                Positional.AddRange(args.Skip(i + 1));
+                break;
+            }
             if (IsOption(arg))
             {
                 if (switches.Contains(arg)) { _options[arg] = []; continue; }
