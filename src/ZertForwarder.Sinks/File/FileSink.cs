@@ -497,6 +497,14 @@ public sealed class FileSink : ISink
                     RandomAccess.SetLength(_handle, 0);
                     Reposition(0);
                 }
+                else if (_rotatedInBatch.Count > 0 && File.Exists(Path))
+                {
+                    // A later rotation of the batch closed the file and could not rename it: the file under the name was
+                    // made by an earlier rotation of this batch and holds only its lines, which the retry writes again.
+                    file = Path;
+                    using var made = File.OpenHandle(Path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                    RandomAccess.SetLength(made, 0);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

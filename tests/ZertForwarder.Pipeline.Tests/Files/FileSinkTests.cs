@@ -355,6 +355,37 @@ public sealed class FileSinkTests : IDisposable
         Assert.Equal([.. before.Select(e => Text(e.Ecs)), Text(before[0].Ecs)], File.ReadAllLines(path));
     }
 
+    /// <summary>
+    /// A batch that rotated the file once and then could not rename it a second time (the next name taken by a
+    /// directory; on a full disk a rename that must grow the directory fails the same way) fails as a whole. The lines it
+    /// wrote after its first rotation are in the file still under the name, which only this batch wrote: they were left
+    /// there, and the retried batch wrote them a second time after them.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_whose_second_rotation_cannot_rename_the_file_is_written_once_when_retried()
+    {
+        var path = Path.Combine(_directory, "zert-ecs.ndjson");
+        var events = TestEvents.Many(6);
+        var lineBytes = events[0].Ecs.Length + 1;
+        await using (var sink = new FileSink(new FileSinkOptions { Directory = _directory, RotateBytes = (2 * lineBytes) + (lineBytes / 2) }))
+        {
+            await sink.StartAsync(CancellationToken.None);
+            await SendAsync(sink, events[..1]);
+
+            // The batch writes one line beside the one before it, rotates to .1, writes two lines and then needs .2.
+            var blocker = Directory.CreateDirectory(path + ".2");
+            await Assert.ThrowsAsync<IOException>(() => sink.SendAsync(events[1..], new BatchOutcome(5), CancellationToken.None));
+            blocker.Delete();
+
+            var retried = await SendAsync(sink, events[1..]);
+            Assert.All(Enumerable.Range(0, 5), i => Assert.Equal(ItemOutcome.Delivered, retried[i]));
+        }
+
+        // Every file, oldest first, read one after the other: each event once, in order.
+        var files = Enumerable.Range(1, 9).Select(n => $"{path}.{n}").Where(File.Exists).Append(path);
+        Assert.Equal(events.Select(e => Text(e.Ecs)), files.SelectMany(File.ReadAllLines));
+    }
+
     /// <summary>Event bytes that cancel <paramref name="stop"/> when the sink reads them (to stop a batch at that line).</summary>
     private sealed class CancelOnRead(CancellationTokenSource stop, int length) : System.Buffers.MemoryManager<byte>
     {
