@@ -2,10 +2,8 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Xunit.Abstractions;
 using ZertForwarder.Forwarding;
-using ZertForwarder.Generator;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.Sinks.Kafka;
-using ZertForwarder.Smf.Zert;
 using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests.Reliability;

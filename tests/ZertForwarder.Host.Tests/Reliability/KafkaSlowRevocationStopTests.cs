@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Xunit.Abstractions;
 using ZertForwarder.Forwarding;
-using ZertForwarder.Generator;
 using ZertForwarder.Host.Tests.Support;
 using ZertForwarder.Smf.Zert;
 using ZertForwarder.TestKit;
