@@ -284,6 +284,16 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("'config'", run.Stderr, StringComparison.Ordinal);
         AssertUsageError(empty);
         Assert.Equal("zertforwarder: option '--format' needs a value\nRun 'zertforwarder --help' for usage.\n", empty.Stderr.ReplaceLineEndings("\n"));
+
+        // A verb's required options written that way count as given: 'generate --count=5' said it needs --count, and
+        // '--out=' without a value was listed twice, as needing a value and as missing.
+        var generate = await ForwarderProcess.RunAsync(_work.Path, ["generate", "--out=g.smf", "--count=5"], RunLimit);
+        var noOut = await ForwarderProcess.RunAsync(_work.Path, ["report", dump, "--out="], RunLimit);
+        Assert.True(generate.ExitCode == 0, generate.Stderr);
+        Assert.True(File.Exists(_work.Combine("g.smf")));
+        AssertUsageError(noOut);
+        Assert.Contains("option '--out' needs a value", noOut.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("report needs --out", noOut.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ internal sealed class Arguments
 {
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly List<string>? _problems;
+    private readonly HashSet<string> _named = new(StringComparer.Ordinal);
 
     /// <param name="repeatable">Value options that may be given more than once, each value kept (<see cref="Values"/>); any other is given once.</param>
     public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> switches, List<string>? problems = null,
@@ -32,8 +33,9 @@ internal sealed class Arguments
                 if (SplitGlued(arg, valueOptions) is var (name, glued))
                 {
                     // --name=value, as other tools take it: as an unknown option it took the next word for its value.
-                    if (glued.Length == 0) { Problem($"option '{name}' needs a value"); continue; }
                     arg = name;
+                    _named.Add(arg);
+                    if (glued.Length == 0) { Problem($"option '{name}' needs a value"); continue; }
                     value = glued;
                 }
                 else if (!valueOptions.Contains(arg))
@@ -46,9 +48,13 @@ internal sealed class Arguments
                         : $"unknown option '{arg}'");
                     continue;
                 }
-                // An option is no value: '--out --weak-only' wrote the report into a directory named '--weak-only'.
-                else if (i + 1 >= args.Count || IsOption(args[i + 1])) { Problem($"option '{arg}' needs a value"); continue; }
-                else value = args[++i];
+                else
+                {
+                    _named.Add(arg);
+                    // An option is no value: '--out --weak-only' wrote the report into a directory named '--weak-only'.
+                    if (i + 1 >= args.Count || IsOption(args[i + 1])) { Problem($"option '{arg}' needs a value"); continue; }
+                    value = args[++i];
+                }
                 if (!_options.TryGetValue(arg, out var values)) _options[arg] = values = [];
                 // The last one won without a word: '--out a --out b' wrote to b, and a mistyped value was never named.
                 else if (values.Count == 1 && repeatable?.Contains(arg) != true) Problem($"option '{arg}' is given more than once");
@@ -76,6 +82,12 @@ internal sealed class Arguments
     }
 
     public bool Has(string option) => _options.ContainsKey(option);
+
+    /// <summary>
+    /// The value option was written, with a value or without one (<c>--out</c>, <c>--out=</c>): a verb that requires it
+    /// says so only when it was not written at all, since a missing value is already listed.
+    /// </summary>
+    public bool Named(string option) => _named.Contains(option);
 
     public string? Value(string option) => _options.TryGetValue(option, out var v) ? v.FirstOrDefault() : null;
 

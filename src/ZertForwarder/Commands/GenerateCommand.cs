@@ -19,8 +19,8 @@ internal static class GenerateCommand
         if (a.Positional.Count > 0) problems.Add($"unexpected argument '{a.Positional[0]}'");
         // Given without its value, the option is already listed as needing one.
         var path = a.Value("--out");
-        if (path is null && !args.Contains("--out")) problems.Add("generate needs --out FILE");
-        if (!args.Contains("--count")) problems.Add("generate needs --count N");
+        if (path is null && !a.Named("--out")) problems.Add("generate needs --out FILE");
+        if (!a.Named("--count")) problems.Add("generate needs --count N");
         var count = a.Long("--count", 0);
         if (count > int.MaxValue) problems.Add($"--count is at most {int.MaxValue}");
         var seed = (ulong)a.Long("--seed", (long)SmfDumpGenerator.DefaultSeed);

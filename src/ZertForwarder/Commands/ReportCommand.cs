@@ -98,7 +98,7 @@ internal static class ReportCommand
         filter.WeakOnly = a.Has("--weak-only");
         if (a.Positional.Count == 0) problems.Add("report needs at least one input: SMF dumps or ECS NDJSON files");
         var outDir = a.Value("--out");
-        if (outDir is null && !args.Contains("--out")) problems.Add("report needs --out DIR"); // else Arguments said it needs a value
+        if (outDir is null && !a.Named("--out")) problems.Add("report needs --out DIR"); // else Arguments said it needs a value
         if (filter.From is { } f && filter.To is { } t && t <= f) problems.Add("--to must be after --from");
         return (a.Positional, outDir ?? "", filter, a.Value("--mappings"), offsets);
     }
