@@ -13,6 +13,9 @@ public static class DirectorySync
     private const int ReadOnly = 0; // O_RDONLY: a directory opens for reading, and fsync needs no more
     private const int InvalidArgument = 22; // EINVAL: the file system cannot sync a directory
 
+    /// <summary>Syncs the directory that holds <paramref name="file"/> (<see cref="Flush"/>).</summary>
+    public static void FlushDirectoryOf(string file) => Flush(Path.GetDirectoryName(Path.GetFullPath(file))!);
+
     /// <summary>Syncs <paramref name="directory"/>. Throws <see cref="IOException"/> when the file system refuses.</summary>
     public static void Flush(string directory)
     {

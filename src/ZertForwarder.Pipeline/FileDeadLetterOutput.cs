@@ -119,7 +119,7 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
             // A file created or renamed since the last sync is durable only with its name (DirectorySync).
             if (_nameUnsynced)
             {
-                DirectorySync.Flush(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+                DirectorySync.FlushDirectoryOf(Path);
                 _nameUnsynced = false;
             }
         }

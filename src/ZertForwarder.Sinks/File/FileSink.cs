@@ -536,7 +536,7 @@ public sealed class FileSink : ISink
             {
                 try
                 {
-                    DirectorySync.Flush(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+                    DirectorySync.FlushDirectoryOf(Path);
                 }
                 catch (IOException)
                 {
