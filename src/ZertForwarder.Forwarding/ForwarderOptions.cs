@@ -129,7 +129,7 @@ public sealed class MappingSettings
     /// <summary>none | hash | drop: how certificate subject / issuer DNs are written in ECS, LEEF and flat.</summary>
     public DnRedaction RedactDistinguishedNames { get; set; } = DnRedaction.None;
 
-    /// <summary>Longest LEEF line in bytes (0 = no limit); longer lines get their longest DNs shortened.</summary>
+    /// <summary>Longest LEEF line in bytes (0 = no limit), with the syslog output the longest syslog message; longer lines get their longest DNs shortened.</summary>
     public int LeefMaxLineLength { get; set; } = ZertForwarder.Mapping.MappingOptions.DefaultLeefMaxLineLength;
 
     /// <summary>Write the raw enforcement section hex into LEEF lines too.</summary>

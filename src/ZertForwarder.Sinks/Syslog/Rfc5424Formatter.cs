@@ -181,6 +181,21 @@ public sealed class Rfc5424Formatter
         }
     }
 
+    /// <summary>
+    /// The longest header <see cref="AppendFrame"/> puts in front of a LEEF line for <paramref name="options"/>: PRI (at
+    /// most <c>&lt;191&gt;</c>), VERSION, the millisecond TIMESTAMP, HOSTNAME (the z/OS system name, IEASYSxx SYSNAME
+    /// of at most 8 characters, or the configured <c>Hostname</c> when longer), APP-NAME, MSGID (at most 32) and the
+    /// NILVALUE fields with their spaces. The octet count of the framing is not part of the message.
+    /// </summary>
+    internal static int LongestHeaderLength(SyslogSinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const int SystemNameLength = 8;
+        var hostname = Math.Max(SystemNameLength, HeaderToken(options.Hostname, 255).Length);
+        return "<191>1 ".Length + "yyyy-MM-ddTHH:mm:ss.fffZ".Length + 1 + hostname + 1 + HeaderToken(options.AppName, 48).Length
+            + " - ".Length + 32 + " - ".Length;
+    }
+
     /// <summary>RFC 5424 facility codes (§6.2.1).</summary>
     public static int ParseFacility(string facility)
     {

@@ -1,6 +1,7 @@
 using ZertForwarder.Forwarding;
 using ZertForwarder.Configuration;
 using ZertForwarder.Mapping;
+using ZertForwarder.Sinks.Syslog;
 
 namespace ZertForwarder.Commands;
 
@@ -27,12 +28,23 @@ internal static class MappingLoading
             SurfaceEnforcementRuleName = options.Mappings.EnforcementRuleName,
             Profile = options.Assessment.Profile,
             RedactDistinguishedNames = options.Mappings.RedactDistinguishedNames,
-            LeefMaxLineLength = options.Mappings.LeefMaxLineLength,
+            LeefMaxLineLength = LeefLineBudget(options),
             LeefEnforcementRaw = options.Mappings.LeefEnforcementRaw,
             MissingUtcOffset = missingUtcOffset,
         });
         return set.CreateNormalizer();
     }
+
+    /// <summary>
+    /// The longest LEEF line to write. Mappings:LeefMaxLineLength is what the receiver takes (QRadar's maximum TCP syslog
+    /// payload), and QRadar counts the whole syslog message: with the syslog output, the longest RFC 5424 header the
+    /// sink puts in front of a line is kept free, else QRadar itself cuts that much off the end of a capped line (the
+    /// last DN, its cut marker included).
+    /// </summary>
+    private static int LeefLineBudget(ForwarderOptions options) =>
+        options.Mappings.LeefMaxLineLength > 0 && options.Outputs.Syslog is { } syslog
+            ? options.Mappings.LeefMaxLineLength - Rfc5424Formatter.LongestHeaderLength(syslog)
+            : options.Mappings.LeefMaxLineLength;
 
     /// <summary>
     /// Outputs:Elasticsearch:TemplatesDirectory's default names the shipped templates: it is resolved against the mappings
