@@ -272,8 +272,8 @@ public sealed class ZertNormalizer
 
     /// <summary>
     /// One LEEF 2.0 line without a line end (contract §4, issue 10): header, the predefined keys, the assessment keys,
-    /// the other flat fields, the DNs last; TAB separated, TAB / CR / LF inside a value become a space. A line longer
-    /// than <see cref="MappingOptions.LeefMaxLineLength"/> has its longest DN values shortened and marked.
+    /// the other flat fields, the DNs last; TAB separated, a control character inside a value becomes a space. A line
+    /// longer than <see cref="MappingOptions.LeefMaxLineLength"/> has its longest DN values shortened and marked.
     /// </summary>
     public void WriteLeef(ZertRecord record, IBufferWriter<byte> output)
     {
@@ -347,17 +347,39 @@ public sealed class ZertNormalizer
         if (rule.Convert == Converter.Dn && s.DnCount < s.DnValues.Length) s.DnValues[s.DnCount++] = (valueStart, output.WrittenCount - valueStart);
     }
 
-    /// <summary>Copies a value, TAB / CR / LF replaced by a space so a value never breaks the line or the attribute list.</summary>
+    /// <summary>
+    /// Copies a value with every control character replaced by a space: TAB / CR / LF (contract §4) so a value never
+    /// breaks the line or the attribute list, and the others too, which EBCDIC text carries as they are (X'3F' SUB
+    /// where z/OS could not convert a certificate DN's character, X'25' as NEL, a stray X'00'): in a syslog message a
+    /// NUL ends it at receivers that frame on NUL (RFC 6587 §3.4.2), and the others are raw bytes in QRadar's payload.
+    /// </summary>
     private static void WriteLeefText(IBufferWriter<byte> output, ReadOnlySpan<byte> text)
     {
         var span = output.GetSpan(text.Length);
-        text.CopyTo(span);
-        span = span[..text.Length];
-        span.Replace((byte)'\t', (byte)' ');
-        span.Replace((byte)'\r', (byte)' ');
-        span.Replace((byte)'\n', (byte)' ');
-        output.Advance(text.Length);
+        if (text.IndexOfAny(LeefControlStarts) < 0)
+        {
+            text.CopyTo(span);
+            output.Advance(text.Length);
+            return;
+        }
+        var n = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var b = text[i];
+            // C1 controls U+0080-U+009F are C2 80 - C2 9F in UTF-8: one space for the character.
+            if (b == 0xC2 && i + 1 < text.Length && text[i + 1] is >= 0x80 and <= 0x9F) i++;
+            else if (b >= 0x20 && b != 0x7F)
+            {
+                span[n++] = b;
+                continue;
+            }
+            span[n++] = (byte)' ';
+        }
+        output.Advance(n);
     }
+
+    /// <summary>The bytes a control character starts with in UTF-8: C0, DEL, and the lead byte of the C1 range.</summary>
+    private static readonly SearchValues<byte> LeefControlStarts = SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(b => (byte)b), 0x7F, 0xC2]);
 
     /// <summary>Routing facts of a record (contract §6) and the facts of the end-of-run table.</summary>
     public EventEnvelope Describe(ZertRecord record)

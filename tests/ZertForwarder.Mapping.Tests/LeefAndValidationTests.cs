@@ -48,6 +48,24 @@ public sealed class LeefAndValidationTests
         }
     }
 
+    [Fact]
+    public void LEEF_values_carry_no_control_character_of_the_EBCDIC_text()
+    {
+        // X'3F' (SUB: a character z/OS could not convert), X'25' (NEL), X'00', X'07' (DEL) inside a job name and a DN.
+        var b = new SpecRecordBuilder(11);
+        b.Common[0] = 3;
+        b.Common[4] = 6;
+        SpecRecordBuilder.Text(b.Common, 8, 8, "JOB\u0000\u0085\u001A1");
+        b.Dn(5, "CN=M\u001A\u001Aller\u0085\u0000\u007F,O=Bank");
+        b.Tls = new byte[168];
+        b.Tls[3] = 1;
+        var line = TestMappings.Render(TestMappings.Normalizer.WriteLeef, TestMappings.Parse(b.Build()));
+        var attributes = ParseLeef(line).Attributes;
+        Assert.All(attributes, a => Assert.DoesNotContain(a.Value, char.IsControl));
+        Assert.Contains(new KeyValuePair<string, string>("JOBNAME", "JOB   1"), attributes);
+        Assert.Contains(attributes, a => a.Key.StartsWith("DN_", StringComparison.Ordinal) && a.Value == "CN=M  ller   ,O=Bank");
+    }
+
     [Theory]
     [MemberData(nameof(GoldenFileTests.Cases), MemberType = typeof(GoldenFileTests))]
     public void Every_golden_LEEF_line_has_the_contract_header_and_one_key_per_flat_field(string name)

@@ -153,6 +153,7 @@ internal sealed class SpecRecordBuilder
                 ' ' => 0x40, '.' => 0x4B, '(' => 0x4D, '+' => 0x4E, '&' => 0x50, '*' => 0x5C, ')' => 0x5D, ';' => 0x5E,
                 '-' => 0x60, '/' => 0x61, ',' => 0x6B, '_' => 0x6D, ':' => 0x7A, '#' => 0x7B, '@' => 0x7C, '\'' => 0x7D,
                 '=' => 0x7E, '"' => 0x7F, '\t' => 0x05, '\n' => 0x15, '\r' => 0x0D,
+                '\u0000' => 0x00, '\u001A' => 0x3F, '\u0085' => 0x25, '\u007F' => 0x07, // controls: SUB, NEL, DEL
                 _ => throw new ArgumentException($"no EBCDIC code for '{c}' in the test table"),
             };
         }
