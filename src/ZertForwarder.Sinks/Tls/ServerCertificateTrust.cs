@@ -44,10 +44,23 @@ internal static class ServerCertificateTrust
         if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return CertificateRefusal.PolicyError;
 
         using var leaf = new X509Certificate2(certificate);
+        // The system's check wants a server certificate; so do a private CA and a pin. A certificate the CA issued for
+        // another purpose (a client certificate of the same corporate CA, extended key usage clientAuth only) is refused.
+        if (!IsForServers(leaf)) return CertificateRefusal.PolicyError;
         if (pinnedSha256 is not null && HasPinnedCertificate(leaf, chain, pinnedSha256)) return CertificateRefusal.None;
         return trustedRoots is { Count: > 0 } && ChainsTo(leaf, chain?.ChainPolicy.ExtraStore, trustedRoots)
             ? CertificateRefusal.None
             : CertificateRefusal.Untrusted;
+    }
+
+    /// <summary>
+    /// Whether a certificate may identify a TLS server: no extended key usage extension (any use, RFC 5280 §4.2.1.12),
+    /// or one that lists serverAuth (1.3.6.1.5.5.7.3.1) or anyExtendedKeyUsage (2.5.29.37.0).
+    /// </summary>
+    public static bool IsForServers(X509Certificate2 certificate)
+    {
+        var usage = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
+        return usage is null || usage.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value is "1.3.6.1.5.5.7.3.1" or "2.5.29.37.0");
     }
 
     /// <summary>
@@ -125,6 +138,8 @@ internal static class ServerCertificateTrust
             // RFC 6125: the name we connect to must be among the certificate's names; a trusted CA does not excuse that.
             CertificateRefusal.NameMismatch =>
                 $"the certificate of {endpoint} is for {QuotedNames(leaf)}, not for '{expectedName}' (host name mismatch); {nameMismatchHint}",
+            CertificateRefusal.PolicyError when !IsForServers(leaf) =>
+                $"the certificate of {endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is not for a TLS server: its extended key usage lacks serverAuth",
             CertificateRefusal.PolicyError => $"the certificate of {endpoint} was refused: {errors}",
             _ when string.IsNullOrWhiteSpace(caFile) =>
                 $"the certificate of {endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is not signed by a CA this system trusts " +

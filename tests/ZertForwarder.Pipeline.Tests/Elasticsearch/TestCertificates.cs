@@ -9,7 +9,9 @@ internal sealed class TestCertificates : IDisposable
 {
     /// <param name="serverDnsName">DNS name of the server certificate; with a name other than localhost the certificate
     /// does not list 127.0.0.1 either, so connecting by address is a host name mismatch.</param>
-    public TestCertificates(string serverDnsName = "localhost")
+    /// <param name="serverUsageOid">The server certificate's one extended key usage: serverAuth, or e.g. clientAuth
+    /// (1.3.6.1.5.5.7.3.2) for a certificate of the CA that is not meant for a server.</param>
+    public TestCertificates(string serverDnsName = "localhost", string serverUsageOid = "1.3.6.1.5.5.7.3.1")
     {
         using var caKey = RSA.Create(2048);
         var caRequest = new CertificateRequest("CN=ZertForwarder Test CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -28,7 +30,7 @@ internal sealed class TestCertificates : IDisposable
 
         names.AddDnsName(serverDnsName);
         serverRequest.CertificateExtensions.Add(names.Build());
-        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(serverUsageOid)], false));
         serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
         using var signed = serverRequest.Create(Authority, now.AddHours(-1), now.AddDays(1), [1, 2, 3, 4, 5, 6, 7, 8]);
         using var withKey = signed.CopyWithPrivateKey(serverKey);

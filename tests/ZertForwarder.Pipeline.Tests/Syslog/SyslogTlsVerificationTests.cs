@@ -80,6 +80,53 @@ public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
         await receiver;
     }
 
+    /// <summary>
+    /// A certificate of the configured CA that is not meant for a server (extended key usage clientAuth only: a client
+    /// certificate of the same corporate CA, carrying the receiver's name) is refused, as the system's trust refuses
+    /// it; the check against Outputs:Syslog:CaFile took any certificate the CA had signed.
+    /// </summary>
+    [Fact]
+    public async Task A_certificate_of_the_configured_CA_that_is_not_for_servers_is_refused()
+    {
+        using var certificates = new Elasticsearch.TestCertificates(serverUsageOid: "1.3.6.1.5.5.7.3.2");
+        var directory = Directory.CreateTempSubdirectory("zert-syslog-eku-");
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var receiver = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            await using var tls = new System.Net.Security.SslStream(client.GetStream());
+            try
+            {
+                await tls.AuthenticateAsServerAsync(certificates.Server);
+                await tls.CopyToAsync(Stream.Null); // takes whatever the sink sends, until it closes
+            }
+            catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+            {
+                // The sink refused the certificate.
+            }
+        });
+
+        try
+        {
+            var outcome = await SendOneAsync(new SyslogSinkOptions
+            {
+                Host = "127.0.0.1",
+                Port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port,
+                Protocol = SyslogProtocol.Tls,
+                CaFile = certificates.WriteAuthorityPem(directory.FullName),
+            }, 1);
+
+            Assert.Equal(ItemOutcome.Retry, outcome[0]);
+            Assert.Contains("is not for a TLS server: its extended key usage lacks serverAuth", outcome.Reason(0), StringComparison.Ordinal);
+            await receiver;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [SkippableFact]
     public async Task A_self_signed_receiver_is_refused_until_its_CA_is_configured()
     {
