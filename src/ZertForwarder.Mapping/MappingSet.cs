@@ -285,10 +285,12 @@ internal sealed class LeefSettings
     public static LeefSettings Load(JObject json, MappingFileReader file, MappingSet set)
     {
         file.OnlyProperties(json, "version", "vendor", "product", "product_version", "event_ids", "unknown_event_id", "predefined");
+        // A '|' ends a LEEF header field early and a TAB, CR or LF splits the line: QRadar would misread every key after it.
+        static bool BreaksHeader(string value) => value.AsSpan().IndexOfAny("|\t\r\n") >= 0;
         string Header(string name)
         {
             var value = file.String(json, name, required: true) ?? "";
-            if (value.AsSpan().IndexOfAny('|', '\t', '\n') >= 0 || value.Contains('\r')) file.Problem(json[name], "header fields must not contain '|', TAB, CR or LF");
+            if (BreaksHeader(value)) file.Problem(json[name], "header fields must not contain '|', TAB, CR or LF");
             return value;
         }
         var prefix = $"LEEF:2.0|{Header("vendor")}|{Header("product")}|{Header("product_version")}|";
@@ -300,7 +302,7 @@ internal sealed class LeefSettings
             {
                 var key = $"119-{subtype}-{i}";
                 if (!ids.TryGetValue(key, out var id)) file.Problem(json["event_ids"], $"missing event id for {key}");
-                else if (id.AsSpan().IndexOfAny('|', '\t', '\n') >= 0) file.Problem(json["event_ids"]?[key], "an event id must not contain '|', TAB or LF");
+                else if (BreaksHeader(id)) file.Problem(json["event_ids"]?[key], "an event id must not contain '|', TAB, CR or LF");
                 result[i] = Encoding.UTF8.GetBytes(id ?? "");
             }
             result[0] = [];
@@ -315,12 +317,14 @@ internal sealed class LeefSettings
         }
         foreach (var r in set.Flat11.Concat(set.Flat12))
             if (keys.Contains(r.Target)) file.Problem(null, $"flat name '{r.Target}' collides with a LEEF predefined key");
+        var unknownId = file.String(json, "unknown_event_id", required: true) ?? "ZERT_UNKNOWN";
+        if (BreaksHeader(unknownId)) file.Problem(json["unknown_event_id"], "an event id must not contain '|', TAB, CR or LF");
         return new LeefSettings
         {
             HeaderPrefix = Encoding.UTF8.GetBytes(prefix),
             EventIds11 = Ids(11, 7),
             EventIds12 = Ids(12, 3),
-            UnknownEventId = Encoding.UTF8.GetBytes(file.String(json, "unknown_event_id", required: true) ?? "ZERT_UNKNOWN"),
+            UnknownEventId = Encoding.UTF8.GetBytes(unknownId),
             Predefined = [.. predefined],
         };
     }

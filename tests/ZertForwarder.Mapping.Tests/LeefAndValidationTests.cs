@@ -97,11 +97,15 @@ public sealed class LeefAndValidationTests
                 .Replace("\"convert\": \"tls_protocol\"", "\"convert\": \"no_such_converter\"", StringComparison.Ordinal));
             var policy = Path.Combine(dir, "assessment", "policy.json");
             File.WriteAllText(policy, File.ReadAllText(policy).Replace("\"cipher:rc4\", \"cipher:export\" ]", "\"cipher:undeclared\" ]", StringComparison.Ordinal));
+            // The EventID of records of an unknown event type: a '|' in it would shift every LEEF header field after it.
+            var leef = Path.Combine(dir, "leef", "leef.json");
+            File.WriteAllText(leef, File.ReadAllText(leef).Replace("\"unknown_event_id\": \"ZERT_UNKNOWN\"", "\"unknown_event_id\": \"ZERT|UNKNOWN\"", StringComparison.Ordinal));
 
             var problems = MappingSet.Validate(dir);
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown IBM field 'SMF119SC_NoSuchField'", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown converter 'no_such_converter'", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("assessment/policy.json: $.encryption_algorithms", StringComparison.Ordinal) && p.Contains("cipher:undeclared", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("leef/leef.json: $.unknown_event_id", StringComparison.Ordinal) && p.Contains("must not contain '|'", StringComparison.Ordinal));
             var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir, new MappingOptions()));
             Assert.Equal(problems, e.Problems);
             Assert.Empty(MappingSet.Validate(TestMappings.Directory));
