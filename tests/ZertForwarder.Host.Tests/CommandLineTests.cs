@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 using ZertForwarder.Benchmarks;
 using ZertForwarder.Host.Tests.Support;
+using ZertForwarder.TestKit;
 
 namespace ZertForwarder.Host.Tests;
 
@@ -592,5 +593,83 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(141, result.ExitCode);
         Assert.DoesNotContain("zert records decoded", result.Stderr, StringComparison.OrdinalIgnoreCase); // stopped before the end
         Assert.DoesNotContain("cannot write", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_switch_written_with_true_or_false_after_an_equals_sign_is_on_or_off()
+    {
+        // It was: 'run --once=true' was an unknown configuration key 'once', and 'report --weak-only=true' and
+        // 'decode --enforcement-rule-name=true' unknown options, though other options take their value after '='.
+        var sample = Dumps.BundledSample;
+        string[] Run(string name) => ["run", $"Input:Paths:0={sample}", $"Outputs:File:Directory={name}", $"Checkpoint:Directory={name}-state"];
+
+        var once = await ForwarderProcess.RunAsync(_work.Path, [.. Run("once"), "--once"], RunLimit);
+        var onceTrue = await ForwarderProcess.RunAsync(_work.Path, [.. Run("once-true"), "--once=TRUE"], RunLimit);
+        Assert.True(once.ExitCode == 0, once.ToString());
+        Assert.True(onceTrue.ExitCode == 0, onceTrue.ToString());
+        Assert.Contains("dead-lettered.", once.Stdout, StringComparison.Ordinal);
+        Assert.Equal(once.Stdout, onceTrue.Stdout);
+
+        // --once=false is run without --once: it keeps running once the file is done, until stopped, and prints no summary.
+        await using (var running = ForwarderProcess.Start(_work.Path, [.. Run("once-false"), "--once=false"]))
+        {
+            await Eventually.TrueAsync(() => running.Stderr.Contains("Finished ", StringComparison.Ordinal) || running.HasExited,
+                "the sample delivered", RunLimit, () => running.Stderr);
+            Assert.False(running.HasExited, running.Stderr);
+            running.Signal(ForwarderProcess.Sigterm);
+            Assert.Equal(0, await running.WaitForExitAsync(RunLimit));
+            Assert.DoesNotContain("dead-lettered.", running.Stdout, StringComparison.Ordinal);
+        }
+
+        async Task<string> Report(string name, params string[] flags)
+        {
+            var result = await ForwarderProcess.RunAsync(_work.Path, ["report", sample, "--out", name, .. flags], RunLimit);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return File.ReadAllText(_work.Combine(name, "servers.csv"));
+        }
+        var weak = await Report("weak", "--weak-only");
+        Assert.NotEqual(await Report("all"), weak);
+        Assert.Equal(weak, await Report("weak-true", "--weak-only=true"));
+        Assert.Equal(await Report("all"), await Report("weak-false", "--weak-only=false"));
+
+        async Task<string> Decode(params string[] flags)
+        {
+            var result = await ForwarderProcess.RunAsync(_work.Path, ["decode", sample, .. flags], RunLimit);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return result.Stdout;
+        }
+        var ruleNames = await Decode("--enforcement-rule-name");
+        Assert.NotEqual(await Decode(), ruleNames);
+        Assert.Equal(ruleNames, await Decode("--enforcement-rule-name=True"));
+        Assert.Equal(await Decode(), await Decode("--enforcement-rule-name=false"));
+    }
+
+    [Fact]
+    public async Task A_switch_with_another_value_or_given_both_on_and_off_is_listed_with_the_other_problems()
+    {
+        var sample = Dumps.BundledSample;
+
+        var run = await ForwarderProcess.RunAsync(_work.Path, ["run", "--once=yes", $"Input:Paths:0={sample}", "Outputs:File:Directory=out", "Metrics:Port=abc"], RunLimit);
+        var check = await ForwarderProcess.RunAsync(_work.Path, ["run", "--check-config", "--check-config=false", $"Input:Paths:0={sample}", "Outputs:File:Directory=out"], RunLimit);
+        var report = await ForwarderProcess.RunAsync(_work.Path, ["report", sample, "--out", "report", "--weak-only=1", "--port", "abc"], RunLimit);
+        var decode = await ForwarderProcess.RunAsync(_work.Path, ["decode", sample, "--enforcement-rule-name=", "--format", "xml"], RunLimit);
+        var bench = await ForwarderProcess.RunAsync(_work.Path, ["bench", "--no-cold=off", "--records", "0"], RunLimit);
+
+        AssertUsageError(run);
+        Assert.Contains("the configuration has 2 problem(s)", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--once' is on or off: write --once, --once=true or --once=false, not '--once=yes'", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - Metrics:Port 'abc' must be a whole number", run.Stderr, StringComparison.Ordinal);
+        AssertUsageError(check);
+        Assert.Contains("option '--check-config' is given both on and off", check.Stderr, StringComparison.Ordinal);
+        AssertUsageError(report);
+        Assert.Contains("the command line has 2 problem(s)", report.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--weak-only' is on or off: write --weak-only, --weak-only=true or --weak-only=false, not '--weak-only=1'", report.Stderr, StringComparison.Ordinal);
+        AssertUsageError(decode);
+        Assert.Contains("the command line has 2 problem(s)", decode.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--enforcement-rule-name' is on or off: write --enforcement-rule-name, --enforcement-rule-name=true or --enforcement-rule-name=false, not '--enforcement-rule-name='",
+            decode.Stderr, StringComparison.Ordinal);
+        AssertUsageError(bench);
+        Assert.Contains("  - option '--no-cold' is on or off: write --no-cold, --no-cold=true or --no-cold=false, not '--no-cold=off'", bench.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
     }
 }

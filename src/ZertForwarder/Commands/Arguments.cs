@@ -1,6 +1,6 @@
 namespace ZertForwarder.Commands;
 
-/// <summary>Tiny option parser: <c>--name value</c> pairs, <c>--flag</c> switches and positional arguments.</summary>
+/// <summary>Tiny option parser: <c>--name value</c> pairs, <c>--flag</c> switches (also <c>--flag=true|false</c>) and positional arguments.</summary>
 /// <remarks>
 /// A usage error throws <see cref="UsageException"/>; with <c>problems</c>, it is added there instead, so that a verb
 /// can list every usage error of its command line at once.
@@ -10,6 +10,7 @@ internal sealed class Arguments
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly List<string>? _problems;
     private readonly HashSet<string> _named = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _switches = new(StringComparer.Ordinal);
 
     /// <param name="repeatable">Value options that may be given more than once, each value kept (<see cref="Values"/>); any other is given once.</param>
     public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> switches, List<string>? problems = null,
@@ -28,7 +29,7 @@ internal sealed class Arguments
             }
             if (IsOption(arg))
             {
-                if (switches.Contains(arg)) { _options[arg] = []; continue; }
+                if (TryReadSwitch(arg, switches, _switches, Problem)) continue;
                 string value;
                 if (SplitGlued(arg, valueOptions) is var (name, glued))
                 {
@@ -81,7 +82,42 @@ internal sealed class Arguments
         return equals > 0 && valueOptions.Contains(arg[..equals]) ? (arg[..equals], arg[(equals + 1)..]) : null;
     }
 
-    public bool Has(string option) => _options.ContainsKey(option);
+    /// <summary>
+    /// <paramref name="arg"/> as one of the <paramref name="switches"/>, recorded in <paramref name="given"/> as on or
+    /// off: written alone (<c>--once</c>) it is on; <c>--once=true</c> and <c>--once=false</c> (any case, as boolean
+    /// settings are written) are on and off. False when it is none of them. Another value, or a switch written both on
+    /// and off, is a problem.
+    /// </summary>
+    public static bool TryReadSwitch(string arg, IReadOnlySet<string> switches, Dictionary<string, bool> given, Action<string> problem)
+    {
+        string name;
+        bool on;
+        if (switches.Contains(arg))
+        {
+            (name, on) = (arg, true);
+        }
+        else if (SplitGlued(arg, switches) is var (glued, value))
+        {
+            // '--once=true' was an unknown option (an unknown configuration key 'once' for run), though other options
+            // take their value after '='.
+            name = glued;
+            if (!bool.TryParse(value, out on))
+            {
+                problem($"option '{name}' is on or off: write {name}, {name}=true or {name}=false, not '{arg}'");
+                return true;
+            }
+        }
+        else
+        {
+            return false;
+        }
+        if (given.TryGetValue(name, out var before) && before != on) problem($"option '{name}' is given both on and off");
+        given[name] = on;
+        return true;
+    }
+
+    /// <summary>The value option was given, or the switch is on.</summary>
+    public bool Has(string option) => _options.ContainsKey(option) || _switches.GetValueOrDefault(option);
 
     /// <summary>
     /// The value option was written, with a value or without one (<c>--out</c>, <c>--out=</c>): a verb that requires it

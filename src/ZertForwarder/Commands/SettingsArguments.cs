@@ -11,12 +11,12 @@ internal static class SettingsArguments
     /// The configuration the command line names, with the command line's own problems first among its errors: an
     /// unknown argument stopped the verb alone, and the problems of the settings were named only on the next run.
     /// </summary>
-    /// <param name="given">The verb's <paramref name="switches"/> that were given.</param>
+    /// <param name="given">The verb's <paramref name="switches"/> that are on (<c>--once</c>, <c>--once=true</c>).</param>
     public static LoadedConfiguration Load(IReadOnlyList<string> args, IReadOnlySet<string> switches, out IReadOnlySet<string> given)
     {
         var configFiles = new List<string>();
         var settings = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var switchValues = new Dictionary<string, bool>(StringComparer.Ordinal);
         var problems = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -31,9 +31,9 @@ internal static class SettingsArguments
                 if (file.Length == 0) problems.Add("option '--config' needs a file");
                 else configFiles.Add(file);
             }
-            else if (switches.Contains(args[i]))
+            else if (Arguments.TryReadSwitch(args[i], switches, switchValues, problems.Add))
             {
-                seen.Add(args[i]);
+                // Read as a setting, '--once=true' was an unknown configuration key 'once'.
             }
             else if (args[i].Contains('=', StringComparison.Ordinal))
             {
@@ -46,7 +46,7 @@ internal static class SettingsArguments
         }
         // One file is read: '--config base.json --config site.json' ran without base.json, without a word.
         if (configFiles.Count > 1) problems.Add("option '--config' is given more than once");
-        given = seen;
+        given = switchValues.Where(s => s.Value).Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
         var loaded = ConfigurationLoader.Load(configFiles.FirstOrDefault(), settings);
         return problems.Count == 0 ? loaded : loaded with { Errors = [.. problems, .. loaded.Errors] };
     }
