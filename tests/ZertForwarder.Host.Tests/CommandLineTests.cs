@@ -672,4 +672,23 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("  - option '--no-cold' is on or off: write --no-cold, --no-cold=true or --no-cold=false, not '--no-cold=off'", bench.Stderr, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
     }
+
+    [Fact]
+    public async Task Decode_takes_a_setting_written_after_two_dashes_as_run_does()
+    {
+        // It was: 'decode --Zos:UtcOffsets:SYSA=+01:00' was an unknown option, while run takes that form.
+        var sample = Dumps.BundledSample;
+
+        var plain = await ForwarderProcess.RunAsync(_work.Path, ["decode", sample, "--format", "ecs", "Zos:UtcOffsets:SYSA=+01:00"], RunLimit);
+        var dashed = await ForwarderProcess.RunAsync(_work.Path, ["decode", sample, "--format", "ecs", "--Zos:UtcOffsets:SYSA=+01:00"], RunLimit);
+        var other = await ForwarderProcess.RunAsync(_work.Path, ["decode", sample, "--format", "ecs", "--Zos:UtcOffsets:SYSA=-05:00"], RunLimit);
+        var notDecodes = await ForwarderProcess.RunAsync(_work.Path, ["decode", sample, "--Metrics:Port=9100", "--Zos:Bogus=1"], RunLimit);
+
+        Assert.True(dashed.ExitCode == 0, dashed.ToString());
+        Assert.Equal(plain.Stdout, dashed.Stdout);
+        Assert.NotEqual(other.Stdout, dashed.Stdout); // the setting is applied, not passed over
+        AssertUsageError(notDecodes);
+        Assert.Contains("  - decode takes settings of Zos, Mappings, Assessment only, not '--Metrics:Port=9100'", notDecodes.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - unknown configuration key 'Zos:Bogus'", notDecodes.Stderr, StringComparison.Ordinal);
+    }
 }

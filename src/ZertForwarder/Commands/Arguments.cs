@@ -13,8 +13,9 @@ internal sealed class Arguments
     private readonly Dictionary<string, bool> _switches = new(StringComparer.Ordinal);
 
     /// <param name="repeatable">Value options that may be given more than once, each value kept (<see cref="Values"/>); any other is given once.</param>
+    /// <param name="isSetting">For a verb that takes settings: which words are settings (<see cref="Settings"/>), with or without a leading <c>--</c>.</param>
     public Arguments(IReadOnlyList<string> args, IReadOnlySet<string> valueOptions, IReadOnlySet<string> switches, List<string>? problems = null,
-        IReadOnlySet<string>? repeatable = null)
+        IReadOnlySet<string>? repeatable = null, Func<string, bool>? isSetting = null)
     {
         _problems = problems;
         for (var i = 0; i < args.Count; i++)
@@ -27,7 +28,12 @@ internal sealed class Arguments
                 Positional.AddRange(args.Skip(i + 1));
                 break;
             }
-            if (IsOption(arg))
+            if (isSetting?.Invoke(arg) == true)
+            {
+                // Before the options: '--Zos:UtcOffsets:SYSA=+01:00', which run takes, was an unknown option.
+                Settings.Add(arg);
+            }
+            else if (IsOption(arg))
             {
                 if (TryReadSwitch(arg, switches, _switches, Problem)) continue;
                 string value;
@@ -69,6 +75,9 @@ internal sealed class Arguments
     }
 
     public List<string> Positional { get; } = [];
+
+    /// <summary>The settings (<c>Section:Key=value</c>, <c>--Section:Key=value</c>) before any <c>--</c>, in command-line order.</summary>
+    public List<string> Settings { get; } = [];
 
     /// <summary>True for a word that names an option (<c>--name</c>); <c>-</c> (standard input) is an argument.</summary>
     public static bool IsOption(string arg) => arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2;

@@ -25,10 +25,11 @@ internal static class DecodeCommand
     {
         // Every usage error at once: the first one stopped the command, one more run per mistake.
         var problems = new List<string>();
-        var a = new Arguments(args, ValueOptions, Switches, problems);
-        // Section:Key=value arguments are settings; the one other positional argument is the input.
-        var overrides = a.Positional.Where(IsSetting).ToList();
-        var inputs = a.Positional.Where(p => !IsSetting(p)).ToList();
+        // Section:Key=value arguments are settings, as for run also written --Section:Key=value (the configuration
+        // loader reads both); the one other positional argument is the input.
+        var a = new Arguments(args, ValueOptions, Switches, problems, isSetting: IsSetting);
+        var overrides = a.Settings;
+        var inputs = a.Positional;
         if (inputs.Count == 0) problems.Add("decode needs exactly one input: a file path or '-' for standard input");
         // Named, because one of them may be a setting without its '=' or a stray word the user does not see as an input.
         if (inputs.Count > 1) problems.Add($"decode needs exactly one input (a file path or '-' for standard input), not {inputs.Count}: '{string.Join("', '", inputs)}'");
