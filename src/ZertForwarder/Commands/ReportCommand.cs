@@ -89,7 +89,12 @@ internal static class ReportCommand
                     case "--to": filter.To = ParseTime(name, value, problems); break;
                     case "--utc-offset":
                         var eq = value.IndexOf('=', StringComparison.Ordinal);
-                        if (eq > 0 && OptionsValidator.TryParseUtcOffset(value[(eq + 1)..], out var offset)) offsets[value[..eq]] = offset;
+                        if (eq > 0 && OptionsValidator.TryParseUtcOffset(value[(eq + 1)..], out var offset))
+                        {
+                            // The last one won without a word: '--utc-offset SYSA=-05:00 --utc-offset SYSA=-04:00'
+                            // converted every SYSA time by -04:00. A system is named in any case, as it is looked up.
+                            if (!offsets.TryAdd(value[..eq], offset)) problems.Add($"option '--utc-offset' names system '{value[..eq]}' more than once");
+                        }
                         else problems.Add($"option '--utc-offset' needs SID=+HH:MM (e.g. SYSA=-05:00), not '{value}'");
                         break;
                 }

@@ -261,6 +261,22 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_system_given_two_utc_offsets_is_a_usage_error_that_names_it()
+    {
+        // It was: the last one won without a word, and every time of that system was converted by it.
+        var dump = Dumps.BundledSample;
+
+        var twice = await Report([dump, "--out", "twice", "--utc-offset", "SYSA=-05:00,SYSB=-05:00", "--utc-offset", "sysa=-04:00"]);
+        var twoSystems = await Report([dump, "--out", "two", "--utc-offset", "SYSA=-05:00", "--utc-offset", "SYSB=-05:00"]);
+
+        Assert.Equal(2, twice.ExitCode);
+        Assert.Equal("zertforwarder: option '--utc-offset' names system 'sysa' more than once\nRun 'zertforwarder --help' for usage.\n",
+            twice.Stderr.ReplaceLineEndings("\n"));
+        Assert.False(Directory.Exists(_work.Combine("twice")));
+        Assert.True(twoSystems.ExitCode == 0, twoSystems.ToString());
+    }
+
+    [Fact]
     public async Task Quantum_and_compliance_verdicts_are_read_from_the_assessment_fields_when_present()
     {
         var dump = Dumps.Write(_work.Combine("in.smf"), 6, 800);
