@@ -69,7 +69,7 @@ internal static class ReportCommand
         var offsets = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in FilterOptions)
         {
-            foreach (var value in a.Values(name).SelectMany(values => values.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            foreach (var value in a.Values(name).SelectMany(given => Items(name, given, problems)))
             {
                 switch (name)
                 {
@@ -106,6 +106,18 @@ internal static class ReportCommand
         if (outDir is null && !a.Named("--out")) problems.Add("report needs --out DIR"); // else Arguments said it needs a value
         if (filter.From is { } f && filter.To is { } t && t <= f) problems.Add("--to must be after --from");
         return (a.Positional, outDir ?? "", filter, a.Value("--mappings"), offsets);
+    }
+
+    /// <summary>
+    /// The values one filter option gives: a list's items, an empty one (a trailing comma) passed over; a time is one
+    /// value. A list with no item is a problem: '--stack ,' filtered nothing, and the report covered every stack.
+    /// </summary>
+    private static string[] Items(string option, string given, List<string> problems)
+    {
+        if (!ListOptions.Contains(option)) return [given.Trim()];
+        var items = given.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (items.Length == 0) problems.Add($"option '{option}' has an empty list ('{given}'): give at least one value");
+        return items;
     }
 
     private static DateTimeOffset? ParseTime(string option, string value, List<string> problems)

@@ -277,6 +277,30 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task An_empty_filter_list_is_a_usage_error_not_no_filter()
+    {
+        // It was: '--stack ,' was taken as no filter, and the report covered every stack.
+        var dump = Dumps.BundledSample;
+
+        var empty = await Report([dump, "--out", "empty", "--stack", ","]);
+        var emptyToo = await Report([dump, "--out", "empty", "--system", " , ", "--job", "", "--port", "443"]);
+        var trailingComma = await Report([dump, "--out", "trailing", "--stack", "TCPIP,"]);
+        var plain = await Report([dump, "--out", "plain", "--stack", "TCPIP"]);
+
+        Assert.Equal(2, empty.ExitCode);
+        Assert.Equal("zertforwarder: option '--stack' has an empty list (','): give at least one value\nRun 'zertforwarder --help' for usage.\n",
+            empty.Stderr.ReplaceLineEndings("\n"));
+        Assert.Equal(2, emptyToo.ExitCode);
+        Assert.Contains("the command line has 2 problem(s)", emptyToo.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--system' has an empty list (' , '): give at least one value", emptyToo.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--job' has an empty list (''): give at least one value", emptyToo.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_work.Combine("empty")));
+        // An empty item after a comma is passed over.
+        Assert.True(trailingComma.ExitCode == 0, trailingComma.ToString());
+        Assert.Equal(File.ReadAllText(_work.Combine("plain", "servers.csv")), File.ReadAllText(_work.Combine("trailing", "servers.csv")));
+    }
+
+    [Fact]
     public async Task Quantum_and_compliance_verdicts_are_read_from_the_assessment_fields_when_present()
     {
         var dump = Dumps.Write(_work.Combine("in.smf"), 6, 800);
