@@ -122,12 +122,14 @@ internal sealed class ForwarderHost : IAsyncDisposable
             }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
         var read = reading.Token;
-        // Shutdown:DrainTimeout counts from the stop signal, the inputs' own stop included: a Kafka input inside the
+        // Shutdown:DrainTimeout counts from the stop's cause, the inputs' own stop included: a Kafka input inside the
         // offset commit of a revocation waits there for the group coordinator (about its session time-out, 45 s by
         // default, when the coordinator is slow), and a drain that began only after that passed the pod's grace period.
+        // The cause is the stop signal or a failure that stops the run (a sink stopped for good, a failed input), both of
+        // which end the reading; the first one starts the count, a later signal does not extend it.
         var drainTimeout = _options.Shutdown.DrainTimeout;
         using var stopDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
-        using var stopBoundsDrain = stop.Register(() => stopDeadline.CancelAfter(drainTimeout));
+        using var stopBoundsDrain = read.Register(() => stopDeadline.CancelAfter(drainTimeout));
         var sources = new List<Task>();
         var input = _options.Input;
         if (input.Paths.Length > 0) sources.Add(RunSourceAsync(() => ReadPathsAsync(input.Paths, read), reading));
@@ -150,10 +152,9 @@ internal sealed class ForwarderHost : IAsyncDisposable
         }
 
         // Drain: every buffered event goes out (or to the dead letters) before checkpoints are final. A --once run that
-        // read its inputs to the end waits as long as delivery takes (an hour at most); a stop signal, before or during
-        // the drain, bounds it by Shutdown:DrainTimeout from the signal so that the process exits within the pod's grace
-        // period; a sink that stopped for good, by Shutdown:DrainTimeout from now.
-        if (_fatal is not null && !stop.IsCancellationRequested) stopDeadline.CancelAfter(drainTimeout);
+        // read its inputs to the end waits as long as delivery takes (an hour at most); a stop signal or a sink that
+        // stopped for good, before or during the drain, bounds it by Shutdown:DrainTimeout from that moment so that the
+        // process exits within the pod's grace period.
         using var onceLimit = new CancellationTokenSource(once ? OnceDrainLimit : Timeout.InfiniteTimeSpan, _time);
         using var drainLimit = CancellationTokenSource.CreateLinkedTokenSource(stopDeadline.Token, onceLimit.Token);
         bool drained;

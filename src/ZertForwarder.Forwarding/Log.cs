@@ -34,7 +34,7 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Error, "The Kafka input's final offset commit and group leave did not finish within {Seconds} s; the records after its last confirmed commit are read again on restart.")]
     public static partial void KafkaCloseTimedOut(ILogger logger, double seconds);
 
-    [LoggerMessage(1009, LogLevel.Warning, "The inputs had not stopped {Seconds} s after the stop signal (Shutdown:DrainTimeout; a Kafka input waits for the group coordinator to confirm a revocation's offset commit); they read nothing more, and the sinks are not drained further.")]
+    [LoggerMessage(1009, LogLevel.Warning, "The inputs had not stopped {Seconds} s after the stop signal or the failure that stopped the run (Shutdown:DrainTimeout; a Kafka input waits for the group coordinator to confirm a revocation's offset commit); they read nothing more, and the sinks are not drained further.")]
     public static partial void InputsStillStopping(ILogger logger, double seconds);
 
     [LoggerMessage(1006, LogLevel.Error, "The dead-letter output did not confirm everything before the drain's deadline; those events stay unacknowledged and are read again on restart.")]
