@@ -130,11 +130,12 @@ internal sealed class ForwarderHost : IAsyncDisposable
         var drainTimeout = _options.Shutdown.DrainTimeout;
         using var stopDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         using var stopBoundsDrain = read.Register(() => stopDeadline.CancelAfter(drainTimeout));
+        var abandoned = stopDeadline.Token;
         var sources = new List<Task>();
         var input = _options.Input;
-        if (input.Paths.Length > 0) sources.Add(RunSourceAsync(() => ReadPathsAsync(input.Paths, read), reading));
-        if (input.Watch is { } watch) sources.Add(RunSourceAsync(() => new DirectoryWatcher(watch, ReadFileAsync, Progress, _logger, _time, _checkpoints.Forget).RunAsync(once, read), reading));
-        if (input.Kafka is { } kafka) sources.Add(RunSourceAsync(() => ReadKafkaAsync(kafka, read), reading));
+        if (input.Paths.Length > 0) sources.Add(RunSourceAsync(() => ReadPathsAsync(input.Paths, read), reading, abandoned));
+        if (input.Watch is { } watch) sources.Add(RunSourceAsync(() => new DirectoryWatcher(watch, ReadFileAsync, Progress, _logger, _time, _checkpoints.Forget).RunAsync(once, read), reading, abandoned));
+        if (input.Kafka is { } kafka) sources.Add(RunSourceAsync(() => ReadKafkaAsync(kafka, read), reading, abandoned));
         try
         {
             await Task.WhenAll(sources).WaitAsync(stopDeadline.Token);
@@ -224,9 +225,13 @@ internal sealed class ForwarderHost : IAsyncDisposable
     /// <summary>How long the Kafka input's final commit and group leave may take at the end of a run.</summary>
     internal static readonly TimeSpan KafkaCloseLimit = TimeSpan.FromSeconds(10);
 
-    /// <summary>Runs one source; a sink that stopped for good ends it (and every other source) like a stop signal.</summary>
-    private async Task RunSourceAsync(Func<Task> source, CancellationTokenSource reading)
+    /// <summary>
+    /// Runs one source; a sink that stopped for good ends it (and every other source) like a stop signal. Once
+    /// <paramref name="abandoned"/> fires (the stop's deadline, event 1009) the run no longer waits for the source.
+    /// </summary>
+    private async Task RunSourceAsync(Func<Task> source, CancellationTokenSource reading, CancellationToken abandoned)
     {
+        var read = reading.Token; // taken now: an abandoned source may end after RunAsync disposed its source
         try
         {
             await Task.Run(source, CancellationToken.None);
@@ -234,11 +239,15 @@ internal sealed class ForwarderHost : IAsyncDisposable
         catch (SinkFatalException fatal)
         {
             StopForFatal(fatal, reading);
-            throw new OperationCanceledException(reading.Token);
+            throw new OperationCanceledException(read);
         }
-        catch (Exception) when (_fatal is not null)
+        catch (Exception) when (_fatal is not null || abandoned.IsCancellationRequested)
         {
-            throw new OperationCanceledException(reading.Token);
+            // Not why the run stopped: it failed after the run stopped for another reason, or after the run gave up
+            // waiting for it at the stop's deadline and went on to close what it uses (a Kafka input abandoned inside a
+            // revocation commit may call its consumer once closed). Its exception would replace the run's reason (the
+            // drain's time-out, a sink that cannot work) and print its stack trace.
+            throw new OperationCanceledException(read);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -246,7 +255,7 @@ internal sealed class ForwarderHost : IAsyncDisposable
             // heap limit, a bug): stop reading everywhere and drain what was read, like a fatal sink. The checkpoints
             // keep only what every sink delivered, so a restart reads the rest again; nothing is lost and nothing hangs.
             StopForFatal(e, reading);
-            throw new OperationCanceledException(reading.Token);
+            throw new OperationCanceledException(read);
         }
     }
 
