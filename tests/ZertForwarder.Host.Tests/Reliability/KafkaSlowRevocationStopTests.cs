@@ -38,8 +38,7 @@ public sealed class KafkaSlowRevocationStopTests(ITestOutputHelper output) : IDi
     public async Task SIGTERM_during_a_slow_revocation_commit_stops_within_the_bound_and_loses_no_record()
     {
         using var kafka = new MockKafkaCluster();
-        kafka.CreateTopic(Topic, Partitions);
-        var expected = RawRecordTopic.Publish(kafka, Topic, Partitions, seed: 51, zertCount: 3000).ZertIds;
+        var expected = Publish(kafka, seed: 51);
         await using var elasticsearch = await SlowElasticsearchAsync();
         await using var a = StartRevokedMember(kafka, elasticsearch);
         await using var b = await RevokeDuringSlowCommitAsync(kafka, elasticsearch, a);
@@ -66,8 +65,7 @@ public sealed class KafkaSlowRevocationStopTests(ITestOutputHelper output) : IDi
     public async Task A_sink_failing_for_good_during_a_slow_revocation_commit_stops_the_run_within_the_bound_and_commits_nothing_undelivered()
     {
         using var kafka = new MockKafkaCluster();
-        kafka.CreateTopic(Topic, Partitions);
-        var expected = RawRecordTopic.Publish(kafka, Topic, Partitions, seed: 52, zertCount: 3000).ZertIds;
+        var expected = Publish(kafka, seed: 52);
         await using var elasticsearch = await SlowElasticsearchAsync();
         // Once refusing, Elasticsearch answers every bulk request 401 at once (the credentials were revoked): the sink
         // stops for good at the first such answer, which is when the stop's bound starts.
@@ -100,11 +98,40 @@ public sealed class KafkaSlowRevocationStopTests(ITestOutputHelper output) : IDi
         AssertCommittedWereDelivered(kafka, elasticsearch);
     }
 
-    /// <summary>About 30 documents a second: events are still buffered and in flight when the stop comes.</summary>
-    private static async Task<FakeElasticsearch> SlowElasticsearchAsync()
+    /// <summary>The partition of each published zERT record, by event id.</summary>
+    private readonly Dictionary<string, int> _partitionOf = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Creates the topic and publishes 12,000 zERT records (and the others of the dump) to it; returns their event ids.
+    /// So many that, read a partition after the other, the last one still has events in flight when the stop comes.
+    /// </summary>
+    private HashSet<string> Publish(MockKafkaCluster kafka, ulong seed)
+    {
+        kafka.CreateTopic(Topic, Partitions);
+        var (records, ids) = RawRecordTopic.Publish(kafka, Topic, Partitions, seed, zertCount: 12_000);
+        for (var i = 0; i < records.Count; i++)
+        {
+            // RawRecordTopic.Publish puts record i into partition i % Partitions.
+            if (ZertRecordParser.Parse(records[i].Bytes).Status == ZertParseStatus.Decoded) _partitionOf[ZertEventId.Compute(records[i].Bytes)] = i % Partitions;
+        }
+
+        return ids;
+    }
+
+    /// <summary>How many partitions Elasticsearch has documents of.</summary>
+    private int PartitionsDelivered(FakeElasticsearch elasticsearch) => elasticsearch.Documents.Keys.Select(k => _partitionOf[k.Id]).Distinct().Count();
+
+    /// <summary>
+    /// Answers at once until it has documents of every partition, then takes 3 s per bulk request (about 30 documents a
+    /// second), so that events are still buffered and in flight when the stop comes. Whichever partitions the rebalance
+    /// moves, their revocation then has something delivered to commit (and so a commit for the coordinator to hold):
+    /// the input often reads a partition whole before the next, and slow from the start, a partition the rebalance
+    /// moved had at times nothing delivered yet, no commit was sent, and the test waited in vain for one.
+    /// </summary>
+    private async Task<FakeElasticsearch> SlowElasticsearchAsync()
     {
         var elasticsearch = await FakeElasticsearch.StartAsync();
-        elasticsearch.RequestDelay = _ => TimeSpan.FromSeconds(3);
+        elasticsearch.RequestDelay = _ => PartitionsDelivered(elasticsearch) == Partitions ? TimeSpan.FromSeconds(3) : null;
         return elasticsearch;
     }
 
@@ -128,13 +155,15 @@ public sealed class KafkaSlowRevocationStopTests(ITestOutputHelper output) : IDi
             "Input:Kafka:Properties:debug=cgrp", "Logging:Level=Debug");
 
     /// <summary>
-    /// Once <paramref name="a"/> delivers, makes the coordinator slow to answer the next offset commit and starts a second
-    /// member, b, whose joining revokes some of a's partitions; returns b once a is inside the revocation's commit.
+    /// Once <paramref name="a"/> has delivered from every partition, makes the coordinator slow to answer the next offset
+    /// commit and starts a second member, b, whose joining revokes some of a's partitions; returns b once a is inside the
+    /// revocation's commit.
     /// </summary>
     private async Task<ForwarderProcess> RevokeDuringSlowCommitAsync(MockKafkaCluster kafka, FakeElasticsearch elasticsearch, ForwarderProcess a)
     {
-        await Eventually.TrueAsync(() => elasticsearch.Documents.Count >= 200 || a.HasExited, "a delivering",
-            TimeSpan.FromSeconds(40), () => ForwarderProcess.Tail(a.Stderr));
+        await Eventually.TrueAsync(() => (elasticsearch.Documents.Count >= 200 && PartitionsDelivered(elasticsearch) == Partitions) || a.HasExited,
+            "a delivering from every partition", TimeSpan.FromSeconds(40),
+            () => $"{elasticsearch.Documents.Count} delivered from {PartitionsDelivered(elasticsearch)} partitions\n{ForwarderProcess.Tail(a.Stderr)}");
 
         for (var broker = 1; broker <= 3; broker++) kafka.DelayNextResponse(broker, OffsetCommitApiKey, CommitAnswerMs);
         var b = StartMember(kafka, elasticsearch, "b", "Input:Kafka:Properties:session.timeout.ms=6000");
