@@ -56,7 +56,7 @@ public sealed class FileCheckpointStore : IDisposable
     private bool _failing;
     private readonly Counter _writeErrors;
 
-    /// <param name="directory">Checkpoint directory (created when missing).</param>
+    /// <param name="directory">Checkpoint directory (created when missing, <see cref="DirectorySync.CreateDirectory"/>).</param>
     /// <param name="minWriteInterval">Commits are written at most this often; 0 writes every commit.</param>
     /// <param name="timeProvider">Clock for the write interval.</param>
     /// <param name="log">Reports write failures with the path (the next commit or <see cref="Flush"/> tries again).</param>
@@ -75,7 +75,7 @@ public sealed class FileCheckpointStore : IDisposable
             .WithLabels();
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfLessThan(minWriteInterval, TimeSpan.Zero);
-        Directory.CreateDirectory(directory);
+        DirectorySync.CreateDirectory(directory); // a directory lost to a power loss would take the dead letters under it
         _path = Path.Combine(directory, FileName);
         _tempPath = _path + ".tmp";
         _minWriteInterval = minWriteInterval;

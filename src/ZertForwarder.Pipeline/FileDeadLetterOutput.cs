@@ -37,17 +37,13 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    /// <summary>Appends to <paramref name="path"/>, creating it and its directory when missing.</summary>
+    /// <summary>Appends to <paramref name="path"/>, creating it and its directory when missing (<see cref="DirectorySync.CreateDirectory"/>).</summary>
     /// <param name="rotateBytes">Size past which the file is rotated (0: never).</param>
     public FileDeadLetterOutput(string path, TimeProvider? timeProvider = null, long rotateBytes = DefaultRotateBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfNegative(rotateBytes);
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
+        DirectorySync.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
 
         Path = path;
         _rotateBytes = rotateBytes;

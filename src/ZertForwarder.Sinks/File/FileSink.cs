@@ -87,7 +87,7 @@ public sealed class FileSink : ISink
     {
         if (_standardOutput is null)
         {
-            System.IO.Directory.CreateDirectory(_options.Directory);
+            DirectorySync.CreateDirectory(_options.Directory); // made durable before a checkpoint counts a line in it
             foreach (var format in _formats)
             {
                 _files[format] = new RotatingFile(Path.Combine(_options.Directory, FileNameOf(format)), _options.RotateBytes, _options.DirectIo, _log);

@@ -28,19 +28,16 @@ public sealed partial class NewFileNamesDurableTests : IDisposable
         var result = await ForwarderProcess.RunAsync(_work.Path,
             ["run", "--once", $"Input:Paths:0={dump}", "Outputs:File:Directory=out", "Outputs:File:Formats:0=ecs", "Outputs:File:RotateBytes=200000",
              "Checkpoint:Directory=state", "Logging:Progress=false"],
-            TimeSpan.FromMinutes(2), launcher: ["strace", "-f", "-y", "-e", "trace=fsync,rename,renameat,renameat2", "-o", trace, "--"]);
+            TimeSpan.FromMinutes(2), launcher: Strace(trace));
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.True(Directory.GetFiles(_work.Combine("out"), "zert-ecs.ndjson.*").Length >= 2, "the output rotated at least twice");
 
-        // Each call in the order the calls began (a call another thread interrupted is recorded "<unfinished ...>").
-        var calls = File.ReadLines(trace).Select(line => Call().Match(line)).Where(m => m.Success)
-            .Select(m => (Name: m.Groups["name"].Value, Path: m.Groups["fd"].Success ? m.Groups["fd"].Value : m.Groups["to"].Value, From: m.Groups["from"].Value))
-            .ToList();
+        var calls = Calls(trace);
         var outputDirectory = false; // the output directory synced since its last new name
         var deadLetterDirectory = false;
         var outputCreated = false;
         var checkpoints = 0;
-        foreach (var (name, path, from) in calls)
+        foreach (var (name, path, from, _) in calls)
         {
             if (name == "fsync" && path.EndsWith("/out/zert-ecs.ndjson", StringComparison.Ordinal)) outputCreated = true;
             else if (name == "fsync" && path.EndsWith("/out", StringComparison.Ordinal)) outputDirectory = true;
@@ -57,6 +54,75 @@ public sealed partial class NewFileNamesDurableTests : IDisposable
             }
         }
         Assert.True(checkpoints >= 1 && outputCreated, $"the trace holds {checkpoints} checkpoint(s) and {calls.Count} calls");
+    }
+
+    /// <summary>
+    /// A directory the forwarder makes (the output's, the checkpoint's, the dead letters' under it; two levels of each
+    /// here) is a name in its parent, which must be synced before a checkpoint counts lines in it: a power loss could
+    /// otherwise take back the whole directory, and the files a checkpoint counted with it.
+    /// </summary>
+    [SkippableFact]
+    public async Task The_parent_of_each_directory_the_forwarder_makes_is_synced_before_a_checkpoint()
+    {
+        RequireStrace();
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 22, zertCount: 50);
+        var trace = _work.Combine("trace.txt");
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={dump}", "Outputs:File:Directory=out/ecs", "Outputs:File:Formats:0=ecs", "Checkpoint:Directory=state/run",
+             "Logging:Progress=false"],
+            TimeSpan.FromMinutes(2), launcher: Strace(trace, "mkdir,mkdirat"));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+
+        var made = new List<string>();
+        var unsynced = new HashSet<string>(StringComparer.Ordinal); // parents of directories made since their last sync
+        var checkpoints = 0;
+        foreach (var (name, path, _, succeeded) in Calls(trace))
+        {
+            if (name.StartsWith("mkdir", StringComparison.Ordinal) && succeeded && path.StartsWith(_work.Path + "/", StringComparison.Ordinal))
+            {
+                made.Add(path);
+                unsynced.Add(Path.GetDirectoryName(path)!);
+            }
+            else if (name == "fsync" && succeeded) unsynced.Remove(path);
+            else if (name.StartsWith("rename", StringComparison.Ordinal) && path.EndsWith("/state/run/checkpoints.json", StringComparison.Ordinal))
+            {
+                checkpoints++;
+                Assert.True(unsynced.Count == 0, $"checkpoint {checkpoints} written before a directory was synced after one was made in it: {string.Join(", ", unsynced)}");
+            }
+        }
+        string[] expected = ["out", "out/ecs", "state", "state/run", "state/run/dead-letters"];
+        Assert.Equal(expected.Select(d => _work.Combine(d)).Order(StringComparer.Ordinal), made.Order(StringComparer.Ordinal));
+        Assert.True(checkpoints >= 1, $"the trace holds {checkpoints} checkpoint(s)");
+    }
+
+    /// <summary>The launcher that runs the forwarder under strace, recording to <paramref name="trace"/> the calls these tests check and <paramref name="more"/>.</summary>
+    private static string[] Strace(string trace, string? more = null) =>
+        ["strace", "-f", "-y", "-e", $"trace=fsync,rename,renameat,renameat2{(more is null ? "" : "," + more)}", "-o", trace, "--"];
+
+    /// <summary>
+    /// Each recorded call in the order the calls began, with whether it returned 0 (a call another thread interrupted is
+    /// recorded "&lt;unfinished ...&gt;" and its result on a later "&lt;... name resumed&gt;" line of the same thread).
+    /// </summary>
+    private static List<(string Name, string Path, string From, bool Succeeded)> Calls(string trace)
+    {
+        var calls = new List<(string Name, string Path, string From, bool Succeeded)>();
+        var unfinished = new Dictionary<string, int>(StringComparer.Ordinal); // thread -> its call in the list
+        foreach (var line in File.ReadLines(trace))
+        {
+            if (Resumed().Match(line) is { Success: true } resumed)
+            {
+                if (unfinished.Remove(resumed.Groups["pid"].Value, out var index))
+                    calls[index] = calls[index] with { Succeeded = resumed.Groups["result"].Value == "0" };
+                continue;
+            }
+            var m = Call().Match(line);
+            if (!m.Success) continue;
+            calls.Add((m.Groups["name"].Value, m.Groups["fd"].Success ? m.Groups["fd"].Value : m.Groups["to"].Value, m.Groups["from"].Value,
+                m.Groups["result"].Value == "0"));
+            if (line.EndsWith("<unfinished ...>", StringComparison.Ordinal)) unfinished[m.Groups["pid"].Value] = calls.Count - 1;
+        }
+        return calls;
     }
 
     /// <summary>strace is installed by CI (.ci/install-tools.sh); elsewhere the test skips, saying why.</summary>
@@ -79,7 +145,12 @@ public sealed partial class NewFileNamesDurableTests : IDisposable
         throw new SkipException(problem);
     }
 
-    // 'PID fsync(FD</path>' or 'PID rename("from", "to"' (renameat/renameat2: 'AT_FDCWD, "from", AT_FDCWD, "to"').
-    [GeneratedRegex("""^\d+\s+(?<name>fsync|rename|renameat2?)\((?:\d+<(?<fd>[^>]*)>|(?:AT_FDCWD, )?"(?<from>[^"]*)", (?:AT_FDCWD, )?"(?<to>[^"]*)")""")]
+    // 'PID fsync(FD</path>', 'PID rename("from", "to"' (renameat/renameat2: 'AT_FDCWD, "from", AT_FDCWD, "to"') or
+    // 'PID mkdir("path", MODE' (mkdirat: 'AT_FDCWD, "path", MODE'); then ') = RESULT' unless another thread interrupted it.
+    [GeneratedRegex("""^(?<pid>\d+)\s+(?:(?<name>fsync|rename|renameat2?)\((?:\d+<(?<fd>[^>]*)>|(?:AT_FDCWD(?:<[^>]*>)?, )?"(?<from>[^"]*)", (?:AT_FDCWD(?:<[^>]*>)?, )?"(?<to>[^"]*)")|(?<name>mkdir(?:at)?)\((?:AT_FDCWD(?:<[^>]*>)?, )?"(?<to>[^"]*)")(?:.*\) += (?<result>-?\d+))?""")]
     private static partial Regex Call();
+
+    // 'PID <... fsync resumed>) = RESULT' (and the rest of the call's arguments before it, if any).
+    [GeneratedRegex("""^(?<pid>\d+)\s+<\.\.\. \w+ resumed>.*\) += (?<result>-?\d+)""")]
+    private static partial Regex Resumed();
 }
