@@ -3,10 +3,11 @@ using System.Runtime.InteropServices;
 namespace ZertForwarder.Pipeline;
 
 /// <summary>
-/// fsync of a directory, which makes the names in it durable: a file or directory created or renamed there (an output
-/// opened for the first time, a rotation, a directory made at start). Linux fsync(2): syncing a file "does not necessarily ensure that the entry in the directory
-/// containing the file has also reached disk. For that an explicit fsync() on a file descriptor for the directory is
-/// also needed." Without it a power loss can take back a new file whose lines a checkpoint already counts.
+/// fsync of a directory, which makes the names in it durable: a file or directory created, renamed or deleted there (an
+/// output opened for the first time, a rotation, a directory made at start, a file a failed batch's cut-back removed).
+/// Linux fsync(2): syncing a file "does not necessarily ensure that the entry in the directory containing the file has
+/// also reached disk. For that an explicit fsync() on a file descriptor for the directory is also needed." Without it a
+/// power loss can take back a new file whose lines a checkpoint already counts.
 /// </summary>
 public static class DirectorySync
 {

@@ -386,8 +386,46 @@ public sealed class FileSinkTests : IDisposable
         Assert.Equal(events.Select(e => Text(e.Ecs)), files.SelectMany(File.ReadAllLines));
     }
 
-    /// <summary>Event bytes that cancel <paramref name="stop"/> when the sink reads them (to stop a batch at that line).</summary>
-    private sealed class CancelOnRead(CancellationTokenSource stop, int length) : System.Buffers.MemoryManager<byte>
+    /// <summary>
+    /// A failed batch that rotated twice removes the second rotated file, which holds only its lines. A checkpoint whose
+    /// sync ran during the batch, after the rotation's new file, took the directory's mark; the removal then left none,
+    /// and the checkpoint after the retry did not sync the directory: after a power loss the removed file could come
+    /// back beside the retry's lines (each line twice). The sync after the cut-back syncs the directory.
+    /// </summary>
+    [Fact]
+    public async Task The_removal_of_a_rotated_file_by_a_failed_batch_is_synced_in_its_directory_before_the_next_checkpoint()
+    {
+        var path = Path.Combine(_directory, "zert-ecs.ndjson");
+        var synced = new List<string>();
+        using var stop = new CancellationTokenSource();
+        await using var sink = new FileSink(new FileSinkOptions { Directory = _directory, RotateBytes = 1_000_000 })
+        {
+            SyncDirectoryOf = file => synced.Add(file),
+        };
+        // Lines of 400 KB, two to a file: the third goes to a new file after .1, the fifth after .2, and reading the
+        // fifth runs a checkpoint's sync and stops the batch.
+        var batch = Enumerable.Range(0, 5).Select(n => new ForwardedEvent
+        {
+            EventId = TestEvents.IdOf(200 + n),
+            Dataset = "zos.zert_connection",
+            Ecs = n < 4 ? Encoding.UTF8.GetBytes(new string((char)('a' + n), 400_000)) : new CancelOnRead(stop, 400_000, sink.SyncToDisk).Memory,
+        }).ToList();
+        await sink.StartAsync(CancellationToken.None);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sink.SendAsync(batch, new BatchOutcome(batch.Count), stop.Token));
+        Assert.Equal([path], synced); // the sync during the batch, for its new file
+        Assert.False(File.Exists(path + ".2"), "the cut-back removes the second rotated file");
+
+        synced.Clear();
+        sink.SyncToDisk();
+        Assert.Equal([path], synced);
+    }
+
+    /// <summary>
+    /// Event bytes that cancel <paramref name="stop"/> when the sink reads them (to stop a batch at that line), after
+    /// running <paramref name="before"/> when given.
+    /// </summary>
+    private sealed class CancelOnRead(CancellationTokenSource stop, int length, Action? before = null) : System.Buffers.MemoryManager<byte>
     {
         private readonly byte[] _bytes = Enumerable.Repeat((byte)'z', length).ToArray();
 
@@ -395,6 +433,7 @@ public sealed class FileSinkTests : IDisposable
 
         public override Span<byte> GetSpan()
         {
+            before?.Invoke();
             stop.Cancel();
             return _bytes;
         }
