@@ -96,6 +96,43 @@ public sealed partial class NewFileNamesDurableTests : IDisposable
         Assert.True(checkpoints >= 1, $"the trace holds {checkpoints} checkpoint(s)");
     }
 
+    /// <summary>
+    /// The checkpoint a run could not write is tried once more when the forwarder closes, and it must sync like every
+    /// other: written after the file output had closed, it synced no directory and counted lines in a file whose name
+    /// was never synced. Here the output directory cannot be synced (it cannot be opened: mode 0300, no read), so no
+    /// checkpoint may count the output's lines at all, the last one included.
+    /// </summary>
+    [SkippableFact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task The_last_checkpoint_tried_at_close_syncs_like_every_other()
+    {
+        RequireStrace(); // strace runs on Linux only
+        var dump = Dumps.Write(_work.Combine("in.smf"), seed: 23, zertCount: 50);
+        var trace = _work.Combine("trace.txt");
+        var output = Directory.CreateDirectory(_work.Combine("out"));
+        output.UnixFileMode = UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--once", $"Input:Paths:0={dump}", "Outputs:File:Directory=out", "Outputs:File:Formats:0=ecs", "Checkpoint:Directory=state",
+             "Pipeline:RetryTimeLimit=00:00:01", "Logging:Progress=false"],
+            TimeSpan.FromMinutes(2), launcher: [.. Strace(trace), .. WithoutFileCapabilities.Launcher() ?? []]);
+        Assert.True(result.ExitCode != 0, result.Stderr);
+        Assert.Contains("Cannot sync directory", result.Stderr, StringComparison.Ordinal);
+
+        var outputWritten = false; // the output file's lines fsynced: a checkpoint after this would count them
+        var checkpoints = 0;
+        foreach (var (name, path, _, succeeded) in Calls(trace))
+        {
+            if (name == "fsync" && succeeded && path.EndsWith("/out/zert-ecs.ndjson", StringComparison.Ordinal)) outputWritten = true;
+            else if (name.StartsWith("rename", StringComparison.Ordinal) && path.EndsWith("/state/checkpoints.json", StringComparison.Ordinal) && outputWritten)
+            {
+                checkpoints++;
+            }
+        }
+        Assert.True(outputWritten, "the output's lines were written and fsynced");
+        Assert.True(checkpoints == 0, $"{checkpoints} checkpoint(s) counted lines in a file whose directory was never synced");
+    }
+
     /// <summary>The launcher that runs the forwarder under strace, recording to <paramref name="trace"/> the calls these tests check and <paramref name="more"/>.</summary>
     private static string[] Strace(string trace, string? more = null) =>
         ["strace", "-f", "-y", "-e", $"trace=fsync,rename,renameat,renameat2{(more is null ? "" : "," + more)}", "-o", trace, "--"];
