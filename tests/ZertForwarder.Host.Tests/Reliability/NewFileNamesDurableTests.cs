@@ -24,10 +24,12 @@ public sealed partial class NewFileNamesDurableTests : IDisposable
         var dump = Dumps.Write(_work.Combine("in.smf"), seed: 21, zertCount: 400);
         var trace = _work.Combine("trace.txt");
 
-        // Rotation every ~200 KB: 400 ECS documents make several files, each a new name in the output directory.
+        // Rotation every ~200 KB: 400 ECS documents make several files, each a new name in the output directory; small
+        // batches and a checkpoint every 10 ms put checkpoints between rotations (with one checkpoint after them all, a
+        // directory synced only for the first file would pass).
         var result = await ForwarderProcess.RunAsync(_work.Path,
             ["run", "--once", $"Input:Paths:0={dump}", "Outputs:File:Directory=out", "Outputs:File:Formats:0=ecs", "Outputs:File:RotateBytes=200000",
-             "Checkpoint:Directory=state", "Logging:Progress=false"],
+             "Pipeline:MaxBatchItems=20", "Checkpoint:Directory=state", "Checkpoint:Interval=00:00:00.010", "Logging:Progress=false"],
             TimeSpan.FromMinutes(2), launcher: Strace(trace));
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.True(Directory.GetFiles(_work.Combine("out"), "zert-ecs.ndjson.*").Length >= 2, "the output rotated at least twice");
