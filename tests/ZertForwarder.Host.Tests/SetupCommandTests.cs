@@ -159,6 +159,27 @@ public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Kibana_certificate_of_the_CaFile_that_is_not_for_a_server_is_refused_and_the_error_says_why()
+    {
+        // A client certificate of the same corporate CA (extended key usage clientAuth only) chains to Kibana:CaFile
+        // but does not identify a server; the error said only "RemoteCertificateChainErrors".
+        using var certificates = new TestCertificates(serverUsageOid: "1.3.6.1.5.5.7.3.2");
+        await using var tlsKibana = await FakeKibana.StartAsync(certificates.Server);
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "setup", $"Kibana:Url=https://127.0.0.1:{tlsKibana.Url.Port}", $"Kibana:CaFile={certificates.WriteAuthorityPem(_work.Path)}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains("TLS certificate refused: the certificate of Kibana (CN=localhost, issued by CN=ZertForwarder Test CA) is not for a TLS server: " +
+            "its extended key usage lacks serverAuth", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(tlsKibana.Objects);
+    }
+
+    [Fact]
     public async Task Refused_credentials_and_missing_privileges_are_clear_errors_with_exit_2()
     {
         var passwordFile = _work.Combine("password");

@@ -341,7 +341,8 @@ internal sealed class ElasticsearchConnection : IDisposable
         {
             CertificateRefusal.NameMismatch => Refuse($"host name mismatch: the certificate is for {string.Join(", ", ServerCertificateTrust.Names(leaf))}, " +
                 $"not {(sender is HttpRequestMessage { RequestUri: { } uri } ? $"'{uri.Host}'" : _nodeHosts)}; connect by a name the certificate lists"),
-            CertificateRefusal.PolicyError => Refuse($"the certificate '{leaf.Subject}' was refused: {errors}"),
+            // The error names the node's URL before this reason ("Cannot reach Elasticsearch at ...").
+            CertificateRefusal.PolicyError => Refuse(ServerCertificateTrust.DescribePolicyError(leaf, errors, "Elasticsearch")),
             _ when _trustedRoots is not null => Refuse($"the certificate '{leaf.Subject}' does not chain to a certificate in Outputs:Elasticsearch:CaFile"),
             _ when _pinnedFingerprint is not null => Refuse($"no certificate in the server's chain has the pinned CertificateFingerprint (the server's is {Convert.ToHexString(SHA256.HashData(leaf.RawData))})"),
             _ => Refuse($"the certificate '{leaf.Subject}' (issued by '{leaf.Issuer}') is not trusted; set Outputs:Elasticsearch:CaFile to its CA or pin CertificateFingerprint"),

@@ -138,9 +138,7 @@ internal static class ServerCertificateTrust
             // RFC 6125: the name we connect to must be among the certificate's names; a trusted CA does not excuse that.
             CertificateRefusal.NameMismatch =>
                 $"the certificate of {endpoint} is for {QuotedNames(leaf)}, not for '{expectedName}' (host name mismatch); {nameMismatchHint}",
-            CertificateRefusal.PolicyError when !IsForServers(leaf) =>
-                $"the certificate of {endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is not for a TLS server: its extended key usage lacks serverAuth",
-            CertificateRefusal.PolicyError => $"the certificate of {endpoint} was refused: {errors}",
+            CertificateRefusal.PolicyError => DescribePolicyError(leaf, errors, endpoint),
             _ when string.IsNullOrWhiteSpace(caFile) =>
                 $"the certificate of {endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is not signed by a CA this system trusts " +
                 $"(self-signed or a private CA); set {caFileSetting} to that CA's PEM file",
@@ -148,6 +146,16 @@ internal static class ServerCertificateTrust
                  $"nor by one in {caFileSetting} '{caFile}'",
         };
     }
+
+    /// <summary>
+    /// A <see cref="CertificateRefusal.PolicyError"/> in words, the one wording of every TLS client (Elasticsearch and
+    /// Kibana word their other refusals after their own settings): a certificate of the trusted CA that is not for a
+    /// server says so, as the bare policy errors would only say the chain was refused.
+    /// </summary>
+    /// <param name="endpoint">The server as messages name it, e.g. <c>https://es:9200</c>, <c>rsyslog:6514</c> or <c>Kibana</c>.</param>
+    public static string DescribePolicyError(X509Certificate2 leaf, SslPolicyErrors errors, string endpoint) => IsForServers(leaf)
+        ? $"the certificate of {endpoint} was refused: {errors}"
+        : $"the certificate of {endpoint} ({leaf.Subject}, issued by {leaf.Issuer}) is not for a TLS server: its extended key usage lacks serverAuth";
 
     /// <summary><see cref="Names"/> quoted and joined, for messages: <c>'localhost', '127.0.0.1'</c>.</summary>
     public static string QuotedNames(X509Certificate2 certificate) => string.Join(", ", Names(certificate).Select(n => $"'{n}'"));

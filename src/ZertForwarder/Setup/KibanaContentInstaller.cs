@@ -293,7 +293,7 @@ internal sealed class KibanaContentInstaller : IDisposable
         _tlsRefusal = refusal switch
         {
             CertificateRefusal.NameMismatch => $"TLS certificate refused: host name mismatch: the certificate is for {ServerCertificateTrust.QuotedNames(leaf)}, not '{new Uri(_settings.Url).Host}'",
-            CertificateRefusal.PolicyError => $"TLS certificate refused: '{leaf.Subject}': {errors}",
+            CertificateRefusal.PolicyError => "TLS certificate refused: " + ServerCertificateTrust.DescribePolicyError(leaf, errors, "Kibana"),
             _ => $"TLS certificate refused: '{leaf.Subject}' (issued by '{leaf.Issuer}') is not trusted; set Kibana:CaFile to its CA",
         };
         return false;

@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -48,11 +51,24 @@ public sealed class FakeKibana : IAsyncDisposable
     /// <summary>False: no detection engine (Elastic Security not available), the rules API answers 404.</summary>
     public bool HasDetectionEngine { get; set; } = true;
 
-    public static async Task<FakeKibana> StartAsync()
+    /// <param name="serverCertificate">Serve HTTPS with this certificate instead of plain HTTP.</param>
+    public static async Task<FakeKibana> StartAsync(X509Certificate2? serverCertificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (serverCertificate is not null)
+            {
+                // Through the handshake callback: Kestrel's own UseHttps(certificate) refuses a certificate without
+                // serverAuth, which the clients' refusal of one is tested with.
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificate = serverCertificate }),
+                });
+            }
+        }));
         var app = builder.Build();
         var fake = new FakeKibana(app);
         app.Use(async (context, next) =>

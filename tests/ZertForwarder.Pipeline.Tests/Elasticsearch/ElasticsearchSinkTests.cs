@@ -578,6 +578,32 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task A_certificate_of_the_CaFile_that_is_not_for_a_server_is_refused_and_the_message_says_why()
+    {
+        // A client certificate of the same corporate CA (extended key usage clientAuth only) chains to the CaFile but
+        // does not identify a server; the message said only "RemoteCertificateChainErrors".
+        using var certificates = new TestCertificates(serverUsageOid: "1.3.6.1.5.5.7.3.2");
+        await using var tlsElasticsearch = await FakeElasticsearch.StartAsync(certificates.Server);
+        var url = $"https://127.0.0.1:{tlsElasticsearch.Url.Port}";
+        await using var sink = new ElasticsearchSink(Options(o =>
+        {
+            o.Url = url;
+            o.CaFile = certificates.WriteAuthorityPem(_directory);
+        }));
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => sink.StartAsync(CancellationToken.None));
+        var outcome = await SendAsync(sink, [TestEvents.Create(1)]);
+
+        output.WriteLine(refused.Message);
+        const string why = "is not for a TLS server: its extended key usage lacks serverAuth";
+        Assert.Contains($"Cannot reach Elasticsearch at {url}: TLS certificate refused: the certificate of Elasticsearch (CN=localhost, issued by CN=ZertForwarder Test CA) {why}",
+            refused.Message, StringComparison.Ordinal);
+        Assert.Equal(ItemOutcome.Retry, outcome[0]);
+        Assert.Contains(why, outcome.Reason(0), StringComparison.Ordinal);
+        Assert.Empty(tlsElasticsearch.Documents);
+    }
+
+    [Fact]
     public async Task A_pinned_CertificateFingerprint_trusts_the_chain_without_a_CaFile_and_a_wrong_one_is_refused()
     {
         using var certificates = new TestCertificates();

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
-using ZertForwarder.Pipeline.Tests.Elasticsearch;
 using ZertForwarder.Pipeline.Tests.Support;
 using ZertForwarder.Sinks.Splunk;
 using ZertForwarder.TestKit;

@@ -33,7 +33,7 @@ public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
     [Fact]
     public async Task A_later_failed_handshake_is_not_reported_as_an_earlier_certificate_refusal()
     {
-        using var certificates = new Elasticsearch.TestCertificates();
+        using var certificates = new TestCertificates();
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         var receiver = Task.Run(async () =>
@@ -88,7 +88,7 @@ public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
     [Fact]
     public async Task A_certificate_of_the_configured_CA_that_is_not_for_servers_is_refused()
     {
-        using var certificates = new Elasticsearch.TestCertificates(serverUsageOid: "1.3.6.1.5.5.7.3.2");
+        using var certificates = new TestCertificates(serverUsageOid: "1.3.6.1.5.5.7.3.2");
         var directory = Directory.CreateTempSubdirectory("zert-syslog-eku-");
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

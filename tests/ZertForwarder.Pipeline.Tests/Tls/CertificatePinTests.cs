@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ZertForwarder.Pipeline.Tests.Elasticsearch;
+using ZertForwarder.TestKit;
 using ZertForwarder.Sinks.Tls;
 
 namespace ZertForwarder.Pipeline.Tests.Tls;

@@ -2,10 +2,10 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ZertForwarder.Pipeline.Tests.Elasticsearch;
+namespace ZertForwarder.TestKit;
 
 /// <summary>A private CA and a server certificate for 127.0.0.1 signed by it, made fresh per test run.</summary>
-internal sealed class TestCertificates : IDisposable
+public sealed class TestCertificates : IDisposable
 {
     /// <param name="serverDnsName">DNS name of the server certificate; with a name other than localhost the certificate
     /// does not list 127.0.0.1 either, so connecting by address is a host name mismatch.</param>
