@@ -88,12 +88,15 @@ internal static class ReportCommand
                     case "--from": filter.From = ParseTime(name, value, problems); break;
                     case "--to": filter.To = ParseTime(name, value, problems); break;
                     case "--utc-offset":
+                        // Spaces around '=' are dropped, as around the commas: 'SYSA =+01:00' kept the system as
+                        // "SYSA ", which no record's SMF id (SMF119SID, four characters) ever matched.
                         var eq = value.IndexOf('=', StringComparison.Ordinal);
-                        if (eq > 0 && OptionsValidator.TryParseUtcOffset(value[(eq + 1)..], out var offset))
+                        var system = eq < 0 ? "" : value[..eq].TrimEnd();
+                        if (system.Length > 0 && OptionsValidator.TryParseUtcOffset(value[(eq + 1)..].TrimStart(), out var offset))
                         {
                             // The last one won without a word: '--utc-offset SYSA=-05:00 --utc-offset SYSA=-04:00'
                             // converted every SYSA time by -04:00. A system is named in any case, as it is looked up.
-                            if (!offsets.TryAdd(value[..eq], offset)) problems.Add($"option '--utc-offset' names system '{value[..eq]}' more than once");
+                            if (!offsets.TryAdd(system, offset)) problems.Add($"option '--utc-offset' names system '{system}' more than once");
                         }
                         else problems.Add($"option '--utc-offset' needs SID=+HH:MM (e.g. SYSA=-05:00), not '{value}'");
                         break;

@@ -277,6 +277,35 @@ public sealed class ReportTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Spaces_around_a_utc_offsets_equals_sign_are_dropped()
+    {
+        // 'SYSA =+01:00' kept the system as "SYSA ", which matched no record: its times were taken as UTC.
+        // 'SYSA= +01:00' was refused as no offset.
+        var records = SmfDumpGenerator.GenerateRecords(21, 600);
+        var dump = WriteDump(_work.Combine("in.smf"), records);
+        var offsets = ExpectedCounts.UtcOffsets(records);
+        Assert.Contains(offsets.Split(','), o => !o.EndsWith("=+00:00", StringComparison.Ordinal));
+
+        var plain = await Report([dump, "--out", "plain", "--utc-offset", offsets]);
+        var none = await Report([dump, "--out", "none"]);
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        foreach (var (spacing, dir) in new[] { (" =", "before"), ("= ", "after"), ("  =  ", "both") })
+        {
+            var spaced = await Report([dump, "--out", dir, "--utc-offset", offsets.Replace("=", spacing, StringComparison.Ordinal)]);
+            Assert.True(spaced.ExitCode == 0, spaced.ToString());
+            Assert.Equal(plain.Stderr, spaced.Stderr);
+            foreach (var name in new[] { "servers.csv", "clients.csv", "outbound.csv", "sessions.csv", "report.html", "cbom.cdx.json" })
+            {
+                Assert.True(File.ReadAllBytes(_work.Combine("plain", name)).AsSpan().SequenceEqual(File.ReadAllBytes(_work.Combine(dir, name))), $"{name} differs ('{spacing}')");
+            }
+        }
+
+        // The offsets do show in the report: without them the sessions are placed at other times.
+        Assert.False(File.ReadAllBytes(_work.Combine("plain", "sessions.csv")).AsSpan().SequenceEqual(File.ReadAllBytes(_work.Combine("none", "sessions.csv"))));
+        Assert.Equal(2, (await Report([dump, "--out", "no-system", "--utc-offset", " =+01:00"])).ExitCode);
+    }
+
+    [Fact]
     public async Task An_empty_filter_list_is_a_usage_error_not_no_filter()
     {
         // It was: '--stack ,' was taken as no filter, and the report covered every stack.
