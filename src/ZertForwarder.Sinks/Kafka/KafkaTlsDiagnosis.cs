@@ -15,7 +15,7 @@ namespace ZertForwarder.Sinks.Kafka;
 /// verify failed: broker certificate could not be verified", whether the CA is unknown or the name does not match.
 /// On the first such error per broker this connects once more with .NET's TLS client, looks at the certificate the
 /// broker presents with the same rules (system trust plus <c>SslCaLocation</c>; the name connected to must be in the
-/// certificate, RFC 6125), and logs the reason in words. It never accepts anything: librdkafka's verdict stands.
+/// certificate, RFC 6125; a server certificate, extended key usage serverAuth), and logs the reason in words. It never accepts anything: librdkafka's verdict stands.
 /// </summary>
 internal sealed partial class KafkaTlsDiagnosis(KafkaConnectionOptions options, IPipelineLog log, string component)
 {
@@ -74,6 +74,13 @@ internal sealed partial class KafkaTlsDiagnosis(KafkaConnectionOptions options, 
             {
                 return $"its certificate is for {ServerCertificateTrust.QuotedNames(presented)}, not for '{host}' (host name mismatch); clients must reach every broker by a " +
                     "name its certificate carries (bootstrap servers and the brokers' advertised listeners)";
+            }
+
+            // OpenSSL checks the purpose too (sslserver): a certificate of the configured CA without serverAuth fails
+            // with the same "certificate verify failed", and chains to SslCaLocation, so it is named first.
+            if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0 && !ServerCertificateTrust.IsForServers(presented))
+            {
+                return ServerCertificateTrust.DescribePolicyError(presented, errors, "the broker");
             }
 
             if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0 && !ChainsToConfiguredCa(presented, chainExtras))

@@ -56,6 +56,20 @@ public sealed class KafkaTlsVerificationTests(ITestOutputHelper output) : IDispo
     }
 
     [Fact]
+    public async Task A_broker_certificate_of_its_CA_that_is_not_for_a_server_is_refused_and_the_log_says_why()
+    {
+        using var ca = TestCa.Create();
+        // Signed by the configured CA, for the right name, but a client certificate (extended key usage clientAuth only).
+        using var broker = TlsBroker.Start(ca.Issue(dnsName: "localhost", address: IPAddress.Loopback, usageOid: "1.3.6.1.5.5.7.3.2"));
+
+        var refused = await ProduceAsync(broker, WriteCa(ca));
+
+        Assert.Equal(0, refused.Handshakes);
+        Assert.Contains(refused.Log.Lines, line => line.Contains("certificate verify failed", StringComparison.OrdinalIgnoreCase));
+        await AssertLoggedAsync(refused.Log, "is not for a TLS server: its extended key usage lacks serverAuth");
+    }
+
+    [Fact]
     public async Task The_Kafka_input_says_why_a_broker_certificate_was_refused()
     {
         using var ca = TestCa.Create();
@@ -182,7 +196,8 @@ public sealed class KafkaTlsVerificationTests(ITestOutputHelper output) : IDispo
             return new TestCa(key, request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2)));
         }
 
-        public X509Certificate2 Issue(string dnsName, IPAddress? address)
+        /// <param name="usageOid">The one extended key usage: serverAuth, or clientAuth (1.3.6.1.5.5.7.3.2) for a certificate not meant for a server.</param>
+        public X509Certificate2 Issue(string dnsName, IPAddress? address, string usageOid = "1.3.6.1.5.5.7.3.1")
         {
             using var key = RSA.Create(2048);
             var request = new CertificateRequest($"CN={dnsName}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
@@ -191,7 +206,7 @@ public sealed class KafkaTlsVerificationTests(ITestOutputHelper output) : IDispo
             if (address is not null) names.AddIpAddress(address);
             request.CertificateExtensions.Add(names.Build());
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usageOid)], false));
             var serial = RandomNumberGenerator.GetBytes(12);
             using var issued = request.Create(Certificate, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1), serial);
             using var withKey = issued.CopyWithPrivateKey(key);
