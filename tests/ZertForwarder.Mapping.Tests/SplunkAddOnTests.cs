@@ -203,11 +203,13 @@ public sealed partial class SplunkAddOnTests
 
         foreach (var (name, eventtype) in eventtypes)
         {
-            // A field an event type searches must exist at search time: a CIM alias/eval of props.conf or the sourcetype.
-            foreach (Match term in SearchTerm().Matches(eventtype["search"]))
+            // A field an event type searches must exist at search time: the sourcetype, a CIM alias/eval of props.conf or
+            // an ECS path of the JSON extraction.
+            foreach (Match term in FieldTerm().Matches(eventtype["search"]))
             {
-                var field = term.Groups[1].Value;
-                Assert.True(field == "sourcetype" || definedFields.Contains(field), $"eventtypes.conf [{name}] searches '{field}', which props.conf does not define");
+                var field = term.Groups[1].Value.Trim('"');
+                Assert.True(field == "sourcetype" || definedFields.Contains(field) || EcsPaths.Value.Values.Any(p => p.Contains(field)),
+                    $"eventtypes.conf [{name}] searches '{field}', which neither props.conf nor the ECS documents define");
             }
         }
 
@@ -219,6 +221,38 @@ public sealed partial class SplunkAddOnTests
             {
                 Assert.Contains(tagged, e => eventtypes[e]["search"].Contains($"sourcetype=\"{sourcetype}\"", StringComparison.Ordinal));
             }
+        }
+    }
+
+    /// <summary>
+    /// The CIM Network_Traffic data model is for network flows: an event its tags bring in without a transport is not
+    /// traffic. The zERT-enabled/-disabled records (subtype 11 event types 5 and 6) and the aggregation-enabled/-disabled
+    /// records (subtype 12 event types 2 and 3) are ECS category configuration (output contract 2.2) but share the
+    /// traffic sourcetypes; they were counted as allowed traffic without endpoints.
+    /// </summary>
+    [Fact]
+    public void The_Network_Traffic_event_type_selects_only_network_traffic()
+    {
+        var eventtypes = ConfFile.Read(Path.Combine(AddOn, "default", "eventtypes.conf"));
+        var tags = ConfFile.Read(Path.Combine(AddOn, "default", "tags.conf"));
+        var trafficTypes = tags.Where(t => CimTags["Network_Traffic"].All(any => any.Any(t.Value.ContainsKey)))
+            .Select(t => t.Key["eventtype=".Length..]).ToList();
+        Assert.NotEmpty(trafficTypes);
+        foreach (var name in trafficTypes)
+        {
+            var search = eventtypes[name]["search"];
+            var sourcetypes = Regex.Matches(search, @"sourcetype=""([^""]+)""").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+            var terms = FieldTerm().Matches(search)
+                .Select(m => (Field: m.Groups[1].Value.Trim('"'), Value: m.Groups[2].Value.Trim('"')))
+                .Where(t => t.Field != "sourcetype")
+                .ToList();
+            var selected = SplunkEvents.Value
+                .Where(e => sourcetypes.Contains(e.Sourcetype))
+                .Where(e => HasAll(e.Fields, terms))
+                .ToList();
+            Assert.True(selected.Count > 0, $"eventtypes.conf [{name}] selects none of the generated events");
+            var notTraffic = selected.Count(e => !e.Fields.ContainsKey("transport"));
+            Assert.True(notTraffic == 0, $"eventtypes.conf [{name}] puts {notTraffic} events without a transport into CIM Network_Traffic");
         }
     }
 
@@ -311,7 +345,7 @@ public sealed partial class SplunkAddOnTests
             checkedMacros++;
             var segments = spl[..stats.Index].Split('|');
             var sourcetype = Regex.Match(segments[0], @"sourcetype=""([^""*]+)""");
-            var terms = Regex.Matches(segments[0], @"(?<![\w.""])(""[^""]+""|[A-Za-z_][\w.]*)=(""[^""]*""|[^\s)]+)")
+            var terms = FieldTerm().Matches(segments[0])
                 .Select(m => (Field: m.Groups[1].Value.Trim('"'), Value: m.Groups[2].Value.Trim('"')))
                 .Where(t => t.Field != "sourcetype" && t.Field != "index")
                 .ToList();
@@ -330,8 +364,7 @@ public sealed partial class SplunkAddOnTests
 
             var selected = SplunkEvents.Value
                 .Where(e => !sourcetype.Success || e.Sourcetype == sourcetype.Groups[1].Value)
-                .Where(e => terms.All(t => e.Fields.TryGetValue(t.Field, out var values)
-                                           && (t.Value == "*" || values is null || values.Contains(t.Value, StringComparer.OrdinalIgnoreCase))))
+                .Where(e => HasAll(e.Fields, terms))
                 .ToList();
             Assert.True(selected.Count > 0, $"[{name}] selects none of the generated events");
             foreach (var field in stats.Groups[1].Value.Split((char[])[' ', '\n', '\\'], StringSplitOptions.RemoveEmptyEntries).Where(f => !filled.Contains(f)))
@@ -422,6 +455,11 @@ public sealed partial class SplunkAddOnTests
         }
     }
 
+    /// <summary>Whether an event has every <c>field=value</c> term (<c>*</c>: any value; an EVAL's uncomputed value matches any).</summary>
+    private static bool HasAll(Dictionary<string, List<string>?> fields, List<(string Field, string Value)> terms) =>
+        terms.All(t => fields.TryGetValue(t.Field, out var values)
+                       && (t.Value == "*" || values is null || values.Contains(t.Value, StringComparer.OrdinalIgnoreCase)));
+
     /// <summary><c>src AS dst</c> pairs of a FIELDALIAS value; names may be double-quoted.</summary>
     private static List<(string Source, string Target)> ParseAliases(string value, string where)
     {
@@ -443,8 +481,9 @@ public sealed partial class SplunkAddOnTests
     [GeneratedRegex(@"""[^""]+""|\S+")]
     private static partial Regex AliasToken();
 
-    [GeneratedRegex(@"(?<![\w.""])([A-Za-z_][\w.]*)=")]
-    private static partial Regex SearchTerm();
+    /// <summary><c>field=value</c> terms of a search; the field may be a double-quoted ECS path (<c>"event.category{}"</c>).</summary>
+    [GeneratedRegex(@"(?<![\w.""])(""[^""]+""|[A-Za-z_][\w.]*)=(""[^""]*""|[^\s)]+)")]
+    private static partial Regex FieldTerm();
 
     [GeneratedRegex(@"`([\w]+)(?:\(([^)`]*)\))?`")]
     private static partial Regex MacroUse();
