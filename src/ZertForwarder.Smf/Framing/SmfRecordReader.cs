@@ -152,22 +152,37 @@ public sealed class SmfRecordReader : IDisposable
                 // A dump that ends inside a block (truncated, or still arriving) is VBS if the blocks before are: the
                 // reader then reports the cut at its offset. Only a first block that does not fit says nothing.
                 if (atEnd) return blocks > 0;
-                break;
+                // A first block longer than the window: a tape block with the extended BDW (§C.1) can announce more
+                // than the window holds. The segments inside the window show whether it is one.
+                return blocks > 0 || SegmentsTile(data, position, blockLength);
             }
-            var segment = position + BdwLength;
-            var blockEnd = position + (int)blockLength;
-            while (segment < blockEnd)
-            {
-                if (segment + SdwLength > blockEnd) return false;
-                var segmentLength = BinaryPrimitives.ReadUInt16BigEndian(data[segment..]);
-                if (segmentLength < SdwLength || segment + segmentLength > blockEnd) return false;
-                if ((data[segment + 2] & 0xFC) != 0 || data[segment + 3] != 0) return false;
-                segment += segmentLength;
-            }
+            if (!SegmentsTile(data, position, blockLength)) return false;
             blocks++;
-            position = blockEnd;
+            position += (int)blockLength;
         }
         return blocks > 0;
+    }
+
+    /// <summary>
+    /// True when the segments of the block at <paramref name="blockStart"/> tile it with valid descriptors (§C.1):
+    /// length at least 4 and inside the block, control byte bits 0-5 zero, byte 3 zero. Of a block that runs past
+    /// <paramref name="data"/>, the segments inside it are checked, and at least one descriptor must be there.
+    /// </summary>
+    private static bool SegmentsTile(ReadOnlySpan<byte> data, int blockStart, long blockLength)
+    {
+        var blockEnd = blockStart + blockLength;
+        var first = blockStart + BdwLength;
+        var segment = first;
+        while (segment < blockEnd)
+        {
+            if (segment + SdwLength > blockEnd) return false;
+            if (segment + SdwLength > data.Length) return segment > first; // the window ends inside the block
+            var segmentLength = BinaryPrimitives.ReadUInt16BigEndian(data[segment..]);
+            if (segmentLength < SdwLength || segment + segmentLength > blockEnd) return false;
+            if ((data[segment + 2] & 0xFC) != 0 || data[segment + 3] != 0) return false;
+            segment += segmentLength;
+        }
+        return true;
     }
 
     /// <summary>

@@ -69,6 +69,30 @@ public sealed class SmfRecordReaderTests
     }
 
     /// <summary>
+    /// §C.1: a block over 32,760 bytes (tape) has the extended BDW, whose length can be more than the 64 KiB auto
+    /// detection looks at. Such a dump was "not an SMF dump" unless --container vbs was given; the segments inside the
+    /// window show it is VBS.
+    /// </summary>
+    [Fact]
+    public void An_extended_bdw_block_longer_than_the_detection_window_is_detected_as_vbs()
+    {
+        var record = Connection("TAPE");
+        var count = SmfRecordReader.DetectionWindow / record.Length + 2;
+        var dump = Concat(ExtendedBlock([.. Enumerable.Repeat(record, count)]), Block(Complete(Summary("B"))));
+        Assert.True(dump.Length > SmfRecordReader.DetectionWindow);
+
+        using var reader = new SmfRecordReader(new MemoryStream(dump));
+        var records = new List<byte[]>();
+        while (reader.TryReadNext(out var frame))
+        {
+            Assert.Null(frame.Error);
+            records.Add(frame.Record.ToArray());
+        }
+        Assert.Equal(SmfContainer.Vbs, reader.Container);
+        Assert.Equal([.. Enumerable.Repeat(record, count), Summary("B")], records);
+    }
+
+    /// <summary>
     /// A VBS dump whose third segment descriptor is damaged: the block descriptors still chain like RDWs, and auto
     /// detection read it as RDW, every block one "record" of another type: the whole dump lost, exit 0. It is VBS: the
     /// two records before the damage are read and the damage is reported at its offset.
