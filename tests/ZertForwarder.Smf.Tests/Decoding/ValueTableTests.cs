@@ -111,6 +111,75 @@ public sealed class ValueTableTests
         Assert.Equal(["handshake-failed", "unknown(0x01)"], t["ssh_flags"].FlagNames(0x81));
     }
 
+    /// <summary>
+    /// The value tables of layout spec §4 (V.1-V.22, the V.3 flag bits), typed from the spec independently of the JSON
+    /// file: each table's known codes in the project's names. Truncated lists end where the spec's source ends (V.7
+    /// before X'000A', V.8 before X'04', V.19 and V.21 before X'07', V.20 after X'15'), so an unconfirmed code stays
+    /// unknown(...) rather than getting a guessed name.
+    /// </summary>
+    private static readonly Dictionary<string, (uint Code, string Name)[]> SpecTables = new()
+    {
+        ["smf_reason"] = [(0x08, "event"), (0x10, "shutdown-start-statistics"), (0x20, "end-of-statistics"), (0x48, "event-more-follow"),
+            (0x50, "shutdown-start-statistics-more-follow"), (0x60, "end-of-statistics-more-follow"), (0x80, "interval"), (0xC0, "interval-more-follow")],
+        ["event_type_11"] = Numbered(1, "connection-initiation", "protection-change", "connection-termination", "short-connection-termination",
+            "zert-enabled", "zert-disabled", "enforcement"),
+        ["event_type_12"] = Numbered(1, "interval", "aggregation-enabled", "aggregation-disabled"),
+        ["ip_protocol"] = [(6, "tcp"), (17, "udp")],
+        ["connection_flags_11"] = [(0x08, "local-client"), (0x10, "local-server"), (0x20, "enforcement-reset"), (0x40, "at-tls-bypass"), (0x80, "ipv6")],
+        ["connection_flags_12"] = [(0x20, "local-client"), (0x40, "local-server"), (0x80, "ipv6")],
+        ["ip_security_flags"] = [(0x20, "ip-filtering"), (0x40, "ipv6-ip-security"), (0x80, "ipv4-ip-security")],
+        ["security_protocols"] = [(0x20, "ipsec"), (0x40, "ssh"), (0x80, "tls")],
+        ["ip_filter_action"] = Numbered(0, "no-rule", "permit-clear", "permit-ipsec", "deny"),
+        ["tls_version"] = [(0x0000, "unknown"), (0x0200, "SSLv2"), (0x0300, "SSLv3"), (0x0301, "TLSv1.0"), (0x0302, "TLSv1.1"), (0x0303, "TLSv1.2"), (0x0304, "TLSv1.3")],
+        ["ssh_version"] = Numbered(0, "unknown", "SSHv1", "SSHv2"),
+        ["data_source"] = Numbered(1, "observation", "provider"),
+        ["handshake_type"] = Numbered(1, "full", "abbreviated", "failed"),
+        ["handshake_role"] = Numbered(0, "unknown", "client", "server", "server-with-client-auth"),
+        ["encryption_algorithm"] = Numbered(0, "unknown", "none", "DES", "DES_40", "3DES", "RC2_40", "RC2_128", "RC2", "RC4_40", "RC4_128", "RC4_256"),
+        ["message_authentication"] = Numbered(0, "unknown", "none", "MD2", "HMAC-MD5", "HMAC-SHA1", "HMAC-SHA2-256"),
+        ["tls_key_exchange"] = Numbered(0, "unknown", "none", "RSA", "RSA_EXPORT", "RSA_PSK", "DH_RSA", "DH_RSA_EXPORT", "DH_DSS", "DH_ANON", "DH_ANON_EXPORT"),
+        ["fips_mode"] = Numbered(0, "off", "fips-140", "fips-140-level-1", "fips-140-level-2"),
+        ["dn_type"] = Numbered(1, "ipsec-local-subject", "ipsec-local-issuer", "ipsec-remote-subject", "ipsec-remote-issuer",
+            "tls-server-subject", "tls-server-issuer", "tls-client-subject", "tls-client-issuer",
+            "ssh-server-subject", "ssh-server-issuer", "ssh-client-subject", "ssh-client-issuer"),
+        ["cert_signature_method"] = Numbered(0, "unknown", "none", "RSA-MD2", "RSA-MD5", "RSA-SHA1", "DSA-SHA1", "RSA-SHA224", "RSA-SHA256", "RSA-SHA384"),
+        ["cert_public_key_algorithm"] = Numbered(0, "unknown", "none", "RSA", "DSA", "ECDSA"),
+        ["cert_digest"] = Numbered(0, "unknown", "none", "MD2", "MD5", "SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512"),
+        ["cert_key_type"] = Numbered(0, "unknown", "none", "RSA", "DSA", "DH", "EC"),
+        ["ssh_key_type"] = Numbered(0, "unknown", "none", "RSA", "DSA", "DH", "EC", "RSA1", "RSA_CERT", "DSA_CERT"),
+        ["ssh_auth_method"] = Numbered(0, "unknown", "none", "password", "publickey", "hostbased", "rhosts", "rhosts-rsa", "rsa", "keyboard-interactive"),
+        ["ssh_key_exchange"] = Numbered(0, "unknown", "none", "diffie-hellman-group-exchange-sha256", "diffie-hellman-group-exchange-sha1",
+            "diffie-hellman-group14-sha1", "diffie-hellman-group1-sha1", "ecdh-sha2-nistp256"),
+        ["ike_auth_method"] = Numbered(0, "unknown", "none", "rsa-signature", "pre-shared-key", "ecdsa-256", "ecdsa-384", "ecdsa-521"),
+        ["dh_group"] = [(0x00, "unknown"), (0x01, "group-1"), (0x02, "group-2"), (0x05, "group-5"), (0x0E, "group-14"), (0x13, "group-19"), (0x14, "group-20"), (0x15, "group-21")],
+        ["ike_prf"] = Numbered(0, "unknown", "none", "HMAC-SHA2-256", "HMAC-SHA2-384", "HMAC-SHA2-512", "AES-128-XCBC", "HMAC-MD5"),
+        ["cert_time_type"] = Numbered(0, "not-supplied", "utc-time", "generalized-time"),
+        ["tunnel_type"] = Numbered(1, "manual", "dynamic", "shadow"),
+        ["tunnel_state"] = Numbered(1, "active", "inactive"),
+        ["encapsulation_mode"] = Numbered(1, "tunnel", "transport"),
+        ["ipsec_protocol"] = [(50, "ESP"), (51, "AH")],
+        ["tls_crypto_flags"] = [(0x80, "encrypt-then-mac")],
+        ["ssh_crypto_flags"] = [(0x40, "encrypt-then-mac-outbound"), (0x80, "encrypt-then-mac-inbound")],
+        ["ssh_flags"] = [(0x80, "handshake-failed")],
+        ["tunnel_flags"] = [(0x40, "fips-140"), (0x80, "ipv6")],
+    };
+
+    /// <summary>Consecutive codes from <paramref name="first"/> on, as the spec tables list them.</summary>
+    private static (uint Code, string Name)[] Numbered(uint first, params string[] names) =>
+        [.. names.Select((name, i) => (first + (uint)i, name))];
+
+    [Fact]
+    public void Every_table_holds_exactly_the_codes_and_meanings_of_the_spec()
+    {
+        Assert.Equal(SpecTables.Keys.Order(), ValueTableSet.Default.Tables.Select(t => t.Id).Order());
+        foreach (var (id, expected) in SpecTables)
+        {
+            Assert.True(expected.Select(e => e.Code).SequenceEqual(ValueTableSet.Default[id].Entries.Select(e => e.Key)),
+                $"{id}: codes {string.Join(",", ValueTableSet.Default[id].Entries.Select(e => e.Key))}, the spec has {string.Join(",", expected.Select(e => e.Code))}");
+            foreach (var (code, name) in expected) Assert.Equal((id, code, name), (id, code, ValueTableSet.Default[id].NameOf(code)));
+        }
+    }
+
     public static TheoryData<int, string> CodedFields()
     {
         var data = new TheoryData<int, string>();
