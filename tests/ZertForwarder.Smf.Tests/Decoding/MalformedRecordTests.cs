@@ -114,6 +114,18 @@ public sealed class MalformedRecordTests
     }
 
     [Theory]
+    [InlineData(0u, null)]
+    [InlineData(null, (ushort)0)]
+    public void A_zero_dn_offset_or_length_also_means_no_dn_entries(uint? offset, ushort? length)
+    {
+        // §0 holds for the DN triplet too: its Len is no bound for the walk (§2.7), but a zero one still means absent.
+        var record = DecodedAssert.Decode(FullConnection().CorruptTriplet(6, offset, length).Build());
+        Assert.Empty(record.DistinguishedNames);
+        Assert.True(record.HasSection(ZertSection.Tls));
+        Assert.False(DecodedAssert.RawJson(record).TryGetProperty("SMF119SC_DN_Entries", out _));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(2)]
     [InlineData(3)]
