@@ -49,7 +49,10 @@ public readonly struct SmfHeader
     /// <summary>SMF119STY: record subtype, meaningful only when <see cref="HasSubtype"/>.</summary>
     public ushort Subtype { get; }
 
-    /// <summary>Whether the record is long enough to carry the subtype and the X'40' flag says subtypes are used.</summary>
+    /// <summary>
+    /// Whether the record is long enough to carry the subtype. The X'40' "subtypes used" flag is not asked: the layout
+    /// spec calls SMF119FLG informational and has the subtype read from bytes 22-23 (§1.1, §6 step 1).
+    /// </summary>
     public bool HasSubtype { get; }
 
     private SmfHeader(ReadOnlySpan<byte> record)
