@@ -78,8 +78,8 @@ internal sealed class EcsPlan
     /// </summary>
     private static EcsStepKind KindOf(FieldRule rule)
     {
-        // "only with an end time" is tested by Evaluate; such rules are few.
-        if (rule.WithEndOnly) return EcsStepKind.Value;
+        // "only with an end time" and "only with an IKE tunnel" are tested by Evaluate; such rules are few.
+        if (rule.WithEndOnly || rule.WithIkeOnly) return EcsStepKind.Value;
         return rule.Convert switch
         {
             Converter.Number or Converter.NumberNonZero => EcsStepKind.Number,

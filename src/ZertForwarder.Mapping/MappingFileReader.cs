@@ -176,8 +176,9 @@ internal sealed class MappingFileReader
             var rule = Rule(r, targetKey, subtype, tables);
             if (rule is null) continue;
             var only = String(r, "only", required: false);
-            if (only is not null && only is not ("connection_events" or "with_end")) Problem(r["only"], "'only' can only be \"connection_events\" or \"with_end\"");
-            rules.Add(only switch { null => rule, "with_end" => rule.WithEndOnlyRule(), _ => rule.WithConnectionEventsOnly() });
+            if (only is not null && only is not ("connection_events" or "with_end" or "with_ike"))
+                Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\" or \"with_ike\"");
+            rules.Add(rule.WithOnly(only));
         }
         return rules;
     }

@@ -155,6 +155,12 @@ internal sealed class FieldRule
     /// <summary>Only written when the connection has an end (<c>"only": "with_end"</c>): the end date and time fields.</summary>
     public bool WithEndOnly { get; init; }
 
+    /// <summary>
+    /// Only written when the IPsec section names an IKE tunnel (<c>"only": "with_ike"</c>): the IKE numbers and SA
+    /// lifetimes, which a manual tunnel leaves zero (layout §2.5).
+    /// </summary>
+    public bool WithIkeOnly { get; init; }
+
     /// <summary>The value is part of the crypto assessment (LEEF writes these right after the predefined keys).</summary>
     public bool IsAssessment => Convert == Converter.Derived && Derived is Derived.AssessmentLevel or Derived.AssessmentReasons or Derived.RiskScore
         or Derived.AssessmentProfile or Derived.AssessmentCompliant or Derived.QuantumSafe or Derived.QuantumVulnerable;
@@ -187,16 +193,12 @@ internal sealed class FieldRule
     /// <summary><c>,"target":</c> for <see cref="CompactJsonWriter"/> (flat output).</summary>
     public byte[] TargetNamePrefix { get; private set; } = [];
 
-    public FieldRule WithConnectionEventsOnly() => new()
+    /// <summary>This rule under the condition of its <c>"only"</c> property (mappings/README.md), or itself without one.</summary>
+    public FieldRule WithOnly(string? only) => only is null ? this : new()
     {
         Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
-        Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin, ConnectionEventsOnly = true,
-    };
-
-    public FieldRule WithEndOnlyRule() => new()
-    {
-        Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
-        Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin, WithEndOnly = true,
+        Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin,
+        ConnectionEventsOnly = only == "connection_events", WithEndOnly = only == "with_end", WithIkeOnly = only == "with_ike",
     };
 
     public void Compile()

@@ -148,6 +148,7 @@ internal static class ValueEvaluator
         var r = f.Record;
         if (rule.ConnectionEventsOnly && !f.IsConnectionEvent) return default;
         if (rule.WithEndOnly && f.End is null) return default;
+        if (rule.WithIkeOnly && !HasIkeTunnel(f)) return default;
         switch (rule.Convert)
         {
             case Converter.Constant:
@@ -450,6 +451,14 @@ internal static class ValueEvaluator
         }
         return default;
     }
+
+    /// <summary>
+    /// Whether the IPsec section names an IKE (phase 1) tunnel: a non-zero IKE major version. A manual tunnel has none and
+    /// leaves the IKE half and the SA lifetimes zero (layout §2.5, V.19-V.21: 0 = "unknown or manual tunnel"), so its
+    /// minor version 0 or lifetime 0 is not a fact (contract §2: absent facts are omitted, never written as zeros).
+    /// </summary>
+    private static bool HasIkeTunnel(RecordFacts f) =>
+        f.Record.TryGetUnsigned(f.Subtype == 11 ? ZertFields.SC_IPSec_IKEMajVer : ZertFields.SS_IPSec_IKEMajVer, out var major) && major != 0;
 
     private static bool IsConfiguration(RecordFacts f) => f.Subtype == 11 ? f.EventType is 5 or 6 : f.EventType is 2 or 3;
 

@@ -234,6 +234,70 @@ public sealed class DocumentedValuesTests
         Assert.Equal(1_500_000_000, (long)ecs["event"]!["duration"]!);
     }
 
+    private static JsonObject Flat(SpecRecordBuilder b) =>
+        JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteFlat, TestMappings.Parse(b.Build())))!.AsObject();
+
+    /// <summary>
+    /// A 119-11 IPsec section (layout §2.5): IKE major version <paramref name="ikeMajor"/> (0 for a manual tunnel, whose
+    /// IKE half is all zero), minor version 0, tunnel type 1 (manual) or 2 (dynamic), SA lifetimes zero for a manual
+    /// tunnel.
+    /// </summary>
+    private static SpecRecordBuilder WithIpsec(SpecRecordBuilder b, byte ikeMajor)
+    {
+        b.Common[1] = 0x20;
+        var p = new byte[236];
+        if (ikeMajor != 0)
+        {
+            U32(p, 0, 9);         // IKETunID
+            p[4] = ikeMajor;
+            U32(p, 100, 0);       // IKE lifesize 0: no size limit
+            U32(p, 104, 480);
+            U32(p, 108, 1440);
+            U32(p, 224, 0);       // SA lifesize 0
+            U32(p, 228, 60);
+        }
+        U32(p, 208, 3);           // TunID
+        p[213] = (byte)(ikeMajor == 0 ? 1 : 2);
+        p[214] = 1;
+        p[216] = 2;
+        p[217] = 50;
+        U16(p, 218, 4);
+        U16(p, 220, 4);
+        b.Ipsec = p;
+        return b;
+    }
+
+    [Fact]
+    public void A_manual_IPsec_tunnel_writes_no_IKE_numbers_or_SA_lifetimes_and_a_dynamic_one_writes_its_zeros()
+    {
+        var manual = Ecs(WithIpsec(Connection(3), ikeMajor: 0))["zos"]!["zert"]!["ipsec"]!;
+        Assert.Null(manual["ike"]);
+        Assert.Equal("manual", (string?)manual["tunnel"]!["type"]);
+        Assert.Null(manual["tunnel"]!["lifesize_kb"]);
+        Assert.Null(manual["tunnel"]!["lifetime_minutes"]);
+        var manualFlat = Flat(WithIpsec(Connection(3), ikeMajor: 0));
+        Assert.DoesNotContain(manualFlat, p => p.Key.StartsWith("IKE_", StringComparison.Ordinal) || p.Key is "IPSEC_LIFESIZE" or "IPSEC_LIFETIME");
+
+        var dynamic = Ecs(WithIpsec(Connection(3), ikeMajor: 2))["zos"]!["zert"]!["ipsec"]!;
+        Assert.Equal(0, (int)dynamic["ike"]!["minor_version"]!);   // IKEv2.0: a real zero
+        Assert.Equal(0, (int)dynamic["ike"]!["lifesize_kb"]!);     // no size limit
+        Assert.Equal(480, (int)dynamic["ike"]!["lifetime_minutes"]!);
+        Assert.Equal(0, (int)dynamic["tunnel"]!["lifesize_kb"]!);
+        Assert.Equal(60, (int)dynamic["tunnel"]!["lifetime_minutes"]!);
+        Assert.Equal(0, (int)Flat(WithIpsec(Connection(3), ikeMajor: 2))["IKE_MINOR_VERSION"]!);
+
+        var summary = new SpecRecordBuilder(12);
+        summary.Common[8] = 1;
+        summary.Common[10] = 0x20;
+        summary.Common[27] = 6;
+        var s = new byte[74];
+        s[68] = 1;                // tunnel mode; IKE fields 0-45 all zero: a manual tunnel
+        s[69] = 50;
+        summary.Ipsec = s;
+        Assert.Null(Ecs(summary)["zos"]!["zert"]!["ipsec"]!["ike"]);
+        Assert.Null(Flat(summary)["IKE_MINOR_VERSION"]);
+    }
+
     [Fact]
     public void Zero_ports_blank_names_and_zero_serials_are_omitted()
     {
