@@ -112,6 +112,35 @@ public sealed class DocumentedValuesTests
         Assert.Equal("unknown(0x0077)", (string?)unknown["mac"]);
     }
 
+    /// <summary>
+    /// Contract §2: absent facts are never written as zeros. IBM's algorithm code 0 is "unknown" (V.5-V.7): it leaves no
+    /// zos.zert.tls.*_code, while a known code is kept beside the name.
+    /// </summary>
+    [Fact]
+    public void IBM_algorithm_code_0_writes_no_raw_code()
+    {
+        var b = WithTls(Connection(3), 0x0303, "C030", enc: 0x0009);
+        U16(b.Tls!, 66, 2); // key exchange RSA; MAC code stays 0
+        var tls = Ecs(b)["zos"]!["zert"]!["tls"]!;
+        Assert.Equal(9, (int)tls["encryption_code"]!);
+        Assert.Equal(2, (int)tls["key_exchange_code"]!);
+        Assert.Null(tls["mac_code"]);
+        Assert.Equal("none", (string?)tls["mac"]); // still derived from the AEAD suite
+
+        var summary = new SpecRecordBuilder(12);
+        summary.Common[8] = 1;
+        summary.Common[10] = 0x80;
+        summary.Common[27] = 6;
+        var s = new byte[36];
+        s[0] = 2;
+        U16(s, 2, 0x0303);
+        Text(s, 4, 6, "C02F");
+        summary.Tls = s;
+        var summaryTls = Ecs(summary)["zos"]!["zert"]!["tls"]!;
+        Assert.Equal("C02F", (string?)summaryTls["cipher_code"]);
+        foreach (var code in new[] { "encryption_code", "mac_code", "key_exchange_code" }) Assert.Null(summaryTls[code]);
+    }
+
     [Theory]
     [InlineData(1, "connection-initiated", "network", "connection,start")]
     [InlineData(2, "protection-changed", "network", "connection,protocol")]
