@@ -78,8 +78,9 @@ internal sealed class EcsPlan
     /// </summary>
     private static EcsStepKind KindOf(FieldRule rule)
     {
-        // "only with an end time" and "only with an IKE tunnel" are tested by Evaluate; such rules are few.
-        if (rule.WithEndOnly || rule.WithIkeOnly) return EcsStepKind.Value;
+        // The "only" conditions but connection events (an end time, an IKE tunnel, a handshake that did not fail) are
+        // tested by Evaluate; such rules are few.
+        if (rule.WithEndOnly || rule.WithIkeOnly || rule.WithHandshakeOnly) return EcsStepKind.Value;
         return rule.Convert switch
         {
             Converter.Number or Converter.NumberNonZero => EcsStepKind.Number,

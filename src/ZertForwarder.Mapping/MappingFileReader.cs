@@ -176,8 +176,10 @@ internal sealed class MappingFileReader
             var rule = Rule(r, targetKey, subtype, tables);
             if (rule is null) continue;
             var only = String(r, "only", required: false);
-            if (only is not null && only is not ("connection_events" or "with_end" or "with_ike"))
-                Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\" or \"with_ike\"");
+            if (only is not null && only is not ("connection_events" or "with_end" or "with_ike" or "with_handshake"))
+                Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\", \"with_ike\" or \"with_handshake\"");
+            if (only == "with_handshake" && rule.Field?.Section is not (ZertSection.Tls or ZertSection.Ssh))
+                Problem(r["only"], "'with_handshake' needs a field of the TLS or SSH section");
             rules.Add(rule.WithOnly(only));
         }
         return rules;

@@ -161,6 +161,12 @@ internal sealed class FieldRule
     /// </summary>
     public bool WithIkeOnly { get; init; }
 
+    /// <summary>
+    /// Only written when the handshake of the field's protocol (TLS or SSH) did not fail (<c>"only": "with_handshake"</c>):
+    /// a failed handshake leaves all but the source, provider and cipher zero (layout §2.3, §2.4, §3.1).
+    /// </summary>
+    public bool WithHandshakeOnly { get; init; }
+
     /// <summary>The value is part of the crypto assessment (LEEF writes these right after the predefined keys).</summary>
     public bool IsAssessment => Convert == Converter.Derived && Derived is Derived.AssessmentLevel or Derived.AssessmentReasons or Derived.RiskScore
         or Derived.AssessmentProfile or Derived.AssessmentCompliant or Derived.QuantumSafe or Derived.QuantumVulnerable;
@@ -199,6 +205,7 @@ internal sealed class FieldRule
         Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
         Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin,
         ConnectionEventsOnly = only == "connection_events", WithEndOnly = only == "with_end", WithIkeOnly = only == "with_ike",
+        WithHandshakeOnly = only == "with_handshake",
     };
 
     public void Compile()

@@ -149,6 +149,7 @@ internal static class ValueEvaluator
         if (rule.ConnectionEventsOnly && !f.IsConnectionEvent) return default;
         if (rule.WithEndOnly && f.End is null) return default;
         if (rule.WithIkeOnly && !HasIkeTunnel(f)) return default;
+        if (rule.WithHandshakeOnly && (rule.Field!.Section == ZertSection.Ssh ? f.SshFailed : f.TlsFailed)) return default;
         switch (rule.Convert)
         {
             case Converter.Constant:

@@ -141,6 +141,47 @@ public sealed class DocumentedValuesTests
         foreach (var code in new[] { "encryption_code", "mac_code", "key_exchange_code" }) Assert.Null(summaryTls[code]);
     }
 
+    /// <summary>
+    /// A failed handshake (z/OS 3.2) leaves every field of its section zero but the source, the provider and, for TLS,
+    /// the cipher (layout §2.3, §2.4, §3.1): FIPS mode 0 ("off") and clear encrypt-then-MAC bits are then not facts
+    /// (contract §2), while the same zeros of a completed handshake are.
+    /// </summary>
+    [Fact]
+    public void A_failed_handshake_writes_no_FIPS_mode_or_encrypt_then_MAC()
+    {
+        var failedTls = WithTls(Connection(3), 0, "FFFFFF");
+        failedTls.Tls![3] = 3; // handshake type: failed
+        var tls = Ecs(failedTls)["zos"]!["zert"]!["tls"]!;
+        Assert.Equal("failed", (string?)tls["handshake_type"]);
+        Assert.Null(tls["fips_mode"]);
+        Assert.Null(tls["encrypt_then_mac"]);
+        Assert.Null(Flat(failedTls)["TLS_FIPS_MODE"]);
+        var completed = Ecs(WithTls(Connection(3), 0x0303, "C02F"))["zos"]!["zert"]!["tls"]!;
+        Assert.Equal("off", (string?)completed["fips_mode"]);
+        Assert.False((bool)completed["encrypt_then_mac"]!);
+
+        var failedSsh = Connection(3);
+        failedSsh.Common[1] = 0x40;
+        failedSsh.Ssh = new byte[284];
+        failedSsh.Ssh[1] = 2;    // Source: provider
+        failedSsh.Ssh[4] = 0x80; // SSH_Flags: handshake failed
+        var ssh = Ecs(failedSsh)["zos"]!["zert"]!["ssh"]!;
+        Assert.True((bool)ssh["handshake_failed"]!);
+        foreach (var name in new[] { "fips_mode", "encrypt_then_mac_inbound", "encrypt_then_mac_outbound" }) Assert.Null(ssh[name]);
+        Assert.Null(Flat(failedSsh)["SSH_FIPS_MODE"]);
+
+        var summary = new SpecRecordBuilder(12);
+        summary.Common[8] = 1;
+        summary.Common[10] = 0x80;
+        summary.Common[27] = 6;
+        U32(summary.Common, 208, 1); // one failed handshake at the interval's end
+        var s = new byte[36];
+        s[0] = 2;
+        Text(s, 4, 6, "FFFFFF");
+        summary.Tls = s;
+        Assert.Null(Ecs(summary)["zos"]!["zert"]!["tls"]!["encrypt_then_mac"]);
+    }
+
     [Theory]
     [InlineData(1, "connection-initiated", "network", "connection,start")]
     [InlineData(2, "protection-changed", "network", "connection,protocol")]

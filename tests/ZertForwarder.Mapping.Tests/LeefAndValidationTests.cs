@@ -94,7 +94,9 @@ public sealed class LeefAndValidationTests
             var ecs = Path.Combine(dir, "ecs", "connection.json");
             File.WriteAllText(ecs, File.ReadAllText(ecs)
                 .Replace("\"source\": \"SMF119SC_SAJobID\"", "\"source\": \"SMF119SC_NoSuchField\"", StringComparison.Ordinal)
-                .Replace("\"convert\": \"tls_protocol\"", "\"convert\": \"no_such_converter\"", StringComparison.Ordinal));
+                .Replace("\"convert\": \"tls_protocol\"", "\"convert\": \"no_such_converter\"", StringComparison.Ordinal)
+                // A connection id has no handshake that could fail: "with_handshake" belongs to TLS and SSH fields.
+                .Replace("\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"connection_events\"", "\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"with_handshake\"", StringComparison.Ordinal));
             var policy = Path.Combine(dir, "assessment", "policy.json");
             File.WriteAllText(policy, File.ReadAllText(policy).Replace("\"cipher:rc4\", \"cipher:export\" ]", "\"cipher:undeclared\" ]", StringComparison.Ordinal));
             // The EventID of records of an unknown event type: a '|' in it would shift every LEEF header field after it.
@@ -104,6 +106,7 @@ public sealed class LeefAndValidationTests
             var problems = MappingSet.Validate(dir);
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown IBM field 'SMF119SC_NoSuchField'", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown converter 'no_such_converter'", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_handshake' needs a field of the TLS or SSH section", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("assessment/policy.json: $.encryption_algorithms", StringComparison.Ordinal) && p.Contains("cipher:undeclared", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("leef/leef.json: $.unknown_event_id", StringComparison.Ordinal) && p.Contains("must not contain '|'", StringComparison.Ordinal));
             var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir, new MappingOptions()));
