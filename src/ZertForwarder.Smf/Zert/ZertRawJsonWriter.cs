@@ -6,7 +6,8 @@ namespace ZertForwarder.Smf.Zert;
 /// <summary>
 /// Writes a record in the raw <c>decode --format json</c> shape: keys are IBM's field names, integers are numbers,
 /// character fields trimmed strings, addresses IP text, binary fields upper-case hex, dates ISO dates, times of day
-/// ISO times; reserved fields are left out. DN entries are a list of objects with <c>..._DN_Type</c> and <c>..._DN</c>.
+/// ISO times; reserved fields are left out. DN entries are a list of objects with <c>..._DN_Type</c> and <c>..._DN</c>;
+/// when the DN walk stopped early, <c>..._DN_UnwalkedCount</c> and <c>..._DN_Unwalked</c> (hex to the record end) follow.
 /// </summary>
 /// <remarks>
 /// Values that do not decode (an invalid packed date, an unparsable certificate time) are written raw (hex or the
@@ -54,6 +55,12 @@ public static class ZertRawJsonWriter
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
+        }
+        if (record.UnwalkedDnCount > 0)
+        {
+            // The walk stopped early (§2.7): say how many entries were not read and keep their bytes, as for a tail.
+            writer.WriteNumber(prefix + "DN_UnwalkedCount", record.UnwalkedDnCount);
+            writer.WriteString(prefix + "DN_Unwalked", Convert.ToHexString(record.UnwalkedDnBytes));
         }
 
         var enforcement = record.SectionBytes(ZertSection.Enforcement);

@@ -8,6 +8,15 @@ namespace ZertForwarder.Smf.Zert;
 public readonly record struct DnEntry(ushort Type, int TextOffset, int TextLength);
 
 /// <summary>
+/// What the DN walk (layout spec §2.7) read: the entries, how many of the triplet's Number it could not read, and the
+/// record offset where it stopped (the end of the last entry read).
+/// </summary>
+internal readonly record struct DnWalk(DnEntry[] Entries, int UnwalkedCount, int StopOffset)
+{
+    public static DnWalk None => new([], 0, 0);
+}
+
+/// <summary>
 /// Where a section lies in the record: offset from byte 0 of the RDW, its triplet length and its triplet number (how
 /// many instances of that length follow one another).
 /// </summary>
@@ -27,14 +36,14 @@ public readonly record struct SectionSlice(int Offset, int Length, int Number = 
 public sealed class ZertRecord
 {
     private readonly SectionSlice[] _sections;
-    private readonly DnEntry[] _distinguishedNames;
+    private readonly DnWalk _dnWalk;
 
     // The record's array, when its memory is one: fields are then sliced straight from it, without going through
     // ReadOnlyMemory<byte>.Span on each of the ~200 field reads a record's documents make.
     private readonly byte[]? _array;
     private readonly int _arrayOffset;
 
-    internal ZertRecord(ReadOnlyMemory<byte> bytes, SmfHeader header, int tripletCount, SectionSlice[] sections, DnEntry[] distinguishedNames)
+    internal ZertRecord(ReadOnlyMemory<byte> bytes, SmfHeader header, int tripletCount, SectionSlice[] sections, DnWalk dnWalk)
     {
         Bytes = bytes;
         if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment))
@@ -45,7 +54,7 @@ public sealed class ZertRecord
         Header = header;
         TripletCount = tripletCount;
         _sections = sections;
-        _distinguishedNames = distinguishedNames;
+        _dnWalk = dnWalk;
         var flagsField = Subtype == 11 ? ZertFields.SC_SAFlags : ZertFields.SS_SAFlags;
         IsIpv6 = TryGetUnsigned(flagsField, out var flags) && (flags & 0x80) != 0;
     }
@@ -65,10 +74,23 @@ public sealed class ZertRecord
     public bool IsIpv6 { get; }
 
     /// <summary>Certificate DN entries in record order.</summary>
-    public IReadOnlyList<DnEntry> DistinguishedNames => _distinguishedNames;
+    public IReadOnlyList<DnEntry> DistinguishedNames => _dnWalk.Entries;
 
     /// <summary><see cref="DistinguishedNames"/> as a span: the writers look an entry up per DN rule, without interface calls.</summary>
-    public ReadOnlySpan<DnEntry> DistinguishedNameEntries => _distinguishedNames;
+    public ReadOnlySpan<DnEntry> DistinguishedNameEntries => _dnWalk.Entries;
+
+    /// <summary>
+    /// How many of the entries the DN triplet's Number announces the walk could not read (layout spec §2.7: it stops
+    /// at the first entry that cannot be read whole); 0 when it read them all.
+    /// </summary>
+    public int UnwalkedDnCount => _dnWalk.UnwalkedCount;
+
+    /// <summary>
+    /// When the DN walk stopped early, the bytes from where it stopped to the record end (the record length is the
+    /// walk's only bound, so whatever follows the DN entries is in there too); empty when every entry was read or the
+    /// walk stopped exactly at the record end.
+    /// </summary>
+    public ReadOnlySpan<byte> UnwalkedDnBytes => _dnWalk.UnwalkedCount > 0 ? Bytes.Span[_dnWalk.StopOffset..] : default;
 
     public bool HasSection(ZertSection section) => _sections[(int)section].IsPresent;
 

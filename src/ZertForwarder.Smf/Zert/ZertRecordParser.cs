@@ -106,7 +106,7 @@ public static class ZertRecordParser
             return Malformed($"the zERT {(subtype == 11 ? "connection detail" : "summary")} common section (triplet 1) is missing", 119, subtype);
         }
 
-        DnEntry[] dns = [];
+        var dns = DnWalk.None;
         var dnTriplet = ZertFieldCatalog.DnTriplet(subtype);
         if (dnTriplet < tripletCount)
         {
@@ -152,46 +152,36 @@ public static class ZertRecordParser
     }
 
     /// <summary>
-    /// Walks the DN entries from the DN triplet's offset, Number times, each advancing by its own DN_Len (§2.7: the
-    /// triplet's Len is not a usable bound, so the record length is). An entry shorter than its 4-byte header or
-    /// running past the record end makes the record malformed.
+    /// Walks the DN entries as §2.7 says (an inferred rule): from the DN triplet's offset, Number times, each advancing
+    /// by its own DN_Len; the triplet's Len is no bound, the record length is. The walk stops at the first entry that
+    /// cannot be read whole (fewer than 4 bytes left, a DN_Len below its own 4-byte header, or an entry passing the
+    /// record end): the entries before it are kept, the rest stays raw (<see cref="ZertRecord.UnwalkedDnBytes"/>), so
+    /// a doubtful DN area never costs the record's connection facts. Only an offset outside the record body is a broken
+    /// triplet, as for any section (§6 step 2), and makes the record malformed.
     /// </summary>
-    private static string? ReadDnEntries(ReadOnlySpan<byte> record, int index, int tripletsEnd, out DnEntry[] entries)
+    private static string? ReadDnEntries(ReadOnlySpan<byte> record, int index, int tripletsEnd, out DnWalk walk)
     {
-        entries = [];
+        walk = DnWalk.None;
         ReadTriplet(record, index, out var offset, out var length, out var number);
         if (offset == 0 || length == 0 || number == 0) return null;
         if (offset < tripletsEnd || offset >= (uint)record.Length)
         {
             return $"triplet {index} (DN entries) offset {offset} is outside the record body ({tripletsEnd}..{record.Length - 1})";
         }
-        var room = record.Length - (int)offset;
-        if (number > room / DnHeaderLength)
-        {
-            return $"triplet {index} says {number} DN entries, but only {room} bytes follow offset {offset} (at least {DnHeaderLength} per entry)";
-        }
-        var list = new DnEntry[number];
+        // Every entry read takes at least its header, so no more than this many fit, whatever Number says.
+        var entries = new DnEntry[Math.Min(number, (record.Length - (int)offset) / DnHeaderLength)];
+        var read = 0;
         var position = (int)offset;
-        for (var i = 0; i < number; i++)
+        while (read < number)
         {
-            if (position + DnHeaderLength > record.Length)
-            {
-                return $"DN entry {i + 1} of {number} at offset {position} starts past the end of the record ({record.Length} bytes)";
-            }
+            if (record.Length - position < DnHeaderLength) break;
             var entryLength = BinaryPrimitives.ReadUInt16BigEndian(record[position..]);
+            if (entryLength < DnHeaderLength || entryLength > record.Length - position) break;
             var type = BinaryPrimitives.ReadUInt16BigEndian(record[(position + 2)..]);
-            if (entryLength < DnHeaderLength)
-            {
-                return $"DN entry {i + 1} of {number} at offset {position} has DN_Len {entryLength}, less than its own 4-byte header";
-            }
-            if (position + entryLength > record.Length)
-            {
-                return $"DN entry {i + 1} of {number} at offset {position} has DN_Len {entryLength} and runs past the end of the record ({record.Length} bytes)";
-            }
-            list[i] = new DnEntry(type, position + DnHeaderLength, entryLength - DnHeaderLength);
+            entries[read++] = new DnEntry(type, position + DnHeaderLength, entryLength - DnHeaderLength);
             position += entryLength;
         }
-        entries = list;
+        walk = new DnWalk(read == entries.Length ? entries : entries[..read], number - read, position);
         return null;
     }
 }

@@ -543,6 +543,56 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
     }
 
     /// <summary>
+    /// A connection record whose DN walk stops (layout §2.7: the issuer entry's DN_Len is below its own 4-byte header)
+    /// was rejected whole, so its connection was in no output and no view of the report, and its certificate not in the
+    /// CBOM. It is decoded with the entry read before the stop: every format writes it, the raw decode keeps the unread
+    /// bytes, and the report and the CBOM have the session and its certificate by subject, without an issuer.
+    /// </summary>
+    [Fact]
+    public async Task A_record_whose_dn_walk_stopped_is_in_every_format_the_report_and_the_cbom()
+    {
+        const string subject = "CN=walk.example.com,O=Example";
+        var connection = TlsServerConnections()[0];
+        connection.DistinguishedNames.Clear();
+        connection.DistinguishedNames.Add(new(5, subject));
+        connection.DistinguishedNames.Add(new(6, "CN=Unread Issuing CA,O=Example"));
+        var bytes = ZertRecordWriter.ToArray(connection);
+        var dnOffset = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(28 + 6 * 8)); // S6 triplet (§1.2)
+        var issuerEntry = dnOffset + 4 + subject.Length;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(issuerEntry), 2);
+        var dump = WriteDump("dn-walk-stopped.smf", [bytes]);
+
+        var raw = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", "json"], RunLimit);
+        Assert.True(raw.ExitCode == 0, raw.ToString());
+        using (var json = System.Text.Json.JsonDocument.Parse(raw.Stdout))
+        {
+            var entry = Assert.Single(json.RootElement.GetProperty("SMF119SC_DN_Entries").EnumerateArray());
+            Assert.Equal(subject, entry.GetProperty("SMF119SC_DN").GetString());
+            Assert.Equal(1, json.RootElement.GetProperty("SMF119SC_DN_UnwalkedCount").GetInt32());
+            Assert.Equal(Convert.ToHexString(bytes.AsSpan(issuerEntry)), json.RootElement.GetProperty("SMF119SC_DN_Unwalked").GetString());
+        }
+        foreach (var format in new[] { "ecs", "leef", "flat" })
+        {
+            var decoded = await ForwarderProcess.RunAsync(_work.Path, ["decode", dump, "--format", format], RunLimit);
+            Assert.True(decoded.ExitCode == 0, decoded.ToString());
+            var line = Assert.Single(decoded.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(subject, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unread Issuing CA", line, StringComparison.Ordinal);
+        }
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("1 zERT records read (1 connection and interval records in the report), 0 rejected.", result.Stdout, StringComparison.Ordinal);
+        var session = Assert.Single(ReportFiles.ReadCsv(_work.Combine("r", "sessions.csv")));
+        Assert.Equal(subject, session["server_cert_subject"]);
+        Assert.Equal("", session["server_cert_issuer"]);
+        using var bom = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_work.Combine("r", "cbom.cdx.json")));
+        var certificate = Assert.Single(bom.RootElement.GetProperty("components").EnumerateArray(), c => c.GetProperty("cryptoProperties").GetProperty("assetType").GetString() == "certificate"
+            && c.GetProperty("cryptoProperties").GetProperty("certificateProperties").GetProperty("subjectName").GetString() == subject);
+        Assert.False(certificate.GetProperty("cryptoProperties").GetProperty("certificateProperties").TryGetProperty("issuerName", out _));
+    }
+
+    /// <summary>
     /// A summary read again is recognised by an 8-byte digest of what identifies it. The digest came from
     /// <see cref="HashCode"/>, whose seed is random per process, so which two summaries could be taken for one another
     /// changed from run to run, and with it, however rarely, the report of the same input. The digest is the same in

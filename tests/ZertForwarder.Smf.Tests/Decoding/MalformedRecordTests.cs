@@ -6,7 +6,7 @@ namespace ZertForwarder.Smf.Tests.Decoding;
 /// <summary>
 /// Broken and unusual records (layout spec §0, §1, §2.7, §6): each corruption is reported as Malformed with a reason
 /// naming the problem, never thrown; other types / subtypes are classified and skipped; absent, shorter and longer
-/// sections are tolerated.
+/// sections are tolerated, and so are DN entries the §2.7 walk cannot read (it stops there, the record decodes).
 /// </summary>
 public sealed class MalformedRecordTests
 {
@@ -125,34 +125,112 @@ public sealed class MalformedRecordTests
         Assert.False(DecodedAssert.RawJson(record).TryGetProperty("SMF119SC_DN_Entries", out _));
     }
 
+    // ---- the DN walk (§2.7, inferred): it stops at the first entry that cannot be read whole ---------------------
+
+    /// <summary>
+    /// The record decodes in full (every planned field of every section), with the DN entries read
+    /// before the stop; the raw decode says how many were not read and keeps the bytes from the stop to the record end.
+    /// </summary>
+    private static void AssertWalkStopped(SpecRecordBuilder builder, IReadOnlyDictionary<string, PlannedValue> plan,
+        (int Type, string Text)[] walked, int unwalkedCount, int stopOffset)
+    {
+        var bytes = builder.Build();
+        var record = DecodedAssert.Decode(bytes);
+        var json = DecodedAssert.RawJson(record);
+        var prefix = builder.Subtype == 11 ? "SMF119SC_" : "SMF119SS_";
+
+        DecodedAssert.Accessors(record, plan);
+        DecodedAssert.Json(json, plan);
+        Assert.Equal(walked, record.DistinguishedNames.Select(d => ((int)d.Type, record.GetDnText(d))));
+        Assert.Equal(walked.Length, json.TryGetProperty(prefix + "DN_Entries", out var list) ? list.GetArrayLength() : 0);
+        Assert.Equal(unwalkedCount, record.UnwalkedDnCount);
+        Assert.Equal(bytes[stopOffset..], record.UnwalkedDnBytes.ToArray());
+        Assert.Equal(unwalkedCount, json.GetProperty(prefix + "DN_UnwalkedCount").GetInt32());
+        Assert.Equal(Convert.ToHexString(bytes[stopOffset..]), json.GetProperty(prefix + "DN_Unwalked").GetString());
+    }
+
+    private static SpecRecordBuilder FullConnection(out IReadOnlyDictionary<string, PlannedValue> plan)
+    {
+        var builder = SpecRecordBuilder.ConnectionDetail();
+        plan = FieldPlan.FillAll(builder, ipv6: false, "Identification", "Common", "IpFilter", "Tls", "Ssh", "Ipsec");
+        return builder;
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(2)]
     [InlineData(3)]
-    public void A_dn_entry_shorter_than_its_header_is_malformed(int dnLen)
+    public void A_dn_entry_shorter_than_its_header_stops_the_walk_and_the_record_decodes(int dnLen)
     {
-        var builder = SpecRecordBuilder.ConnectionDetail().AddDn(5, "CN=ok").AddDn(6, "CN=bad", dnLenOverride: dnLen);
-        AssertMalformed(builder.Build(), "DN entry 2", $"DN_Len {dnLen}");
+        var builder = FullConnection(out var plan).AddDn(5, "CN=ok").AddDn(6, "CN=bad", dnLenOverride: dnLen).AddDn(7, "CN=after");
+        builder.Build();
+        AssertWalkStopped(builder, plan, [(5, "CN=ok")], unwalkedCount: 2, stopOffset: builder.Offsets["DN"] + 4 + 5);
     }
 
     [Fact]
-    public void A_dn_entry_running_past_the_record_is_malformed()
+    public void A_dn_entry_running_past_the_record_end_stops_the_walk_and_what_follows_still_decodes()
     {
-        var builder = SpecRecordBuilder.ConnectionDetail().AddDn(5, "CN=ok").AddDn(6, "CN=long", dnLenOverride: 500);
-        AssertMalformed(builder.Build(), "DN entry 2", "past the end");
+        // S7 lies after the DN entries: the unwalked bytes run over it (the record length is the walk's only bound),
+        // and it is decoded from its own triplet all the same.
+        var rule = SpecEncoding.EbcdicField("RULE-AFTER-DNS", 48);
+        var builder = FullConnection(out var plan).AddDn(5, "CN=ok").AddDn(6, "CN=long", dnLenOverride: 500).WithEnforcement(rule);
+        builder.Build();
+        AssertWalkStopped(builder, plan, [(5, "CN=ok")], unwalkedCount: 1, stopOffset: builder.Offsets["DN"] + 4 + 5);
+        var record = DecodedAssert.Decode(builder.Build());
+        Assert.Equal("RULE-AFTER-DNS", record.GetTentativeEnforcementRuleName());
+        Assert.Equal(SpecEncoding.Hex(rule), DecodedAssert.RawJson(record).GetProperty("SMF119SC_Enforcement_Raw").GetString());
+    }
+
+    [Theory]
+    [InlineData((ushort)3)]
+    [InlineData((ushort)60000)]
+    public void A_dn_count_larger_than_the_entries_present_keeps_the_entries_and_counts_the_missing_ones(ushort number)
+    {
+        // The walk reaches the record end after the two real entries: nothing is left to keep but the count.
+        var builder = FullConnection(out var plan).AddDn(5, "CN=one,O=Example").AddDn(6, "CN=two CA").CorruptDnCount(number);
+        var length = builder.Build().Length;
+        AssertWalkStopped(builder, plan, [(5, "CN=one,O=Example"), (6, "CN=two CA")], unwalkedCount: number - 2, stopOffset: length);
     }
 
     [Fact]
-    public void An_absurd_dn_count_is_malformed()
+    public void Fewer_than_four_bytes_after_the_last_entry_stop_the_walk_and_are_kept()
     {
-        AssertMalformed(FullConnection().CorruptDnCount(60000).Build(), "60000 DN entries");
+        var builder = FullConnection(out var plan).AddDn(5, "CN=one").CorruptDnCount(2).TrailingBytes(3);
+        var length = builder.Build().Length;
+        AssertWalkStopped(builder, plan, [(5, "CN=one")], unwalkedCount: 1, stopOffset: length - 3);
     }
 
     [Fact]
-    public void A_dn_count_larger_than_the_entries_present_is_malformed()
+    public void A_dn_offset_too_close_to_the_record_end_for_a_header_reads_no_entry()
     {
-        // Room for a few 4-byte headers remains, but the third entry would start at the record end.
-        AssertMalformed(FullConnection().CorruptDnCount(3).Build(), "DN entry 3", "past the end");
+        var builder = FullConnection(out var plan).AddDn(5, "CN=one");
+        var length = builder.Build().Length;
+        builder.CorruptTriplet(6, offset: (uint)(length - 2));
+        AssertWalkStopped(builder, plan, [], unwalkedCount: 1, stopOffset: length - 2);
+    }
+
+    [Fact]
+    public void A_summary_record_stops_its_dn_walk_the_same_way()
+    {
+        var builder = SpecRecordBuilder.Summary();
+        var plan = FieldPlan.FillAll(builder, ipv6: true, "Identification", "Common", "Tls", "Ssh", "Ipsec");
+        builder.AddDn(1, "CN=local").AddDn(3, "CN=remote", dnLenOverride: 1);
+        builder.Build();
+        AssertWalkStopped(builder, plan, [(1, "CN=local")], unwalkedCount: 1, stopOffset: builder.Offsets["DN"] + 4 + 8);
+    }
+
+    [Fact]
+    public void A_complete_dn_walk_writes_no_unwalked_keys_even_with_bytes_after_the_entries()
+    {
+        // Bytes after the last announced entry are no DN entry that failed: the walk read all it was told to.
+        var record = DecodedAssert.Decode(FullConnection().TrailingBytes(9).Build());
+        var json = DecodedAssert.RawJson(record);
+
+        Assert.Equal(2, record.DistinguishedNames.Count);
+        Assert.Equal(0, record.UnwalkedDnCount);
+        Assert.True(record.UnwalkedDnBytes.IsEmpty);
+        Assert.False(json.TryGetProperty("SMF119SC_DN_UnwalkedCount", out _));
+        Assert.False(json.TryGetProperty("SMF119SC_DN_Unwalked", out _));
     }
 
     [Theory]

@@ -32,7 +32,12 @@ public sealed class RandomMutationTests
                 offsets.Add(28 + t * 8 + 4); // Len
                 offsets.Add(28 + t * 8 + 6); // Num
             }
-            if (builder.Offsets.TryGetValue("DN", out var dn)) offsets.Add(dn); // first DN_Len
+            if (builder.Offsets.TryGetValue("DN", out var dn))
+            {
+                // Every entry's DN_Len, so that the walk (§2.7) also stops after some entries were read.
+                var entries = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(28 + SpecLayout.DnTripletIndex(builder.Subtype) * 8 + 6));
+                for (int k = 0, entry = dn; k < entries; k++, entry += BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(entry))) offsets.Add(entry);
+            }
             foreach (var (name, hexLength) in new[] { ("Tls", 7), ("Tls", 79), ("Ssh", 56), ("Ssh", 58) })
             {
                 if (builder.Subtype == 11 && builder.Offsets.TryGetValue(name, out var at)) offsets.Add(at + hexLength - (hexLength is 7 or 79 ? 1 : 0));
@@ -78,6 +83,7 @@ public sealed class RandomMutationTests
         var random = new Random(Seed);
         var templates = Templates();
         var statuses = new Dictionary<ZertParseStatus, int>();
+        var stoppedWalks = 0;
 
         for (var n = 0; n < Mutations; n++)
         {
@@ -85,7 +91,7 @@ public sealed class RandomMutationTests
             var bytes = Mutate(template, random);
             try
             {
-                Exercise(bytes, statuses);
+                if (Exercise(bytes, statuses)) stoppedWalks++;
             }
             catch (Exception e)
             {
@@ -96,6 +102,7 @@ public sealed class RandomMutationTests
         // The property only means something if both outcomes are common.
         Assert.True(statuses.GetValueOrDefault(ZertParseStatus.Decoded) > Mutations / 10, $"decoded: {statuses.GetValueOrDefault(ZertParseStatus.Decoded)}");
         Assert.True(statuses.GetValueOrDefault(ZertParseStatus.Malformed) > Mutations / 10, $"malformed: {statuses.GetValueOrDefault(ZertParseStatus.Malformed)}");
+        Assert.True(stoppedWalks > Mutations / 100, $"decoded with a stopped DN walk: {stoppedWalks}");
     }
 
     private static byte[] Mutate(Template template, Random random)
@@ -157,13 +164,16 @@ public sealed class RandomMutationTests
         return bytes;
     }
 
-    /// <summary>Parse, then read every field through every accessor and write the raw JSON (which must parse).</summary>
-    private static void Exercise(byte[] bytes, Dictionary<ZertParseStatus, int> statuses)
+    /// <summary>
+    /// Parse, then read every field through every accessor and write the raw JSON (which must parse). True when the
+    /// record decoded with a DN walk that stopped early.
+    /// </summary>
+    private static bool Exercise(byte[] bytes, Dictionary<ZertParseStatus, int> statuses)
     {
         var result = ZertRecordParser.Parse(bytes);
         statuses[result.Status] = statuses.GetValueOrDefault(result.Status) + 1;
         if (result.Status == ZertParseStatus.Malformed) Assert.False(string.IsNullOrEmpty(result.Error));
-        if (result.Record is not { } record) return;
+        if (result.Record is not { } record) return false;
 
         foreach (var field in ZertFieldCatalog.Fields(record.Subtype))
         {
@@ -186,5 +196,6 @@ public sealed class RandomMutationTests
         using (var writer = new Utf8JsonWriter(buffer)) ZertRawJsonWriter.Write(writer, record, surfaceEnforcementRuleName: true);
         using var parsed = JsonDocument.Parse(buffer.ToArray());
         Assert.Equal(JsonValueKind.Object, parsed.RootElement.ValueKind);
+        return record.UnwalkedDnCount > 0;
     }
 }

@@ -358,14 +358,14 @@ public sealed class SmfRecordReaderTests
     [Fact]
     public void A_corrupt_zert_record_among_good_ones_does_not_stop_the_others()
     {
-        var bad = SpecRecordBuilder.ConnectionDetail().AddDn(5, "CN=x", dnLenOverride: 2).Build();
+        var bad = SpecRecordBuilder.ConnectionDetail().CorruptTripletCount(1).Build();
         byte[][] records = [Connection("A"), bad, Summary("B"), Connection("C")];
         var frames = ReadAll(Concat(records));
 
         Assert.Equal(records, frames.Select(f => f.Record));
         var statuses = frames.Select(f => ZertRecordParser.Parse(f.Record)).ToArray();
         Assert.Equal([ZertParseStatus.Decoded, ZertParseStatus.Malformed, ZertParseStatus.Decoded, ZertParseStatus.Decoded], statuses.Select(s => s.Status));
-        Assert.Contains("DN_Len", statuses[1].Error, StringComparison.Ordinal);
+        Assert.Contains("SMF119SD_TRN is 1", statuses[1].Error, StringComparison.Ordinal);
     }
 
     [Fact]
