@@ -40,7 +40,13 @@ public static class ZertRawJsonWriter
 
         foreach (var field in ZertFieldCatalog.Fields(record.Subtype))
         {
-            if (!record.TryGetBytes(field, out var bytes)) continue;
+            if (!record.TryGetBytes(field, out var bytes))
+            {
+                // A section that ends inside this field: its bytes are kept raw rather than dropped.
+                var partial = record.PartialFieldBytes(field);
+                if (!partial.IsEmpty) writer.WriteString(field.Name + "_Partial", Convert.ToHexString(partial));
+                continue;
+            }
             WriteField(writer, record, field, bytes);
         }
 

@@ -138,6 +138,18 @@ public sealed class ZertRecord
         return true;
     }
 
+    /// <summary>
+    /// The bytes of a field that starts inside its section but runs past the section's triplet length (a section that
+    /// ends inside a field), or empty. Such a field has no value (<see cref="TryGetBytes"/> is false), and the raw decode
+    /// keeps these bytes as hex so that no byte of a section disappears (layout spec §6 step 3).
+    /// </summary>
+    public ReadOnlySpan<byte> PartialFieldBytes(ZertField field)
+    {
+        var s = _sections[(int)field.Section];
+        if (!s.IsPresent || field.Offset >= s.Length || field.Offset + field.Length <= s.Length) return default;
+        return Bytes.Span.Slice(s.Offset + field.Offset, s.Length - field.Offset);
+    }
+
     /// <summary>Unsigned big-endian value of a 1/2/4/8-byte field (masked where the spec says so).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryGetUnsigned(ZertField field, out ulong value)

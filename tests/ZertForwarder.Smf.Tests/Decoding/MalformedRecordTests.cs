@@ -433,6 +433,27 @@ public sealed class MalformedRecordTests
     }
 
     [Fact]
+    public void A_field_cut_off_by_the_section_end_keeps_its_bytes_as_hex_in_the_raw_decode()
+    {
+        // A TLS section of 20 bytes ends 12 bytes into the 32-byte Session_ID (offset 8): the field has no value, and
+        // its 12 bytes are in the raw decode as <name>_Partial; the fields before it and the tail rules are unchanged.
+        var builder = SpecRecordBuilder.ConnectionDetail();
+        var sessionId = Enumerable.Range(0xA0, 32).Select(i => (byte)i).ToArray();
+        builder.Set("SMF119SC_TLS_Prot_Ver", 0x0303).SetHex("SMF119SC_TLS_Session_ID", sessionId, 32).Section("Tls", 20);
+        var record = DecodedAssert.Decode(builder.Build());
+        var json = DecodedAssert.RawJson(record);
+
+        Assert.Equal(sessionId[..12], record.PartialFieldBytes(ZertFields.SC_TLS_Session_ID).ToArray());
+        Assert.Equal(Convert.ToHexString(sessionId[..12]), json.GetProperty("SMF119SC_TLS_Session_ID_Partial").GetString());
+        Assert.False(json.TryGetProperty("SMF119SC_TLS_Session_ID", out _));
+        Assert.Equal(0x0303, json.GetProperty("SMF119SC_TLS_Prot_Ver").GetInt32());
+        // Whole fields and fields past the section end have no partial bytes.
+        Assert.True(record.PartialFieldBytes(ZertFields.SC_TLS_Prot_Ver).IsEmpty);
+        Assert.True(record.PartialFieldBytes(ZertFields.SC_TLS_Protocol_Provider).IsEmpty);
+        Assert.False(json.TryGetProperty("SMF119SC_TLS_Protocol_Provider_Partial", out _));
+    }
+
+    [Fact]
     public void Hex_fields_clamp_a_length_byte_larger_than_the_field()
     {
         var builder = SpecRecordBuilder.ConnectionDetail();
