@@ -417,6 +417,47 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Outputs:Kafka:Properties:enable.ssl.certificate.verification cannot turn off the brokers' certificate check", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Settings the syslog sink, the checkpoint store or the watch can only refuse once they are built (after the start-up
+    /// checks) are listed by <c>run --check-config</c> and by the start together, each under its own key: before, the
+    /// check passed them, a start named one per attempt in the framework's words ("(Parameter 'facility')"), and a
+    /// zero connect time-out started a run that dead-lettered every event.
+    /// </summary>
+    [Fact]
+    public async Task Syslog_checkpoint_and_watch_values_that_cannot_work_are_listed_by_check_config_and_the_start()
+    {
+        var watched = Directory.CreateDirectory(_work.Combine("incoming")).FullName;
+        string[] settings =
+        [
+            $"Input:Watch:Directory={watched}", "Input:Watch:CompletedAction=delete", "Input:Watch:SettleTime=-00:00:01",
+            "Outputs:Syslog:Host=127.0.0.1", "Outputs:Syslog:Protocol=tcp", "Outputs:Syslog:Facility=local9", "Outputs:Syslog:ConnectTimeout=00:00:00",
+            "Outputs:Syslog:ReconnectMinDelay=00:00:05", "Outputs:Syslog:ReconnectMaxDelay=00:00:01",
+            $"Checkpoint:Directory={_work.Combine("state")}", "Checkpoint:Interval=-00:00:01",
+        ];
+
+        foreach (var command in new[] { new[] { "run", "--check-config" }, ["run", "--once"] })
+        {
+            var result = await ForwarderProcess.RunAsync(_work.Path, [.. command, .. settings], RunLimit);
+            output.WriteLine(result.ToString());
+            Assert.True(result.ExitCode == 2, result.ToString());
+            AssertNoStackTrace(result);
+            Assert.Contains("the configuration has 5 problem(s)", result.Stderr, StringComparison.Ordinal);
+            foreach (var expected in new[]
+            {
+                "  - Input:Watch:SettleTime must not be negative",
+                "  - Outputs:Syslog:Facility 'local9' must be kern, user,",
+                "  - Outputs:Syslog:ConnectTimeout must be positive",
+                "  - Outputs:Syslog:ReconnectMaxDelay must not be below ReconnectMinDelay",
+                "  - Checkpoint:Interval must not be negative",
+            })
+            {
+                Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+            }
+            Assert.DoesNotContain("(Parameter '", result.Stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(_work.Combine("state")), "nothing is written when the configuration is wrong");
+        }
+    }
+
     private static void AssertNoStackTrace(ForwarderResult result)
     {
         var all = result.Stdout + result.Stderr;

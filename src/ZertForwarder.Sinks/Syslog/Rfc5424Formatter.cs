@@ -197,19 +197,23 @@ public sealed class Rfc5424Formatter
     }
 
     /// <summary>RFC 5424 facility codes (§6.2.1).</summary>
-    public static int ParseFacility(string facility)
+    public static int ParseFacility(string facility) =>
+        TryParseFacility(facility, out var code)
+            ? code
+            : throw new ArgumentException($"Unknown syslog facility '{facility}' (kern … local7 or 0-23).", nameof(facility));
+
+    /// <summary>A facility name (<c>kern</c> … <c>local7</c>, any case) or its number 0-23 (RFC 5424 §6.2.1).</summary>
+    public static bool TryParseFacility(string? facility, out int code)
     {
         string[] names = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
             "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
-        var index = Array.IndexOf(names, facility?.Trim().ToLowerInvariant());
-        if (index >= 0)
+        code = Array.IndexOf(names, facility?.Trim().ToLowerInvariant());
+        if (code >= 0)
         {
-            return index;
+            return true;
         }
 
-        return int.TryParse(facility, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 0 and <= 23
-            ? code
-            : throw new ArgumentException($"Unknown syslog facility '{facility}' (kern … local7 or 0-23).", nameof(facility));
+        return int.TryParse(facility, NumberStyles.None, CultureInfo.InvariantCulture, out code) && code is >= 0 and <= 23;
     }
 
     /// <summary>A header field: printable US-ASCII without spaces (RFC 5424 §6), at most <paramref name="maxLength"/>; else NILVALUE.</summary>

@@ -35,6 +35,7 @@ public static class OptionsValidator
             if (watch.CompletedAction == CompletedAction.Move && string.IsNullOrWhiteSpace(watch.CompletedDirectory))
                 errors.Add("Input:Watch:CompletedDirectory is required when Input:Watch:CompletedAction is move");
             if (watch.PollInterval <= TimeSpan.Zero) errors.Add("Input:Watch:PollInterval must be positive");
+            if (watch.SettleTime < TimeSpan.Zero) errors.Add("Input:Watch:SettleTime must not be negative");
         }
         if (input.Kafka is { } source)
         {
@@ -89,10 +90,18 @@ public static class OptionsValidator
                 errors.Add(UserInfoInHost("Outputs:Syslog:Host", "a client certificate (ClientCertificateFile); syslog has no passwords"));
             if (syslog.Port is < 1 or > 65535) errors.Add("Outputs:Syslog:Port must be 1-65535");
             if (syslog.WriteTimeout <= TimeSpan.Zero) errors.Add("Outputs:Syslog:WriteTimeout must be positive");
+            // The sink would refuse these only when it is built, after the start-up checks (one problem per start,
+            // with the framework's wording), or, for the connect time-out, fail every connection and dead-letter everything.
+            if (!Sinks.Syslog.Rfc5424Formatter.TryParseFacility(syslog.Facility, out _))
+                errors.Add($"Outputs:Syslog:Facility '{syslog.Facility}' must be kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, ntp, audit, alert, clock, local0 ... local7 or a number 0-23");
+            if (syslog.ConnectTimeout <= TimeSpan.Zero) errors.Add("Outputs:Syslog:ConnectTimeout must be positive");
+            if (syslog.ReconnectMinDelay < TimeSpan.Zero) errors.Add("Outputs:Syslog:ReconnectMinDelay must not be negative");
+            if (syslog.ReconnectMaxDelay < syslog.ReconnectMinDelay) errors.Add("Outputs:Syslog:ReconnectMaxDelay must not be below ReconnectMinDelay");
         }
         if (o.DeadLetter.KafkaTopic is not null && o.Outputs.Kafka is null)
             errors.Add("DeadLetter:KafkaTopic needs Outputs:Kafka for the connection");
         if (o.Memory.HeapLimitMB is < 0) errors.Add($"Memory:HeapLimitMB must not be negative (it is {o.Memory.HeapLimitMB}; 0 means no limit)");
+        if (o.Checkpoint.Interval < TimeSpan.Zero) errors.Add("Checkpoint:Interval must not be negative (0 writes at every commit)");
         if (o.Checkpoint.ForgetMissingAfter < TimeSpan.Zero) errors.Add("Checkpoint:ForgetMissingAfter must not be negative (0 keeps every checkpoint)");
         if (o.DeadLetter.RotateBytes < 0) errors.Add("DeadLetter:RotateBytes must not be negative (0 disables rotation)");
         errors.AddRange(o.Pipeline.Validate().Select(e => "Pipeline: " + e));
