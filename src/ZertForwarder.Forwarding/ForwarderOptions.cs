@@ -184,7 +184,7 @@ public enum CompletedAction
     /// <summary>Moved to <see cref="WatchSettings.CompletedDirectory"/>.</summary>
     Move,
 
-    /// <summary>Left in place with an empty <c>.done</c> file beside it.</summary>
+    /// <summary>Left in place with a <c>.done</c> file beside it that names the file it marks (size, modification time, first bytes).</summary>
     Mark,
 
     /// <summary>Deleted.</summary>

@@ -6,7 +6,7 @@ using ZertForwarder.Sinks.Kafka;
 
 namespace ZertForwarder.Forwarding;
 
-/// <summary>Configuration of <see cref="KafkaRecordSource"/>, bound from <c>Inputs:Kafka</c>.</summary>
+/// <summary>Configuration of <see cref="KafkaRecordSource"/>, bound from <c>Input:Kafka</c>.</summary>
 public sealed class KafkaRecordSourceOptions : KafkaConnectionOptions
 {
     /// <summary>Topic of raw SMF records: each message value is one logical SMF record including its RDW.</summary>
