@@ -578,6 +578,26 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
+    /// run --once with Outputs:File:Stdout=true: stdout carries the events and nothing else, and the summary with its
+    /// server table goes to stderr. They were written to stdout after the last event, where the program reading the
+    /// NDJSON stream met lines that are not JSON.
+    /// </summary>
+    [Fact]
+    public async Task Run_once_to_standard_output_writes_its_summary_to_stderr_not_into_the_events()
+    {
+        var dump = Dumps.Write(_work.Combine("dump.smf"), seed: 6, zertCount: 300);
+        string[] args = ["run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state")}", "Outputs:File:Stdout=true"];
+        var result = await ForwarderProcess.RunAsync(_work.Path, args, RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(300, lines.Length);
+        Assert.All(lines, line => System.Text.Json.JsonDocument.Parse(line).Dispose());
+        Assert.Matches(new Regex("^server +port job +records", RegexOptions.Multiline), result.Stderr);
+    }
+
+    /// <summary>
     /// decode whose reader goes away (<c>| head</c>): it stops at once, says nothing, and exits 141 as <c>cat</c> would.
     /// The console's stream ignored the closed pipe, so decode went on through the whole dump and exited 0.
     /// </summary>

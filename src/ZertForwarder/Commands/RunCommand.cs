@@ -148,8 +148,11 @@ internal static class RunCommand
         Log.RunCompleted(logger, stats.Describe(), host.DeadLettered);
         if (once || loaded.IsEmbeddedDefault)
         {
+            // With Outputs:File:Stdout the events are stdout's data, read by another program: the summary and the
+            // server table go to stderr, so that no line of them lands in the NDJSON or LEEF stream.
+            var summary = options.Outputs.File is { Stdout: true } ? Console.Error : Console.Out;
             // "Forwarded" counts the records handed to the outputs; a drain that timed out left some undelivered.
-            Console.Out.WriteLine(stats.Describe() + $"; {host.DeadLettered} dead-lettered." +
+            summary.WriteLine(stats.Describe() + $"; {host.DeadLettered} dead-lettered." +
                 (drained ? "" : " Not all of them were delivered before the drain's deadline: those are read again on restart."));
             if (loaded.IsEmbeddedDefault)
             {
@@ -162,7 +165,7 @@ internal static class RunCommand
             }
             else if (stats.Summary is { Count: > 0 } servers)
             {
-                servers.WriteTo(Console.Out);
+                servers.WriteTo(summary);
             }
         }
         // A broken frame chain, or an input found by a glob or the watch that cannot be read, leaves records unread: like
