@@ -270,6 +270,14 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- if and (eq $v.input.type "kafka") $v.input.paths }}
 {{- fail "input.paths is set but input.type is \"kafka\": file inputs need input.type \"files\"." }}
 {{- end }}
+{{- /* extraConfig goes into the ConfigMap, which anyone who may read the namespace can read: no secret may go there. */}}
+{{- $extra := toJson $v.extraConfig }}
+{{- with regexFind "\"(?i:Password|SaslPassword|ApiKey|Token|sasl\\.password|ssl\\.key\\.password|ssl\\.keystore\\.password|ssl\\.key\\.pem|sasl\\.oauthbearer\\.client\\.secret)\":" $extra }}
+{{- fail (printf "extraConfig sets %s, a secret: in the ConfigMap anyone who may read the namespace would read it. Reference a Secret instead (secrets.*, mounted as a *File setting, or extraEnv with secretKeyRef)." (trimSuffix ":" .)) }}
+{{- end }}
+{{- if regexMatch "\"https?://[^\"/]*@" $extra }}
+{{- fail "extraConfig holds a URL with user information, which would be readable in the ConfigMap: give the password from a Secret (secrets.elasticsearchPassword) instead." }}
+{{- end }}
 {{- end }}
 {{- if and $v.autoscaling.keda.enabled (ne $v.input.type "kafka") }}
 {{- fail "autoscaling.keda.enabled needs input.type \"kafka\": a file source keeps its checkpoints on one volume and runs exactly 1 replica." }}
