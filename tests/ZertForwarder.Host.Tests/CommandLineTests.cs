@@ -164,6 +164,24 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_work.Path));
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("setup")]
+    public async Task A_setting_given_its_value_in_the_next_argument_is_named_without_the_value(string verb)
+    {
+        // It was: "unknown argument 'Sec-ret-9f1c'": the password of '--Outputs:Elasticsearch:Password Sec-ret-9f1c' in the log.
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            [verb, "--Outputs:Elasticsearch:Url=https://es.invalid:9200", "--Outputs:Elasticsearch:Username=elastic",
+             "--Outputs:Elasticsearch:Password", "Sec-ret-9f1c", "Kibana:Space", "--config"], RunLimit);
+
+        AssertUsageError(result);
+        Assert.DoesNotContain("Sec-ret-9f1c", result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  - setting '--Outputs:Elasticsearch:Password' has no value: write --Outputs:Elasticsearch:Password=value, in one argument " +
+                        "(the argument after it, not shown, was read as its value)", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - setting 'Kibana:Space' has no value: write Kibana:Space=value, in one argument", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - option '--config' needs a file", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_option_that_takes_one_value_given_twice_is_a_usage_error()
     {

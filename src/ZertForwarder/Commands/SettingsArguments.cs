@@ -39,6 +39,16 @@ internal static class SettingsArguments
             {
                 settings.Add(args[i]);
             }
+            else if (args[i].Contains(':', StringComparison.Ordinal))
+            {
+                // A setting written as '--Outputs:Elasticsearch:Password value': the next argument is its value, and
+                // may be a password, so it is taken along and not quoted (README "URLs and secrets").
+                var setting = args[i];
+                var valueFollows = i + 1 < args.Count && !Arguments.IsOption(args[i + 1]) && !args[i + 1].Contains('=', StringComparison.Ordinal);
+                if (valueFollows) i++;
+                problems.Add($"setting '{setting}' has no value: write {setting}=value, in one argument" +
+                             (valueFollows ? " (the argument after it, not shown, was read as its value)" : ""));
+            }
             else
             {
                 problems.Add($"unknown argument '{args[i]}' (settings are Section:Key=value)");
