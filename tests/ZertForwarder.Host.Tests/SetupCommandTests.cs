@@ -112,6 +112,34 @@ public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_API_key_file_with_a_line_break_inside_the_key_is_a_listed_problem_not_a_crash()
+    {
+        // It was: setup ended with an unhandled FormatException and its stack trace (Kibana), or the run with the
+        // HTTP client's "New-line or NUL characters are not allowed in header values", naming no setting (Elasticsearch).
+        var twoLines = _work.Combine("two-line-key");
+        File.WriteAllText(twoLines, "a2V5LWlk-Sec-ret-77\nOmtleS1zZWNyZXQ=\n");
+
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "setup", $"Outputs:Elasticsearch:Url={_elasticsearch.Url}", $"Outputs:Elasticsearch:ApiKeyFile={twoLines}",
+            $"Kibana:Url={_kibana.Url}", $"Kibana:ApiKeyFile={twoLines}",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("the configuration has 2 problem(s)", result.Stderr, StringComparison.Ordinal);
+        foreach (var setting in new[] { "Outputs:Elasticsearch:ApiKeyFile", "Kibana:ApiKeyFile" })
+        {
+            Assert.Contains($"{setting}: '{twoLines}' holds spaces, line breaks or control characters within its key (a token or API key is one word; the content is not shown)",
+                result.Stderr, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("Sec-ret-77", result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, _elasticsearch.Requests);
+        Assert.Empty(_kibana.Requests);
+    }
+
+    [Fact]
     public async Task Broken_template_and_content_files_are_all_listed_and_nothing_is_installed()
     {
         // Each file was read as its turn came: the component templates were in the cluster when a broken index

@@ -1,3 +1,5 @@
+using ZertForwarder.Sinks.Secrets;
+
 namespace ZertForwarder.Sinks.Elasticsearch;
 
 /// <summary>Options of <see cref="ElasticsearchSink"/> (config section <c>Outputs:Elasticsearch</c>).</summary>
@@ -146,6 +148,11 @@ public sealed class ElasticsearchSinkOptions
         if (!string.IsNullOrEmpty(ApiKey) && !string.IsNullOrEmpty(ApiKeyFile))
         {
             problems.Add("Outputs:Elasticsearch: set ApiKey or ApiKeyFile, not both.");
+        }
+        else if (!string.IsNullOrEmpty(ApiKey) && !SecretFile.IsUsableToken(ApiKey))
+        {
+            // It goes into the Authorization header as it is; the value itself is not shown.
+            problems.Add("Outputs:Elasticsearch:ApiKey contains spaces, line breaks or control characters (an API key is one word; the value is not shown).");
         }
 
         if (hasBasic && string.IsNullOrEmpty(Password) == string.IsNullOrEmpty(PasswordFile))

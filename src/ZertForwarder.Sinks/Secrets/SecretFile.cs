@@ -16,4 +16,10 @@ internal static class SecretFile
 
     /// <summary>A password (Elasticsearch, Kibana, Kafka SASL): the file without its trailing line end.</summary>
     public static string ReadPassword(string path) => File.ReadAllText(path).TrimEnd('\r', '\n');
+
+    /// <summary>
+    /// Whether a token or API key can go into an HTTP <c>Authorization</c> header as it is: one word, without spaces,
+    /// line breaks or control characters (a line break there is refused by the HTTP client when the header is made).
+    /// </summary>
+    public static bool IsUsableToken(string token) => token.Length > 0 && !token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
 }

@@ -81,7 +81,7 @@ public sealed class SplunkHecSinkOptions
         {
             problems.Add($"{section}: set exactly one of Token or TokenFile.");
         }
-        else if (hasToken && !IsUsableToken(Token!.Trim()))
+        else if (hasToken && !SecretFile.IsUsableToken(Token!.Trim()))
         {
             // The token goes into an HTTP header; say so here rather than fail later (the value itself is not shown).
             problems.Add($"{section}:Token: the token is empty or contains spaces or control characters.");
@@ -130,14 +130,12 @@ public sealed class SplunkHecSinkOptions
         value.Length is > 0 and <= 80 && value[0] is not ('_' or '-') &&
         value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '-');
 
-    internal static bool IsUsableToken(string token) => token.Length > 0 && !token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
-
     internal static (string? Token, string? Problem) TryReadTokenFile(string path)
     {
         try
         {
             var value = SecretFile.ReadToken(path);
-            return IsUsableToken(value)
+            return SecretFile.IsUsableToken(value)
                 ? (value, null)
                 : (null, $"Outputs:Splunk:TokenFile '{path}' is empty or its token contains spaces or control characters.");
         }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using ZertForwarder.Forwarding;
 using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Kafka;
+using ZertForwarder.Sinks.Secrets;
 
 namespace ZertForwarder.Configuration;
 
@@ -97,14 +98,14 @@ internal static class StartupChecks
         if (outputs.File is { Stdout: false } file) problems.RequireUsableDirectory("Outputs:File:Directory", file.Directory);
         if (outputs.Splunk is { } splunk)
         {
-            problems.RequireSecretFile("Outputs:Splunk:TokenFile", splunk.TokenFile);
+            problems.RequireSecretFile("Outputs:Splunk:TokenFile", splunk.TokenFile, isToken: true);
             problems.RequirePemCertificates("Outputs:Splunk:CaFile", splunk.CaFile);
         }
     }
 
     private static void CheckElasticsearch(Sinks.Elasticsearch.ElasticsearchSinkOptions es, StartupProblems problems)
     {
-        problems.RequireSecretFile("Outputs:Elasticsearch:ApiKeyFile", es.ApiKeyFile);
+        problems.RequireSecretFile("Outputs:Elasticsearch:ApiKeyFile", es.ApiKeyFile, isToken: true);
         problems.RequireSecretFile("Outputs:Elasticsearch:PasswordFile", es.PasswordFile);
         problems.RequirePemCertificates("Outputs:Elasticsearch:CaFile", es.CaFile);
     }
@@ -112,7 +113,7 @@ internal static class StartupChecks
     private static void CheckKibana(KibanaSettings kibana, StartupProblems problems)
     {
         // A missing file is the validator's (KibanaSettings.Validate); here: what is there must be usable.
-        if (File.Exists(kibana.ApiKeyFile)) problems.RequireSecretFile("Kibana:ApiKeyFile", kibana.ApiKeyFile);
+        if (File.Exists(kibana.ApiKeyFile)) problems.RequireSecretFile("Kibana:ApiKeyFile", kibana.ApiKeyFile, isToken: true);
         if (File.Exists(kibana.PasswordFile)) problems.RequireSecretFile("Kibana:PasswordFile", kibana.PasswordFile);
         if (File.Exists(kibana.CaFile)) problems.RequirePemCertificates("Kibana:CaFile", kibana.CaFile);
     }
@@ -163,13 +164,19 @@ internal sealed class StartupProblems
         }
     }
 
-    /// <summary>A file holding a secret: readable and not empty. Its content is never quoted.</summary>
-    public void RequireSecretFile(string setting, string? path)
+    /// <summary>
+    /// A file holding a secret: readable and not empty; a token or API key (<paramref name="isToken"/>) also one word,
+    /// as it goes into an HTTP header (<see cref="SecretFile.IsUsableToken"/>). Its content is never quoted.
+    /// </summary>
+    public void RequireSecretFile(string setting, string? path, bool isToken = false)
     {
         if (!RequireReadableFile(setting, path)) return;
         try
         {
-            if (File.ReadAllText(path!).Trim().Length == 0) Add($"{setting}: '{path}' is empty");
+            var secret = SecretFile.ReadToken(path!);
+            if (secret.Length == 0) Add($"{setting}: '{path}' is empty");
+            else if (isToken && !SecretFile.IsUsableToken(secret))
+                Add($"{setting}: '{path}' holds spaces, line breaks or control characters within its key (a token or API key is one word; the content is not shown)");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

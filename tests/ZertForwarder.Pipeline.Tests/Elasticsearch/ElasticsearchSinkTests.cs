@@ -653,6 +653,10 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Contains(problems, p => p.Contains("Password", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("RequestTimeout", StringComparison.Ordinal));
         Assert.Empty(new ElasticsearchSinkOptions { Url = "https://es:9200" }.Validate());
+        // A key with a line break failed the start with the HTTP client's "New-line or NUL characters are not allowed
+        // in header values", naming no setting.
+        Assert.Equal(["Outputs:Elasticsearch:ApiKey contains spaces, line breaks or control characters (an API key is one word; the value is not shown)."],
+            new ElasticsearchSinkOptions { Url = "https://es:9200", ApiKey = "a2V5-part1\npart2" }.Validate());
         Assert.Contains(new ElasticsearchSinkOptions { Url = "https://es:9200/?api_key=k" }.Validate(),
             p => p.Contains("Outputs:Elasticsearch:Url must not carry a query", StringComparison.Ordinal) && !p.Contains("api_key", StringComparison.Ordinal));
 
