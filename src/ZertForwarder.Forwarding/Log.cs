@@ -40,6 +40,10 @@ internal static partial class Log
     [LoggerMessage(1006, LogLevel.Error, "The dead-letter output did not confirm everything before the drain's deadline; those events stay unacknowledged and are read again on restart.")]
     public static partial void DeadLetterFlushTimedOut(ILogger logger);
 
+    /// <summary>A password, API key or token that crosses the network without TLS (<c>CleartextCredentials</c>).</summary>
+    [LoggerMessage(1010, LogLevel.Warning, "Credentials without TLS, readable on the network: {Connection}.")]
+    public static partial void CleartextCredentials(ILogger logger, string connection);
+
     [LoggerMessage(2000, LogLevel.Information, "Reading {Input}.")]
     public static partial void InputOpened(ILogger logger, string input);
 

@@ -65,6 +65,9 @@ public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("/api/saved_objects/_import?overwrite=true", _kibana.Requests);
         Assert.Contains("/api/detection_engine/rules/_import?overwrite=true", _kibana.Requests);
         Assert.DoesNotContain(ApiKey, result.Stdout + result.Stderr, StringComparison.Ordinal);
+        // The fake Kibana speaks http: the key went unencrypted, which setup says (Elasticsearch got no credentials).
+        Assert.Equal([$"zertforwarder: warning: credentials without TLS, readable on the network: Kibana:Url {_kibana.Url} receives the API key or password unencrypted: use https://."],
+            result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains("without TLS", StringComparison.Ordinal)));
 
         // Again: the same objects are replaced, not added.
         var again = await ForwarderProcess.RunAsync(_work.Path, ["setup", $"Kibana:Url={_kibana.Url}", $"Kibana:ApiKeyFile={keyFile}"], RunLimit);

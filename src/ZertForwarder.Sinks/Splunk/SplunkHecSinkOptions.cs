@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Secrets;
 using ZertForwarder.Sinks.Tls;
 
@@ -124,6 +125,15 @@ public sealed class SplunkHecSinkOptions
 
         return problems;
     }
+
+    /// <summary>
+    /// The collector as README promises to name it in logs: scheme, host and port only. A path can be a proxy's
+    /// private route and a query a credential; neither is printed.
+    /// </summary>
+    internal string CollectorName() =>
+        Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.Host.Length > 0
+            ? $"{uri.Scheme}://{uri.Host}:{uri.Port}"
+            : UrlRedaction.Redact(Url);
 
     /// <summary>Splunk index names: lower case, digits, underscores and hyphens, not starting with an underscore or hyphen.</summary>
     public static bool IsValidIndexName(string value) =>

@@ -116,6 +116,7 @@ internal static class RunCommand
         var heapLimit = HeapLimit.Apply(options, outputCount);
         Log.RunStarting(logger, DescribeInputs(options), DescribeOutputs(options),
             once ? " (once)" : "", heapLimit is { } l ? $"{l >> 20} MB" : "none");
+        foreach (var connection in CleartextCredentials.Find(options)) Log.CleartextCredentials(logger, connection);
 
         bool drained;
         {
@@ -276,15 +277,6 @@ internal static class RunCommand
         return string.Join(" + ", parts);
     }
 
-    /// <summary>
-    /// The collector as README promises to name it in logs: scheme, host and port only. A path can be a proxy's
-    /// private route and a query a credential; neither is printed.
-    /// </summary>
-    private static string CollectorName(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Length > 0
-            ? $"{uri.Scheme}://{uri.Host}:{uri.Port}"
-            : UrlRedaction.Redact(url);
-
     private static string DescribeOutputs(ForwarderOptions o)
     {
         var parts = new List<string>();
@@ -294,7 +286,7 @@ internal static class RunCommand
                 : $"Elasticsearch {string.Join(", ", (e.Urls.Length > 0 ? e.Urls : [e.Url]).Select(UrlRedaction.Redact))}");
         if (o.Outputs.Syslog is { } s) parts.Add($"syslog {s.Host}:{s.EffectivePort} ({ChoiceNames.Of(s.Protocol)})");
         if (o.Outputs.File is { } f) parts.Add(f.Stdout ? "stdout" : $"files in {f.Directory}");
-        if (o.Outputs.Splunk is { } sp) parts.Add($"Splunk HEC {CollectorName(sp.Url)}{(sp.UseAck ? " with acknowledgement" : "")}");
+        if (o.Outputs.Splunk is { } sp) parts.Add($"Splunk HEC {sp.CollectorName()}{(sp.UseAck ? " with acknowledgement" : "")}");
         return string.Join(", ", parts);
     }
 }

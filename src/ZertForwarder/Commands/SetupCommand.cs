@@ -53,6 +53,11 @@ internal static class SetupCommand
             return CommandLine.UsageError;
         }
 
+        // setup talks to Elasticsearch and Kibana only.
+        var cleartext = (options.Outputs.Elasticsearch is { } esOptions ? CleartextCredentials.Find(esOptions) : [])
+            .Append(options.Kibana is { } kibanaOptions ? CleartextCredentials.Find(kibanaOptions) : null).OfType<string>();
+        foreach (var connection in cleartext)
+            Console.Error.WriteLine($"zertforwarder: warning: credentials without TLS, readable on the network: {connection}.");
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
