@@ -54,7 +54,11 @@ internal sealed class RecordFacts
     public DateTime? Start { get; private set; }
     public DateTime? End { get; private set; }
     public LocalRole Role { get; private set; }
+    /// <summary>The known protection bits of SASecProtos (X'80' TLS, X'40' SSH, X'20' IPsec); 0 = cleartext.</summary>
     public byte Protection { get; private set; }
+
+    /// <summary>The whole SASecProtos byte, bits the layout does not name included (written as unknown(0xNN)).</summary>
+    public byte SecurityProtocols { get; private set; }
     public bool TlsFailed { get; private set; }
     public bool SshFailed { get; private set; }
     public bool EnforcementReset { get; private set; }
@@ -126,6 +130,7 @@ internal sealed class RecordFacts
         EventType = (int)eventType;
         IsConnectionEvent = sub11 ? EventType is not (5 or 6) : EventType is not (2 or 3);
         record.TryGetUnsigned(sub11 ? ZertFields.SC_SASecProtos : ZertFields.SS_SASecProtos, out var protection);
+        SecurityProtocols = (byte)protection;
         Protection = (byte)(protection & 0xE0);
 
         // Record time: SMF header local time, converted with the system's configured offset (contract §1).

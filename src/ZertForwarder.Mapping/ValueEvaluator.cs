@@ -126,21 +126,29 @@ internal static class ValueEvaluator
     private static readonly string[][] ProtectionLists = BuildProtectionLists();
     private static readonly EncodedList[] EncodedProtectionLists = [.. ProtectionLists.Select(l => new EncodedList(l))];
 
+    /// <summary>
+    /// The protection list of every SASecProtos byte: <c>tls</c>, <c>ssh</c>, <c>ipsec</c> in that order (contract §2.1),
+    /// then each bit the layout does not name as <c>unknown(0xNN)</c>, highest first, as the flat output's flag list
+    /// writes it (contract §2.7: an unknown code is never dropped); <c>none</c> only for X'00'.
+    /// </summary>
     private static string[][] BuildProtectionLists()
     {
-        var lists = new string[8][];
-        for (var i = 0; i < 8; i++)
+        var lists = new string[256][];
+        for (var i = 0; i < 256; i++)
         {
             var l = new List<string>();
-            if ((i & 4) != 0) l.Add("tls");
-            if ((i & 2) != 0) l.Add("ssh");
-            if ((i & 1) != 0) l.Add("ipsec");
+            if ((i & 0x80) != 0) l.Add("tls");
+            if ((i & 0x40) != 0) l.Add("ssh");
+            if ((i & 0x20) != 0) l.Add("ipsec");
+            for (var bit = 0x10; bit != 0; bit >>= 1)
+                if ((i & bit) != 0) l.Add(ValueTable.UnknownLabel((uint)bit, 1));
             lists[i] = l.Count == 0 ? ["none"] : [.. l];
         }
         return lists;
     }
 
-    public static IReadOnlyList<string> ProtectionList(byte protection) => ProtectionLists[protection >> 5];
+    /// <summary>The protection names of the known bits of <paramref name="protection"/> (<see cref="RecordFacts.Protection"/>).</summary>
+    public static IReadOnlyList<string> ProtectionList(byte protection) => ProtectionLists[protection & 0xE0];
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FieldValue Evaluate(FieldRule rule, RecordFacts f, MappingSet m, Span<byte> scratch)
@@ -405,7 +413,7 @@ internal static class ValueEvaluator
                 return host.IsEmpty ? default : FieldValue.Item(scratch[..Ebcdic.TranscodeToUtf8(host, scratch)]);
             }
             case Derived.Protection:
-                return FieldValue.Items(EncodedProtectionLists[f.Protection >> 5]);
+                return FieldValue.Items(EncodedProtectionLists[f.SecurityProtocols]);
             case Derived.AssessmentLevel:
                 return FieldValue.Text(m.LevelUtf8[(int)f.Level]);
             case Derived.AssessmentReasons:
