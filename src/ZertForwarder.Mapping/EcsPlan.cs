@@ -78,9 +78,9 @@ internal sealed class EcsPlan
     /// </summary>
     private static EcsStepKind KindOf(FieldRule rule)
     {
-        // The "only" conditions but connection events (an end time, an IKE tunnel, a handshake that did not fail) are
-        // tested by Evaluate; such rules are few.
-        if (rule.WithEndOnly || rule.WithIkeOnly || rule.WithHandshakeOnly) return EcsStepKind.Value;
+        // The "only" conditions but connection events (an end time, an IKE tunnel, a handshake that did not fail, an
+        // unknown code) are tested by Evaluate; such rules are few.
+        if (rule.WithEndOnly || rule.WithIkeOnly || rule.WithHandshakeOnly || rule.UnknownCodeOnly) return EcsStepKind.Value;
         return rule.Convert switch
         {
             Converter.Number or Converter.NumberNonZero => EcsStepKind.Number,

@@ -18,7 +18,7 @@ namespace ZertForwarder.Mapping;
 public static class ElasticsearchTemplates
 {
     /// <summary>Raise when the generated templates change: a cluster with an older version gets the new ones at the next start.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>The retention written into the files; <c>Outputs:Elasticsearch:Retention</c> replaces it at installation.</summary>
     public const string DefaultRetention = "90d";

@@ -150,9 +150,13 @@ internal sealed class MappingFileReader
         ["hex"] = Converter.Hex, ["ip"] = Converter.Ip, ["date"] = Converter.Date, ["time_of_day"] = Converter.TimeOfDay,
         ["cert_time"] = Converter.CertTime, ["tod_micros"] = Converter.TodMicros, ["tls_protocol"] = Converter.TlsProtocol,
         ["tls_version"] = Converter.TlsVersion, ["cipher_name"] = Converter.CipherName, ["delta"] = Converter.Delta,
+        ["cert_time_raw"] = Converter.CertTimeRaw,
     };
 
     public static IReadOnlyCollection<string> ConverterNames => Converters.Keys;
+
+    /// <summary>The value table of the certificate time types (layout V.22), which <c>cert_time_raw</c> reads.</summary>
+    private const string CertTimeTypeTable = "cert_time_type";
 
     private static readonly HashSet<string> EsTypes = ["keyword", "long", "ip", "date", "boolean", "float", "constant_keyword", "wildcard", "match_only_text", "text"];
 
@@ -176,10 +180,12 @@ internal sealed class MappingFileReader
             var rule = Rule(r, targetKey, subtype, tables);
             if (rule is null) continue;
             var only = String(r, "only", required: false);
-            if (only is not null && only is not ("connection_events" or "with_end" or "with_ike" or "with_handshake"))
-                Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\", \"with_ike\" or \"with_handshake\"");
+            if (only is not null && only is not ("connection_events" or "with_end" or "with_ike" or "with_handshake" or "unknown_code"))
+                Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\", \"with_ike\", \"with_handshake\" or \"unknown_code\"");
             if (only == "with_handshake" && rule.Field?.Section is not (ZertSection.Tls or ZertSection.Ssh))
                 Problem(r["only"], "'with_handshake' needs a field of the TLS or SSH section");
+            if (only == "unknown_code" && rule.Convert is not (Converter.Name or Converter.NameNonZero))
+                Problem(r["only"], "'unknown_code' needs the 'name' or 'name_nonzero' converter");
             rules.Add(rule.WithOnly(only));
         }
         return rules;
@@ -248,6 +254,12 @@ internal sealed class MappingFileReader
                 return null;
             }
         }
+        // The type byte of every certificate time is read through table V.22 (layout §2.3, "Cert *_Time_Type 0-2").
+        if (convert == Converter.CertTimeRaw && !tables.TryGet(CertTimeTypeTable, out table))
+        {
+            Problem(r["source"], $"codes/ibm-value-tables.json has no table '{CertTimeTypeTable}' for the time type of {field.Name}");
+            return null;
+        }
         byte mask = 0;
         if (convert == Converter.Bit)
         {
@@ -304,7 +316,7 @@ internal sealed class MappingFileReader
         Converter.Ip => kind == ZertFieldKind.Ip,
         Converter.Date => kind == ZertFieldKind.PackedDate,
         Converter.TimeOfDay => kind == ZertFieldKind.TimeOfDay,
-        Converter.CertTime => kind == ZertFieldKind.CertificateTime,
+        Converter.CertTime or Converter.CertTimeRaw => kind == ZertFieldKind.CertificateTime,
         Converter.TodMicros => kind == ZertFieldKind.Tod,
         Converter.TlsProtocol or Converter.TlsVersion => kind == ZertFieldKind.Code,
         _ => false,

@@ -32,6 +32,11 @@ internal enum Converter : byte
     TimeOfDay,
     /// <summary>Certificate notAfter as ISO 8601 UTC; omitted when blank or unparsable.</summary>
     CertTime,
+    /// <summary>
+    /// Certificate notAfter text as written, when its time type is a code table V.22 does not name: the characters no
+    /// known type says how to read (layout §2.3), kept rather than dropped (contract §2.7); omitted for the known types.
+    /// </summary>
+    CertTimeRaw,
     /// <summary>TOD-clock duration as microseconds (value >> 12, layout §C.3).</summary>
     TodMicros,
     /// <summary>TLS version code as <c>ssl</c>/<c>tls</c> (contract §2.5); X'0000' and unknown codes omitted.</summary>
@@ -167,6 +172,12 @@ internal sealed class FieldRule
     /// </summary>
     public bool WithHandshakeOnly { get; init; }
 
+    /// <summary>
+    /// Only written when the field's code is not in its value table (<c>"only": "unknown_code"</c>): a certificate time's
+    /// type, which for a known type the <c>not_after</c> date already expresses.
+    /// </summary>
+    public bool UnknownCodeOnly { get; init; }
+
     /// <summary>The value is part of the crypto assessment (LEEF writes these right after the predefined keys).</summary>
     public bool IsAssessment => Convert == Converter.Derived && Derived is Derived.AssessmentLevel or Derived.AssessmentReasons or Derived.RiskScore
         or Derived.AssessmentProfile or Derived.AssessmentCompliant or Derived.QuantumSafe or Derived.QuantumVulnerable;
@@ -205,7 +216,7 @@ internal sealed class FieldRule
         Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
         Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin,
         ConnectionEventsOnly = only == "connection_events", WithEndOnly = only == "with_end", WithIkeOnly = only == "with_ike",
-        WithHandshakeOnly = only == "with_handshake",
+        WithHandshakeOnly = only == "with_handshake", UnknownCodeOnly = only == "unknown_code",
     };
 
     public void Compile()
@@ -225,6 +236,9 @@ internal sealed class FieldRule
         foreach (var (code, name) in Table.Entries) if (code < _names.Length) _names[code] = System.Text.Encoding.UTF8.GetBytes(name);
         NamesArePlain = _names.All(n => n is null || CompactJsonWriter.IsPlain(n));
     }
+
+    /// <summary>Whether the rule's table names <paramref name="code"/>.</summary>
+    public bool IsNamed(ulong code) => code < (ulong)_names.Length && _names[code] is not null;
 
     /// <summary>The code's name, or its unknown(0xNNNN) label written into <paramref name="scratch"/> (contract §2.7).</summary>
     public ReadOnlySpan<byte> NameOf(ulong code, Span<byte> scratch)

@@ -188,6 +188,7 @@ internal static class ValueEvaluator
             case Converter.Name:
             case Converter.NameNonZero:
                 if (!r.TryGetUnsigned(field, out var code) || (code == 0 && rule.Convert == Converter.NameNonZero)) return default;
+                if (rule.UnknownCodeOnly && rule.IsNamed(code)) return default;
                 return rule.NamesArePlain ? FieldValue.PlainText(rule.NameOf(code, scratch)) : FieldValue.Text(rule.NameOf(code, scratch));
             case Converter.Flags:
                 if (!r.TryGetUnsigned(field, out var bits) || bits == 0) return default;
@@ -220,6 +221,13 @@ internal static class ValueEvaluator
             }
             case Converter.CertTime:
                 return Formatting.TryGetCertificateTime(r, field, out var notAfter) ? FieldValue.PlainText(scratch[..Formatting.Timestamp(notAfter.UtcDateTime, scratch)]) : default;
+            case Converter.CertTimeRaw:
+            {
+                var section = r.SectionBytes(field.Section);
+                if (field.TimeTypeOffset < 0 || field.TimeTypeOffset >= section.Length || rule.IsNamed(section[field.TimeTypeOffset])) return default;
+                var text = r.GetTextBytes(field);
+                return text.IsEmpty ? default : FieldValue.Text(scratch[..Ebcdic.TranscodeToUtf8(text, scratch)]);
+            }
             case Converter.TodMicros:
                 return r.TryGetUnsigned(field, out var tod) ? FieldValue.Num(SmfTime.TodToMicroseconds(tod)) : default;
             case Converter.TlsProtocol:

@@ -36,6 +36,20 @@ public sealed class UnknownCodeTests
         return b;
     }
 
+    /// <summary>A TLS 1.2 section (layout §2.3) whose server certificate notAfter has time type <paramref name="timeType"/>.</summary>
+    private static SpecRecordBuilder WithServerCertificateTime(SpecRecordBuilder b, byte timeType, string time)
+    {
+        var t = new byte[168];
+        U16(t, 0, 0x0303);
+        t[2] = 1;
+        t[3] = 1;
+        Text(t, 56, 6, "C02F");
+        t[100] = timeType;       // SMF119SC_TLS_SCert_Time_Type
+        Text(t, 101, 15, time);  // SMF119SC_TLS_SCert_Time
+        b.Tls = t;
+        return b;
+    }
+
     [Fact]
     public void Unknown_protection_bits_are_written_as_unknown_codes_in_ECS_as_in_flat_and_LEEF()
     {
@@ -51,5 +65,32 @@ public sealed class UnknownCodeTests
         // Known bits unchanged.
         Assert.Equal("""["tls","ipsec"]""", Ecs(Connection(0xA0))["zos"]!["zert"]!["protection"]!.ToJsonString());
         Assert.Equal("""["none"]""", Ecs(Connection(0x00))["zos"]!["zert"]!["protection"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_certificate_time_of_unknown_type_keeps_its_type_code_and_its_text()
+    {
+        var b = WithServerCertificateTime(Connection(0x80), timeType: 3, "20271231235959Z");
+        var ecs = Ecs(b);
+        Assert.Null(ecs["tls"]!["server"]?["x509"]?["not_after"]); // the type says nothing about how to read it
+        var x509 = ecs["zos"]!["zert"]!["tls"]!["server"]!["x509"]!;
+        Assert.Equal("unknown(0x03)", (string?)x509["not_after_type"]);
+        Assert.Equal("20271231235959Z", (string?)x509["not_after_raw"]);
+        var flat = Flat(b);
+        Assert.Equal("unknown(0x03)", (string?)flat["TLS_SERVER_CERT_NOTAFTER_TYPE"]);
+        Assert.Equal("20271231235959Z", (string?)flat["TLS_SERVER_CERT_NOTAFTER_RAW"]);
+        Assert.Null(flat["TLS_SERVER_CERT_NOTAFTER"]);
+        var leef = Leef(b);
+        Assert.Equal("unknown(0x03)", leef["TLS_SERVER_CERT_NOTAFTER_TYPE"]);
+        Assert.Equal("20271231235959Z", leef["TLS_SERVER_CERT_NOTAFTER_RAW"]);
+
+        // A known type: the date, and neither the type nor the raw text in ECS (not_after says it all).
+        var known = WithServerCertificateTime(Connection(0x80), timeType: 2, "20271231235959Z");
+        var knownEcs = Ecs(known);
+        Assert.Equal("2027-12-31T23:59:59.000Z", (string?)knownEcs["tls"]!["server"]!["x509"]!["not_after"]);
+        Assert.Null(knownEcs["zos"]!["zert"]!["tls"]!["server"]?["x509"]?["not_after_type"]);
+        Assert.Null(knownEcs["zos"]!["zert"]!["tls"]!["server"]?["x509"]?["not_after_raw"]);
+        Assert.Equal("generalized-time", (string?)Flat(known)["TLS_SERVER_CERT_NOTAFTER_TYPE"]);
+        Assert.Null(Flat(known)["TLS_SERVER_CERT_NOTAFTER_RAW"]);
     }
 }
