@@ -158,6 +158,9 @@ internal sealed class MappingFileReader
     /// <summary>The value table of the certificate time types (layout V.22), which <c>cert_time_raw</c> reads.</summary>
     private const string CertTimeTypeTable = "cert_time_type";
 
+    /// <summary>The value table of the DN types (layout V.9), which <c>"dn_type": "unknown"</c> reads.</summary>
+    private const string DnTypeTable = "dn_type";
+
     private static readonly HashSet<string> EsTypes = ["keyword", "long", "ip", "date", "boolean", "float", "constant_keyword", "wildcard", "match_only_text", "text"];
 
     /// <summary>
@@ -213,6 +216,16 @@ internal sealed class MappingFileReader
         }
         if (source!.StartsWith('$'))
         {
+            if (source == "$dn" && r["dn_type"] is JValue { Type: JTokenType.String } unknownType)
+            {
+                if ((string?)unknownType != "unknown") Problem(unknownType, "'dn_type' must be a DN type number (table V.9) or \"unknown\"");
+                if (!tables.TryGet(DnTypeTable, out var dnTypes))
+                {
+                    Problem(unknownType, $"codes/ibm-value-tables.json has no table '{DnTypeTable}'");
+                    return null;
+                }
+                return new FieldRule { Target = target, Convert = Converter.DnUnknownType, Table = dnTypes, EsType = typeName ?? "keyword", Origin = origin };
+            }
             if (source == "$dn")
             {
                 var dnType = Integer(r, "dn_type", required: true, 1, 65535);

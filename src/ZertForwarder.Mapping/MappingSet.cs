@@ -214,8 +214,8 @@ public sealed class MappingSet
         return
         [
             .. flat.Where(r => r.IsAssessment && Kept(r)),
-            .. flat.Where(r => !r.IsAssessment && r.Convert != Converter.Dn && Kept(r)),
-            .. flat.Where(r => r.Convert == Converter.Dn),
+            .. flat.Where(r => !r.IsAssessment && !r.IsDn && Kept(r)),
+            .. flat.Where(r => r.IsDn),
         ];
     }
 

@@ -49,6 +49,11 @@ internal enum Converter : byte
     Delta,
     /// <summary>Text of the DN entry of type <c>dn_type</c> (layout §2.7, table V.9).</summary>
     Dn,
+    /// <summary>
+    /// Every DN entry whose type table V.9 does not name (<c>"dn_type": "unknown"</c>), as <c>unknown(0xNNNN): DN</c>:
+    /// no rule of a known type writes it, and an unknown code is never dropped (contract §2.7).
+    /// </summary>
+    DnUnknownType,
     /// <summary>A named value computed by the enrichment (<c>$...</c> sources).</summary>
     Derived,
     /// <summary>A fixed string (<c>value</c>).</summary>
@@ -178,6 +183,9 @@ internal sealed class FieldRule
     /// </summary>
     public bool UnknownCodeOnly { get; init; }
 
+    /// <summary>The value is a certificate DN (redacted by <c>Mappings:RedactDistinguishedNames</c>, last in LEEF, cut first).</summary>
+    public bool IsDn => Convert is Converter.Dn or Converter.DnUnknownType;
+
     /// <summary>The value is part of the crypto assessment (LEEF writes these right after the predefined keys).</summary>
     public bool IsAssessment => Convert == Converter.Derived && Derived is Derived.AssessmentLevel or Derived.AssessmentReasons or Derived.RiskScore
         or Derived.AssessmentProfile or Derived.AssessmentCompliant or Derived.QuantumSafe or Derived.QuantumVulnerable;
@@ -258,7 +266,7 @@ internal sealed class FieldRule
         Converter.Dn => DnType switch { >= 1 and <= 4 => ZertSection.Ipsec, >= 5 and <= 8 => ZertSection.Tls, >= 9 and <= 12 => ZertSection.Ssh, _ => null },
         Converter.Derived => Derived is Derived.TlsEstablished or Derived.TlsResumed or Derived.TlsEncryption or Derived.TlsMac or Derived.TlsKeyExchange
             ? ZertSection.Tls : null,
-        Converter.Constant => null,
+        Converter.Constant or Converter.DnUnknownType => null,
         _ => Field!.Section is ZertSection.Identification or ZertSection.Common ? null : Field.Section,
     };
 

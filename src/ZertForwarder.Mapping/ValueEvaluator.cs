@@ -169,14 +169,12 @@ internal static class ValueEvaluator
                 foreach (var dn in r.DistinguishedNameEntries)
                 {
                     if (dn.Type != rule.DnType) continue;
-                    var text = r.GetDnTextBytes(dn);
-                    if (text.IsEmpty) return default;
-                    var length = Ebcdic.TranscodeToUtf8(text, scratch);
-                    return m.Options.RedactDistinguishedNames == DnRedaction.Hash
-                        ? FieldValue.Text(Formatting.DnHash(scratch[..length], scratch[length..]))
-                        : FieldValue.Text(scratch[..length]);
+                    var text = DnText(r, dn, m, scratch);
+                    return text.IsEmpty ? default : FieldValue.Text(text);
                 }
                 return default;
+            case Converter.DnUnknownType:
+                return m.Options.RedactDistinguishedNames == DnRedaction.Drop ? default : UnknownTypeDns(rule, r, m, scratch);
         }
         var field = rule.Field!;
         switch (rule.Convert)
@@ -467,6 +465,32 @@ internal static class ValueEvaluator
             }
         }
         return default;
+    }
+
+    /// <summary>The UTF-8 text of a DN entry, or its hash under <see cref="DnRedaction.Hash"/>; empty when blank.</summary>
+    private static ReadOnlySpan<byte> DnText(ZertRecord r, DnEntry dn, MappingSet m, Span<byte> scratch)
+    {
+        var text = r.GetDnTextBytes(dn);
+        if (text.IsEmpty) return default;
+        var length = Ebcdic.TranscodeToUtf8(text, scratch);
+        return m.Options.RedactDistinguishedNames == DnRedaction.Hash ? Formatting.DnHash(scratch[..length], scratch[length..]) : scratch[..length];
+    }
+
+    /// <summary>
+    /// The DN entries whose type the rule's table (V.9) does not name, in record order, each as
+    /// <c>unknown(0xNNNN): DN</c>. A list built per record: such entries are rare, and no other rule writes them.
+    /// </summary>
+    private static FieldValue UnknownTypeDns(FieldRule rule, ZertRecord r, MappingSet m, Span<byte> scratch)
+    {
+        List<string>? items = null;
+        foreach (var dn in r.DistinguishedNameEntries)
+        {
+            if (rule.IsNamed(dn.Type)) continue;
+            var text = DnText(r, dn, m, scratch);
+            if (text.IsEmpty) continue;
+            (items ??= []).Add(ValueTable.UnknownLabel(dn.Type, rule.Table!.Width) + ": " + Encoding.UTF8.GetString(text));
+        }
+        return items is null ? default : FieldValue.Items(new EncodedList(items));
     }
 
     /// <summary>

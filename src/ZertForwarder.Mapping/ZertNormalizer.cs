@@ -344,7 +344,7 @@ public sealed class ZertNormalizer
                 WriteLeefText(output, v.Utf8);
                 break;
         }
-        if (rule.Convert == Converter.Dn && s.DnCount < s.DnValues.Length) s.DnValues[s.DnCount++] = (valueStart, output.WrittenCount - valueStart);
+        if (rule.IsDn && s.DnCount < s.DnValues.Length) s.DnValues[s.DnCount++] = (valueStart, output.WrittenCount - valueStart);
     }
 
     /// <summary>

@@ -93,4 +93,38 @@ public sealed class UnknownCodeTests
         Assert.Equal("generalized-time", (string?)Flat(known)["TLS_SERVER_CERT_NOTAFTER_TYPE"]);
         Assert.Null(Flat(known)["TLS_SERVER_CERT_NOTAFTER_RAW"]);
     }
+
+    [Fact]
+    public void A_DN_of_unknown_type_is_written_with_its_type_code()
+    {
+        // DN type 13 is not in table V.9 (1-12); type 5 is the TLS server subject.
+        var b = WithServerCertificateTime(Connection(0x80), timeType: 2, "20271231235959Z")
+            .Dn(5, "CN=server.example.com")
+            .Dn(13, "CN=odd.example.com,O=Example")
+            .Dn(0x0100, "CN=other");
+        var ecs = Ecs(b);
+        Assert.Equal("CN=server.example.com", (string?)ecs["tls"]!["server"]!["x509"]!["subject"]!["distinguished_name"]);
+        Assert.Equal("""["unknown(0x000D): CN=odd.example.com,O=Example","unknown(0x0100): CN=other"]""",
+            ecs["zos"]!["zert"]!["dn_unknown_type"]!.ToJsonString());
+        Assert.Equal("unknown(0x000D): CN=odd.example.com,O=Example,unknown(0x0100): CN=other", (string?)Flat(b)["DN_UNKNOWN_TYPE"]);
+        Assert.Equal("unknown(0x000D): CN=odd.example.com,O=Example,unknown(0x0100): CN=other", Leef(b)["DN_UNKNOWN_TYPE"]);
+
+        // Only known types: no such field.
+        var known = WithServerCertificateTime(Connection(0x80), timeType: 2, "20271231235959Z").Dn(5, "CN=server.example.com");
+        Assert.Null(Ecs(known)["zos"]!["zert"]!["dn_unknown_type"]);
+        Assert.Null(Flat(known)["DN_UNKNOWN_TYPE"]);
+    }
+
+    [Fact]
+    public void DN_redaction_applies_to_DNs_of_unknown_type()
+    {
+        var b = Connection(0x80).Dn(13, "CN=odd.example.com");
+        var hashing = MappingSet.Load(TestMappings.Directory, new MappingOptions { RedactDistinguishedNames = DnRedaction.Hash }).CreateNormalizer();
+        var hashed = JsonNode.Parse(TestMappings.Render(hashing.WriteEcs, TestMappings.Parse(b.Build())))!["zos"]!["zert"]!["dn_unknown_type"]!;
+        var item = (string)hashed[0]!;
+        Assert.StartsWith("unknown(0x000D): sha256:", item, StringComparison.Ordinal);
+        Assert.DoesNotContain("odd", item, StringComparison.Ordinal);
+        var dropping = MappingSet.Load(TestMappings.Directory, new MappingOptions { RedactDistinguishedNames = DnRedaction.Drop }).CreateNormalizer();
+        Assert.Null(JsonNode.Parse(TestMappings.Render(dropping.WriteEcs, TestMappings.Parse(b.Build())))!["zos"]!["zert"]!["dn_unknown_type"]);
+    }
 }
