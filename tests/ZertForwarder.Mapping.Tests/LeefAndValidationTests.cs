@@ -96,7 +96,10 @@ public sealed class LeefAndValidationTests
                 .Replace("\"source\": \"SMF119SC_SAJobID\"", "\"source\": \"SMF119SC_NoSuchField\"", StringComparison.Ordinal)
                 .Replace("\"convert\": \"tls_protocol\"", "\"convert\": \"no_such_converter\"", StringComparison.Ordinal)
                 // A connection id has no handshake that could fail: "with_handshake" belongs to TLS and SSH fields.
-                .Replace("\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"connection_events\"", "\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"with_handshake\"", StringComparison.Ordinal));
+                .Replace("\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"connection_events\"", "\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"with_handshake\"", StringComparison.Ordinal)
+                // "unknown_code" tests a code against its table: only a name rule has one.
+                .Replace("\"convert\": \"name_nonzero\",\n      \"_comment\": \"Only a type", "\"convert\": \"number\",\n      \"_comment\": \"Only a type", StringComparison.Ordinal)
+                .Replace("\"dn_type\": \"unknown\"", "\"dn_type\": \"unknow\"", StringComparison.Ordinal));
             var policy = Path.Combine(dir, "assessment", "policy.json");
             File.WriteAllText(policy, File.ReadAllText(policy).Replace("\"cipher:rc4\", \"cipher:export\" ]", "\"cipher:undeclared\" ]", StringComparison.Ordinal));
             // The EventID of records of an unknown event type: a '|' in it would shift every LEEF header field after it.
@@ -107,6 +110,8 @@ public sealed class LeefAndValidationTests
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown IBM field 'SMF119SC_NoSuchField'", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown converter 'no_such_converter'", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_handshake' needs a field of the TLS or SSH section", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'unknown_code' needs the 'name' or 'name_nonzero' converter", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'dn_type' must be a DN type number (table V.9) or \"unknown\"", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("assessment/policy.json: $.encryption_algorithms", StringComparison.Ordinal) && p.Contains("cipher:undeclared", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("leef/leef.json: $.unknown_event_id", StringComparison.Ordinal) && p.Contains("must not contain '|'", StringComparison.Ordinal));
             var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir, new MappingOptions()));
