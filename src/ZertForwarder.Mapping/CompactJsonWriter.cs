@@ -31,6 +31,23 @@ internal sealed class CompactJsonWriter
     /// </summary>
     private static readonly SearchValues<byte> NotPlain = BuildNotPlain();
 
+    /// <summary>
+    /// For each EBCDIC byte (code page 1047, <see cref="Smf.Ebcdic"/>), the ASCII character the encoder writes as it
+    /// is, or 0 when the character is not ASCII or must be escaped (a quote, a backslash, a control character).
+    /// </summary>
+    private static readonly byte[] PlainAsciiOfEbcdic = BuildPlainAsciiOfEbcdic();
+
+    private static byte[] BuildPlainAsciiOfEbcdic()
+    {
+        var table = new byte[256];
+        for (var b = 0; b < 256; b++)
+        {
+            var c = Smf.Ebcdic.ToChar((byte)b);
+            if (c < 0x80 && !NotPlain.Contains((byte)c)) table[b] = (byte)c;
+        }
+        return table;
+    }
+
     private static SearchValues<byte> BuildNotPlain()
     {
         var bytes = new List<byte>();
@@ -237,6 +254,35 @@ internal sealed class CompactJsonWriter
         writer.WriteStartObject();
         writer.WriteString(namePrefix, utf8Value);
         return [(byte)',', .. writer.Written[1..]];
+    }
+
+    /// <summary>
+    /// A text field as a string, from its (trimmed) EBCDIC bytes: transcoded straight into the document in one pass
+    /// when every character is ASCII that needs no escaping (names, job names, rule names nearly always are), which
+    /// saves the escaping check's search and a copy. Any other character sends the whole value the general way:
+    /// transcoded into <paramref name="scratch"/> (three bytes per input byte) and written by <see cref="WriteString"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void WriteEbcdicString(byte[] name, ReadOnlySpan<byte> ebcdic, Span<byte> scratch)
+    {
+        WriteName(name);
+        var span = Reserve(ebcdic.Length + 2);
+        ref var table = ref MemoryMarshal.GetArrayDataReference(PlainAsciiOfEbcdic);
+        for (var i = 0; i < ebcdic.Length; i++)
+        {
+            var a = Unsafe.Add(ref table, ebcdic[i]);
+            if (a == 0)
+            {
+                WriteQuoted(scratch[..Smf.Ebcdic.TranscodeToUtf8(ebcdic, scratch)]);
+                _needsComma = true;
+                return;
+            }
+            span[i + 1] = a;
+        }
+        span[0] = (byte)'"';
+        span[ebcdic.Length + 1] = (byte)'"';
+        _length += ebcdic.Length + 2;
+        _needsComma = true;
     }
 
     public void WriteStringValue(ReadOnlySpan<byte> utf8)

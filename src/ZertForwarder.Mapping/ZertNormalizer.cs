@@ -142,7 +142,7 @@ public sealed class ZertNormalizer
                     var text = r.GetTextBytes(step.Rule!.Field!);
                     if (text.IsEmpty) break;
                     OpenEnclosing(w, pending, ref opened, step.Depth);
-                    w.WriteString(step.NamePrefix, s.Buffer.AsSpan(0, Smf.Ebcdic.TranscodeToUtf8(text, s.Buffer)));
+                    w.WriteEbcdicString(step.NamePrefix, text, s.Buffer);
                     break;
                 }
                 case EcsStepKind.Delta:

@@ -56,4 +56,27 @@ public sealed class PlainValueTests : IDisposable
         }
         Assert.True(written > 0, "no generated record had an RSA server certificate key");
     }
+
+    [Theory]
+    [InlineData(new byte[] { 0xC1, 0x7F, 0xE0, 0x05, 0xC2, 0x40, 0x40, 0x40 }, "A\"\\\tB")] // only ASCII to escape
+    [InlineData(new byte[] { 0xC1, 0x7F, 0xE0, 0x43, 0x05, 0xC2, 0x40, 0x40 }, "A\"\\\u00E4\tB")] // and a non-ASCII letter
+    public void A_text_field_with_characters_to_escape_is_written_as_the_general_writer_writes_it(byte[] jobname, string expected)
+    {
+        // The ECS writer transcodes a text field straight into the document while every character is plain ASCII and
+        // falls back to the escaping writer at the first other one. A job name with a quote, a backslash, a TAB and
+        // perhaps a non-ASCII letter (EBCDIC X'7F', X'E0', X'05', X'43' in code page 1047, blank padded) must come out
+        // as Utf8JsonWriter writes it.
+        var generated = SmfDumpGenerator.GenerateRecords(seed: 5, 200, includeForeignRecords: false).First(r => r.Subtype == 11);
+        var bytes = generated.Bytes.ToArray();
+        var common = TestMappings.Parse(bytes).Section(ZertSection.Common);
+        jobname.CopyTo(bytes, common.Offset + ZertFields.SC_SAJobname.Offset);
+        var normalizer = new ZertNormalizer(MappingSet.Load(TestMappings.Directory, TestMappings.Options));
+
+        var ecs = TestMappings.Render(normalizer.WriteEcs, TestMappings.Parse(bytes));
+
+        using var document = JsonDocument.Parse(ecs);
+        Assert.Equal(expected, document.RootElement.GetProperty("process").GetProperty("name").GetString());
+        var encoded = JsonEncodedText.Encode(expected, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString();
+        Assert.Contains($"\"process\":{{\"name\":\"{encoded}\"}}", ecs, StringComparison.Ordinal);
+    }
 }
