@@ -109,7 +109,7 @@ internal sealed class ReportRecord
             SummaryBytesIn = summary is { } s2 ? Delta(s2, "bytes_in", "delta") : 0,
             SummaryBytesOut = summary is { } s3 ? Delta(s3, "bytes_out", "delta") : 0,
             SummarySessionId = summary is { } s4 ? Str(s4, "session_id") : null,
-            Protection = zert is { } zc ? Strings(zc, "protection") : [],
+            Protection = zert is { } zc ? ProtectionLayers(zc) : [],
             Tls = TlsFacts.From(doc, zert),
             Ssh = zert is { } zd && Get(zd, "ssh") is { } ssh ? SshFacts.From(ssh) : null,
             Ipsec = zert is { } ze && Get(ze, "ipsec") is { } ipsec ? IpsecFacts.From(ipsec) : null,
@@ -120,6 +120,17 @@ internal sealed class ReportRecord
             Profile = assessment is { } a5 ? Str(a5, "profile") : null,
             Compliant = assessment is { } a6 ? Bool(a6, "compliant") : null,
         };
+    }
+
+    /// <summary>
+    /// The protection layers the report counts (<see cref="Counts.ProtectionNames"/>) of <c>zos.zert.protection</c>. A
+    /// SASecProtos bit the layout does not name is there as <c>unknown(0xNN)</c> (contract §2.7) but is no layer: the
+    /// assessment reads the known bits only, so a record with just such a bit is cleartext here as there.
+    /// </summary>
+    private static IReadOnlyList<string> ProtectionLayers(JsonElement zert)
+    {
+        var listed = Strings(zert, "protection");
+        return listed.All(p => Counts.ProtectionNames.Contains(p)) ? listed : [.. listed.Where(p => Counts.ProtectionNames.Contains(p))];
     }
 
     internal static JsonElement? Get(JsonElement e, params ReadOnlySpan<string> path)

@@ -593,6 +593,39 @@ public sealed class ReportCraftedRecordTests(ITestOutputHelper output) : IDispos
     }
 
     /// <summary>
+    /// A SASecProtos bit the layout does not name (X'10', layout §2.1) is written to ECS as <c>unknown(0x10)</c> in
+    /// <c>zos.zert.protection</c> (contract §2.7), while the assessment reads the known bits only. The report took that
+    /// label for a protection layer: a connection with only that bit counted as protected in none of the protection
+    /// columns (connections 1, connections_none 0), as quantum vulnerable, and as a session of protocol
+    /// "unknown(0x10)"; one beside TLS got a second session. The report counts the layers it knows, as the assessment does.
+    /// </summary>
+    [Fact]
+    public async Task A_protection_bit_the_layout_does_not_name_is_no_protection_layer_in_the_report()
+    {
+        var cleartext = SmfDumpGenerator.GenerateRecords(7, 400, includeForeignRecords: false).Select(r => r.Connection).OfType<ZertConnectionRecord>()
+            .First(c => c.Common.EventType == 4 && (c.Common.Flags & 0x10) != 0 && c.Common.SecurityProtocols == 0);
+        cleartext.Common.SecurityProtocols = 0x10;
+        var tls = TlsServerConnections()[0];
+        tls.Common.SecurityProtocols = 0x90;
+        cleartext.Common.LocalPort = (ushort)(tls.Common.LocalPort + 1); // two servers, told apart by port
+        var dump = WriteDump("unknown-protection-bit.smf", [ZertRecordWriter.ToArray(cleartext), ZertRecordWriter.ToArray(tls)]);
+
+        var result = await Report(dump, "--out", "r");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var servers = ReportFiles.ReadCsv(_work.Combine("r", "servers.csv"));
+        var cleartextServer = Assert.Single(servers, s => s["server_port"] == cleartext.Common.LocalPort.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(1, cleartextServer.Long("connections"));
+        Assert.Equal(1, cleartextServer.Long("connections_none"));
+        Assert.Equal("none", cleartextServer["protections"]);
+        Assert.Equal(0, cleartextServer.Long("quantum_vulnerable_connections"));
+        var tlsServer = Assert.Single(servers, s => s["server_port"] == tls.Common.LocalPort.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(1, tlsServer.Long("connections_tls"));
+        Assert.Equal("tls", tlsServer["protections"]);
+        var sessions = ReportFiles.ReadCsv(_work.Combine("r", "sessions.csv"));
+        Assert.Equal(["none", "tls"], sessions.Select(s => s["protocol"]).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
     /// A summary read again is recognised by an 8-byte digest of what identifies it. The digest came from
     /// <see cref="HashCode"/>, whose seed is random per process, so which two summaries could be taken for one another
     /// changed from run to run, and with it, however rarely, the report of the same input. The digest is the same in
