@@ -29,6 +29,9 @@ public sealed class CleartextCredentialsTests(ITestOutputHelper output) : IDispo
         "Outputs:Kafka sends its SASL PLAIN credentials unencrypted (security protocol sasl_plaintext): use sasl_ssl")]
     [InlineData("Input:Kafka:BootstrapServers=k:9092|Input:Kafka:Properties:security.protocol=sasl_plaintext|Input:Kafka:Properties:sasl.mechanism=OAUTHBEARER",
         "Input:Kafka sends its SASL OAUTHBEARER credentials unencrypted (security protocol sasl_plaintext): use sasl_ssl")]
+    // librdkafka's own name of the property; sasl.mechanism is its alias.
+    [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=sasl_plaintext|Outputs:Kafka:Properties:sasl.mechanisms=PLAIN",
+        "Outputs:Kafka sends its SASL PLAIN credentials unencrypted (security protocol sasl_plaintext): use sasl_ssl")]
     public void Credentials_sent_without_TLS_are_named(string settings, string expected)
     {
         Assert.Equal([expected], CleartextCredentials.Find(Options(settings)));

@@ -51,7 +51,10 @@ internal static class CleartextCredentials
     private static string? SaslWithoutTls(KafkaConnectionOptions kafka)
     {
         var protocol = kafka.Properties.TryGetValue("security.protocol", out var p) ? p : kafka.SecurityProtocol;
-        var mechanism = kafka.Properties.TryGetValue("sasl.mechanism", out var m) ? m : kafka.SaslMechanism;
+        // Properties override the typed settings; librdkafka names the property sasl.mechanisms, sasl.mechanism is its alias.
+        var mechanism = kafka.Properties.TryGetValue("sasl.mechanisms", out var m) || kafka.Properties.TryGetValue("sasl.mechanism", out m)
+            ? m
+            : kafka.SaslMechanism;
         if (!string.Equals(protocol?.Trim(), "sasl_plaintext", StringComparison.OrdinalIgnoreCase)) return null;
         // librdkafka's default mechanism is GSSAPI (Kerberos), which sends no password.
         var name = mechanism?.Trim().ToUpperInvariant();
