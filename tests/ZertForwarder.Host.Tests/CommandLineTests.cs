@@ -183,6 +183,25 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_secret_with_an_equals_sign_given_in_the_next_argument_is_not_shown()
+    {
+        // It was: "unknown configuration key 'VnVh...dw'": an Elasticsearch API key is base64, padded with '=', and a
+        // next argument with '=' was read as a setting of its own, whose key the error named.
+        const string apiKey = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+            ["run", "--Outputs:Elasticsearch:Url=https://es.invalid:9200", "--Outputs:Elasticsearch:ApiKey", apiKey,
+             "--Outputs:Kafka:SaslPassword", "Sec=ret-7d1e"], RunLimit);
+
+        AssertUsageError(result);
+        Assert.DoesNotContain(apiKey.TrimEnd('='), result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("ret-7d1e", result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  - setting '--Outputs:Elasticsearch:ApiKey' has no value: write --Outputs:Elasticsearch:ApiKey=value, in one argument " +
+                        "(the argument after it, not shown, was read as its value)", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  - setting '--Outputs:Kafka:SaslPassword' has no value: write --Outputs:Kafka:SaslPassword=value, in one argument " +
+                        "(the argument after it, not shown, was read as its value)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_option_that_takes_one_value_given_twice_is_a_usage_error()
     {
         // It was: the last one won without a word ('--config base.json --config site.json' ran without base.json).

@@ -8,6 +8,16 @@ internal static class SettingsArguments
     private static readonly HashSet<string> ConfigOption = ["--config"];
 
     /// <summary>
+    /// Whether an argument reads as a <c>Section:Key=value</c> setting (a leading <c>--</c> allowed): a ':' before its
+    /// first '='. Every setting names a section; a secret such as a base64 API key padded with '=' names none.
+    /// </summary>
+    private static bool IsSetting(string arg)
+    {
+        var equals = arg.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 && arg.AsSpan(0, equals).Contains(':');
+    }
+
+    /// <summary>
     /// The configuration the command line names, with the command line's own problems first among its errors: an
     /// unknown argument stopped the verb alone, and the problems of the settings were named only on the next run.
     /// </summary>
@@ -42,9 +52,10 @@ internal static class SettingsArguments
             else if (args[i].Contains(':', StringComparison.Ordinal))
             {
                 // A setting written as '--Outputs:Elasticsearch:Password value': the next argument is its value, and
-                // may be a password, so it is taken along and not quoted (README "URLs and secrets").
+                // may be a password, so it is taken along and not quoted (README "URLs and secrets"), unless it is a
+                // setting itself; a value may hold an '=' (base64 padding).
                 var setting = args[i];
-                var valueFollows = i + 1 < args.Count && !Arguments.IsOption(args[i + 1]) && !args[i + 1].Contains('=', StringComparison.Ordinal);
+                var valueFollows = i + 1 < args.Count && !Arguments.IsOption(args[i + 1]) && !IsSetting(args[i + 1]);
                 if (valueFollows) i++;
                 problems.Add($"setting '{setting}' has no value: write {setting}=value, in one argument" +
                              (valueFollows ? " (the argument after it, not shown, was read as its value)" : ""));
