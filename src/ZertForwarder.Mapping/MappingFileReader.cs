@@ -187,6 +187,10 @@ internal sealed class MappingFileReader
                 Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\", \"with_ike\", \"with_handshake\" or \"unknown_code\"");
             if (only == "with_handshake" && rule.Field?.Section is not (ZertSection.Tls or ZertSection.Ssh))
                 Problem(r["only"], "'with_handshake' needs a field of the TLS or SSH section");
+            // The condition reads the IPsec section's IKE version: on another section's field it would hide that field
+            // in every record without an IKE tunnel.
+            if (only == "with_ike" && rule.Field?.Section is not ZertSection.Ipsec)
+                Problem(r["only"], "'with_ike' needs a field of the IPsec section");
             if (only == "unknown_code" && rule.Convert is not (Converter.Name or Converter.NameNonZero))
                 Problem(r["only"], "'unknown_code' needs the 'name' or 'name_nonzero' converter");
             rules.Add(rule.WithOnly(only));

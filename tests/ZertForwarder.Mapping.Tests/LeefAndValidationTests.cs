@@ -97,6 +97,8 @@ public sealed class LeefAndValidationTests
                 .Replace("\"convert\": \"tls_protocol\"", "\"convert\": \"no_such_converter\"", StringComparison.Ordinal)
                 // A connection id has no handshake that could fail: "with_handshake" belongs to TLS and SSH fields.
                 .Replace("\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"connection_events\"", "\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"with_handshake\"", StringComparison.Ordinal)
+                // "with_ike" reads the IPsec section's IKE version: a TLS field would vanish from every record without IKE.
+                .Replace("\"source\": \"SMF119SC_TLS_FIPS_Mode\",\n      \"only\": \"with_handshake\"", "\"source\": \"SMF119SC_TLS_FIPS_Mode\",\n      \"only\": \"with_ike\"", StringComparison.Ordinal)
                 // "unknown_code" tests a code against its table: only a name rule has one.
                 .Replace("\"convert\": \"name_nonzero\",\n      \"_comment\": \"Only a type", "\"convert\": \"number\",\n      \"_comment\": \"Only a type", StringComparison.Ordinal)
                 .Replace("\"dn_type\": \"unknown\"", "\"dn_type\": \"unknow\"", StringComparison.Ordinal));
@@ -110,6 +112,7 @@ public sealed class LeefAndValidationTests
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown IBM field 'SMF119SC_NoSuchField'", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown converter 'no_such_converter'", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_handshake' needs a field of the TLS or SSH section", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_ike' needs a field of the IPsec section", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'unknown_code' needs the 'name' or 'name_nonzero' converter", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'dn_type' must be a DN type number (table V.9) or \"unknown\"", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("assessment/policy.json: $.encryption_algorithms", StringComparison.Ordinal) && p.Contains("cipher:undeclared", StringComparison.Ordinal));
