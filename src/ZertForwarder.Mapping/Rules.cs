@@ -159,29 +159,8 @@ internal sealed class FieldRule
     public Derived Derived { get; init; }
     public string? Constant { get; init; }
 
-    /// <summary>Only written for connection events (119-11 events 1-4 and 7, 119-12 event 1): <c>"only": "connection_events"</c>.</summary>
-    public bool ConnectionEventsOnly { get; init; }
-
-    /// <summary>Only written when the connection has an end (<c>"only": "with_end"</c>): the end date and time fields.</summary>
-    public bool WithEndOnly { get; init; }
-
-    /// <summary>
-    /// Only written when the IPsec section names an IKE tunnel (<c>"only": "with_ike"</c>): the IKE numbers and SA
-    /// lifetimes, which a manual tunnel leaves zero (layout §2.5).
-    /// </summary>
-    public bool WithIkeOnly { get; init; }
-
-    /// <summary>
-    /// Only written when the handshake of the field's protocol (TLS or SSH) did not fail (<c>"only": "with_handshake"</c>):
-    /// a failed handshake leaves all but the source, provider and cipher zero (layout §2.3, §2.4, §3.1).
-    /// </summary>
-    public bool WithHandshakeOnly { get; init; }
-
-    /// <summary>
-    /// Only written when the field's code is not in its value table (<c>"only": "unknown_code"</c>): a certificate time's
-    /// type, which for a known type the <c>not_after</c> date already expresses.
-    /// </summary>
-    public bool UnknownCodeOnly { get; init; }
+    /// <summary>When the rule is written at all (its <c>"only"</c> property, <see cref="RuleCondition"/>).</summary>
+    public RuleCondition Only { get; init; }
 
     /// <summary>The value is a certificate DN (redacted by <c>Mappings:RedactDistinguishedNames</c>, last in LEEF, cut first).</summary>
     public bool IsDn => Convert is Converter.Dn or Converter.DnUnknownType;
@@ -223,8 +202,15 @@ internal sealed class FieldRule
     {
         Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
         Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin,
-        ConnectionEventsOnly = only == "connection_events", WithEndOnly = only == "with_end", WithIkeOnly = only == "with_ike",
-        WithHandshakeOnly = only == "with_handshake", UnknownCodeOnly = only == "unknown_code",
+        Only = only switch
+        {
+            "connection_events" => RuleCondition.ConnectionEvents,
+            "with_end" => RuleCondition.WithEnd,
+            "with_ike" => RuleCondition.WithIke,
+            "with_handshake" => RuleCondition.WithHandshake,
+            "unknown_code" => RuleCondition.UnknownCode,
+            _ => RuleCondition.Always, // refused by the reader with the other problems
+        },
     };
 
     public void Compile()
@@ -276,4 +262,35 @@ internal sealed class FieldRule
         if (Field is not null) yield return Field;
         if (BaseField is not null) yield return BaseField;
     }
+}
+
+/// <summary>When a rule is written (its <c>"only"</c> property, mappings/README.md): one condition per rule.</summary>
+internal enum RuleCondition : byte
+{
+    /// <summary>Whenever the rule has a value.</summary>
+    Always,
+
+    /// <summary>Only for connection events (119-11 events 1-4 and 7, 119-12 event 1): <c>"connection_events"</c>.</summary>
+    ConnectionEvents,
+
+    /// <summary>Only when the connection has an end (<c>"with_end"</c>): the end date and time fields.</summary>
+    WithEnd,
+
+    /// <summary>
+    /// Only when the IPsec section names an IKE tunnel (<c>"with_ike"</c>): the IKE numbers and SA lifetimes, which a
+    /// manual tunnel leaves zero (layout §2.5).
+    /// </summary>
+    WithIke,
+
+    /// <summary>
+    /// Only when the handshake of the field's protocol (TLS or SSH) did not fail (<c>"with_handshake"</c>): a failed
+    /// handshake leaves all but the source, provider and cipher zero (layout §2.3, §2.4, §3.1).
+    /// </summary>
+    WithHandshake,
+
+    /// <summary>
+    /// Only when the field's code is not in its value table (<c>"unknown_code"</c>): a certificate time's type, which for
+    /// a known type the <c>not_after</c> date already expresses.
+    /// </summary>
+    UnknownCode,
 }

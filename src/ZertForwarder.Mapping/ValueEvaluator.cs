@@ -154,10 +154,7 @@ internal static class ValueEvaluator
     public static FieldValue Evaluate(FieldRule rule, RecordFacts f, MappingSet m, Span<byte> scratch)
     {
         var r = f.Record;
-        if (rule.ConnectionEventsOnly && !f.IsConnectionEvent) return default;
-        if (rule.WithEndOnly && f.End is null) return default;
-        if (rule.WithIkeOnly && !HasIkeTunnel(f)) return default;
-        if (rule.WithHandshakeOnly && (rule.Field!.Section == ZertSection.Ssh ? f.SshFailed : f.TlsFailed)) return default;
+        if (rule.Only != RuleCondition.Always && !Holds(rule, f)) return default;
         switch (rule.Convert)
         {
             case Converter.Constant:
@@ -186,7 +183,7 @@ internal static class ValueEvaluator
             case Converter.Name:
             case Converter.NameNonZero:
                 if (!r.TryGetUnsigned(field, out var code) || (code == 0 && rule.Convert == Converter.NameNonZero)) return default;
-                if (rule.UnknownCodeOnly && rule.IsNamed(code)) return default;
+                if (rule.Only == RuleCondition.UnknownCode && rule.IsNamed(code)) return default;
                 return rule.NamesArePlain ? FieldValue.PlainText(rule.NameOf(code, scratch)) : FieldValue.Text(rule.NameOf(code, scratch));
             case Converter.Flags:
                 if (!r.TryGetUnsigned(field, out var bits) || bits == 0) return default;
@@ -492,6 +489,19 @@ internal static class ValueEvaluator
         }
         return items is null ? default : FieldValue.Items(new EncodedList(items));
     }
+
+    /// <summary>
+    /// Whether the record meets the rule's condition; <see cref="RuleCondition.UnknownCode"/> is judged on the code, where
+    /// it is read.
+    /// </summary>
+    private static bool Holds(FieldRule rule, RecordFacts f) => rule.Only switch
+    {
+        RuleCondition.ConnectionEvents => f.IsConnectionEvent,
+        RuleCondition.WithEnd => f.End is not null,
+        RuleCondition.WithIke => HasIkeTunnel(f),
+        RuleCondition.WithHandshake => !(rule.Field!.Section == ZertSection.Ssh ? f.SshFailed : f.TlsFailed),
+        _ => true,
+    };
 
     /// <summary>
     /// Whether the IPsec section names an IKE (phase 1) tunnel: a non-zero IKE major version. A manual tunnel has none and

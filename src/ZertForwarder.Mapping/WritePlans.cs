@@ -63,7 +63,7 @@ internal sealed class RuleListPlan(FieldRule[] rules)
     /// </summary>
     private static bool CanHaveValue(FieldRule rule, int key)
     {
-        if (rule.ConnectionEventsOnly && !PlanKey.IsConnectionEvent(key)) return false;
+        if (rule.Only == RuleCondition.ConnectionEvents && !PlanKey.IsConnectionEvent(key)) return false;
         return rule.Convert is Converter.Derived or Converter.Dn or Converter.DnUnknownType or Converter.Constant or Converter.CipherName
             || PlanKey.HasSection(key, rule.Field!.Section);
     }

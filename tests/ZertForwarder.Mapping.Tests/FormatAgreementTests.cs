@@ -22,7 +22,7 @@ public sealed class FormatAgreementTests
     };
 
     private static string Key(FieldRule r) =>
-        $"{r.Convert}|{r.Field?.Name}|{r.BaseField?.Name}|{r.Mask}|{r.DnType}|{(r.Convert == Converter.Derived ? r.Derived : "")}|{r.Constant}|{r.ConnectionEventsOnly}|{r.UnknownCodeOnly}";
+        $"{r.Convert}|{r.Field?.Name}|{r.BaseField?.Name}|{r.Mask}|{r.DnType}|{(r.Convert == Converter.Derived ? r.Derived : "")}|{r.Constant}|{r.Only == RuleCondition.ConnectionEvents}|{r.Only == RuleCondition.UnknownCode}";
 
     /// <summary>What a rule reads and how it converts it (not when it is written).</summary>
     private static string Definition(FieldRule r) => $"{r.Convert}|{r.Field?.Name}|{r.BaseField?.Name}|{r.Mask}|{r.DnType}";
