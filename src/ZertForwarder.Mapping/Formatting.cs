@@ -205,11 +205,9 @@ internal static class Formatting
     {
         notAfter = default;
         var text = record.GetTextBytes(field);
-        if (text.IsEmpty || text.Length > 32 || field.TimeTypeOffset < 0) return false;
-        var section = record.SectionBytes(field.Section);
-        if (field.TimeTypeOffset >= section.Length) return false;
+        if (text.IsEmpty || text.Length > 32 || !record.TryGetCertificateTimeType(field, out var timeType)) return false;
         Span<char> chars = stackalloc char[text.Length];
         for (var i = 0; i < text.Length; i++) chars[i] = ZertForwarder.Smf.Ebcdic.ToChar(text[i]);
-        return ZertForwarder.Smf.SmfTime.TryParseCertificateTime(section[field.TimeTypeOffset], chars, out notAfter);
+        return ZertForwarder.Smf.SmfTime.TryParseCertificateTime(timeType, chars, out notAfter);
     }
 }

@@ -218,8 +218,7 @@ internal static class ValueEvaluator
                 return Formatting.TryGetCertificateTime(r, field, out var notAfter) ? FieldValue.PlainText(scratch[..Formatting.Timestamp(notAfter.UtcDateTime, scratch)]) : default;
             case Converter.CertTimeRaw:
             {
-                var section = r.SectionBytes(field.Section);
-                if (field.TimeTypeOffset < 0 || field.TimeTypeOffset >= section.Length || rule.IsNamed(section[field.TimeTypeOffset])) return default;
+                if (!r.TryGetCertificateTimeType(field, out var timeType) || rule.IsNamed(timeType)) return default;
                 var text = r.GetTextBytes(field);
                 return text.IsEmpty ? default : FieldValue.Text(scratch[..Ebcdic.TranscodeToUtf8(text, scratch)]);
             }

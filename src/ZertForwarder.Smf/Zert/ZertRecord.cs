@@ -251,10 +251,20 @@ public sealed class ZertRecord
         notAfter = default;
         rawText = GetText(field);
         if (rawText is null) return false;
+        return TryGetCertificateTimeType(field, out var timeType) && SmfTime.TryParseCertificateTime(timeType, rawText, out notAfter);
+    }
+
+    /// <summary>
+    /// The time-type byte of a certificate notAfter field (layout §2.3: 1 UTCTime, 2 GeneralizedTime, 0 not supplied),
+    /// when the field has one and its section is long enough to hold it.
+    /// </summary>
+    public bool TryGetCertificateTimeType(ZertField field, out byte timeType)
+    {
+        timeType = 0;
         var s = _sections[(int)field.Section];
         if (field.TimeTypeOffset < 0 || field.TimeTypeOffset >= s.Length) return false;
-        var timeType = Bytes.Span[s.Offset + field.TimeTypeOffset];
-        return SmfTime.TryParseCertificateTime(timeType, rawText, out notAfter);
+        timeType = Bytes.Span[s.Offset + field.TimeTypeOffset];
+        return true;
     }
 
     /// <summary>The DN text of an entry (EBCDIC, trimmed).</summary>
