@@ -54,7 +54,7 @@ internal sealed class EcsPlan
             if (child.Section is { } section && !PlanKey.HasSection(key, section)) continue;
             if (child.Rule is { } rule)
             {
-                if (rule.Only == RuleCondition.ConnectionEvents && !PlanKey.IsConnectionEvent(key)) continue;
+                if (rule.ConnectionEventsOnly && !PlanKey.IsConnectionEvent(key)) continue;
                 var kind = KindOf(rule);
                 // A constant is written as one member encoded here: its name and value never change.
                 var name = kind == EcsStepKind.Member ? CompactJsonWriter.EncodedMember(child.NamePrefix, rule.ConstantUtf8) : child.NamePrefix;
@@ -79,7 +79,7 @@ internal sealed class EcsPlan
     private static EcsStepKind KindOf(FieldRule rule)
     {
         // The "only" conditions but connection events (an end time, an IKE tunnel, a handshake that did not fail, an
-        // unknown code) are tested by Evaluate; such rules are few.
+        // unknown code, a TCP connection) are tested by Evaluate; such rules are few.
         if (rule.Only is not (RuleCondition.Always or RuleCondition.ConnectionEvents)) return EcsStepKind.Value;
         return rule.Convert switch
         {

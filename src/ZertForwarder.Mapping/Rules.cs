@@ -162,6 +162,13 @@ internal sealed class FieldRule
     /// <summary>When the rule is written at all (its <c>"only"</c> property, <see cref="RuleCondition"/>).</summary>
     public RuleCondition Only { get; init; }
 
+    /// <summary>
+    /// The rule's condition holds for connection events only (<see cref="RuleCondition.ConnectionEvents"/>, and
+    /// <see cref="RuleCondition.Tcp"/>, since a configuration event is no TCP connection): the write plans leave it out
+    /// for the other events.
+    /// </summary>
+    public bool ConnectionEventsOnly => Only is RuleCondition.ConnectionEvents or RuleCondition.Tcp;
+
     /// <summary>The value is a certificate DN (redacted by <c>Mappings:RedactDistinguishedNames</c>, last in LEEF, cut first).</summary>
     public bool IsDn => Convert is Converter.Dn or Converter.DnUnknownType;
 
@@ -209,6 +216,7 @@ internal sealed class FieldRule
             "with_ike" => RuleCondition.WithIke,
             "with_handshake" => RuleCondition.WithHandshake,
             "unknown_code" => RuleCondition.UnknownCode,
+            "tcp" => RuleCondition.Tcp,
             _ => RuleCondition.Always, // refused by the reader with the other problems
         },
     };
@@ -293,4 +301,13 @@ internal enum RuleCondition : byte
     /// a known type the <c>not_after</c> date already expresses.
     /// </summary>
     UnknownCode,
+
+    /// <summary>
+    /// Only for a connection event on a TCP connection, IP protocol 6 (<c>"tcp"</c>): the facts IBM records for TCP only,
+    /// the short connection counts of 119-12 (layout §3.1, SAInitLifeShortConnCnt / SAEndLifeShortConnCnt) and the local
+    /// server / client bits of SAFlags (table V.3: 119-11 X'10' / X'08', 119-12 X'40' / X'20'). An Enterprise Extender
+    /// record (UDP, 17) has none of these facts: its zeros would read as "no short connections" and "neither server nor
+    /// client" (contract §2: absent facts are omitted).
+    /// </summary>
+    Tcp,
 }

@@ -499,6 +499,7 @@ internal static class ValueEvaluator
         RuleCondition.WithEnd => f.End is not null,
         RuleCondition.WithIke => HasIkeTunnel(f),
         RuleCondition.WithHandshake => !(rule.Field!.Section == ZertSection.Ssh ? f.SshFailed : f.TlsFailed),
+        RuleCondition.Tcp => f.IsConnectionEvent && Proto(f) == 6,
         _ => true,
     };
 

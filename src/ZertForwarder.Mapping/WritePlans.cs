@@ -9,10 +9,10 @@ namespace ZertForwarder.Mapping;
 /// <remarks>
 /// Why these bits: a rule whose value comes from an optional section (IP filter, TLS, SSH, IPsec, enforcement; layout
 /// §2) can never have a value when the record lacks that section, and a rule marked <c>"only": "connection_events"</c>
-/// never has one for a configuration event. Both facts are the same for long runs of records (a workload's records
-/// mostly share one protocol), so deciding them once per combination instead of once per rule and record removes
-/// most of the per-record tests. Five section bits and one event bit make 64 plans per subtype and format at most,
-/// each built on first use.
+/// (or <c>"tcp"</c>) never has one for a configuration event. Both facts are the same for long runs of records (a
+/// workload's records mostly share one protocol), so deciding them once per combination instead of once per rule and
+/// record removes most of the per-record tests. Five section bits and one event bit make 64 plans per subtype and
+/// format at most, each built on first use.
 /// </remarks>
 internal static class PlanKey
 {
@@ -63,7 +63,7 @@ internal sealed class RuleListPlan(FieldRule[] rules)
     /// </summary>
     private static bool CanHaveValue(FieldRule rule, int key)
     {
-        if (rule.Only == RuleCondition.ConnectionEvents && !PlanKey.IsConnectionEvent(key)) return false;
+        if (rule.ConnectionEventsOnly && !PlanKey.IsConnectionEvent(key)) return false;
         return rule.Convert is Converter.Derived or Converter.Dn or Converter.DnUnknownType or Converter.Constant or Converter.CipherName
             || PlanKey.HasSection(key, rule.Field!.Section);
     }

@@ -368,6 +368,79 @@ public sealed class DocumentedValuesTests
         Assert.Null(Flat(summary)["IKE_MINOR_VERSION"]);
     }
 
+    private static Dictionary<string, string> Leef(SpecRecordBuilder b) =>
+        LeefAndValidationTests.ParseLeef(TestMappings.Render(TestMappings.Normalizer.WriteLeef, TestMappings.Parse(b.Build())))
+            .Attributes.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    /// <summary>
+    /// IBM records the short connection counts of a summary (layout §3.1) and the local server / client bits of SAFlags
+    /// (table V.3) for TCP only. An Enterprise Extender record (UDP, IP protocol 17) leaves them zero, which counts no
+    /// short connections and names no role: absent facts are omitted (contract §2). A TCP record's zeros are counts and
+    /// are written.
+    /// </summary>
+    [Theory]
+    [InlineData(6)]
+    [InlineData(17)]
+    public void Short_connection_counts_and_local_socket_bits_are_written_for_TCP_only(byte proto)
+    {
+        var tcp = proto == 6;
+        var summary = new SpecRecordBuilder(12);
+        summary.Common[8] = 1;                          // interval record
+        summary.Common[9] = (byte)(tcp ? 0x40 : 0x00);  // local is the server (TCP only)
+        summary.Common[27] = proto;
+        U32(summary.Common, 108, 4);                    // connections at interval start
+        U32(summary.Common, 156, 9);                    // and end; short connections 0 at both
+
+        var counters = Ecs(summary)["zos"]!["zert"]!["summary"]!;
+        Assert.Equal(5, (int)counters["connections"]!["delta"]!);
+        var flat = Flat(summary);
+        var leef = Leef(summary);
+        Assert.Equal(9, (int)flat["SA_CONNECTION_CNT_END"]!);
+        Assert.Equal("9", leef["SA_CONNECTION_CNT_END"]);
+        if (tcp)
+        {
+            Assert.Equal("""{"start":0,"end":0,"delta":0}""", counters["short_connections"]!.ToJsonString());
+            foreach (var name in new[] { "SA_SHORT_CONN_CNT_BEG", "SA_SHORT_CONN_CNT_END" })
+            {
+                Assert.Equal(0, (int)flat[name]!);
+                Assert.Equal("0", leef[name]);
+            }
+            Assert.True((bool)flat["LOCAL_SOCKET"]!);
+            Assert.False((bool)flat["LOCAL_SOCKET_CLIENT"]!);
+            Assert.Equal("true", leef["LOCAL_SOCKET"]);
+            Assert.Equal("false", leef["LOCAL_SOCKET_CLIENT"]);
+        }
+        else
+        {
+            Assert.Null(counters["short_connections"]);
+            foreach (var name in new[] { "SA_SHORT_CONN_CNT_BEG", "SA_SHORT_CONN_CNT_END", "LOCAL_SOCKET", "LOCAL_SOCKET_CLIENT" })
+            {
+                Assert.False(flat.ContainsKey(name), name);
+                Assert.False(leef.ContainsKey(name), name);
+            }
+        }
+
+        var connection = Connection(3, flags: (byte)(tcp ? 0x10 : 0x00), proto: proto); // X'10': local is the TCP server
+        flat = Flat(connection);
+        leef = Leef(connection);
+        Assert.Equal(3, (int)flat["EVENT_TYPE"]!);
+        if (tcp)
+        {
+            Assert.True((bool)flat["LOCAL_SOCKET"]!);
+            Assert.False((bool)flat["LOCAL_SOCKET_CLIENT"]!);
+            Assert.Equal("true", leef["LOCAL_SOCKET"]);
+            Assert.Equal("false", leef["LOCAL_SOCKET_CLIENT"]);
+        }
+        else
+        {
+            foreach (var name in new[] { "LOCAL_SOCKET", "LOCAL_SOCKET_CLIENT" })
+            {
+                Assert.False(flat.ContainsKey(name), name);
+                Assert.False(leef.ContainsKey(name), name);
+            }
+        }
+    }
+
     [Fact]
     public void Zero_ports_blank_names_and_zero_serials_are_omitted()
     {

@@ -99,6 +99,9 @@ public sealed class LeefAndValidationTests
                 .Replace("\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"connection_events\"", "\"source\": \"SMF119SC_SAConnID\",\n      \"only\": \"with_handshake\"", StringComparison.Ordinal)
                 // "with_ike" reads the IPsec section's IKE version: a TLS field would vanish from every record without IKE.
                 .Replace("\"source\": \"SMF119SC_TLS_FIPS_Mode\",\n      \"only\": \"with_handshake\"", "\"source\": \"SMF119SC_TLS_FIPS_Mode\",\n      \"only\": \"with_ike\"", StringComparison.Ordinal)
+                // "tcp" is for the common section's TCP-only fields: on a derived value it would hide what an Enterprise
+                // Extender record does have (its direction is "unknown", which is a fact).
+                .Replace("\"source\": \"$network.direction\"\n    },", "\"source\": \"$network.direction\",\n      \"only\": \"tcp\"\n    },", StringComparison.Ordinal)
                 // "unknown_code" tests a code against its table: only a name rule has one.
                 .Replace("\"convert\": \"name_nonzero\",\n      \"_comment\": \"Only a type", "\"convert\": \"number\",\n      \"_comment\": \"Only a type", StringComparison.Ordinal)
                 .Replace("\"dn_type\": \"unknown\"", "\"dn_type\": \"unknow\"", StringComparison.Ordinal));
@@ -113,6 +116,7 @@ public sealed class LeefAndValidationTests
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("unknown converter 'no_such_converter'", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_handshake' needs a field of the TLS or SSH section", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_ike' needs a field of the IPsec section", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'tcp' needs a field of the common section", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'unknown_code' needs the 'name' or 'name_nonzero' converter", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'dn_type' must be a DN type number (table V.9) or \"unknown\"", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("assessment/policy.json: $.encryption_algorithms", StringComparison.Ordinal) && p.Contains("cipher:undeclared", StringComparison.Ordinal));
