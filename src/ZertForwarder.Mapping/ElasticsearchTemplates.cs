@@ -14,11 +14,20 @@ namespace ZertForwarder.Mapping;
 /// (<c>ignore_missing_component_templates</c>); it carries a data stream lifecycle (the installer writes the
 /// configured retention into it), <c>_meta</c> and a <c>version</c> that the installer compares with what the
 /// cluster has. Fields nobody searches (hex blobs) are kept in <c>_source</c> only.
+/// <para>
+/// The component template sets <c>index.mapping.ignore_malformed</c>, as Elastic's own <c>logs@settings</c> does for
+/// <c>logs-*-*</c> data streams (our index template, at a higher priority, replaces that one). A value a field's type
+/// cannot hold otherwise makes Elasticsearch reject the whole document: an 8-byte counter of a damaged record past
+/// 2^63 - 1, or a summary's interval delta whose end is below its start (the normalizer subtracts the unsigned
+/// fields), is outside <c>long</c>. With the setting the document is indexed, that value stays in <c>_source</c> and
+/// the field is listed in <c>_ignored</c>, where a search finds such documents. A site that wants the rejection back
+/// sets it to false in the <c>@custom</c> template, which is composed after this one.
+/// </para>
 /// </remarks>
 public static class ElasticsearchTemplates
 {
     /// <summary>Raise when the generated templates change: a cluster with an older version gets the new ones at the next start.</summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>The retention written into the files; <c>Outputs:Elasticsearch:Retention</c> replaces it at installation.</summary>
     public const string DefaultRetention = "90d";
@@ -81,6 +90,7 @@ public static class ElasticsearchTemplates
                 ["_meta"] = new JsonObject { ["description"] = $"ZertForwarder: every field of the zos.{name} documents (ECS 9.4 types; zos.zert.* explicit)", ["managed_by"] = "zertforwarder" },
                 ["template"] = new JsonObject
                 {
+                    ["settings"] = new JsonObject { ["index"] = new JsonObject { ["mapping"] = new JsonObject { ["ignore_malformed"] = true } } },
                     ["mappings"] = new JsonObject
                     {
                         ["dynamic"] = false,

@@ -5,6 +5,8 @@ using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
 using DotNet.Testcontainers.Networks;
 using Xunit.Abstractions;
+using ZertForwarder.Generator;
+using ZertForwarder.Generator.Model;
 using ZertForwarder.Host.Tests.Support;
 
 namespace ZertForwarder.Host.Tests;
@@ -64,7 +66,34 @@ public sealed class RealElasticsearchTests(ITestOutputHelper output) : IDisposab
             var count = await http.GetFromJsonAsync<JsonElement>("/logs-zos.*/_count");
             output.WriteLine($"{expected.Count} records, {count.GetProperty("count").GetInt64()} documents");
             Assert.Equal(expected.Count, count.GetProperty("count").GetInt64());
+
+            // A damaged record's 8-byte counter past 2^63 - 1 does not fit Elasticsearch's long, which rejects the whole
+            // document unless the mapping ignores malformed values: the templates do, so it is indexed, with the value
+            // in _source and the field listed in _ignored.
+            var damaged = DamagedCounterDump();
+            var third = await ForwarderProcess.RunAsync(_work.Path,
+                ["run", "--once", $"Input:Paths:0={damaged}", $"Checkpoint:Directory={_work.Combine("state3")}", $"Outputs:Elasticsearch:Url={url}"],
+                TimeSpan.FromMinutes(2));
+            Assert.True(third.ExitCode == 0, third.ToString());
+            await http.PostAsync("/logs-zos.*/_refresh", null);
+            var search = await http.PostAsJsonAsync("/logs-zos.*/_search", new { query = new { exists = new { field = "_ignored" } } });
+            var hits = (await search.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("hits").GetProperty("hits");
+            output.WriteLine(hits.ToString());
+            var hit = Assert.Single(hits.EnumerateArray());
+            Assert.Equal(ulong.MaxValue, hit.GetProperty("_source").GetProperty("zos").GetProperty("zert").GetProperty("bytes_out").GetUInt64());
+            Assert.Contains(hit.GetProperty("_ignored").EnumerateArray(), f => f.GetString() == "zos.zert.bytes_out");
         }
+    }
+
+    /// <summary>One generated TLS connection record whose outbound byte counter is 2^64 - 1 (a damaged record).</summary>
+    private string DamagedCounterDump()
+    {
+        var connection = SmfDumpGenerator.GenerateRecords(7, 400, includeForeignRecords: false).Select(r => r.Connection).OfType<ZertConnectionRecord>()
+            .First(c => c.Common.EventType == 4 && c.Tls is not null);
+        connection.Common.OutBytes = ulong.MaxValue;
+        var path = _work.Combine("damaged.smf");
+        File.WriteAllBytes(path, ZertRecordWriter.ToArray(connection));
+        return path;
     }
 
     [SkippableFact]
