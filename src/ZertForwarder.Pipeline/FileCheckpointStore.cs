@@ -367,7 +367,9 @@ public sealed class FileCheckpointStore : IDisposable
             Version = 1,
             Files = [.. _files.Values.OrderBy(f => f.Path, StringComparer.Ordinal)],
         };
-        using (var stream = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None))
+        // A new file at every write (renamed over the last one), so the checkpoint is 0600 from its first write on: it is
+        // the forwarder's own state, naming the dumps read and how far (NewFiles).
+        using (var stream = new FileStream(NewFiles.OpenHandle(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None), FileAccess.Write))
         {
             JsonSerializer.Serialize(stream, document, SerializerOptions);
             stream.Flush(flushToDisk: true);

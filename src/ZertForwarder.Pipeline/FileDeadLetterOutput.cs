@@ -53,7 +53,9 @@ public sealed class FileDeadLetterOutput : IDeadLetterOutput, IAsyncDisposable
 
     private static Microsoft.Win32.SafeHandles.SafeFileHandle Open(string path, out long length)
     {
-        var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        // 0600 whatever the file output's Permissions: dead letters hold whole records and are for the operator to look
+        // into and replay, not for a shipper (NewFiles).
+        var handle = NewFiles.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read | FileShare.Delete);
         length = RandomAccess.GetLength(handle);
         return handle;
     }

@@ -184,7 +184,7 @@ empty in the values is left out so the program's own default applies. extraConfi
 {{- end }}
 {{- with $v.outputs.file }}
 {{- if .enabled }}
-{{- $f := dict "Directory" .directory "Formats" .formats "Stdout" .stdout }}
+{{- $f := dict "Directory" .directory "Formats" .formats "Stdout" .stdout "Permissions" .permissions }}
 {{- $_ := set $outputs "File" $f }}
 {{- end }}
 {{- end }}

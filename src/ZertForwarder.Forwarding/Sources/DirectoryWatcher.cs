@@ -127,7 +127,7 @@ internal sealed class DirectoryWatcher(WatchSettings settings, Func<string, Canc
                     File.Delete(file);
                     break;
                 case CompletedAction.Mark:
-                    File.WriteAllText(file + DoneSuffix, MarkerOf(info));
+                    NewFiles.WriteAllText(file + DoneSuffix, MarkerOf(info));
                     break;
                 default:
                     Directory.CreateDirectory(settings.CompletedDirectory!);

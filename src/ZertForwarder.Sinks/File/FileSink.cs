@@ -25,6 +25,10 @@ namespace ZertForwarder.Sinks.Files;
 /// limit it goes to the dead-letter output. A file found ending in a cut-off line when opened (a crash in the middle of
 /// a write) is cut back to its last complete line as well.
 /// </para>
+/// <para>
+/// A file it creates (the first time, and after a rotation) gets <see cref="FileSinkOptions.Permissions"/>, 0600 unless
+/// configured, as its mode (<see cref="NewFiles"/>); a file that exists keeps its own.
+/// </para>
 /// </remarks>
 public sealed class FileSink : ISink
 {
@@ -95,7 +99,7 @@ public sealed class FileSink : ISink
             DirectorySync.CreateDirectory(_options.Directory); // made durable before a checkpoint counts a line in it
             foreach (var format in _formats)
             {
-                _files[format] = new RotatingFile(Path.Combine(_options.Directory, FileNameOf(format)), _options.RotateBytes, _options.DirectIo, _log, SyncDirectoryOf);
+                _files[format] = new RotatingFile(Path.Combine(_options.Directory, FileNameOf(format)), _options.RotateBytes, _options.DirectIo, _options.CreateMode(), _log, SyncDirectoryOf);
             }
         }
 
@@ -291,7 +295,7 @@ public sealed class FileSink : ISink
     /// completed through the ordinary handle as well, so that no direct write covers a page the page cache holds (Linux
     /// would keep the two handles coherent, but by writing the page back and waiting for it first).
     /// </remarks>
-    private sealed class RotatingFile(string path, long rotateBytes, bool directIo, IPipelineLog log, Action<string> syncDirectoryOf)
+    private sealed class RotatingFile(string path, long rotateBytes, bool directIo, UnixFileMode createMode, IPipelineLog log, Action<string> syncDirectoryOf)
     {
         // One write per 1 MB keeps the number of system calls low and memory flat: a batch of 1,000 ECS documents is
         // about 3 MB, and growing a fresh buffer per batch cost more CPU (copies, page faults on new memory) than the
@@ -587,7 +591,7 @@ public sealed class FileSink : ISink
 
         private void Open()
         {
-            _handle = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            _handle = NewFiles.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, createMode);
             Volatile.Write(ref _directoryUnsynced, 1); // a new name (first open, after a rotation or an outside move)
             var length = LastCompleteLineEnd(_handle);
             if (length != RandomAccess.GetLength(_handle))

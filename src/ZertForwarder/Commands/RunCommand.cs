@@ -50,7 +50,7 @@ internal static class RunCommand
                 return ReportProblems([$"'{Path.GetFullPath("out")}' holds output files the demo did not write; the demo writes its files there: move them, or run the demo in another directory"]);
             Directory.CreateDirectory("out");
             foreach (var name in outputs) File.Delete(Path.Combine("out", name));
-            File.WriteAllText(marker, "Written by the zertforwarder demo (the program run with no settings); its files here are replaced at each demo run.\n");
+            NewFiles.WriteAllText(marker, "Written by the zertforwarder demo (the program run with no settings); its files here are replaced at each demo run.\n");
             options.Checkpoint.Directory = Directory.CreateTempSubdirectory("zertforwarder-demo-").FullName;
             // The sample's systems keep local SMF time at these offsets (see the generator's topology).
             options.Zos.UtcOffsets["SYSA"] = "-05:00";

@@ -459,6 +459,39 @@ public sealed class FileSinkTests : IDisposable
         Assert.Equal([FileFormat.Ecs], new FileSinkOptions().EffectiveFormats());
     }
 
+    [Theory]
+    [InlineData("0600")]
+    [InlineData("0640")]
+    [InlineData("0660")]
+    [InlineData("0644")]
+    [InlineData("0666")]
+    [InlineData("640")]
+    [InlineData(" 0640 ")]
+    public void Permissions_as_an_octal_mode_with_read_and_write_for_the_owner_and_no_execute_or_special_bits_is_valid(string permissions)
+    {
+        Assert.Empty(new FileSinkOptions { Directory = "out", Permissions = permissions }.Validate());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("rw-r-----")]
+    [InlineData("0o640")]
+    [InlineData("0x1a0")]
+    [InlineData("416")] // 0640 written in decimal: as octal, r----xrw-
+    [InlineData("0680")]
+    [InlineData("00640")]
+    [InlineData("1640")] // sticky
+    [InlineData("4600")] // set-user-id
+    [InlineData("0750")] // execute
+    [InlineData("0400")] // the forwarder could not write on in the file after a restart
+    [InlineData("0200")]
+    [InlineData("0044")]
+    public void Any_other_Permissions_is_a_configuration_problem_naming_the_setting_and_the_value(string permissions)
+    {
+        var problem = Assert.Single(new FileSinkOptions { Directory = "out", Permissions = permissions }.Validate());
+        Assert.StartsWith($"Outputs:File:Permissions '{permissions}' must be an octal mode such as 0600 or 0640", problem, StringComparison.Ordinal);
+    }
+
     private static async Task<byte[]> ReadAllAsync(Stream stream)
     {
         using var copy = new MemoryStream();
