@@ -25,6 +25,11 @@ public sealed class CleartextCredentialsTests(ITestOutputHelper output) : IDispo
         "Outputs:Elasticsearch:Urls:1 http://es-2:9200 receives the API key or password unencrypted: use https://")]
     [InlineData("Outputs:Splunk:Url=http://splunk:8088/private-route|Outputs:Splunk:Token=t",
         "Outputs:Splunk:Url http://splunk:8088 receives the HEC token unencrypted: use https://")]
+    // Written otherwise, but still http as the connection parses it (and as the validation accepts it).
+    [InlineData("Outputs:Elasticsearch:Url= http://es:9200|Outputs:Elasticsearch:ApiKey=k",
+        "Outputs:Elasticsearch:Url http://es:9200 receives the API key or password unencrypted: use https://")]
+    [InlineData(@"Outputs:Splunk:Url=http:\\splunk:8088|Outputs:Splunk:Token=t",
+        "Outputs:Splunk:Url http://splunk:8088 receives the HEC token unencrypted: use https://")]
     [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=SASL_PLAINTEXT|Outputs:Kafka:SaslMechanism=PLAIN",
         "Outputs:Kafka sends its SASL PLAIN credentials unencrypted (security protocol sasl_plaintext): use sasl_ssl")]
     [InlineData("Input:Kafka:BootstrapServers=k:9092|Input:Kafka:Properties:security.protocol=sasl_plaintext|Input:Kafka:Properties:sasl.mechanism=OAUTHBEARER",
@@ -47,6 +52,16 @@ public sealed class CleartextCredentialsTests(ITestOutputHelper output) : IDispo
     public void Credentials_sent_over_TLS_or_not_sent_are_not_named(string settings)
     {
         Assert.Empty(CleartextCredentials.Find(Options(settings)));
+    }
+
+    [Theory]
+    [InlineData("Kibana:Url=http://kibana:5601|Kibana:Username=u|Kibana:PasswordFile=p", "Kibana:Url http://kibana:5601 receives the API key or password unencrypted: use https://")]
+    [InlineData("Kibana:Url= http://kibana:5601|Kibana:ApiKeyFile=k", "Kibana:Url http://kibana:5601 receives the API key or password unencrypted: use https://")]
+    [InlineData("Kibana:Url=https://kibana:5601|Kibana:ApiKeyFile=k", null)]
+    [InlineData("Kibana:Url=http://kibana:5601", null)] // nothing secret to send
+    public void Credentials_sent_to_an_http_Kibana_are_named(string settings, string? expected)
+    {
+        Assert.Equal(expected, CleartextCredentials.Find(Options(settings).Kibana!));
     }
 
     [Fact]

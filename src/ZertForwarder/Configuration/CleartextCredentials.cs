@@ -33,16 +33,20 @@ internal static class CleartextCredentials
         var credentials = !string.IsNullOrEmpty(es.ApiKey) || !string.IsNullOrEmpty(es.ApiKeyFile) || !string.IsNullOrEmpty(es.Username) ||
                           nodes.Any(n => Uri.TryCreate(n.Url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0);
         return nodes.Where(n => credentials && IsHttp(n.Url))
-            .Select(n => $"Outputs:Elasticsearch:{n.Key} {UrlRedaction.Redact(n.Url)} receives the API key or password unencrypted: use https://");
+            .Select(n => $"Outputs:Elasticsearch:{n.Key} {UrlRedaction.Redact(n.Url.Trim())} receives the API key or password unencrypted: use https://");
     }
 
     /// <summary>The same for the Kibana that <c>setup</c> imports into.</summary>
     public static string? Find(KibanaSettings kibana) =>
         IsHttp(kibana.Url) && (!string.IsNullOrEmpty(kibana.ApiKeyFile) || !string.IsNullOrEmpty(kibana.Username))
-            ? $"Kibana:Url {UrlRedaction.Redact(kibana.Url)} receives the API key or password unencrypted: use https://"
+            ? $"Kibana:Url {UrlRedaction.Redact(kibana.Url.Trim())} receives the API key or password unencrypted: use https://"
             : null;
 
-    private static bool IsHttp(string url) => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Whether <paramref name="url"/> is reached over plain http, judged as the connections parse it (<see cref="Uri"/>):
+    /// that also takes <c>" http://es:9200"</c> and <c>"http:\\es:9200"</c> for http, which the validation accepts.
+    /// </summary>
+    private static bool IsHttp(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp;
 
     /// <summary>
     /// The SASL mechanism when it sends the secret itself (PLAIN: the password; OAUTHBEARER: the token) over a connection
