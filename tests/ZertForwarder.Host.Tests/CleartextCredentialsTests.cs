@@ -37,6 +37,12 @@ public sealed class CleartextCredentialsTests(ITestOutputHelper output) : IDispo
     // librdkafka's own name of the property; sasl.mechanism is its alias.
     [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=sasl_plaintext|Outputs:Kafka:Properties:sasl.mechanisms=PLAIN",
         "Outputs:Kafka sends its SASL PLAIN credentials unencrypted (security protocol sasl_plaintext): use sasl_ssl")]
+    // librdkafka's OIDC token fetch posts the client secret (or a jwt-bearer assertion) to the token endpoint, whatever
+    // the brokers' protocol; the endpoint is shown without its user info.
+    [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=sasl_ssl|Outputs:Kafka:SaslMechanism=OAUTHBEARER|Outputs:Kafka:Properties:sasl.oauthbearer.method=oidc|Outputs:Kafka:Properties:sasl.oauthbearer.client.id=zf|Outputs:Kafka:Properties:sasl.oauthbearer.client.secret=Cl-Secret-77|Outputs:Kafka:Properties:sasl.oauthbearer.token.endpoint.url=http://zf:Idp-pw-9@idp:8080/token",
+        "Outputs:Kafka:Properties:sasl.oauthbearer.token.endpoint.url http://idp:8080/token receives the OIDC client secret or assertion unencrypted: use https://")]
+    [InlineData("Input:Kafka:BootstrapServers=k:9092|Input:Kafka:SecurityProtocol=sasl_ssl|Input:Kafka:Properties:sasl.mechanism=OAUTHBEARER|Input:Kafka:Properties:sasl.oauthbearer.method=OIDC|Input:Kafka:Properties:sasl.oauthbearer.grant.type=urn:ietf:params:oauth:grant-type:jwt-bearer|Input:Kafka:Properties:sasl.oauthbearer.token.endpoint.url=http://idp/token",
+        "Input:Kafka:Properties:sasl.oauthbearer.token.endpoint.url http://idp/token receives the OIDC client secret or assertion unencrypted: use https://")]
     public void Credentials_sent_without_TLS_are_named(string settings, string expected)
     {
         Assert.Equal([expected], CleartextCredentials.Find(Options(settings)));
@@ -49,6 +55,9 @@ public sealed class CleartextCredentialsTests(ITestOutputHelper output) : IDispo
     [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=sasl_ssl|Outputs:Kafka:SaslMechanism=PLAIN")]
     [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=sasl_plaintext|Outputs:Kafka:SaslMechanism=SCRAM-SHA-512")] // the password is not sent
     [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=sasl_plaintext|Outputs:Kafka:Properties:security.protocol=sasl_ssl|Outputs:Kafka:SaslMechanism=PLAIN")]
+    [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=sasl_ssl|Outputs:Kafka:SaslMechanism=OAUTHBEARER|Outputs:Kafka:Properties:sasl.oauthbearer.method=oidc|Outputs:Kafka:Properties:sasl.oauthbearer.client.secret=s|Outputs:Kafka:Properties:sasl.oauthbearer.token.endpoint.url=https://idp/token")]
+    [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=ssl|Outputs:Kafka:SaslMechanism=OAUTHBEARER|Outputs:Kafka:Properties:sasl.oauthbearer.method=oidc|Outputs:Kafka:Properties:sasl.oauthbearer.client.secret=s|Outputs:Kafka:Properties:sasl.oauthbearer.token.endpoint.url=http://idp/token")] // no SASL login, no token fetched
+    [InlineData("Outputs:Kafka:BootstrapServers=k:9092|Outputs:Kafka:SecurityProtocol=sasl_ssl|Outputs:Kafka:SaslMechanism=OAUTHBEARER|Outputs:Kafka:Properties:sasl.oauthbearer.method=oidc|Outputs:Kafka:Properties:sasl.oauthbearer.metadata.authentication.type=azure_imds|Outputs:Kafka:Properties:sasl.oauthbearer.token.endpoint.url=http://169.254.169.254/metadata/identity/oauth2/token")] // no secret to send
     public void Credentials_sent_over_TLS_or_not_sent_are_not_named(string settings)
     {
         Assert.Empty(CleartextCredentials.Find(Options(settings)));

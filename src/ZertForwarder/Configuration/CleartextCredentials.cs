@@ -7,8 +7,9 @@ namespace ZertForwarder.Configuration;
 
 /// <summary>
 /// The configured credentials that would cross the network unencrypted: a password, API key or token sent to an
-/// <c>http://</c> URL, a SASL password or token over <c>sasl_plaintext</c>. That is allowed (a lab, a proxy beside
-/// the forwarder that adds TLS), but each start names it as a warning (README "TLS verification").
+/// <c>http://</c> URL, a SASL password or token over <c>sasl_plaintext</c>, a Kafka OIDC client secret sent to an
+/// <c>http://</c> token endpoint. That is allowed (a lab, a proxy beside the forwarder that adds TLS), but each start
+/// names it as a warning (README "TLS verification").
 /// </summary>
 internal static class CleartextCredentials
 {
@@ -19,10 +20,8 @@ internal static class CleartextCredentials
         if (options.Outputs.Elasticsearch is { } es) found.AddRange(Find(es));
         if (options.Outputs.Splunk is { } splunk && IsHttp(splunk.Url))
             found.Add($"Outputs:Splunk:Url {splunk.CollectorName()} receives the HEC token unencrypted: use https://");
-        if (options.Input.Kafka is { } source && SaslWithoutTls(source) is { } inputMechanism)
-            found.Add($"Input:Kafka sends its SASL {inputMechanism} credentials unencrypted (security protocol sasl_plaintext): use sasl_ssl");
-        if (options.Outputs.Kafka is { } kafka && SaslWithoutTls(kafka) is { } outputMechanism)
-            found.Add($"Outputs:Kafka sends its SASL {outputMechanism} credentials unencrypted (security protocol sasl_plaintext): use sasl_ssl");
+        if (options.Input.Kafka is { } source) found.AddRange(Find("Input:Kafka", source));
+        if (options.Outputs.Kafka is { } kafka) found.AddRange(Find("Outputs:Kafka", kafka));
         return found;
     }
 
@@ -49,19 +48,36 @@ internal static class CleartextCredentials
     private static bool IsHttp(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp;
 
     /// <summary>
-    /// The SASL mechanism when it sends the secret itself (PLAIN: the password; OAUTHBEARER: the token) over a connection
-    /// without TLS; null otherwise. SCRAM proves the password without sending it, so it is not named.
+    /// What the Kafka connection of <paramref name="section"/> sends unencrypted: the SASL secret itself (PLAIN: the
+    /// password; OAUTHBEARER: the token) over <c>sasl_plaintext</c>; SCRAM proves the password without sending it, so it
+    /// is not named. And, over either sasl_ protocol, the OIDC client credentials sent to an <c>http://</c> token endpoint.
     /// </summary>
-    private static string? SaslWithoutTls(KafkaConnectionOptions kafka)
+    private static IEnumerable<string> Find(string section, KafkaConnectionOptions kafka)
     {
-        var protocol = kafka.Properties.TryGetValue("security.protocol", out var p) ? p : kafka.SecurityProtocol;
         // Properties override the typed settings; librdkafka names the property sasl.mechanisms, sasl.mechanism is its alias.
-        var mechanism = kafka.Properties.TryGetValue("sasl.mechanisms", out var m) || kafka.Properties.TryGetValue("sasl.mechanism", out m)
-            ? m
-            : kafka.SaslMechanism;
-        if (!string.Equals(protocol?.Trim(), "sasl_plaintext", StringComparison.OrdinalIgnoreCase)) return null;
-        // librdkafka's default mechanism is GSSAPI (Kerberos), which sends no password.
-        var name = mechanism?.Trim().ToUpperInvariant();
-        return name is "PLAIN" or "OAUTHBEARER" ? name : null;
+        var protocol = (Property(kafka, "security.protocol") ?? kafka.SecurityProtocol)?.Trim().ToLowerInvariant();
+        var mechanism = (Property(kafka, "sasl.mechanisms") ?? Property(kafka, "sasl.mechanism") ?? kafka.SaslMechanism)?.Trim().ToUpperInvariant();
+        // Without a sasl_ protocol no SASL login starts; librdkafka's default mechanism is GSSAPI (Kerberos), which sends no password.
+        if (protocol is not ("sasl_plaintext" or "sasl_ssl")) yield break;
+        if (protocol == "sasl_plaintext" && mechanism is ("PLAIN" or "OAUTHBEARER"))
+            yield return $"{section} sends its SASL {mechanism} credentials unencrypted (security protocol sasl_plaintext): use sasl_ssl";
+        if (mechanism == "OAUTHBEARER" && OidcTokenEndpointWithoutTls(kafka) is { } tokenEndpoint)
+            yield return $"{section}:Properties:sasl.oauthbearer.token.endpoint.url {UrlRedaction.Redact(tokenEndpoint.Trim())} receives the OIDC client secret or assertion unencrypted: use https://";
     }
+
+    /// <summary>
+    /// The <c>http://</c> token endpoint that librdkafka's OIDC token fetch sends client credentials to: the client
+    /// secret (client_credentials grant, the default) or a signed assertion (jwt-bearer grant); null otherwise. Azure
+    /// IMDS (<c>sasl.oauthbearer.metadata.authentication.type=azure_imds</c>) is configured with neither, so it is not named.
+    /// </summary>
+    private static string? OidcTokenEndpointWithoutTls(KafkaConnectionOptions kafka)
+    {
+        if (!string.Equals(Property(kafka, "sasl.oauthbearer.method")?.Trim(), "oidc", StringComparison.OrdinalIgnoreCase)) return null;
+        if (Property(kafka, "sasl.oauthbearer.token.endpoint.url") is not { } endpoint || !IsHttp(endpoint)) return null;
+        var sendsSecret = !string.IsNullOrEmpty(Property(kafka, "sasl.oauthbearer.client.secret"))
+                          || Property(kafka, "sasl.oauthbearer.grant.type")?.Trim().EndsWith(":jwt-bearer", StringComparison.OrdinalIgnoreCase) == true;
+        return sendsSecret ? endpoint : null;
+    }
+
+    private static string? Property(KafkaConnectionOptions kafka, string name) => kafka.Properties.TryGetValue(name, out var value) ? value : null;
 }
