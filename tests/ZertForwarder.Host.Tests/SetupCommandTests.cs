@@ -275,5 +275,14 @@ public sealed class SetupCommandTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("Kibana:Url must not carry a query", query.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("QSECRET77", query.Stdout + query.Stderr, StringComparison.Ordinal);
         Assert.Empty(_kibana.Requests);
+
+        // A password in the URL is refused too, so it is never sent, over http or not (no credentials-without-TLS
+        // warning to give), and not echoed.
+        var userInfo = await ForwarderProcess.RunAsync(_work.Path,
+            ["setup", $"Kibana:Url={new UriBuilder(_kibana.Url) { UserName = "admin", Password = "UPW-SECRET-31" }}"], RunLimit);
+        Assert.True(userInfo.ExitCode == 2, userInfo.ToString());
+        Assert.Contains("Kibana:Url must not hold a user or password", userInfo.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("UPW-SECRET-31", userInfo.Stdout + userInfo.Stderr, StringComparison.Ordinal);
+        Assert.Empty(_kibana.Requests);
     }
 }
