@@ -417,6 +417,27 @@ public sealed class StartupProblemTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Outputs:Kafka:Properties:enable.ssl.certificate.verification cannot turn off the brokers' certificate check", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_Kafka_OIDC_token_endpoint_with_a_password_or_query_is_refused_without_showing_it()
+    {
+        // librdkafka quotes the endpoint as written in its log lines: the password and the key would be logged.
+        var result = await ForwarderProcess.RunAsync(_work.Path,
+        [
+            "run", "--once", $"Checkpoint:Directory={_work.Combine("state")}",
+            "Input:Kafka:BootstrapServers=127.0.0.1:9", "Input:Kafka:Properties:sasl.oauthbearer.token.endpoint.url=https://zf:IDP-PW-4417@idp/token",
+            "Outputs:Kafka:BootstrapServers=127.0.0.1:9", "Outputs:Kafka:Topic=zert",
+            "Outputs:Kafka:Properties:sasl.oauthbearer.token.endpoint.url=https://idp/token?key=QKEY-8812",
+        ], RunLimit);
+
+        output.WriteLine(result.ToString());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        AssertNoStackTrace(result);
+        foreach (var section in new[] { "Input:Kafka", "Outputs:Kafka" })
+            Assert.Contains($"{section}:Properties:sasl.oauthbearer.token.endpoint.url must not hold a user, password or query", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("IDP-PW-4417", result.Stdout + result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("QKEY-8812", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Settings the syslog sink, the checkpoint store or the watch can only refuse once they are built (after the start-up
     /// checks) are listed by <c>run --check-config</c> and by the start together, each under its own key: before, the

@@ -1,4 +1,5 @@
 using ZertForwarder.Forwarding;
+using ZertForwarder.Pipeline;
 using ZertForwarder.Sinks.Kafka;
 using System.Globalization;
 
@@ -45,6 +46,7 @@ public static class OptionsValidator
             if (string.IsNullOrWhiteSpace(source.Topic)) errors.Add("Input:Kafka:Topic is required");
             if (string.IsNullOrWhiteSpace(source.GroupId)) errors.Add("Input:Kafka:GroupId is required");
             errors.AddRange(TlsVerificationKept("Input:Kafka", source.Properties));
+            errors.AddRange(TokenEndpointShowable("Input:Kafka", source.Properties));
             errors.AddRange(SecurityProtocolKnown("Input:Kafka", source));
             if (!string.IsNullOrWhiteSpace(source.BootstrapServers))
                 AddLibrdkafkaRefusals(errors, sectionStart, KafkaRecordSource.ConfigurationProblems(source, "Input:Kafka"));
@@ -61,6 +63,7 @@ public static class OptionsValidator
             // 0 is librdkafka's "no limit": during an outage no delivery report would come, so a batch would wait
             // for ever instead of being retried and, past Pipeline:RetryTimeLimit, dead-lettered.
             errors.AddRange(TlsVerificationKept("Outputs:Kafka", kafka.Properties));
+            errors.AddRange(TokenEndpointShowable("Outputs:Kafka", kafka.Properties));
             // librdkafka would refuse these only when the producer is built, after the run started (event 1004, exit 2,
             // one problem per attempt).
             if (kafka.Compression?.ToLowerInvariant() is not ("none" or "gzip" or "snappy" or "lz4" or "zstd"))
@@ -128,6 +131,17 @@ public static class OptionsValidator
             yield return $"{section}:Properties:enable.ssl.certificate.verification cannot turn off the brokers' certificate check; trust a private CA with {section}:SslCaLocation";
         if (properties.TryGetValue("ssl.endpoint.identification.algorithm", out var identify) && !string.Equals(identify.Trim(), "https", StringComparison.OrdinalIgnoreCase))
             yield return $"{section}:Properties:ssl.endpoint.identification.algorithm cannot turn off the brokers' host name check (only 'https' is accepted)";
+    }
+
+    /// <summary>
+    /// librdkafka quotes the OIDC token endpoint as it is written in its log lines ("Failed to retrieve OIDC token from
+    /// ..."), which the run logs: a user, password or query in it (what <see cref="UrlRedaction"/> hides) would be logged
+    /// with every failed token fetch. The client's credentials have their own properties.
+    /// </summary>
+    private static IEnumerable<string> TokenEndpointShowable(string section, IDictionary<string, string> properties)
+    {
+        if (properties.TryGetValue("sasl.oauthbearer.token.endpoint.url", out var url) && UrlRedaction.Redact(url) != url)
+            yield return $"{section}:Properties:sasl.oauthbearer.token.endpoint.url must not hold a user, password or query (librdkafka logs it as it is; the value is not shown): give the client's credentials as sasl.oauthbearer.client.id and sasl.oauthbearer.client.secret";
     }
 
     /// <summary>
