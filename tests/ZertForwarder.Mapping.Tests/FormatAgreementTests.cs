@@ -21,8 +21,18 @@ public sealed class FormatAgreementTests
         ["SUMMARY_INTERVAL"] = "same value",
     };
 
-    private static string Key(FieldRule r) =>
-        $"{r.Convert}|{r.Field?.Name}|{r.BaseField?.Name}|{r.Mask}|{r.DnType}|{(r.Convert == Converter.Derived ? r.Derived : "")}|{r.Constant}|{r.Only == RuleCondition.ConnectionEvents}|{r.Only == RuleCondition.UnknownCode}";
+    /// <summary>
+    /// Conditions under which ECS writes a value that flat and LEEF write more often, by design: ECS writes a
+    /// certificate time's type only for a type table V.22 does not name, since for a known type <c>not_after</c>
+    /// already says it (mappings/README.md); the flat <c>*_NOTAFTER_TYPE</c> names it for every certificate time.
+    /// </summary>
+    private static readonly HashSet<(RuleCondition Ecs, RuleCondition Flat)> DifferentCondition = [(RuleCondition.UnknownCode, RuleCondition.Always)];
+
+    /// <summary>What a rule writes and when: <see cref="Value"/> and its condition, exactly.</summary>
+    private static string Key(FieldRule r) => $"{Value(r)}|{r.Only}";
+
+    /// <summary>What a rule writes: its definition, derived value or constant.</summary>
+    private static string Value(FieldRule r) => $"{Definition(r)}|{(r.Convert == Converter.Derived ? r.Derived : "")}|{r.Constant}";
 
     /// <summary>What a rule reads and how it converts it (not when it is written).</summary>
     private static string Definition(FieldRule r) => $"{r.Convert}|{r.Field?.Name}|{r.BaseField?.Name}|{r.Mask}|{r.DnType}";
@@ -41,6 +51,27 @@ public sealed class FormatAgreementTests
                 .Select(f => $"{subtype} {f.Target} ({f.Convert} of {f.Field!.Name})").ToList();
             Assert.True(diverging.Count == 0, "flat fields converted differently from ECS: " + string.Join("; ", diverging));
         }
+    }
+
+    /// <summary>
+    /// A flat rule that reads and converts what an ECS rule does is written under the same <c>"only"</c> condition:
+    /// otherwise flat and LEEF report a fact where ECS says it does not exist (the zero counters of a configuration
+    /// event, where ECS says <c>connection_events</c>; output contract §2: absent facts are omitted), and the value
+    /// comparison below, which pairs rules by their condition too, silently skips the pair.
+    /// </summary>
+    [Fact]
+    public void Every_flat_field_that_ECS_also_writes_has_the_same_condition()
+    {
+        var set = TestMappings.Set;
+        var diverging = new[] { 11, 12 }.SelectMany(subtype =>
+        {
+            var ecs = (subtype == 11 ? set.Ecs11 : set.Ecs12).Rules;
+            return (subtype == 11 ? set.Flat11 : set.Flat12)
+                .Select(f => (Flat: f, Ecs: ecs.Where(e => Value(e) == Value(f)).ToList()))
+                .Where(p => p.Ecs.Count > 0 && !p.Ecs.Any(e => e.Only == p.Flat.Only || DifferentCondition.Contains((e.Only, p.Flat.Only))))
+                .Select(p => $"{subtype} {p.Flat.Target} ({p.Flat.Only}; ECS {string.Join(", ", p.Ecs.Select(e => $"{e.Target} {e.Only}"))})");
+        }).ToList();
+        Assert.True(diverging.Count == 0, "flat fields written under another condition than ECS: " + string.Join("; ", diverging));
     }
 
     [Fact]
