@@ -441,6 +441,35 @@ public sealed class DocumentedValuesTests
         }
     }
 
+    /// <summary>
+    /// A configuration event (119-11 event types 5 / 6, 119-12 2 / 3) has no connection: IBM leaves its IP protocol and
+    /// ports zero. ECS writes no <c>network.transport</c> / <c>iana_number</c> and no <c>server.port</c> for a zero
+    /// (contract §2: a zero port is an absent fact); flat and LEEF write no <c>EE_SESSION</c> (not
+    /// <c>unknown(0x00)</c>) and no <c>SERVER_BEGIN_PORT</c> / <c>SERVER_END_PORT</c> either.
+    /// </summary>
+    [Theory]
+    [InlineData(11, 5)]
+    [InlineData(11, 6)]
+    [InlineData(12, 2)]
+    [InlineData(12, 3)]
+    public void Configuration_events_name_no_IP_protocol_or_server_port(int subtype, byte eventType)
+    {
+        var b = new SpecRecordBuilder(subtype);
+        b.Common[subtype == 11 ? 0 : 8] = eventType; // SAEvent_Type (layout §2.1, §3.1); every other byte zero
+
+        var ecs = Ecs(b);
+        Assert.Null(ecs["network"]);
+        Assert.Null(ecs["server"]);
+        var flat = Flat(b);
+        var leef = Leef(b);
+        Assert.Equal(eventType, (int)flat["EVENT_TYPE"]!);
+        foreach (var name in new[] { "EE_SESSION", "SERVER_BEGIN_PORT", "SERVER_END_PORT" })
+        {
+            Assert.False(flat.ContainsKey(name), $"{name} = {flat[name]?.ToJsonString()}");
+            Assert.False(leef.ContainsKey(name), $"{name} = {(leef.TryGetValue(name, out var v) ? v : null)}");
+        }
+    }
+
     [Fact]
     public void Zero_ports_blank_names_and_zero_serials_are_omitted()
     {
