@@ -70,6 +70,9 @@ public sealed class FakeElasticsearch : IAsyncDisposable
     /// <summary>Template PUT paths in arrival order.</summary>
     public ConcurrentQueue<string> TemplatePuts { get; } = new();
 
+    /// <summary><c>POST /&lt;data stream&gt;/_rollover</c> requests in arrival order: path and query.</summary>
+    public ConcurrentQueue<string> Rollovers { get; } = new();
+
     /// <summary>The <c>Authorization</c> header of every request (null when absent).</summary>
     public ConcurrentQueue<string?> AuthorizationHeaders { get; } = new();
 
@@ -198,6 +201,7 @@ public sealed class FakeElasticsearch : IAsyncDisposable
         app.MapGet("/_component_template/{name}", (RequestDelegate)(context => fake.GetTemplate(context, fake.ComponentTemplates, "component_templates", "component_template")));
         app.MapGet("/_index_template/{name}", (RequestDelegate)(context => fake.GetTemplate(context, fake.IndexTemplates, "index_templates", "index_template")));
         app.MapPost("/_bulk", (RequestDelegate)fake.Bulk);
+        app.MapPost("/{name}/_rollover", (RequestDelegate)fake.Rollover);
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -272,6 +276,29 @@ public sealed class FakeElasticsearch : IAsyncDisposable
         store[(string)context.Request.RouteValues["name"]!] = body;
         TemplatePuts.Enqueue(context.Request.Path.Value!);
         await WriteJson(context, 200, """{"acknowledged":true}""");
+    }
+
+    /// <summary>
+    /// As Elasticsearch answers a lazy rollover (<c>?lazy=true</c>: the data stream is only marked to roll over at its
+    /// next write): 200 for a data stream that has documents, 404 <c>index_not_found_exception</c> for one that does not
+    /// exist yet. Without <c>lazy</c> the fake does not model rollovers and answers 400.
+    /// </summary>
+    private Task Rollover(HttpContext context)
+    {
+        var name = (string)context.Request.RouteValues["name"]!;
+        Rollovers.Enqueue(context.Request.Path.Value + context.Request.QueryString.Value);
+        if (context.Request.Query["lazy"] != "true")
+        {
+            return WriteJson(context, 400, """{"error":{"type":"illegal_argument_exception","reason":"the fake models lazy rollovers only"},"status":400}""");
+        }
+
+        if (!Documents.Keys.Any(k => k.Index == name))
+        {
+            return WriteJson(context, 404, $$"""{"error":{"type":"index_not_found_exception","reason":"no such index [{{name}}]"},"status":404}""");
+        }
+
+        return WriteJson(context, 200,
+            $$$"""{"acknowledged":true,"shards_acknowledged":false,"old_index":".ds-{{{name}}}-000001","new_index":".ds-{{{name}}}-000002","rolled_over":false,"dry_run":false,"lazy":true,"conditions":{}}""");
     }
 
     /// <summary>As Elasticsearch answers: the stored template under its name, or 404 with resource_not_found_exception.</summary>

@@ -30,8 +30,8 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
     /// </summary>
     private static readonly Elastic.Transport.Serializer TemplateSerializer = new ElasticsearchClient().RequestResponseSerializer;
 
-    /// <summary>What <see cref="InstallAsync"/> did with each template.</summary>
-    public sealed record TemplateResult(string Kind, string Name, bool Installed, string Detail);
+    /// <summary>What <see cref="InstallAsync"/> did with each template; <paramref name="Replaced"/>: it was installed over one the cluster had.</summary>
+    public sealed record TemplateResult(string Kind, string Name, bool Installed, string Detail, bool Replaced = false);
 
     /// <summary>A positive Elasticsearch time value (<c>90d</c>, <c>12h</c>, <c>30m</c>, ...).</summary>
     public static bool IsValidRetention(string? value) => value is not null && TimeValue().IsMatch(value) && !value.StartsWith('0');
@@ -89,7 +89,62 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
             results.Add(Logged(await InstallIndexTemplateAsync(name, template, request, cancellationToken)));
         }
 
+        // A data stream takes a template when it creates a backing index: after a replacement the running one keeps the
+        // old mappings and settings until its lifecycle rolls it over (up to 30 days). Like Elastic's Fleet when an
+        // integration's mappings change, mark each data stream the templates make to roll over at its next write (a lazy
+        // rollover, Elasticsearch 8.13 and later), so the next event already goes to an index with the new ones.
+        if (results.Any(r => r.Replaced))
+        {
+            foreach (var (_, template, _) in templates.Indexes)
+            {
+                foreach (var dataStream in DataStreamsOf(template))
+                {
+                    await MarkForRolloverAsync(dataStream, cancellationToken);
+                }
+            }
+        }
+
         return results;
+    }
+
+    /// <summary>The data streams of this forwarder's namespace that <paramref name="template"/>'s patterns (<c>logs-zos.zert_connection-*</c>) make.</summary>
+    private IEnumerable<string> DataStreamsOf(JsonObject template) =>
+        (template["index_patterns"] as JsonArray ?? [])
+        .Select(p => p?.GetValue<string>())
+        .Where(p => p is not null && p.EndsWith("-*", StringComparison.Ordinal) && p.IndexOf('*') == p.Length - 1)
+        .Select(p => p![..^1] + options.Namespace);
+
+    /// <summary>
+    /// Marks <paramref name="dataStream"/> to roll over at its next write. Not a start-up condition: a data stream that
+    /// does not exist yet (404) will be created with the new templates anyway, and any other answer (an older cluster
+    /// without lazy rollovers, missing privileges) only means the templates apply from the next rollover, which the log
+    /// says.
+    /// </summary>
+    private async Task MarkForRolloverAsync(string dataStream, CancellationToken cancellationToken)
+    {
+        RolloverResponse response;
+        try
+        {
+            response = await connection.CallAsync(
+                token => connection.Client.Indices.RolloverAsync(new RolloverRequest(dataStream) { Lazy = true, RequestConfiguration = connection.StartupRequest }, token),
+                $"POST {dataStream}/_rollover", connection.StartupRequest.RequestTimeout, cancellationToken);
+        }
+        catch (InvalidOperationException exception)
+        {
+            log.Log(PipelineLogLevel.Warning, SinkName, $"Could not mark data stream {dataStream} to roll over ({exception.Message}); the new templates apply from its next rollover.");
+            return;
+        }
+
+        var status = response.ApiCallDetails.HttpStatusCode;
+        if (response.IsValidResponse)
+        {
+            log.Log(PipelineLogLevel.Information, SinkName, $"Marked data stream {dataStream} to roll over at its next write: its next backing index has the new templates.");
+        }
+        else if (status != 404)
+        {
+            var error = response.ElasticsearchServerError?.Error is { } e ? $"{e.Type}: {e.Reason}" : connection.DescribeTransportFailure(response.ApiCallDetails);
+            log.Log(PipelineLogLevel.Warning, SinkName, $"Could not mark data stream {dataStream} to roll over (HTTP {status?.ToString() ?? "none"}: {error}); the new templates apply from its next rollover.");
+        }
     }
 
     /// <summary>The templates of <c>TemplatesDirectory</c>, each read and built into its request, and every problem found doing so.</summary>
@@ -209,7 +264,7 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
         var response = await connection.CallAsync(
             token => connection.Client.Cluster.PutComponentTemplateAsync(request, token), $"PUT _component_template/{name}", connection.StartupRequest.RequestTimeout, cancellationToken);
         CheckWritten(response, "_component_template", name);
-        return new TemplateResult("component template", name, true, Installing(template, current?.Version));
+        return new TemplateResult("component template", name, true, Installing(template, current?.Version), Replaced: current is not null);
     }
 
     private async Task<TemplateResult> InstallIndexTemplateAsync(string name, JsonObject template, PutIndexTemplateRequest request, CancellationToken cancellationToken)
@@ -232,7 +287,7 @@ internal sealed partial class ElasticsearchTemplateInstaller(ElasticsearchConnec
         var response = await connection.CallAsync(
             token => connection.Client.Indices.PutIndexTemplateAsync(request, token), $"PUT _index_template/{name}", connection.StartupRequest.RequestTimeout, cancellationToken);
         CheckWritten(response, "_index_template", name);
-        return new TemplateResult("index template", name, true, Installing(template, current?.Version));
+        return new TemplateResult("index template", name, true, Installing(template, current?.Version), Replaced: current is not null);
     }
 
     /// <summary>Why the installed template stays, or null when ours must be installed.</summary>

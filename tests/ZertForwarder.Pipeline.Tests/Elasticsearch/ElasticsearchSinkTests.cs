@@ -464,6 +464,60 @@ public sealed class ElasticsearchSinkTests(ITestOutputHelper output) : IAsyncLif
         Assert.Equal(2, (int)JsonNode.Parse(_elasticsearch.ComponentTemplates["logs-zos.zert_connection@mappings"])!["version"]!);
     }
 
+    /// <summary>
+    /// A data stream takes its templates when it creates a backing index, so a replaced template would reach a running
+    /// data stream only at its next lifecycle rollover: the installer marks the data streams its index templates make
+    /// to roll over at their next write (lazy), only when it replaced a template, and a data stream that does not exist
+    /// yet (404) does not stop the start.
+    /// </summary>
+    [Fact]
+    public async Task Replacing_a_template_marks_the_data_streams_it_makes_to_roll_over_at_their_next_write()
+    {
+        var templates = Path.Combine(_directory, "rolled");
+        Directory.CreateDirectory(Path.Combine(templates, "component_template"));
+        Directory.CreateDirectory(Path.Combine(templates, "index_template"));
+        void WriteTemplates(int version)
+        {
+            File.WriteAllText(Path.Combine(templates, "component_template", "logs-zos.zert_connection@mappings.json"),
+                """{"version":VERSION,"template":{"settings":{"index":{"mapping":{"ignore_malformed":true}}},"mappings":{"properties":{"message":{"type":"match_only_text"}}}}}""".Replace("VERSION", version.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+            foreach (var kind in new[] { "connection", "summary" })
+            {
+                File.WriteAllText(Path.Combine(templates, "index_template", $"logs-zos.zert_{kind}.json"),
+                    $$"""{"version":{{version}},"index_patterns":["logs-zos.zert_{{kind}}-*"],"data_stream":{},"priority":200,"composed_of":["logs-zos.zert_connection@mappings"]}""");
+            }
+        }
+
+        var log = new RecordingLog();
+        async Task StartAsync()
+        {
+            await using var sink = new ElasticsearchSink(Options(o =>
+            {
+                o.InstallTemplates = true;
+                o.TemplatesDirectory = templates;
+                o.Namespace = "prod";
+            }), log);
+            await sink.StartAsync(CancellationToken.None);
+        }
+
+        WriteTemplates(1);
+        await StartAsync(); // a new cluster: nothing replaced, nothing to roll over
+        await using (var sink = new ElasticsearchSink(Options(o => o.Namespace = "prod")))
+        {
+            await SendAsync(sink, TestEvents.Many(3)); // the connection data stream now exists; the summary one does not
+        }
+        await StartAsync(); // the same version: kept
+        Assert.Empty(_elasticsearch.Rollovers);
+
+        WriteTemplates(2);
+        await StartAsync(); // replaced: both data streams marked, the missing one answers 404 and the start goes on
+        Assert.Equal(["/logs-zos.zert_connection-prod/_rollover?lazy=true", "/logs-zos.zert_summary-prod/_rollover?lazy=true"], _elasticsearch.Rollovers);
+        Assert.Contains("Marked data stream logs-zos.zert_connection-prod to roll over at its next write: its next backing index has the new templates.", log.Messages);
+        Assert.DoesNotContain(log.Messages, m => m.Contains("logs-zos.zert_summary-prod", StringComparison.Ordinal));
+
+        await StartAsync(); // installed version 2 is kept: no further rollover
+        Assert.Equal(2, _elasticsearch.Rollovers.Count);
+    }
+
     [Fact]
     public async Task A_missing_templates_directory_fails_start_with_a_clear_message()
     {
