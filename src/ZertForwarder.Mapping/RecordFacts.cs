@@ -50,6 +50,12 @@ internal sealed class RecordFacts
     /// event, since the record format is the same for every event type (layout §2).
     /// </summary>
     public bool IsConnectionEvent { get; private set; }
+
+    /// <summary>
+    /// SAIPProto (layout §2.1 / §3.1): 6 TCP, 17 UDP (Enterprise Extender), 0 on a configuration event. Read once here:
+    /// the <c>"tcp"</c> rule condition, the network values and the Community ID all ask for it.
+    /// </summary>
+    public byte IpProtocol { get; private set; }
     public DateTime? RecordTime { get; private set; }
     public DateTime? Start { get; private set; }
     public DateTime? End { get; private set; }
@@ -129,6 +135,8 @@ internal sealed class RecordFacts
         record.TryGetUnsigned(sub11 ? ZertFields.SC_SAEvent_Type : ZertFields.SS_SAEvent_Type, out var eventType);
         EventType = (int)eventType;
         IsConnectionEvent = sub11 ? EventType is not (5 or 6) : EventType is not (2 or 3);
+        record.TryGetUnsigned(sub11 ? ZertFields.SC_SAIPProto : ZertFields.SS_SAIPProto, out var ipProtocol);
+        IpProtocol = (byte)ipProtocol;
         record.TryGetUnsigned(sub11 ? ZertFields.SC_SASecProtos : ZertFields.SS_SASecProtos, out var protection);
         SecurityProtocols = (byte)protection;
         Protection = (byte)(protection & 0xE0);
@@ -232,7 +240,7 @@ internal sealed class RecordFacts
     {
         if (_communityIdLength >= 0) return _communityId.AsSpan(0, _communityIdLength);
         _communityIdLength = 0;
-        if (Subtype != 11 || !Record.TryGetUnsigned(ZertFields.SC_SAIPProto, out var proto) || proto == 0) return default;
+        if (Subtype != 11 || IpProtocol == 0) return default;
         var localField = LocalIpBytes;
         var remoteField = RemoteIpBytes;
         if (localField.IsEmpty || remoteField.IsEmpty || Formatting.IsZero(localField) || Formatting.IsZero(remoteField)) return default;
@@ -258,7 +266,7 @@ internal sealed class RecordFacts
         n += ipLength;
         b.CopyTo(input[n..]);
         n += ipLength;
-        input[n++] = (byte)proto;
+        input[n++] = IpProtocol;
         input[n++] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(input[n..], pa);
         n += 2;

@@ -337,10 +337,10 @@ internal static class ValueEvaluator
             case Derived.NetworkType:
                 return f.IsConnectionEvent ? FieldValue.PlainText(r.IsIpv6 ? "ipv6"u8 : "ipv4"u8) : default;
             case Derived.NetworkTransport:
-                return Proto(f) switch { 6 => FieldValue.PlainText("tcp"u8), 17 => FieldValue.PlainText("udp"u8), _ => default };
+                return f.IpProtocol switch { 6 => FieldValue.PlainText("tcp"u8), 17 => FieldValue.PlainText("udp"u8), _ => default };
             case Derived.NetworkIanaNumber:
             {
-                var p = Proto(f);
+                var p = f.IpProtocol;
                 if (p == 0) return default;
                 p.TryFormat(scratch, out var w, default, CultureInfo.InvariantCulture);
                 return FieldValue.Text(scratch[..w]);
@@ -499,7 +499,7 @@ internal static class ValueEvaluator
         RuleCondition.WithEnd => f.End is not null,
         RuleCondition.WithIke => HasIkeTunnel(f),
         RuleCondition.WithHandshake => !(rule.Field!.Section == ZertSection.Ssh ? f.SshFailed : f.TlsFailed),
-        RuleCondition.Tcp => f.IsConnectionEvent && Proto(f) == 6,
+        RuleCondition.Tcp => f.IsConnectionEvent && f.IpProtocol == 6,
         _ => true,
     };
 
@@ -512,9 +512,6 @@ internal static class ValueEvaluator
         f.Record.TryGetUnsigned(f.Subtype == 11 ? ZertFields.SC_IPSec_IKEMajVer : ZertFields.SS_IPSec_IKEMajVer, out var major) && major != 0;
 
     private static bool IsConfiguration(RecordFacts f) => f.Subtype == 11 ? f.EventType is 5 or 6 : f.EventType is 2 or 3;
-
-    private static ulong Proto(RecordFacts f) =>
-        f.Record.TryGetUnsigned(f.Subtype == 11 ? ZertFields.SC_SAIPProto : ZertFields.SS_SAIPProto, out var p) ? p : 0;
 
     /// <summary>
     /// An interval's end value minus its start value (contract §2.4 <c>delta</c>), signed: a counter lower at the end gives
