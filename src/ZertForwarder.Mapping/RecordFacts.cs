@@ -150,6 +150,9 @@ internal sealed class RecordFacts
         }
 
         record.TryGetUnsigned(sub11 ? ZertFields.SC_SAFlags : ZertFields.SS_SAFlags, out var flags);
+        // SAFlags' local server / client bits are TCP only (table V.3: 119-11 X'10' / X'08', 119-12 X'40' / X'20'): on
+        // an Enterprise Extender record (UDP) they mean nothing, so they name no role there.
+        var roleFlags = IpProtocol == 6 ? flags : 0;
         Start = End = null;
         Role = LocalRole.Unknown;
         if (sub11)
@@ -160,8 +163,8 @@ internal sealed class RecordFacts
             if (record.TryGetDate(ZertFields.SC_SAEDate, out var ed) && record.TryGetTimeOfDay(ZertFields.SC_SAETime, out var et))
                 End = DateTime.SpecifyKind(ed.ToDateTime(et), DateTimeKind.Utc);
             // Role: SAFlags X'10' / X'08' first, then the TLS handshake role (contract §2.3).
-            if ((flags & 0x10) != 0) Role = LocalRole.Server;
-            else if ((flags & 0x08) != 0) Role = LocalRole.Client;
+            if ((roleFlags & 0x10) != 0) Role = LocalRole.Server;
+            else if ((roleFlags & 0x08) != 0) Role = LocalRole.Client;
             else if (record.TryGetUnsigned(ZertFields.SC_TLS_Handshake_Role, out var hr) && hr is 1 or 2 or 3)
                 Role = hr == 1 ? LocalRole.Client : LocalRole.Server;
             // A header date or time that does not decode (a damaged SMF119DTE/SMF119TME) leaves the record without
@@ -179,8 +182,8 @@ internal sealed class RecordFacts
             End = IsConnectionEvent ? RecordTime : null;
             if (RecordTime is { } end && IsConnectionEvent && record.TryGetUnsigned(ZertFields.SS_SAIntervalDuration, out var tod))
                 Start = end.AddTicks(-(long)SmfTime.TodToMicroseconds(tod) * 10);
-            if ((flags & 0x40) != 0) Role = LocalRole.Server;
-            else if ((flags & 0x20) != 0) Role = LocalRole.Client;
+            if ((roleFlags & 0x40) != 0) Role = LocalRole.Server;
+            else if ((roleFlags & 0x20) != 0) Role = LocalRole.Client;
             EnforcementReset = false;
             // A security session of failed handshakes (3.2+): SAEndFailedHsConnCnt > 0 and its TLS or SSH section holds
             // only Source (layout §3.1). TLS says so by Neg_Cipher FFFFFF (below); a summary's SSH section has no

@@ -374,9 +374,10 @@ public sealed class DocumentedValuesTests
 
     /// <summary>
     /// IBM records the short connection counts of a summary (layout §3.1) and the local server / client bits of SAFlags
-    /// (table V.3) for TCP only. An Enterprise Extender record (UDP, IP protocol 17) leaves them zero, which counts no
-    /// short connections and names no role: absent facts are omitted (contract §2). A TCP record's zeros are counts and
-    /// are written.
+    /// (table V.3) for TCP only. On an Enterprise Extender record (UDP, IP protocol 17) those bytes mean nothing, even
+    /// when they are set: no short connection count is written and the bits name no role, so the direction is unknown
+    /// and there is no client or server (contract §2, §2.3). A TCP record's zeros are counts and are written, and its
+    /// bits name the role.
     /// </summary>
     [Theory]
     [InlineData(6)]
@@ -386,13 +387,20 @@ public sealed class DocumentedValuesTests
         var tcp = proto == 6;
         var summary = new SpecRecordBuilder(12);
         summary.Common[8] = 1;                          // interval record
-        summary.Common[9] = (byte)(tcp ? 0x40 : 0x00);  // local is the server (TCP only)
+        summary.Common[9] = 0x40;                       // local is the server (TCP only)
         summary.Common[27] = proto;
         U32(summary.Common, 108, 4);                    // connections at interval start
-        U32(summary.Common, 156, 9);                    // and end; short connections 0 at both
+        U32(summary.Common, 156, 9);                    // and end
+        if (!tcp)
+        {
+            U32(summary.Common, 116, 2);                // short connections at interval start
+            U32(summary.Common, 164, 3);                // and end: bytes that mean nothing for UDP
+        }
 
-        var counters = Ecs(summary)["zos"]!["zert"]!["summary"]!;
+        var ecs = Ecs(summary);
+        var counters = ecs["zos"]!["zert"]!["summary"]!;
         Assert.Equal(5, (int)counters["connections"]!["delta"]!);
+        Assert.Equal(tcp ? "ingress" : "unknown", (string?)ecs["network"]!["direction"]);
         var flat = Flat(summary);
         var leef = Leef(summary);
         Assert.Equal(9, (int)flat["SA_CONNECTION_CNT_END"]!);
@@ -420,12 +428,20 @@ public sealed class DocumentedValuesTests
             }
         }
 
-        var connection = Connection(3, flags: (byte)(tcp ? 0x10 : 0x00), proto: proto); // X'10': local is the TCP server
+        var connection = Connection(3, flags: 0x10, proto: proto); // X'10': local is the TCP server
+        ecs = Ecs(connection);
         flat = Flat(connection);
         leef = Leef(connection);
         Assert.Equal(3, (int)flat["EVENT_TYPE"]!);
+        var envelope = TestMappings.Normalizer.Describe(TestMappings.Parse(connection.Build()));
         if (tcp)
         {
+            Assert.Equal("ingress", (string?)ecs["network"]!["direction"]);
+            Assert.Equal("10.0.0.1", (string?)ecs["server"]!["ip"]);
+            Assert.Equal("10.0.0.2", (string?)ecs["client"]!["ip"]);
+            Assert.Equal(("10.0.0.2", "10.0.0.1"), (leef["src"], leef["dst"]));
+            Assert.Contains("client 10.0.0.2:50000 -> server 10.0.0.1:443", (string)ecs["message"]!, StringComparison.Ordinal);
+            Assert.Equal(("10.0.0.1", 443), (envelope.ServerIp, envelope.ServerPort));
             Assert.True((bool)flat["LOCAL_SOCKET"]!);
             Assert.False((bool)flat["LOCAL_SOCKET_CLIENT"]!);
             Assert.Equal("true", leef["LOCAL_SOCKET"]);
@@ -433,6 +449,12 @@ public sealed class DocumentedValuesTests
         }
         else
         {
+            // Unknown role (contract §2.3): no client/server/source/destination, LEEF src/dst are local/remote.
+            Assert.Equal("unknown", (string?)ecs["network"]!["direction"]);
+            foreach (var name in new[] { "client", "server", "source", "destination" }) Assert.Null(ecs[name]);
+            Assert.Equal(("10.0.0.1", "10.0.0.2"), (leef["src"], leef["dst"]));
+            Assert.Contains("local 10.0.0.1:443 <-> remote 10.0.0.2:50000", (string)ecs["message"]!, StringComparison.Ordinal);
+            Assert.Null(envelope.ServerIp);
             foreach (var name in new[] { "LOCAL_SOCKET", "LOCAL_SOCKET_CLIENT" })
             {
                 Assert.False(flat.ContainsKey(name), name);
