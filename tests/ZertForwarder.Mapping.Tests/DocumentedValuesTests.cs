@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using ZertForwarder.Mapping.Tests.Support;
 using static ZertForwarder.Mapping.Tests.Support.SpecRecordBuilder;
 
@@ -10,9 +9,6 @@ namespace ZertForwarder.Mapping.Tests;
 /// </summary>
 public sealed class DocumentedValuesTests
 {
-    private static JsonObject Ecs(SpecRecordBuilder b) =>
-        JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteEcs, TestMappings.Parse(b.Build())))!.AsObject();
-
     private static SpecRecordBuilder Connection(byte eventType, byte flags = 0x10, string local = "10.0.0.1", ushort localPort = 443,
         string remote = "10.0.0.2", ushort remotePort = 50000, byte proto = 6)
     {
@@ -52,7 +48,7 @@ public sealed class DocumentedValuesTests
     [InlineData("2001:470:e5bf:dead:4957:2174:e82c:4887", 63943, "2607:f8b0:400c:c03::1a", 25, 6, true, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=")]
     public void Community_id_matches_the_reference_vectors(string local, ushort localPort, string remote, ushort remotePort, byte proto, bool ipv6, string expected)
     {
-        var ecs = Ecs(Connection(3, flags: (byte)(ipv6 ? 0x90 : 0x10), local, localPort, remote, remotePort, proto));
+        var ecs = TestMappings.Ecs(Connection(3, flags: (byte)(ipv6 ? 0x90 : 0x10), local, localPort, remote, remotePort, proto));
         Assert.Equal(expected, (string?)ecs["network"]!["community_id"]);
         Assert.Equal(proto == 6 ? "tcp" : "udp", (string?)ecs["network"]!["transport"]);
         Assert.Equal(proto == 6 ? "6" : "17", (string?)ecs["network"]!["iana_number"]);
@@ -68,7 +64,7 @@ public sealed class DocumentedValuesTests
     [InlineData(0x0304, "tls", "1.3")]
     public void TLS_version_codes_map_to_the_contract_pair(ushort code, string protocol, string version)
     {
-        var tls = Ecs(WithTls(Connection(3), code, "C02F"))["tls"]!;
+        var tls = TestMappings.Ecs(WithTls(Connection(3), code, "C02F"))["tls"]!;
         Assert.Equal(protocol, (string?)tls["version_protocol"]);
         Assert.Equal(version, (string?)tls["version"]);
     }
@@ -76,7 +72,7 @@ public sealed class DocumentedValuesTests
     [Fact]
     public void TLS_version_0000_is_omitted()
     {
-        var tls = Ecs(WithTls(Connection(3), 0, "C02F"))["tls"]!;
+        var tls = TestMappings.Ecs(WithTls(Connection(3), 0, "C02F"))["tls"]!;
         Assert.Null(tls["version"]);
         Assert.Null(tls["version_protocol"]);
     }
@@ -90,7 +86,7 @@ public sealed class DocumentedValuesTests
     [InlineData("ABCD", "ABCD")]
     public void Cipher_codes_map_to_IANA_or_SSLv2_names_and_unknown_codes_to_the_hex_string(string code, string name)
     {
-        var ecs = Ecs(WithTls(Connection(3), 0x0303, code));
+        var ecs = TestMappings.Ecs(WithTls(Connection(3), 0x0303, code));
         Assert.Equal(name, (string?)ecs["tls"]!["cipher"]);
         Assert.Equal(code, (string?)ecs["zos"]!["zert"]!["tls"]!["cipher_code"]);
     }
@@ -98,16 +94,16 @@ public sealed class DocumentedValuesTests
     [Fact]
     public void Algorithms_are_derived_from_the_suite_when_IBM_codes_are_unknown_and_unknown_codes_are_labelled()
     {
-        var tls = Ecs(WithTls(Connection(3), 0x0303, "C030", enc: 0))["zos"]!["zert"]!["tls"]!;
+        var tls = TestMappings.Ecs(WithTls(Connection(3), 0x0303, "C030", enc: 0))["zos"]!["zert"]!["tls"]!;
         Assert.Equal("AES_256_GCM", (string?)tls["encryption"]);
         Assert.Equal("ECDHE_RSA", (string?)tls["key_exchange"]);
         Assert.Equal("none", (string?)tls["mac"]); // AEAD: no separate MAC (V.6 X'0001')
-        var known = Ecs(WithTls(Connection(3), 0x0303, "C030", enc: 0x0009))["zos"]!["zert"]!["tls"]!;
+        var known = TestMappings.Ecs(WithTls(Connection(3), 0x0303, "C030", enc: 0x0009))["zos"]!["zert"]!["tls"]!;
         Assert.Equal("RC4_128", (string?)known["encryption"]); // IBM's own code wins when it is known
         var b = WithTls(Connection(3), 0x0303, "ABCD", enc: 0x0042);
         b.Tls![64] = 0x00;
         b.Tls![65] = 0x77;
-        var unknown = Ecs(b)["zos"]!["zert"]!["tls"]!;
+        var unknown = TestMappings.Ecs(b)["zos"]!["zert"]!["tls"]!;
         Assert.Equal("unknown(0x0042)", (string?)unknown["encryption"]);
         Assert.Equal("unknown(0x0077)", (string?)unknown["mac"]);
     }
@@ -121,7 +117,7 @@ public sealed class DocumentedValuesTests
     {
         var b = WithTls(Connection(3), 0x0303, "C030", enc: 0x0009);
         U16(b.Tls!, 66, 2); // key exchange RSA; MAC code stays 0
-        var tls = Ecs(b)["zos"]!["zert"]!["tls"]!;
+        var tls = TestMappings.Ecs(b)["zos"]!["zert"]!["tls"]!;
         Assert.Equal(9, (int)tls["encryption_code"]!);
         Assert.Equal(2, (int)tls["key_exchange_code"]!);
         Assert.Null(tls["mac_code"]);
@@ -136,7 +132,7 @@ public sealed class DocumentedValuesTests
         U16(s, 2, 0x0303);
         Text(s, 4, 6, "C02F");
         summary.Tls = s;
-        var summaryTls = Ecs(summary)["zos"]!["zert"]!["tls"]!;
+        var summaryTls = TestMappings.Ecs(summary)["zos"]!["zert"]!["tls"]!;
         Assert.Equal("C02F", (string?)summaryTls["cipher_code"]);
         foreach (var code in new[] { "encryption_code", "mac_code", "key_exchange_code" }) Assert.Null(summaryTls[code]);
     }
@@ -151,12 +147,12 @@ public sealed class DocumentedValuesTests
     {
         var failedTls = WithTls(Connection(3), 0, "FFFFFF");
         failedTls.Tls![3] = 3; // handshake type: failed
-        var tls = Ecs(failedTls)["zos"]!["zert"]!["tls"]!;
+        var tls = TestMappings.Ecs(failedTls)["zos"]!["zert"]!["tls"]!;
         Assert.Equal("failed", (string?)tls["handshake_type"]);
         Assert.Null(tls["fips_mode"]);
         Assert.Null(tls["encrypt_then_mac"]);
-        Assert.Null(Flat(failedTls)["TLS_FIPS_MODE"]);
-        var completed = Ecs(WithTls(Connection(3), 0x0303, "C02F"))["zos"]!["zert"]!["tls"]!;
+        Assert.Null(TestMappings.Flat(failedTls)["TLS_FIPS_MODE"]);
+        var completed = TestMappings.Ecs(WithTls(Connection(3), 0x0303, "C02F"))["zos"]!["zert"]!["tls"]!;
         Assert.Equal("off", (string?)completed["fips_mode"]);
         Assert.False((bool)completed["encrypt_then_mac"]!);
 
@@ -165,10 +161,10 @@ public sealed class DocumentedValuesTests
         failedSsh.Ssh = new byte[284];
         failedSsh.Ssh[1] = 2;    // Source: provider
         failedSsh.Ssh[4] = 0x80; // SSH_Flags: handshake failed
-        var ssh = Ecs(failedSsh)["zos"]!["zert"]!["ssh"]!;
+        var ssh = TestMappings.Ecs(failedSsh)["zos"]!["zert"]!["ssh"]!;
         Assert.True((bool)ssh["handshake_failed"]!);
         foreach (var name in new[] { "fips_mode", "encrypt_then_mac_inbound", "encrypt_then_mac_outbound" }) Assert.Null(ssh[name]);
-        Assert.Null(Flat(failedSsh)["SSH_FIPS_MODE"]);
+        Assert.Null(TestMappings.Flat(failedSsh)["SSH_FIPS_MODE"]);
 
         var summary = new SpecRecordBuilder(12);
         summary.Common[8] = 1;
@@ -179,7 +175,7 @@ public sealed class DocumentedValuesTests
         s[0] = 2;
         Text(s, 4, 6, "FFFFFF");
         summary.Tls = s;
-        Assert.Null(Ecs(summary)["zos"]!["zert"]!["tls"]!["encrypt_then_mac"]);
+        Assert.Null(TestMappings.Ecs(summary)["zos"]!["zert"]!["tls"]!["encrypt_then_mac"]);
     }
 
     [Theory]
@@ -192,7 +188,7 @@ public sealed class DocumentedValuesTests
     [InlineData(7, "enforcement-audit", "network", "connection,info")]
     public void Connection_event_types_are_classified_as_the_contract_table_says(byte eventType, string action, string category, string types)
     {
-        var e = Ecs(Connection(eventType))["event"]!;
+        var e = TestMappings.Ecs(Connection(eventType))["event"]!;
         Assert.Equal(action, (string?)e["action"]);
         Assert.Equal([category], e["category"]!.AsArray().Select(x => (string)x!));
         Assert.Equal(types.Split(','), e["type"]!.AsArray().Select(x => (string)x!));
@@ -204,7 +200,7 @@ public sealed class DocumentedValuesTests
     [Fact]
     public void Enforcement_reset_is_denied_and_a_failure()
     {
-        var e = Ecs(Connection(7, flags: 0x30))["event"]!;
+        var e = TestMappings.Ecs(Connection(7, flags: 0x30))["event"]!;
         Assert.Equal(["connection", "denied"], e["type"]!.AsArray().Select(x => (string)x!));
         Assert.Equal("failure", (string?)e["outcome"]);
     }
@@ -217,7 +213,7 @@ public sealed class DocumentedValuesTests
     {
         var b = new SpecRecordBuilder(12);
         b.Common[8] = eventType;
-        var e = Ecs(b)["event"]!;
+        var e = TestMappings.Ecs(b)["event"]!;
         Assert.Equal(action, (string?)e["action"]);
         Assert.Equal([category], e["category"]!.AsArray().Select(x => (string)x!));
         Assert.Equal(types.Split(','), e["type"]!.AsArray().Select(x => (string)x!));
@@ -246,7 +242,7 @@ public sealed class DocumentedValuesTests
         ssh[2] = sshVersion;
         b.Ssh = ssh;
 
-        var ecs = Ecs(b);
+        var ecs = TestMappings.Ecs(b);
 
         Assert.Equal(outcome, (string?)ecs["event"]!["outcome"]);
         var reasons = ecs["zos"]!["zert"]!["assessment"]!["reasons"]?.AsArray().Select(x => (string)x!).ToList() ?? [];
@@ -256,7 +252,7 @@ public sealed class DocumentedValuesTests
     [Fact]
     public void Local_server_role_puts_the_remote_end_in_client_and_counts_bytes_from_the_server_side()
     {
-        var ecs = Ecs(Connection(3, flags: 0x10));
+        var ecs = TestMappings.Ecs(Connection(3, flags: 0x10));
         Assert.Equal("ingress", (string?)ecs["network"]!["direction"]);
         Assert.Equal("10.0.0.1", (string?)ecs["server"]!["ip"]);
         Assert.Equal(443, (int)ecs["server"]!["port"]!);
@@ -273,7 +269,7 @@ public sealed class DocumentedValuesTests
     [Fact]
     public void Local_client_role_puts_the_local_end_in_client()
     {
-        var ecs = Ecs(Connection(3, flags: 0x08));
+        var ecs = TestMappings.Ecs(Connection(3, flags: 0x08));
         Assert.Equal("egress", (string?)ecs["network"]!["direction"]);
         Assert.Equal("10.0.0.1", (string?)ecs["client"]!["ip"]);
         Assert.Equal(900, (long)ecs["client"]!["bytes"]!);   // local out
@@ -284,7 +280,7 @@ public sealed class DocumentedValuesTests
     [Fact]
     public void Unknown_role_writes_no_client_server_source_or_destination()
     {
-        var ecs = Ecs(Connection(3, flags: 0));
+        var ecs = TestMappings.Ecs(Connection(3, flags: 0));
         Assert.Equal("unknown", (string?)ecs["network"]!["direction"]);
         foreach (var side in new[] { "client", "server", "source", "destination" }) Assert.Null(ecs[side]);
         Assert.Equal("10.0.0.1", (string?)ecs["zos"]!["zert"]!["local"]!["ip"]);
@@ -297,15 +293,12 @@ public sealed class DocumentedValuesTests
         var b = new SpecRecordBuilder(12) { SystemId = "SYSB", LocalTime = new DateTime(2024, 10, 31, 9, 5, 0, 500) };
         b.Common[8] = 1;
         U64(b.Common, 0, 1_500_000UL << 12); // 1.5 s in TOD units
-        var ecs = Ecs(b);
+        var ecs = TestMappings.Ecs(b);
         Assert.Equal("2024-10-31T14:05:00.500Z", (string?)ecs["@timestamp"]); // local 09:05:00.50 at -05:00
         Assert.Equal("2024-10-31T14:05:00.500Z", (string?)ecs["event"]!["end"]);
         Assert.Equal("2024-10-31T14:04:59.000Z", (string?)ecs["event"]!["start"]);
         Assert.Equal(1_500_000_000, (long)ecs["event"]!["duration"]!);
     }
-
-    private static JsonObject Flat(SpecRecordBuilder b) =>
-        JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteFlat, TestMappings.Parse(b.Build())))!.AsObject();
 
     /// <summary>
     /// A 119-11 IPsec section (layout §2.5): IKE major version <paramref name="ikeMajor"/> (0 for a manual tunnel, whose
@@ -340,21 +333,21 @@ public sealed class DocumentedValuesTests
     [Fact]
     public void A_manual_IPsec_tunnel_writes_no_IKE_numbers_or_SA_lifetimes_and_a_dynamic_one_writes_its_zeros()
     {
-        var manual = Ecs(WithIpsec(Connection(3), ikeMajor: 0))["zos"]!["zert"]!["ipsec"]!;
+        var manual = TestMappings.Ecs(WithIpsec(Connection(3), ikeMajor: 0))["zos"]!["zert"]!["ipsec"]!;
         Assert.Null(manual["ike"]);
         Assert.Equal("manual", (string?)manual["tunnel"]!["type"]);
         Assert.Null(manual["tunnel"]!["lifesize_kb"]);
         Assert.Null(manual["tunnel"]!["lifetime_minutes"]);
-        var manualFlat = Flat(WithIpsec(Connection(3), ikeMajor: 0));
+        var manualFlat = TestMappings.Flat(WithIpsec(Connection(3), ikeMajor: 0));
         Assert.DoesNotContain(manualFlat, p => p.Key.StartsWith("IKE_", StringComparison.Ordinal) || p.Key is "IPSEC_LIFESIZE" or "IPSEC_LIFETIME");
 
-        var dynamic = Ecs(WithIpsec(Connection(3), ikeMajor: 2))["zos"]!["zert"]!["ipsec"]!;
+        var dynamic = TestMappings.Ecs(WithIpsec(Connection(3), ikeMajor: 2))["zos"]!["zert"]!["ipsec"]!;
         Assert.Equal(0, (int)dynamic["ike"]!["minor_version"]!);   // IKEv2.0: a real zero
         Assert.Equal(0, (int)dynamic["ike"]!["lifesize_kb"]!);     // no size limit
         Assert.Equal(480, (int)dynamic["ike"]!["lifetime_minutes"]!);
         Assert.Equal(0, (int)dynamic["tunnel"]!["lifesize_kb"]!);
         Assert.Equal(60, (int)dynamic["tunnel"]!["lifetime_minutes"]!);
-        Assert.Equal(0, (int)Flat(WithIpsec(Connection(3), ikeMajor: 2))["IKE_MINOR_VERSION"]!);
+        Assert.Equal(0, (int)TestMappings.Flat(WithIpsec(Connection(3), ikeMajor: 2))["IKE_MINOR_VERSION"]!);
 
         var summary = new SpecRecordBuilder(12);
         summary.Common[8] = 1;
@@ -364,13 +357,9 @@ public sealed class DocumentedValuesTests
         s[68] = 1;                // tunnel mode; IKE fields 0-45 all zero: a manual tunnel
         s[69] = 50;
         summary.Ipsec = s;
-        Assert.Null(Ecs(summary)["zos"]!["zert"]!["ipsec"]!["ike"]);
-        Assert.Null(Flat(summary)["IKE_MINOR_VERSION"]);
+        Assert.Null(TestMappings.Ecs(summary)["zos"]!["zert"]!["ipsec"]!["ike"]);
+        Assert.Null(TestMappings.Flat(summary)["IKE_MINOR_VERSION"]);
     }
-
-    private static Dictionary<string, string> Leef(SpecRecordBuilder b) =>
-        LeefAndValidationTests.ParseLeef(TestMappings.Render(TestMappings.Normalizer.WriteLeef, TestMappings.Parse(b.Build())))
-            .Attributes.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     /// <summary>
     /// IBM records the short connection counts of a summary (layout §3.1) and the local server / client bits of SAFlags
@@ -397,12 +386,12 @@ public sealed class DocumentedValuesTests
             U32(summary.Common, 164, 3);                // and end: bytes that mean nothing for UDP
         }
 
-        var ecs = Ecs(summary);
+        var ecs = TestMappings.Ecs(summary);
         var counters = ecs["zos"]!["zert"]!["summary"]!;
         Assert.Equal(5, (int)counters["connections"]!["delta"]!);
         Assert.Equal(tcp ? "ingress" : "unknown", (string?)ecs["network"]!["direction"]);
-        var flat = Flat(summary);
-        var leef = Leef(summary);
+        var flat = TestMappings.Flat(summary);
+        var leef = TestMappings.Leef(summary);
         Assert.Equal(9, (int)flat["SA_CONNECTION_CNT_END"]!);
         Assert.Equal("9", leef["SA_CONNECTION_CNT_END"]);
         if (tcp)
@@ -429,9 +418,9 @@ public sealed class DocumentedValuesTests
         }
 
         var connection = Connection(3, flags: 0x10, proto: proto); // X'10': local is the TCP server
-        ecs = Ecs(connection);
-        flat = Flat(connection);
-        leef = Leef(connection);
+        ecs = TestMappings.Ecs(connection);
+        flat = TestMappings.Flat(connection);
+        leef = TestMappings.Leef(connection);
         Assert.Equal(3, (int)flat["EVENT_TYPE"]!);
         var envelope = TestMappings.Normalizer.Describe(TestMappings.Parse(connection.Build()));
         if (tcp)
@@ -479,11 +468,11 @@ public sealed class DocumentedValuesTests
         var b = new SpecRecordBuilder(subtype);
         b.Common[subtype == 11 ? 0 : 8] = eventType; // SAEvent_Type (layout §2.1, §3.1); every other byte zero
 
-        var ecs = Ecs(b);
+        var ecs = TestMappings.Ecs(b);
         Assert.Null(ecs["network"]);
         Assert.Null(ecs["server"]);
-        var flat = Flat(b);
-        var leef = Leef(b);
+        var flat = TestMappings.Flat(b);
+        var leef = TestMappings.Leef(b);
         Assert.Equal(eventType, (int)flat["EVENT_TYPE"]!);
         foreach (var name in new[] { "EE_SESSION", "SERVER_BEGIN_PORT", "SERVER_END_PORT" })
         {
@@ -498,7 +487,7 @@ public sealed class DocumentedValuesTests
         var b = Connection(3, flags: 0x10, localPort: 0);
         b.Tls = new byte[168];
         b.Common[1] = 0x80;
-        var ecs = Ecs(b);
+        var ecs = TestMappings.Ecs(b);
         Assert.Null(ecs["server"]!["port"]);
         Assert.Null(ecs["process"]);
         Assert.Null(ecs["user"]);

@@ -11,16 +11,6 @@ namespace ZertForwarder.Mapping.Tests;
 /// </summary>
 public sealed class UnknownCodeTests
 {
-    private static JsonObject Ecs(SpecRecordBuilder b) =>
-        JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteEcs, TestMappings.Parse(b.Build())))!.AsObject();
-
-    private static JsonObject Flat(SpecRecordBuilder b) =>
-        JsonNode.Parse(TestMappings.Render(TestMappings.Normalizer.WriteFlat, TestMappings.Parse(b.Build())))!.AsObject();
-
-    private static Dictionary<string, string> Leef(SpecRecordBuilder b) =>
-        LeefAndValidationTests.ParseLeef(TestMappings.Render(TestMappings.Normalizer.WriteLeef, TestMappings.Parse(b.Build())))
-            .Attributes.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
-
     /// <summary>A 119-11 connection-termination record, local server, with SASecProtos <paramref name="protection"/>.</summary>
     private static SpecRecordBuilder Connection(byte protection)
     {
@@ -55,43 +45,43 @@ public sealed class UnknownCodeTests
     {
         // X'10' is no bit of SASecProtos (layout §2.1: X'80' TLS, X'40' SSH, X'20' IPsec).
         var both = Connection(0x90);
-        Assert.Equal("""["tls","unknown(0x10)"]""", Ecs(both)["zos"]!["zert"]!["protection"]!.ToJsonString());
-        Assert.Equal("tls,unknown(0x10)", (string?)Flat(both)["SECURITY_PROTOCOLS"]);
-        Assert.Equal("tls,unknown(0x10)", Leef(both)["SECURITY_PROTOCOLS"]);
+        Assert.Equal("""["tls","unknown(0x10)"]""", TestMappings.Ecs(both)["zos"]!["zert"]!["protection"]!.ToJsonString());
+        Assert.Equal("tls,unknown(0x10)", (string?)TestMappings.Flat(both)["SECURITY_PROTOCOLS"]);
+        Assert.Equal("tls,unknown(0x10)", TestMappings.Leef(both)["SECURITY_PROTOCOLS"]);
 
         // Only an unknown bit: a protection the tables do not name, not cleartext's "none".
-        Assert.Equal("""["unknown(0x10)"]""", Ecs(Connection(0x10))["zos"]!["zert"]!["protection"]!.ToJsonString());
+        Assert.Equal("""["unknown(0x10)"]""", TestMappings.Ecs(Connection(0x10))["zos"]!["zert"]!["protection"]!.ToJsonString());
 
         // Known bits unchanged.
-        Assert.Equal("""["tls","ipsec"]""", Ecs(Connection(0xA0))["zos"]!["zert"]!["protection"]!.ToJsonString());
-        Assert.Equal("""["none"]""", Ecs(Connection(0x00))["zos"]!["zert"]!["protection"]!.ToJsonString());
+        Assert.Equal("""["tls","ipsec"]""", TestMappings.Ecs(Connection(0xA0))["zos"]!["zert"]!["protection"]!.ToJsonString());
+        Assert.Equal("""["none"]""", TestMappings.Ecs(Connection(0x00))["zos"]!["zert"]!["protection"]!.ToJsonString());
     }
 
     [Fact]
     public void A_certificate_time_of_unknown_type_keeps_its_type_code_and_its_text()
     {
         var b = WithServerCertificateTime(Connection(0x80), timeType: 3, "20271231235959Z");
-        var ecs = Ecs(b);
+        var ecs = TestMappings.Ecs(b);
         Assert.Null(ecs["tls"]!["server"]?["x509"]?["not_after"]); // the type says nothing about how to read it
         var x509 = ecs["zos"]!["zert"]!["tls"]!["server"]!["x509"]!;
         Assert.Equal("unknown(0x03)", (string?)x509["not_after_type"]);
         Assert.Equal("20271231235959Z", (string?)x509["not_after_raw"]);
-        var flat = Flat(b);
+        var flat = TestMappings.Flat(b);
         Assert.Equal("unknown(0x03)", (string?)flat["TLS_SERVER_CERT_NOTAFTER_TYPE"]);
         Assert.Equal("20271231235959Z", (string?)flat["TLS_SERVER_CERT_NOTAFTER_RAW"]);
         Assert.Null(flat["TLS_SERVER_CERT_NOTAFTER"]);
-        var leef = Leef(b);
+        var leef = TestMappings.Leef(b);
         Assert.Equal("unknown(0x03)", leef["TLS_SERVER_CERT_NOTAFTER_TYPE"]);
         Assert.Equal("20271231235959Z", leef["TLS_SERVER_CERT_NOTAFTER_RAW"]);
 
         // A known type: the date, and neither the type nor the raw text in ECS (not_after says it all).
         var known = WithServerCertificateTime(Connection(0x80), timeType: 2, "20271231235959Z");
-        var knownEcs = Ecs(known);
+        var knownEcs = TestMappings.Ecs(known);
         Assert.Equal("2027-12-31T23:59:59.000Z", (string?)knownEcs["tls"]!["server"]!["x509"]!["not_after"]);
         Assert.Null(knownEcs["zos"]!["zert"]!["tls"]!["server"]?["x509"]?["not_after_type"]);
         Assert.Null(knownEcs["zos"]!["zert"]!["tls"]!["server"]?["x509"]?["not_after_raw"]);
-        Assert.Equal("generalized-time", (string?)Flat(known)["TLS_SERVER_CERT_NOTAFTER_TYPE"]);
-        Assert.Null(Flat(known)["TLS_SERVER_CERT_NOTAFTER_RAW"]);
+        Assert.Equal("generalized-time", (string?)TestMappings.Flat(known)["TLS_SERVER_CERT_NOTAFTER_TYPE"]);
+        Assert.Null(TestMappings.Flat(known)["TLS_SERVER_CERT_NOTAFTER_RAW"]);
     }
 
     [Fact]
@@ -102,17 +92,17 @@ public sealed class UnknownCodeTests
             .Dn(5, "CN=server.example.com")
             .Dn(13, "CN=odd.example.com,O=Example")
             .Dn(0x0100, "CN=other");
-        var ecs = Ecs(b);
+        var ecs = TestMappings.Ecs(b);
         Assert.Equal("CN=server.example.com", (string?)ecs["tls"]!["server"]!["x509"]!["subject"]!["distinguished_name"]);
         Assert.Equal("""["unknown(0x000D): CN=odd.example.com,O=Example","unknown(0x0100): CN=other"]""",
             ecs["zos"]!["zert"]!["dn_unknown_type"]!.ToJsonString());
-        Assert.Equal("unknown(0x000D): CN=odd.example.com,O=Example,unknown(0x0100): CN=other", (string?)Flat(b)["DN_UNKNOWN_TYPE"]);
-        Assert.Equal("unknown(0x000D): CN=odd.example.com,O=Example,unknown(0x0100): CN=other", Leef(b)["DN_UNKNOWN_TYPE"]);
+        Assert.Equal("unknown(0x000D): CN=odd.example.com,O=Example,unknown(0x0100): CN=other", (string?)TestMappings.Flat(b)["DN_UNKNOWN_TYPE"]);
+        Assert.Equal("unknown(0x000D): CN=odd.example.com,O=Example,unknown(0x0100): CN=other", TestMappings.Leef(b)["DN_UNKNOWN_TYPE"]);
 
         // Only known types: no such field.
         var known = WithServerCertificateTime(Connection(0x80), timeType: 2, "20271231235959Z").Dn(5, "CN=server.example.com");
-        Assert.Null(Ecs(known)["zos"]!["zert"]!["dn_unknown_type"]);
-        Assert.Null(Flat(known)["DN_UNKNOWN_TYPE"]);
+        Assert.Null(TestMappings.Ecs(known)["zos"]!["zert"]!["dn_unknown_type"]);
+        Assert.Null(TestMappings.Flat(known)["DN_UNKNOWN_TYPE"]);
     }
 
     [Fact]

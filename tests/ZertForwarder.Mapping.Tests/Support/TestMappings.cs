@@ -57,5 +57,18 @@ internal static class TestMappings
         return [.. records.Where(r => r.IsZert).Select(r => System.Text.Json.Nodes.JsonNode.Parse(Render(normalizer.WriteEcs, Parse(r.Bytes)))!.AsObject())];
     });
 
+    /// <summary>The record's ECS document, as the shipped mappings write it.</summary>
+    public static System.Text.Json.Nodes.JsonObject Ecs(SpecRecordBuilder b) =>
+        System.Text.Json.Nodes.JsonNode.Parse(Render(Normalizer.WriteEcs, Parse(b.Build())))!.AsObject();
+
+    /// <summary>The record's flat document, as the shipped mappings write it.</summary>
+    public static System.Text.Json.Nodes.JsonObject Flat(SpecRecordBuilder b) =>
+        System.Text.Json.Nodes.JsonNode.Parse(Render(Normalizer.WriteFlat, Parse(b.Build())))!.AsObject();
+
+    /// <summary>The record's LEEF attributes by key, as the shipped mappings write them.</summary>
+    public static Dictionary<string, string> Leef(SpecRecordBuilder b) =>
+        LeefAndValidationTests.ParseLeef(Render(Normalizer.WriteLeef, Parse(b.Build())))
+            .Attributes.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
+
     public static bool Updating => Environment.GetEnvironmentVariable("ZERT_UPDATE_GOLDEN") == "1";
 }
