@@ -11,7 +11,8 @@ public static class UrlRedaction
     private const int MinimumPasswordLengthToMask = 4;
 
     /// <summary>
-    /// <paramref name="url"/> without the user info between <c>scheme://</c> and the last <c>@</c> of the authority.
+    /// <paramref name="url"/> without the user info between <c>scheme://</c> (or <c>scheme:\\</c>, see
+    /// <see cref="AuthorityStart"/>) and the last <c>@</c> of the authority.
     /// Works on text that is not a valid URI too (a mistyped setting is still printed in an error).
     /// </summary>
     public static string Redact(string? url)
@@ -56,11 +57,28 @@ public static class UrlRedaction
         return mark < 0 || mark == url.Length - 1 ? -1 : mark + 1;
     }
 
+    /// <summary>
+    /// Just past the first <c>:</c> followed by two slashes, where either may be <c>\</c>: .NET's <see cref="Uri"/>,
+    /// which the connections use, reads <c>http:/\u:p@h</c>, <c>http:\/u:p@h</c> and <c>http:\\u:p@h</c> as
+    /// <c>http://u:p@h</c>, so the user info starts there for them too. 0 when there is no such separator.
+    /// </summary>
+    private static int AuthorityStart(string url)
+    {
+        for (var colon = url.IndexOf(':', StringComparison.Ordinal); colon >= 0 && colon + 2 < url.Length; colon = url.IndexOf(':', colon + 1))
+        {
+            if (IsSlash(url[colon + 1]) && IsSlash(url[colon + 2])) return colon + 3;
+        }
+        return 0;
+    }
+
+    private static bool IsSlash(char c) => c is '/' or '\\';
+
     /// <summary>Where the authority starts and how long its user info is (-1: none; the '@' follows it).</summary>
     private static (int AuthorityStart, int UserInfoLength) FindUserInfo(string url)
     {
-        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        var authorityStart = schemeEnd < 0 ? 0 : schemeEnd + 3;
+        var authorityStart = AuthorityStart(url);
+        // A '\' does not end the authority here: System.Uri refuses one there rather than reading it as '/', so such
+        // text reaches only messages about a bad value, and ending at it would show a "u:p@" that follows it.
         var authorityEnd = url.IndexOfAny(['/', '?', '#'], authorityStart);
         if (authorityEnd < 0) authorityEnd = url.Length;
         var at = authorityEnd > authorityStart ? url.LastIndexOf('@', authorityEnd - 1, authorityEnd - authorityStart) : -1;

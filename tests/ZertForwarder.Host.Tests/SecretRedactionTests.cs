@@ -57,14 +57,17 @@ public sealed class SecretRedactionTests(ITestOutputHelper output) : IDisposable
         Assert.Contains(deadLetterFiles, f => f.Contains("dead-letters", StringComparison.Ordinal));
         foreach (var file in deadLetterFiles) everything.Append(File.ReadAllText(file));
 
-        // Errors too: Elasticsearch unreachable, then refusing the credentials.
+        // Errors too: Elasticsearch unreachable, then refusing the credentials. The unreachable one is spelt "http:/\",
+        // which System.Uri reads as "http://" with the user info, so the credentials-without-TLS warning names it too.
         var unreachable = await ForwarderProcess.RunAsync(_work.Path,
         [
             "run", "--once", $"Input:Paths:0={dump}", $"Checkpoint:Directory={_work.Combine("state2")}",
-            $"Outputs:Elasticsearch:Url=http://esuser:{escaped}@127.0.0.1:{Endpoints.FreePort()}",
+            $"Outputs:Elasticsearch:Url=http:/\\esuser:{escaped}@127.0.0.1:{Endpoints.FreePort()}",
         ], TimeSpan.FromSeconds(30));
         Assert.Equal(2, unreachable.ExitCode);
-        Assert.Contains("Cannot reach Elasticsearch at http://127.0.0.1:", unreachable.Stderr, StringComparison.Ordinal);
+        // The JSON log escapes the backslash.
+        Assert.Contains("Outputs:Elasticsearch:Url http:/\\\\127.0.0.1:", unreachable.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Cannot reach Elasticsearch at http:/\\\\127.0.0.1:", unreachable.Stderr, StringComparison.Ordinal);
         elasticsearch.RequiredAuthorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("esuser:another-password"));
         var refused = await ForwarderProcess.RunAsync(_work.Path,
         [
