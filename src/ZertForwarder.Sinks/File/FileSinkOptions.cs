@@ -35,23 +35,24 @@ public sealed class FileSinkOptions
     /// Mode of an output file the forwarder creates (a new file, and the new file after a rotation), as octal text:
     /// <c>0600</c> (the owner only) unless set, e.g. <c>0640</c> for a shipper that reads the files as a member of the
     /// group. The umask can only remove bits; a file that exists keeps its mode. Read and write for the owner are
-    /// required (the forwarder reopens its files after a restart) and execute or special bits are refused.
+    /// required (the forwarder reopens its files after a restart); the group and others may read at most: a file they
+    /// could write would let other local users slip forged events into the SIEM feed (under a umask of 000, as in some
+    /// containers, nothing else would take that bit away), and execute or special bits are refused too.
     /// </summary>
     public string Permissions { get; set; } = "0600";
 
-    /// <summary>The bits a group or others may have in <see cref="Permissions"/>: read and write.</summary>
-    private const UnixFileMode GroupAndOthersReadWrite =
-        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+    /// <summary>The bits a group or others may have in <see cref="Permissions"/>: read only.</summary>
+    private const UnixFileMode GroupAndOthersRead = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     /// <summary><see cref="Permissions"/> as a mode; throws <see cref="ArgumentException"/> when <see cref="Validate"/> lists it.</summary>
     internal UnixFileMode CreateMode() => TryParsePermissions(Permissions, out var mode) ? mode : throw new ArgumentException(PermissionsProblem);
 
     private string PermissionsProblem =>
-        $"Outputs:File:Permissions '{Permissions}' must be an octal mode such as 0600 or 0640: read and write for the owner, no more than read and write for the group and others (no execute or special bits).";
+        $"Outputs:File:Permissions '{Permissions}' must be an octal mode such as 0600 or 0640: read and write for the owner, at most read for the group and others (no write for them: other local users could forge events in the files; no execute or special bits).";
 
     /// <summary>
     /// Three octal digits with an optional leading 0 (<c>640</c>, <c>0640</c>: JSON has no numbers with a leading zero,
-    /// so a mode given as a number arrives without it), owner read and write, group and others read or write at most.
+    /// so a mode given as a number arrives without it), owner read and write, group and others read at most.
     /// </summary>
     private static bool TryParsePermissions(string? text, out UnixFileMode mode)
     {
@@ -60,7 +61,7 @@ public sealed class FileSinkOptions
         if (digits.Length == 4 && digits[0] == '0') digits = digits[1..];
         if (digits.Length != 3 || digits.Any(c => c is < '0' or > '7')) return false;
         var bits = (UnixFileMode)Convert.ToInt32(digits, 8);
-        if ((bits & NewFiles.OwnerReadWrite) != NewFiles.OwnerReadWrite || (bits & ~(NewFiles.OwnerReadWrite | GroupAndOthersReadWrite)) != 0) return false;
+        if ((bits & NewFiles.OwnerReadWrite) != NewFiles.OwnerReadWrite || (bits & ~(NewFiles.OwnerReadWrite | GroupAndOthersRead)) != 0) return false;
         mode = bits;
         return true;
     }

@@ -462,12 +462,11 @@ public sealed class FileSinkTests : IDisposable
     [Theory]
     [InlineData("0600")]
     [InlineData("0640")]
-    [InlineData("0660")]
+    [InlineData("0604")]
     [InlineData("0644")]
-    [InlineData("0666")]
     [InlineData("640")]
     [InlineData(" 0640 ")]
-    public void Permissions_as_an_octal_mode_with_read_and_write_for_the_owner_and_no_execute_or_special_bits_is_valid(string permissions)
+    public void Permissions_as_an_octal_mode_with_read_and_write_for_the_owner_and_at_most_read_for_the_others_is_valid(string permissions)
     {
         Assert.Empty(new FileSinkOptions { Directory = "out", Permissions = permissions }.Validate());
     }
@@ -486,6 +485,14 @@ public sealed class FileSinkTests : IDisposable
     [InlineData("0400")] // the forwarder could not write on in the file after a restart
     [InlineData("0200")]
     [InlineData("0044")]
+    // Write for the group or others: under a umask of 000 other local users could forge events in the files.
+    [InlineData("0660")]
+    [InlineData("0666")]
+    [InlineData("0662")]
+    [InlineData("0620")]
+    [InlineData("0602")]
+    [InlineData("0610")] // execute for the group
+    [InlineData("0601")] // execute for others
     public void Any_other_Permissions_is_a_configuration_problem_naming_the_setting_and_the_value(string permissions)
     {
         var problem = Assert.Single(new FileSinkOptions { Directory = "out", Permissions = permissions }.Validate());
