@@ -369,7 +369,7 @@ public sealed class FileCheckpointStore : IDisposable
         };
         // A new file at every write (renamed over the last one), so the checkpoint is 0600 from its first write on: it is
         // the forwarder's own state, naming the dumps read and how far (NewFiles).
-        using (var stream = new FileStream(NewFiles.OpenHandle(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None), FileAccess.Write))
+        using (var stream = NewFiles.Open(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             JsonSerializer.Serialize(stream, document, SerializerOptions);
             stream.Flush(flushToDisk: true);

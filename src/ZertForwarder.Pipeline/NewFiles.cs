@@ -16,18 +16,25 @@ public static class NewFiles
     public const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>
-    /// <see cref="File.OpenHandle"/> with <paramref name="createMode"/> for a file it creates (ignored on Windows, which
-    /// has no such mode). <paramref name="mode"/> must be one that may create the file (not Open or Truncate).
+    /// An unbuffered <see cref="FileStream"/> with <paramref name="createMode"/> for a file it creates (ignored on
+    /// Windows, which has no such mode). <paramref name="mode"/> must be one that may create the file (not Open or
+    /// Truncate).
     /// </summary>
-    public static SafeFileHandle OpenHandle(string path, FileMode mode, FileAccess access, FileShare share, UnixFileMode createMode = OwnerReadWrite)
+    public static FileStream Open(string path, FileMode mode, FileAccess access, FileShare share, UnixFileMode createMode = OwnerReadWrite)
     {
-        // File.OpenHandle takes no create mode; FileStreamOptions.UnixCreateMode does. The stream opens the same kind of
-        // handle (FileShare as advisory locks included), and without a buffer it holds nothing the handle's own writes
-        // could miss. Its finalizer leaves an exposed handle open: the caller owns it.
+        // File.OpenHandle takes no create mode; FileStreamOptions.UnixCreateMode does. Without a buffer the stream holds
+        // nothing that writes through its handle (RandomAccess) could miss.
         var options = new FileStreamOptions { Mode = mode, Access = access, Share = share, BufferSize = 0 };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = createMode;
-        return new FileStream(path, options).SafeFileHandle;
+        return new FileStream(path, options);
     }
+
+    /// <summary>
+    /// <see cref="File.OpenHandle"/> with <paramref name="createMode"/>, as <see cref="Open"/>: the same kind of handle
+    /// (FileShare as advisory locks included). The stream's finalizer leaves an exposed handle open: the caller owns it.
+    /// </summary>
+    public static SafeFileHandle OpenHandle(string path, FileMode mode, FileAccess access, FileShare share, UnixFileMode createMode = OwnerReadWrite) =>
+        Open(path, mode, access, share, createMode).SafeFileHandle;
 
     /// <summary><see cref="File.WriteAllText(string, string?)"/> (UTF-8, no byte order mark) to a file created 0600 when missing.</summary>
     public static void WriteAllText(string path, string text)

@@ -1,5 +1,6 @@
 using Xunit.Abstractions;
 using ZertForwarder.Host.Tests.Support;
+using static ZertForwarder.TestKit.UnixModes;
 
 namespace ZertForwarder.Host.Tests;
 
@@ -18,8 +19,6 @@ public sealed class CreatedFileModeTests(ITestOutputHelper output) : IDisposable
     private static readonly string[] Umask022 = ["sh", "-c", "umask 022 && exec \"$@\"", "sh"];
 
     public void Dispose() => _work.Dispose();
-
-    private static string ModeOf(string path) => "0" + Convert.ToString((int)File.GetUnixFileMode(path), 8);
 
     [Theory]
     [InlineData(null, "0600")]

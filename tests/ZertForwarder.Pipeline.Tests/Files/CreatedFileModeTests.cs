@@ -2,6 +2,7 @@ using System.Text;
 using ZertForwarder.Pipeline.Tests.Support;
 using ZertForwarder.Sinks.Files;
 using ZertForwarder.TestKit;
+using static ZertForwarder.TestKit.UnixModes;
 
 namespace ZertForwarder.Pipeline.Tests.Files;
 
@@ -28,11 +29,6 @@ public sealed class CreatedFileModeTests : IDisposable
         _umask.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
-
-    private static UnixFileMode Mode(string octal) => (UnixFileMode)Convert.ToInt32(octal, 8);
-
-    /// <summary>The mode as octal text, so a failure shows "0644" rather than a list of flags.</summary>
-    private static string ModeOf(string path) => "0" + Convert.ToString((int)File.GetUnixFileMode(path), 8);
 
     private static async Task WriteAsync(FileSinkOptions options, IReadOnlyList<ForwardedEvent> events)
     {
