@@ -39,7 +39,7 @@ public static class NewFiles
     /// <summary><see cref="File.WriteAllText(string, string?)"/> (UTF-8, no byte order mark) to a file created 0600 when missing.</summary>
     public static void WriteAllText(string path, string text)
     {
-        using var handle = OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        RandomAccess.Write(handle, System.Text.Encoding.UTF8.GetBytes(text), 0);
+        using var stream = Open(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
     }
 }
