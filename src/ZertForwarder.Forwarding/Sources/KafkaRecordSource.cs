@@ -83,10 +83,14 @@ public sealed class KafkaSourceRecord
 /// carry the same event id, which Elasticsearch absorbs (<c>create</c>, 409) and Kafka consumers can de-duplicate.
 /// </para>
 /// <para>
-/// The consumer is polled only while the caller iterates <see cref="ReadAsync"/> (and, its partitions paused, while
-/// <see cref="DisposeAsync"/> waits for a rebalance to accept the final commit); a pipeline blocked for longer
-/// than <c>max.poll.interval.ms</c> (default 5 minutes) loses its partitions, which is again only a re-read. While it is
-/// blocked the lag gauge is refreshed from the brokers on a timer (<see cref="HeldBackLagInterval"/>).
+/// The consumer is polled while the caller iterates <see cref="ReadAsync"/>; while the pipeline holds the reader back
+/// (a sink's buffer full) it is polled from a timer instead, its partitions paused (<see cref="PollWhileHeldBack"/>), so
+/// that the member takes its part in a rebalance (a cooperative rebalance waits for the revocation, which runs in a
+/// poll) and stays in the group past <c>max.poll.interval.ms</c>; and, its partitions paused, while
+/// <see cref="DisposeAsync"/> waits for a rebalance to accept the final commit. Once the reader has stopped (a stop's
+/// drain) nothing polls until the final commit: the group waits for the drain rather than moving partitions whose
+/// records are still being delivered. While the reader is held back the lag gauge is refreshed from the brokers on a
+/// timer (<see cref="HeldBackLagInterval"/>).
 /// </para>
 /// </remarks>
 public sealed class KafkaRecordSource : IAsyncDisposable
@@ -104,12 +108,18 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     public static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How often the lag gauge is refreshed from the brokers while the pipeline holds the reader back (no poll then, so
-    /// no fetch and no cached watermark): one offsets request per owned partition, so less often than <see cref="LagInterval"/>.
+    /// How often the lag gauge is refreshed from the brokers while the pipeline holds the reader back (its partitions
+    /// paused, so no fetch and no cached watermark): one offsets request per owned partition, so less often than <see cref="LagInterval"/>.
     /// </summary>
     public static readonly TimeSpan HeldBackLagInterval = TimeSpan.FromSeconds(15);
 
     private static readonly TimeSpan WatermarkQueryTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long the reader may go without polling before the timer polls for it (<see cref="PollWhileHeldBack"/>). The
+    /// reader polls at least every <see cref="PollTimeout"/> while it runs, so this only happens when it is held back.
+    /// </summary>
+    internal static readonly TimeSpan HeldBackPollAfter = TimeSpan.FromSeconds(1);
 
     private readonly KafkaRecordSourceOptions _options;
     private readonly int _sinkCount;
@@ -129,6 +139,14 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     private int _heldBackLagRunning; // 1 while the timer's refresh runs: a slow broker must not pile refreshes up
     private volatile bool _stopping; // set first by DisposeAsync: a refresh asks no more brokers
     private volatile bool _closed;
+
+    // Polling while the reader is held back (PollWhileHeldBack), on real time as librdkafka's own timers: when the reader
+    // last polled (Stopwatch timestamp, 0 while no reader runs), the partitions paused for it, and the records a poll
+    // returned before their partition was paused, which the reader yields first when it goes on.
+    private readonly ITimer _heldBackPollTimer;
+    private long _readerPolledAt;
+    private readonly HashSet<TopicPartition> _pausedWhileHeldBack = [];
+    private readonly Queue<ConsumeResult<byte[]?, byte[]>> _readWhileHeldBack = new();
 
     /// <param name="options">Cluster, topic and group.</param>
     /// <param name="sinkCount">How many sinks must complete each record's acknowledgement.</param>
@@ -166,6 +184,8 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             .Build();
         _lastCommitTimestamp = _lastLagTimestamp = _time.GetTimestamp();
         _heldBackLagTimer = _time.CreateTimer(_ => RefreshLagWhileHeldBack(), null, HeldBackLagInterval, HeldBackLagInterval);
+        var pollEvery = HeldBackPollAfter / 2;
+        _heldBackPollTimer = TimeProvider.System.CreateTimer(_ => PollWhileHeldBack(), null, pollEvery, pollEvery);
     }
 
     /// <summary>
@@ -211,25 +231,114 @@ public sealed class KafkaRecordSource : IAsyncDisposable
             _consumer.Subscribe(_options.Topic);
         }
 
-        while (!cancellationToken.IsCancellationRequested && !_closed)
+        try
         {
-            var result = ConsumeOnce(TimeSpan.Zero) ?? await Task.Run(() => ConsumeOnce(PollTimeout), CancellationToken.None);
-            if (_time.GetElapsedTime(_lastCommitTimestamp) >= TimeSpan.FromMilliseconds(_options.CommitIntervalMs))
+            while (!cancellationToken.IsCancellationRequested && !_closed)
             {
-                StorePositions();
-            }
+                var result = TakeReadWhileHeldBack() ?? ConsumeOnce(TimeSpan.Zero) ?? await Task.Run(() => ConsumeOnce(PollTimeout), CancellationToken.None);
+                if (_time.GetElapsedTime(_lastCommitTimestamp) >= TimeSpan.FromMilliseconds(_options.CommitIntervalMs))
+                {
+                    StorePositions();
+                }
 
-            // Refreshed while records come and while the reader waits for new ones: refreshed only per record, a gauge
-            // would keep the lag it had a moment before the reader caught up for as long as the topic stayed quiet.
-            // (While the pipeline holds the reader back nothing runs here: see RefreshLagWhileHeldBack.)
-            var record = result is null || result.IsPartitionEOF || cancellationToken.IsCancellationRequested ? null : Track(result);
-            if (_time.GetElapsedTime(_lastLagTimestamp) >= LagInterval)
-            {
-                UpdateLag();
-            }
+                // Refreshed while records come and while the reader waits for new ones: refreshed only per record, a gauge
+                // would keep the lag it had a moment before the reader caught up for as long as the topic stayed quiet.
+                // (While the pipeline holds the reader back nothing runs here: see RefreshLagWhileHeldBack.)
+                var record = result is null || result.IsPartitionEOF || cancellationToken.IsCancellationRequested ? null : Track(result);
+                if (_time.GetElapsedTime(_lastLagTimestamp) >= LagInterval)
+                {
+                    UpdateLag();
+                }
 
-            if (record is not null) yield return record;
+                if (record is not null) yield return record;
+            }
         }
+        finally
+        {
+            // The reader has stopped (a stop's drain follows): the timer no longer polls for it (see the remarks).
+            lock (_consumerLock) Volatile.Write(ref _readerPolledAt, 0);
+        }
+    }
+
+    /// <summary>
+    /// When the reader goes on after being held back: the partitions paused meanwhile are resumed (librdkafka fetches
+    /// again from the position after the last record returned), and the records a poll returned meanwhile come first,
+    /// in the order they were returned. Null when there is none.
+    /// </summary>
+    private ConsumeResult<byte[]?, byte[]>? TakeReadWhileHeldBack()
+    {
+        lock (_consumerLock)
+        {
+            Volatile.Write(ref _readerPolledAt, System.Diagnostics.Stopwatch.GetTimestamp());
+            if (_closed) return null;
+            if (_pausedWhileHeldBack.Count > 0)
+            {
+                var owned = _consumer.Assignment.ToHashSet();
+                var resume = _pausedWhileHeldBack.Where(owned.Contains).ToList();
+                _pausedWhileHeldBack.Clear();
+                try
+                {
+                    if (resume.Count > 0) _consumer.Resume(resume);
+                }
+                catch (KafkaException e)
+                {
+                    _log.Log(PipelineLogLevel.Warning, Component, $"resuming {Names(resume)} failed: {e.Error.Code}: {e.Error.Reason}");
+                }
+            }
+            return _readWhileHeldBack.TryDequeue(out var result) ? result : null;
+        }
+    }
+
+    /// <summary>
+    /// Polls for a reader that the pipeline holds back (it has not polled for <see cref="HeldBackPollAfter"/>), so that
+    /// the rebalance callbacks run: a cooperative rebalance cannot give a joining member anything until the members that
+    /// give partitions up have revoked them, and a member that does not poll for <c>max.poll.interval.ms</c> (5 minutes)
+    /// is put out of the group and its partitions taken without a commit. Every owned partition is paused first, so the
+    /// poll reads nothing new; a record it still returns (fetched before its partition was paused, or of a partition
+    /// assigned by this very poll) is kept for the reader, and its partition paused. Runs on a timer; any failure is
+    /// left to the reader's next poll.
+    /// </summary>
+    private void PollWhileHeldBack()
+    {
+        // Most ticks find the reader polling: they return without the lock, which a reader's poll holds for up to PollTimeout.
+        if (!ReaderHeldBack()) return;
+        try
+        {
+            lock (_consumerLock)
+            {
+                if (_closed || _stopping || !ReaderHeldBack()) return;
+                PauseOwnedLocked();
+                for (var i = 0; i < 1000; i++)
+                {
+                    var result = _consumer.Consume(TimeSpan.Zero);
+                    PauseOwnedLocked(); // also the partitions a rebalance served by this poll assigned
+                    if (result is null) break;
+                    _readWhileHeldBack.Enqueue(result);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // A consumer error (the reader's next poll reports it), a consumer closing: this runs on a timer, where an
+            // exception would end the process.
+            _log.Log(PipelineLogLevel.Debug, Component, $"poll while the reader is held back failed: {e.Message}");
+        }
+    }
+
+    /// <summary>True when a reader runs and has not polled for <see cref="HeldBackPollAfter"/>.</summary>
+    private bool ReaderHeldBack()
+    {
+        var polledAt = Volatile.Read(ref _readerPolledAt);
+        return polledAt != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(polledAt) >= HeldBackPollAfter;
+    }
+
+    /// <summary>Pauses every owned partition not paused for the held-back reader yet.</summary>
+    private void PauseOwnedLocked()
+    {
+        var pause = _consumer.Assignment.Where(p => !_pausedWhileHeldBack.Contains(p)).ToList();
+        if (pause.Count == 0) return;
+        _consumer.Pause(pause);
+        _pausedWhileHeldBack.UnionWith(pause);
     }
 
     /// <summary>
@@ -312,6 +421,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     {
         // A refresh in progress finishes its current query (at most WatermarkQueryTimeout) and asks no more.
         _stopping = true;
+        await _heldBackPollTimer.DisposeAsync();
         await _heldBackLagTimer.DisposeAsync();
         await Task.Run(() =>
         {
@@ -460,6 +570,15 @@ public sealed class KafkaRecordSource : IAsyncDisposable
                 _owned.Remove(partition);
                 _partitions.Remove(partition);
                 _lag.Remove(LagLabels(partition));
+                _pausedWhileHeldBack.Remove(partition);
+            }
+
+            // Records a held-back poll kept of these partitions were never yielded: their new owner reads them.
+            if (_readWhileHeldBack.Count > 0)
+            {
+                var kept = _readWhileHeldBack.Where(r => !list.Contains(r.TopicPartition)).ToList();
+                _readWhileHeldBack.Clear();
+                foreach (var r in kept) _readWhileHeldBack.Enqueue(r);
             }
 
             _log.Log(PipelineLogLevel.Information, Component, commit
@@ -470,7 +589,7 @@ public sealed class KafkaRecordSource : IAsyncDisposable
 
     /// <summary>
     /// The lag while the read loop does not run (the pipeline holds the reader back, e.g. a sink's buffer is full): then
-    /// nothing polls, librdkafka fetches nothing and its cached high watermark stops moving, so the brokers are asked.
+    /// its partitions are paused, librdkafka fetches nothing and its cached high watermark stops moving, so the brokers are asked.
     /// Without this the gauge would keep the lag of the moment the reader stopped, and an alert on a growing lag would
     /// stay quiet through an outage of a sink. Runs on the timer; the queries are made outside the consumer's lock (they
     /// wait for the brokers, and a poll must not wait for them), and a gauge is set only for a partition still owned.

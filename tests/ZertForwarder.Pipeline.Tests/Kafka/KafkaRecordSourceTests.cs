@@ -363,6 +363,105 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(firstPartitions.SelectMany(p => Enumerable.Range(10, 5).Select(o => (p, (long)o))), firstNew.Select(r => (r.Partition, r.Offset)).Order());
     }
 
+    /// <summary>
+    /// A member whose pipeline holds its reader back (a sink's buffer full, the host not asking for the next record)
+    /// still takes its part when another member joins: a cooperative rebalance gives the newcomer nothing until the
+    /// partitions that move are revoked, and a revocation runs in a poll. Unpolled, the group waited for the held-back
+    /// member for up to <c>max.poll.interval.ms</c> (5 minutes), then put it out and took its partitions without a
+    /// commit. Once the reader goes on it reads the rest of the partitions it kept, in order, without a gap or a repeat,
+    /// and nothing of those that moved.
+    /// </summary>
+    [Fact]
+    public async Task A_member_held_back_by_its_pipeline_hands_partitions_over_to_a_joining_member_and_goes_on_in_order()
+    {
+        const string topic = "smf-held-rebalance";
+        _cluster.CreateTopic(topic, 4);
+        for (var p = 0; p < 4; p++) Publish(topic, p, 0, 10);
+        var options = Options(topic, "held-rebalance", commitIntervalMs: 3_600_000);
+        options.Properties["session.timeout.ms"] = "6000"; // as in the test above: a loaded machine keeps the first member's place
+        await using var first = new KafkaRecordSource(options, sinkCount: 1, new TestOutputLog(output));
+        await using var records = first.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
+        var beforeHold = new List<KafkaSourceRecord>();
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(await records.MoveNextAsync());
+            beforeHold.Add(records.Current);
+        }
+        Assert.Equal(4, first.Assignment.Count);
+
+        // From here the first reader is held back: nothing asks it for a record until the second member has its share.
+        await using var second = new KafkaRecordSource(options, sinkCount: 1, new TestOutputLog(output));
+        await using var secondReader = new SourceReader(second);
+        await Eventually.TrueAsync(() => second.Assignment.Count == 2 && first.Assignment.Count == 2, "the first member gave two partitions to the second",
+            TimeSpan.FromSeconds(40), () => $"first owns {first.Assignment.Count}, second owns {second.Assignment.Count}");
+        var kept = first.Assignment.Select(p => p.Partition.Value).ToHashSet();
+        var moved = second.Assignment.Select(p => p.Partition.Value).ToHashSet();
+        Assert.Empty(kept.Intersect(moved));
+
+        // Five more records per partition while the first reader is still held back.
+        for (var p = 0; p < 4; p++) Publish(topic, p, 10, 5);
+
+        // Nothing was acknowledged, so nothing was committed: the second member reads its partitions from the start.
+        var taken = await secondReader.WaitForAsync(2 * 15);
+        Assert.Equal(moved.SelectMany(p => Enumerable.Range(0, 15).Select(o => (p, (long)o))).Order(), taken.Select(r => (r.Partition, r.Offset)).Order());
+
+        // The first reader goes on: the rest of each partition it kept, in order, and nothing else.
+        var next = kept.ToDictionary(p => p, p => beforeHold.Where(r => r.Partition == p).Select(r => r.Offset + 1).DefaultIfEmpty(0).Max());
+        var expected = kept.Sum(p => 15 - (int)next[p]);
+        var afterHold = new List<KafkaSourceRecord>();
+        for (var i = 0; i < expected; i++)
+        {
+            Assert.True(await records.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)), "the reader ended");
+            afterHold.Add(records.Current);
+        }
+        foreach (var p in kept)
+        {
+            Assert.Equal(Enumerable.Range((int)next[p], 15 - (int)next[p]).Select(o => (long)o), afterHold.Where(r => r.Partition == p).Select(r => r.Offset));
+        }
+        Assert.DoesNotContain(afterHold, r => moved.Contains(r.Partition));
+    }
+
+    /// <summary>
+    /// A reader held back for longer than <c>max.poll.interval.ms</c> (a sink down for minutes) keeps its partitions: the
+    /// source polls for it, its partitions paused. Unpolled, librdkafka put the member out of the group at that interval
+    /// and its partitions were lost without a commit (read again by whoever got them, and by itself when it rejoined).
+    /// </summary>
+    [Fact]
+    public async Task A_reader_held_back_past_max_poll_interval_keeps_its_partitions_and_goes_on_where_it_stopped()
+    {
+        const string topic = "smf-held-long";
+        _cluster.CreateTopic(topic, 2);
+        for (var p = 0; p < 2; p++) Publish(topic, p, 0, 10);
+        var options = Options(topic, "held-long", commitIntervalMs: 3_600_000);
+        var maxPollInterval = TimeSpan.FromSeconds(3); // librdkafka wants at least session.timeout.ms (2 s here)
+        options.Properties["max.poll.interval.ms"] = ((int)maxPollInterval.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var log = new TestOutputLog(output);
+        await using var source = new KafkaRecordSource(options, sinkCount: 1, log);
+        await using var records = source.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
+        var read = new List<KafkaSourceRecord>();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await records.MoveNextAsync());
+            read.Add(records.Current);
+        }
+        Assert.Equal(2, source.Assignment.Count);
+
+        // Held back for twice the interval: the scenario is the time itself, not a condition to wait for.
+        await Task.Delay(maxPollInterval * 2);
+        Assert.Equal(2, source.Assignment.Count);
+
+        for (var i = 3; i < 20; i++)
+        {
+            Assert.True(await records.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)), "the reader ended");
+            read.Add(records.Current);
+        }
+        foreach (var p in new[] { 0, 1 })
+        {
+            Assert.Equal(Enumerable.Range(0, 10).Select(o => (long)o), read.Where(r => r.Partition == p).Select(r => r.Offset));
+        }
+        Assert.DoesNotContain(log.Messages, m => m.StartsWith("lost ", StringComparison.Ordinal) || m.Contains("maximum poll interval", StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>Iterates a source in the background, like the host's read loop.</summary>
     private sealed class SourceReader : IAsyncDisposable
     {
