@@ -183,8 +183,8 @@ internal sealed class MappingFileReader
             var rule = Rule(r, targetKey, subtype, tables);
             if (rule is null) continue;
             var only = String(r, "only", required: false);
-            if (only is not null && only is not ("connection_events" or "with_end" or "with_ike" or "with_handshake" or "unknown_code" or "tcp"))
-                Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\", \"with_ike\", \"with_handshake\", \"unknown_code\" or \"tcp\"");
+            if (only is not null && only is not ("connection_events" or "with_end" or "with_ike" or "with_handshake" or "unknown_code" or "tcp" or "with_role"))
+                Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\", \"with_ike\", \"with_handshake\", \"unknown_code\", \"tcp\" or \"with_role\"");
             if (only == "with_handshake" && rule.Field?.Section is not (ZertSection.Tls or ZertSection.Ssh))
                 Problem(r["only"], "'with_handshake' needs a field of the TLS or SSH section");
             // The condition reads the IPsec section's IKE version: on another section's field it would hide that field
@@ -195,8 +195,8 @@ internal sealed class MappingFileReader
                 Problem(r["only"], "'unknown_code' needs the 'name' or 'name_nonzero' converter");
             // The facts IBM records for TCP only are all in the common section (layout §3.1, table V.3); on a derived
             // value or another section's field the condition would hide what Enterprise Extender records do have.
-            if (only == "tcp" && rule.Field?.Section is not ZertSection.Common)
-                Problem(r["only"], "'tcp' needs a field of the common section");
+            if (only is "tcp" or "with_role" && rule.Field?.Section is not ZertSection.Common)
+                Problem(r["only"], $"'{only}' needs a field of the common section");
             rules.Add(rule.WithOnly(only));
         }
         return rules;

@@ -60,6 +60,12 @@ internal sealed class RecordFacts
     public DateTime? Start { get; private set; }
     public DateTime? End { get; private set; }
     public LocalRole Role { get; private set; }
+
+    /// <summary>
+    /// SAFlags names the local role: a TCP record with the local server or client bit set (119-11 X'10' / X'08', which
+    /// records before z/OS 3.2 do not have; 119-12 X'40' / X'20'). <see cref="Role"/> may also come from the TLS handshake.
+    /// </summary>
+    public bool RoleFromFlags { get; private set; }
     /// <summary>The known protection bits of SASecProtos (X'80' TLS, X'40' SSH, X'20' IPsec); 0 = cleartext.</summary>
     public byte Protection { get; private set; }
 
@@ -155,6 +161,7 @@ internal sealed class RecordFacts
         var roleFlags = IpProtocol == 6 ? flags : 0;
         Start = End = null;
         Role = LocalRole.Unknown;
+        RoleFromFlags = (roleFlags & (sub11 ? 0x18UL : 0x60UL)) != 0;
         if (sub11)
         {
             // 119-11 start/end are UTC already (layout §2.1); the end is absent when its date is zero.

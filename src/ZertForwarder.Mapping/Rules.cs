@@ -167,7 +167,7 @@ internal sealed class FieldRule
     /// <see cref="RuleCondition.Tcp"/>, since a configuration event is no TCP connection): the write plans leave it out
     /// for the other events.
     /// </summary>
-    public bool ConnectionEventsOnly => Only is RuleCondition.ConnectionEvents or RuleCondition.Tcp;
+    public bool ConnectionEventsOnly => Only is RuleCondition.ConnectionEvents or RuleCondition.Tcp or RuleCondition.WithRole;
 
     /// <summary>The value is a certificate DN (redacted by <c>Mappings:RedactDistinguishedNames</c>, last in LEEF, cut first).</summary>
     public bool IsDn => Convert is Converter.Dn or Converter.DnUnknownType;
@@ -217,6 +217,7 @@ internal sealed class FieldRule
             "with_handshake" => RuleCondition.WithHandshake,
             "unknown_code" => RuleCondition.UnknownCode,
             "tcp" => RuleCondition.Tcp,
+            "with_role" => RuleCondition.WithRole,
             _ => RuleCondition.Always, // refused by the reader with the other problems
         },
     };
@@ -310,4 +311,12 @@ internal enum RuleCondition : byte
     /// client" (contract §2: absent facts are omitted).
     /// </summary>
     Tcp,
+
+    /// <summary>
+    /// Only when SAFlags names the local role (<c>"with_role"</c>): a TCP connection event with the local server or
+    /// client bit set (table V.3: 119-11 X'10' / X'08', from z/OS 3.2; 119-12 X'40' / X'20'). A 119-11 record of an
+    /// earlier release has neither bit, on every connection, so writing the bits would say "neither server nor client"
+    /// where the record does not say (the TLS handshake may still name the role, which ECS reports).
+    /// </summary>
+    WithRole,
 }

@@ -500,6 +500,7 @@ internal static class ValueEvaluator
         RuleCondition.WithIke => HasIkeTunnel(f),
         RuleCondition.WithHandshake => !(rule.Field!.Section == ZertSection.Ssh ? f.SshFailed : f.TlsFailed),
         RuleCondition.Tcp => f.IsConnectionEvent && f.IpProtocol == 6,
+        RuleCondition.WithRole => f.IsConnectionEvent && f.RoleFromFlags,
         _ => true,
     };
 

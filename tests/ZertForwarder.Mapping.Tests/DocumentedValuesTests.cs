@@ -453,6 +453,32 @@ public sealed class DocumentedValuesTests
     }
 
     /// <summary>
+    /// The local server / client bits of a 119-11 record's SAFlags (X'10' / X'08', table V.3) came with z/OS 3.2: an
+    /// earlier record has neither, on every TCP connection, and flat and LEEF wrote <c>LOCAL_SOCKET=false</c> and
+    /// <c>LOCAL_SOCKET_CLIENT=false</c> ("neither server nor client") even where the TLS handshake names the role that ECS
+    /// reports. They are written only when SAFlags names the role; ECS's role is unchanged.
+    /// </summary>
+    [Theory]
+    [InlineData(0x00, null, null)] // before 3.2: no role bits; the TLS handshake says server
+    [InlineData(0x10, true, false)]
+    [InlineData(0x08, false, true)]
+    public void Local_socket_bits_are_written_only_when_SAFlags_names_the_local_role(byte flags, bool? server, bool? client)
+    {
+        var connection = WithTls(Connection(3, flags), 0x0303, "C02F");
+        connection.Tls![4] = 2; // TLS_Handshake_Role: server (layout §2.3)
+        var ecs = TestMappings.Ecs(connection);
+        var flat = TestMappings.Flat(connection);
+        var leef = TestMappings.Leef(connection);
+        // The role ECS reports: the bits first, then the handshake (contract §2.3).
+        Assert.Equal(flags == 0x08 ? "egress" : "ingress", (string?)ecs["network"]!["direction"]);
+        foreach (var (name, value) in new[] { ("LOCAL_SOCKET", server), ("LOCAL_SOCKET_CLIENT", client) })
+        {
+            Assert.Equal(value, (bool?)flat[name]);
+            Assert.Equal(value?.ToString().ToLowerInvariant(), leef.GetValueOrDefault(name));
+        }
+    }
+
+    /// <summary>
     /// A configuration event (119-11 event types 5 / 6, 119-12 2 / 3) has no connection: IBM leaves its IP protocol and
     /// ports zero. ECS writes no <c>network.transport</c> / <c>iana_number</c> and no <c>server.port</c> for a zero
     /// (contract §2: a zero port is an absent fact); flat and LEEF write no <c>EE_SESSION</c> (not

@@ -102,6 +102,8 @@ public sealed class LeefAndValidationTests
                 // "tcp" is for the common section's TCP-only fields: on a derived value it would hide what an Enterprise
                 // Extender record does have (its direction is "unknown", which is a fact).
                 .Replace("\"source\": \"$network.direction\"\n    },", "\"source\": \"$network.direction\",\n      \"only\": \"tcp\"\n    },", StringComparison.Ordinal)
+                // "with_role" reads SAFlags' role bits, a common-section fact: on a derived value it would hide that value.
+                .Replace("\"source\": \"$event.code\"\n    },", "\"source\": \"$event.code\",\n      \"only\": \"with_role\"\n    },", StringComparison.Ordinal)
                 // "unknown_code" tests a code against its table: only a name rule has one.
                 .Replace("\"convert\": \"name_nonzero\",\n      \"_comment\": \"Only a type", "\"convert\": \"number\",\n      \"_comment\": \"Only a type", StringComparison.Ordinal)
                 .Replace("\"dn_type\": \"unknown\"", "\"dn_type\": \"unknow\"", StringComparison.Ordinal));
@@ -117,6 +119,7 @@ public sealed class LeefAndValidationTests
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_handshake' needs a field of the TLS or SSH section", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_ike' needs a field of the IPsec section", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'tcp' needs a field of the common section", StringComparison.Ordinal));
+            Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'with_role' needs a field of the common section", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'unknown_code' needs the 'name' or 'name_nonzero' converter", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("ecs/connection.json: $.rules[", StringComparison.Ordinal) && p.Contains("'dn_type' must be a DN type number (table V.9) or \"unknown\"", StringComparison.Ordinal));
             Assert.Contains(problems, p => p.StartsWith("assessment/policy.json: $.encryption_algorithms", StringComparison.Ordinal) && p.Contains("cipher:undeclared", StringComparison.Ordinal));
