@@ -381,12 +381,7 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
         options.Properties["session.timeout.ms"] = "6000"; // as in the test above: a loaded machine keeps the first member's place
         await using var first = new KafkaRecordSource(options, sinkCount: 1, new TestOutputLog(output));
         await using var records = first.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
-        var beforeHold = new List<KafkaSourceRecord>();
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.True(await records.MoveNextAsync());
-            beforeHold.Add(records.Current);
-        }
+        var beforeHold = await TakeAsync(records, 4);
         Assert.Equal(4, first.Assignment.Count);
 
         // From here the first reader is held back: nothing asks it for a record until the second member has its share.
@@ -408,12 +403,7 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
         // The first reader goes on: the rest of each partition it kept, in order, and nothing else.
         var next = kept.ToDictionary(p => p, p => beforeHold.Where(r => r.Partition == p).Select(r => r.Offset + 1).DefaultIfEmpty(0).Max());
         var expected = kept.Sum(p => 15 - (int)next[p]);
-        var afterHold = new List<KafkaSourceRecord>();
-        for (var i = 0; i < expected; i++)
-        {
-            Assert.True(await records.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)), "the reader ended");
-            afterHold.Add(records.Current);
-        }
+        var afterHold = await TakeAsync(records, expected);
         foreach (var p in kept)
         {
             Assert.Equal(Enumerable.Range((int)next[p], 15 - (int)next[p]).Select(o => (long)o), afterHold.Where(r => r.Partition == p).Select(r => r.Offset));
@@ -438,28 +428,31 @@ public sealed class KafkaRecordSourceTests(ITestOutputHelper output) : IDisposab
         var log = new TestOutputLog(output);
         await using var source = new KafkaRecordSource(options, sinkCount: 1, log);
         await using var records = source.ReadAsync(CancellationToken.None).GetAsyncEnumerator();
-        var read = new List<KafkaSourceRecord>();
-        for (var i = 0; i < 3; i++)
-        {
-            Assert.True(await records.MoveNextAsync());
-            read.Add(records.Current);
-        }
+        var read = await TakeAsync(records, 3);
         Assert.Equal(2, source.Assignment.Count);
 
         // Held back for twice the interval: the scenario is the time itself, not a condition to wait for.
         await Task.Delay(maxPollInterval * 2);
         Assert.Equal(2, source.Assignment.Count);
 
-        for (var i = 3; i < 20; i++)
-        {
-            Assert.True(await records.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)), "the reader ended");
-            read.Add(records.Current);
-        }
+        read.AddRange(await TakeAsync(records, 17));
         foreach (var p in new[] { 0, 1 })
         {
             Assert.Equal(Enumerable.Range(0, 10).Select(o => (long)o), read.Where(r => r.Partition == p).Select(r => r.Offset));
         }
         Assert.DoesNotContain(log.Messages, m => m.StartsWith("lost ", StringComparison.Ordinal) || m.Contains("maximum poll interval", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The next <paramref name="count"/> records of a reader the test drives itself (so it can hold it back).</summary>
+    private static async Task<List<KafkaSourceRecord>> TakeAsync(IAsyncEnumerator<KafkaSourceRecord> records, int count)
+    {
+        var taken = new List<KafkaSourceRecord>();
+        while (taken.Count < count)
+        {
+            Assert.True(await records.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)), "the reader ended");
+            taken.Add(records.Current);
+        }
+        return taken;
     }
 
     /// <summary>Iterates a source in the background, like the host's read loop.</summary>
