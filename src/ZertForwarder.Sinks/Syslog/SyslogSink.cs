@@ -31,7 +31,7 @@ public sealed class SyslogSink : ISink
     private readonly bool _useTls;
     private readonly int _port;
     private readonly X509Certificate2Collection _trustedRoots = [];
-    private readonly X509Certificate2? _clientCertificate;
+    private readonly ClientCertificate? _clientCertificate;
 
     /// <summary>Why the last TLS handshake was refused (set by the certificate check), for the retry reason.</summary>
     private string? _certificateProblem;
@@ -208,7 +208,7 @@ public sealed class SyslogSink : ISink
                     new SslClientAuthenticationOptions
                     {
                         TargetHost = string.IsNullOrWhiteSpace(_options.TlsServerName) ? _options.Host : _options.TlsServerName,
-                        ClientCertificates = _clientCertificate is null ? null : [_clientCertificate],
+                        ClientCertificateContext = _clientCertificate?.Context,
                         RemoteCertificateValidationCallback = ValidateServerCertificate,
                     },
                     linked.Token);
@@ -270,7 +270,7 @@ public sealed class SyslogSink : ISink
         return false;
     }
 
-    private static X509Certificate2? LoadClientCertificate(SyslogSinkOptions options)
+    private static ClientCertificate? LoadClientCertificate(SyslogSinkOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.ClientCertificateFile))
         {
@@ -278,14 +278,60 @@ public sealed class SyslogSink : ISink
         }
 
         var file = options.ClientCertificateFile;
+        X509Certificate2 leaf;
+        var others = new X509Certificate2Collection();
         if (file.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".p12", StringComparison.OrdinalIgnoreCase))
         {
-            return X509CertificateLoader.LoadPkcs12FromFile(file, password: null);
+            others = X509CertificateLoader.LoadPkcs12CollectionFromFile(file, password: null);
+            leaf = others.FirstOrDefault(c => c.HasPrivateKey)
+                ?? throw new ArgumentException($"Outputs:Syslog:ClientCertificateFile '{file}' holds no private key.", nameof(options));
+            others.Remove(leaf);
+        }
+        else
+        {
+            using (var pem = X509Certificate2.CreateFromPemFile(file, string.IsNullOrWhiteSpace(options.ClientKeyFile) ? null : options.ClientKeyFile))
+            {
+                // Round-trip through PKCS#12 so the private key is usable by the TLS stack on every platform.
+                leaf = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+            }
+
+            others.ImportFromPemFile(file);
+            foreach (var same in others.Where(c => c.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span)).ToList())
+            {
+                others.Remove(same);
+                same.Dispose();
+            }
         }
 
-        using var pem = X509Certificate2.CreateFromPemFile(file, string.IsNullOrWhiteSpace(options.ClientKeyFile) ? null : options.ClientKeyFile);
-        // Round-trip through PKCS#12 so the private key is usable by the TLS stack on every platform.
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
+        // The other certificates of the file are the intermediate CAs: sent with the client certificate (RFC 8446
+        // §4.4.2, RFC 5246 §7.4.6), as a receiver that trusts only the root needs them to verify it.
+        return new ClientCertificate(leaf, others);
+    }
+
+    /// <summary>The client certificate, the intermediate CAs its file holds, and the TLS context that sends them together.</summary>
+    private sealed class ClientCertificate : IDisposable
+    {
+        private readonly X509Certificate2 _leaf;
+        private readonly X509Certificate2Collection _intermediates;
+
+        public ClientCertificate(X509Certificate2 leaf, X509Certificate2Collection intermediates)
+        {
+            _leaf = leaf;
+            _intermediates = intermediates;
+            // offline: the chain is built from the file's certificates alone, never from the network (AIA).
+            Context = SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
+        }
+
+        public SslStreamCertificateContext Context { get; }
+
+        public void Dispose()
+        {
+            _leaf.Dispose();
+            foreach (var certificate in _intermediates)
+            {
+                certificate.Dispose();
+            }
+        }
     }
 
     private async Task DropConnectionAsync(bool backOff)

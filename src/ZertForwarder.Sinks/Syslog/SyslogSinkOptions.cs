@@ -33,7 +33,10 @@ public sealed class SyslogSinkOptions
     /// <summary>PEM file with the CA certificate(s) that may sign the receiver's certificate, in addition to the system trust store.</summary>
     public string? CaFile { get; set; }
 
-    /// <summary>Client certificate for mutual TLS: a PEM certificate (with <see cref="ClientKeyFile"/>) or a PKCS#12 file (<c>.pfx</c>/<c>.p12</c>, no password).</summary>
+    /// <summary>
+    /// Client certificate for mutual TLS: a PEM certificate (with <see cref="ClientKeyFile"/>) or a PKCS#12 file
+    /// (<c>.pfx</c>/<c>.p12</c>, no password). Further certificates in the file are its intermediate CAs and are sent with it.
+    /// </summary>
     public string? ClientCertificateFile { get; set; }
 
     /// <summary>PEM private key of <see cref="ClientCertificateFile"/>; when empty the key is read from the certificate file.</summary>

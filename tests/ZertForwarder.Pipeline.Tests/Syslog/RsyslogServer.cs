@@ -7,7 +7,9 @@ namespace ZertForwarder.Pipeline.Tests.Syslog;
 /// <summary>
 /// A real rsyslogd on 127.0.0.1 (guide test-infrastructure §4): imtcp on a plain TCP port and a TLS port (gtls,
 /// self-signed certificate made with openssl), writing every received message's raw text (%rawmsg%, i.e. without the
-/// octet count or the LF of the framing) as one line to a file.
+/// octet count or the LF of the framing) as one line to a file. With <c>requireClientCertificate</c> the TLS port
+/// takes only clients whose certificate chains to <see cref="CertificateFile"/> (gtls <c>x509/certvalid</c>, mutual
+/// TLS as RFC 5425 §5.2 describes); the receiver's certificate is then also the CA of the client certificates.
 /// </summary>
 internal sealed class RsyslogServer : IDisposable
 {
@@ -15,7 +17,7 @@ internal sealed class RsyslogServer : IDisposable
     private readonly string _config;
     private Process? _process;
 
-    public RsyslogServer()
+    public RsyslogServer(bool requireClientCertificate = false)
     {
         _rsyslogd = ExternalTool.Require("rsyslogd");
         var openssl = ExternalTool.Require("openssl");
@@ -41,12 +43,15 @@ internal sealed class RsyslogServer : IDisposable
             }
             input(type="imtcp" address="127.0.0.1" port="{{TcpPort}}" ruleset="toFile")
             input(type="imtcp" address="127.0.0.1" port="{{TlsPort}}" ruleset="toFile"
-                  streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
+                  streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="{{(requireClientCertificate ? "x509/certvalid" : "anon")}}")
             """);
         Start();
     }
 
     public string Directory { get; }
+
+    /// <summary>The private key of <see cref="CertificateFile"/>, to sign client certificates with.</summary>
+    public string KeyFile => Path.Combine(Directory, "key.pem");
 
     /// <summary>The receiver's self-signed certificate (CN=localhost, SAN localhost and 127.0.0.1): the CA to trust.</summary>
     public string CertificateFile { get; }

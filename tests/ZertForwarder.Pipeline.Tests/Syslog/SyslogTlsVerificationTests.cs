@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Xunit.Abstractions;
 using ZertForwarder.Pipeline.Tests.Kafka;
@@ -173,5 +175,63 @@ public sealed class SyslogTlsVerificationTests(ITestOutputHelper output)
         Assert.Equal(ItemOutcome.Delivered, matching[0]);
         var lines = await server.WaitForAsync(l => l.Count >= 1);
         Assert.Single(lines);
+    }
+
+    /// <summary>
+    /// Mutual TLS (RFC 5425 §5.2) with a client certificate of an intermediate CA, as corporate PKIs issue them: the
+    /// receiver trusts only the root, so the client has to send the intermediate with its certificate. Only the first
+    /// certificate of the PEM file was loaded and sent, and the receiver refused the connection ("signer not found").
+    /// A certificate the root signed itself, its key in the same PEM file, is still sent alone.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task A_client_certificate_is_sent_with_the_intermediate_CAs_of_its_file(bool pkcs12, bool viaIntermediate)
+    {
+        using var server = new RsyslogServer(requireClientCertificate: true);
+        using var root = X509Certificate2.CreateFromPemFile(server.CertificateFile, server.KeyFile);
+        using var intermediateKey = RSA.Create(2048);
+        var intermediateRequest = new CertificateRequest("CN=ZertForwarder test intermediate CA", intermediateKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var intermediatePublic = intermediateRequest.Create(root, root.NotBefore, root.NotAfter, [1, 2, 3]);
+        using var intermediate = intermediatePublic.CopyWithPrivateKey(intermediateKey);
+        using var clientKey = RSA.Create(2048);
+        var clientRequest = new CertificateRequest("CN=zertforwarder", clientKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var clientPublic = clientRequest.Create(viaIntermediate ? intermediate : root, root.NotBefore, root.NotAfter, [4, 5, 6]);
+        using var client = clientPublic.CopyWithPrivateKey(clientKey);
+
+        var options = new SyslogSinkOptions
+        {
+            Host = "127.0.0.1",
+            Port = server.TlsPort,
+            Protocol = SyslogProtocol.Tls,
+            CaFile = server.CertificateFile,
+        };
+        if (pkcs12)
+        {
+            options.ClientCertificateFile = Path.Combine(server.Directory, "client.p12");
+            File.WriteAllBytes(options.ClientCertificateFile, new X509Certificate2Collection { client, intermediatePublic }.Export(X509ContentType.Pkcs12)!);
+        }
+        else if (!viaIntermediate)
+        {
+            options.ClientCertificateFile = Path.Combine(server.Directory, "client-with-key.pem");
+            File.WriteAllText(options.ClientCertificateFile, client.ExportCertificatePem() + "\n" + clientKey.ExportPkcs8PrivateKeyPem() + "\n");
+        }
+        else
+        {
+            options.ClientCertificateFile = Path.Combine(server.Directory, "client-chain.pem");
+            options.ClientKeyFile = Path.Combine(server.Directory, "client-key.pem");
+            File.WriteAllText(options.ClientCertificateFile, client.ExportCertificatePem() + "\n" + intermediatePublic.ExportCertificatePem() + "\n");
+            File.WriteAllText(options.ClientKeyFile, clientKey.ExportPkcs8PrivateKeyPem());
+        }
+
+        var outcome = await SendOneAsync(options, 3);
+
+        Assert.True(outcome[0] == ItemOutcome.Delivered, $"{outcome[0]} {outcome.Reason(0)}");
+        var lines = await server.WaitForAsync(l => l.Count >= 1);
+        Assert.Equal([LeefOf(3)], lines.Select(l => l[(l.IndexOf(" - LEEF:", StringComparison.Ordinal) + 3)..]));
     }
 }
