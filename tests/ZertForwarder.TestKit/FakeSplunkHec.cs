@@ -68,6 +68,12 @@ public sealed class FakeSplunkHec : IAsyncDisposable
     /// </summary>
     public int? BusyInvalidEventNumber { get; set; }
 
+    /// <summary>
+    /// The body of the answer to a scripted <see cref="RequestFault"/> as a proxy or API gateway in front of HEC writes it
+    /// (its own JSON, e.g. a <c>code</c> that is a word, not HEC's number); null: HEC's own answer.
+    /// </summary>
+    public string? ProxyFaultBody { get; set; }
+
     /// <summary>The ECS <c>event.id</c>s this fake finds invalid (answered as HEC's code 6, "Invalid data format").</summary>
     public ConcurrentDictionary<string, bool> InvalidEventIds { get; } = new(StringComparer.Ordinal);
 
@@ -205,6 +211,14 @@ public sealed class FakeSplunkHec : IAsyncDisposable
         if (RequestFault(requestNumber) is { } status)
         {
             Interlocked.Increment(ref _faults);
+            if (ProxyFaultBody is { } proxyBody)
+            {
+                context.Response.StatusCode = status;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(proxyBody, Encoding.UTF8);
+                return;
+            }
+
             var (text, code) = status switch
             {
                 401 => ("Token is required", 2),

@@ -165,6 +165,31 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.All(_hec.Received.Values, count => Assert.Equal(1, count)); // nothing indexed twice
     }
 
+    /// <summary>
+    /// A proxy or gateway in front of HEC answers in its own JSON, where <c>code</c> may be a word: the answer is still
+    /// read by its HTTP status (here 413: the halves are sent), and a refusal's reason shows the proxy's own message.
+    /// Reading such a <c>code</c> as HEC's number threw, and the whole batch failed instead of being split.
+    /// </summary>
+    [Fact]
+    public async Task A_proxys_answer_whose_code_is_not_a_number_is_acted_on_by_its_status()
+    {
+        _hec.RequestFault = request => request == 1 ? 413 : null;
+        _hec.ProxyFaultBody = """{"code":"RequestEntityTooLarge","message":"Request body too large"}""";
+        await using var sink = new SplunkHecSink(Options());
+        var events = Enumerable.Range(0, 10).Select(n => ZertEvent(n)).ToList();
+
+        var outcome = await SendAsync(sink, events);
+
+        Assert.All(Enumerable.Range(0, 10), i => Assert.True(outcome[i] == ItemOutcome.Delivered, $"item {i}: {outcome[i]} {outcome.Reason(i)}"));
+        Assert.Equal(3, _hec.EventRequests); // the refused request, then its two halves
+        Assert.All(events, e => Assert.Equal(1, _hec.IndexedCount(e.EventId)));
+
+        _hec.RequestFault = _ => 400;
+        var refused = await SendAsync(sink, [ZertEvent(10)]);
+        Assert.Equal(ItemOutcome.Rejected, refused[0]);
+        Assert.Contains("Request body too large", refused.Reason(0), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Server_busy_503_and_500_are_retried_with_back_off_until_every_event_is_indexed_once()
     {
