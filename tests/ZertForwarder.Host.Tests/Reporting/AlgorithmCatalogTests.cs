@@ -22,6 +22,11 @@ public sealed class AlgorithmCatalogTests
     [InlineData("TLS_AES_128_GCM_SHA256", "AES-128-GCM:ae:gcm:1 SHA-256:hash:-:2")]
     [InlineData("TLS_CHACHA20_POLY1305_SHA256", "ChaCha20-Poly1305:ae:-:5 SHA-256:hash:-:2")]
     [InlineData("TLS_RSA_WITH_AES_128_CCM", "RSA:pke:-:0 AES-128-CCM:ae:ccm:1")]
+    // The export suites' IANA names spell the cipher DES40_CBC and RC2_CBC_40 (the records' encryption field says
+    // DES_40 and RC2_40): the weakest ciphers a z/OS TLS session can have were in the CBOM as "unknown", without a level.
+    [InlineData("TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", "RSA_EXPORT:pke:-:0 DES-40:block-cipher:cbc:0 HMAC-SHA1:mac:-:1")]
+    [InlineData("TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5", "RSA_EXPORT:pke:-:0 RC2-40:block-cipher:cbc:0 HMAC-MD5:mac:-:1")]
+    [InlineData("TLS_DHE_DSS_EXPORT_WITH_DES40_CBC_SHA", "DHE:key-agree:-:0 DSA:signature:-:0 DES-40:block-cipher:cbc:0 HMAC-SHA1:mac:-:1")]
     public void A_suite_names_its_algorithms_with_their_quantum_levels(string suite, string expected) =>
         Assert.Equal(expected, Describe(Catalog.CipherSuite(suite)));
 
