@@ -146,7 +146,7 @@ internal sealed class Counts
         if (r.Compliant == false) _nonCompliant.Add(r, peer, c.Connections);
         if (Quantum.IsVulnerable(r)) _quantumVulnerable.Add(r, peer, c.Connections);
         if (!r.IsCleartext) _protected.Add(r, peer, c.Connections);
-        foreach (var p in r.IsCleartext ? ["none"] : r.Protection)
+        foreach (var p in r.Layers)
         {
             var i = Array.IndexOf(ProtectionNames, p);
             if (i < 0) continue;

@@ -108,7 +108,7 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
                 report.OutboundFor(new OutboundKey(r.Sysplex, r.System, r.Stack, r.Job, kind, role.LocalIp, role.ForeignIp, role.PortText)).Add(c, role.LocalIp);
                 break;
         }
-        foreach (var layer in r.IsCleartext ? ["none"] : r.Protection)
+        foreach (var layer in r.Layers)
         {
             report.Session(SessionRow.KeyOf(r, layer, role)).Add(c, r, layer, role);
         }

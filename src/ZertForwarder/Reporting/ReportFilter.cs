@@ -27,7 +27,7 @@ internal sealed class ReportFilter
     {
         if (Systems.Count > 0 && !Systems.Contains(r.System)) return false;
         if (Stacks.Count > 0 && !Stacks.Contains(r.Stack)) return false;
-        if (Protections.Count > 0 && !r.Protection.Any(Protections.Contains)) return false;
+        if (Protections.Count > 0 && !r.Layers.Any(Protections.Contains)) return false;
         if (Jobs.Count > 0 && !Jobs.Any(j => j.EndsWith('*') ? r.Job.StartsWith(j[..^1], StringComparison.OrdinalIgnoreCase) : r.Job.Equals(j, StringComparison.OrdinalIgnoreCase))) return false;
         if (Ports.Count > 0 && !Ports.Any(p => MatchesPort(r, p))) return false;
         if (From is { } from && r.Time < from) return false;

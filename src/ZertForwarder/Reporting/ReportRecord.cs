@@ -55,6 +55,14 @@ internal sealed class ReportRecord
 
     public bool IsCleartext => Protection.Count == 0 || (Protection.Count == 1 && Protection[0] == "none");
 
+    private static readonly IReadOnlyList<string> CleartextLayers = ["none"];
+
+    /// <summary>
+    /// The protection layers the record is counted, filtered and put in sessions under: <c>none</c> for cleartext
+    /// (also a record whose only protection bits the layout does not name), else <see cref="Protection"/>.
+    /// </summary>
+    public IReadOnlyList<string> Layers => IsCleartext ? CleartextLayers : Protection;
+
     /// <summary>The assessment found the crypto weak, or there was none (the <c>--weak-only</c> filter).</summary>
     public bool IsWeakOrCleartext => Level is "weak" or "cleartext";
 
