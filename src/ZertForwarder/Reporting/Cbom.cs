@@ -136,6 +136,9 @@ internal static class Cbom
                     used.Add(ipsec);
                     var ipsecParts = SuiteParts(session);
                     if (ipsecParts.Count > 0) Suite(ipsec, string.Join(" / ", ipsecParts), ipsecParts.Select(p => Algorithm(catalog.Lookup(p))), null);
+                    // The IKE SA's own crypto (its DH group, encryption, integrity and PRF) protects the key exchange: an
+                    // IKEv1 SA on HMAC-MD5 must show in the inventory even when the tunnel uses HMAC-SHA1.
+                    foreach (var (ikeName, ikeParts) in session.IkeSuites) Suite(ipsec, ikeName, ikeParts.Select(p => Algorithm(catalog.Lookup(p))), null);
                     break;
             }
             // Every certificate the session showed: one renewed during the report is in use too.

@@ -448,7 +448,7 @@ internal sealed record SshFacts(string Version, string? KeyExchange, string? Enc
 
 /// <summary>IPsec facts (<c>zos.zert.ipsec.*</c>).</summary>
 internal sealed record IpsecFacts(string Version, string? DhGroup, string? Encryption, string? Integrity, string? Protocol, string? Mode,
-    string? IkeEncryption, string? IkeIntegrity, string? Prf, CertificateFacts? Local, CertificateFacts? Remote)
+    string? IkeDhGroup, string? IkeEncryption, string? IkeIntegrity, string? Prf, CertificateFacts? Local, CertificateFacts? Remote)
 {
     public static IpsecFacts From(JsonElement ipsec)
     {
@@ -461,6 +461,7 @@ internal sealed record IpsecFacts(string Version, string? DhGroup, string? Encry
             ReportRecord.Str(ipsec, "tunnel", "integrity"),
             ReportRecord.Str(ipsec, "tunnel", "protocol"),
             ReportRecord.Str(ipsec, "tunnel", "encapsulation_mode"),
+            ReportRecord.Str(ipsec, "ike", "dh_group"),
             ReportRecord.Str(ipsec, "ike", "encryption"),
             ReportRecord.Str(ipsec, "ike", "integrity"),
             ReportRecord.Str(ipsec, "ike", "prf"),

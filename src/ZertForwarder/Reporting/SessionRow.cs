@@ -47,6 +47,13 @@ internal sealed class SessionRow(string key)
     public bool? QuantumSafe { get; private set; }
     public SortedSet<string> QuantumVulnerable { get; } = new(StringComparer.Ordinal);
     public SortedSet<string> SummarySessionIds { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// An IPsec session's IKE SA algorithms, by suite name (for the CBOM): DH group, encryption, integrity and PRF
+    /// (layout §3.4). They are not the tunnel's (the session's key exchange, encryption and MAC), and not part of
+    /// the session key, so every combination the session's records showed is kept.
+    /// </summary>
+    public SortedDictionary<string, IReadOnlyList<string>> IkeSuites { get; } = new(StringComparer.Ordinal);
     public Counts Counts { get; } = new();
 
     /// <summary>The session's key: its endpoints and job, and the significant attributes with the server certificate's subject.</summary>
@@ -114,6 +121,7 @@ internal sealed class SessionRow(string key)
                 KeyExchange ??= i.DhGroup;
                 Encryption ??= i.Encryption;
                 Mac ??= i.Integrity;
+                AddIkeSuite(i);
                 var (server, client) = IpsecCertificates(i, role);
                 _serverCertificates.Add(server, r.Time);
                 _clientCertificates.Add(client, r.Time);
@@ -128,6 +136,15 @@ internal sealed class SessionRow(string key)
         if (!r.IsCleartext) QuantumSafe = (QuantumSafe ?? true) && !Quantum.IsVulnerable(r);
         foreach (var v in Quantum.VulnerableParts(r)) QuantumVulnerable.Add(v);
         if (r.SummarySessionId is { } id) SummarySessionIds.Add(id);
+    }
+
+    private void AddIkeSuite(IpsecFacts i)
+    {
+        // The PRF is labelled: in IKEv1 it is often the integrity algorithm again.
+        (string? Name, string Label)[] parts = [(i.IkeDhGroup, ""), (i.IkeEncryption, ""), (i.IkeIntegrity, ""), (i.Prf, "PRF ")];
+        var named = parts.Where(p => p.Name is { Length: > 0 } and not "none").ToList();
+        if (named.Count == 0) return;
+        IkeSuites.TryAdd($"IKE {string.Join(" / ", named.Select(p => p.Label + p.Name))}", [.. named.Select(p => p.Name!)]);
     }
 
     public static readonly string[] Header =

@@ -7,17 +7,12 @@ namespace ZertForwarder.Host.Tests.Reporting;
 public sealed class ReportFilterTests
 {
     /// <summary>An interval summary's ECS document with the given <c>zos.zert.protection</c> list.</summary>
-    private static ReportRecord Summary(params string[] protection)
-    {
-        var doc = """
+    private static ReportRecord Summary(params string[] protection) => CraftedEcs.Read("""
             {"@timestamp":"2025-05-17T10:00:00.000Z","event":{"dataset":"zos.zert_summary","provider":"TCPIP"},
              "labels":{"sysplex":"PLEXA","smf_system_id":"SYSA"},"server":{"ip":"10.10.1.11","port":23},"client":{"ip":"10.20.1.5"},
              "network":{"transport":"tcp","direction":"ingress"},
              "zos":{"zert":{"event_type":1,"protection":PROTECTION,"summary":{"connections":{"delta":1}}}}}
-            """.Replace("PROTECTION", JsonSerializer.Serialize(protection), StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(doc);
-        return ReportRecord.FromEcs(json.RootElement)!;
-    }
+            """.Replace("PROTECTION", JsonSerializer.Serialize(protection), StringComparison.Ordinal));
 
     private static bool Matches(ReportRecord r, string protection)
     {
