@@ -110,7 +110,9 @@ internal static class HtmlReport
             values = s.Counts.ConnectionsByProtection,
         }).ToList();
         var reasons = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var session in report.Sessions)
+        // The chart is of weak and acceptable crypto: the reason "cleartext" (which has a chart of its own) was one of
+        // its biggest bars and pushed weak ciphers and protocols out of the fifteen shown.
+        foreach (var session in report.Sessions.Where(s => s.Level is "weak" or "acceptable"))
         {
             foreach (var reason in session.Reasons) reasons[reason] = Saturating.Add(reasons.GetValueOrDefault(reason), session.Counts.Connections);
         }

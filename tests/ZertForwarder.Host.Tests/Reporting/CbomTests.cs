@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ZertForwarder.Reporting;
 
@@ -10,14 +9,7 @@ public sealed class CbomTests
     private static readonly AlgorithmCatalog Catalog = AlgorithmCatalog.Load(Path.Combine(AppContext.BaseDirectory, "mappings", "cbom", "algorithms.json"));
 
     /// <summary>The CBOM of <paramref name="records"/>, each counted as <c>report</c> counts it.</summary>
-    private static JsonObject CbomOf(params ReportRecord[] records)
-    {
-        var stacks = new StackFacts();
-        foreach (var r in records) stacks.Learn(r.Head);
-        var builder = new ReportBuilder(stacks, new ReportFilter());
-        foreach (var r in records) builder.Add(r);
-        return Cbom.Build(builder.Report, Catalog);
-    }
+    private static JsonObject CbomOf(params ReportRecord[] records) => Cbom.Build(CraftedEcs.ReportOf(records), Catalog);
 
     private static JsonObject Protocol(JsonObject bom, string reference) =>
         bom["components"]!.AsArray().Single(c => (string?)c!["bom-ref"] == reference)!["cryptoProperties"]!["protocolProperties"]!.AsObject();

@@ -11,4 +11,14 @@ internal static class CraftedEcs
         using var json = JsonDocument.Parse(document);
         return ReportRecord.FromEcs(json.RootElement) ?? throw new ArgumentException("not a zERT record", nameof(document));
     }
+
+    /// <summary>The report of <paramref name="records"/>, each counted as <c>report</c> counts it, without filters.</summary>
+    public static Report ReportOf(params ReportRecord[] records)
+    {
+        var stacks = new StackFacts();
+        foreach (var r in records) stacks.Learn(r.Head);
+        var builder = new ReportBuilder(stacks, new ReportFilter());
+        foreach (var r in records) builder.Add(r);
+        return builder.Report;
+    }
 }
