@@ -127,7 +127,9 @@ internal sealed class ReportBuilder(StackFacts stacks, ReportFilter filter)
         if (r.Transport == "udp")
         {
             if (r.Subtype == 11) return new EndpointRole(EndpointKind.EnterpriseExtender, "", "", r.LocalIp ?? "", r.RemoteIp ?? "", r.RemotePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            var serverIsLocal = homes.TryGetValue(r.StackKey, out var own) && r.ServerIp is not null && own.Contains(r.ServerIp);
+            // As for TCP below: the server address is the stack's own unless its 119-11 addresses say otherwise. Taking
+            // it as foreign without them swapped local and foreign in every EE row of a dump of summaries alone.
+            var serverIsLocal = !homes.TryGetValue(r.StackKey, out var own) || (r.ServerIp is not null && own.Contains(r.ServerIp));
             return serverIsLocal
                 ? new EndpointRole(EndpointKind.EnterpriseExtender, "", "", r.ServerIp ?? "", r.ClientIp ?? "", port)
                 : new EndpointRole(EndpointKind.EnterpriseExtender, "", "", r.ClientIp ?? "", r.ServerIp ?? "", port);
