@@ -137,11 +137,13 @@ internal sealed class AssessmentPolicy
             return 0;
         }
 
-        Dictionary<string, ulong> ReasonMap(string name, bool required = true)
+        // Names starting with '_' are comments, except in cipher_suite_markers: there a name is a substring of the
+        // suite name, and the markers that matter most start with '_' (_CBC, _RC4_, _NULL_, _anon_).
+        Dictionary<string, ulong> ReasonMap(string name, bool required = true, bool underscoreIsComment = true)
         {
             var map = new Dictionary<string, ulong>(StringComparer.Ordinal);
             foreach (var p in file.Object(root, name, required)?.Properties() ?? [])
-                if (!p.Name.StartsWith('_')) map[p.Name] = Bits(p.Value);
+                if (!underscoreIsComment || !p.Name.StartsWith('_')) map[p.Name] = Bits(p.Value);
             return map;
         }
 
@@ -170,7 +172,7 @@ internal sealed class AssessmentPolicy
 
         ulong NamedReason(JObject obj, string name) => file.String(obj, name, required: true) is { } r ? Bit(obj[name], r) : 0;
 
-        var markers = ReasonMap("cipher_suite_markers");
+        var markers = ReasonMap("cipher_suite_markers", underscoreIsComment: false);
         return new AssessmentPolicy
         {
             Reasons = [.. reasons],

@@ -28,6 +28,19 @@ public sealed class AssessmentV2Tests
         Assert.Empty(Reasons(ecdhe));
     }
 
+    [Theory]
+    [InlineData("C027", "cipher:cbc")] // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: no other reason than its CBC mode
+    [InlineData("C011", "cipher:rc4")] // TLS_ECDHE_RSA_WITH_RC4_128_SHA, IBM's encryption code left 0: the name alone
+    [InlineData("C010", "cipher:null")] // TLS_ECDHE_RSA_WITH_NULL_SHA
+    public void Suite_markers_starting_with_an_underscore_are_judged_not_taken_for_comments(string cipher, string reason)
+    {
+        var record = GoldenCases.Tls(1, flags: 0x10, version: 0x0303, cipher: cipher, role: 2, type: 1, enc: 0, mac: 0, kex: 0).Build();
+        var a = Assessment(TestMappings.Normalizer, record);
+        Assert.Contains(reason, Reasons(a));
+        Assert.NotEqual("strong", (string)a["level"]!);
+        Assert.Contains(reason + " (SP800-52r2 3.3.1", string.Join(",", Reasons(Assessment(Profile("nist-sp800-52r2"), record))));
+    }
+
     [Fact]
     public void Quantum_part_lists_stay_right_and_bounded_whatever_key_lengths_the_records_carry()
     {
