@@ -173,6 +173,17 @@ internal sealed class AssessmentPolicy
         ulong NamedReason(JObject obj, string name) => file.String(obj, name, required: true) is { } r ? Bit(obj[name], r) : 0;
 
         var markers = ReasonMap("cipher_suite_markers", underscoreIsComment: false);
+        // IKE major versions are numbers (IPSec_IKEMajVer, layout §2.5): a name that is not one would never match.
+        var ikeMajorVersions = ReasonMap("ike_major_versions", required: false);
+        foreach (var version in ikeMajorVersions.Keys)
+            if (!int.TryParse(version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) || v is < 1 or > 15)
+                file.Problem(root["ike_major_versions"]?[version], $"IKE major version '{version}' must be a number from 1 to 15");
+        var postQuantumMarkers = new List<string>();
+        foreach (var marker in file.Array(root, "post_quantum_markers", required: false) ?? [])
+        {
+            if (marker.Type == JTokenType.String && !string.IsNullOrWhiteSpace((string?)marker)) postQuantumMarkers.Add(((string)marker!).ToUpperInvariant());
+            else file.Problem(marker, "a post-quantum marker must be a non-empty string");
+        }
         return new AssessmentPolicy
         {
             Reasons = [.. reasons],
@@ -197,8 +208,8 @@ internal sealed class AssessmentPolicy
             MacAlgorithms = ReasonMap("mac_algorithms", required: false),
             SshKeyExchange = ReasonMap("ssh_key_exchange", required: false),
             DhGroups = ReasonMap("dh_groups", required: false),
-            IkeMajorVersions = ReasonMap("ike_major_versions", required: false),
-            PostQuantumMarkers = [.. (file.Array(root, "post_quantum_markers", required: false) ?? []).Select(t => ((string?)t ?? "").ToUpperInvariant()).Where(t => t.Length > 0)],
+            IkeMajorVersions = ikeMajorVersions,
+            PostQuantumMarkers = [.. postQuantumMarkers],
         };
     }
 

@@ -132,30 +132,59 @@ public sealed class AssessmentV2Tests
         Assert.Throws<MappingException>(() => MappingSet.Load(TestMappings.Directory, new MappingOptions { Profile = "../policy" }));
     }
 
-    [Fact]
-    public void A_profile_file_without_citations_is_rejected()
+    /// <summary>Runs <paramref name="check"/> on a copy of the mappings directory whose <paramref name="file"/> is edited.</summary>
+    private static void WithEditedMappings(string file, Func<string, string> edit, Action<string> check)
     {
         var dir = Directory.CreateTempSubdirectory("zert-mappings-");
         try
         {
-            foreach (var file in Directory.EnumerateFiles(TestMappings.Directory, "*", SearchOption.AllDirectories))
+            foreach (var source in Directory.EnumerateFiles(TestMappings.Directory, "*", SearchOption.AllDirectories))
             {
-                var target = Path.Combine(dir.FullName, Path.GetRelativePath(TestMappings.Directory, file));
+                var target = Path.Combine(dir.FullName, Path.GetRelativePath(TestMappings.Directory, source));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(file, target);
+                File.Copy(source, target);
             }
-            var path = Path.Combine(dir.FullName, "assessment", "profiles", "nist-sp800-52r2.json");
-            File.WriteAllText(path, File.ReadAllText(path).Replace("\"cite\": \"3.1 Protocol Version Support: servers shall not support SSL 2.0\"", "\"score\": 90", StringComparison.Ordinal)
-                .Replace("\"score\": 90, \"score\": 90", "\"score\": 90", StringComparison.Ordinal));
-            var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir.FullName, new MappingOptions { Profile = "nist-sp800-52r2" }));
-            Assert.Contains(e.Problems, p => p.Contains("cite", StringComparison.Ordinal));
-            // validate-mappings checks every profile, not only the one in use.
-            Assert.Contains(MappingSet.Validate(dir.FullName), p => p.Contains("profiles/nist-sp800-52r2.json", StringComparison.Ordinal) && p.Contains("cite", StringComparison.Ordinal));
+            var path = Path.Combine(dir.FullName, file);
+            var text = File.ReadAllText(path);
+            var edited = edit(text);
+            Assert.NotEqual(text, edited);
+            File.WriteAllText(path, edited);
+            check(dir.FullName);
         }
         finally
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void A_profile_file_without_citations_is_rejected()
+    {
+        WithEditedMappings(Path.Combine("assessment", "profiles", "nist-sp800-52r2.json"),
+            text => text.Replace("\"cite\": \"3.1 Protocol Version Support: servers shall not support SSL 2.0\"", "\"score\": 90", StringComparison.Ordinal)
+                .Replace("\"score\": 90, \"score\": 90", "\"score\": 90", StringComparison.Ordinal),
+            dir =>
+            {
+                var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir, new MappingOptions { Profile = "nist-sp800-52r2" }));
+                Assert.Contains(e.Problems, p => p.Contains("cite", StringComparison.Ordinal));
+                // validate-mappings checks every profile, not only the one in use.
+                Assert.Contains(MappingSet.Validate(dir), p => p.Contains("profiles/nist-sp800-52r2.json", StringComparison.Ordinal) && p.Contains("cite", StringComparison.Ordinal));
+            });
+    }
+
+    [Fact]
+    public void Post_quantum_markers_and_IKE_versions_that_cannot_match_are_start_up_problems_not_a_crash()
+    {
+        WithEditedMappings(Path.Combine("assessment", "policy.json"),
+            text => text.Replace("\"post_quantum_markers\": [ \"MLKEM\",", "\"post_quantum_markers\": [ 5, { \"name\": \"X25519MLKEM768\" }, \" \", \"MLKEM\",", StringComparison.Ordinal)
+                .Replace("\"ike_major_versions\": { \"1\": \"ike:v1\" }", "\"ike_major_versions\": { \"v1\": \"ike:v1\", \"99\": \"ike:v1\" }", StringComparison.Ordinal),
+            dir =>
+            {
+                var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir, TestMappings.Options));
+                Assert.Equal(3, e.Problems.Count(p => p.Contains("post_quantum_markers", StringComparison.Ordinal) && p.Contains("must be a non-empty string", StringComparison.Ordinal)));
+                Assert.Contains(e.Problems, p => p.Contains("IKE major version 'v1'", StringComparison.Ordinal));
+                Assert.Contains(e.Problems, p => p.Contains("IKE major version '99'", StringComparison.Ordinal));
+            });
     }
 
     [Fact]
