@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Newtonsoft.Json.Linq;
+using ZertForwarder.Smf.Zert;
 
 namespace ZertForwarder.Mapping;
 
@@ -211,6 +212,37 @@ internal sealed class AssessmentPolicy
             IkeMajorVersions = ikeMajorVersions,
             PostQuantumMarkers = [.. postQuantumMarkers],
         };
+    }
+
+    /// <summary>
+    /// Reports every name on the left of the policy's maps that no record can carry: not in the IBM value table the
+    /// map is matched against (nor, for key exchange and MAC, derived from a suite name), or a suite marker no suite
+    /// name contains. Such a name is a typo ("TLSV1.0") that would silently switch its rule off.
+    /// </summary>
+    public static void CheckNames(JObject root, MappingFileReader file, ValueTableSet tables, CipherSuiteTable suites)
+    {
+        IEnumerable<string> Table(string id) => tables.TryGet(id, out var t) ? t.Entries.Select(e => e.Value) : [];
+        var all = suites.All.ToList();
+        Check("protocols", [.. Table("tls_version"), .. Table("ssh_version")], "an IBM protocol version name (tables V.4, SSH_Prot_Ver)");
+        Check("encryption_algorithms", [.. Table("encryption_algorithm")], "an IBM encryption algorithm name (table V.5)");
+        Check("key_exchange_algorithms", [.. Table("tls_key_exchange"), .. all.Select(x => x.KeyExchange).OfType<string>()],
+            "an IBM key exchange name (table V.7) or one derived from a cipher suite name");
+        Check("mac_algorithms", [.. Table("message_authentication"), .. all.Select(x => x.Mac).OfType<string>()],
+            "an IBM message authentication name (table V.6) or one derived from a cipher suite name");
+        Check("ssh_key_exchange", [.. Table("ssh_key_exchange")], "an IBM SSH key exchange name (table V.18)");
+        Check("dh_groups", [.. Table("dh_group")], "an IBM Diffie-Hellman group name (table V.20)");
+        Check("minimum_key_bits", [.. Table("cert_key_type"), .. Table("ssh_key_type")], "an IBM key type name (tables V.15, V.16)");
+        Check("signature_methods", [.. Table("cert_signature_method")], "an IBM signature method name (table V.12)");
+        Check("digest_algorithms", [.. Table("cert_digest")], "an IBM digest algorithm name (table V.14)");
+        foreach (var p in (root["cipher_suite_markers"] as JObject)?.Properties() ?? [])
+            if (!all.Any(x => x.Name.Contains(p.Name, StringComparison.Ordinal)))
+                file.Problem(p, $"marker '{p.Name}' is in no cipher suite name (markers are case-sensitive substrings, e.g. _CBC)");
+
+        void Check(string map, HashSet<string> known, string what)
+        {
+            foreach (var p in (root[map] as JObject)?.Properties() ?? [])
+                if (!p.Name.StartsWith('_') && !known.Contains(p.Name)) file.Problem(p, $"'{p.Name}' is not {what}, so no record can match it");
+        }
     }
 
     private static AssessmentLevel? Level(MappingFileReader file, JObject obj, string name)

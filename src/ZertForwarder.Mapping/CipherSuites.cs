@@ -160,6 +160,9 @@ internal sealed class CipherSuiteTable
         else if (macToken.Length > 0) mac = macMap.TryGetValue(macToken, out var mn) ? mn : macToken;
     }
 
+    /// <summary>Every suite the table names: the IANA registry with its overrides, then the SSLv2 codes.</summary>
+    public IEnumerable<CipherSuite> All => _byCode.OfType<CipherSuite>().Concat(_sslv2.Select(s => s.Suite));
+
     /// <summary>What the Neg_Cipher characters say.</summary>
     public CipherLookup Resolve(ReadOnlySpan<byte> ebcdicCode, out CipherSuite? suite)
     {

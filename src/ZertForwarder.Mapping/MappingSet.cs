@@ -166,6 +166,7 @@ public sealed class MappingSet
         if (policyJson is not null)
         {
             set.Policy = AssessmentPolicy.Load(policyJson, policyFile);
+            if (set.Suites is not null) AssessmentPolicy.CheckNames(policyJson, policyFile, set.Tables, set.Suites);
             if (options.Profile is not (null or "default") && set.Policy.ProfileName != options.Profile)
                 problems.Add($"{policyPath}: $.profile: must be \"{options.Profile}\", the file's name");
         }

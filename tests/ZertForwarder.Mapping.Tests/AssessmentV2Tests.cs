@@ -188,6 +188,25 @@ public sealed class AssessmentV2Tests
     }
 
     [Fact]
+    public void A_policy_name_no_record_can_carry_is_a_start_up_problem_not_a_rule_silently_switched_off()
+    {
+        WithEditedMappings(Path.Combine("assessment", "policy.json"),
+            text => text.Replace("\"TLSv1.0\": \"protocol:tls1.0\"", "\"TLSV1.0\": \"protocol:tls1.0\"", StringComparison.Ordinal)
+                .Replace("\"_RC4_\": \"cipher:rc4\"", "\"_rc4_\": \"cipher:rc4\"", StringComparison.Ordinal)
+                .Replace("\"HMAC-MD5\": \"mac:md5\"", "\"HMAC_MD5\": \"mac:md5\"", StringComparison.Ordinal)
+                .Replace("\"group-5\": \"kex:dh<2048\"", "\"group5\": \"kex:dh<2048\"", StringComparison.Ordinal),
+            dir =>
+            {
+                var e = Assert.Throws<MappingException>(() => MappingSet.Load(dir, TestMappings.Options));
+                foreach (var typo in new[] { "'TLSV1.0'", "'_rc4_'", "'HMAC_MD5'", "'group5'" })
+                    Assert.Contains(e.Problems, p => p.Contains("assessment/policy.json", StringComparison.Ordinal) && p.Contains(typo, StringComparison.Ordinal));
+                Assert.Equal(4, e.Problems.Count);
+            });
+        // Names derived from suite names only (static ECDH, plain PSK) are real names, not typos: the shipped files load.
+        Assert.Empty(MappingSet.Validate(TestMappings.Directory));
+    }
+
+    [Fact]
     public void Assessment_and_quantum_fields_are_the_same_in_ECS_LEEF_and_flat()
     {
         var n = TestMappings.Normalizer;
