@@ -52,8 +52,8 @@ internal sealed class QuantumParts
     {
         var max = table.Entries.Count == 0 ? 0 : (int)table.Entries.Max(e => e.Key);
         var names = new string?[max + 1];
-        // Code 0 is "unknown" and 1 "none" in these tables: neither names an algorithm.
-        foreach (var (code, name) in table.Entries) if (code > 1) names[code] = name;
+        // "unknown" and "none" name no algorithm. Not by code: in table V.20 (DH groups) code 1 is IKE group 1.
+        foreach (var (code, name) in table.Entries) if (name is not ("unknown" or "none")) names[code] = name;
         return names;
     }
 

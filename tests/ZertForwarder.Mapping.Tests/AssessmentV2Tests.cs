@@ -76,6 +76,17 @@ public sealed class AssessmentV2Tests
         Assert.False((bool)cleartext["compliant"]!);
     }
 
+    [Theory]
+    [InlineData(1)] // IKE group 1 (768-bit MODP): code 1 of table V.20 is a group, not "none"
+    [InlineData(2)]
+    public void Every_IKE_Diffie_Hellman_group_is_a_quantum_vulnerable_part(ushort group)
+    {
+        var a = Assessment(TestMappings.Normalizer, GoldenCases.IpsecWith(major: 1, dhGroup: group, pfsGroup: group).Build());
+        Assert.False((bool)a["quantum_safe"]!);
+        Assert.Contains($"key_exchange:DH-group-{group}", a["quantum_vulnerable"]!.AsArray().Select(p => (string)p!));
+        Assert.Contains("kex:dh<2048", Reasons(a));
+    }
+
     [Fact]
     public void Weak_groups_IKEv1_and_weak_SSH_algorithms_are_named()
     {

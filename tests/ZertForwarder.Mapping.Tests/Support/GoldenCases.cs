@@ -86,7 +86,7 @@ internal static class GoldenCases
             ["profile-bsi-fail-static-rsa-2048"] = ("bsi-tr-02102-2", () => Tls(3, flags: 0x10, version: 0x0303, cipher: "009C", role: 2, type: 1, enc: 0, mac: 0, kex: 0)),
         };
 
-    private static SpecRecordBuilder IpsecWith(byte major, ushort dhGroup, ushort pfsGroup)
+    internal static SpecRecordBuilder IpsecWith(byte major, ushort dhGroup, ushort pfsGroup)
     {
         var b = Ipsec();
         b.Ipsec![4] = major;
