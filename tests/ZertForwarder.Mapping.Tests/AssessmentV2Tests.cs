@@ -123,6 +123,26 @@ public sealed class AssessmentV2Tests
         Assert.Contains("kex:no-forward-secrecy (BSI TR-02102-2 3.3.1)", Reasons(fail));
     }
 
+    [Theory]
+    [InlineData("nist-sp800-52r2", "cipher:not-approved (SP800-52r2 3.3.1)")]
+    [InlineData("bsi-tr-02102-2", "cipher:not-recommended (BSI TR-02102-2 3.3.1)")]
+    public void Under_both_profiles_only_AES_suites_comply(string profile, string reason)
+    {
+        var n = Profile(profile);
+        JsonObject Judge(ushort version, string cipher) =>
+            Assessment(n, GoldenCases.Tls(1, flags: 0x10, version: version, cipher: cipher, role: 2, type: 1, enc: 0, mac: 0, kex: 0, keyBits: 3072).Build());
+        // TLS_AES_128_GCM_SHA256 and TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 comply; their ChaCha20-Poly1305 and Camellia
+        // counterparts, with everything else the same, do not.
+        Assert.True((bool)Judge(0x0304, "1301")["compliant"]!);
+        Assert.True((bool)Judge(0x0303, "C02F")["compliant"]!);
+        foreach (var (version, cipher) in new[] { ((ushort)0x0304, "1303"), ((ushort)0x0303, "CCA8"), ((ushort)0x0303, "C08A") })
+        {
+            var a = Judge(version, cipher);
+            Assert.False((bool)a["compliant"]!);
+            Assert.Equal([reason], Reasons(a));
+        }
+    }
+
     [Fact]
     public void Every_profile_loads_and_every_rule_cites_its_section()
     {
