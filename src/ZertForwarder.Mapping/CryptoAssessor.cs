@@ -102,6 +102,9 @@ internal sealed class CryptoAssessor
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_IKETunEncAlg : ZertFields.SS_IPSec_IKETunEncAlg, out var e2)) bits |= At(_encryption, e2);
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_IKETunDHGroup : ZertFields.SS_IPSec_IKETunDHGroup, out var g1)) bits |= At(_dhGroup, g1);
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_PFSGroup : ZertFields.SS_IPSec_PFSGroup, out var g2)) bits |= At(_dhGroup, g2);
+            // Integrity of the IPsec SA and of the IKE SA: both are codes of table V.6, like the TLS and SSH MACs.
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_AuthAlg : ZertFields.SS_IPSec_AuthAlg, out var a1)) bits |= At(_mac, a1);
+            if (r.TryGetUnsigned(sub11 ? ZertFields.SC_IPSec_IKETunAuthAlg : ZertFields.SS_IPSec_IKETunAuthAlg, out var a2)) bits |= At(_mac, a2);
             if (sub11 && r.TryGetUnsigned(ZertFields.SC_IPSec_IKEMajVer, out var ike) && ike != 0) bits |= At(_ikeMajor, ike);
             else if (!sub11 && ZertFieldCatalog.TryFind(12, "SMF119SS_IPSec_IKEMajVer", out var ikeField) && r.TryGetUnsigned(ikeField, out var ike12) && ike12 != 0) bits |= At(_ikeMajor, ike12);
         }

@@ -87,6 +87,23 @@ public sealed class AssessmentV2Tests
         Assert.Contains("kex:dh<2048", Reasons(a));
     }
 
+    [Theory]
+    [InlineData(218)] // SMF119SC_IPSec_AuthAlg, the IPsec SA's integrity algorithm (table V.6)
+    [InlineData(92)] // SMF119SC_IPSec_IKETunAuthAlg, the IKE SA's
+    public void An_IPsec_tunnel_with_HMAC_MD5_integrity_is_weak(int offset)
+    {
+        var b = GoldenCases.IpsecWith(major: 2, dhGroup: 0x13, pfsGroup: 0x13);
+        b.Ipsec![94] = 0;
+        b.Ipsec[95] = 0x11; // IKE encryption as the SA's (not 3DES), so that nothing else is weak
+        Assert.Equal("strong", (string)Assessment(TestMappings.Normalizer, b.Build())["level"]!);
+        b.Ipsec[offset] = 0;
+        b.Ipsec[offset + 1] = 3; // HMAC-MD5
+        var a = Assessment(TestMappings.Normalizer, b.Build());
+        Assert.Equal("weak", (string)a["level"]!);
+        Assert.Equal(["mac:md5"], Reasons(a));
+        Assert.Contains("mac:md5 (SP800-52r2 3.3.1)", Reasons(Assessment(Profile("nist-sp800-52r2"), b.Build())));
+    }
+
     [Fact]
     public void Weak_groups_IKEv1_and_weak_SSH_algorithms_are_named()
     {
