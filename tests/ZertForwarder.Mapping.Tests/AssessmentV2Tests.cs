@@ -161,6 +161,21 @@ public sealed class AssessmentV2Tests
     }
 
     [Fact]
+    public void Under_BSI_TR_02102_2_a_TLS_1_2_suite_with_an_HMAC_SHA1_MAC_does_not_comply()
+    {
+        var bsi = Profile("bsi-tr-02102-2");
+        JsonObject Judge(string cipher) =>
+            Assessment(bsi, GoldenCases.Tls(1, flags: 0x10, version: 0x0303, cipher: cipher, role: 2, type: 1, enc: 0, mac: 0, kex: 0, keyBits: 3072).Build());
+        // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 is in Table 2 (CBC is advice only); TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA is not.
+        Assert.True((bool)Judge("C027")["compliant"]!);
+        var sha1 = Judge("C013");
+        Assert.False((bool)sha1["compliant"]!);
+        Assert.Contains("mac:sha1 (BSI TR-02102-2 3.3.1)", Reasons(sha1));
+        // SP 800-52 Rev. 2 lists the *_CBC_SHA suites (3.3.1.1): there the same record complies.
+        Assert.True((bool)Assessment(Profile("nist-sp800-52r2"), GoldenCases.Tls(1, flags: 0x10, version: 0x0303, cipher: "C013", role: 2, type: 1, enc: 0, mac: 0, kex: 0).Build())["compliant"]!);
+    }
+
+    [Fact]
     public void Every_profile_loads_and_every_rule_cites_its_section()
     {
         var dir = Path.Combine(TestMappings.Directory, "assessment", "profiles");
