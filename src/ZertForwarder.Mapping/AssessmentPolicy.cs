@@ -42,6 +42,13 @@ internal sealed class AssessmentPolicy
     public required ulong FailedHandshakeReason { get; init; }
     public required ulong CleartextReason { get; init; }
 
+    /// <summary>
+    /// Reasons for a TLS protocol version or cipher suite code that no table names (optional; 0 when the file gives
+    /// none): what is not known cannot be judged strong.
+    /// </summary>
+    public required ulong UnknownProtocolReason { get; init; }
+    public required ulong UnknownCipherSuiteReason { get; init; }
+
     /// <summary>The profile name written as <c>zos.zert.assessment.profile</c> (<c>default</c> for policy.json).</summary>
     public required string ProfileName { get; init; }
     public byte[] ProfileNameUtf8 => _profileNameUtf8 ??= System.Text.Encoding.UTF8.GetBytes(ProfileName);
@@ -92,7 +99,7 @@ internal sealed class AssessmentPolicy
         file.OnlyProperties(root, "version", "profile", "title", "reasons", "level_scores", "configuration_event_level", "protocols", "cipher_suite_markers",
             "encryption_algorithms", "minimum_key_bits", "signature_methods", "digest_algorithms", "certificate_expiry",
             "failed_handshake_reason", "cleartext_reason", "key_exchange_algorithms", "mac_algorithms", "ssh_key_exchange",
-            "dh_groups", "ike_major_versions", "post_quantum_markers");
+            "dh_groups", "ike_major_versions", "post_quantum_markers", "unknown_protocol_reason", "unknown_cipher_suite_reason");
         // A profile (assessment/profiles/*.json) names itself and cites the section of its standard behind every reason.
         var profileName = file.String(root, "profile", required: false);
         var isProfile = profileName is not null;
@@ -171,7 +178,7 @@ internal sealed class AssessmentPolicy
         var expiry = file.Object(root, "certificate_expiry", required: true) ?? new JObject();
         file.OnlyProperties(expiry, "warning_days", "expiring_reason", "expired_reason");
 
-        ulong NamedReason(JObject obj, string name) => file.String(obj, name, required: true) is { } r ? Bit(obj[name], r) : 0;
+        ulong NamedReason(JObject obj, string name, bool required = true) => file.String(obj, name, required) is { } r ? Bit(obj[name], r) : 0;
 
         var markers = ReasonMap("cipher_suite_markers", underscoreIsComment: false);
         // IKE major versions are numbers (IPSec_IKEMajVer, layout §2.5): a name that is not one would never match.
@@ -203,6 +210,8 @@ internal sealed class AssessmentPolicy
             ExpiredReason = NamedReason(expiry, "expired_reason"),
             FailedHandshakeReason = NamedReason(root, "failed_handshake_reason"),
             CleartextReason = NamedReason(root, "cleartext_reason"),
+            UnknownProtocolReason = NamedReason(root, "unknown_protocol_reason", required: false),
+            UnknownCipherSuiteReason = NamedReason(root, "unknown_cipher_suite_reason", required: false),
             ProfileName = profileName ?? "default",
             ReasonCitations = [.. citations],
             KeyExchangeAlgorithms = ReasonMap("key_exchange_algorithms", required: false),

@@ -10,6 +10,7 @@ internal sealed class CryptoAssessor
 {
     private readonly AssessmentPolicy _policy;
     private readonly ulong[] _tlsVersion;
+    private readonly ValueTable _tlsVersionNames;
     private readonly ulong[] _sshVersion;
     private readonly ulong[] _encryption;
     private readonly ulong[] _signature;
@@ -34,7 +35,8 @@ internal sealed class CryptoAssessor
     public CryptoAssessor(AssessmentPolicy policy, ValueTableSet tables)
     {
         _policy = policy;
-        _tlsVersion = ByCode(tables["tls_version"], policy.Protocols);
+        _tlsVersionNames = tables["tls_version"];
+        _tlsVersion = ByCode(_tlsVersionNames, policy.Protocols);
         _sshVersion = ByCode(tables["ssh_version"], policy.Protocols);
         _encryption = ByCode(tables["encryption_algorithm"], policy.EncryptionAlgorithms);
         _signature = ByCode(tables["cert_signature_method"], policy.SignatureMethods);
@@ -75,8 +77,11 @@ internal sealed class CryptoAssessor
         if (r.HasSection(ZertSection.Tls))
         {
             var version = sub11 ? ZertFields.SC_TLS_Prot_Ver : ZertFields.SS_TLS_Prot_Ver;
-            if (r.TryGetUnsigned(version, out var v)) bits |= At(_tlsVersion, v);
+            // A version or suite no table names (a draft version, a suite missing from the IANA registry, such as the
+            // integrity-only TLS_SHA256_SHA256) says nothing good about the connection: it gets the policy's unknown reason.
+            if (r.TryGetUnsigned(version, out var v)) bits |= v != 0 && !_tlsVersionNames.TryGetName((uint)v, out _) ? _policy.UnknownProtocolReason : At(_tlsVersion, v);
             if (f.Suite is not null) bits |= SuiteReasons(f.Suite);
+            else if (f.Cipher == CipherLookup.UnknownCode) bits |= _policy.UnknownCipherSuiteReason;
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, out var enc)) bits |= At(_encryption, enc);
             // Key exchange and MAC as the record states them after the one derivation (IBM code, else the suite).
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_TLS_CS_Kex_Alg : ZertFields.SS_TLS_CS_Kex_Alg, out var kex) && kex != 0) bits |= At(_tlsKexByCode, kex);

@@ -175,6 +175,28 @@ public sealed class AssessmentV2Tests
         Assert.True((bool)Assessment(Profile("nist-sp800-52r2"), GoldenCases.Tls(1, flags: 0x10, version: 0x0303, cipher: "C013", role: 2, type: 1, enc: 0, mac: 0, kex: 0).Build())["compliant"]!);
     }
 
+    [Theory]
+    [InlineData((ushort)0x0305, "C02F", "protocol:unknown")] // a TLS version table V.4 does not name
+    [InlineData((ushort)0x7F1C, "1301", "protocol:unknown")] // a TLS 1.3 draft version
+    [InlineData((ushort)0x0303, "C0B4", "cipher:unknown")] // TLS_SHA256_SHA256 (RFC 9150, no encryption), not in the registry table
+    [InlineData((ushort)0x0303, "FF85", "cipher:unknown")] // a private-use code
+    public void An_unknown_TLS_version_or_cipher_suite_is_not_rated_strong(ushort version, string cipher, string reason)
+    {
+        JsonObject Judge(ZertNormalizer n, ushort v, string c) =>
+            Assessment(n, GoldenCases.Tls(1, flags: 0x10, version: v, cipher: c, role: 2, type: 1, enc: 0, mac: 0, kex: 0, keyBits: 3072).Build());
+        Assert.Equal("strong", (string)Judge(TestMappings.Normalizer, 0x0303, "C02F")["level"]!);
+        var a = Judge(TestMappings.Normalizer, version, cipher);
+        Assert.Equal("acceptable", (string)a["level"]!);
+        Assert.Equal([reason], Reasons(a));
+        // Both standards list the versions and suites they allow: a code neither names does not comply.
+        foreach (var profile in new[] { "nist-sp800-52r2", "bsi-tr-02102-2" })
+        {
+            var p = Judge(Profile(profile), version, cipher);
+            Assert.False((bool)p["compliant"]!);
+            Assert.StartsWith(reason + " (", Assert.Single(Reasons(p)));
+        }
+    }
+
     [Fact]
     public void Every_profile_loads_and_every_rule_cites_its_section()
     {
