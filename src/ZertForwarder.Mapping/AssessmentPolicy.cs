@@ -49,6 +49,9 @@ internal sealed class AssessmentPolicy
     public required ulong UnknownProtocolReason { get; init; }
     public required ulong UnknownCipherSuiteReason { get; init; }
 
+    /// <summary>Suite reasons a TLS connection does not earn when it records encrypt-then-MAC (optional; e.g. CBC mode).</summary>
+    public required ulong EncryptThenMacExempt { get; init; }
+
     /// <summary>The profile name written as <c>zos.zert.assessment.profile</c> (<c>default</c> for policy.json).</summary>
     public required string ProfileName { get; init; }
     public byte[] ProfileNameUtf8 => _profileNameUtf8 ??= System.Text.Encoding.UTF8.GetBytes(ProfileName);
@@ -99,7 +102,7 @@ internal sealed class AssessmentPolicy
         file.OnlyProperties(root, "version", "profile", "title", "reasons", "level_scores", "configuration_event_level", "protocols", "cipher_suite_markers",
             "encryption_algorithms", "minimum_key_bits", "signature_methods", "digest_algorithms", "certificate_expiry",
             "failed_handshake_reason", "cleartext_reason", "key_exchange_algorithms", "mac_algorithms", "ssh_key_exchange",
-            "dh_groups", "ike_major_versions", "post_quantum_markers", "unknown_protocol_reason", "unknown_cipher_suite_reason");
+            "dh_groups", "ike_major_versions", "post_quantum_markers", "unknown_protocol_reason", "unknown_cipher_suite_reason", "encrypt_then_mac_exempt");
         // A profile (assessment/profiles/*.json) names itself and cites the section of its standard behind every reason.
         var profileName = file.String(root, "profile", required: false);
         var isProfile = profileName is not null;
@@ -212,6 +215,7 @@ internal sealed class AssessmentPolicy
             CleartextReason = NamedReason(root, "cleartext_reason"),
             UnknownProtocolReason = NamedReason(root, "unknown_protocol_reason", required: false),
             UnknownCipherSuiteReason = NamedReason(root, "unknown_cipher_suite_reason", required: false),
+            EncryptThenMacExempt = root["encrypt_then_mac_exempt"] is { } exempt ? Bits(exempt) : 0,
             ProfileName = profileName ?? "default",
             ReasonCitations = [.. citations],
             KeyExchangeAlgorithms = ReasonMap("key_exchange_algorithms", required: false),

@@ -80,7 +80,12 @@ internal sealed class CryptoAssessor
             // A version or suite no table names (a draft version, a suite missing from the IANA registry, such as the
             // integrity-only TLS_SHA256_SHA256) says nothing good about the connection: it gets the policy's unknown reason.
             if (r.TryGetUnsigned(version, out var v)) bits |= v != 0 && !_tlsVersionNames.TryGetName((uint)v, out _) ? _policy.UnknownProtocolReason : At(_tlsVersion, v);
-            if (f.Suite is not null) bits |= SuiteReasons(f.Suite);
+            if (f.Suite is not null)
+            {
+                // Encrypt-then-MAC (TLS_CryptoFlags X'80', layout §2.3) removes what the policy says it mitigates (CBC).
+                var etm = r.TryGetUnsigned(sub11 ? ZertFields.SC_TLS_CryptoFlags : ZertFields.SS_TLS_CryptoFlags, out var cf) && (cf & 0x80) != 0;
+                bits |= etm ? SuiteReasons(f.Suite) & ~_policy.EncryptThenMacExempt : SuiteReasons(f.Suite);
+            }
             else if (f.Cipher == CipherLookup.UnknownCode) bits |= _policy.UnknownCipherSuiteReason;
             if (r.TryGetUnsigned(sub11 ? ZertFields.SC_TLS_CS_Enc_Alg : ZertFields.SS_TLS_CS_Enc_Alg, out var enc)) bits |= At(_encryption, enc);
             // Key exchange and MAC as the record states them after the one derivation (IBM code, else the suite).

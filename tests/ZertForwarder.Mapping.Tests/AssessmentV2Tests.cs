@@ -198,6 +198,22 @@ public sealed class AssessmentV2Tests
     }
 
     [Fact]
+    public void Under_BSI_TR_02102_2_a_CBC_suite_with_encrypt_then_MAC_is_not_marked_for_CBC()
+    {
+        var b = GoldenCases.Tls(1, flags: 0x10, version: 0x0303, cipher: "C027", role: 2, type: 1, enc: 0, mac: 0, kex: 0, keyBits: 3072);
+        Assert.Equal(0x80, b.Tls![69]); // TLS_CryptoFlags: encrypt-then-MAC in use
+        var withEtm = Assessment(Profile("bsi-tr-02102-2"), b.Build());
+        Assert.Equal("strong", (string)withEtm["level"]!);
+        Assert.Empty(Reasons(withEtm));
+        b.Tls[69] = 0;
+        Assert.Equal(["cipher:cbc (BSI TR-02102-2 3.3.1.1)"], Reasons(Assessment(Profile("bsi-tr-02102-2"), b.Build())));
+        // SP 800-52 Rev. 2 prefers GCM / CCM whatever the MAC order, and the default policy makes no exemption.
+        b.Tls[69] = 0x80;
+        Assert.Contains("cipher:cbc (SP800-52r2 3.3.1.1)", Reasons(Assessment(Profile("nist-sp800-52r2"), b.Build())));
+        Assert.Contains("cipher:cbc", Reasons(Assessment(TestMappings.Normalizer, b.Build())));
+    }
+
+    [Fact]
     public void Every_profile_loads_and_every_rule_cites_its_section()
     {
         var dir = Path.Combine(TestMappings.Directory, "assessment", "profiles");
