@@ -300,28 +300,30 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     /// </summary>
     private void PollWhileHeldBack()
     {
-        // Most ticks find the reader polling: they return without the lock, which a reader's poll holds for up to PollTimeout.
-        if (!ReaderHeldBack()) return;
+        // Most ticks find the reader polling and return at once. A busy lock (a poll of the reader's, a commit waiting for
+        // a slow coordinator) is not waited for: the next tick tries again, so ticks never pile up on pool threads.
+        if (!ReaderHeldBack() || !_consumerLock.TryEnter()) return;
         try
         {
-            lock (_consumerLock)
+            if (_closed || _stopping || !ReaderHeldBack()) return;
+            PauseOwnedLocked();
+            for (var i = 0; i < 1000; i++)
             {
-                if (_closed || _stopping || !ReaderHeldBack()) return;
-                PauseOwnedLocked();
-                for (var i = 0; i < 1000; i++)
-                {
-                    var result = _consumer.Consume(TimeSpan.Zero);
-                    PauseOwnedLocked(); // also the partitions a rebalance served by this poll assigned
-                    if (result is null) break;
-                    _readWhileHeldBack.Enqueue(result);
-                }
+                var result = ConsumeLocked(TimeSpan.Zero);
+                PauseOwnedLocked(); // also the partitions a rebalance served by this poll assigned
+                if (result is null) break;
+                _readWhileHeldBack.Enqueue(result);
             }
         }
         catch (Exception e)
         {
-            // A consumer error (the reader's next poll reports it), a consumer closing: this runs on a timer, where an
-            // exception would end the process.
+            // A fatal consumer error (the reader's next poll throws it and ends the run), a consumer closing: this runs on
+            // a timer, where an exception would end the process.
             _log.Log(PipelineLogLevel.Debug, Component, $"poll while the reader is held back failed: {e.Message}");
+        }
+        finally
+        {
+            _consumerLock.Exit();
         }
     }
 
@@ -493,21 +495,22 @@ public sealed class KafkaRecordSource : IAsyncDisposable
     {
         lock (_consumerLock)
         {
-            if (_closed)
-            {
-                return null;
-            }
+            return _closed ? null : ConsumeLocked(timeout);
+        }
+    }
 
-            try
-            {
-                return _consumer.Consume(timeout);
-            }
-            catch (ConsumeException e) when (!e.Error.IsFatal)
-            {
-                // E.g. the topic does not exist yet: keep polling, the group picks it up when it appears.
-                _log.Log(PipelineLogLevel.Warning, Component, $"consume failed: {e.Error.Code}: {e.Error.Reason}");
-                return null;
-            }
+    /// <summary>One poll, the consumer's lock held; a non-fatal error is logged and read as no record, a fatal one thrown.</summary>
+    private ConsumeResult<byte[]?, byte[]>? ConsumeLocked(TimeSpan timeout)
+    {
+        try
+        {
+            return _consumer.Consume(timeout);
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            // E.g. the topic does not exist yet: keep polling, the group picks it up when it appears.
+            _log.Log(PipelineLogLevel.Warning, Component, $"consume failed: {e.Error.Code}: {e.Error.Reason}");
+            return null;
         }
     }
 
