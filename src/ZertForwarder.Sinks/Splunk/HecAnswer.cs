@@ -15,15 +15,16 @@ internal readonly record struct HecAnswer(string? Text, int? Code, int? InvalidE
             if (root.ValueKind == JsonValueKind.Object)
             {
                 // HEC's values are numbers; a proxy's or gateway's JSON in front of it may use the same names for words
-                // (a "code" of "RequestEntityTooLarge"), which are not HEC's and are left out rather than throw. An
-                // answer with neither HEC's text nor its code is shown as an excerpt, so its own message is kept.
+                // (a "code" of "RequestEntityTooLarge"), which are not HEC's and are left out rather than throw. HEC
+                // always answers with its text (or an ackId): JSON without either is a proxy's, even with a numeric code
+                // (its 7 is not HEC's "incorrect index"), and is shown as an excerpt, so its own message is kept.
                 var answer = new HecAnswer(
                     root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null,
                     root.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var c) ? c : null,
                     root.TryGetProperty("invalid-event-number", out var invalid) && invalid.ValueKind == JsonValueKind.Number && invalid.TryGetInt32(out var n) ? n : null,
                     root.TryGetProperty("ackId", out var ack) && ack.ValueKind == JsonValueKind.Number && ack.TryGetInt64(out var a) ? a : null,
                     null);
-                if (answer.Text is not null || answer.Code is not null || answer.AckId is not null)
+                if (answer.Text is not null || answer.AckId is not null)
                 {
                     return answer;
                 }

@@ -188,6 +188,13 @@ public sealed class SplunkHecSinkTests(ITestOutputHelper output) : IAsyncLifetim
         var refused = await SendAsync(sink, [ZertEvent(10)]);
         Assert.Equal(ItemOutcome.Rejected, refused[0]);
         Assert.Contains("Request body too large", refused.Reason(0), StringComparison.Ordinal);
+
+        // A numeric code without HEC's "text" is the proxy's too: 7 is HEC's "incorrect index", which stops the run as a
+        // configuration error, but this 400 is the proxy's refusal of one request, dead-lettered with its message.
+        _hec.ProxyFaultBody = """{"code":7,"message":"Blocked by gateway policy"}""";
+        refused = await SendAsync(sink, [ZertEvent(11)]);
+        Assert.Equal(ItemOutcome.Rejected, refused[0]);
+        Assert.Contains("Blocked by gateway policy", refused.Reason(0), StringComparison.Ordinal);
     }
 
     [Fact]
