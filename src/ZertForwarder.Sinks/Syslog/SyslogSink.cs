@@ -283,8 +283,13 @@ public sealed class SyslogSink : ISink
         if (file.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".p12", StringComparison.OrdinalIgnoreCase))
         {
             others = X509CertificateLoader.LoadPkcs12CollectionFromFile(file, password: null);
-            leaf = others.FirstOrDefault(c => c.HasPrivateKey)
-                ?? throw new ArgumentException($"Outputs:Syslog:ClientCertificateFile '{file}' holds no private key.", nameof(options));
+            var withKey = others.FirstOrDefault(c => c.HasPrivateKey);
+            if (withKey is null)
+            {
+                foreach (var certificate in others) certificate.Dispose();
+                throw new ArgumentException($"Outputs:Syslog:ClientCertificateFile '{file}' holds no private key.", nameof(options));
+            }
+            leaf = withKey;
             others.Remove(leaf);
         }
         else
