@@ -11,7 +11,7 @@ namespace ZertForwarder.Mapping.Tests;
 /// Property: a record that decodes, whatever odd values its fields hold (codes outside the tables, dates and times out
 /// of range, lengths at their limits, EBCDIC control characters in text), maps to a well-formed ECS document, flat
 /// document and LEEF line and to an envelope, and never makes the mapping throw (output contract §2: unknown codes are
-/// kept raw, never an error; the brief: where the spec is unsure, tolerate, never crash). The decoder's own property
+/// kept raw, never an error; where the layout is unsure, the decoder and the mapping tolerate and keep raw values). The decoder's own property
 /// is in the SMF tests (RandomMutationTests); this one starts where it ends. Deterministic: a fixed seed, so a failure
 /// replays exactly.
 /// </summary>
