@@ -255,8 +255,10 @@ public sealed class KafkaRecordSource : IAsyncDisposable
         }
         finally
         {
-            // The reader has stopped (a stop's drain follows): the timer no longer polls for it (see the remarks).
-            lock (_consumerLock) Volatile.Write(ref _readerPolledAt, 0);
+            // The reader has stopped (a stop's drain follows): the timer no longer polls for it (see the remarks). Not under
+            // the consumer's lock: a revocation's commit may hold it for as long as the coordinator takes to answer, and the
+            // stop must not wait for that (README "Shutdown:DrainTimeout"); a tick already past its check polls once more.
+            Volatile.Write(ref _readerPolledAt, 0);
         }
     }
 
