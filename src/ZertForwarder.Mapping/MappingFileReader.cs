@@ -183,8 +183,11 @@ internal sealed class MappingFileReader
             var rule = Rule(r, targetKey, subtype, tables);
             if (rule is null) continue;
             var only = String(r, "only", required: false);
-            if (only is not null && only is not ("connection_events" or "with_end" or "with_ike" or "with_handshake" or "unknown_code" or "tcp" or "with_role"))
-                Problem(r["only"], "'only' can only be \"connection_events\", \"with_end\", \"with_ike\", \"with_handshake\", \"unknown_code\", \"tcp\" or \"with_role\"");
+            if (only is not null && !FieldRule.Conditions.Any(c => c.Name == only))
+            {
+                var names = FieldRule.Conditions.Select(c => $"\"{c.Name}\"").ToList();
+                Problem(r["only"], $"'only' can only be {string.Join(", ", names[..^1])} or {names[^1]}");
+            }
             if (only == "with_handshake" && rule.Field?.Section is not (ZertSection.Tls or ZertSection.Ssh))
                 Problem(r["only"], "'with_handshake' needs a field of the TLS or SSH section");
             // The condition reads the IPsec section's IKE version: on another section's field it would hide that field

@@ -204,22 +204,24 @@ internal sealed class FieldRule
     /// <summary><c>,"target":</c> for <see cref="CompactJsonWriter"/> (flat output).</summary>
     public byte[] TargetNamePrefix { get; private set; } = [];
 
+    /// <summary>
+    /// The conditions of the <c>"only"</c> property by their name in the mapping files (mappings/README.md), in the
+    /// order the reader lists them when a name is not one of them.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Name, RuleCondition Condition)> Conditions =
+    [
+        ("connection_events", RuleCondition.ConnectionEvents), ("with_end", RuleCondition.WithEnd), ("with_ike", RuleCondition.WithIke),
+        ("with_handshake", RuleCondition.WithHandshake), ("unknown_code", RuleCondition.UnknownCode), ("tcp", RuleCondition.Tcp),
+        ("with_role", RuleCondition.WithRole),
+    ];
+
     /// <summary>This rule under the condition of its <c>"only"</c> property (mappings/README.md), or itself without one.</summary>
     public FieldRule WithOnly(string? only) => only is null ? this : new()
     {
         Target = Target, Convert = Convert, Field = Field, BaseField = BaseField, Table = Table, Mask = Mask, DnType = DnType,
         Derived = Derived, Constant = Constant, EsType = EsType, Origin = Origin,
-        Only = only switch
-        {
-            "connection_events" => RuleCondition.ConnectionEvents,
-            "with_end" => RuleCondition.WithEnd,
-            "with_ike" => RuleCondition.WithIke,
-            "with_handshake" => RuleCondition.WithHandshake,
-            "unknown_code" => RuleCondition.UnknownCode,
-            "tcp" => RuleCondition.Tcp,
-            "with_role" => RuleCondition.WithRole,
-            _ => RuleCondition.Always, // refused by the reader with the other problems
-        },
+        // A name not in the list is refused by the reader with the other problems.
+        Only = Conditions.FirstOrDefault(c => c.Name == only).Condition,
     };
 
     public void Compile()
